@@ -1,0 +1,42 @@
+import type { RequestHeaders } from './strategy.js';
+
+/**
+ * Headers that proxies, CDNs and load balancers use to pass the client address on. When any of them
+ * reaches a gateway that trusts no proxy, either a proxy setting is missing or a client is trying its
+ * luck; both deserve a warning (design section 5).
+ *
+ * @example
+ * forwardingHeaderNames.includes('x-real-ip'); // true
+ */
+export const forwardingHeaderNames: readonly string[] = Object.freeze([
+  'forwarded',
+  'x-forwarded-for',
+  'x-real-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
+  'x-forwarded',
+  'forwarded-for',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-envoy-external-address',
+  'x-appengine-user-ip',
+  'x-azure-clientip',
+]);
+
+/**
+ * True when the request carries any forwarding header, even an empty one: an empty `X-Forwarded-For`
+ * still shows that someone meant to set it.
+ *
+ * @example
+ * hasForwardingHeaders({ 'x-real-ip': '203.0.113.9' }); // true
+ * hasForwardingHeaders({ host: 'api.example.com' }); // false
+ */
+export function hasForwardingHeaders(headers: RequestHeaders): boolean {
+  for (const name of forwardingHeaderNames) {
+    const value = headers[name];
+    if (typeof value === 'string' || (Array.isArray(value) && value.length > 0)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,104 @@
+/**
+ * Every stable code ipgate reports, in one place.
+ *
+ * Codes are part of the public contract: clients branch on them, operators search logs for them.
+ * Never rename or reuse one; add new ones. `docs/errors.md` documents each code and a test keeps
+ * that page and this catalogue in step.
+ *
+ * - `errors`: what an `IpGateError` carries (bad input or bad configuration), with the HTTP status the
+ *   management API answers it with.
+ * - `warnings`: attached to accepted entries; they never stop a write.
+ * - `decisionReasons`: why a request was allowed or denied, as the gateway records it.
+ */
+
+export interface ErrorDescriptor {
+  /** HTTP status the management API uses for this error. */
+  readonly status: number;
+  /** One line for people: what went wrong. */
+  readonly title: string;
+}
+
+export const errors = {
+  IPG_ADDRESS_EMPTY: { status: 400, title: 'No address was given.' },
+  IPG_ADDRESS_INVALID: { status: 400, title: 'The text is not an IPv4 or IPv6 address.' },
+  IPG_ADDRESS_AMBIGUOUS_IPV4: {
+    status: 400,
+    title:
+      'An IPv4 form that other software reads as a different address (leading zero, hex, octal, integer or shortened).',
+  },
+  IPG_ADDRESS_OUT_OF_RANGE: { status: 400, title: 'An IPv4 part above 255 or an IPv6 group above ffff.' },
+  IPG_ADDRESS_ZONE: { status: 400, title: 'IPv6 zone identifiers (%eth0) are not accepted.' },
+
+  IPG_ENTRY_EMPTY: { status: 400, title: 'The entry is empty.' },
+  IPG_ENTRY_INVALID: { status: 400, title: 'The entry is not an address, CIDR, netmask or range.' },
+  IPG_ENTRY_LIST: { status: 400, title: 'Several entries were written as one; give one entry at a time.' },
+  IPG_ENTRY_PREFIX_INVALID: { status: 400, title: 'The prefix length is not a plain number in range.' },
+  IPG_ENTRY_NETMASK_NONCONTIGUOUS: { status: 400, title: 'The netmask is not contiguous.' },
+  IPG_ENTRY_HOST_BITS: { status: 400, title: 'The CIDR has bits set after the prefix length.' },
+  IPG_ENTRY_RANGE_REVERSED: { status: 400, title: 'The range ends before it starts.' },
+  IPG_ENTRY_RANGE_MIXED_FAMILY: {
+    status: 400,
+    title: 'The range starts in one address family and ends in the other.',
+  },
+  IPG_ENTRY_TYPE_MISMATCH: { status: 400, title: 'The entry does not have the type that was asked for.' },
+
+  IPG_DOMAIN_EMPTY: { status: 400, title: 'The domain rule is empty.' },
+  IPG_DOMAIN_INVALID: { status: 400, title: 'The text is not a host name, optionally with scheme and port.' },
+  IPG_DOMAIN_WILDCARD: {
+    status: 400,
+    title: 'A wildcard may only stand as the whole leftmost label: *.example.com.',
+  },
+  IPG_DOMAIN_SCHEME: { status: 400, title: 'Only http and https origins can be allowed.' },
+  IPG_DOMAIN_PORT_INVALID: { status: 400, title: 'The port is not a number from 1 to 65535.' },
+  IPG_DOMAIN_HAS_PATH: {
+    status: 400,
+    title: 'A domain rule names an origin only: no path, query, fragment or user.',
+  },
+
+  IPG_CONFIG_INVALID: { status: 400, title: 'A setting has a value that cannot be used.' },
+
+  IPG_NOT_FOUND: { status: 404, title: 'No such resource (or it belongs to another tenant).' },
+  IPG_ALREADY_EXISTS: { status: 409, title: 'An equal resource exists already.' },
+  IPG_LIMIT_REACHED: { status: 409, title: 'The limit for this list is reached.' },
+  IPG_VERSION_CONFLICT: { status: 412, title: 'The resource changed since the version the request names.' },
+  IPG_STORE_UNAVAILABLE: {
+    status: 503,
+    title: 'The store cannot be reached; the last good rules stay in force.',
+  },
+} as const satisfies Record<string, ErrorDescriptor>;
+
+export type ErrorCode = keyof typeof errors;
+
+export const warnings = {
+  IPG_WARN_COVERS_ALL: 'The entry covers every address of its family.',
+  IPG_WARN_NON_PUBLIC: 'The entry covers private, loopback, link-local or otherwise reserved space.',
+  IPG_WARN_DUPLICATE: 'An earlier entry in the list covers exactly the same addresses.',
+  IPG_WARN_COVERED_BY: 'A wider entry in the list covers every address of this one.',
+  IPG_WARN_OVERLAPS:
+    'The entry shares some addresses with one that starts before it; neither covers the other.',
+} as const satisfies Record<string, string>;
+
+export type WarningCode = keyof typeof warnings;
+
+export const decisionReasons = {
+  allowed: 'Every stage that applies let the request pass.',
+  'client-address-invalid':
+    'The address of the socket peer or of the chosen forwarded element is not a valid address.',
+  'forwarded-header-malformed': 'The forwarding header that had to be read does not follow its syntax.',
+  'forwarded-element-invalid':
+    'The forwarded element chosen as the client is not an address (garbage, unknown, obfuscated, zone id, bad port).',
+  'too-few-hops': 'The hop-count strategy needs more forwarded elements than the request carries.',
+  'api-allowlist-not-listed': "The client address is not on the API's network allowlist.",
+  'tenant-list-empty': "The tenant's IP restriction is on and lists no address, so every call is blocked.",
+  'tenant-ip-not-listed': "The client address is not on the tenant's IP list.",
+  'key-server-request-not-allowed':
+    'The key allows browser callers only (domain restriction on, IP restriction off).',
+  'key-browser-request-not-allowed':
+    'The key allows server callers only (IP restriction on, domain restriction off).',
+  'key-ip-list-empty': "The key's IP restriction is on and lists no address.",
+  'key-ip-not-listed': "The client address is not on the key's IP list.",
+  'key-domain-list-empty': "The key's domain restriction is on and lists no domain.",
+  'key-domain-not-listed': "The request's origin is not on the key's domain list (a null origin never is).",
+} as const satisfies Record<string, string>;
+
+export type DecisionReason = keyof typeof decisionReasons;

@@ -1,0 +1,270 @@
+import type { IpAddress, IpFamily } from '../address/ip-address.js';
+import { scanIPv4 } from '../address/ipv4.js';
+import { isIPv4MappedWords, scanIPv6 } from '../address/ipv6.js';
+import type { Entry, EntryInput } from '../entry/entry.js';
+import { parseEntry } from '../entry/parse-entry.js';
+import { createEntryBounds, scanEntry } from '../entry/scan-entry.js';
+import { bigintKeys, buildSegments, numberKeys } from './build-segments.js';
+import { IPv4Table } from './ipv4-table.js';
+import { IPv6Table } from './ipv6-table.js';
+import {
+  type AddressRange,
+  complementRanges,
+  intersectRanges,
+  mergeRanges,
+  rangeToText,
+} from './range-algebra.js';
+
+/** What a list may hold: entries as written, entries with names, or entries parsed already. */
+export type IpSetSource = string | EntryInput | Entry;
+
+/** The entry that decides a match: the most specific one containing the address. */
+export interface IpSetMatch {
+  /** Position of the entry in the list the set was built from. */
+  readonly index: number;
+  readonly name: string | undefined;
+  readonly id: string | undefined;
+  /** The entry as written. */
+  readonly value: string;
+}
+
+const MAPPED_FIRST = 0xffff00000000n;
+const MAPPED_LAST = 0xffffffffffffn;
+const scratch = new Uint32Array(4);
+
+/**
+ * An immutable, compiled allowlist of IPv4 and IPv6 entries in any form.
+ *
+ * Compile once when the rules change; a lookup parses only the address it is given and costs
+ * O(log n) in the number of entries. IPv4-mapped addresses (`::ffff:a.b.c.d`) match as their IPv4
+ * address, and an IPv4-mapped entry matches IPv4 callers; nothing else is unmapped.
+ *
+ * @example
+ * const office = IpSet.from(['203.0.113.0/24', { value: '2001:db8::/48', name: 'office v6' }]);
+ * office.has('203.0.113.7'); // true
+ * office.has('::ffff:203.0.113.7'); // true
+ * office.has('203.0.113.07'); // false: not a strict address, so not allowed
+ * office.match('2001:db8::1')?.name; // 'office v6'
+ */
+export class IpSet {
+  private constructor(
+    private readonly sources: readonly IpSetSource[],
+    private readonly v4: IPv4Table,
+    private readonly v6: IPv6Table,
+  ) {}
+
+  /** An empty set: matches nothing. */
+  static readonly empty: IpSet = IpSet.from([]);
+
+  /**
+   * Compiles a list. Throws the first bad entry's `IpGateError`, with its position in `index` and in the message.
+   *
+   * @example
+   * IpSet.from(['10.0.0.0/8', '192.168.1.10 - 192.168.1.20', '2001:db8::/32']);
+   */
+  static from(list: Iterable<IpSetSource>): IpSet {
+    const sources = Object.freeze(Array.from(list));
+    const count = sources.length;
+    let v4Count = 0;
+    const v4Starts = new Float64Array(count);
+    const v4Ends = new Float64Array(count);
+    const v4Owners = new Int32Array(count);
+    // The size of each interval's whole entry, which differs from the interval's for clipped mapped entries.
+    const v4Sizes = new Float64Array(count);
+    const v6Starts: bigint[] = [];
+    const v6Ends: bigint[] = [];
+    const v6Owners: number[] = [];
+    const v6Sizes: number[] = [];
+    const bounds = createEntryBounds();
+    for (let index = 0; index < count; index++) {
+      const source = sources[index] as IpSetSource;
+      if (typeof source === 'object' && 'canonical' in source) {
+        // Parsed already: take its bounds as they are.
+        const { first, last } = source;
+        bounds.family = source.family;
+        bounds.first.set([first.w0, first.w1, first.w2, first.w3]);
+        bounds.last.set([last.w0, last.w1, last.w2, last.w3]);
+      } else {
+        const text = typeof source === 'string' ? source : source.value;
+        const type = typeof source === 'string' ? undefined : source.type;
+        const error = scanEntry(text, bounds, type);
+        if (error !== undefined) throw error.withContext({ index });
+      }
+      if (bounds.family === 4) {
+        const first = bounds.first[3] as number;
+        const last = bounds.last[3] as number;
+        v4Starts[v4Count] = first;
+        v4Ends[v4Count] = last;
+        v4Sizes[v4Count] = last - first + 1;
+        v4Owners[v4Count++] = index;
+        continue;
+      }
+      const lo = wordsToBigInt(bounds.first);
+      const hi = wordsToBigInt(bounds.last);
+      const size = Number(hi - lo + 1n);
+      const pushV6 = (first: bigint, last: bigint): void => {
+        v6Starts.push(first);
+        v6Ends.push(last);
+        v6Owners.push(index);
+        v6Sizes.push(size);
+      };
+      if (hi < MAPPED_FIRST || lo > MAPPED_LAST) {
+        pushV6(lo, hi);
+        continue;
+      }
+      // The IPv4-mapped part matches as IPv4, because lookups unmap before they search.
+      v4Starts[v4Count] = Number((lo > MAPPED_FIRST ? lo : MAPPED_FIRST) - MAPPED_FIRST);
+      v4Ends[v4Count] = Number((hi < MAPPED_LAST ? hi : MAPPED_LAST) - MAPPED_FIRST);
+      v4Sizes[v4Count] = size;
+      v4Owners[v4Count++] = index;
+      if (lo < MAPPED_FIRST) pushV6(lo, MAPPED_FIRST - 1n);
+      if (hi > MAPPED_LAST) pushV6(MAPPED_LAST + 1n, hi);
+    }
+    const s4 = buildSegments(v4Starts, v4Ends, v4Owners, v4Count, numberKeys, v4Sizes);
+    const s6 = buildSegments(v6Starts, v6Ends, v6Owners, v6Starts.length, bigintKeys, v6Sizes);
+    return new IpSet(
+      sources,
+      new IPv4Table(s4.starts, s4.ends, s4.owners),
+      new IPv6Table(s6.starts, s6.ends, s6.owners),
+    );
+  }
+
+  /** How many entries the set was built from. */
+  get size(): number {
+    return this.sources.length;
+  }
+
+  /** True when no address matches. */
+  get isEmpty(): boolean {
+    return this.v4.size === 0 && this.v6.size === 0;
+  }
+
+  /**
+   * True when the address is in the set. Text that is not a strict address is never in it (fail closed).
+   *
+   * @example IpSet.from(['10.0.0.0/8']).has('10.1.2.3'); // true
+   */
+  has(address: string): boolean {
+    return this.findText(address) !== -1;
+  }
+
+  /** Like {@link has}, for an address parsed already (parse the client address once per request). */
+  hasAddress(address: IpAddress): boolean {
+    return this.findAddress(address) !== -1;
+  }
+
+  /**
+   * The most specific entry containing the address, for explanations; undefined when none does.
+   *
+   * @example IpSet.from([{ value: '10.0.0.0/8', name: 'vpn' }]).match('10.9.9.9')?.name; // 'vpn'
+   */
+  match(address: string): IpSetMatch | undefined {
+    return this.describe(this.findText(address));
+  }
+
+  /** Like {@link match}, for an address parsed already. */
+  matchAddress(address: IpAddress): IpSetMatch | undefined {
+    return this.describe(this.findAddress(address));
+  }
+
+  /** The entry at a position, parsed (for explanations and listings; not for the request path). */
+  entryAt(index: number): Entry {
+    const source = this.sources[index];
+    if (source === undefined) throw new RangeError(`no entry at ${index}`);
+    if (typeof source === 'string') return parseEntry(source);
+    if ('canonical' in source) return source;
+    return parseEntry(source.value, { type: source.type });
+  }
+
+  /** The addresses of the set as sorted, merged ranges (IPv4 first). Mapped entries show as IPv4. */
+  ranges(): AddressRange[] {
+    const out: AddressRange[] = [];
+    for (let k = 0; k < this.v4.size; k++) {
+      out.push({
+        family: 4,
+        first: BigInt(this.v4.starts[k] as number),
+        last: BigInt(this.v4.ends[k] as number),
+      });
+    }
+    for (let k = 0; k < this.v6.size; k++) {
+      const [first, last] = this.v6.bounds(k);
+      out.push({ family: 6, first, last });
+    }
+    return mergeRanges(out);
+  }
+
+  /** How many addresses of a family the set holds. */
+  addressCount(family: IpFamily): bigint {
+    let n = 0n;
+    for (const r of this.ranges()) if (r.family === family) n += r.last - r.first + 1n;
+    return n;
+  }
+
+  /**
+   * Every address in this set or the other, as a new set of merged ranges.
+   *
+   * @example IpSet.from(['10.0.0.0/9']).union(IpSet.from(['10.128.0.0/9'])).ranges().length; // 1
+   */
+  union(other: IpSet): IpSet {
+    return IpSet.fromRanges([...this.ranges(), ...other.ranges()]);
+  }
+
+  /** Every address in both sets. */
+  intersection(other: IpSet): IpSet {
+    return IpSet.fromRanges(intersectRanges(this.ranges(), other.ranges()));
+  }
+
+  /** Every address in this set and not in the other. */
+  difference(other: IpSet): IpSet {
+    return IpSet.fromRanges(intersectRanges(this.ranges(), complementRanges(other.ranges())));
+  }
+
+  /** True when some address is in both sets. */
+  overlaps(other: IpSet): boolean {
+    return intersectRanges(this.ranges(), other.ranges()).length > 0;
+  }
+
+  private static fromRanges(ranges: readonly AddressRange[]): IpSet {
+    return IpSet.from(mergeRanges(ranges).map(rangeToText));
+  }
+
+  private findText(address: string): number {
+    const v4 = scanIPv4(address, 0, address.length);
+    if (v4 >= 0) return this.v4.find(v4);
+    if (!scanIPv6(address, 0, address.length, scratch)) return -1;
+    const w0 = scratch[0] as number;
+    const w1 = scratch[1] as number;
+    const w2 = scratch[2] as number;
+    const w3 = scratch[3] as number;
+    if (isIPv4MappedWords(w0, w1, w2)) return this.v4.find(w3);
+    return encodeV6(this.v6.find(w0, w1, w2, w3));
+  }
+
+  private findAddress(address: IpAddress): number {
+    if (address.family === 4 || address.isIPv4Mapped) return this.v4.find(address.w3);
+    return encodeV6(this.v6.find(address.w0, address.w1, address.w2, address.w3));
+  }
+
+  private describe(found: number): IpSetMatch | undefined {
+    if (found === -1) return undefined;
+    const index = found >= 0 ? (this.v4.owners[found] as number) : (this.v6.owners[-2 - found] as number);
+    const source = this.sources[index] as IpSetSource;
+    if (typeof source === 'string') return { index, name: undefined, id: undefined, value: source };
+    if ('canonical' in source) return { index, name: undefined, id: undefined, value: source.input };
+    return { index, name: source.name, id: source.id, value: source.value };
+  }
+}
+
+/** IPv6 segment k is reported as -2 - k, so one number carries family and position. */
+function encodeV6(k: number): number {
+  return k < 0 ? -1 : -2 - k;
+}
+
+function wordsToBigInt(w: Uint32Array): bigint {
+  return (
+    (BigInt(w[0] as number) << 96n) |
+    (BigInt(w[1] as number) << 64n) |
+    (BigInt(w[2] as number) << 32n) |
+    BigInt(w[3] as number)
+  );
+}

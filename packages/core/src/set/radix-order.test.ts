@@ -1,0 +1,19 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { radixOrder } from './build-segments.js';
+
+describe('radixOrder', () => {
+  it('sorts positions by unsigned 32-bit key, stably', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 3 }))),
+        (keys) => {
+          const expected = keys
+            .map((_, k) => k)
+            .sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+          expect(Array.from(radixOrder(keys, keys.length))).toEqual(expected);
+        },
+      ),
+    );
+  });
+});
