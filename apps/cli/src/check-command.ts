@@ -1,0 +1,145 @@
+import { decide, IpAddress, isIpGateError } from '@ipgate/core';
+import { Command } from 'commander';
+import { type AllowRules, loadAllowRules } from './allow-rules.js';
+import { collect } from './collect.js';
+import { ExitCode, worstExitCode } from './exit-code.js';
+import { type CommandIo, flushAll, jsonError, printError } from './output.js';
+import { readLineBatches } from './read-lines.js';
+import { readsStdin } from './stdin-argument.js';
+
+/** Options of `ipgate check`, as commander hands them over. */
+export interface CheckOptions {
+  readonly allow?: readonly string[] | undefined;
+  readonly allowFile?: readonly string[] | undefined;
+  readonly json?: boolean | undefined;
+}
+
+const EXAMPLES = `
+Examples:
+  $ ipgate check 203.0.113.7 --allow 203.0.113.0/24 --allow 2001:db8::/32
+  allowed 203.0.113.7 (matched 203.0.113.0/24)
+
+  $ ipgate check 198.51.100.1 --allow-file allow.txt; echo $?
+  denied 198.51.100.1
+  1
+
+  $ ipgate check --json 203.0.113.20 --allow-file allow.txt
+  {"address":"203.0.113.20","allowed":true,"matched":{"input":"203.0.113.0/24","canonical":"203.0.113.0/24","name":"office"}}
+
+  $ awk '{print $1}' access.log | ipgate check - --allow-file allow.txt
+
+The allow file holds one entry per line, optionally followed by a name; blank lines and # comments
+are skipped:
+  # office and branch
+  203.0.113.0/24               office
+  203.0.113.5 - 203.0.113.9    branch office   # a dash range is one entry
+
+A bad address is an error, never a deny: "error: …" on standard error, or with --json
+{"address","error":{"code","message","hint"}} on standard output. Bad rules (entries, files, none
+at all) are always reported on standard error, every one of them, and nothing is checked.
+With -, one address per line is read from standard input (blank lines skipped, spaces around an
+address ignored) and one result is printed per address; after a bad address the rest are still
+checked.
+Exit status: 0 allowed, 1 denied (with -: any denied), 2 bad input (bad address, entry or file, no
+rules; with -: any bad line).`;
+
+/**
+ * `ipgate check <address|-> --allow <entry>… [--allow-file FILE]… [--json]`.
+ *
+ * @example program.addCommand(checkCommand(processIo()));
+ */
+export function checkCommand(io: CommandIo): Command {
+  return new Command('check')
+    .description('check whether addresses are allowed by a list of entries')
+    .argument('<address>', 'the address to check, or - to read one address per line from standard input')
+    .option('--allow <entry>', 'an allowed entry, in any form of the entry grammar (repeatable)', collect)
+    .option(
+      '--allow-file <file>',
+      'a file of entries, one per line with an optional name (repeatable)',
+      collect,
+    )
+    .option('--json', 'print one JSON object per address')
+    .addHelpText('after', EXAMPLES)
+    .action(async (address: string, options: CheckOptions) => {
+      process.exitCode = await runCheck(address, options, io);
+    });
+}
+
+/**
+ * Builds the set once, then checks each address against it.
+ *
+ * @example await runCheck('10.1.2.3', { allow: ['10.0.0.0/8'] }, processIo()); // 0
+ */
+export async function runCheck(address: string, options: CheckOptions, io: CommandIo): Promise<ExitCode> {
+  const stdin = readsStdin([address], 'address');
+  const loaded = await loadAllowRules(options.allow ?? [], options.allowFile ?? []);
+  if (!loaded.ok) {
+    for (const error of loaded.errors) printError(io.err, error);
+    await flushAll(io);
+    return ExitCode.badInput;
+  }
+  const { rules } = loaded;
+  if (!stdin) {
+    const code = checkOne(address, rules, options, io);
+    await flushAll(io);
+    return code;
+  }
+  let code: ExitCode = ExitCode.ok;
+  let seen = 0;
+  for await (const lines of readLineBatches(io.stdin)) {
+    for (const line of lines) {
+      const input = line.trim();
+      if (input === '') continue;
+      seen++;
+      code = worstExitCode(code, checkOne(input, rules, options, io));
+    }
+    await flushAll(io);
+  }
+  if (seen === 0) {
+    io.err.line('error: standard input held no addresses.');
+    await flushAll(io);
+    return ExitCode.badInput;
+  }
+  return code;
+}
+
+function checkOne(input: string, rules: AllowRules, options: CheckOptions, io: CommandIo): ExitCode {
+  let address: IpAddress;
+  try {
+    address = IpAddress.parse(input);
+  } catch (error) {
+    if (!isIpGateError(error)) throw error;
+    if (options.json === true) io.out.json({ address: input, error: jsonError(error) });
+    else printError(io.err, error, input);
+    return ExitCode.badInput;
+  }
+  // The same decision function as the gateway and the middlewares: the rules act as an IP restriction
+  // that is on, so an address they do not list is denied.
+  const decision = decide({
+    client: address.unmap(),
+    origin: { kind: 'server' },
+    tenant: { mode: 'manual', list: rules.set },
+  });
+  const match = decision.matched[0];
+  const entry = match === undefined ? undefined : rules.entries[match.index];
+  if (options.json === true) {
+    io.out.json({
+      address: input,
+      allowed: match !== undefined,
+      matched:
+        entry === undefined
+          ? null
+          : {
+              input: entry.input,
+              canonical: entry.canonical,
+              ...(match?.name === undefined ? {} : { name: match.name }),
+            },
+    });
+  } else if (entry === undefined) {
+    io.out.line(`denied ${input}`);
+  } else {
+    const name = match?.name === undefined ? '' : ` ${JSON.stringify(match.name)}`;
+    io.out.line(`allowed ${input} (matched ${entry.canonical}${name})`);
+  }
+  return entry === undefined ? ExitCode.denied : ExitCode.ok;
+}

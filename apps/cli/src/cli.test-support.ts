@@ -1,0 +1,135 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/**
+ * Runs the real, built `ipgate` for the command-line tests: `node apps/cli/bin/ipgate.js …` with
+ * stdin piped, exactly as a shell would. Not part of the command; it sits in src/ so the test
+ * type-check sees it.
+ */
+
+/** The repository root (this file is apps/cli/src/… or apps/cli/dist/…). */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(repoRoot, 'apps/cli/bin/ipgate.js');
+
+/** What a run printed and how it ended. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the CLI to completion. Standard input gets `stdin` and is then closed (closed at once when
+ * absent), so a command that reads it never waits for a person.
+ *
+ * @example const r = await runCli(['parse', '10/8']); // r.stdout === '10.0.0.0/8\n'
+ */
+export function runCli(args: readonly string[], stdin?: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: 'pipe' });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+    child.stdin.end(stdin);
+  });
+}
+
+/**
+ * Starts the CLI and leaves stdin open, for tests that talk to it line by line.
+ *
+ * @example const child = startCli(['check', '-', '--allow', '10/8']);
+ */
+export function startCli(args: readonly string[]): ReturnType<typeof spawn> {
+  return spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: 'pipe' });
+}
+
+const projects = [
+  { src: 'packages/core/src', buildInfo: 'packages/core/dist/.tsbuildinfo' },
+  { src: 'apps/cli/src', buildInfo: 'apps/cli/dist/.tsbuildinfo' },
+];
+
+/**
+ * Builds the workspace with `npx tsc -b` unless the build is newer than every source.
+ *
+ * `npm test` builds before vitest, but a developer may run vitest alone after an edit, and the tests
+ * must run what they edited. Test files run in parallel workers, so a lock directory makes one of them
+ * build while the others wait and then find the build fresh.
+ *
+ * @example beforeAll(ensureBuilt, 120_000);
+ */
+export async function ensureBuilt(): Promise<void> {
+  const lock = join(
+    tmpdir(),
+    `ipgate-cli-build-${Buffer.from(repoRoot).toString('base64url').slice(-40)}.lock`,
+  );
+  await acquire(lock);
+  try {
+    if (!isStale()) return;
+    try {
+      await promisify(execFile)('npx', ['tsc', '-b'], { cwd: repoRoot });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`npx tsc -b failed:\n${stdout ?? ''}${stderr ?? ''}`);
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isStale(): boolean {
+  for (const { src, buildInfo } of projects) {
+    let built: number;
+    try {
+      built = statSync(join(repoRoot, buildInfo)).mtimeMs;
+    } catch {
+      return true;
+    }
+    if (newestSource(join(repoRoot, src)) > built) return true;
+  }
+  try {
+    statSync(join(repoRoot, 'apps/cli/dist/bin.js'));
+  } catch {
+    return true;
+  }
+  return false;
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.test.ts')) continue;
+    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+async function acquire(lock: string): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    // A lock left by a killed run must not block the next one forever.
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+    } catch {
+      // Gone in the meantime: try again.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

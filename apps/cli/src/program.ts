@@ -1,0 +1,66 @@
+import { isIpGateError } from '@ipgate/core';
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './check-command.js';
+import { clientIpCommand } from './client-ip-command.js';
+import { ExitCode } from './exit-code.js';
+import { type CommandIo, flushAll, printError } from './output.js';
+import { parseCommand } from './parse-command.js';
+import { UsageError } from './usage-error.js';
+import { cliVersion } from './version.js';
+
+const EXAMPLES = `
+Examples:
+  $ ipgate parse '192.168.0/16' '10.0.0.0/255.0.0.0' '192.168.10.10-20' '2001:DB8::1'
+  $ ipgate check 203.0.113.7 --allow 203.0.113.0/24 --allow 2001:db8::/32
+  $ ipgate client-ip --remote 10.0.0.5 --trust 10.0.0.0/8 --header 'X-Forwarded-For: 198.51.100.7, 10.0.0.9'
+
+Run "ipgate <command> --help" for a command's options and examples.
+Exit status: 0 ok or allowed, 1 denied, 2 bad input or usage, 70 internal error.`;
+
+/**
+ * The `ipgate` program with its commands. Commander never exits the process itself; {@link runCli}
+ * turns its errors into exit codes.
+ *
+ * @example await createProgram(processIo()).parseAsync(process.argv);
+ */
+export function createProgram(io: CommandIo): Command {
+  const program = new Command('ipgate')
+    .description(
+      'Decide who may call an API by network address: parse entries, check addresses, find client addresses.',
+    )
+    .version(cliVersion(), '-V, --version', 'print the version')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText('after', EXAMPLES);
+  for (const command of [parseCommand(io), checkCommand(io), clientIpCommand(io)]) {
+    program.addCommand(command.copyInheritedSettings(program));
+  }
+  return program;
+}
+
+/**
+ * Runs the command line and returns the exit code; output is flushed, nothing calls `process.exit`.
+ *
+ * Commander's own errors (unknown option, missing argument, bad choice) have printed their message
+ * already and become exit code 2; `--help` and `--version` are 0.
+ *
+ * @example process.exitCode = await runCli(process.argv, processIo());
+ */
+export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  try {
+    await createProgram(io).parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    if (error instanceof UsageError || isIpGateError(error)) {
+      printError(io.err, error);
+      await flushAll(io);
+      return ExitCode.badInput;
+    }
+    io.err.line(
+      `error: internal error in ipgate, please report it: ${error instanceof Error ? error.stack : String(error)}`,
+    );
+    await flushAll(io);
+    return ExitCode.internal;
+  }
+}
