@@ -1,0 +1,288 @@
+import type { Selectable, Transaction } from 'kysely';
+import { read, type StoreContext } from './context.js';
+import type { ApisTable, Database } from './database.js';
+import { checkVersion, invalid, notFound } from './errors.js';
+import { newId } from './ids.js';
+import type { IpListSpec } from './ip-lists.js';
+import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { recordChange } from './record.js';
+import { flag, nowIso, toBool, toDate } from './rows.js';
+import type {
+  Api,
+  ApiAllowlistEntry,
+  AuthHeader,
+  CreateApiInput,
+  CreateOptions,
+  MutationOptions,
+  Page,
+  PageRequest,
+  UpdateApiInput,
+} from './store.js';
+import * as v from './validate.js';
+
+const AUTH_HEADERS: readonly AuthHeader[] = ['authorization', 'x-api-key'];
+
+function apiFromRow(row: Selectable<ApisTable>): Api {
+  return {
+    id: row.id,
+    name: row.name,
+    host: row.host,
+    pathPrefix: row.path_prefix,
+    stripPrefix: toBool(row.strip_prefix),
+    upstreamUrl: row.upstream_url,
+    authHeader: row.auth_header,
+    version: row.version,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/** A host the router can compare with the request's Host: lower case, optional port, nothing else. */
+function host(value: unknown): string | null {
+  if (value === null) return null;
+  const h = v.text(value, 'host').toLowerCase();
+  let url: URL | undefined;
+  try {
+    url = new URL(`http://${h}`);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.host !== h || url.username !== '' || url.pathname !== '/') {
+    throw invalid(
+      'host',
+      `${JSON.stringify(value)} is not a host name.`,
+      'Write a host such as api.example.com.',
+    );
+  }
+  return h;
+}
+
+function pathPrefix(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || /[\s?#]/.test(value) || value.length > 2000) {
+    throw invalid('pathPrefix', 'pathPrefix must be a path starting with "/", without query or fragment.');
+  }
+  return value;
+}
+
+function upstreamUrl(value: unknown): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw invalid(
+      'upstreamUrl',
+      'upstreamUrl must be an http or https URL.',
+      'Write e.g. http://10.0.0.5:8080.',
+    );
+  }
+  return text;
+}
+
+/**
+ * Reads an API in a write transaction, locking its row on PostgreSQL.
+ *
+ * @example
+ * const api = await lockApi(ctx, trx, apiId); // throws IPG_NOT_FOUND
+ */
+export async function lockApi(ctx: StoreContext, trx: Transaction<Database>, apiId: string): Promise<Api> {
+  const row = await trx
+    .selectFrom('apis')
+    .selectAll()
+    .where('id', '=', apiId)
+    .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  if (row === undefined) throw notFound('API', apiId);
+  return apiFromRow(row);
+}
+
+/**
+ * Registers an upstream API.
+ *
+ * @example
+ * await createApi(ctx, { name: 'orders', upstreamUrl: 'http://10.0.0.5:8080', pathPrefix: '/orders' }, { actor });
+ */
+export async function createApi(
+  ctx: StoreContext,
+  input: CreateApiInput,
+  options: CreateOptions,
+): Promise<Api> {
+  const actor = v.actor(options.actor);
+  const values = {
+    name: v.text(input.name, 'name'),
+    host: input.host === undefined ? null : host(input.host),
+    path_prefix: input.pathPrefix === undefined ? '/' : pathPrefix(input.pathPrefix),
+    strip_prefix: flag(input.stripPrefix === undefined ? false : v.bool(input.stripPrefix, 'stripPrefix')),
+    upstream_url: upstreamUrl(input.upstreamUrl),
+    auth_header:
+      input.authHeader === undefined
+        ? 'authorization'
+        : v.oneOf(input.authHeader, 'authHeader', AUTH_HEADERS),
+  };
+  return ctx.dialect.transaction(async (trx) => {
+    const now = nowIso();
+    const row = await trx
+      .insertInto('apis')
+      .values({ id: newId('api'), ...values, version: 1, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const api = apiFromRow(row);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: 'api.created',
+      tenantId: null,
+      apiId: api.id,
+      targetType: 'api',
+      targetId: api.id,
+      before: null,
+      after: api,
+    });
+    return api;
+  });
+}
+
+/**
+ * One API, or IPG_NOT_FOUND.
+ *
+ * @example
+ * await getApi(ctx, 'api_…');
+ */
+export async function getApi(ctx: StoreContext, apiId: string): Promise<Api> {
+  const row = await read(ctx, () =>
+    ctx.db.selectFrom('apis').selectAll().where('id', '=', apiId).executeTakeFirst(),
+  );
+  if (row === undefined) throw notFound('API', apiId);
+  return apiFromRow(row);
+}
+
+/**
+ * APIs, oldest first, one page at a time.
+ *
+ * @example
+ * const { items } = await listApis(ctx);
+ */
+export async function listApis(ctx: StoreContext, page?: PageRequest): Promise<Page<Api>> {
+  const limit = pageLimit(page);
+  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const rows = await read(ctx, () =>
+    ctx.db
+      .selectFrom('apis')
+      .selectAll()
+      .$if(after !== undefined, (qb) => {
+        const [at, id] = after as [string, string];
+        return qb.where((eb) =>
+          eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]),
+        );
+      })
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute(),
+  );
+  return toPage(rows.map(apiFromRow), limit, (a) => [a.createdAt.toISOString(), a.id]);
+}
+
+/**
+ * Changes an API's routing or upstream.
+ *
+ * @example
+ * await updateApi(ctx, apiId, { stripPrefix: true }, { actor, expectedVersion: 1 });
+ */
+export async function updateApi(
+  ctx: StoreContext,
+  apiId: string,
+  patch: UpdateApiInput,
+  options: MutationOptions,
+): Promise<Api> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  const set = {
+    ...(patch.name === undefined ? {} : { name: v.text(patch.name, 'name') }),
+    ...(patch.host === undefined ? {} : { host: host(patch.host) }),
+    ...(patch.pathPrefix === undefined ? {} : { path_prefix: pathPrefix(patch.pathPrefix) }),
+    ...(patch.stripPrefix === undefined
+      ? {}
+      : { strip_prefix: flag(v.bool(patch.stripPrefix, 'stripPrefix')) }),
+    ...(patch.upstreamUrl === undefined ? {} : { upstream_url: upstreamUrl(patch.upstreamUrl) }),
+    ...(patch.authHeader === undefined
+      ? {}
+      : { auth_header: v.oneOf(patch.authHeader, 'authHeader', AUTH_HEADERS) }),
+  };
+  return ctx.dialect.transaction(async (trx) => {
+    const before = await lockApi(ctx, trx, apiId);
+    checkVersion('API', before, expected);
+    const now = nowIso();
+    const row = await trx
+      .updateTable('apis')
+      .set({ ...set, version: before.version + 1, updated_at: now })
+      .where('id', '=', apiId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const after = apiFromRow(row);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: 'api.updated',
+      tenantId: null,
+      apiId,
+      targetType: 'api',
+      targetId: apiId,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/**
+ * Deletes an API with its allowlist.
+ *
+ * @example
+ * await deleteApi(ctx, apiId, { actor });
+ */
+export async function deleteApi(ctx: StoreContext, apiId: string, options: MutationOptions): Promise<void> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  await ctx.dialect.transaction(async (trx) => {
+    const before = await lockApi(ctx, trx, apiId);
+    checkVersion('API', before, expected);
+    await trx.deleteFrom('apis').where('id', '=', apiId).execute();
+    await recordChange(ctx, trx, nowIso(), {
+      actor,
+      action: 'api.deleted',
+      tenantId: null,
+      apiId,
+      targetType: 'api',
+      targetId: apiId,
+      before,
+      after: null,
+    });
+  });
+}
+
+/**
+ * An API's network allowlist (design section 3, stage 3): unlimited unless the store was opened with
+ * `apiAllowlistEntryLimit`; locked through the API row.
+ *
+ * @example
+ * await addIpEntry(ctx, apiAllowlist, apiId, { value: '198.51.100.0/24' }, { actor });
+ */
+export const apiAllowlist: IpListSpec<ApiAllowlistEntry> = {
+  table: 'api_allowlist_entries',
+  ownerColumn: 'api_id',
+  entryNoun: 'API allowlist entry',
+  listNoun: 'API allowlist',
+  action: 'api.allowlist_entry',
+  targetType: 'api_allowlist_entry',
+  async lockOwner(ctx, trx, apiId) {
+    await lockApi(ctx, trx, apiId);
+    return { limit: ctx.options.apiAllowlistEntryLimit };
+  },
+  async assertOwner(ctx, apiId) {
+    await getApi(ctx, apiId);
+  },
+  scope: (apiId) => ({ tenantId: null, apiId }),
+  withOwner: (entry, apiId) => ({ ...entry, apiId }),
+};

@@ -1,0 +1,66 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './database.js';
+import type { DialectName } from './dialect.js';
+
+/**
+ * What differs between SQLite and PostgreSQL once the schema exists. Kept tiny on purpose: the store's
+ * queries are written once, against Kysely, for both.
+ *
+ * @example
+ * const q = trx.selectFrom('tenants').selectAll().where('id', '=', id).$if(dialect.lockRows, (qb) => qb.forUpdate());
+ */
+export interface StoreDialect {
+  readonly name: DialectName;
+  /**
+   * Whether owner and entity rows must be locked with `SELECT … FOR UPDATE` before a write.
+   * PostgreSQL: yes, so concurrent writers to one owner serialise. SQLite: no, the `BEGIN IMMEDIATE`
+   * write transaction already excludes every other writer (and SQLite has no FOR UPDATE).
+   */
+  readonly lockRows: boolean;
+  /** Runs `body` as one write transaction; rethrows driver errors as IpGateErrors where they mean something. */
+  transaction<T>(body: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Called in the transaction right before its `changes` row is written. PostgreSQL takes a
+   * transaction-scoped advisory lock here so change versions commit in the order they are handed
+   * out (a follower reading `changesSince` never sees 7 before 6 commits); SQLite has nothing to do.
+   */
+  beforeChange(trx: Transaction<Database>): Promise<void>;
+  /** Decodes a JSON column: SQLite returns text, PostgreSQL's jsonb the value. */
+  readJson(value: unknown): unknown;
+  /** Maps a driver error from a read to an IpGateError when it means something (store down). */
+  translateError(error: unknown): unknown;
+  /** Closes the connection(s). */
+  destroy(): Promise<void>;
+}
+
+/** Settings of the store that are not the database's to decide. */
+export interface StoreOptions {
+  /** Most entries an API's network allowlist may hold; unlimited when absent. */
+  readonly apiAllowlistEntryLimit?: number | undefined;
+}
+
+/**
+ * What every resource module of the store works with.
+ *
+ * @example
+ * const ctx: StoreContext = { db, dialect, options: {} };
+ */
+export interface StoreContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  readonly options: StoreOptions;
+}
+
+/**
+ * Runs a read, turning driver failures into IPG_STORE_UNAVAILABLE where that is what they mean.
+ *
+ * @example
+ * const rows = await read(ctx, () => ctx.db.selectFrom('tenants').selectAll().execute());
+ */
+export async function read<T>(ctx: StoreContext, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    throw ctx.dialect.translateError(e);
+  }
+}

@@ -1,0 +1,200 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * A point in time. Written as an ISO-8601 UTC string on both dialects; SQLite hands the string back,
+ * PostgreSQL (`timestamptz`) a `Date`. The store turns both into `Date`.
+ */
+export type Timestamp = ColumnType<Date | string, string, string>;
+
+/**
+ * A flag. Written as 0/1 because better-sqlite3 cannot bind JS booleans, and PostgreSQL's `boolean`
+ * accepts the text `1`/`0`; read back as 0/1 (SQLite) or `true`/`false` (PostgreSQL).
+ */
+export type Flag = ColumnType<number | boolean, number, number>;
+
+/** JSON, written as text; SQLite returns the text, PostgreSQL (`jsonb`) the parsed value. */
+export type Json = ColumnType<unknown, string | null, string | null>;
+
+/** Tenant IP restriction mode (design section 2). */
+export type IpModeColumn = 'off' | 'manual' | 'auto';
+
+/** Who or what made an entry (design section 2). */
+export type EntrySourceColumn = 'manual' | 'auto' | 'review';
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  ip_mode: IpModeColumn;
+  ip_entry_limit: number;
+  key_ip_limit: number;
+  key_domain_limit: number;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The shared shape of the two network lists that carry expiry and provenance. */
+export interface IpListEntryColumns {
+  id: string;
+  name: string;
+  type: 'ip' | 'range';
+  value: string;
+  canonical: string;
+  enabled: Flag;
+  expires_at: Timestamp | null;
+  source: EntrySourceColumn;
+  reason: string | null;
+  created_by: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TenantIpEntriesTable extends IpListEntryColumns {
+  tenant_id: string;
+}
+
+export interface ApiAllowlistEntriesTable extends IpListEntryColumns {
+  api_id: string;
+}
+
+export interface ApisTable {
+  id: string;
+  name: string;
+  host: string | null;
+  path_prefix: string;
+  strip_prefix: Flag;
+  upstream_url: string;
+  auth_header: 'authorization' | 'x-api-key';
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface KeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  /** Hex SHA-256 of the whole secret; the secret itself is never stored. */
+  secret_hash: string;
+  status: 'active' | 'revoked';
+  ip_restriction_enabled: Flag;
+  domain_restriction_enabled: Flag;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  rotated_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface KeyIpEntriesTable {
+  id: string;
+  key_id: string;
+  name: string;
+  type: 'ip' | 'range';
+  value: string;
+  canonical: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface KeyDomainEntriesTable {
+  id: string;
+  key_id: string;
+  name: string;
+  value: string;
+  canonical: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ObservedIpsTable {
+  tenant_id: string;
+  key_id: string;
+  address: string;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  count: number;
+  status: 'authorized' | 'pending' | 'rejected';
+  reasons: Json;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  /** The `changes.version` written in the same transaction: a total, commit-ordered sequence. */
+  change_version: number;
+  at: Timestamp;
+  actor: string;
+  tenant_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  before: Json;
+  after: Json;
+}
+
+export interface RequestsTable {
+  request_id: string;
+  at: Timestamp;
+  tenant_id: string | null;
+  api_id: string | null;
+  key_id: string | null;
+  client: string | null;
+  method: string;
+  path: string;
+  status: number;
+  decision: 'allow' | 'deny';
+  stage: string | null;
+  reason: string | null;
+  latency_ms: number;
+}
+
+export interface PrincipalsTable {
+  id: string;
+  kind: 'token' | 'user';
+  name: string;
+  role: 'viewer' | 'editor' | 'owner';
+  /** Null: the principal may act on every tenant. */
+  tenant_id: string | null;
+  secret_hash: string | null;
+  password_hash: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ChangesTable {
+  version: Generated<number>;
+  at: Timestamp;
+  tenant_id: string | null;
+  api_id: string | null;
+  key_id: string | null;
+  kind: string;
+}
+
+/**
+ * Every table of the server store (docs/architecture/server.md, "Tables"), as Kysely sees it.
+ *
+ * Only the store's own modules use this type; callers speak the `Store` interface.
+ *
+ * @example
+ * const db = new Kysely<Database>({ dialect });
+ * const rows = await db.selectFrom('tenants').select(['id', 'name']).execute();
+ */
+export interface Database {
+  tenants: TenantsTable;
+  tenant_ip_entries: TenantIpEntriesTable;
+  apis: ApisTable;
+  api_allowlist_entries: ApiAllowlistEntriesTable;
+  keys: KeysTable;
+  key_ip_entries: KeyIpEntriesTable;
+  key_domain_entries: KeyDomainEntriesTable;
+  observed_ips: ObservedIpsTable;
+  audit_events: AuditEventsTable;
+  requests: RequestsTable;
+  principals: PrincipalsTable;
+  changes: ChangesTable;
+}

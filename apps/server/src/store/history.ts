@@ -1,0 +1,105 @@
+import type { Selectable } from 'kysely';
+import { read, type StoreContext } from './context.js';
+import type { AuditEventsTable, ChangesTable } from './database.js';
+import { invalid } from './errors.js';
+import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { toDate } from './rows.js';
+import type { AuditEvent, Change, Page, PageRequest } from './store.js';
+
+/**
+ * A tenant's audit events, newest first. Works for deleted tenants too: history outlives them.
+ *
+ * @example
+ * const { items } = await listAuditEvents(ctx, tenantId, { limit: 20 });
+ */
+export async function listAuditEvents(
+  ctx: StoreContext,
+  tenantId: string,
+  page?: PageRequest,
+): Promise<Page<AuditEvent>> {
+  const limit = pageLimit(page);
+  const before =
+    page?.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number'])[0] as number);
+  const rows = await read(ctx, () =>
+    ctx.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .$if(before !== undefined, (qb) => qb.where('change_version', '<', before as number))
+      .orderBy('change_version', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute(),
+  );
+  return toPage(
+    rows.map((r) => auditFromRow(ctx, r)),
+    limit,
+    (e) => [e.changeVersion],
+  );
+}
+
+function auditFromRow(ctx: StoreContext, row: Selectable<AuditEventsTable>): AuditEvent {
+  return {
+    id: row.id,
+    changeVersion: Number(row.change_version),
+    at: toDate(row.at),
+    actor: row.actor,
+    tenantId: row.tenant_id,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    before: row.before === null ? null : ctx.dialect.readJson(row.before),
+    after: row.after === null ? null : ctx.dialect.readJson(row.after),
+  };
+}
+
+/**
+ * Committed changes after `version`, oldest first: what a node replays to catch up.
+ *
+ * @example
+ * for (const change of await changesSince(ctx, lastSeen)) rebuild(change);
+ */
+export async function changesSince(ctx: StoreContext, version: number, limit = 1000): Promise<Change[]> {
+  if (!Number.isInteger(version) || version < 0)
+    throw invalid('version', 'version must be a whole number from 0.');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw invalid('limit', 'limit must be a whole number from 1 to 10000.');
+  }
+  const rows = await read(ctx, () =>
+    ctx.db
+      .selectFrom('changes')
+      .selectAll()
+      .where('version', '>', version)
+      .orderBy('version')
+      .limit(limit)
+      .execute(),
+  );
+  return rows.map(changeFromRow);
+}
+
+/**
+ * The latest change version, 0 when nothing has changed yet.
+ *
+ * @example
+ * const v = await currentVersion(ctx);
+ */
+export async function currentVersion(ctx: StoreContext): Promise<number> {
+  const row = await read(ctx, () =>
+    ctx.db
+      .selectFrom('changes')
+      .select((eb) => eb.fn.max('version').as('v'))
+      .executeTakeFirst(),
+  );
+  return row?.v === null || row?.v === undefined ? 0 : Number(row.v);
+}
+
+function changeFromRow(row: Selectable<ChangesTable>): Change {
+  return {
+    version: Number(row.version),
+    at: toDate(row.at),
+    tenantId: row.tenant_id,
+    apiId: row.api_id,
+    keyId: row.key_id,
+    kind: row.kind,
+  };
+}

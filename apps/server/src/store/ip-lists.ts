@@ -1,0 +1,317 @@
+import type { Selectable, Transaction } from 'kysely';
+import { read, type StoreContext } from './context.js';
+import type { Database, IpListEntryColumns } from './database.js';
+import { alreadyExists, checkVersion, limitReached, notFound } from './errors.js';
+import { newId } from './ids.js';
+import { recordChange } from './record.js';
+import { flag, nowIso, toBool, toDate, toDateOrNull } from './rows.js';
+import type {
+  AddIpEntryInput,
+  CreateOptions,
+  EntrySource,
+  IpListEntry,
+  MutationOptions,
+  UpdateIpEntryInput,
+} from './store.js';
+import * as v from './validate.js';
+
+const SOURCES: readonly EntrySource[] = ['manual', 'auto', 'review'];
+
+/**
+ * One of the two network lists with state and provenance: a tenant's IP list and an API's allowlist.
+ * Their tables differ only in the owner column, so one module serves both.
+ *
+ * @example
+ * const tenantList: IpListSpec<TenantIpEntry> = { table: 'tenant_ip_entries', ownerColumn: 'tenant_id', … };
+ */
+export interface IpListSpec<E extends IpListEntry> {
+  readonly table: 'tenant_ip_entries' | 'api_allowlist_entries';
+  readonly ownerColumn: 'tenant_id' | 'api_id';
+  /** For messages: `tenant IP entry`. */
+  readonly entryNoun: string;
+  /** For messages: `tenant IP list`. */
+  readonly listNoun: string;
+  /** Audit action prefix: `tenant.ip_entry`. */
+  readonly action: string;
+  readonly targetType: string;
+  /** Reads the owner (IPG_NOT_FOUND when missing), locking it on PostgreSQL; returns its entry limit. */
+  lockOwner(
+    ctx: StoreContext,
+    trx: Transaction<Database>,
+    ownerId: string,
+  ): Promise<{ limit: number | undefined }>;
+  /** Throws IPG_NOT_FOUND unless the owner exists (outside a transaction). */
+  assertOwner(ctx: StoreContext, ownerId: string): Promise<void>;
+  /** The tenant/API the change belongs to, for `changes` and the audit event. */
+  scope(ownerId: string): { tenantId: string | null; apiId: string | null };
+  withOwner(entry: IpListEntry, ownerId: string): E;
+}
+
+// The two tables are one shape under two names; Kysely cannot type a table chosen at run time, so this
+// module works untyped and converts every row through `entryFromRow`.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Untyped = Transaction<any>;
+type Row = Selectable<IpListEntryColumns>;
+
+function entryFromRow(row: Row): IpListEntry {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    value: row.value,
+    canonical: row.canonical,
+    enabled: toBool(row.enabled),
+    expiresAt: toDateOrNull(row.expires_at),
+    source: row.source,
+    reason: row.reason,
+    createdBy: row.created_by,
+    version: row.version,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/**
+ * Every entry of one owner's list, oldest first.
+ *
+ * @example
+ * await listIpEntries(ctx, tenantList, tenantId);
+ */
+export async function listIpEntries<E extends IpListEntry>(
+  ctx: StoreContext,
+  spec: IpListSpec<E>,
+  ownerId: string,
+): Promise<E[]> {
+  await spec.assertOwner(ctx, ownerId);
+  const rows = await read(
+    ctx,
+    () =>
+      (ctx.db as unknown as Untyped)
+        .selectFrom(spec.table)
+        .selectAll()
+        .where(spec.ownerColumn, '=', ownerId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute() as Promise<Row[]>,
+  );
+  return rows.map((r) => spec.withOwner(entryFromRow(r), ownerId));
+}
+
+/**
+ * One entry of one owner's list, or IPG_NOT_FOUND (also when it is on another owner's list).
+ *
+ * @example
+ * await getIpEntry(ctx, tenantList, tenantId, entryId);
+ */
+export async function getIpEntry<E extends IpListEntry>(
+  ctx: StoreContext,
+  spec: IpListSpec<E>,
+  ownerId: string,
+  entryId: string,
+): Promise<E> {
+  const row = await read(
+    ctx,
+    () =>
+      (ctx.db as unknown as Untyped)
+        .selectFrom(spec.table)
+        .selectAll()
+        .where('id', '=', entryId)
+        .where(spec.ownerColumn, '=', ownerId)
+        .executeTakeFirst() as Promise<Row | undefined>,
+  );
+  if (row === undefined) throw notFound(spec.entryNoun, entryId);
+  return spec.withOwner(entryFromRow(row), ownerId);
+}
+
+/**
+ * Adds an entry: parsed by core, refused when its canonical form is listed already or the list is
+ * full. The owner row is locked first, so the count and the insert see the same list.
+ *
+ * @example
+ * await addIpEntry(ctx, tenantList, tenantId, { value: '10.0.0.0/8', name: 'office' }, { actor: 'user:ops' });
+ */
+export async function addIpEntry<E extends IpListEntry>(
+  ctx: StoreContext,
+  spec: IpListSpec<E>,
+  ownerId: string,
+  input: AddIpEntryInput,
+  options: CreateOptions,
+): Promise<E> {
+  const actor = v.actor(options.actor);
+  const entry = v.ipEntry(input.value);
+  const name = input.name === undefined ? '' : v.text(input.name, 'name', { allowEmpty: true });
+  const enabled = input.enabled === undefined ? true : v.bool(input.enabled, 'enabled');
+  const expiresAt = input.expiresAt === undefined ? null : v.dateOrNull(input.expiresAt, 'expiresAt');
+  const source = input.source === undefined ? 'manual' : v.oneOf(input.source, 'source', SOURCES);
+  const reason =
+    input.reason === undefined || input.reason === null
+      ? null
+      : v.text(input.reason, 'reason', { allowEmpty: true });
+  return ctx.dialect.transaction(async (trx) => {
+    const { limit } = await spec.lockOwner(ctx, trx, ownerId);
+    const t = trx as unknown as Untyped;
+    await assertCanonicalFree(t, spec, ownerId, entry.canonical, undefined);
+    if (limit !== undefined) {
+      const { n } = await t
+        .selectFrom(spec.table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where(spec.ownerColumn, '=', ownerId)
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= limit) throw limitReached(spec.listNoun, limit);
+    }
+    const now = nowIso();
+    const row = (await t
+      .insertInto(spec.table)
+      .values({
+        id: newId('ent'),
+        [spec.ownerColumn]: ownerId,
+        name,
+        type: entry.type,
+        value: input.value.trim(),
+        canonical: entry.canonical,
+        enabled: flag(enabled),
+        expires_at: expiresAt === null ? null : expiresAt.toISOString(),
+        source,
+        reason,
+        created_by: actor,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()) as Row;
+    const after = spec.withOwner(entryFromRow(row), ownerId);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: `${spec.action}.added`,
+      ...spec.scope(ownerId),
+      targetType: spec.targetType,
+      targetId: after.id,
+      before: null,
+      after,
+    });
+    return after;
+  });
+}
+
+/**
+ * Changes name, value, enabled or expiry of an entry of this owner's list.
+ *
+ * @example
+ * await updateIpEntry(ctx, tenantList, tenantId, entryId, { enabled: false }, { actor: 'user:ops', expectedVersion: 1 });
+ */
+export async function updateIpEntry<E extends IpListEntry>(
+  ctx: StoreContext,
+  spec: IpListSpec<E>,
+  ownerId: string,
+  entryId: string,
+  patch: UpdateIpEntryInput,
+  options: MutationOptions,
+): Promise<E> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  const entry = patch.value === undefined ? undefined : v.ipEntry(patch.value);
+  const set = {
+    ...(patch.name === undefined ? {} : { name: v.text(patch.name, 'name', { allowEmpty: true }) }),
+    ...(entry === undefined || patch.value === undefined
+      ? {}
+      : { value: patch.value.trim(), canonical: entry.canonical, type: entry.type }),
+    ...(patch.enabled === undefined ? {} : { enabled: flag(v.bool(patch.enabled, 'enabled')) }),
+    ...(patch.expiresAt === undefined
+      ? {}
+      : { expires_at: v.dateOrNull(patch.expiresAt, 'expiresAt')?.toISOString() ?? null }),
+  };
+  return ctx.dialect.transaction(async (trx) => {
+    await spec.lockOwner(ctx, trx, ownerId);
+    const t = trx as unknown as Untyped;
+    const before = await lockEntry(ctx, t, spec, ownerId, entryId);
+    checkVersion(spec.entryNoun, before, expected);
+    if (entry !== undefined) await assertCanonicalFree(t, spec, ownerId, entry.canonical, entryId);
+    const now = nowIso();
+    const row = (await t
+      .updateTable(spec.table)
+      .set({ ...set, version: before.version + 1, updated_at: now })
+      .where('id', '=', entryId)
+      .returningAll()
+      .executeTakeFirstOrThrow()) as Row;
+    const after = spec.withOwner(entryFromRow(row), ownerId);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: `${spec.action}.updated`,
+      ...spec.scope(ownerId),
+      targetType: spec.targetType,
+      targetId: entryId,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/**
+ * Removes an entry of this owner's list.
+ *
+ * @example
+ * await removeIpEntry(ctx, tenantList, tenantId, entryId, { actor: 'user:ops' });
+ */
+export async function removeIpEntry<E extends IpListEntry>(
+  ctx: StoreContext,
+  spec: IpListSpec<E>,
+  ownerId: string,
+  entryId: string,
+  options: MutationOptions,
+): Promise<void> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  await ctx.dialect.transaction(async (trx) => {
+    await spec.lockOwner(ctx, trx, ownerId);
+    const t = trx as unknown as Untyped;
+    const before = await lockEntry(ctx, t, spec, ownerId, entryId);
+    checkVersion(spec.entryNoun, before, expected);
+    await t.deleteFrom(spec.table).where('id', '=', entryId).execute();
+    await recordChange(ctx, trx, nowIso(), {
+      actor,
+      action: `${spec.action}.removed`,
+      ...spec.scope(ownerId),
+      targetType: spec.targetType,
+      targetId: entryId,
+      before,
+      after: null,
+    });
+  });
+}
+
+async function lockEntry<E extends IpListEntry>(
+  ctx: StoreContext,
+  t: Untyped,
+  spec: IpListSpec<E>,
+  ownerId: string,
+  entryId: string,
+): Promise<E> {
+  const row = (await t
+    .selectFrom(spec.table)
+    .selectAll()
+    .where('id', '=', entryId)
+    .where(spec.ownerColumn, '=', ownerId)
+    .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+    .executeTakeFirst()) as Row | undefined;
+  if (row === undefined) throw notFound(spec.entryNoun, entryId);
+  return spec.withOwner(entryFromRow(row), ownerId);
+}
+
+async function assertCanonicalFree<E extends IpListEntry>(
+  t: Untyped,
+  spec: IpListSpec<E>,
+  ownerId: string,
+  canonical: string,
+  exceptId: string | undefined,
+): Promise<void> {
+  const existing: Pick<Row, 'id' | 'name' | 'value'> | undefined = await t
+    .selectFrom(spec.table)
+    .select(['id', 'name', 'value'])
+    .where(spec.ownerColumn, '=', ownerId)
+    .where('canonical', '=', canonical)
+    .$if(exceptId !== undefined, (qb) => qb.where('id', '<>', exceptId as string))
+    .executeTakeFirst();
+  if (existing !== undefined) throw alreadyExists(canonical, existing);
+}

@@ -1,0 +1,71 @@
+import * as apis from './apis.js';
+import type { StoreContext } from './context.js';
+import * as history from './history.js';
+import * as lists from './ip-lists.js';
+import * as keyEntries from './key-entries.js';
+import * as keys from './keys.js';
+import type { Store } from './store.js';
+import { tenantIpList } from './tenant-ip-list.js';
+import * as tenants from './tenants.js';
+
+/**
+ * The one `Store` implementation, over Kysely, for both dialects: each operation is a function of a
+ * resource module, bound to the context here.
+ *
+ * @example
+ * const store = createKyselyStore({ db, dialect: sqliteStoreDialect(db, mutex), options: {} });
+ */
+export function createKyselyStore(ctx: StoreContext): Store {
+  const { apiAllowlist } = apis;
+  const { keyIpList, keyDomainList } = keyEntries;
+  return {
+    createTenant: (input, o) => tenants.createTenant(ctx, input, o),
+    getTenant: (id) => tenants.getTenant(ctx, id),
+    listTenants: (page) => tenants.listTenants(ctx, page),
+    updateTenant: (id, patch, o) => tenants.updateTenant(ctx, id, patch, o),
+    deleteTenant: (id, o) => tenants.deleteTenant(ctx, id, o),
+
+    listTenantIpEntries: (t) => lists.listIpEntries(ctx, tenantIpList, t),
+    getTenantIpEntry: (t, e) => lists.getIpEntry(ctx, tenantIpList, t, e),
+    addTenantIpEntry: (t, input, o) => lists.addIpEntry(ctx, tenantIpList, t, input, o),
+    updateTenantIpEntry: (t, e, patch, o) => lists.updateIpEntry(ctx, tenantIpList, t, e, patch, o),
+    removeTenantIpEntry: (t, e, o) => lists.removeIpEntry(ctx, tenantIpList, t, e, o),
+
+    createApi: (input, o) => apis.createApi(ctx, input, o),
+    getApi: (id) => apis.getApi(ctx, id),
+    listApis: (page) => apis.listApis(ctx, page),
+    updateApi: (id, patch, o) => apis.updateApi(ctx, id, patch, o),
+    deleteApi: (id, o) => apis.deleteApi(ctx, id, o),
+
+    listApiAllowlistEntries: (a) => lists.listIpEntries(ctx, apiAllowlist, a),
+    getApiAllowlistEntry: (a, e) => lists.getIpEntry(ctx, apiAllowlist, a, e),
+    addApiAllowlistEntry: (a, input, o) => lists.addIpEntry(ctx, apiAllowlist, a, input, o),
+    updateApiAllowlistEntry: (a, e, patch, o) => lists.updateIpEntry(ctx, apiAllowlist, a, e, patch, o),
+    removeApiAllowlistEntry: (a, e, o) => lists.removeIpEntry(ctx, apiAllowlist, a, e, o),
+
+    createKey: (t, input, o) => keys.createKey(ctx, t, input, o),
+    getKey: (t, k) => keys.getKey(ctx, t, k),
+    listKeys: (t, page) => keys.listKeys(ctx, t, page),
+    findKeyBySecret: (secret) => keys.findKeyBySecret(ctx, secret),
+    updateKey: (t, k, patch, o) => keys.updateKey(ctx, t, k, patch, o),
+    rotateKey: (t, k, o) => keys.rotateKey(ctx, t, k, o),
+    revokeKey: (t, k, o) => keys.revokeKey(ctx, t, k, o),
+
+    listKeyIpEntries: (t, k) => keyEntries.listKeyEntries(ctx, keyIpList, t, k),
+    addKeyIpEntry: (t, k, input, o) => keyEntries.addKeyEntry(ctx, keyIpList, t, k, input, o),
+    updateKeyIpEntry: (t, k, e, patch, o) => keyEntries.updateKeyEntry(ctx, keyIpList, t, k, e, patch, o),
+    removeKeyIpEntry: (t, k, e, o) => keyEntries.removeKeyEntry(ctx, keyIpList, t, k, e, o),
+
+    listKeyDomainEntries: (t, k) => keyEntries.listKeyEntries(ctx, keyDomainList, t, k),
+    addKeyDomainEntry: (t, k, input, o) => keyEntries.addKeyEntry(ctx, keyDomainList, t, k, input, o),
+    updateKeyDomainEntry: (t, k, e, patch, o) =>
+      keyEntries.updateKeyEntry(ctx, keyDomainList, t, k, e, patch, o),
+    removeKeyDomainEntry: (t, k, e, o) => keyEntries.removeKeyEntry(ctx, keyDomainList, t, k, e, o),
+
+    listAuditEvents: (t, page) => history.listAuditEvents(ctx, t, page),
+    changesSince: (version, limit) => history.changesSince(ctx, version, limit),
+    currentVersion: () => history.currentVersion(ctx),
+
+    close: () => ctx.dialect.destroy(),
+  };
+}

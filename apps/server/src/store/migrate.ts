@@ -1,0 +1,37 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import type { Database } from './database.js';
+import type { DialectName } from './dialect.js';
+import { initialMigration } from './migrations/0001-initial.js';
+
+/**
+ * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
+ * A static list (not a folder scan) so the bundle and the tests need no file-system layout.
+ *
+ * @example
+ * Object.keys(migrations('sqlite')); // ['0001-initial']
+ */
+export function migrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(dialect),
+  };
+}
+
+/**
+ * Brings the schema up to date. Safe to run on every start and from several nodes at once (Kysely
+ * takes an advisory lock on PostgreSQL; SQLite has one writer). Running it again does nothing.
+ *
+ * @example
+ * await migrateToLatest(db, 'postgres'); // ['0001-initial'] the first time, [] afterwards
+ */
+export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+  });
+  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`store migration ${failed ?? '(setup)'} failed`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

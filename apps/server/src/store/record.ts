@@ -1,0 +1,60 @@
+import type { Transaction } from 'kysely';
+import type { StoreContext } from './context.js';
+import type { Database } from './database.js';
+import { newId } from './ids.js';
+
+/** What one mutation did, for its audit event and its `changes` row. */
+export interface ChangeRecord {
+  readonly actor: string;
+  readonly action: string;
+  readonly tenantId: string | null;
+  readonly apiId?: string | null;
+  readonly keyId?: string | null;
+  readonly targetType: string;
+  readonly targetId: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/**
+ * Appends the `changes` row and the audit event of a mutation, in its transaction. The change comes
+ * first so the audit event can carry its version, which orders audit events exactly as commits.
+ *
+ * @example
+ * await recordChange(ctx, trx, now, { actor, action: 'tenant.created', tenantId: id, targetType: 'tenant', targetId: id, before: null, after: tenant });
+ */
+export async function recordChange(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  at: string,
+  change: ChangeRecord,
+): Promise<number> {
+  await ctx.dialect.beforeChange(trx);
+  const { version } = await trx
+    .insertInto('changes')
+    .values({
+      at,
+      tenant_id: change.tenantId,
+      api_id: change.apiId ?? null,
+      key_id: change.keyId ?? null,
+      kind: change.action,
+    })
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('audit_events')
+    .values({
+      id: newId('aud'),
+      change_version: Number(version),
+      at,
+      actor: change.actor,
+      tenant_id: change.tenantId,
+      action: change.action,
+      target_type: change.targetType,
+      target_id: change.targetId,
+      before: change.before === null ? null : JSON.stringify(change.before),
+      after: change.after === null ? null : JSON.stringify(change.after),
+    })
+    .execute();
+  return Number(version);
+}

@@ -1,0 +1,369 @@
+/**
+ * The one storage interface of the server (design section 8). The snapshot builder, the management
+ * API and the tests speak it; SQLite and PostgreSQL implement it through one Kysely implementation.
+ *
+ * Conventions every operation keeps:
+ * - A tenant-scoped operation takes the tenant id and never reads or writes another tenant's rows;
+ *   a resource that is missing or someone else's is `IPG_NOT_FOUND` either way.
+ * - A mutation is one transaction: version check, limit check, write (version + 1), one audit event,
+ *   one `changes` row. It returns the entity as written. When it fails, nothing of it is written.
+ * - Bad input is an `IpGateError` with status 400 and `field` set.
+ */
+import type { EntryType } from '@ipgate/core';
+
+/** Tenant IP restriction mode (design section 2). */
+export type IpMode = 'off' | 'manual' | 'auto';
+
+/** Who made an entry: a person, the automatic assessment, or a review action. */
+export type EntrySource = 'manual' | 'auto' | 'review';
+
+/** Which header carries the key for an API. */
+export type AuthHeader = 'authorization' | 'x-api-key';
+
+/** Who makes a change, and (for updates and removals) the version the caller last read. */
+export interface MutationOptions {
+  /** Recorded in the audit event, e.g. `token:tok_123` or `user:alice@example.com`. */
+  readonly actor: string;
+  /** When given, the change applies only if the entity is still at this version (else IPG_VERSION_CONFLICT). */
+  readonly expectedVersion?: number | undefined;
+}
+
+/** Who creates a resource. Creation has no prior version to check. */
+export interface CreateOptions {
+  readonly actor: string;
+}
+
+/** One page of a list, oldest first unless the operation says otherwise. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  readonly nextCursor: string | undefined;
+}
+
+/** Which page to read. */
+export interface PageRequest {
+  /** 1–500; default 50. */
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly ipMode: IpMode;
+  /** Most entries the tenant's IP list may hold. */
+  readonly ipEntryLimit: number;
+  /** Most IP entries per key. */
+  readonly keyIpLimit: number;
+  /** Most domain entries per key. */
+  readonly keyDomainLimit: number;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface CreateTenantInput {
+  readonly name: string;
+  /** Default `manual`: access is blocked until addresses are listed. */
+  readonly ipMode?: IpMode | undefined;
+  /** Default 100. */
+  readonly ipEntryLimit?: number | undefined;
+  /** Default 5. */
+  readonly keyIpLimit?: number | undefined;
+  /** Default 5. */
+  readonly keyDomainLimit?: number | undefined;
+}
+
+export type UpdateTenantInput = Partial<CreateTenantInput>;
+
+/** An entry of a network list that carries state and provenance (tenant IP list, API allowlist). */
+export interface IpListEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly type: EntryType;
+  /** As the user wrote it. */
+  readonly value: string;
+  /** As core's `parseEntry` spells it; unique within its list. */
+  readonly canonical: string;
+  readonly enabled: boolean;
+  readonly expiresAt: Date | null;
+  readonly source: EntrySource;
+  readonly reason: string | null;
+  readonly createdBy: string;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface TenantIpEntry extends IpListEntry {
+  readonly tenantId: string;
+}
+
+export interface ApiAllowlistEntry extends IpListEntry {
+  readonly apiId: string;
+}
+
+export interface AddIpEntryInput {
+  readonly value: string;
+  /** Default ''. */
+  readonly name?: string | undefined;
+  /** Default true. */
+  readonly enabled?: boolean | undefined;
+  readonly expiresAt?: Date | null | undefined;
+  /** Default `manual`. */
+  readonly source?: EntrySource | undefined;
+  readonly reason?: string | null | undefined;
+}
+
+export interface UpdateIpEntryInput {
+  readonly name?: string | undefined;
+  readonly value?: string | undefined;
+  readonly enabled?: boolean | undefined;
+  readonly expiresAt?: Date | null | undefined;
+}
+
+export interface Api {
+  readonly id: string;
+  readonly name: string;
+  /** Null: any host. */
+  readonly host: string | null;
+  /** Starts with `/`; `/` matches every path. */
+  readonly pathPrefix: string;
+  readonly stripPrefix: boolean;
+  readonly upstreamUrl: string;
+  readonly authHeader: AuthHeader;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface CreateApiInput {
+  readonly name: string;
+  readonly host?: string | null | undefined;
+  /** Default `/`. */
+  readonly pathPrefix?: string | undefined;
+  /** Default false. */
+  readonly stripPrefix?: boolean | undefined;
+  readonly upstreamUrl: string;
+  /** Default `authorization`. */
+  readonly authHeader?: AuthHeader | undefined;
+}
+
+export type UpdateApiInput = Partial<CreateApiInput>;
+
+/** An API key as stored: never the secret, never its hash. */
+export interface ApiKey {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  /** The first characters of the secret, for people to recognise a key (`ipg_live_AbCd`). */
+  readonly prefix: string;
+  readonly status: 'active' | 'revoked';
+  readonly ipRestrictionEnabled: boolean;
+  readonly domainRestrictionEnabled: boolean;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly rotatedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+/** A key together with its secret: returned by create and rotate, and never again. */
+export interface KeyWithSecret {
+  readonly key: ApiKey;
+  readonly secret: string;
+}
+
+export interface CreateKeyInput {
+  readonly name: string;
+  /** Default false. */
+  readonly ipRestrictionEnabled?: boolean | undefined;
+  /** Default false. */
+  readonly domainRestrictionEnabled?: boolean | undefined;
+}
+
+export type UpdateKeyInput = Partial<CreateKeyInput>;
+
+export interface KeyIpEntry {
+  readonly id: string;
+  readonly keyId: string;
+  readonly name: string;
+  readonly type: EntryType;
+  readonly value: string;
+  readonly canonical: string;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface KeyDomainEntry {
+  readonly id: string;
+  readonly keyId: string;
+  readonly name: string;
+  readonly value: string;
+  /** As core's `parseDomainRule` spells it; unique per key. */
+  readonly canonical: string;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface AddKeyEntryInput {
+  readonly value: string;
+  readonly name?: string | undefined;
+}
+
+export interface UpdateKeyEntryInput {
+  readonly value?: string | undefined;
+  readonly name?: string | undefined;
+}
+
+export interface AuditEvent {
+  readonly id: string;
+  /** The change this event describes (see {@link Change}). */
+  readonly changeVersion: number;
+  readonly at: Date;
+  readonly actor: string;
+  readonly tenantId: string | null;
+  /** `<resource>.<verb>`, e.g. `tenant.ip_entry.added`. */
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string;
+  /** The entity before the change; null for creations. */
+  readonly before: unknown;
+  /** The entity after the change; null for deletions. */
+  readonly after: unknown;
+}
+
+/** One committed change; nodes follow these to rebuild their snapshots. */
+export interface Change {
+  /** Increases with every change, in commit order. */
+  readonly version: number;
+  readonly at: Date;
+  readonly tenantId: string | null;
+  readonly apiId: string | null;
+  readonly keyId: string | null;
+  /** The audit action of the change, e.g. `key.revoked`. */
+  readonly kind: string;
+}
+
+/**
+ * Domain operations on tenants, lists, APIs, keys, audit events and changes.
+ *
+ * @example
+ * const store = await openSqliteStore({ path: '/var/lib/ipgate/ipgate.db' });
+ * const tenant = await store.createTenant({ name: 'Acme' }, { actor: 'user:ops' });
+ * await store.addTenantIpEntry(tenant.id, { value: '203.0.113.0/24', name: 'office' }, { actor: 'user:ops' });
+ * const { secret } = await store.createKey(tenant.id, { name: 'ci' }, { actor: 'user:ops' });
+ * (await store.findKeyBySecret(secret))?.tenantId === tenant.id; // true
+ */
+export interface Store {
+  createTenant(input: CreateTenantInput, options: CreateOptions): Promise<Tenant>;
+  getTenant(tenantId: string): Promise<Tenant>;
+  listTenants(page?: PageRequest): Promise<Page<Tenant>>;
+  updateTenant(tenantId: string, patch: UpdateTenantInput, options: MutationOptions): Promise<Tenant>;
+  /** Deletes the tenant with its lists and keys; its audit events stay. */
+  deleteTenant(tenantId: string, options: MutationOptions): Promise<void>;
+
+  listTenantIpEntries(tenantId: string): Promise<TenantIpEntry[]>;
+  getTenantIpEntry(tenantId: string, entryId: string): Promise<TenantIpEntry>;
+  /** Atomic against the tenant's `ipEntryLimit`; a second entry with the same canonical form is IPG_ALREADY_EXISTS. */
+  addTenantIpEntry(tenantId: string, input: AddIpEntryInput, options: CreateOptions): Promise<TenantIpEntry>;
+  updateTenantIpEntry(
+    tenantId: string,
+    entryId: string,
+    patch: UpdateIpEntryInput,
+    options: MutationOptions,
+  ): Promise<TenantIpEntry>;
+  removeTenantIpEntry(tenantId: string, entryId: string, options: MutationOptions): Promise<void>;
+
+  createApi(input: CreateApiInput, options: CreateOptions): Promise<Api>;
+  getApi(apiId: string): Promise<Api>;
+  listApis(page?: PageRequest): Promise<Page<Api>>;
+  updateApi(apiId: string, patch: UpdateApiInput, options: MutationOptions): Promise<Api>;
+  deleteApi(apiId: string, options: MutationOptions): Promise<void>;
+
+  listApiAllowlistEntries(apiId: string): Promise<ApiAllowlistEntry[]>;
+  getApiAllowlistEntry(apiId: string, entryId: string): Promise<ApiAllowlistEntry>;
+  /** Limited only when the store was opened with `apiAllowlistEntryLimit`. */
+  addApiAllowlistEntry(
+    apiId: string,
+    input: AddIpEntryInput,
+    options: CreateOptions,
+  ): Promise<ApiAllowlistEntry>;
+  updateApiAllowlistEntry(
+    apiId: string,
+    entryId: string,
+    patch: UpdateIpEntryInput,
+    options: MutationOptions,
+  ): Promise<ApiAllowlistEntry>;
+  removeApiAllowlistEntry(apiId: string, entryId: string, options: MutationOptions): Promise<void>;
+
+  /** Returns the secret once; only its SHA-256 is stored. */
+  createKey(tenantId: string, input: CreateKeyInput, options: CreateOptions): Promise<KeyWithSecret>;
+  getKey(tenantId: string, keyId: string): Promise<ApiKey>;
+  listKeys(tenantId: string, page?: PageRequest): Promise<Page<ApiKey>>;
+  /** The active key with this secret, or undefined (unknown or revoked). */
+  findKeyBySecret(secret: string): Promise<ApiKey | undefined>;
+  /** Name and the two restriction switches. */
+  updateKey(
+    tenantId: string,
+    keyId: string,
+    patch: UpdateKeyInput,
+    options: MutationOptions,
+  ): Promise<ApiKey>;
+  /** A new secret; the old one stops working in the same transaction. */
+  rotateKey(tenantId: string, keyId: string, options: MutationOptions): Promise<KeyWithSecret>;
+  /** The key stops working for good. Revoking a revoked key changes nothing. */
+  revokeKey(tenantId: string, keyId: string, options: MutationOptions): Promise<ApiKey>;
+
+  listKeyIpEntries(tenantId: string, keyId: string): Promise<KeyIpEntry[]>;
+  /** Atomic against the tenant's `keyIpLimit`. */
+  addKeyIpEntry(
+    tenantId: string,
+    keyId: string,
+    input: AddKeyEntryInput,
+    options: CreateOptions,
+  ): Promise<KeyIpEntry>;
+  updateKeyIpEntry(
+    tenantId: string,
+    keyId: string,
+    entryId: string,
+    patch: UpdateKeyEntryInput,
+    options: MutationOptions,
+  ): Promise<KeyIpEntry>;
+  removeKeyIpEntry(tenantId: string, keyId: string, entryId: string, options: MutationOptions): Promise<void>;
+
+  listKeyDomainEntries(tenantId: string, keyId: string): Promise<KeyDomainEntry[]>;
+  /** Atomic against the tenant's `keyDomainLimit`. */
+  addKeyDomainEntry(
+    tenantId: string,
+    keyId: string,
+    input: AddKeyEntryInput,
+    options: CreateOptions,
+  ): Promise<KeyDomainEntry>;
+  updateKeyDomainEntry(
+    tenantId: string,
+    keyId: string,
+    entryId: string,
+    patch: UpdateKeyEntryInput,
+    options: MutationOptions,
+  ): Promise<KeyDomainEntry>;
+  removeKeyDomainEntry(
+    tenantId: string,
+    keyId: string,
+    entryId: string,
+    options: MutationOptions,
+  ): Promise<void>;
+
+  /** The tenant's audit events, newest first. */
+  listAuditEvents(tenantId: string, page?: PageRequest): Promise<Page<AuditEvent>>;
+
+  /** Changes with a version above `version`, oldest first, at most `limit` (default 1000). */
+  changesSince(version: number, limit?: number): Promise<Change[]>;
+  /** The version of the latest change; 0 for an empty store. */
+  currentVersion(): Promise<number>;
+
+  /** Closes the connections. The store cannot be used afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,235 @@
+import type { Selectable, Transaction } from 'kysely';
+import { read, type StoreContext } from './context.js';
+import type { Database, TenantsTable } from './database.js';
+import { checkVersion, notFound } from './errors.js';
+import { newId } from './ids.js';
+import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { recordChange } from './record.js';
+import { nowIso, toDate } from './rows.js';
+import type {
+  CreateOptions,
+  CreateTenantInput,
+  IpMode,
+  MutationOptions,
+  Page,
+  PageRequest,
+  Tenant,
+  UpdateTenantInput,
+} from './store.js';
+import * as v from './validate.js';
+
+const MODES: readonly IpMode[] = ['off', 'manual', 'auto'];
+
+/** The defaults of design section 7: five IPs and five domains per key. */
+export const DEFAULT_LIMITS = { ipEntryLimit: 100, keyIpLimit: 5, keyDomainLimit: 5 } as const;
+
+/**
+ * The stored row as the public entity.
+ *
+ * @example
+ * const tenant = tenantFromRow(row);
+ */
+export function tenantFromRow(row: Selectable<TenantsTable>): Tenant {
+  return {
+    id: row.id,
+    name: row.name,
+    ipMode: row.ip_mode,
+    ipEntryLimit: row.ip_entry_limit,
+    keyIpLimit: row.key_ip_limit,
+    keyDomainLimit: row.key_domain_limit,
+    version: row.version,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/**
+ * Reads a tenant in a write transaction and, on PostgreSQL, locks its row until commit: every write
+ * that must see a stable tenant (its limits, its entry count) goes through here first.
+ *
+ * @example
+ * const tenant = await lockTenant(ctx, trx, tenantId); // throws IPG_NOT_FOUND
+ */
+export async function lockTenant(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  tenantId: string,
+): Promise<Tenant> {
+  const row = await trx
+    .selectFrom('tenants')
+    .selectAll()
+    .where('id', '=', tenantId)
+    .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  if (row === undefined) throw notFound('tenant', tenantId);
+  return tenantFromRow(row);
+}
+
+/**
+ * Creates a tenant with version 1.
+ *
+ * @example
+ * await createTenant(ctx, { name: 'Acme' }, { actor: 'user:ops' });
+ */
+export async function createTenant(
+  ctx: StoreContext,
+  input: CreateTenantInput,
+  options: CreateOptions,
+): Promise<Tenant> {
+  const actor = v.actor(options.actor);
+  const name = v.text(input.name, 'name');
+  const ipMode = input.ipMode === undefined ? 'manual' : v.oneOf(input.ipMode, 'ipMode', MODES);
+  const ipEntryLimit = v.limit(input.ipEntryLimit ?? DEFAULT_LIMITS.ipEntryLimit, 'ipEntryLimit');
+  const keyIpLimit = v.limit(input.keyIpLimit ?? DEFAULT_LIMITS.keyIpLimit, 'keyIpLimit');
+  const keyDomainLimit = v.limit(input.keyDomainLimit ?? DEFAULT_LIMITS.keyDomainLimit, 'keyDomainLimit');
+  return ctx.dialect.transaction(async (trx) => {
+    const now = nowIso();
+    const row = await trx
+      .insertInto('tenants')
+      .values({
+        id: newId('ten'),
+        name,
+        ip_mode: ipMode,
+        ip_entry_limit: ipEntryLimit,
+        key_ip_limit: keyIpLimit,
+        key_domain_limit: keyDomainLimit,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const tenant = tenantFromRow(row);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: 'tenant.created',
+      tenantId: tenant.id,
+      targetType: 'tenant',
+      targetId: tenant.id,
+      before: null,
+      after: tenant,
+    });
+    return tenant;
+  });
+}
+
+/**
+ * One tenant, or IPG_NOT_FOUND.
+ *
+ * @example
+ * await getTenant(ctx, 'ten_…');
+ */
+export async function getTenant(ctx: StoreContext, tenantId: string): Promise<Tenant> {
+  const row = await read(ctx, () =>
+    ctx.db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst(),
+  );
+  if (row === undefined) throw notFound('tenant', tenantId);
+  return tenantFromRow(row);
+}
+
+/**
+ * Tenants, oldest first, one page at a time.
+ *
+ * @example
+ * const { items, nextCursor } = await listTenants(ctx, { limit: 20 });
+ */
+export async function listTenants(ctx: StoreContext, page?: PageRequest): Promise<Page<Tenant>> {
+  const limit = pageLimit(page);
+  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const rows = await read(ctx, () =>
+    ctx.db
+      .selectFrom('tenants')
+      .selectAll()
+      .$if(after !== undefined, (qb) => {
+        const [at, id] = after as [string, string];
+        return qb.where((eb) =>
+          eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]),
+        );
+      })
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute(),
+  );
+  return toPage(rows.map(tenantFromRow), limit, (t) => [t.createdAt.toISOString(), t.id]);
+}
+
+/**
+ * Changes name, mode or limits. Lowering a limit below the current count keeps the entries; only new
+ * additions are refused.
+ *
+ * @example
+ * await updateTenant(ctx, id, { ipMode: 'auto' }, { actor: 'user:ops', expectedVersion: 1 });
+ */
+export async function updateTenant(
+  ctx: StoreContext,
+  tenantId: string,
+  patch: UpdateTenantInput,
+  options: MutationOptions,
+): Promise<Tenant> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  const set = {
+    ...(patch.name === undefined ? {} : { name: v.text(patch.name, 'name') }),
+    ...(patch.ipMode === undefined ? {} : { ip_mode: v.oneOf(patch.ipMode, 'ipMode', MODES) }),
+    ...(patch.ipEntryLimit === undefined
+      ? {}
+      : { ip_entry_limit: v.limit(patch.ipEntryLimit, 'ipEntryLimit') }),
+    ...(patch.keyIpLimit === undefined ? {} : { key_ip_limit: v.limit(patch.keyIpLimit, 'keyIpLimit') }),
+    ...(patch.keyDomainLimit === undefined
+      ? {}
+      : { key_domain_limit: v.limit(patch.keyDomainLimit, 'keyDomainLimit') }),
+  };
+  return ctx.dialect.transaction(async (trx) => {
+    const before = await lockTenant(ctx, trx, tenantId);
+    checkVersion('tenant', before, expected);
+    const now = nowIso();
+    const row = await trx
+      .updateTable('tenants')
+      .set({ ...set, version: before.version + 1, updated_at: now })
+      .where('id', '=', tenantId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const after = tenantFromRow(row);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: 'tenant.updated',
+      tenantId,
+      targetType: 'tenant',
+      targetId: tenantId,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+/**
+ * Deletes a tenant; its lists, keys and observed addresses go with it (foreign keys cascade), its
+ * audit events stay.
+ *
+ * @example
+ * await deleteTenant(ctx, id, { actor: 'user:ops' });
+ */
+export async function deleteTenant(
+  ctx: StoreContext,
+  tenantId: string,
+  options: MutationOptions,
+): Promise<void> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  await ctx.dialect.transaction(async (trx) => {
+    const before = await lockTenant(ctx, trx, tenantId);
+    checkVersion('tenant', before, expected);
+    await trx.deleteFrom('tenants').where('id', '=', tenantId).execute();
+    await recordChange(ctx, trx, nowIso(), {
+      actor,
+      action: 'tenant.deleted',
+      tenantId,
+      targetType: 'tenant',
+      targetId: tenantId,
+      before,
+      after: null,
+    });
+  });
+}
