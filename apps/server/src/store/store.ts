@@ -247,6 +247,114 @@ export interface Change {
   readonly kind: string;
 }
 
+/** What the review workflow says about an address that presented a tenant's key (design section 9). */
+export type ObservedStatus = 'authorized' | 'pending' | 'rejected';
+
+/** Every address that presented a tenant's key: one row per (tenant, key, address). */
+export interface ObservedIp {
+  /** Stable id of the (key, address) pair, for the `authorize` / `reject` actions. */
+  readonly id: string;
+  readonly tenantId: string;
+  readonly keyId: string;
+  /** Canonical address (core's `IpAddress#toString`). */
+  readonly address: string;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly count: number;
+  readonly status: ObservedStatus;
+  /** Why the address has its status, newest last (e.g. `listed: office`, `authorized by user:ops`). */
+  readonly reasons: readonly string[];
+  readonly version: number;
+}
+
+/** Calls from one address with one key, aggregated in memory by the gateway and written in a batch. */
+export interface Observation {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly address: string;
+  /** Earliest and latest call in the batch. */
+  readonly firstAt: Date;
+  readonly lastAt: Date;
+  readonly count: number;
+  /**
+   * What the request path saw: `authorized` when the tenant list let the address through (or mode
+   * `off`), `pending` when it was denied as not listed. A stored `rejected` status is never
+   * overwritten by an observation; a stored `authorized` is not downgraded to `pending` by one.
+   */
+  readonly status: 'authorized' | 'pending';
+  /** Added to `reasons` when the row is created. */
+  readonly reason?: string | undefined;
+}
+
+export interface ObservedIpFilter {
+  readonly status?: ObservedStatus | undefined;
+  readonly keyId?: string | undefined;
+}
+
+/** One request as the request log keeps it (design section 3, stage 8). */
+export interface RequestRecord {
+  readonly requestId: string;
+  readonly at: Date;
+  readonly tenantId: string | null;
+  readonly apiId: string | null;
+  readonly keyId: string | null;
+  /** The resolved client address; null when it could not be resolved. */
+  readonly client: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly decision: 'allow' | 'deny';
+  /** The stage that denied, `complete`, `route`, `authentication` or `upstream`. */
+  readonly stage: string | null;
+  readonly reason: string | null;
+  readonly latencyMs: number;
+}
+
+export interface RequestFilter {
+  readonly tenantId?: string | undefined;
+  readonly apiId?: string | undefined;
+  readonly keyId?: string | undefined;
+  readonly decision?: 'allow' | 'deny' | undefined;
+  readonly client?: string | undefined;
+  readonly since?: Date | undefined;
+  readonly until?: Date | undefined;
+}
+
+export type Role = 'viewer' | 'editor' | 'owner';
+
+/** Who may use the management API: an admin token (or, later, a console user) with a role and a scope. */
+export interface Principal {
+  readonly id: string;
+  readonly kind: 'token' | 'user';
+  readonly name: string;
+  readonly role: Role;
+  /** Null: every tenant (and the top-level APIs). Otherwise the one tenant it may see. */
+  readonly tenantId: string | null;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface CreateTokenInput {
+  readonly name: string;
+  readonly role: Role;
+  readonly tenantId?: string | null | undefined;
+}
+
+/** Everything the request path compiles, read in one consistent transaction. */
+export interface RulesDump {
+  /** The change version the dump reflects: every change up to it, none after. */
+  readonly version: number;
+  readonly tenants: readonly Tenant[];
+  readonly tenantIpEntries: readonly TenantIpEntry[];
+  readonly apis: readonly Api[];
+  readonly apiAllowlistEntries: readonly ApiAllowlistEntry[];
+  /** Active keys only, with the SHA-256 (hex) of their secret, which is what requests are matched by. */
+  readonly keys: readonly (ApiKey & { readonly secretHash: string })[];
+  readonly keyIpEntries: readonly KeyIpEntry[];
+  readonly keyDomainEntries: readonly KeyDomainEntry[];
+}
+
 /**
  * Domain operations on tenants, lists, APIs, keys, audit events and changes.
  *
@@ -356,8 +464,63 @@ export interface Store {
     options: MutationOptions,
   ): Promise<void>;
 
+  /**
+   * Upserts a batch of observations: count added, first/last seen widened, status as described on
+   * {@link Observation}. One transaction; observations of deleted keys or tenants are dropped.
+   * Not an audited change (it is traffic, not configuration).
+   */
+  recordObservations(batch: readonly Observation[]): Promise<void>;
+  /** Newest `lastSeen` first. */
+  listObservedIps(tenantId: string, filter?: ObservedIpFilter, page?: PageRequest): Promise<Page<ObservedIp>>;
+  getObservedIp(tenantId: string, observedId: string): Promise<ObservedIp>;
+  /**
+   * Marks the address authorized and adds it to the tenant IP list (source `review`, named `name` or
+   * the address) in the same transaction, against the tenant's limit. An address already covered by
+   * the list is only marked.
+   */
+  authorizeObservedIp(
+    tenantId: string,
+    observedId: string,
+    input: { readonly name?: string | undefined; readonly reason?: string | undefined },
+    options: MutationOptions,
+  ): Promise<{ readonly observed: ObservedIp; readonly entry: TenantIpEntry | null }>;
+  /**
+   * Marks the address rejected (it stays denied and is not reviewed again); with `rotateKey` the key
+   * gets a new secret in the same transaction, returned once.
+   */
+  rejectObservedIp(
+    tenantId: string,
+    observedId: string,
+    input: { readonly rotateKey?: boolean | undefined; readonly reason?: string | undefined },
+    options: MutationOptions,
+  ): Promise<{ readonly observed: ObservedIp; readonly rotated: KeyWithSecret | null }>;
+
+  /** Appends a batch of request records in one transaction. */
+  appendRequests(batch: readonly RequestRecord[]): Promise<void>;
+  /** Newest first. */
+  listRequests(filter?: RequestFilter, page?: PageRequest): Promise<Page<RequestRecord>>;
+  getRequest(requestId: string): Promise<RequestRecord>;
+  /** Deletes records older than `before`; returns how many. */
+  pruneRequests(before: Date): Promise<number>;
+
+  /** Returns the token's secret once; only its SHA-256 is stored. */
+  createToken(
+    input: CreateTokenInput,
+    options: CreateOptions,
+  ): Promise<{ readonly principal: Principal; readonly secret: string }>;
+  /** The principal of a token secret, or undefined. Compares hashes, never secrets. */
+  findTokenBySecret(secret: string): Promise<Principal | undefined>;
+  listPrincipals(page?: PageRequest): Promise<Page<Principal>>;
+  deletePrincipal(principalId: string, options: MutationOptions): Promise<void>;
+  countPrincipals(): Promise<number>;
+
+  /** Everything the request path needs, consistent as of one change version. */
+  dumpRules(): Promise<RulesDump>;
+
   /** The tenant's audit events, newest first. */
   listAuditEvents(tenantId: string, page?: PageRequest): Promise<Page<AuditEvent>>;
+  /** Every audit event (all tenants and the top-level APIs and principals), newest first. */
+  listAllAuditEvents(page?: PageRequest): Promise<Page<AuditEvent>>;
 
   /** Changes with a version above `version`, oldest first, at most `limit` (default 1000). */
   changesSince(version: number, limit?: number): Promise<Change[]>;
