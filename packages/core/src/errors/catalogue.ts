@@ -61,6 +61,25 @@ export const errors = {
   IPG_ALREADY_EXISTS: { status: 409, title: 'An equal resource exists already.' },
   IPG_LIMIT_REACHED: { status: 409, title: 'The limit for this list is reached.' },
   IPG_VERSION_CONFLICT: { status: 412, title: 'The resource changed since the version the request names.' },
+  IPG_VALIDATION_FAILED: {
+    status: 400,
+    title:
+      'The request does not match the schema of the route (a field is missing, of the wrong type or unknown).',
+  },
+  IPG_AUTH_REQUIRED: { status: 401, title: 'No admin credentials were given, or they are not valid.' },
+  IPG_ROLE_FORBIDDEN: { status: 403, title: 'The credentials are valid but their role does not allow this.' },
+  IPG_PRECONDITION_FAILED: {
+    status: 412,
+    title: 'The If-Match header names no version of the resource (not a version ETag).',
+  },
+  IPG_SELF_LOCKOUT: {
+    status: 409,
+    title: "The change would deny the caller's own current address; repeat it with confirmLockout: true.",
+  },
+  IPG_INTERNAL_ERROR: {
+    status: 500,
+    title: 'Something unexpected went wrong on the server; it has been logged.',
+  },
   IPG_STORE_UNAVAILABLE: {
     status: 503,
     title: 'The store cannot be reached; the last good rules stay in force.',
