@@ -1,0 +1,253 @@
+/**
+ * Every setting of `ipgate serve`, declared once: its name in a config file, its flag, its environment
+ * variable, its default, its description and how its text is checked. Flags, help text, environment
+ * and config file are all derived from this table, so they cannot drift apart.
+ */
+import type { ForwardingHeader } from '@ipgate/core';
+import {
+  type HostPort,
+  oneOf,
+  parseBoolean,
+  parseDuration,
+  parseHostPort,
+  parseInteger,
+  parseList,
+  parseLogLevel,
+} from './setting-parsers.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The settings of a running server, validated. */
+export interface ServeSettings {
+  /** Where the proxy listener listens. */
+  readonly listen: HostPort;
+  /** Where the admin listener (management API, console, metrics) listens. */
+  readonly adminListen: HostPort;
+  /** Holds the SQLite store and the snapshot cache. */
+  readonly dataDir: string;
+  /** PostgreSQL instead of the embedded SQLite store. */
+  readonly databaseUrl: string | undefined;
+  /** Socket peers whose forwarding headers are believed; empty: none (the socket peer is the client). */
+  readonly trustProxy: readonly string[];
+  /** Which forwarding header trusted proxies set. */
+  readonly forwardedHeader: ForwardingHeader;
+  /** Instead of trusted addresses: the number of proxies in front (hop count); 0: not used. */
+  readonly proxyHops: number;
+  readonly upstreamTimeoutMs: number;
+  /** How long the request log keeps a request. */
+  readonly requestLogRetentionMs: number;
+  /** How often a node looks for changes other nodes made (PostgreSQL); also the snapshot rebuild check. */
+  readonly syncIntervalMs: number;
+  readonly logLevel: LogLevel;
+  /** Set up a demo upstream, tenant, key and API on an empty store. */
+  readonly demo: boolean;
+  /** Where the demo upstream listens (loopback). */
+  readonly demoUpstreamPort: number;
+}
+
+/** One row of the settings table. */
+export interface SettingSpec<K extends keyof ServeSettings = keyof ServeSettings> {
+  readonly key: K;
+  /** The commander flag, e.g. `--listen <host:port>`. */
+  readonly flag: string;
+  /** The environment variables read, first found wins. */
+  readonly env: readonly string[];
+  readonly description: string;
+  readonly defaultValue: ServeSettings[K];
+  /** How the default reads in `--help`. */
+  readonly defaultText: string;
+  /** Parses the setting from text (a flag or an environment variable); throws a message on bad text. */
+  readonly fromText: (text: string) => ServeSettings[K];
+  /** Parses the setting from a config-file value; throws a message on a bad value. */
+  readonly fromJson: (value: unknown) => ServeSettings[K];
+}
+
+function spec<K extends keyof ServeSettings>(s: SettingSpec<K>): SettingSpec<K> {
+  return s;
+}
+
+/** Texts pass through `fromText`; other JSON values must already have the right type. */
+function jsonVia<T>(fromText: (text: string) => T, accept: (value: unknown) => T | undefined) {
+  return (value: unknown): T => {
+    if (typeof value === 'string') return fromText(value);
+    const accepted = accept(value);
+    if (accepted === undefined) throw new Error(`got ${JSON.stringify(value)}`);
+    return accepted;
+  };
+}
+
+const integerJson = (min: number, max: number) =>
+  jsonVia(
+    (t) => parseInteger(t, min, max),
+    (v) => (typeof v === 'number' ? parseInteger(String(v), min, max) : undefined),
+  );
+const durationJson = (min: number, max: number) =>
+  jsonVia(
+    (t) => parseDuration(t, min, max),
+    (v) => (typeof v === 'number' ? parseDuration(`${v}ms`, min, max) : undefined),
+  );
+const listJson = jsonVia(parseList, (v) =>
+  Array.isArray(v) && v.every((e) => typeof e === 'string') ? (v as string[]) : undefined,
+);
+const booleanJson = jsonVia(parseBoolean, (v) => (typeof v === 'boolean' ? v : undefined));
+
+const DAY = 24 * 60 * 60 * 1000;
+const FORWARDED_HEADERS = ['x-forwarded-for', 'forwarded'] as const;
+
+/**
+ * The table. Order is the order of `ipgate serve --help`.
+ *
+ * @example
+ * settingSpecs.find((s) => s.key === 'listen')?.env; // ['IPGATE_LISTEN']
+ */
+export const settingSpecs: readonly SettingSpec[] = [
+  spec({
+    key: 'listen',
+    flag: '--listen <host:port>',
+    env: ['IPGATE_LISTEN'],
+    description: 'proxy listener address',
+    defaultValue: { host: '127.0.0.1', port: 8080 },
+    defaultText: '127.0.0.1:8080',
+    fromText: parseHostPort,
+    fromJson: jsonVia(parseHostPort, () => undefined),
+  }),
+  spec({
+    key: 'adminListen',
+    flag: '--admin-listen <host:port>',
+    env: ['IPGATE_ADMIN_LISTEN'],
+    description: 'admin listener address: management API, console, /metrics (keep it private)',
+    defaultValue: { host: '127.0.0.1', port: 8081 },
+    defaultText: '127.0.0.1:8081',
+    fromText: parseHostPort,
+    fromJson: jsonVia(parseHostPort, () => undefined),
+  }),
+  spec({
+    key: 'dataDir',
+    flag: '--data-dir <dir>',
+    env: ['IPGATE_DATA_DIR'],
+    description: 'directory of the SQLite store and the snapshot cache (created when missing)',
+    defaultValue: 'ipgate-data',
+    defaultText: './ipgate-data',
+    fromText: (t) => {
+      if (t.trim() === '') throw new Error('it is empty');
+      return t;
+    },
+    fromJson: jsonVia(
+      (t) => t,
+      () => undefined,
+    ),
+  }),
+  spec({
+    key: 'databaseUrl',
+    flag: '--database-url <url>',
+    env: ['IPGATE_DATABASE_URL', 'DATABASE_URL'],
+    description: 'postgres://… to use PostgreSQL (shared by several nodes) instead of SQLite',
+    defaultValue: undefined,
+    defaultText: 'none: embedded SQLite',
+    fromText: (t) => {
+      if (!/^postgres(ql)?:\/\//.test(t)) throw new Error('it must start with postgres:// or postgresql://');
+      return t;
+    },
+    fromJson: jsonVia(
+      (t) => {
+        if (!/^postgres(ql)?:\/\//.test(t))
+          throw new Error('it must start with postgres:// or postgresql://');
+        return t;
+      },
+      () => undefined,
+    ),
+  }),
+  spec({
+    key: 'trustProxy',
+    flag: '--trust-proxy <cidrs>',
+    env: ['IPGATE_TRUST_PROXY'],
+    description: 'comma-separated addresses/CIDRs of proxies whose forwarding header is believed',
+    defaultValue: [],
+    defaultText: 'none (the socket peer is the client)',
+    fromText: parseList,
+    fromJson: listJson,
+  }),
+  spec({
+    key: 'forwardedHeader',
+    flag: '--forwarded-header <name>',
+    env: ['IPGATE_FORWARDED_HEADER'],
+    description: 'header trusted proxies set: x-forwarded-for or forwarded',
+    defaultValue: 'x-forwarded-for',
+    defaultText: 'x-forwarded-for',
+    fromText: (t) => oneOf(t.toLowerCase(), FORWARDED_HEADERS),
+    fromJson: jsonVia(
+      (t) => oneOf(t.toLowerCase(), FORWARDED_HEADERS),
+      () => undefined,
+    ),
+  }),
+  spec({
+    key: 'proxyHops',
+    flag: '--proxy-hops <n>',
+    env: ['IPGATE_PROXY_HOPS'],
+    description: 'number of proxies in front, when their addresses are not known (instead of --trust-proxy)',
+    defaultValue: 0,
+    defaultText: '0 (not used)',
+    fromText: (t) => parseInteger(t, 0, 64),
+    fromJson: integerJson(0, 64),
+  }),
+  spec({
+    key: 'upstreamTimeoutMs',
+    flag: '--upstream-timeout <duration>',
+    env: ['IPGATE_UPSTREAM_TIMEOUT'],
+    description: 'how long to wait for an upstream to answer before 504 (e.g. 30s, 500ms)',
+    defaultValue: 30_000,
+    defaultText: '30s',
+    fromText: (t) => parseDuration(t, 1, 3_600_000),
+    fromJson: durationJson(1, 3_600_000),
+  }),
+  spec({
+    key: 'requestLogRetentionMs',
+    flag: '--request-log-retention <duration>',
+    env: ['IPGATE_REQUEST_LOG_RETENTION'],
+    description: 'how long the request log keeps requests (e.g. 30d, 12h)',
+    defaultValue: 30 * DAY,
+    defaultText: '30d',
+    fromText: (t) => parseDuration(t, 60_000, 3650 * DAY),
+    fromJson: durationJson(60_000, 3650 * DAY),
+  }),
+  spec({
+    key: 'syncIntervalMs',
+    flag: '--sync-interval <duration>',
+    env: ['IPGATE_SYNC_INTERVAL'],
+    description: "how often to look for other nodes' changes (e.g. 250ms)",
+    defaultValue: 250,
+    defaultText: '250ms',
+    fromText: (t) => parseDuration(t, 10, 60_000),
+    fromJson: durationJson(10, 60_000),
+  }),
+  spec({
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: ['IPGATE_LOG_LEVEL'],
+    description: 'fatal, error, warn, info, debug, trace or silent',
+    defaultValue: 'info',
+    defaultText: 'info',
+    fromText: parseLogLevel,
+    fromJson: jsonVia(parseLogLevel, () => undefined),
+  }),
+  spec({
+    key: 'demo',
+    flag: '--demo',
+    env: ['IPGATE_DEMO'],
+    description: 'on an empty store, set up a demo upstream, tenant, key and API (npm start does)',
+    defaultValue: false,
+    defaultText: 'off',
+    fromText: parseBoolean,
+    fromJson: booleanJson,
+  }),
+  spec({
+    key: 'demoUpstreamPort',
+    flag: '--demo-upstream-port <port>',
+    env: ['IPGATE_DEMO_UPSTREAM_PORT'],
+    description: 'port of the demo upstream on 127.0.0.1',
+    defaultValue: 8082,
+    defaultText: '8082',
+    fromText: (t) => parseInteger(t, 0, 65535),
+    fromJson: integerJson(0, 65535),
+  }),
+];
