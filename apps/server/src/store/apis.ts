@@ -22,7 +22,13 @@ import * as v from './validate.js';
 
 const AUTH_HEADERS: readonly AuthHeader[] = ['authorization', 'x-api-key'];
 
-function apiFromRow(row: Selectable<ApisTable>): Api {
+/**
+ * The stored row as the public entity.
+ *
+ * @example
+ * apiFromRow(row).stripPrefix; // false
+ */
+export function apiFromRow(row: Selectable<ApisTable>): Api {
   return {
     id: row.id,
     name: row.name,

@@ -20,6 +20,12 @@ export interface StoreDialect {
   /** Runs `body` as one write transaction; rethrows driver errors as IpGateErrors where they mean something. */
   transaction<T>(body: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**
+   * Runs `body` as one read-only transaction that sees a single committed state of the whole
+   * database, however many statements it runs (PostgreSQL: REPEATABLE READ READ ONLY; SQLite: a
+   * deferred transaction, whose WAL snapshot is fixed at its first read and blocks no writer).
+   */
+  readTransaction<T>(body: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
    * Called in the transaction right before its `changes` row is written. PostgreSQL takes a
    * transaction-scoped advisory lock here so change versions commit in the order they are handed
    * out (a follower reading `changesSince` never sees 7 before 6 commits); SQLite has nothing to do.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** The resources that carry a server-generated id, with their prefixes. */
-export type IdKind = 'ten' | 'ent' | 'api' | 'key' | 'kie' | 'kde' | 'aud';
+export type IdKind = 'ten' | 'ent' | 'api' | 'key' | 'kie' | 'kde' | 'aud' | 'prn' | 'obs';
 
 /**
  * A new id: the prefix, `_`, and 128 random bits as 26 lower-case base-32 characters.

@@ -48,12 +48,18 @@ export interface IpListSpec<E extends IpListEntry> {
 }
 
 // The two tables are one shape under two names; Kysely cannot type a table chosen at run time, so this
-// module works untyped and converts every row through `entryFromRow`.
+// module works untyped and converts every row through `ipListEntryFromRow`.
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Untyped = Transaction<any>;
 type Row = Selectable<IpListEntryColumns>;
 
-function entryFromRow(row: Row): IpListEntry {
+/**
+ * A stored row of either network list as the public entity (without its owner id).
+ *
+ * @example
+ * ipListEntryFromRow(row).enabled; // true
+ */
+export function ipListEntryFromRow(row: Row): IpListEntry {
   return {
     id: row.id,
     name: row.name,
@@ -94,7 +100,7 @@ export async function listIpEntries<E extends IpListEntry>(
         .orderBy('id')
         .execute() as Promise<Row[]>,
   );
-  return rows.map((r) => spec.withOwner(entryFromRow(r), ownerId));
+  return rows.map((r) => spec.withOwner(ipListEntryFromRow(r), ownerId));
 }
 
 /**
@@ -120,7 +126,7 @@ export async function getIpEntry<E extends IpListEntry>(
         .executeTakeFirst() as Promise<Row | undefined>,
   );
   if (row === undefined) throw notFound(spec.entryNoun, entryId);
-  return spec.withOwner(entryFromRow(row), ownerId);
+  return spec.withOwner(ipListEntryFromRow(row), ownerId);
 }
 
 /**
@@ -180,7 +186,7 @@ export async function addIpEntry<E extends IpListEntry>(
       })
       .returningAll()
       .executeTakeFirstOrThrow()) as Row;
-    const after = spec.withOwner(entryFromRow(row), ownerId);
+    const after = spec.withOwner(ipListEntryFromRow(row), ownerId);
     await recordChange(ctx, trx, now, {
       actor,
       action: `${spec.action}.added`,
@@ -234,7 +240,7 @@ export async function updateIpEntry<E extends IpListEntry>(
       .where('id', '=', entryId)
       .returningAll()
       .executeTakeFirstOrThrow()) as Row;
-    const after = spec.withOwner(entryFromRow(row), ownerId);
+    const after = spec.withOwner(ipListEntryFromRow(row), ownerId);
     await recordChange(ctx, trx, now, {
       actor,
       action: `${spec.action}.updated`,
@@ -296,7 +302,7 @@ async function lockEntry<E extends IpListEntry>(
     .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
     .executeTakeFirst()) as Row | undefined;
   if (row === undefined) throw notFound(spec.entryNoun, entryId);
-  return spec.withOwner(entryFromRow(row), ownerId);
+  return spec.withOwner(ipListEntryFromRow(row), ownerId);
 }
 
 async function assertCanonicalFree<E extends IpListEntry>(

@@ -6,7 +6,7 @@ import { newId } from './ids.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
 import { recordChange } from './record.js';
 import { flag, nowIso, toBool, toDate, toDateOrNull } from './rows.js';
-import { hashSecret, newSecret, SECRET_PREFIX } from './secrets.js';
+import { hashSecret, looksLikeSecret, newSecret, SECRET_PREFIX } from './secrets.js';
 import type {
   ApiKey,
   CreateKeyInput,
@@ -187,8 +187,7 @@ export async function listKeys(
  */
 export async function findKeyBySecret(ctx: StoreContext, secret: string): Promise<ApiKey | undefined> {
   // Not ours by shape: no need to ask the database.
-  if (typeof secret !== 'string' || !secret.startsWith(SECRET_PREFIX) || secret.length > 200)
-    return undefined;
+  if (!looksLikeSecret(secret, SECRET_PREFIX)) return undefined;
   const row = await read(ctx, () =>
     ctx.db
       .selectFrom('keys')

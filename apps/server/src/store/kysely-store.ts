@@ -4,6 +4,8 @@ import * as history from './history.js';
 import * as lists from './ip-lists.js';
 import * as keyEntries from './key-entries.js';
 import * as keys from './keys.js';
+import * as principals from './principals.js';
+import { dumpRules } from './rules-dump.js';
 import type { Store } from './store.js';
 import { tenantIpList } from './tenant-ip-list.js';
 import * as tenants from './tenants.js';
@@ -62,6 +64,14 @@ export function createKyselyStore(ctx: StoreContext): Store {
       keyEntries.updateKeyEntry(ctx, keyDomainList, t, k, e, patch, o),
     removeKeyDomainEntry: (t, k, e, o) => keyEntries.removeKeyEntry(ctx, keyDomainList, t, k, e, o),
 
+    createToken: (input, o) => principals.createToken(ctx, input, o),
+    findTokenBySecret: (secret) => principals.findTokenBySecret(ctx, secret),
+    listPrincipals: (page) => principals.listPrincipals(ctx, page),
+    deletePrincipal: (id, o) => principals.deletePrincipal(ctx, id, o),
+    countPrincipals: () => principals.countPrincipals(ctx),
+
+    dumpRules: () => dumpRules(ctx),
+
     listAuditEvents: (t, page) => history.listAuditEvents(ctx, t, page),
     changesSince: (version, limit) => history.changesSince(ctx, version, limit),
     currentVersion: () => history.currentVersion(ctx),
@@ -76,12 +86,6 @@ export function createKyselyStore(ctx: StoreContext): Store {
     listRequests: () => pending('listRequests'),
     getRequest: () => pending('getRequest'),
     pruneRequests: () => pending('pruneRequests'),
-    createToken: () => pending('createToken'),
-    findTokenBySecret: () => pending('findTokenBySecret'),
-    listPrincipals: () => pending('listPrincipals'),
-    deletePrincipal: () => pending('deletePrincipal'),
-    countPrincipals: () => pending('countPrincipals'),
-    dumpRules: () => pending('dumpRules'),
     listAllAuditEvents: () => pending('listAllAuditEvents'),
 
     close: () => ctx.dialect.destroy(),

@@ -112,6 +112,19 @@ export function postgresStoreDialect(db: Kysely<Database>): StoreDialect {
         }
       }
     },
+    async readTransaction(body) {
+      try {
+        // REPEATABLE READ: every statement sees the snapshot of the first one. Change versions
+        // commit in order (see beforeChange), so the snapshot holds a prefix of the changes.
+        return await db
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .setAccessMode('read only')
+          .execute(body);
+      } catch (e) {
+        throw translatePostgresError(e);
+      }
+    },
     async beforeChange(trx) {
       await sql`select pg_advisory_xact_lock(${CHANGES_LOCK})`.execute(trx);
     },

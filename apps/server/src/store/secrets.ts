@@ -3,20 +3,35 @@ import { createHash, randomBytes } from 'node:crypto';
 /** Starts every key secret, so people and secret scanners recognise one. */
 export const SECRET_PREFIX = 'ipg_live_';
 
-/** How many characters of the secret the key row keeps for display. */
-const DISPLAY_CHARS = SECRET_PREFIX.length + 4;
+/** Starts every admin token secret; distinct from keys so a key can never pass as a token or back. */
+export const TOKEN_SECRET_PREFIX = 'ipg_adm_';
+
+/** How many random characters after the prefix a row keeps for display. */
+const DISPLAY_RANDOM_CHARS = 4;
 
 /**
- * A new key secret: the prefix and 32 random bytes in base64url; with its SHA-256 (what the store
- * keeps) and its display prefix. A fast hash is enough: the secret has 256 random bits, so there is
- * nothing to guess, and lookups by hash must be cheap on every request.
+ * A new secret: the prefix and 32 random bytes in base64url; with its SHA-256 (what the store keeps)
+ * and its display prefix. A fast hash is enough: the secret has 256 random bits, so there is nothing
+ * to guess, and lookups by hash must be cheap on every request.
  *
  * @example
  * const { secret, hash, prefix } = newSecret(); // secret 'ipg_live_Zk3…' (52 chars), prefix 'ipg_live_Zk3x'
+ * newSecret(TOKEN_SECRET_PREFIX).secret; // 'ipg_adm_…'
  */
-export function newSecret(): { secret: string; hash: string; prefix: string } {
-  const secret = SECRET_PREFIX + randomBytes(32).toString('base64url');
-  return { secret, hash: hashSecret(secret), prefix: secret.slice(0, DISPLAY_CHARS) };
+export function newSecret(prefix: string = SECRET_PREFIX): { secret: string; hash: string; prefix: string } {
+  const secret = prefix + randomBytes(32).toString('base64url');
+  return { secret, hash: hashSecret(secret), prefix: secret.slice(0, prefix.length + DISPLAY_RANDOM_CHARS) };
+}
+
+/**
+ * Whether a presented value can be a secret with this prefix at all; callers skip the database
+ * otherwise (and never hash unbounded input).
+ *
+ * @example
+ * looksLikeSecret('ipg_adm_abc', TOKEN_SECRET_PREFIX); // true
+ */
+export function looksLikeSecret(value: unknown, prefix: string): value is string {
+  return typeof value === 'string' && value.startsWith(prefix) && value.length <= 200;
 }
 
 /**

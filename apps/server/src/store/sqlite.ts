@@ -8,6 +8,7 @@ import {
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  sql,
 } from 'kysely';
 import type { StoreDialect, StoreOptions } from './context.js';
 import type { Database } from './database.js';
@@ -129,6 +130,25 @@ export function sqliteStoreDialect(db: Kysely<Database>): StoreDialect {
       mutex.run(async () => {
         try {
           return await db.transaction().execute(body);
+        } catch (e) {
+          throw translateSqliteError(e);
+        }
+      }),
+    readTransaction: (body) =>
+      mutex.run(async () => {
+        try {
+          // Not db.transaction(): that would BEGIN IMMEDIATE and take the write lock for a read.
+          return await db.connection().execute(async (conn) => {
+            await sql`begin deferred`.execute(conn);
+            try {
+              const result = await body(conn);
+              await sql`commit`.execute(conn);
+              return result;
+            } catch (e) {
+              await sql`rollback`.execute(conn);
+              throw e;
+            }
+          });
         } catch (e) {
           throw translateSqliteError(e);
         }

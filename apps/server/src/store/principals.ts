@@ -1,0 +1,217 @@
+import { IpGateError } from '@ipgate/core';
+import type { Selectable } from 'kysely';
+import { read, type StoreContext } from './context.js';
+import type { PrincipalsTable } from './database.js';
+import { checkVersion, notFound } from './errors.js';
+import { newId } from './ids.js';
+import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { recordChange } from './record.js';
+import { nowIso, toDate } from './rows.js';
+import { hashSecret, looksLikeSecret, newSecret, TOKEN_SECRET_PREFIX } from './secrets.js';
+import type {
+  CreateOptions,
+  CreateTokenInput,
+  MutationOptions,
+  Page,
+  PageRequest,
+  Principal,
+  Role,
+} from './store.js';
+import { lockTenant } from './tenants.js';
+import * as v from './validate.js';
+
+const ROLES: readonly Role[] = ['viewer', 'editor', 'owner'];
+
+/**
+ * The stored row as the public entity; secret and password hashes stay behind.
+ *
+ * @example
+ * principalFromRow(row).role; // 'owner'
+ */
+export function principalFromRow(row: Selectable<PrincipalsTable>): Principal {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    role: row.role,
+    tenantId: row.tenant_id,
+    version: row.version,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/**
+ * Creates an admin token and returns its secret, the only time it is ever seen. A token scoped to a
+ * tenant requires that tenant to exist (IPG_NOT_FOUND otherwise) and goes when the tenant goes.
+ *
+ * @example
+ * const { principal, secret } = await createToken(ctx, { name: 'ci', role: 'editor' }, { actor: 'user:ops' });
+ * secret.startsWith('ipg_adm_'); // true
+ */
+export async function createToken(
+  ctx: StoreContext,
+  input: CreateTokenInput,
+  options: CreateOptions,
+): Promise<{ readonly principal: Principal; readonly secret: string }> {
+  const actor = v.actor(options.actor);
+  const name = v.text(input.name, 'name');
+  const role = v.oneOf(input.role, 'role', ROLES);
+  const tenantId = input.tenantId === undefined || input.tenantId === null ? null : tenantRef(input.tenantId);
+  return ctx.dialect.transaction(async (trx) => {
+    if (tenantId !== null) await lockTenant(ctx, trx, tenantId);
+    const taken = await trx
+      .selectFrom('principals')
+      .select('id')
+      .where('kind', '=', 'token')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (taken !== undefined) {
+      throw new IpGateError(
+        'IPG_ALREADY_EXISTS',
+        `A token named ${JSON.stringify(name)} exists already (${taken.id}).`,
+        {
+          field: 'name',
+          hint: 'Choose another name, or delete the old token first.',
+        },
+      );
+    }
+    const { secret, hash } = newSecret(TOKEN_SECRET_PREFIX);
+    const now = nowIso();
+    const row = await trx
+      .insertInto('principals')
+      .values({
+        id: newId('prn'),
+        kind: 'token',
+        name,
+        role,
+        tenant_id: tenantId,
+        secret_hash: hash,
+        password_hash: null,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const principal = principalFromRow(row);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: 'principal.created',
+      tenantId,
+      targetType: 'principal',
+      targetId: principal.id,
+      before: null,
+      after: principal,
+    });
+    return { principal, secret };
+  });
+}
+
+/**
+ * The token whose secret this is, by hash lookup (the secret is never compared, so there is no
+ * timing to measure); undefined for anything else, keys included.
+ *
+ * @example
+ * const principal = await findTokenBySecret(ctx, bearer);
+ */
+export async function findTokenBySecret(ctx: StoreContext, secret: string): Promise<Principal | undefined> {
+  if (!looksLikeSecret(secret, TOKEN_SECRET_PREFIX)) return undefined;
+  const row = await read(ctx, () =>
+    ctx.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('secret_hash', '=', hashSecret(secret))
+      .where('kind', '=', 'token')
+      .executeTakeFirst(),
+  );
+  return row === undefined ? undefined : principalFromRow(row);
+}
+
+/**
+ * Every principal (tokens and users of every scope), oldest first, one page at a time.
+ *
+ * @example
+ * const { items, nextCursor } = await listPrincipals(ctx, { limit: 20 });
+ */
+export async function listPrincipals(ctx: StoreContext, page?: PageRequest): Promise<Page<Principal>> {
+  const limit = pageLimit(page);
+  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const rows = await read(ctx, () =>
+    ctx.db
+      .selectFrom('principals')
+      .selectAll()
+      .$if(after !== undefined, (qb) => {
+        const [at, id] = after as [string, string];
+        return qb.where((eb) =>
+          eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]),
+        );
+      })
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute(),
+  );
+  return toPage(rows.map(principalFromRow), limit, (p) => [p.createdAt.toISOString(), p.id]);
+}
+
+/**
+ * Deletes a principal; a token stops working when this commits.
+ *
+ * @example
+ * await deletePrincipal(ctx, 'prn_…', { actor: 'user:ops', expectedVersion: 1 });
+ */
+export async function deletePrincipal(
+  ctx: StoreContext,
+  principalId: string,
+  options: MutationOptions,
+): Promise<void> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  await ctx.dialect.transaction(async (trx) => {
+    const row = await trx
+      .selectFrom('principals')
+      .selectAll()
+      .where('id', '=', principalId)
+      .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    if (row === undefined) throw notFound('principal', principalId);
+    const before = principalFromRow(row);
+    checkVersion('principal', before, expected);
+    await trx.deleteFrom('principals').where('id', '=', principalId).execute();
+    await recordChange(ctx, trx, nowIso(), {
+      actor,
+      action: 'principal.deleted',
+      tenantId: before.tenantId,
+      targetType: 'principal',
+      targetId: principalId,
+      before,
+      after: null,
+    });
+  });
+}
+
+/**
+ * How many principals exist: zero means the server still needs its first owner token.
+ *
+ * @example
+ * if ((await countPrincipals(ctx)) === 0) await bootstrapOwner();
+ */
+export async function countPrincipals(ctx: StoreContext): Promise<number> {
+  const { n } = await read(ctx, () =>
+    ctx.db
+      .selectFrom('principals')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow(),
+  );
+  return Number(n);
+}
+
+function tenantRef(value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new IpGateError('IPG_CONFIG_INVALID', 'tenantId must be a tenant id or null (every tenant).', {
+      field: 'tenantId',
+    });
+  }
+  return value;
+}
