@@ -112,6 +112,8 @@ export interface KeyDomainEntriesTable {
 }
 
 export interface ObservedIpsTable {
+  /** Server-generated (`obs_…`); the primary key stays (tenant_id, key_id, address) for the upsert. */
+  id: string;
   tenant_id: string;
   key_id: string;
   address: string;
@@ -120,6 +122,8 @@ export interface ObservedIpsTable {
   count: number;
   status: 'authorized' | 'pending' | 'rejected';
   reasons: Json;
+  /** Bumped when the status changes (not per call), so review actions can use If-Match. */
+  version: number;
 }
 
 export interface AuditEventsTable {

@@ -17,6 +17,24 @@ export async function listAuditEvents(
   tenantId: string,
   page?: PageRequest,
 ): Promise<Page<AuditEvent>> {
+  return auditPage(ctx, tenantId, page);
+}
+
+/**
+ * Every audit event (all tenants, top-level APIs, principals), newest first.
+ *
+ * @example
+ * const { items, nextCursor } = await listAllAuditEvents(ctx, { limit: 100 });
+ */
+export async function listAllAuditEvents(ctx: StoreContext, page?: PageRequest): Promise<Page<AuditEvent>> {
+  return auditPage(ctx, undefined, page);
+}
+
+async function auditPage(
+  ctx: StoreContext,
+  tenantId: string | undefined,
+  page: PageRequest | undefined,
+): Promise<Page<AuditEvent>> {
   const limit = pageLimit(page);
   const before =
     page?.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number'])[0] as number);
@@ -24,7 +42,7 @@ export async function listAuditEvents(
     ctx.db
       .selectFrom('audit_events')
       .selectAll()
-      .where('tenant_id', '=', tenantId)
+      .$if(tenantId !== undefined, (qb) => qb.where('tenant_id', '=', tenantId as string))
       .$if(before !== undefined, (qb) => qb.where('change_version', '<', before as number))
       .orderBy('change_version', 'desc')
       .orderBy('id', 'desc')

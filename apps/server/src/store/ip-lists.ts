@@ -1,3 +1,4 @@
+import type { Entry } from '@ipgate/core';
 import type { Selectable, Transaction } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { Database, IpListEntryColumns } from './database.js';
@@ -155,38 +156,17 @@ export async function addIpEntry<E extends IpListEntry>(
       : v.text(input.reason, 'reason', { allowEmpty: true });
   return ctx.dialect.transaction(async (trx) => {
     const { limit } = await spec.lockOwner(ctx, trx, ownerId);
-    const t = trx as unknown as Untyped;
-    await assertCanonicalFree(t, spec, ownerId, entry.canonical, undefined);
-    if (limit !== undefined) {
-      const { n } = await t
-        .selectFrom(spec.table)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where(spec.ownerColumn, '=', ownerId)
-        .executeTakeFirstOrThrow();
-      if (Number(n) >= limit) throw limitReached(spec.listNoun, limit);
-    }
     const now = nowIso();
-    const row = (await t
-      .insertInto(spec.table)
-      .values({
-        id: newId('ent'),
-        [spec.ownerColumn]: ownerId,
-        name,
-        type: entry.type,
-        value: input.value.trim(),
-        canonical: entry.canonical,
-        enabled: flag(enabled),
-        expires_at: expiresAt === null ? null : expiresAt.toISOString(),
-        source,
-        reason,
-        created_by: actor,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()) as Row;
-    const after = spec.withOwner(ipListEntryFromRow(row), ownerId);
+    const after = await insertIpEntry(trx, spec, ownerId, limit, now, {
+      name,
+      entry,
+      value: input.value.trim(),
+      enabled,
+      expiresAt,
+      source,
+      reason,
+      createdBy: actor,
+    });
     await recordChange(ctx, trx, now, {
       actor,
       action: `${spec.action}.added`,
@@ -285,6 +265,69 @@ export async function removeIpEntry<E extends IpListEntry>(
       after: null,
     });
   });
+}
+
+/** The columns of a new entry, checked already. */
+export interface NewIpEntry {
+  readonly name: string;
+  readonly entry: Entry;
+  /** As the user wrote it, trimmed. */
+  readonly value: string;
+  readonly enabled: boolean;
+  readonly expiresAt: Date | null;
+  readonly source: EntrySource;
+  readonly reason: string | null;
+  readonly createdBy: string;
+}
+
+/**
+ * Inserts an entry inside a transaction that has locked the owner already: refused when the
+ * canonical form is listed (IPG_ALREADY_EXISTS) or the list holds `limit` entries
+ * (IPG_LIMIT_REACHED). Records no change: the caller's one mutation does.
+ *
+ * @example
+ * const { limit } = await spec.lockOwner(ctx, trx, tenantId);
+ * const entry = await insertIpEntry(trx, tenantIpList, tenantId, limit, nowIso(), fields);
+ */
+export async function insertIpEntry<E extends IpListEntry>(
+  trx: Transaction<Database>,
+  spec: IpListSpec<E>,
+  ownerId: string,
+  limit: number | undefined,
+  now: string,
+  fields: NewIpEntry,
+): Promise<E> {
+  const t = trx as unknown as Untyped;
+  await assertCanonicalFree(t, spec, ownerId, fields.entry.canonical, undefined);
+  if (limit !== undefined) {
+    const { n } = await t
+      .selectFrom(spec.table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where(spec.ownerColumn, '=', ownerId)
+      .executeTakeFirstOrThrow();
+    if (Number(n) >= limit) throw limitReached(spec.listNoun, limit);
+  }
+  const row = (await t
+    .insertInto(spec.table)
+    .values({
+      id: newId('ent'),
+      [spec.ownerColumn]: ownerId,
+      name: fields.name,
+      type: fields.entry.type,
+      value: fields.value,
+      canonical: fields.entry.canonical,
+      enabled: flag(fields.enabled),
+      expires_at: fields.expiresAt === null ? null : fields.expiresAt.toISOString(),
+      source: fields.source,
+      reason: fields.reason,
+      created_by: fields.createdBy,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as Row;
+  return spec.withOwner(ipListEntryFromRow(row), ownerId);
 }
 
 async function lockEntry<E extends IpListEntry>(

@@ -272,6 +272,35 @@ export async function revokeKey(
   );
 }
 
+/**
+ * Gives a key locked by the caller's transaction a new secret, version + 1. Records no change: the
+ * caller's one mutation does (e.g. rejecting an observed address and rotating its key).
+ *
+ * @example
+ * const key = await lockKey(ctx, trx, tenantId, keyId);
+ * const { secret } = await rotateInTransaction(trx, key, nowIso());
+ */
+export async function rotateInTransaction(
+  trx: Transaction<Database>,
+  before: ApiKey,
+  now: string,
+): Promise<KeyWithSecret> {
+  const fresh = newSecret();
+  const row = await trx
+    .updateTable('keys')
+    .set({
+      secret_hash: fresh.hash,
+      prefix: fresh.prefix,
+      rotated_at: now,
+      version: before.version + 1,
+      updated_at: now,
+    })
+    .where('id', '=', before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { key: keyFromRow(row), secret: fresh.secret };
+}
+
 type KeySet = Updateable<KeysTable>;
 
 /** The shape every key mutation shares; `change` returning undefined means "nothing to do". */

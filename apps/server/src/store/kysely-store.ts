@@ -4,7 +4,9 @@ import * as history from './history.js';
 import * as lists from './ip-lists.js';
 import * as keyEntries from './key-entries.js';
 import * as keys from './keys.js';
+import * as observed from './observed-ips.js';
 import * as principals from './principals.js';
+import * as requestLog from './request-log.js';
 import { dumpRules } from './rules-dump.js';
 import type { Store } from './store.js';
 import { tenantIpList } from './tenant-ip-list.js';
@@ -73,25 +75,21 @@ export function createKyselyStore(ctx: StoreContext): Store {
     dumpRules: () => dumpRules(ctx),
 
     listAuditEvents: (t, page) => history.listAuditEvents(ctx, t, page),
+    listAllAuditEvents: (page) => history.listAllAuditEvents(ctx, page),
     changesSince: (version, limit) => history.changesSince(ctx, version, limit),
     currentVersion: () => history.currentVersion(ctx),
 
-    // TEMPORARY: declared in store.ts, being implemented (issue 3); each throws until then.
-    recordObservations: () => pending('recordObservations'),
-    listObservedIps: () => pending('listObservedIps'),
-    getObservedIp: () => pending('getObservedIp'),
-    authorizeObservedIp: () => pending('authorizeObservedIp'),
-    rejectObservedIp: () => pending('rejectObservedIp'),
-    appendRequests: () => pending('appendRequests'),
-    listRequests: () => pending('listRequests'),
-    getRequest: () => pending('getRequest'),
-    pruneRequests: () => pending('pruneRequests'),
-    listAllAuditEvents: () => pending('listAllAuditEvents'),
+    recordObservations: (batch) => observed.recordObservations(ctx, batch),
+    listObservedIps: (t, filter, page) => observed.listObservedIps(ctx, t, filter, page),
+    getObservedIp: (t, id) => observed.getObservedIp(ctx, t, id),
+    authorizeObservedIp: (t, id, input, o) => observed.authorizeObservedIp(ctx, t, id, input, o),
+    rejectObservedIp: (t, id, input, o) => observed.rejectObservedIp(ctx, t, id, input, o),
+
+    appendRequests: (batch) => requestLog.appendRequests(ctx, batch),
+    listRequests: (filter, page) => requestLog.listRequests(ctx, filter, page),
+    getRequest: (id) => requestLog.getRequest(ctx, id),
+    pruneRequests: (before) => requestLog.pruneRequests(ctx, before),
 
     close: () => ctx.dialect.destroy(),
   };
-}
-
-function pending(name: string): never {
-  throw new Error(`Store.${name} is not implemented yet.`);
 }

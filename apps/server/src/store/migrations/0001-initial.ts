@@ -165,6 +165,8 @@ async function createKeyEntries(db: Db, t: ColumnTypes): Promise<void> {
 async function createObservedIps(db: Db, t: ColumnTypes): Promise<void> {
   await db.schema
     .createTable('observed_ips')
+    // A stable handle for the review actions (authorize / reject links), so URLs never carry addresses.
+    .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('key_id', 'text', (c) => c.notNull().references('keys.id').onDelete('cascade'))
     .addColumn('address', 'text', (c) => c.notNull())
@@ -173,12 +175,18 @@ async function createObservedIps(db: Db, t: ColumnTypes): Promise<void> {
     .addColumn('count', 'integer', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull().check(inList('status', OBSERVED_STATUSES)))
     .addColumn('reasons', t.json)
+    .addColumn('version', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('observed_ips_pk', ['tenant_id', 'key_id', 'address'])
     .execute();
   await db.schema
     .createIndex('observed_ips_status')
     .on('observed_ips')
     .columns(['tenant_id', 'status', 'last_seen'])
+    .execute();
+  await db.schema
+    .createIndex('observed_ips_seen')
+    .on('observed_ips')
+    .columns(['tenant_id', 'last_seen', 'id'])
     .execute();
 }
 
@@ -220,11 +228,16 @@ async function createRequests(db: Db, t: ColumnTypes): Promise<void> {
     .addColumn('decision', 'text', (c) => c.notNull().check(inList('decision', DECISIONS)))
     .addColumn('stage', 'text')
     .addColumn('reason', 'text')
-    .addColumn('latency_ms', 'real', (c) => c.notNull())
+    // double precision, not real: PostgreSQL's real is 4 bytes and would round what SQLite keeps.
+    .addColumn('latency_ms', 'double precision', (c) => c.notNull())
     .execute();
   // Retention deletes by time; the request log is read per tenant, newest first.
   await db.schema.createIndex('requests_at').on('requests').column('at').execute();
-  await db.schema.createIndex('requests_tenant').on('requests').columns(['tenant_id', 'at']).execute();
+  await db.schema
+    .createIndex('requests_tenant')
+    .on('requests')
+    .columns(['tenant_id', 'at', 'request_id'])
+    .execute();
 }
 
 async function createPrincipals(db: Db, t: ColumnTypes): Promise<void> {

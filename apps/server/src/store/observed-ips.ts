@@ -1,0 +1,439 @@
+import { canonicalAddress, IpGateError, IpSet, isIpGateError } from '@ipgate/core';
+import { type Selectable, sql, type Transaction } from 'kysely';
+import { read, type StoreContext } from './context.js';
+import type { Database, ObservedIpsTable } from './database.js';
+import { checkVersion, invalid, notFound } from './errors.js';
+import { newId } from './ids.js';
+import { insertIpEntry } from './ip-lists.js';
+import { lockKey, rotateInTransaction } from './keys.js';
+import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { recordChange } from './record.js';
+import { nowIso, toDate } from './rows.js';
+import type {
+  KeyWithSecret,
+  MutationOptions,
+  Observation,
+  ObservedIp,
+  ObservedIpFilter,
+  ObservedStatus,
+  Page,
+  PageRequest,
+  TenantIpEntry,
+} from './store.js';
+import { tenantIpList } from './tenant-ip-list.js';
+import { getTenant, lockTenant } from './tenants.js';
+import * as v from './validate.js';
+
+const STATUSES: readonly ObservedStatus[] = ['authorized', 'pending', 'rejected'];
+
+/** Rows per statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+
+/**
+ * The stored row as the public entity.
+ *
+ * @example
+ * observedFromRow(ctx, row).reasons; // ['not listed']
+ */
+export function observedFromRow(ctx: StoreContext, row: Selectable<ObservedIpsTable>): ObservedIp {
+  const reasons = row.reasons === null ? [] : ctx.dialect.readJson(row.reasons);
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    keyId: row.key_id,
+    address: row.address,
+    firstSeen: toDate(row.first_seen),
+    lastSeen: toDate(row.last_seen),
+    count: row.count,
+    status: row.status,
+    reasons: Array.isArray(reasons) ? reasons.map(String) : [],
+    version: row.version,
+  };
+}
+
+/**
+ * Adds a batch of observations in one transaction: counts add up, first/last seen widen, a pending
+ * row becomes authorized when an observation says so, an authorized or rejected one never changes
+ * status by observation. Observations of keys that no longer exist (or belong to another tenant) are
+ * dropped; bad input rejects the whole batch (400, `index` and `field` say where) and writes nothing.
+ *
+ * @example
+ * await recordObservations(ctx, [{ tenantId, keyId, address: '203.0.113.7', firstAt, lastAt, count: 3, status: 'pending', reason: 'not listed' }]);
+ */
+export async function recordObservations(ctx: StoreContext, batch: readonly Observation[]): Promise<void> {
+  if (!Array.isArray(batch)) throw invalid('batch', 'The observations must be a list.');
+  const merged = mergeObservations(batch.map((o, i) => checkObservation(o, i)));
+  if (merged.length === 0) return;
+  await ctx.dialect.transaction(async (trx) => {
+    const known = await lockKnownKeys(ctx, trx, merged);
+    const rows = merged.filter((o) => known.get(o.keyId) === o.tenantId);
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await upsert(trx, rows.slice(i, i + CHUNK));
+    }
+  });
+}
+
+/**
+ * The tenant's observed addresses, newest `lastSeen` first, optionally by status and key.
+ *
+ * @example
+ * const { items } = await listObservedIps(ctx, tenantId, { status: 'pending' });
+ */
+export async function listObservedIps(
+  ctx: StoreContext,
+  tenantId: string,
+  filter: ObservedIpFilter = {},
+  page?: PageRequest,
+): Promise<Page<ObservedIp>> {
+  const limit = pageLimit(page);
+  const status = filter.status === undefined ? undefined : v.oneOf(filter.status, 'status', STATUSES);
+  const keyId = filter.keyId === undefined ? undefined : v.text(filter.keyId, 'keyId');
+  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  await getTenant(ctx, tenantId);
+  const rows = await read(ctx, () =>
+    ctx.db
+      .selectFrom('observed_ips')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .$if(status !== undefined, (qb) => qb.where('status', '=', status as ObservedStatus))
+      .$if(keyId !== undefined, (qb) => qb.where('key_id', '=', keyId as string))
+      .$if(after !== undefined, (qb) => {
+        const [seen, id] = after as [string, string];
+        return qb.where((eb) =>
+          eb.or([eb('last_seen', '<', seen), eb.and([eb('last_seen', '=', seen), eb('id', '<', id)])]),
+        );
+      })
+      .orderBy('last_seen', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute(),
+  );
+  return toPage(
+    rows.map((r) => observedFromRow(ctx, r)),
+    limit,
+    (o) => [o.lastSeen.toISOString(), o.id],
+  );
+}
+
+/**
+ * One observed address of this tenant, or IPG_NOT_FOUND.
+ *
+ * @example
+ * await getObservedIp(ctx, tenantId, 'obs_…');
+ */
+export async function getObservedIp(
+  ctx: StoreContext,
+  tenantId: string,
+  observedId: string,
+): Promise<ObservedIp> {
+  const row = await read(ctx, () =>
+    ctx.db
+      .selectFrom('observed_ips')
+      .selectAll()
+      .where('id', '=', observedId)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst(),
+  );
+  if (row === undefined) throw notFound('observed IP', observedId);
+  return observedFromRow(ctx, row);
+}
+
+/**
+ * Authorizes an observed address: marks it and, unless an enabled, unexpired entry of the tenant list
+ * covers it already, adds it to the list (source `review`) against the tenant's limit, all in one
+ * transaction with one audit event.
+ *
+ * @example
+ * const { observed, entry } = await authorizeObservedIp(ctx, tenantId, 'obs_…', { name: 'home office' }, { actor: 'user:ops' });
+ */
+export async function authorizeObservedIp(
+  ctx: StoreContext,
+  tenantId: string,
+  observedId: string,
+  input: { readonly name?: string | undefined; readonly reason?: string | undefined },
+  options: MutationOptions,
+): Promise<{ readonly observed: ObservedIp; readonly entry: TenantIpEntry | null }> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  const name = input.name === undefined ? undefined : v.text(input.name, 'name');
+  const reason =
+    input.reason === undefined ? undefined : v.text(input.reason, 'reason', { allowEmpty: true });
+  return ctx.dialect.transaction(async (trx) => {
+    // Tenant first, as every write to the tenant list does, so concurrent adds queue on one row.
+    const tenant = await lockTenant(ctx, trx, tenantId);
+    const before = await lockObserved(ctx, trx, tenantId, observedId);
+    checkVersion('observed IP', before, expected);
+    const now = nowIso();
+    const entry = (await coveredByList(trx, tenantId, before.address, now))
+      ? null
+      : await insertIpEntry(trx, tenantIpList, tenantId, tenant.ipEntryLimit, now, {
+          name: name ?? before.address,
+          entry: v.ipEntry(before.address),
+          value: before.address,
+          enabled: true,
+          expiresAt: null,
+          source: 'review',
+          reason: reason === undefined || reason === '' ? null : reason,
+          createdBy: actor,
+        });
+    const observed = await setStatus(ctx, trx, before, 'authorized', `authorized by ${actor}`, reason);
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: 'tenant.observed_ip.authorized',
+      tenantId,
+      keyId: before.keyId,
+      targetType: 'observed_ip',
+      targetId: observedId,
+      before,
+      after: { ...observed, entry },
+    });
+    return { observed, entry };
+  });
+}
+
+/**
+ * Rejects an observed address (it stays denied and is not reviewed again); with `rotateKey` its key
+ * gets a new secret in the same transaction, returned once.
+ *
+ * @example
+ * const { rotated } = await rejectObservedIp(ctx, tenantId, 'obs_…', { rotateKey: true }, { actor: 'user:ops' });
+ */
+export async function rejectObservedIp(
+  ctx: StoreContext,
+  tenantId: string,
+  observedId: string,
+  input: { readonly rotateKey?: boolean | undefined; readonly reason?: string | undefined },
+  options: MutationOptions,
+): Promise<{ readonly observed: ObservedIp; readonly rotated: KeyWithSecret | null }> {
+  const actor = v.actor(options.actor);
+  const expected = v.expectedVersion(options.expectedVersion);
+  const rotate = input.rotateKey === undefined ? false : v.bool(input.rotateKey, 'rotateKey');
+  const reason =
+    input.reason === undefined ? undefined : v.text(input.reason, 'reason', { allowEmpty: true });
+  return ctx.dialect.transaction(async (trx) => {
+    // Lock order key, then observed row, as recordObservations takes them; the key id of a row
+    // never changes, so reading it before the lock is safe.
+    const peek = await trx
+      .selectFrom('observed_ips')
+      .select('key_id')
+      .where('id', '=', observedId)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    if (peek === undefined) throw notFound('observed IP', observedId);
+    const key = rotate ? await lockKey(ctx, trx, tenantId, peek.key_id) : undefined;
+    const before = await lockObserved(ctx, trx, tenantId, observedId);
+    checkVersion('observed IP', before, expected);
+    const now = nowIso();
+    const rotated = key === undefined ? null : await rotateInTransaction(trx, key, now);
+    const observed = await setStatus(
+      ctx,
+      trx,
+      before,
+      'rejected',
+      `rejected by ${actor}${rotated === null ? '' : ', key rotated'}`,
+      reason,
+    );
+    await recordChange(ctx, trx, now, {
+      actor,
+      action: 'tenant.observed_ip.rejected',
+      tenantId,
+      keyId: before.keyId,
+      targetType: 'observed_ip',
+      targetId: observedId,
+      before,
+      // The key entity carries no secret, so the audit trail never does either.
+      after: { ...observed, rotatedKey: rotated?.key ?? null },
+    });
+    return { observed, rotated };
+  });
+}
+
+type Checked = Omit<Observation, 'reason'> & { readonly reason: string | undefined };
+
+function checkObservation(o: Observation, index: number): Checked {
+  try {
+    if (typeof o !== 'object' || o === null)
+      throw invalid('observation', 'An observation must be an object.');
+    const firstAt = v.dateOrNull(o.firstAt, 'firstAt');
+    const lastAt = v.dateOrNull(o.lastAt, 'lastAt');
+    if (firstAt === null) throw invalid('firstAt', 'firstAt must be a valid time.');
+    if (lastAt === null) throw invalid('lastAt', 'lastAt must be a valid time.');
+    if (lastAt < firstAt) throw invalid('lastAt', 'lastAt must not be before firstAt.');
+    if (!Number.isInteger(o.count) || o.count < 1)
+      throw invalid('count', 'count must be a whole number from 1.');
+    return {
+      tenantId: v.text(o.tenantId, 'tenantId'),
+      keyId: v.text(o.keyId, 'keyId'),
+      address: address(o.address),
+      firstAt,
+      lastAt,
+      count: o.count,
+      status: v.oneOf(o.status, 'status', ['authorized', 'pending'] as const),
+      reason: o.reason === undefined ? undefined : v.text(o.reason, 'reason'),
+    };
+  } catch (e) {
+    throw isIpGateError(e) ? e.withContext({ index }) : e;
+  }
+}
+
+function address(value: unknown): string {
+  try {
+    if (typeof value !== 'string') throw new Error('not text');
+    return canonicalAddress(value);
+  } catch (e) {
+    throw new IpGateError('IPG_ADDRESS_INVALID', `${JSON.stringify(value)} is not an IP address.`, {
+      field: 'address',
+      cause: e,
+    });
+  }
+}
+
+/** One row per (tenant, key, address): PostgreSQL refuses to upsert one row twice in a statement. */
+function mergeObservations(list: readonly Checked[]): Checked[] {
+  const byKey = new Map<string, Checked>();
+  for (const o of list) {
+    const id = `${o.tenantId}\n${o.keyId}\n${o.address}`;
+    const seen = byKey.get(id);
+    byKey.set(
+      id,
+      seen === undefined
+        ? o
+        : {
+            ...seen,
+            firstAt: o.firstAt < seen.firstAt ? o.firstAt : seen.firstAt,
+            lastAt: o.lastAt > seen.lastAt ? o.lastAt : seen.lastAt,
+            count: seen.count + o.count,
+            status: seen.status === 'authorized' || o.status === 'authorized' ? 'authorized' : 'pending',
+            reason: seen.reason ?? o.reason,
+          },
+    );
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * The tenant of every key the batch names that still exists. On PostgreSQL the tenant and key rows
+ * are share-locked (tenant first, as every writer locks them), so a concurrent delete waits instead
+ * of failing the batch on a foreign key.
+ */
+async function lockKnownKeys(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  batch: readonly Checked[],
+): Promise<Map<string, string>> {
+  const tenantIds = [...new Set(batch.map((o) => o.tenantId))];
+  const keyIds = [...new Set(batch.map((o) => o.keyId))];
+  if (ctx.dialect.lockRows) {
+    for (let i = 0; i < tenantIds.length; i += CHUNK) {
+      await trx
+        .selectFrom('tenants')
+        .select('id')
+        .where('id', 'in', tenantIds.slice(i, i + CHUNK))
+        .orderBy('id')
+        .forShare()
+        .execute();
+    }
+  }
+  const known = new Map<string, string>();
+  for (let i = 0; i < keyIds.length; i += CHUNK) {
+    const rows = await trx
+      .selectFrom('keys')
+      .select(['id', 'tenant_id'])
+      .where('id', 'in', keyIds.slice(i, i + CHUNK))
+      .orderBy('id')
+      .$if(ctx.dialect.lockRows, (qb) => qb.forShare())
+      .execute();
+    for (const r of rows) known.set(r.id, r.tenant_id);
+  }
+  return known;
+}
+
+async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Promise<void> {
+  // An observation upgrades pending to authorized (the address got listed) and changes nothing
+  // else: a rejected address stays rejected, an authorized one is not downgraded by traffic.
+  const upgrades = sql<boolean>`observed_ips.status = 'pending' and excluded.status = 'authorized'`;
+  await trx
+    .insertInto('observed_ips')
+    .values(
+      rows.map((o) => ({
+        id: newId('obs'),
+        tenant_id: o.tenantId,
+        key_id: o.keyId,
+        address: o.address,
+        first_seen: o.firstAt.toISOString(),
+        last_seen: o.lastAt.toISOString(),
+        count: o.count,
+        status: o.status,
+        reasons: JSON.stringify(o.reason === undefined ? [] : [o.reason]),
+        version: 1,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['tenant_id', 'key_id', 'address']).doUpdateSet({
+        count: sql`observed_ips.count + excluded.count`,
+        first_seen: sql`case when excluded.first_seen < observed_ips.first_seen then excluded.first_seen else observed_ips.first_seen end`,
+        last_seen: sql`case when excluded.last_seen > observed_ips.last_seen then excluded.last_seen else observed_ips.last_seen end`,
+        status: sql`case when ${upgrades} then 'authorized' else observed_ips.status end`,
+        version: sql`case when ${upgrades} then observed_ips.version + 1 else observed_ips.version end`,
+      }),
+    )
+    .execute();
+}
+
+async function lockObserved(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  tenantId: string,
+  observedId: string,
+): Promise<ObservedIp> {
+  const row = await trx
+    .selectFrom('observed_ips')
+    .selectAll()
+    .where('id', '=', observedId)
+    .where('tenant_id', '=', tenantId)
+    .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  if (row === undefined) throw notFound('observed IP', observedId);
+  return observedFromRow(ctx, row);
+}
+
+/** Whether an enabled, unexpired entry of the tenant list already lets the address through. */
+async function coveredByList(
+  trx: Transaction<Database>,
+  tenantId: string,
+  address: string,
+  now: string,
+): Promise<boolean> {
+  const rows = await trx
+    .selectFrom('tenant_ip_entries')
+    .select(['canonical', 'enabled', 'expires_at'])
+    .where('tenant_id', '=', tenantId)
+    .execute();
+  const at = new Date(now);
+  const live = rows.filter(
+    (r) => (r.enabled === true || r.enabled === 1) && (r.expires_at === null || toDate(r.expires_at) > at),
+  );
+  return IpSet.from(live.map((r) => r.canonical)).has(address);
+}
+
+async function setStatus(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  before: ObservedIp,
+  status: ObservedStatus,
+  because: string,
+  reason: string | undefined,
+): Promise<ObservedIp> {
+  const line = reason === undefined || reason === '' ? because : `${because}: ${reason}`;
+  const row = await trx
+    .updateTable('observed_ips')
+    .set({
+      status,
+      reasons: JSON.stringify([...before.reasons, line]),
+      version: before.version + 1,
+    })
+    .where('id', '=', before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return observedFromRow(ctx, row);
+}

@@ -1,0 +1,182 @@
+import { isIpGateError } from '@ipgate/core';
+import type { Selectable } from 'kysely';
+import { read, type StoreContext } from './context.js';
+import type { RequestsTable } from './database.js';
+import { invalid, notFound } from './errors.js';
+import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { toDate } from './rows.js';
+import type { Page, PageRequest, RequestFilter, RequestRecord } from './store.js';
+import * as v from './validate.js';
+
+/** Rows per insert: 13 columns each stays far below both dialects' bound-parameter limits. */
+const CHUNK = 500;
+
+const DECISIONS = ['allow', 'deny'] as const;
+
+function requestFromRow(row: Selectable<RequestsTable>): RequestRecord {
+  return {
+    requestId: row.request_id,
+    at: toDate(row.at),
+    tenantId: row.tenant_id,
+    apiId: row.api_id,
+    keyId: row.key_id,
+    client: row.client,
+    method: row.method,
+    path: row.path,
+    status: row.status,
+    decision: row.decision,
+    stage: row.stage,
+    reason: row.reason,
+    latencyMs: Number(row.latency_ms),
+  };
+}
+
+/**
+ * Appends a batch of request records in one transaction. A record whose id is stored already is
+ * skipped, so a batch retried after a lost acknowledgement never doubles the log. Bad input rejects
+ * the whole batch (400, `index` and `field` say where) and writes nothing.
+ *
+ * @example
+ * await appendRequests(ctx, [{ requestId: 'req_1', at: new Date(), tenantId, apiId, keyId, client: '203.0.113.7', method: 'GET', path: '/orders', status: 200, decision: 'allow', stage: 'complete', reason: null, latencyMs: 3.2 }]);
+ */
+export async function appendRequests(ctx: StoreContext, batch: readonly RequestRecord[]): Promise<void> {
+  if (!Array.isArray(batch)) throw invalid('batch', 'The request records must be a list.');
+  const rows = batch.map((r, index) => {
+    try {
+      return toRow(r);
+    } catch (e) {
+      throw isIpGateError(e) ? e.withContext({ index }) : e;
+    }
+  });
+  if (rows.length === 0) return;
+  await ctx.dialect.transaction(async (trx) => {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await trx
+        .insertInto('requests')
+        .values(rows.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.column('request_id').doNothing())
+        .execute();
+    }
+  });
+}
+
+/**
+ * Request records, newest first, filtered; `since` is inclusive, `until` exclusive.
+ *
+ * @example
+ * const { items, nextCursor } = await listRequests(ctx, { tenantId, decision: 'deny' }, { limit: 100 });
+ */
+export async function listRequests(
+  ctx: StoreContext,
+  filter: RequestFilter = {},
+  page?: PageRequest,
+): Promise<Page<RequestRecord>> {
+  const limit = pageLimit(page);
+  const f = checkFilter(filter);
+  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const rows = await read(ctx, () =>
+    ctx.db
+      .selectFrom('requests')
+      .selectAll()
+      .$if(f.tenantId !== undefined, (qb) => qb.where('tenant_id', '=', f.tenantId as string))
+      .$if(f.apiId !== undefined, (qb) => qb.where('api_id', '=', f.apiId as string))
+      .$if(f.keyId !== undefined, (qb) => qb.where('key_id', '=', f.keyId as string))
+      .$if(f.client !== undefined, (qb) => qb.where('client', '=', f.client as string))
+      .$if(f.decision !== undefined, (qb) => qb.where('decision', '=', f.decision as 'allow' | 'deny'))
+      .$if(f.since !== undefined, (qb) => qb.where('at', '>=', f.since as string))
+      .$if(f.until !== undefined, (qb) => qb.where('at', '<', f.until as string))
+      .$if(after !== undefined, (qb) => {
+        const [at, id] = after as [string, string];
+        return qb.where((eb) =>
+          eb.or([eb('at', '<', at), eb.and([eb('at', '=', at), eb('request_id', '<', id)])]),
+        );
+      })
+      .orderBy('at', 'desc')
+      .orderBy('request_id', 'desc')
+      .limit(limit + 1)
+      .execute(),
+  );
+  return toPage(rows.map(requestFromRow), limit, (r) => [r.at.toISOString(), r.requestId]);
+}
+
+/**
+ * One request record, or IPG_NOT_FOUND. Not tenant-scoped: the caller checks the record's tenant.
+ *
+ * @example
+ * await getRequest(ctx, 'req_…');
+ */
+export async function getRequest(ctx: StoreContext, requestId: string): Promise<RequestRecord> {
+  const row = await read(ctx, () =>
+    ctx.db.selectFrom('requests').selectAll().where('request_id', '=', requestId).executeTakeFirst(),
+  );
+  if (row === undefined) throw notFound('request', requestId);
+  return requestFromRow(row);
+}
+
+/**
+ * Deletes records older than `before` (the retention setting); returns how many went.
+ *
+ * @example
+ * await pruneRequests(ctx, new Date(Date.now() - 7 * 86_400_000)); // keep a week
+ */
+export async function pruneRequests(ctx: StoreContext, before: Date): Promise<number> {
+  const cutoff = v.dateOrNull(before, 'before');
+  if (cutoff === null) throw invalid('before', 'before must be a valid time.');
+  const result = await ctx.dialect.transaction((trx) =>
+    trx.deleteFrom('requests').where('at', '<', cutoff.toISOString()).executeTakeFirst(),
+  );
+  return Number(result.numDeletedRows);
+}
+
+function toRow(r: RequestRecord) {
+  if (typeof r !== 'object' || r === null) throw invalid('record', 'A request record must be an object.');
+  const at = v.dateOrNull(r.at, 'at');
+  if (at === null) throw invalid('at', 'at must be a valid time.');
+  if (!Number.isInteger(r.status) || r.status < 100 || r.status > 599) {
+    throw invalid('status', 'status must be an HTTP status from 100 to 599.');
+  }
+  if (typeof r.latencyMs !== 'number' || !Number.isFinite(r.latencyMs) || r.latencyMs < 0) {
+    throw invalid('latencyMs', 'latencyMs must be a number of milliseconds from 0.');
+  }
+  return {
+    request_id: v.text(r.requestId, 'requestId'),
+    at: at.toISOString(),
+    tenant_id: optional(r.tenantId, 'tenantId'),
+    api_id: optional(r.apiId, 'apiId'),
+    key_id: optional(r.keyId, 'keyId'),
+    client: optional(r.client, 'client'),
+    method: v.text(r.method, 'method'),
+    // Paths may be long; the log keeps them whole up to 2000 characters.
+    path: longText(r.path, 'path'),
+    status: r.status,
+    decision: v.oneOf(r.decision, 'decision', DECISIONS),
+    stage: optional(r.stage, 'stage'),
+    reason: r.reason === null ? null : longText(r.reason, 'reason'),
+    latency_ms: r.latencyMs,
+  };
+}
+
+function optional(value: unknown, field: string): string | null {
+  return value === null ? null : v.text(value, field);
+}
+
+function longText(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length > 2000) {
+    throw invalid(field, `${field} must be text of at most 2000 characters.`);
+  }
+  return value;
+}
+
+function checkFilter(filter: RequestFilter) {
+  const since = filter.since === undefined ? undefined : v.dateOrNull(filter.since, 'since');
+  const until = filter.until === undefined ? undefined : v.dateOrNull(filter.until, 'until');
+  return {
+    tenantId: filter.tenantId === undefined ? undefined : v.text(filter.tenantId, 'tenantId'),
+    apiId: filter.apiId === undefined ? undefined : v.text(filter.apiId, 'apiId'),
+    keyId: filter.keyId === undefined ? undefined : v.text(filter.keyId, 'keyId'),
+    client: filter.client === undefined ? undefined : v.text(filter.client, 'client'),
+    decision: filter.decision === undefined ? undefined : v.oneOf(filter.decision, 'decision', DECISIONS),
+    since: since === undefined || since === null ? undefined : since.toISOString(),
+    until: until === undefined || until === null ? undefined : until.toISOString(),
+  };
+}
