@@ -1,0 +1,140 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IpAddress } from '@ipgate/core';
+
+// RFC 9110 section 7.6.1 and the classic list: these describe one connection, not the message.
+// `host` is set from the upstream URL; `expect` is answered by this server, not passed on.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'host',
+]);
+
+/** Headers the gateway sets for the upstream; a caller's copies are always removed so they cannot be forged. */
+export const IDENTITY_HEADERS = {
+  requestId: 'x-request-id',
+  tenantId: 'x-ipgate-tenant-id',
+  keyId: 'x-ipgate-key-id',
+} as const;
+
+/** What the upstream is told about a request that passed the pipeline. */
+export interface ForwardingContext {
+  /** The socket peer, unmapped. */
+  readonly peer: IpAddress;
+  /**
+   * `header` when the client address was read from forwarding headers written by trusted proxies: their
+   * headers are then extended. Otherwise the caller's forwarding headers are replaced, since nobody vouches
+   * for them.
+   */
+  readonly clientVia: 'socket' | 'header';
+  /** The header that carried the ipgate key, removed unless `forwardKey`. */
+  readonly keyHeader: string | undefined;
+  readonly forwardKey: boolean;
+  readonly requestId: string;
+  readonly tenantId: string | undefined;
+  readonly keyId: string | undefined;
+}
+
+/**
+ * The headers to send upstream: the caller's, minus hop-by-hop ones, minus the ipgate key (the
+ * upstream learns the tenant and key from `X-Ipgate-Tenant-Id` / `X-Ipgate-Key-Id` instead, so the
+ * secret stays out of its logs), with honest forwarding headers.
+ *
+ * @example
+ * upstreamRequestHeaders({ host: 'api.example.com', 'x-forwarded-for': '6.6.6.6' }, {
+ *   peer: IpAddress.parse('203.0.113.9'), clientVia: 'socket', keyHeader: 'x-api-key', forwardKey: false,
+ *   requestId: 'req_1', tenantId: 'ten_1', keyId: 'key_1',
+ * });
+ * // { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'http', forwarded: 'for=203.0.113.9;host=api.example.com;proto=http', … }
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  context: ForwardingContext,
+): OutgoingHttpHeaders {
+  const drop = connectionListed(incoming['connection']);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
+    if (name === IDENTITY_HEADERS.tenantId || name === IDENTITY_HEADERS.keyId) continue;
+    if (name === IDENTITY_HEADERS.requestId) continue;
+    if (name === context.keyHeader && !context.forwardKey) continue;
+    out[name] = value;
+  }
+  const extend = context.clientVia === 'header';
+  const peer = context.peer.toString();
+  const host = incoming.host;
+
+  const xff = extend ? joined(incoming['x-forwarded-for']) : undefined;
+  out['x-forwarded-for'] = xff === undefined ? peer : `${xff}, ${peer}`;
+  const proto = extend ? joined(incoming['x-forwarded-proto']) : undefined;
+  out['x-forwarded-proto'] = proto ?? 'http';
+  const fhost = extend ? joined(incoming['x-forwarded-host']) : undefined;
+  if (fhost !== undefined) out['x-forwarded-host'] = fhost;
+  else if (host !== undefined) out['x-forwarded-host'] = host;
+  else delete out['x-forwarded-host'];
+
+  const element = forwardedElement(context.peer, host);
+  const forwarded = extend ? joined(incoming.forwarded) : undefined;
+  out.forwarded = forwarded === undefined ? element : `${forwarded}, ${element}`;
+
+  out[IDENTITY_HEADERS.requestId] = context.requestId;
+  if (context.tenantId !== undefined) out[IDENTITY_HEADERS.tenantId] = context.tenantId;
+  if (context.keyId !== undefined) out[IDENTITY_HEADERS.keyId] = context.keyId;
+  return out;
+}
+
+/**
+ * The upstream's response headers to pass to the caller: minus hop-by-hop ones, with the request id.
+ *
+ * @example
+ * downstreamResponseHeaders({ 'content-type': 'text/plain', connection: 'close' }, 'req_1');
+ * // { 'content-type': 'text/plain', 'x-request-id': 'req_1' }
+ */
+export function downstreamResponseHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  requestId: string,
+): OutgoingHttpHeaders {
+  const drop = connectionListed(headers['connection']);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower)) continue;
+    out[lower] = value;
+  }
+  out[IDENTITY_HEADERS.requestId] = requestId;
+  return out;
+}
+
+function connectionListed(value: string | string[] | undefined): Set<string> {
+  const text = joined(value);
+  if (text === undefined) return new Set();
+  return new Set(
+    text
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+  );
+}
+
+function joined(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  return text === undefined || text.trim() === '' ? undefined : text;
+}
+
+function forwardedElement(peer: IpAddress, host: string | undefined): string {
+  // RFC 7239: an IPv6 node is bracketed and quoted; a host value is quoted when it is not a token.
+  const node = peer.family === 6 ? `"[${peer.toString()}]"` : peer.toString();
+  const parts = [`for=${node}`];
+  if (host !== undefined && /^[\x21-\x7e]+$/.test(host)) {
+    parts.push(`host=${/^[A-Za-z0-9.!#$%&'*+^_`|~-]+$/.test(host) ? host : JSON.stringify(host)}`);
+  }
+  parts.push('proto=http');
+  return parts.join(';');
+}

@@ -1,0 +1,36 @@
+import { denialBody } from '@ipgate/core';
+
+/** Why the gateway answers a request itself instead of the upstream. */
+export type GatewayAnswer =
+  | 'denied'
+  | 'bad-target'
+  | 'unauthenticated'
+  | 'no-route'
+  | 'not-ready'
+  | 'upstream-unreachable'
+  | 'upstream-timeout';
+
+const ANSWERS: Readonly<Record<GatewayAnswer, { readonly status: number; readonly message?: string }>> = {
+  // The denial body is core's, word for word (design section 3).
+  denied: { status: 403 },
+  'bad-target': { status: 400, message: 'The request target cannot be routed.' },
+  unauthenticated: { status: 401, message: 'A valid API key is required.' },
+  'no-route': { status: 404, message: 'No API is served at this address.' },
+  'not-ready': { status: 503, message: 'The gateway has not loaded its rules yet.' },
+  'upstream-unreachable': { status: 502, message: 'The upstream could not be reached.' },
+  'upstream-timeout': { status: 504, message: 'The upstream did not answer in time.' },
+};
+
+/**
+ * Status and JSON body of an answer the gateway gives itself. Every body has the shape of the denial
+ * body, `{"error": "…", "requestId": "…"}`, and names no rule: the operator finds the reason by id.
+ *
+ * @example
+ * gatewayAnswer('denied', 'req_1');
+ * // { status: 403, body: '{"error":"Access denied. You don\'t have permission to access this.","requestId":"req_1"}' }
+ */
+export function gatewayAnswer(answer: GatewayAnswer, requestId: string): { status: number; body: string } {
+  const { status, message } = ANSWERS[answer];
+  const body = message === undefined ? denialBody(requestId) : { error: message, requestId };
+  return { status, body: JSON.stringify(body) };
+}

@@ -1,0 +1,188 @@
+import {
+  type ClientAddressStrategy,
+  type Decision,
+  type DecisionReason,
+  denyClientAddress,
+  type HeaderValue,
+  type IpAddress,
+  type MatchedRule,
+  originOf,
+} from '@ipgate/core';
+import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
+import { parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
+import type { CompiledApi, CompiledKey, Snapshot } from '../snapshot/snapshot.js';
+import { hashSecret } from '../store/secrets.js';
+import { presentedKey } from './presented-key.js';
+
+/** The stages of design section 3 that decide, in order, and `complete` when all passed. */
+export type PipelineStage =
+  | 'client-address'
+  | 'route'
+  | 'api-allowlist'
+  | 'authentication'
+  | 'tenant-restriction'
+  | 'key-restriction'
+  | 'complete';
+
+/** Core's decision reasons plus the stages the gateway decides itself (route, authentication). */
+export type PipelineReason =
+  | DecisionReason
+  | 'path-invalid'
+  | 'no-route'
+  | 'key-missing'
+  | 'key-ambiguous'
+  | 'key-unknown';
+
+/** A request as the pipeline reads it: no sockets, no server objects, so a decision endpoint can reuse it. */
+export interface PipelineRequest {
+  readonly method: string;
+  /** The request target as received (`/v1/users?x=1`). */
+  readonly target: string | undefined;
+  /** Header names in lower case (node's `IncomingMessage.headers`); `host` is read from here. */
+  readonly headers: Readonly<Record<string, HeaderValue>>;
+  /** The socket's remote address; undefined when the connection is gone. */
+  readonly peer: string | undefined;
+}
+
+/**
+ * What the pipeline decided and everything it learned on the way, for the response, the forwarder
+ * and the records.
+ */
+export interface PipelineOutcome {
+  readonly allow: boolean;
+  /** 200 when allowed; else 400 (bad target), 401, 403 or 404. */
+  readonly status: 200 | 400 | 401 | 403 | 404;
+  readonly stage: PipelineStage;
+  readonly reason: PipelineReason;
+  /** For operators only (the offending forwarded element, a broken allowlist). */
+  readonly detail: string | undefined;
+  /** The rules that let the request through, in stage order. */
+  readonly matched: readonly MatchedRule[];
+  /** Core's decision, when stage 3 was reached. */
+  readonly decision: Decision | undefined;
+  readonly client: IpAddress | undefined;
+  /** Where the client address came from. */
+  readonly clientVia: 'socket' | 'header' | undefined;
+  /** The request carried `X-Forwarded-For` / `Forwarded` (whether or not they were read). */
+  readonly sawForwardingHeaders: boolean;
+  readonly path: RequestPath | undefined;
+  readonly api: CompiledApi | undefined;
+  readonly key: CompiledKey | undefined;
+  /** True when the tenant restriction denied an unlisted address: record it as pending. */
+  readonly reviewable: boolean;
+  /**
+   * How to record the (tenant, key, address) observation: `authorized` when the tenant stage let the
+   * address through, `pending` when it denied it as unlisted, undefined when no key was authenticated.
+   */
+  readonly observation: 'authorized' | 'pending' | undefined;
+}
+
+/**
+ * Runs stages 1–6 of design section 3 on one request against one snapshot: client address (403),
+ * route (404; 400 for a target routing cannot trust), API allowlist (403, before authentication),
+ * authentication (401), tenant restriction by mode (403), key restrictions by request kind (403).
+ * Pure apart from hashing the presented secret once; never touches the store.
+ *
+ * @example
+ * const outcome = runPipeline(engine.current, socketPeer(), {
+ *   method: req.method ?? 'GET',
+ *   target: req.url,
+ *   headers: req.headers,
+ *   peer: req.socket.remoteAddress,
+ * });
+ * if (!outcome.allow) return deny(outcome.status);
+ */
+export function runPipeline(
+  snapshot: Snapshot,
+  clientAddress: ClientAddressStrategy,
+  request: PipelineRequest,
+): PipelineOutcome {
+  const resolved = clientAddress.resolve(request.peer, request.headers);
+  const base = {
+    allow: false,
+    detail: undefined,
+    matched: [],
+    decision: undefined,
+    client: undefined,
+    clientVia: undefined,
+    sawForwardingHeaders: resolved.sawForwardingHeaders,
+    path: undefined,
+    api: undefined,
+    key: undefined,
+    reviewable: false,
+    observation: undefined,
+  } as const;
+  if (!resolved.ok) {
+    const decision = denyClientAddress(resolved.reason, resolved.detail);
+    return {
+      ...base,
+      status: 403,
+      stage: 'client-address',
+      reason: resolved.reason,
+      detail: resolved.detail,
+      decision,
+    };
+  }
+  const client = resolved.address;
+  const known = { ...base, client, clientVia: resolved.via };
+
+  const path = parseRequestPath(request.target);
+  if (path === undefined) return { ...known, status: 400, stage: 'route', reason: 'path-invalid' };
+  const host = request.headers['host'];
+  const api = snapshot.routes.find(typeof host === 'string' ? host : undefined, path.normalized);
+  if (api === undefined) return { ...known, path, status: 404, stage: 'route', reason: 'no-route' };
+  const routed = { ...known, path, api };
+
+  const origin = originOf({
+    origin: single(request.headers['origin']),
+    referer: single(request.headers['referer']),
+  });
+  const before = decideOnSnapshot({ client, origin, api });
+  if (!before.allow) return fromDecision(routed, before);
+
+  const presented = presentedKey(request.headers, api.authHeader);
+  if (!presented.ok) {
+    const reason = presented.problem === 'missing' ? 'key-missing' : 'key-ambiguous';
+    return { ...routed, status: 401, stage: 'authentication', reason, matched: before.matched };
+  }
+  const key = snapshot.keysByHash.get(hashSecret(presented.secret));
+  const tenant = key === undefined ? undefined : snapshot.tenants.get(key.tenantId);
+  if (key === undefined || tenant === undefined) {
+    return {
+      ...routed,
+      status: 401,
+      stage: 'authentication',
+      reason: 'key-unknown',
+      matched: before.matched,
+    };
+  }
+
+  const decision = decideOnSnapshot({ client, origin, api, tenant, key });
+  const passedTenant = decision.stage === 'complete' || decision.stage === 'key-restriction';
+  return {
+    ...fromDecision({ ...routed, key }, decision),
+    observation: decision.reviewable ? 'pending' : passedTenant ? 'authorized' : undefined,
+  };
+}
+
+function fromDecision<T extends Omit<PipelineOutcome, 'allow' | 'status' | 'stage' | 'reason'>>(
+  known: T,
+  decision: Decision,
+): PipelineOutcome {
+  return {
+    ...known,
+    allow: decision.allow,
+    status: decision.status,
+    stage: decision.stage,
+    reason: decision.reason,
+    detail: decision.detail,
+    matched: decision.matched,
+    decision,
+    reviewable: decision.reviewable,
+  };
+}
+
+function single(value: HeaderValue): string | undefined {
+  // Node joins repeated unknown headers; a repeated Origin arrives as one odd string and fails to parse.
+  return typeof value === 'string' ? value : value === undefined ? undefined : value.join(', ');
+}

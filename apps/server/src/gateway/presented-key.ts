@@ -1,0 +1,34 @@
+import type { HeaderValue } from '@ipgate/core';
+import type { AuthHeader } from '../store/store.js';
+
+const BEARER = /^[ \t]*bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
+const BARE = /^[ \t]*([\x21-\x7e]+)[ \t]*$/;
+
+/**
+ * The key secret a request presents in the header its API names, or why there is none.
+ *
+ * `authorization` takes `Bearer <secret>` (scheme in any case); `x-api-key` takes the bare secret.
+ * A header sent twice is `ambiguous`, never "the first one": two layers could read different copies.
+ *
+ * @example
+ * presentedKey({ authorization: 'Bearer ipg_live_abc' }, 'authorization'); // { ok: true, secret: 'ipg_live_abc' }
+ * presentedKey({ authorization: 'Basic Zm9vOmJhcg==' }, 'authorization'); // { ok: false, problem: 'missing' }
+ * presentedKey({ 'x-api-key': ['a', 'b'] }, 'x-api-key'); // { ok: false, problem: 'ambiguous' }
+ */
+export function presentedKey(
+  headers: Readonly<Record<string, HeaderValue>>,
+  header: AuthHeader,
+):
+  | { readonly ok: true; readonly secret: string }
+  | { readonly ok: false; readonly problem: 'missing' | 'ambiguous' } {
+  const value = headers[header];
+  if (value === undefined) return { ok: false, problem: 'missing' };
+  if (typeof value !== 'string') {
+    if (value.length === 0) return { ok: false, problem: 'missing' };
+    return value.length === 1
+      ? presentedKey({ [header]: value[0] }, header)
+      : { ok: false, problem: 'ambiguous' };
+  }
+  const m = (header === 'authorization' ? BEARER : BARE).exec(value);
+  return m === null ? { ok: false, problem: 'missing' } : { ok: true, secret: m[1] as string };
+}

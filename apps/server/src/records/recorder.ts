@@ -1,0 +1,211 @@
+import { type Logger, silentLogger } from '../snapshot/logger.js';
+import type { Observation, RequestRecord, Store } from '../store/store.js';
+
+/** One call seen by the gateway: the request record, and the address observation when a key was authenticated. */
+export interface RecordedCall {
+  readonly request: RequestRecord;
+  readonly observation?:
+    | {
+        readonly tenantId: string;
+        readonly keyId: string;
+        readonly address: string;
+        readonly status: 'authorized' | 'pending';
+        readonly reason?: string | undefined;
+      }
+    | undefined;
+}
+
+/**
+ * What the gateway hands every finished request to. `record` is synchronous and never throws or
+ * waits: the request path must not depend on the store.
+ *
+ * @example
+ * recorder.record({ request: { requestId, at, …, status: 200 }, observation: { tenantId, keyId, address, status: 'authorized' } });
+ * await recorder.close(); // on shutdown: writes what is buffered
+ */
+export interface Recorder {
+  record(call: RecordedCall): void;
+  /** Writes what is buffered now; resolves when the attempt is over (failures are kept for the next one). */
+  flush(): Promise<void>;
+  /** Stops the timer and makes a last attempt to write everything. */
+  close(): Promise<void>;
+}
+
+/** Counters of a {@link createRecorder} recorder. */
+export interface RecorderStats {
+  /** Request records written. */
+  readonly requestsWritten: number;
+  /** Aggregated observations written. */
+  readonly observationsWritten: number;
+  /** Request records and observations dropped because the buffer was over its cap. */
+  readonly dropped: number;
+  /** Failed write attempts. */
+  readonly failures: number;
+  /** Request records and observations waiting. */
+  readonly buffered: number;
+}
+
+/** Options of {@link createRecorder}. */
+export interface RecorderOptions {
+  readonly store: Pick<Store, 'recordObservations' | 'appendRequests'>;
+  /** Write at least this often; default 1000 ms. */
+  readonly flushIntervalMs?: number | undefined;
+  /** Write as soon as this many request records wait, and at most this many per store call; default 500. */
+  readonly batchSize?: number | undefined;
+  /** Most request records, and most aggregated observations, held while the store fails; default 50 000 each. The oldest go first. */
+  readonly maxBuffered?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * A recorder that aggregates observations per (tenant, key, address, status) and batches request
+ * records, writing them every `flushIntervalMs` or `batchSize` records. A failed write keeps its data
+ * for the next attempt; memory stays bounded by dropping the oldest (counted in `stats.dropped`).
+ *
+ * @example
+ * const recorder = createRecorder({ store, flushIntervalMs: 1000, batchSize: 500, logger });
+ * const gateway = await startGateway({ engine, clientAddress: socketPeer(), recorder, host: '127.0.0.1', port: 8080, upstreamTimeoutMs: 30_000 });
+ * // …
+ * await gateway.close();
+ * await recorder.close();
+ */
+export function createRecorder(options: RecorderOptions): Recorder & { readonly stats: RecorderStats } {
+  const { store } = options;
+  const logger = options.logger ?? silentLogger;
+  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const maxBuffered = Math.max(1, options.maxBuffered ?? 50_000);
+
+  let requests: RequestRecord[] = [];
+  // Insertion order is age order, which is what dropping the oldest needs.
+  let observations = new Map<string, Observation>();
+  let flushing: Promise<void> | undefined;
+  let closed = false;
+  const stats = { requestsWritten: 0, observationsWritten: 0, dropped: 0, failures: 0 };
+  let failing = false;
+
+  function addObservation(map: Map<string, Observation>, o: Observation): void {
+    const k = `${o.tenantId}\u0000${o.keyId}\u0000${o.address}\u0000${o.status}`;
+    const had = map.get(k);
+    if (had === undefined) {
+      map.set(k, o);
+      return;
+    }
+    map.set(k, {
+      ...had,
+      firstAt: o.firstAt < had.firstAt ? o.firstAt : had.firstAt,
+      lastAt: o.lastAt > had.lastAt ? o.lastAt : had.lastAt,
+      count: had.count + o.count,
+    });
+  }
+
+  function enforceCaps(): void {
+    if (requests.length > maxBuffered) {
+      const excess = requests.length - maxBuffered;
+      requests.splice(0, excess);
+      stats.dropped += excess;
+    }
+    while (observations.size > maxBuffered) {
+      const oldest = observations.keys().next().value as string;
+      observations.delete(oldest);
+      stats.dropped++;
+    }
+  }
+
+  async function writeAll(): Promise<void> {
+    const takenRequests = requests;
+    const takenObservations = observations;
+    requests = [];
+    observations = new Map();
+    let failed = false;
+    let k = 0;
+    try {
+      for (; k < takenRequests.length; k += batchSize) {
+        const batch = takenRequests.slice(k, k + batchSize);
+        await store.appendRequests(batch);
+        stats.requestsWritten += batch.length;
+      }
+    } catch (e) {
+      failed = true;
+      report(e, 'request records');
+      // Unwritten records go back in front of newer ones, keeping age order.
+      requests = takenRequests.slice(k).concat(requests);
+    }
+    const pending = [...takenObservations.values()];
+    let j = 0;
+    try {
+      for (; j < pending.length; j += batchSize) {
+        const batch = pending.slice(j, j + batchSize);
+        await store.recordObservations(batch);
+        stats.observationsWritten += batch.length;
+      }
+    } catch (e) {
+      failed = true;
+      report(e, 'observed addresses');
+      const merged = new Map<string, Observation>();
+      for (const o of pending.slice(j)) addObservation(merged, o);
+      for (const o of observations.values()) addObservation(merged, o);
+      observations = merged;
+    }
+    if (failed) enforceCaps();
+    else if (failing) {
+      failing = false;
+      logger.info({}, 'records written again');
+    }
+  }
+
+  function report(e: unknown, what: string): void {
+    stats.failures++;
+    // Log the first failure of an outage, not one per attempt.
+    if (!failing) logger.error({ err: e }, `cannot write ${what}; keeping them for the next attempt`);
+    failing = true;
+  }
+
+  function flush(): Promise<void> {
+    if (flushing !== undefined) return flushing;
+    if (requests.length === 0 && observations.size === 0) return Promise.resolve();
+    flushing = writeAll().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  }
+
+  const timer = setInterval(() => void flush(), Math.max(1, options.flushIntervalMs ?? 1000));
+  timer.unref();
+
+  return {
+    get stats(): RecorderStats {
+      return { ...stats, buffered: requests.length + observations.size };
+    },
+    record(call: RecordedCall): void {
+      if (closed) {
+        stats.dropped++;
+        return;
+      }
+      requests.push(call.request);
+      const o = call.observation;
+      if (o !== undefined) {
+        addObservation(observations, {
+          tenantId: o.tenantId,
+          keyId: o.keyId,
+          address: o.address,
+          firstAt: call.request.at,
+          lastAt: call.request.at,
+          count: 1,
+          status: o.status,
+          ...(o.reason === undefined ? {} : { reason: o.reason }),
+        });
+      }
+      enforceCaps();
+      if (requests.length >= batchSize || observations.size >= batchSize) void flush();
+    },
+    flush,
+    async close(): Promise<void> {
+      closed = true;
+      clearInterval(timer);
+      if (flushing !== undefined) await flushing;
+      await flush();
+      const left = requests.length + observations.size;
+      if (left > 0) logger.error({ left }, 'records not written at close');
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { type Decision, decide, type IpAddress, type RequestOrigin } from '@ipgate/core';
+import type { CompiledApi, CompiledKey, CompiledTenant } from './snapshot.js';
+
+/** The compiled rules that apply to one request, as far as they are known. */
+export interface SnapshotDecisionInput {
+  readonly client: IpAddress;
+  readonly origin: RequestOrigin;
+  readonly api?: CompiledApi | undefined;
+  readonly tenant?: CompiledTenant | undefined;
+  readonly key?: CompiledKey | undefined;
+}
+
+/**
+ * Core's `decide` on compiled snapshot parts, plus the one case core cannot express: an API whose
+ * allowlist lost rows to a compile failure denies everyone rather than falling open. The gateway
+ * and `RulesEngine.check` both call this, so they cannot disagree.
+ *
+ * @example
+ * const d = decideOnSnapshot({ client, origin: originOf(req.headers), api, tenant, key });
+ * if (!d.allow) deny(d);
+ */
+export function decideOnSnapshot(input: SnapshotDecisionInput): Decision {
+  const { api } = input;
+  if (api?.allowlistBroken === true) {
+    return {
+      allow: false,
+      status: 403,
+      stage: 'api-allowlist',
+      reason: 'api-allowlist-not-listed',
+      matched: [],
+      reviewable: false,
+      detail: `the allowlist of API ${api.id} has rows that could not be compiled; denying everyone`,
+    };
+  }
+  return decide({
+    client: input.client,
+    origin: input.origin,
+    apiAllowlist: api?.allowlist,
+    tenant: input.tenant?.restriction,
+    key: input.key?.restrictions,
+  });
+}
