@@ -1,0 +1,174 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { RulesDump } from '../store/store.js';
+import { fixtureDump } from './dump-fixture.test-support.js';
+import type { Logger } from './logger.js';
+import { createSnapshotEngine } from './snapshot-engine.js';
+
+function fakeStore(initial: RulesDump) {
+  const state = { dump: initial, failing: false, dumps: 0, versions: 0 };
+  return {
+    state,
+    store: {
+      async currentVersion() {
+        state.versions++;
+        await new Promise((r) => setTimeout(r, 1));
+        if (state.failing) throw new Error('store down');
+        return state.dump.version;
+      },
+      async dumpRules() {
+        state.dumps++;
+        await new Promise((r) => setTimeout(r, 5));
+        if (state.failing) throw new Error('store down');
+        return state.dump;
+      },
+    },
+  };
+}
+
+function recordingLogger() {
+  const lines: string[] = [];
+  const logger: Logger = {
+    info: (_f, m) => lines.push(`info ${m}`),
+    warn: (_f, m) => lines.push(`warn ${m}`),
+    error: (_f, m) => lines.push(`error ${m}`),
+  };
+  return { lines, logger };
+}
+
+const listed = [{ value: '203.0.113.0/24' }];
+
+describe('createSnapshotEngine', () => {
+  it('serves an empty snapshot until the first refresh, then the store’s', async () => {
+    const { store } = fakeStore(fixtureDump({ version: 4, tenantEntries: listed }));
+    const engine = createSnapshotEngine({ store });
+    expect([engine.loaded, engine.ready, engine.version]).toEqual([false, false, 0]);
+    await engine.refresh();
+    expect([engine.loaded, engine.ready, engine.version]).toEqual([true, true, 4]);
+    expect(engine.current.routes.find('x', '/')?.id).toBe('api_1');
+    engine.close();
+  });
+
+  it('rebuilds only when the store is ahead, and swaps the whole snapshot', async () => {
+    const { store, state } = fakeStore(fixtureDump({ version: 1 }));
+    const engine = createSnapshotEngine({ store });
+    await engine.refresh();
+    const first = engine.current;
+    await engine.refresh();
+    expect(engine.current).toBe(first);
+    expect(state.dumps).toBe(1);
+    state.dump = fixtureDump({ version: 2, tenantEntries: listed });
+    await engine.refresh();
+    expect(engine.current).not.toBe(first);
+    expect(engine.check({ address: '203.0.113.9', keyId: 'key_1' }).decision.allow).toBe(true);
+    expect(first.tenants.get('ten_1')?.restriction.list.isEmpty).toBe(true);
+    engine.close();
+  });
+
+  it('coalesces concurrent refreshes but never misses a change committed before a call', async () => {
+    const { store, state } = fakeStore(fixtureDump({ version: 1 }));
+    const engine = createSnapshotEngine({ store });
+    const a = engine.refresh();
+    state.dump = fixtureDump({ version: 2 }); // committed after the first run read its version
+    const b = engine.refresh();
+    const c = engine.refresh();
+    await Promise.all([a, b, c]);
+    expect(engine.version).toBe(2);
+    expect(state.versions).toBe(2);
+    engine.close();
+  });
+
+  it('keeps serving the last good snapshot when the store fails, and says so', async () => {
+    const { store, state } = fakeStore(fixtureDump({ version: 3, tenantEntries: listed }));
+    const { lines, logger } = recordingLogger();
+    const engine = createSnapshotEngine({ store, logger });
+    await engine.refresh();
+    state.failing = true;
+    await expect(engine.refresh()).rejects.toThrow('store down');
+    await expect(engine.refresh()).rejects.toThrow('store down');
+    expect([engine.loaded, engine.ready, engine.lastError?.message, engine.version]).toEqual([
+      true,
+      false,
+      'store down',
+      3,
+    ]);
+    expect(engine.check({ address: '203.0.113.9', keyId: 'key_1' }).decision.allow).toBe(true);
+    expect(lines.filter((l) => l.startsWith('error'))).toHaveLength(1);
+    state.failing = false;
+    await engine.refresh();
+    expect([engine.ready, engine.lastError]).toEqual([true, undefined]);
+    expect(lines.at(-1)).toBe('info store reachable again');
+    engine.close();
+  });
+
+  it('polls the store when asked to', async () => {
+    const { store, state } = fakeStore(fixtureDump({ version: 1 }));
+    const engine = createSnapshotEngine({ store, pollIntervalMs: 20 });
+    await engine.refresh();
+    state.dump = fixtureDump({ version: 9 });
+    await vi.waitFor(() => expect(engine.version).toBe(9), { timeout: 2000 });
+    engine.close();
+  });
+
+  it('drops an entry when it expires, without a store change', async () => {
+    let clock = Date.now();
+    const soon = new Date(clock + 60);
+    const { store, state } = fakeStore(
+      fixtureDump({ version: 1, tenantEntries: [{ value: '203.0.113.0/24', expiresAt: soon }] }),
+    );
+    const engine = createSnapshotEngine({ store, now: () => new Date(clock) });
+    await engine.refresh();
+    expect(engine.check({ address: '203.0.113.9', keyId: 'key_1' }).decision.allow).toBe(true);
+    state.failing = true; // expiry must not need the store
+    clock += 100;
+    await vi.waitFor(
+      () =>
+        expect(engine.check({ address: '203.0.113.9', keyId: 'key_1' }).decision.reason).toBe(
+          'tenant-list-empty',
+        ),
+      { timeout: 2000 },
+    );
+    expect(engine.version).toBe(1);
+    engine.close();
+  });
+
+  it('explains described requests and refuses bad or foreign ones', async () => {
+    const { store } = fakeStore(
+      fixtureDump({
+        tenantEntries: listed,
+        apiEntries: [{ value: '203.0.113.0/25' }],
+        keys: [{ secret: 's', domainRestrictionEnabled: true }],
+        keyDomains: [{ value: 'app.example.com' }],
+      }),
+    );
+    const engine = createSnapshotEngine({ store });
+    await engine.refresh();
+    const out = engine.check({
+      address: '::ffff:203.0.113.9',
+      apiId: 'api_1',
+      tenantId: 'ten_1',
+      keyId: 'key_1',
+      origin: 'https://app.example.com',
+    });
+    expect(out).toMatchObject({ address: '203.0.113.9', apiId: 'api_1', tenantId: 'ten_1', keyId: 'key_1' });
+    expect(out.decision.matched.map((m) => m.list)).toEqual(['api-allowlist', 'tenant', 'key-domains']);
+    expect(engine.check({ address: '203.0.113.200', apiId: 'api_1' }).decision.reason).toBe(
+      'api-allowlist-not-listed',
+    );
+    expect(engine.check({ address: '203.0.113.9', keyId: 'key_1' }).decision.reason).toBe(
+      'key-server-request-not-allowed',
+    );
+    expect(engine.check({ address: '192.0.2.1', tenantId: 'ten_1' }).decision.reason).toBe(
+      'tenant-ip-not-listed',
+    );
+    expect(() => engine.check({ address: '203.0.113.09' })).toThrow(
+      expect.objectContaining({ code: 'IPG_ADDRESS_INVALID' }),
+    );
+    expect(() => engine.check({ address: '192.0.2.1', apiId: 'api_x' })).toThrow(
+      expect.objectContaining({ code: 'IPG_NOT_FOUND' }),
+    );
+    expect(() => engine.check({ address: '192.0.2.1', tenantId: 'ten_2', keyId: 'key_1' })).toThrow(
+      expect.objectContaining({ code: 'IPG_NOT_FOUND' }),
+    );
+    engine.close();
+  });
+});
