@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Observation, RequestRecord } from '../store/store.js';
+import { createRecorder, type RecordedCall } from './recorder.js';
+
+function fakeStore() {
+  const state = {
+    failing: false,
+    requests: [] as RequestRecord[],
+    observations: [] as Observation[],
+    calls: 0,
+  };
+  return {
+    state,
+    store: {
+      async appendRequests(batch: readonly RequestRecord[]) {
+        state.calls++;
+        if (state.failing) throw new Error('store down');
+        state.requests.push(...batch);
+      },
+      async recordObservations(batch: readonly Observation[]) {
+        state.calls++;
+        if (state.failing) throw new Error('store down');
+        state.observations.push(...batch);
+      },
+    },
+  };
+}
+
+let n = 0;
+function call(
+  address: string,
+  at = new Date(),
+  status: 'authorized' | 'pending' = 'authorized',
+): RecordedCall {
+  n++;
+  return {
+    request: {
+      requestId: `req_${n}`,
+      at,
+      tenantId: 'ten_1',
+      apiId: 'api_1',
+      keyId: 'key_1',
+      client: address,
+      method: 'GET',
+      path: '/',
+      status: 200,
+      decision: 'allow',
+      stage: 'complete',
+      reason: 'allowed',
+      latencyMs: 1,
+    },
+    observation: { tenantId: 'ten_1', keyId: 'key_1', address, status },
+  };
+}
+
+const recorders: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(recorders.splice(0).map((r) => r.close()));
+});
+
+describe('createRecorder', () => {
+  it('aggregates observations per tenant, key, address and status, and batches requests', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 60_000 });
+    recorders.push(r);
+    const t1 = new Date('2026-01-01T00:00:00Z');
+    const t2 = new Date('2026-01-01T00:00:05Z');
+    r.record(call('192.0.2.1', t2));
+    r.record(call('192.0.2.1', t1));
+    r.record(call('192.0.2.2', t1, 'pending'));
+    expect(state.calls).toBe(0);
+    await r.flush();
+    expect(state.requests).toHaveLength(3);
+    expect(state.observations).toEqual([
+      expect.objectContaining({
+        address: '192.0.2.1',
+        count: 2,
+        firstAt: t1,
+        lastAt: t2,
+        status: 'authorized',
+      }),
+      expect.objectContaining({ address: '192.0.2.2', count: 1, status: 'pending' }),
+    ]);
+    expect(r.stats).toMatchObject({ requestsWritten: 3, observationsWritten: 2, buffered: 0 });
+  });
+
+  it('writes when a batch is full, in batches of that size', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 60_000, batchSize: 2 });
+    recorders.push(r);
+    r.record(call('192.0.2.1'));
+    expect(state.requests).toHaveLength(0);
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(state.requests).toHaveLength(2));
+  });
+
+  it('writes on its timer', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 20 });
+    recorders.push(r);
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(state.observations).toHaveLength(1), { timeout: 2000 });
+  });
+
+  it('keeps what a failed write held for the next attempt, merged with newer calls', async () => {
+    const { store, state } = fakeStore();
+    const errors: string[] = [];
+    const r = createRecorder({
+      store,
+      flushIntervalMs: 60_000,
+      logger: { info() {}, warn() {}, error: (_f, m) => errors.push(m) },
+    });
+    recorders.push(r);
+    state.failing = true;
+    r.record(call('192.0.2.1'));
+    await r.flush();
+    await r.flush();
+    expect(r.stats).toMatchObject({ failures: 4, buffered: 2 });
+    expect(errors).toHaveLength(1); // once per outage, not per attempt
+    r.record(call('192.0.2.1'));
+    state.failing = false;
+    await r.flush();
+    expect(state.requests.map((q) => q.requestId)).toEqual([`req_${n - 1}`, `req_${n}`]);
+    expect(state.observations).toEqual([expect.objectContaining({ address: '192.0.2.1', count: 2 })]);
+  });
+
+  it('drops the oldest when over its cap, and counts them', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 60_000, maxBuffered: 3, batchSize: 100 });
+    recorders.push(r);
+    state.failing = true;
+    for (let i = 1; i <= 5; i++) r.record(call(`192.0.2.${i}`));
+    expect(r.stats.dropped).toBe(4);
+    state.failing = false;
+    await r.flush();
+    expect(state.requests.map((q) => q.client)).toEqual(['192.0.2.3', '192.0.2.4', '192.0.2.5']);
+    expect(state.observations.map((o) => o.address)).toEqual(['192.0.2.3', '192.0.2.4', '192.0.2.5']);
+  });
+
+  it('writes everything on close and records nothing after', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 60_000, batchSize: 1000 });
+    for (let i = 0; i < 10; i++) r.record(call('192.0.2.1'));
+    await r.close();
+    expect(state.requests).toHaveLength(10);
+    r.record(call('192.0.2.1'));
+    expect(r.stats).toMatchObject({ dropped: 1, buffered: 0 });
+  });
+
+  it('never throws into the request path, even when the store throws synchronously', async () => {
+    const r = createRecorder({
+      store: {
+        appendRequests: () => {
+          throw new Error('sync');
+        },
+        recordObservations: () => Promise.reject(new Error('async')),
+      },
+      flushIntervalMs: 60_000,
+      batchSize: 1,
+    });
+    recorders.push(r);
+    expect(() => r.record(call('192.0.2.1'))).not.toThrow();
+    await r.flush();
+    expect(r.stats.buffered).toBe(2);
+  });
+});
