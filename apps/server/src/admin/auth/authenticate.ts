@@ -1,0 +1,70 @@
+/**
+ * The onRequest hook that authenticates `Authorization: Bearer <admin token>` and enforces each route's
+ * declared {@link Access}: 401 without valid credentials, 404 for tenants and top-level resources the
+ * token may not see, 403 when its role is too low — in that order, so a token of another tenant
+ * cannot tell whether a resource exists by the status it gets.
+ */
+import { IpGateError } from '@ipgate/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Store } from '../../store/store.js';
+import { forbidden, hiddenTenant, roleAllows } from './access.js';
+import type { FailureBackoff } from './failure-backoff.js';
+
+/** What the hook needs. */
+export interface AuthenticateOptions {
+  readonly store: Store;
+  readonly backoff: FailureBackoff;
+  /** Waits before answering a suspicious attempt; injectable so tests need not wait. */
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * Installs the hook.
+ *
+ * @example
+ * installAuthentication(app, { store, backoff: new FailureBackoff(), sleep });
+ */
+export function installAuthentication(app: FastifyInstance, options: AuthenticateOptions): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    // Unknown routes have no access declared: they fall through to the 404 handler.
+    if (access === undefined || access.role === 'public') return;
+    const principal = await authenticate(request, options);
+    request.principal = principal;
+
+    if (access.scope === 'tenant') {
+      const tenantId = (request.params as { tenantId?: string }).tenantId;
+      if (tenantId === undefined) throw new Error(`route ${request.routeOptions.url} has no tenantId`);
+      if (principal.tenantId !== null && principal.tenantId !== tenantId) throw hiddenTenant(tenantId);
+    } else if (access.scope === 'global' && principal.tenantId !== null) {
+      throw new IpGateError('IPG_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
+    }
+    if (!roleAllows(principal.role, access.role)) throw forbidden(access.role, principal.role);
+  });
+}
+
+async function authenticate(request: FastifyRequest, options: AuthenticateOptions) {
+  const header = request.headers.authorization;
+  if (header === undefined || header === '') {
+    throw new IpGateError('IPG_AUTH_REQUIRED', 'This needs an admin token.', {
+      hint: 'Send Authorization: Bearer <admin token>.',
+    });
+  }
+  const address = request.socket.remoteAddress ?? 'unknown';
+  const delay = options.backoff.delayFor(address);
+  if (delay > 0) await options.sleep(delay);
+  const secret = BEARER.exec(header)?.[1];
+  // The store looks the token up by its hash, so nothing here compares secrets byte by byte.
+  const principal = secret === undefined ? undefined : await options.store.findTokenBySecret(secret);
+  if (principal === undefined) {
+    options.backoff.failed(address);
+    throw new IpGateError('IPG_AUTH_REQUIRED', 'The admin token is not valid.', {
+      hint: 'Send Authorization: Bearer <admin token> with a token that exists.',
+    });
+  }
+  options.backoff.succeeded(address);
+  return principal;
+}

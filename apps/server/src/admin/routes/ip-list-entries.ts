@@ -1,0 +1,241 @@
+/**
+ * The entry routes of a network list, shared by a tenant's IP list and an API's allowlist: both hold
+ * the same entries with state and provenance, answer with core's warnings, and are guarded against
+ * locking the caller out.
+ */
+import { isIpGateError, parseEntry } from '@ipgate/core';
+import { type TObject, Type } from 'typebox';
+import type { AddIpEntryInput, IpListEntry, UpdateIpEntryInput } from '../../store/store.js';
+import type { AccessScope } from '../auth/access.js';
+import { pageArray } from '../http/array-page.js';
+import { withEtag } from '../http/etag.js';
+import { entryWarnings } from '../lists/entry-warnings.js';
+import { type GuardEntry, type GuardState, guardLockout } from '../lists/lockout-guard.js';
+import {
+  ConfirmLockoutQuery,
+  errorResponses,
+  Id,
+  IfMatchHeaders,
+  Page,
+  PageQuery,
+} from '../schemas/common.js';
+import {
+  AddIpEntryBody,
+  IpEntry,
+  IpEntryWithWarnings,
+  toIpEntryDto,
+  UpdateIpEntryBody,
+} from '../schemas/ip-entries.js';
+import { type AdminApp, type AdminDeps, callerAddress, creation, defined, mutation } from './context.js';
+
+/**
+ * How one kind of list is reached and stored.
+ *
+ * @example
+ * registerIpListRoutes(app, deps, { path: '/v1/apis/:apiId/allowlist/entries', ownerParam: 'apiId', … });
+ */
+export interface IpListBinding {
+  /** The collection path, e.g. `/v1/apis/:apiId/allowlist/entries`. */
+  readonly path: string;
+  /** The path parameters of the collection. */
+  readonly params: TObject;
+  /** The parameter that names the list's owner (`tenantId` or `apiId`). */
+  readonly ownerParam: string;
+  readonly scope: AccessScope;
+  readonly tag: string;
+  /** What the list is called in summaries, e.g. "the tenant's IP list". */
+  readonly noun: string;
+  list(owner: string): Promise<IpListEntry[]>;
+  get(owner: string, entryId: string): Promise<IpListEntry>;
+  add(owner: string, input: AddIpEntryInput, options: { actor: string }): Promise<IpListEntry>;
+  update(
+    owner: string,
+    entryId: string,
+    patch: UpdateIpEntryInput,
+    options: { actor: string; expectedVersion?: number },
+  ): Promise<IpListEntry>;
+  remove(owner: string, entryId: string, options: { actor: string; expectedVersion?: number }): Promise<void>;
+  /** The guard state of the list with `entries` (the tenant adds its mode). */
+  guardState(owner: string, entries: readonly GuardEntry[]): Promise<GuardState>;
+}
+
+/**
+ * Registers list/add/get/patch/delete for one kind of list.
+ *
+ * @example
+ * registerIpListRoutes(app, { store, engine }, tenantIpListBinding(store));
+ */
+export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list: IpListBinding): void {
+  const tags = [list.tag];
+  const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: list.scope } });
+  const entryParams = Type.Object({ ...list.params.properties, entryId: Id('The entry.') });
+  const owner = (params: unknown) => (params as Record<string, string>)[list.ownerParam] as string;
+  const guard = async (
+    request: Parameters<typeof callerAddress>[0],
+    id: string,
+    before: readonly GuardEntry[],
+    after: readonly GuardEntry[],
+    confirmed: boolean | undefined,
+  ) =>
+    guardLockout(
+      callerAddress(request),
+      await list.guardState(id, before),
+      await list.guardState(id, after),
+      confirmed,
+    );
+
+  app.get(
+    list.path,
+    {
+      config: config('viewer'),
+      schema: {
+        summary: `List the entries of ${list.noun}`,
+        tags,
+        params: list.params,
+        querystring: PageQuery,
+        response: { 200: Page(IpEntry), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const result = pageArray(await list.list(owner(request.params)), request.query);
+      return { ...result, items: result.items.map(toIpEntryDto) };
+    },
+  );
+
+  app.post(
+    list.path,
+    {
+      config: config('editor'),
+      schema: {
+        summary: `Add an entry to ${list.noun}`,
+        description:
+          "Answers with core's warnings (covers everything, non-public space, covered by or overlapping another entry). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.",
+        tags,
+        params: list.params,
+        body: AddIpEntryBody,
+        response: { 201: IpEntryWithWarnings, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const id = owner(request.params);
+      const { confirmLockout, expiresAt, ...rest } = request.body;
+      const input = defined({ ...rest, expiresAt: toDate(expiresAt), source: 'manual' as const });
+      const entries = await list.list(id);
+      const candidate: GuardEntry = {
+        id: '',
+        canonical: canonicalOf(input.value),
+        enabled: input.enabled ?? true,
+        expiresAt: input.expiresAt ?? null,
+      };
+      await guard(request, id, entries, [...entries, candidate], confirmLockout);
+      const entry = await list.add(id, input, creation(request));
+      await engine.refresh();
+      const warnings = entryWarnings(await list.list(id), entry.id);
+      return withEtag(reply.status(201), { ...toIpEntryDto(entry), warnings });
+    },
+  );
+
+  app.get(
+    `${list.path}/:entryId`,
+    {
+      config: config('viewer'),
+      schema: {
+        summary: `Get an entry of ${list.noun}`,
+        tags,
+        params: entryParams,
+        response: { 200: IpEntry, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const params = request.params as Record<string, string>;
+      return withEtag(reply, toIpEntryDto(await list.get(owner(params), params['entryId'] as string)));
+    },
+  );
+
+  app.patch(
+    `${list.path}/:entryId`,
+    {
+      config: config('editor'),
+      schema: {
+        summary: `Edit an entry of ${list.noun}`,
+        description:
+          'Name, value, enabled, expiry. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.',
+        tags,
+        params: entryParams,
+        headers: IfMatchHeaders,
+        body: UpdateIpEntryBody,
+        response: { 200: IpEntryWithWarnings, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const params = request.params as Record<string, string>;
+      const id = owner(params);
+      const entryId = params['entryId'] as string;
+      const { confirmLockout, expiresAt, ...rest } = request.body;
+      const patch = defined({ ...rest, expiresAt: toDate(expiresAt) });
+      const options = mutation(request);
+      const entries = await list.list(id);
+      const current = await list.get(id, entryId);
+      const changed: GuardEntry = {
+        id: entryId,
+        canonical: patch.value === undefined ? current.canonical : canonicalOf(patch.value),
+        enabled: patch.enabled ?? current.enabled,
+        expiresAt: patch.expiresAt === undefined ? current.expiresAt : patch.expiresAt,
+      };
+      const after = entries.map((e) => (e.id === entryId ? changed : e));
+      await guard(request, id, entries, after, confirmLockout);
+      const entry = await list.update(id, entryId, patch, options);
+      await engine.refresh();
+      const warnings = entryWarnings(await list.list(id), entry.id);
+      return withEtag(reply, { ...toIpEntryDto(entry), warnings });
+    },
+  );
+
+  app.delete(
+    `${list.path}/:entryId`,
+    {
+      config: config('editor'),
+      schema: {
+        summary: `Remove an entry from ${list.noun}`,
+        description:
+          'Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless ?confirmLockout=true.',
+        tags,
+        params: entryParams,
+        headers: IfMatchHeaders,
+        querystring: ConfirmLockoutQuery,
+        response: { 204: Type.Null({ description: 'Removed.' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const params = request.params as Record<string, string>;
+      const id = owner(params);
+      const entryId = params['entryId'] as string;
+      const options = mutation(request);
+      const entries = await list.list(id);
+      await list.get(id, entryId);
+      await guard(
+        request,
+        id,
+        entries,
+        entries.filter((e) => e.id !== entryId),
+        request.query.confirmLockout,
+      );
+      await list.remove(id, entryId, options);
+      await engine.refresh();
+      return reply.status(204).send(null);
+    },
+  );
+}
+
+function toDate(value: string | null | undefined): Date | null | undefined {
+  return value === undefined || value === null ? value : new Date(value);
+}
+
+/** The canonical form of a value, with the error pointing at the `value` field. */
+function canonicalOf(value: string): string {
+  try {
+    return parseEntry(value).canonical;
+  } catch (e) {
+    throw isIpGateError(e) ? e.withContext({ field: 'value' }) : e;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * `/v1/tenants/{tenantId}/keys/{keyId}/restrictions`: a key's own IP entries (server callers) and
+ * domain rules (browser callers), each limited by the tenant (5 and 5 by default).
+ */
+import { isIpGateError, parseDomainRule, parseEntry } from '@ipgate/core';
+import { Type } from 'typebox';
+import type { AddKeyEntryInput, UpdateKeyEntryInput } from '../../store/store.js';
+import { pageArray } from '../http/array-page.js';
+import { withEtag } from '../http/etag.js';
+import { entryWarnings } from '../lists/entry-warnings.js';
+import { errorResponses, Id, IfMatchHeaders, Page, PageQuery, type WarningType } from '../schemas/common.js';
+import {
+  AddKeyEntryBody,
+  KeyDomainEntry,
+  KeyDomainEntryWithWarnings,
+  KeyIpEntry,
+  KeyIpEntryWithWarnings,
+  toKeyDomainEntryDto,
+  toKeyIpEntryDto,
+  UpdateKeyEntryBody,
+} from '../schemas/key-entries.js';
+import { KeyRestrictions } from '../schemas/keys.js';
+import { type AdminApp, type AdminDeps, creation, defined, KeyParams, mutation } from './context.js';
+
+const tags = ['key-restrictions'];
+const EntryParams = Type.Object({ ...KeyParams.properties, entryId: Id('The entry.') });
+const base = '/v1/tenants/:tenantId/keys/:keyId/restrictions';
+
+/**
+ * Registers the key restriction routes.
+ *
+ * @example
+ * registerKeyRestrictionRoutes(app, { store, engine });
+ */
+export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
+  const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: 'tenant' as const } });
+
+  app.get(
+    base,
+    {
+      config: config('viewer'),
+      schema: {
+        summary: "Summarise a key's restrictions",
+        tags,
+        params: KeyParams,
+        response: { 200: KeyRestrictions, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, keyId } = request.params;
+      const [tenant, key, ips, domains] = await Promise.all([
+        store.getTenant(tenantId),
+        store.getKey(tenantId, keyId),
+        store.listKeyIpEntries(tenantId, keyId),
+        store.listKeyDomainEntries(tenantId, keyId),
+      ]);
+      return withEtag(reply, {
+        keyId,
+        ips: { enabled: key.ipRestrictionEnabled, count: ips.length, limit: tenant.keyIpLimit },
+        domains: {
+          enabled: key.domainRestrictionEnabled,
+          count: domains.length,
+          limit: tenant.keyDomainLimit,
+        },
+        version: key.version,
+      });
+    },
+  );
+
+  type Kind = {
+    readonly segment: 'ips' | 'domains';
+    readonly noun: string;
+    readonly item: typeof KeyIpEntry | typeof KeyDomainEntry;
+    readonly withWarnings: typeof KeyIpEntryWithWarnings | typeof KeyDomainEntryWithWarnings;
+  };
+  const kinds: Kind[] = [
+    { segment: 'ips', noun: 'IP entries', item: KeyIpEntry, withWarnings: KeyIpEntryWithWarnings },
+    {
+      segment: 'domains',
+      noun: 'domain rules',
+      item: KeyDomainEntry,
+      withWarnings: KeyDomainEntryWithWarnings,
+    },
+  ];
+
+  for (const kind of kinds) {
+    const ips = kind.segment === 'ips';
+    const list = async (t: string, k: string) =>
+      ips
+        ? (await store.listKeyIpEntries(t, k)).map(toKeyIpEntryDto)
+        : (await store.listKeyDomainEntries(t, k)).map(toKeyDomainEntryDto);
+    const add = async (t: string, k: string, input: AddKeyEntryInput, o: { actor: string }) =>
+      ips
+        ? toKeyIpEntryDto(await store.addKeyIpEntry(t, k, input, o))
+        : toKeyDomainEntryDto(await store.addKeyDomainEntry(t, k, input, o));
+    const update = async (
+      t: string,
+      k: string,
+      e: string,
+      patch: UpdateKeyEntryInput,
+      o: { actor: string; expectedVersion?: number },
+    ) =>
+      ips
+        ? toKeyIpEntryDto(await store.updateKeyIpEntry(t, k, e, patch, o))
+        : toKeyDomainEntryDto(await store.updateKeyDomainEntry(t, k, e, patch, o));
+    const remove = (t: string, k: string, e: string, o: { actor: string; expectedVersion?: number }) =>
+      ips ? store.removeKeyIpEntry(t, k, e, o) : store.removeKeyDomainEntry(t, k, e, o);
+    const warnings = async (t: string, k: string, entryId: string): Promise<WarningType[]> =>
+      ips ? entryWarnings(await list(t, k), entryId) : [];
+    const path = `${base}/${kind.segment}`;
+
+    app.get(
+      path,
+      {
+        config: config('viewer'),
+        schema: {
+          summary: `List a key's ${kind.noun}`,
+          tags,
+          params: KeyParams,
+          querystring: PageQuery,
+          response: { 200: Page(kind.item), ...errorResponses },
+        },
+      },
+      async (request) => pageArray(await list(request.params.tenantId, request.params.keyId), request.query),
+    );
+
+    app.post(
+      path,
+      {
+        config: config('editor'),
+        schema: {
+          summary: `Add one of a key's ${kind.noun}`,
+          description: "Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full).",
+          tags,
+          params: KeyParams,
+          body: AddKeyEntryBody,
+          response: { 201: kind.withWarnings, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { tenantId, keyId } = request.params;
+        const input = defined(request.body);
+        check(ips, input.value);
+        const entry = await add(tenantId, keyId, input, creation(request));
+        await engine.refresh();
+        return withEtag(reply.status(201), { ...entry, warnings: await warnings(tenantId, keyId, entry.id) });
+      },
+    );
+
+    app.patch(
+      `${path}/:entryId`,
+      {
+        config: config('editor'),
+        schema: {
+          summary: `Edit one of a key's ${kind.noun}`,
+          tags,
+          params: EntryParams,
+          headers: IfMatchHeaders,
+          body: UpdateKeyEntryBody,
+          response: { 200: kind.withWarnings, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { tenantId, keyId, entryId } = request.params;
+        const patch = defined(request.body);
+        if (patch.value !== undefined) check(ips, patch.value);
+        const entry = await update(tenantId, keyId, entryId, patch, mutation(request));
+        await engine.refresh();
+        return withEtag(reply, { ...entry, warnings: await warnings(tenantId, keyId, entry.id) });
+      },
+    );
+
+    app.delete(
+      `${path}/:entryId`,
+      {
+        config: config('editor'),
+        schema: {
+          summary: `Remove one of a key's ${kind.noun}`,
+          tags,
+          params: EntryParams,
+          headers: IfMatchHeaders,
+          response: { 204: Type.Null({ description: 'Removed.' }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { tenantId, keyId, entryId } = request.params;
+        await remove(tenantId, keyId, entryId, mutation(request));
+        await engine.refresh();
+        return reply.status(204).send(null);
+      },
+    );
+  }
+}
+
+/** Parses the value before the store does, so the error names the `value` field either way. */
+function check(ips: boolean, value: string): void {
+  try {
+    if (ips) parseEntry(value);
+    else parseDomainRule(value);
+  } catch (e) {
+    throw isIpGateError(e) ? e.withContext({ field: 'value' }) : e;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * `/v1/tenants/{tenantId}/observed-ips`: every address that presented a tenant's key, and the review
+ * actions on it (design section 9).
+ */
+import { Type } from 'typebox';
+import { withEtag } from '../http/etag.js';
+import { errorResponses, Id, IfMatchHeaders, Page } from '../schemas/common.js';
+import { toIpEntryDto } from '../schemas/ip-entries.js';
+import { toKeyDto } from '../schemas/keys.js';
+import {
+  AuthorizeBody,
+  AuthorizeResult,
+  ObservedIp,
+  ObservedIpQuery,
+  RejectBody,
+  RejectResult,
+  toObservedIpDto,
+} from '../schemas/observed-ips.js';
+import { type AdminApp, type AdminDeps, defined, mutation, page, TenantParams } from './context.js';
+
+const tags = ['observed-ips'];
+const ObservedParams = Type.Object({ ...TenantParams.properties, observedId: Id('The observed address.') });
+
+/**
+ * Registers the observed address routes.
+ *
+ * @example
+ * registerObservedIpRoutes(app, { store, engine });
+ */
+export function registerObservedIpRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
+  const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: 'tenant' as const } });
+
+  app.get(
+    '/v1/tenants/:tenantId/observed-ips',
+    {
+      config: config('viewer'),
+      schema: {
+        summary: 'List observed addresses',
+        description: 'Newest lastSeen first; filter by status and key.',
+        tags,
+        params: TenantParams,
+        querystring: ObservedIpQuery,
+        response: { 200: Page(ObservedIp), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { status, keyId, ...paging } = request.query;
+      const result = await store.listObservedIps(
+        request.params.tenantId,
+        defined({ status, keyId }),
+        page(paging),
+      );
+      return {
+        items: result.items.map(toObservedIpDto),
+        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/observed-ips/:observedId',
+    {
+      config: config('viewer'),
+      schema: {
+        summary: 'Get an observed address',
+        tags,
+        params: ObservedParams,
+        response: { 200: ObservedIp, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      withEtag(
+        reply,
+        toObservedIpDto(await store.getObservedIp(request.params.tenantId, request.params.observedId)),
+      ),
+  );
+
+  app.post(
+    '/v1/tenants/:tenantId/observed-ips/:observedId/authorize',
+    {
+      config: config('editor'),
+      schema: {
+        summary: 'Authorize an observed address',
+        description: "Adds it to the tenant's IP list (source review) unless already covered.",
+        tags,
+        params: ObservedParams,
+        headers: IfMatchHeaders,
+        body: Type.Optional(AuthorizeBody),
+        response: { 200: AuthorizeResult, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { tenantId, observedId } = request.params;
+      const result = await store.authorizeObservedIp(
+        tenantId,
+        observedId,
+        defined(request.body ?? {}),
+        mutation(request),
+      );
+      await engine.refresh();
+      return {
+        observed: toObservedIpDto(result.observed),
+        entry: result.entry === null ? null : toIpEntryDto(result.entry),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/tenants/:tenantId/observed-ips/:observedId/reject',
+    {
+      config: config('editor'),
+      schema: {
+        summary: 'Reject an observed address',
+        description: 'It stays denied and is not reviewed again; rotateKey also gives the key a new secret.',
+        tags,
+        params: ObservedParams,
+        headers: IfMatchHeaders,
+        body: Type.Optional(RejectBody),
+        response: { 200: RejectResult, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { tenantId, observedId } = request.params;
+      const result = await store.rejectObservedIp(
+        tenantId,
+        observedId,
+        defined(request.body ?? {}),
+        mutation(request),
+      );
+      await engine.refresh();
+      return {
+        observed: toObservedIpDto(result.observed),
+        rotated:
+          result.rotated === null ? null : { ...toKeyDto(result.rotated.key), secret: result.rotated.secret },
+      };
+    },
+  );
+}

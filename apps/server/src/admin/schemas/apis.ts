@@ -1,0 +1,88 @@
+/**
+ * The wire shape of APIs: the upstreams the gateway protects (top-level, not tenant-scoped).
+ */
+import { type Static, Type } from 'typebox';
+import type { Api as StoredApi } from '../../store/store.js';
+import { DateTime, Name } from './common.js';
+
+const Host = Type.Union([Type.String({ minLength: 1, maxLength: 253 }), Type.Null()], {
+  description: 'The Host the API answers on; null: any host.',
+});
+const PathPrefix = Type.String({
+  minLength: 1,
+  maxLength: 500,
+  pattern: '^/',
+  description: 'Starts with /.',
+});
+const UpstreamUrl = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description: 'http(s) URL of the upstream.',
+});
+const AuthHeader = Type.Enum(['authorization', 'x-api-key'], {
+  description: 'Which header carries the key.',
+});
+
+/** An API. @example { "id": "api_1", "name": "orders", "host": null, "pathPrefix": "/orders", … } */
+export const Api = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  host: Type.Union([Type.String(), Type.Null()]),
+  pathPrefix: Type.String(),
+  stripPrefix: Type.Boolean(),
+  upstreamUrl: Type.String(),
+  authHeader: AuthHeader,
+  version: Type.Integer(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+/** @example const a: ApiDto = toApiDto(stored); */
+export type ApiDto = Static<typeof Api>;
+
+/** POST /v1/apis. @example { "name": "orders", "pathPrefix": "/orders", "upstreamUrl": "http://10.0.0.5:8080" } */
+export const CreateApiBody = Type.Object(
+  {
+    name: Name,
+    host: Type.Optional(Host),
+    pathPrefix: Type.Optional(PathPrefix),
+    stripPrefix: Type.Optional(Type.Boolean()),
+    upstreamUrl: UpstreamUrl,
+    authHeader: Type.Optional(AuthHeader),
+  },
+  { additionalProperties: false },
+);
+
+/** PATCH /v1/apis/{apiId}. @example { "stripPrefix": true } */
+export const UpdateApiBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    host: Type.Optional(Host),
+    pathPrefix: Type.Optional(PathPrefix),
+    stripPrefix: Type.Optional(Type.Boolean()),
+    upstreamUrl: Type.Optional(UpstreamUrl),
+    authHeader: Type.Optional(AuthHeader),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The DTO of a stored API.
+ *
+ * @example
+ * toApiDto(api).pathPrefix; // '/orders'
+ */
+export function toApiDto(a: StoredApi): ApiDto {
+  return {
+    id: a.id,
+    name: a.name,
+    host: a.host,
+    pathPrefix: a.pathPrefix,
+    stripPrefix: a.stripPrefix,
+    upstreamUrl: a.upstreamUrl,
+    authHeader: a.authHeader,
+    version: a.version,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The wire shape of network list entries: a tenant's IP list and an API's allowlist share it.
+ */
+import { type Static, Type } from 'typebox';
+import type { IpListEntry } from '../../store/store.js';
+import { ConfirmLockout, DateTime, Label, NullableDateTime, Warning } from './common.js';
+
+const Value = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: 'An address, CIDR, dotted netmask, partial CIDR or range (design section 4).',
+});
+
+const entryProperties = {
+  id: Type.String(),
+  name: Type.String(),
+  type: Type.Enum(['ip', 'range']),
+  value: Type.String({ description: 'As written.' }),
+  canonical: Type.String({ description: 'The one spelling ipgate stores and compares.' }),
+  enabled: Type.Boolean(),
+  expiresAt: NullableDateTime,
+  source: Type.Enum(['manual', 'auto', 'review']),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.String(),
+  version: Type.Integer(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+};
+
+/** One entry. @example { "id": "ent_1", "value": "203.0.113.0/24", "canonical": "203.0.113.0/24", … } */
+export const IpEntry = Type.Object(entryProperties);
+
+/** @example const e: IpEntryDto = toIpEntryDto(stored); */
+export type IpEntryDto = Static<typeof IpEntry>;
+
+/** What an add or edit answers: the entry and core's warnings about it. @example { …entry, warnings: [] } */
+export const IpEntryWithWarnings = Type.Object({ ...entryProperties, warnings: Type.Array(Warning) });
+
+/** POST …/entries. @example { "value": "203.0.113.0/24", "name": "office" } */
+export const AddIpEntryBody = Type.Object(
+  {
+    value: Value,
+    name: Type.Optional(Label),
+    enabled: Type.Optional(Type.Boolean()),
+    expiresAt: Type.Optional(NullableDateTime),
+    reason: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    confirmLockout: ConfirmLockout,
+  },
+  { additionalProperties: false },
+);
+
+/** PATCH …/entries/{entryId}. @example { "enabled": false, "confirmLockout": true } */
+export const UpdateIpEntryBody = Type.Object(
+  {
+    value: Type.Optional(Value),
+    name: Type.Optional(Label),
+    enabled: Type.Optional(Type.Boolean()),
+    expiresAt: Type.Optional(NullableDateTime),
+    confirmLockout: ConfirmLockout,
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The DTO of a stored entry.
+ *
+ * @example
+ * toIpEntryDto(entry).expiresAt; // null or '2030-01-01T00:00:00.000Z'
+ */
+export function toIpEntryDto(e: IpListEntry): IpEntryDto {
+  return {
+    id: e.id,
+    name: e.name,
+    type: e.type,
+    value: e.value,
+    canonical: e.canonical,
+    enabled: e.enabled,
+    expiresAt: e.expiresAt === null ? null : e.expiresAt.toISOString(),
+    source: e.source,
+    reason: e.reason,
+    createdBy: e.createdBy,
+    version: e.version,
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
+  };
+}

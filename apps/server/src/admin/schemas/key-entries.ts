@@ -1,0 +1,80 @@
+/**
+ * The wire shape of a key's own restriction entries: IP entries (server callers) and domain rules
+ * (browser callers).
+ */
+import { type Static, Type } from 'typebox';
+import type { KeyDomainEntry as StoredDomain, KeyIpEntry as StoredIp } from '../../store/store.js';
+import { DateTime, Label, Warning } from './common.js';
+
+const common = {
+  id: Type.String(),
+  keyId: Type.String(),
+  name: Type.String(),
+  value: Type.String({ description: 'As written.' }),
+  canonical: Type.String(),
+  version: Type.Integer(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+};
+
+/** An IP entry of a key. @example { "id": "kip_1", "type": "ip", "value": "203.0.113.7", … } */
+export const KeyIpEntry = Type.Object({ ...common, type: Type.Enum(['ip', 'range']) });
+
+/** A domain rule of a key. @example { "id": "kdm_1", "value": "*.example.com", … } */
+export const KeyDomainEntry = Type.Object(common);
+
+/** An add or edit answer with core's warnings. @example { …entry, warnings: [] } */
+export const KeyIpEntryWithWarnings = Type.Object({
+  ...common,
+  type: Type.Enum(['ip', 'range']),
+  warnings: Type.Array(Warning),
+});
+
+/** An add or edit answer for a domain rule. @example { …entry, warnings: [] } */
+export const KeyDomainEntryWithWarnings = Type.Object({ ...common, warnings: Type.Array(Warning) });
+
+/** POST …/ips or …/domains. @example { "value": "*.example.com", "name": "portal" } */
+export const AddKeyEntryBody = Type.Object(
+  { value: Type.String({ minLength: 1, maxLength: 300 }), name: Type.Optional(Label) },
+  { additionalProperties: false },
+);
+
+/** PATCH …/ips/{entryId} or …/domains/{entryId}. @example { "name": "office" } */
+export const UpdateKeyEntryBody = Type.Object(
+  { value: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })), name: Type.Optional(Label) },
+  { additionalProperties: false },
+);
+
+/** @example const e: KeyIpEntryDto = toKeyIpEntryDto(stored); */
+export type KeyIpEntryDto = Static<typeof KeyIpEntry>;
+/** @example const e: KeyDomainEntryDto = toKeyDomainEntryDto(stored); */
+export type KeyDomainEntryDto = Static<typeof KeyDomainEntry>;
+
+/**
+ * The DTO of a key IP entry.
+ *
+ * @example
+ * toKeyIpEntryDto(entry).canonical; // '203.0.113.0/24'
+ */
+export function toKeyIpEntryDto(e: StoredIp): KeyIpEntryDto {
+  return { ...toKeyDomainEntryDto(e), type: e.type };
+}
+
+/**
+ * The DTO of a key domain rule.
+ *
+ * @example
+ * toKeyDomainEntryDto(rule).canonical; // '*.example.com'
+ */
+export function toKeyDomainEntryDto(e: StoredDomain | StoredIp): KeyDomainEntryDto {
+  return {
+    id: e.id,
+    keyId: e.keyId,
+    name: e.name,
+    value: e.value,
+    canonical: e.canonical,
+    version: e.version,
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The wire shape of the request log (design section 3, stage 8).
+ */
+import { type Static, Type } from 'typebox';
+import type { RequestRecord as StoredRecord } from '../../store/store.js';
+import { DateTime, Id } from './common.js';
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+/** @example { "requestId": "req_1", "decision": "deny", "stage": "tenant-restriction", … } */
+export const RequestRecord = Type.Object({
+  requestId: Type.String(),
+  at: DateTime,
+  tenantId: NullableString,
+  apiId: NullableString,
+  keyId: NullableString,
+  client: NullableString,
+  method: Type.String(),
+  path: Type.String(),
+  status: Type.Integer(),
+  decision: Type.Enum(['allow', 'deny']),
+  stage: NullableString,
+  reason: NullableString,
+  latencyMs: Type.Number(),
+});
+
+/** @example const r: RequestRecordDto = toRequestRecordDto(stored); */
+export type RequestRecordDto = Static<typeof RequestRecord>;
+
+/** GET …/requests filters. @example ?decision=deny&since=2025-01-01T00:00:00Z */
+export const RequestQuery = Type.Object(
+  {
+    decision: Type.Optional(Type.Enum(['allow', 'deny'])),
+    keyId: Type.Optional(Id('Only requests with this key.')),
+    apiId: Type.Optional(Id('Only requests to this API.')),
+    client: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Client address.' })),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The DTO of a logged request.
+ *
+ * @example
+ * toRequestRecordDto(record).decision; // 'deny'
+ */
+export function toRequestRecordDto(r: StoredRecord): RequestRecordDto {
+  return {
+    requestId: r.requestId,
+    at: r.at.toISOString(),
+    tenantId: r.tenantId,
+    apiId: r.apiId,
+    keyId: r.keyId,
+    client: r.client,
+    method: r.method,
+    path: r.path,
+    status: r.status,
+    decision: r.decision,
+    stage: r.stage,
+    reason: r.reason,
+    latencyMs: r.latencyMs,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The wire shape of tenants and of their IP restriction settings (design section 7).
+ */
+import { type Static, Type } from 'typebox';
+import type { Tenant as StoredTenant } from '../../store/store.js';
+import { ConfirmLockout, DateTime, Name } from './common.js';
+
+const Mode = Type.Enum(['off', 'manual', 'auto'], {
+  description: 'off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.',
+});
+const Limit = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+
+/** A tenant as the API shows it. @example const t: TenantDto = toTenantDto(await store.getTenant(id)); */
+export const Tenant = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  ipMode: Mode,
+  ipEntryLimit: Type.Integer(),
+  keyIpLimit: Type.Integer(),
+  keyDomainLimit: Type.Integer(),
+  version: Type.Integer(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+
+/** @example const t: TenantDto = toTenantDto(tenant); */
+export type TenantDto = Static<typeof Tenant>;
+
+/** POST /v1/tenants. @example { "name": "Acme", "ipMode": "manual" } */
+export const CreateTenantBody = Type.Object(
+  {
+    name: Name,
+    ipMode: Type.Optional(Mode),
+    ipEntryLimit: Type.Optional(Limit),
+    keyIpLimit: Type.Optional(Limit),
+    keyDomainLimit: Type.Optional(Limit),
+  },
+  { additionalProperties: false },
+);
+
+/** PATCH /v1/tenants/{tenantId}: the name; restriction settings live under ip-restriction. @example { "name": "Acme Inc" } */
+export const UpdateTenantBody = Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false });
+
+/** A tenant's IP restriction: mode, limits and how many entries it holds. @example GET …/ip-restriction */
+export const IpRestriction = Type.Object({
+  tenantId: Type.String(),
+  mode: Mode,
+  ipEntryLimit: Type.Integer(),
+  keyIpLimit: Type.Integer(),
+  keyDomainLimit: Type.Integer(),
+  entryCount: Type.Integer({ description: 'Entries on the list.' }),
+  activeEntryCount: Type.Integer({ description: 'Entries in force: enabled and not expired.' }),
+  version: Type.Integer({ description: "The tenant's version (the ETag)." }),
+});
+
+/** @example const r: IpRestrictionDto = { tenantId, mode: 'manual', … }; */
+export type IpRestrictionDto = Static<typeof IpRestriction>;
+
+/** PATCH …/ip-restriction. Limits need a token for all tenants. @example { "mode": "off" } */
+export const UpdateIpRestrictionBody = Type.Object(
+  {
+    mode: Type.Optional(Mode),
+    ipEntryLimit: Type.Optional(Limit),
+    keyIpLimit: Type.Optional(Limit),
+    keyDomainLimit: Type.Optional(Limit),
+    confirmLockout: ConfirmLockout,
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The DTO of a stored tenant.
+ *
+ * @example
+ * toTenantDto(await store.getTenant('ten_1')).createdAt; // '2025-…Z'
+ */
+export function toTenantDto(t: StoredTenant): TenantDto {
+  return {
+    id: t.id,
+    name: t.name,
+    ipMode: t.ipMode,
+    ipEntryLimit: t.ipEntryLimit,
+    keyIpLimit: t.keyIpLimit,
+    keyDomainLimit: t.keyDomainLimit,
+    version: t.version,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}
