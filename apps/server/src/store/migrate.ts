@@ -19,14 +19,23 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
 /**
  * Brings the schema up to date. Safe to run on every start and from several nodes at once (Kysely
  * takes an advisory lock on PostgreSQL; SQLite has one writer). Running it again does nothing.
+ * On PostgreSQL pass the schema the tables live in (see the comment inside).
  *
  * @example
  * await migrateToLatest(db, 'postgres'); // ['0001-initial'] the first time, [] afterwards
  */
-export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  schema?: string,
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations(dialect) },
+    // Kysely looks for its bookkeeping tables in *every* schema unless told which one: with a second
+    // ipgate schema (or any Kysely app) in the same database it would find theirs, skip creating
+    // its own, and fail with 'relation "kysely_migration_lock" does not exist'.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error !== undefined) {

@@ -65,7 +65,10 @@ export async function openPostgresDatabase(
   });
   const dialect = postgresStoreDialect(db);
   try {
-    await migrateToLatest(db, 'postgres');
+    // The schema Kysely's own tables go in: the configured one, or whatever search_path resolves to.
+    const target =
+      schema ?? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public';
+    await migrateToLatest(db, 'postgres', target);
   } catch (e) {
     await db.destroy();
     throw dialect.translateError(e instanceof Error && e.cause !== undefined ? e.cause : e);
