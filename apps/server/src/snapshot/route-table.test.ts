@@ -34,6 +34,16 @@ describe('RouteTable', () => {
     expect(only.find(undefined, '/v1')).toBeUndefined();
   });
 
+  it('matches an API host with a port only on that port', () => {
+    const t = RouteTable.from([
+      { id: 'port', host: 'api.example.com:8443', pathPrefix: '/' },
+      { id: 'name', host: 'api.example.com', pathPrefix: '/v1' },
+    ]);
+    expect(t.find('api.example.com:8443', '/v1')?.id).toBe('port');
+    expect(t.find('api.example.com:8080', '/v1')?.id).toBe('name');
+    expect(t.find('api.example.com', '/')).toBeUndefined();
+  });
+
   it('keeps list order between equal routes', () => {
     const twins = RouteTable.from([
       { id: 'first', host: null, pathPrefix: '/x' },

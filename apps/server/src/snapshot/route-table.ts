@@ -9,30 +9,37 @@ export interface Routable {
 }
 
 /**
- * The host as routing compares it: lower case, without port and trailing dot. Undefined for a
- * missing or unusable Host header, which matches only host-less APIs.
+ * The host as routing compares it: lower case, without trailing dot; with the port when `withPort`
+ * and one is given. Undefined for a missing or unusable Host header, which matches only host-less APIs.
  *
  * @example
  * routeHost('API.Example.com.:8080'); // 'api.example.com'
+ * routeHost('API.Example.com.:8080', true); // 'api.example.com:8080'
  * routeHost('[::1]:8080'); // '[::1]'
  */
-export function routeHost(host: string | null | undefined): string | undefined {
+export function routeHost(host: string | null | undefined, withPort = false): string | undefined {
   if (host === undefined || host === null) return undefined;
-  let h = host.trim().toLowerCase();
+  const h = host.trim().toLowerCase();
+  let name: string;
+  let port = '';
   if (h.startsWith('[')) {
     const close = h.indexOf(']');
     if (close === -1) return undefined;
-    h = h.slice(0, close + 1);
+    name = h.slice(0, close + 1);
+    port = h.slice(close + 1);
   } else {
     const colon = h.indexOf(':');
-    if (colon !== -1) h = h.slice(0, colon);
-    while (h.endsWith('.')) h = h.slice(0, -1);
+    name = colon === -1 ? h : h.slice(0, colon);
+    port = colon === -1 ? '' : h.slice(colon);
+    while (name.endsWith('.')) name = name.slice(0, -1);
   }
-  return h === '' ? undefined : h;
+  if (name === '') return undefined;
+  return withPort && /^:[0-9]+$/.test(port) ? name + port : name;
 }
 
 /**
- * Finds the API of a request: APIs naming the request's host first, then host-less ones; within
+ * Finds the API of a request: APIs naming the request's host and port first, then those naming its
+ * host without a port, then host-less ones; within
  * each, the longest path prefix (at a segment boundary) wins. Ties (same host and prefix, which
  * the store should not allow) go to the API listed first, so the outcome never depends on chance.
  *
@@ -64,7 +71,8 @@ export class RouteTable<T extends Routable> {
     const anyHost: (readonly [string, T])[] = [];
     for (const api of apis) {
       const entry = [trimPrefix(api.pathPrefix), api] as const;
-      const host = routeHost(api.host);
+      // An API host with a port is kept with it, so it only matches requests naming that port.
+      const host = routeHost(api.host, true);
       if (host === undefined) {
         anyHost.push(entry);
         continue;
@@ -87,9 +95,15 @@ export class RouteTable<T extends Routable> {
    * routes.find(req.headers.host, '/v1/users');
    */
   find(host: string | undefined, path: string): T | undefined {
-    const h = routeHost(host);
-    const group = h === undefined ? undefined : this.byHost.get(h);
-    return (group && firstMatch(group, path)) ?? firstMatch(this.anyHost, path);
+    const withPort = routeHost(host, true);
+    const name = routeHost(host);
+    const exact = withPort === undefined ? undefined : this.byHost.get(withPort);
+    const named = name === undefined || name === withPort ? undefined : this.byHost.get(name);
+    return (
+      (exact && firstMatch(exact, path)) ??
+      (named && firstMatch(named, path)) ??
+      firstMatch(this.anyHost, path)
+    );
   }
 }
 
