@@ -267,7 +267,12 @@ export async function removeIpEntry<E extends IpListEntry>(
   });
 }
 
-/** The columns of a new entry, checked already. */
+/**
+ * The columns of a new entry, checked already.
+ *
+ * @example
+ * const fields: NewIpEntry = { name: '', entry: v.ipEntry('10.0.0.1'), value: '10.0.0.1', enabled: true, expiresAt: null, source: 'review', reason: null, createdBy: actor };
+ */
 export interface NewIpEntry {
   readonly name: string;
   readonly entry: Entry;

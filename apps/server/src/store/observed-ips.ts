@@ -66,7 +66,14 @@ export async function recordObservations(ctx: StoreContext, batch: readonly Obse
   if (merged.length === 0) return;
   await ctx.dialect.transaction(async (trx) => {
     const known = await lockKnownKeys(ctx, trx, merged);
-    const rows = merged.filter((o) => known.get(o.keyId) === o.tenantId);
+    // One order for every writer, so two nodes upserting overlapping batches lock rows in the same
+    // order on PostgreSQL instead of deadlocking.
+    const rows = merged
+      .filter((o) => known.get(o.keyId) === o.tenantId)
+      .sort(
+        (a, b) =>
+          compare(a.tenantId, b.tenantId) || compare(a.keyId, b.keyId) || compare(a.address, b.address),
+      );
     for (let i = 0; i < rows.length; i += CHUNK) {
       await upsert(trx, rows.slice(i, i + CHUNK));
     }
@@ -246,6 +253,10 @@ export async function rejectObservedIp(
     });
     return { observed, rotated };
   });
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 type Checked = Omit<Observation, 'reason'> & { readonly reason: string | undefined };

@@ -18,21 +18,42 @@ import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 
-/** Where the test PostgreSQL lives. */
+/**
+ * Where the test PostgreSQL lives.
+ *
+ * @example
+ * IPGATE_TEST_DATABASE_URL=postgres://postgres@db:5432/test npx vitest run apps/server/src/store
+ */
 export const POSTGRES_TEST_URL =
   process.env['IPGATE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Where one throwaway store lives, so a second process (or a reopen) can find it. */
+/**
+ * Where one throwaway store lives, so a second process (or a reopen) can find it.
+ *
+ * @example
+ * const { location } = await factory.createLocation(); // { kind: 'sqlite', path: '/tmp/ipgate-store-x/ipgate.db' }
+ */
 export type StoreLocation =
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'postgres'; readonly connectionString: string; readonly schema: string };
 
-/** Settings a test may give a store; `maxConnections` only matters on PostgreSQL. */
+/**
+ * Settings a test may give a store; `maxConnections` only matters on PostgreSQL.
+ *
+ * @example
+ * await factory.open({ maxConnections: 10, apiAllowlistEntryLimit: 3 });
+ */
 export interface TestStoreOptions extends StoreOptions {
   readonly maxConnections?: number | undefined;
 }
 
-/** Opens throwaway stores of one kind. */
+/**
+ * Opens throwaway stores of one kind.
+ *
+ * @example
+ * const store = await factory.open();
+ * try { await store.listTenants(); } finally { await store.close(); } // also deletes it
+ */
 export interface StoreFactory {
   readonly name: 'sqlite' | 'postgres';
   /** True when this store cannot run here (PostgreSQL absent, not under CI): skip its tests. */
