@@ -101,9 +101,11 @@ export function downstreamResponseHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   requestId: string,
 ): OutgoingHttpHeaders {
-  const drop = connectionListed(headers['connection']);
+  // Upstream clients may hand headers over in their own case, so `Connection` is looked up in any case.
+  const entries = Object.entries(headers);
+  const drop = connectionListed(entries.find(([name]) => name.toLowerCase() === 'connection')?.[1]);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const [name, value] of entries) {
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower)) continue;
     out[lower] = value;

@@ -8,7 +8,8 @@ export type GatewayAnswer =
   | 'no-route'
   | 'not-ready'
   | 'upstream-unreachable'
-  | 'upstream-timeout';
+  | 'upstream-timeout'
+  | 'internal-error';
 
 const ANSWERS: Readonly<Record<GatewayAnswer, { readonly status: number; readonly message?: string }>> = {
   // The denial body is core's, word for word (design section 3).
@@ -19,6 +20,7 @@ const ANSWERS: Readonly<Record<GatewayAnswer, { readonly status: number; readonl
   'not-ready': { status: 503, message: 'The gateway has not loaded its rules yet.' },
   'upstream-unreachable': { status: 502, message: 'The upstream could not be reached.' },
   'upstream-timeout': { status: 504, message: 'The upstream did not answer in time.' },
+  'internal-error': { status: 500, message: 'The gateway could not handle the request.' },
 };
 
 /**

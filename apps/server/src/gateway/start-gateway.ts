@@ -271,7 +271,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
 
-  const server = createServer(handle);
+  // A bug in the request path must cost one request (closed: nothing forwarded), never the process.
+  function guarded(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      handle(req, res);
+    } catch (e) {
+      logger.error({ err: e, requestId: res.getHeader('x-request-id') }, 'request path failed');
+      if (res.headersSent) res.destroy();
+      else answer(res, 'internal-error', String(res.getHeader('x-request-id') ?? ''));
+    }
+  }
+
+  const server = createServer(guarded);
   // A slow or silent client must not hold a connection forever.
   server.headersTimeout = 30_000;
   server.requestTimeout = 0;

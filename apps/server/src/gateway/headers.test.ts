@@ -1,0 +1,90 @@
+import { IpAddress } from '@ipgate/core';
+import { describe, expect, it } from 'vitest';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarding-headers.js';
+import { presentedKey } from './presented-key.js';
+import { upstreamPath } from './upstream-path.js';
+
+const context = {
+  peer: IpAddress.parse('2001:db8::7'),
+  clientVia: 'header' as const,
+  keyHeader: 'x-api-key',
+  forwardKey: false,
+  requestId: 'req_1',
+  tenantId: 'ten_1',
+  keyId: undefined,
+};
+
+describe('upstreamRequestHeaders', () => {
+  it('extends the headers of trusted proxies and quotes an IPv6 node', () => {
+    const h = upstreamRequestHeaders(
+      {
+        host: 'api.example.com',
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-proto': 'https',
+        forwarded: 'for=203.0.113.9;proto=https',
+        'x-api-key': 'secret',
+        'x-ipgate-key-id': 'key_forged',
+        te: 'trailers',
+      },
+      context,
+    );
+    expect(h).toEqual({
+      'x-forwarded-for': '203.0.113.9, 2001:db8::7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'api.example.com',
+      forwarded: 'for=203.0.113.9;proto=https, for="[2001:db8::7]";host=api.example.com;proto=http',
+      'x-request-id': 'req_1',
+      'x-ipgate-tenant-id': 'ten_1',
+    });
+  });
+
+  it('passes the key on only when told to', () => {
+    const h = upstreamRequestHeaders({ 'x-api-key': 'secret' }, { ...context, forwardKey: true });
+    expect(h['x-api-key']).toBe('secret');
+  });
+});
+
+describe('downstreamResponseHeaders', () => {
+  it('drops connection-scoped headers, including those Connection names', () => {
+    expect(
+      downstreamResponseHeaders(
+        {
+          Connection: 'X-Private',
+          'x-private': '1',
+          'Transfer-Encoding': 'chunked',
+          'set-cookie': ['a=1', 'b=2'],
+        },
+        'req_2',
+      ),
+    ).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'x-request-id': 'req_2' });
+  });
+});
+
+describe('presentedKey', () => {
+  it.each([
+    [{ authorization: 'Bearer abc' }, 'authorization', { ok: true, secret: 'abc' }],
+    [{ authorization: 'bearer   abc ' }, 'authorization', { ok: true, secret: 'abc' }],
+    [{ authorization: 'Bearer' }, 'authorization', { ok: false, problem: 'missing' }],
+    [{ authorization: 'Bearer a b' }, 'authorization', { ok: false, problem: 'missing' }],
+    [{ 'x-api-key': ' abc ' }, 'x-api-key', { ok: true, secret: 'abc' }],
+    [{ 'x-api-key': 'Bearer abc' }, 'x-api-key', { ok: false, problem: 'missing' }],
+    [{ 'x-api-key': ['a', 'b'] }, 'x-api-key', { ok: false, problem: 'ambiguous' }],
+    [{}, 'x-api-key', { ok: false, problem: 'missing' }],
+  ] as const)('%j via %s', (headers, header, expected) => {
+    expect(presentedKey(headers, header)).toEqual(expected);
+  });
+});
+
+describe('upstreamPath', () => {
+  const p = (raw: string, normalized = raw, query = '') => ({ raw, normalized, query });
+  it.each([
+    ['http://u/', p('/v1/a'), '/v1', false, '/v1/a'],
+    ['http://u/', p('/v1/a', '/v1/a', '?q=1'), '/v1', true, '/a?q=1'],
+    ['http://u/', p('/v1'), '/v1/', true, '/'],
+    ['http://u/base/', p('/v1/a'), '/v1', true, '/base/a'],
+    ['http://u/base', p('/%76%31/%7Ea', '/v1/~a'), '/v1', true, '/base/~a'],
+    ['http://u/base', p('/%76%31/%7Ea', '/v1/~a'), '/v1', false, '/base/%76%31/%7Ea'],
+  ])('%s %j prefix %s strip %s → %s', (upstream, path, prefix, strip, expected) => {
+    expect(upstreamPath(new URL(upstream), path, prefix, strip)).toBe(expected);
+  });
+});

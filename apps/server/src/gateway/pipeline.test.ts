@@ -1,0 +1,102 @@
+import { socketPeer, trustedProxies } from '@ipgate/core';
+import { describe, expect, it } from 'vitest';
+import { fixtureDump } from '../snapshot/dump-fixture.test-support.js';
+import { compileSnapshot } from '../snapshot/snapshot.js';
+import { runPipeline } from './pipeline.js';
+
+const snapshot = compileSnapshot(
+  fixtureDump({
+    tenantEntries: [{ value: '203.0.113.0/24' }],
+    apis: [{ pathPrefix: '/v1' }, { pathPrefix: '/open', authHeader: 'x-api-key' }],
+    apiEntries: [{ value: '203.0.113.0/25' }],
+    keys: [{ secret: 'ipg_live_good' }],
+  }),
+);
+const run = (peer: string | undefined, target: string, headers: Record<string, string> = {}) =>
+  runPipeline(snapshot, socketPeer(), { method: 'GET', target, headers, peer });
+const auth = { authorization: 'Bearer ipg_live_good' };
+
+describe('runPipeline', () => {
+  it.each([
+    ['no peer', undefined, '/v1/x', auth, 403, 'client-address', 'client-address-invalid'],
+    ['bad target', '203.0.113.9', '/v1/../x', auth, 400, 'route', 'path-invalid'],
+    ['no route', '203.0.113.9', '/v2', auth, 404, 'route', 'no-route'],
+    [
+      'API allowlist miss before auth',
+      '203.0.113.200',
+      '/v1/x',
+      {},
+      403,
+      'api-allowlist',
+      'api-allowlist-not-listed',
+    ],
+    ['missing key', '203.0.113.9', '/v1/x', {}, 401, 'authentication', 'key-missing'],
+    [
+      'unknown key',
+      '203.0.113.9',
+      '/v1/x',
+      { authorization: 'Bearer x' },
+      401,
+      'authentication',
+      'key-unknown',
+    ],
+    ['allowed', '::ffff:203.0.113.9', '/v1/x', auth, 200, 'complete', 'allowed'],
+    [
+      'api without allowlist, tenant miss',
+      '192.0.2.1',
+      '/open',
+      { 'x-api-key': 'ipg_live_good' },
+      403,
+      'tenant-restriction',
+      'tenant-ip-not-listed',
+    ],
+  ])('%s', (_name, peer, target, headers, status, stage, reason) => {
+    const o = run(peer, target, headers);
+    expect({ status: o.status, stage: o.stage, reason: o.reason, allow: o.allow }).toEqual({
+      status,
+      stage,
+      reason,
+      allow: status === 200,
+    });
+  });
+
+  it('says how to record the observation', () => {
+    const allowed = run('203.0.113.9', '/v1/x', auth);
+    expect([allowed.observation, allowed.key?.id, allowed.client?.toString()]).toEqual([
+      'authorized',
+      'key_1',
+      '203.0.113.9',
+    ]);
+    expect(allowed.matched.map((m) => m.list)).toEqual(['api-allowlist', 'tenant']);
+    const unknown = run('192.0.2.1', '/open', { 'x-api-key': 'ipg_live_good' });
+    expect([unknown.observation, unknown.reviewable]).toEqual(['pending', true]);
+    expect(run('203.0.113.9', '/v1/x', {}).observation).toBeUndefined();
+  });
+
+  it('reads the client from forwarding headers only through the strategy', () => {
+    const behind = runPipeline(snapshot, trustedProxies({ trusted: ['10.0.0.0/8'] }), {
+      method: 'GET',
+      target: '/v1/x',
+      headers: { ...auth, 'x-forwarded-for': '203.0.113.9' },
+      peer: '10.0.0.1',
+    });
+    expect([behind.allow, behind.clientVia, behind.sawForwardingHeaders]).toEqual([true, 'header', true]);
+    const spoofed = run('192.0.2.1', '/v1/x', { ...auth, 'x-forwarded-for': '203.0.113.9' });
+    expect([spoofed.allow, spoofed.clientVia, spoofed.sawForwardingHeaders]).toEqual([false, 'socket', true]);
+  });
+
+  it('denies everyone at an API whose allowlist lost rows', () => {
+    const broken = compileSnapshot(fixtureDump({ apiEntries: [{ value: 'not an entry' }] }));
+    const o = runPipeline(broken, socketPeer(), {
+      method: 'GET',
+      target: '/',
+      headers: auth,
+      peer: '203.0.113.9',
+    });
+    expect([o.status, o.stage, o.detail]).toEqual([
+      403,
+      'api-allowlist',
+      expect.stringContaining('could not be compiled'),
+    ]);
+  });
+});
