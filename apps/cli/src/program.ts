@@ -5,6 +5,7 @@ import { clientIpCommand } from './client-ip-command.js';
 import { ExitCode } from './exit-code.js';
 import { type CommandIo, flushAll, printError } from './output.js';
 import { parseCommand } from './parse-command.js';
+import { serveCommand } from './serve-command.js';
 import { UsageError } from './usage-error.js';
 import { cliVersion } from './version.js';
 
@@ -13,6 +14,7 @@ Examples:
   $ ipgate parse '192.168.0/16' '10.0.0.0/255.0.0.0' '192.168.10.10-20' '2001:DB8::1'
   $ ipgate check 203.0.113.7 --allow 203.0.113.0/24 --allow 2001:db8::/32
   $ ipgate client-ip --remote 10.0.0.5 --trust 10.0.0.0/8 --header 'X-Forwarded-For: 198.51.100.7, 10.0.0.9'
+  $ ipgate serve --demo
 
 Run "ipgate <command> --help" for a command's options and examples.
 Exit status: 0 ok or allowed, 1 denied, 2 bad input or usage, 70 internal error.`;
@@ -26,13 +28,13 @@ Exit status: 0 ok or allowed, 1 denied, 2 bad input or usage, 70 internal error.
 export function createProgram(io: CommandIo): Command {
   const program = new Command('ipgate')
     .description(
-      'Decide who may call an API by network address: parse entries, check addresses, find client addresses.',
+      'Decide who may call an API by network address: run the gateway, parse entries, check addresses, find client addresses.',
     )
     .version(cliVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError('(add --help for usage and examples)')
     .addHelpText('after', EXAMPLES);
-  for (const command of [parseCommand(io), checkCommand(io), clientIpCommand(io)]) {
+  for (const command of [parseCommand(io), checkCommand(io), clientIpCommand(io), serveCommand(io)]) {
     program.addCommand(command.copyInheritedSettings(program));
   }
   return program;

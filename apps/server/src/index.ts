@@ -1,1 +1,8 @@
-export {};
+/**
+ * @ipgate/server: the gateway, the management API, the stores and the parts that join them.
+ */
+export * from './config/index.js';
+export { type RunningServer, runServer, type ServeIo, startServer } from './serve.js';
+export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
+export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
+export type * from './store/store.js';

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from './cli.test-support.js';
+
+describe('ipgate serve', () => {
+  it('documents every setting with its environment variable in --help', async () => {
+    const r = await runCli(['serve', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of [
+      '--listen',
+      '--admin-listen',
+      '--data-dir',
+      '--database-url',
+      '--trust-proxy',
+      '--proxy-hops',
+    ]) {
+      expect(r.stdout).toContain(flag);
+    }
+    expect(r.stdout).toContain('IPGATE_LISTEN');
+    expect(r.stdout).toContain('DATABASE_URL');
+  });
+
+  it('refuses a bad setting before starting anything, naming it (exit 2)', async () => {
+    const r = await runCli(['serve', '--listen', '8080']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/listen \(from the flag --listen\) is invalid: "8080" is not host:port/);
+  });
+
+  it('starts with the demo, answers through the gateway, and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-cli-serve-'));
+    const child = startCli([
+      'serve',
+      '--demo',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--demo-upstream-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+    ]);
+    try {
+      let stdout = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no banner; stdout so far:\n${stdout}`)), 20_000);
+        child.stdout?.on('data', (b: Buffer) => {
+          stdout += b.toString('utf8');
+          if (/--interface 127\.0\.0\.2.*\n/.test(stdout)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited early with ${code}`)));
+      });
+      const allowed = /curl -i -H 'Authorization: Bearer (\S+)' (http:\/\/\S+)\n/.exec(stdout);
+      expect(allowed).not.toBeNull();
+      const [, secret, url] = allowed as RegExpExecArray;
+      const r = await fetch(url as string, { headers: { authorization: `Bearer ${secret}` } });
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ message: 'Hello from the demo upstream' });
+
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

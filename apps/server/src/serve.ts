@@ -1,0 +1,232 @@
+/**
+ * `ipgate serve`: puts the parts together — store, rules engine, recorder, gateway, management API —
+ * and takes them apart again in the right order on SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { clientAddressStrategy } from '@ipgate/core';
+import { pino } from 'pino';
+import { buildAdminApp } from './admin/app.js';
+import { clientAddressConfig } from './config/load-settings.js';
+import type { ServeSettings } from './config/settings.js';
+import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
+import { setUpDemo } from './demo/set-up-demo.js';
+import { type Gateway, startGateway } from './gateway/start-gateway.js';
+import { registerServerMetrics } from './metrics/server-metrics.js';
+import { createRecorder } from './records/recorder.js';
+import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
+import { openPostgresStore } from './store/postgres.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/store.js';
+
+/** Where the start-up banner goes (the CLI's standard output). Logs go to standard error as JSON. */
+export interface ServeIo {
+  out(line: string): void;
+  flush(): Promise<void>;
+}
+
+/** A started server. */
+export interface RunningServer {
+  readonly gatewayUrl: string;
+  readonly adminUrl: string;
+  /** Set when the demo upstream runs. */
+  readonly demoUpstreamUrl: string | undefined;
+  /** The owner token made on the first start of an empty store; undefined on later starts. */
+  readonly ownerToken: string | undefined;
+  /** The demo key's secret, on the start that created the demo. */
+  readonly demoKeySecret: string | undefined;
+  /** Stops accepting, drains requests in flight, writes buffered records, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+const RETENTION_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Starts every part of the server with validated settings, prints the banner, and returns.
+ *
+ * @example
+ * const server = await startServer(loadSettings({ flags: { listen: '127.0.0.1:0', adminListen: '127.0.0.1:0' } }), io);
+ * await fetch(`${server.adminUrl}/healthz`);
+ * await server.close();
+ */
+export async function startServer(settings: ServeSettings, io: ServeIo): Promise<RunningServer> {
+  const logger = pino({ level: settings.logLevel, base: { service: 'ipgate' } }, pino.destination(2));
+  const clientAddress = clientAddressStrategy(clientAddressConfig(settings));
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const closeAll = async (): Promise<void> => {
+    // Reverse order of start: listeners first (no new work), then writers, then the store.
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (e) {
+        logger.error({ err: e }, 'error while shutting down');
+      }
+    }
+  };
+  try {
+    const store = await openStore(settings);
+    cleanups.push(() => store.close());
+
+    const ownerToken = await bootstrapOwnerToken(store);
+    let demoUpstream: DemoUpstream | undefined;
+    let demoKeySecret: string | undefined;
+    let demo: Awaited<ReturnType<typeof setUpDemo>>;
+    if (settings.demo) {
+      demoUpstream = await startDemoUpstream({ port: settings.demoUpstreamPort });
+      cleanups.push(() => demoUpstream?.close());
+      demo = await setUpDemo(store, { upstreamUrl: demoUpstream.url });
+      demoKeySecret = demo?.keySecret;
+    }
+
+    const engine = createSnapshotEngine({ store, pollIntervalMs: settings.syncIntervalMs, logger });
+    cleanups.push(() => engine.close());
+    await engine.refresh();
+
+    const recorder = createRecorder({ store, logger });
+    cleanups.push(() => recorder.close());
+
+    const metrics = registerServerMetrics({ engine, recorder });
+    const gateway: Gateway = await startGateway({
+      engine,
+      clientAddress,
+      recorder,
+      host: settings.listen.host,
+      port: settings.listen.port,
+      logger,
+      upstreamTimeoutMs: settings.upstreamTimeoutMs,
+      metrics,
+    });
+    cleanups.push(() => gateway.close());
+
+    const admin = await buildAdminApp({
+      store,
+      engine,
+      logger: logger.child({ listener: 'admin' }),
+      metrics,
+      ready: () => engine.ready,
+    });
+    await admin.listen({ host: settings.adminListen.host, port: settings.adminListen.port });
+    cleanups.push(() => admin.close());
+    const adminAddress = admin.server.address();
+    const adminUrl =
+      typeof adminAddress === 'object' && adminAddress !== null
+        ? `http://${urlHost(adminAddress.address)}:${adminAddress.port}`
+        : `http://${urlHost(settings.adminListen.host)}:${settings.adminListen.port}`;
+
+    const retention = setInterval(() => {
+      store
+        .pruneRequests(new Date(Date.now() - settings.requestLogRetentionMs))
+        .then((n) => n > 0 && logger.info({ deleted: n }, 'request log retention'))
+        .catch((e: unknown) => logger.warn({ err: e }, 'request log retention failed; will retry'));
+    }, RETENTION_EVERY_MS);
+    retention.unref();
+    cleanups.push(() => clearInterval(retention));
+
+    printBanner(io, {
+      gatewayUrl: gateway.url,
+      adminUrl,
+      ownerToken,
+      store: settings.databaseUrl === undefined ? `SQLite in ${resolve(settings.dataDir)}` : 'PostgreSQL',
+      demo:
+        demo === undefined
+          ? undefined
+          : { keyId: demo.keyId, tenantId: demo.tenantId, secret: demoKeySecret },
+    });
+    await io.flush();
+    logger.info({ gateway: gateway.url, admin: adminUrl, snapshotVersion: engine.version }, 'ipgate started');
+
+    let closing: Promise<void> | undefined;
+    return {
+      gatewayUrl: gateway.url,
+      adminUrl,
+      demoUpstreamUrl: demoUpstream?.url,
+      ownerToken,
+      demoKeySecret,
+      close: () => {
+        closing ??= closeAll().then(() => logger.info({}, 'ipgate stopped'));
+        return closing;
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
+
+/**
+ * Starts the server and runs until SIGTERM or SIGINT, then shuts down gracefully and resolves.
+ *
+ * @example
+ * await runServer(loadSettings({ env: process.env }), { out: console.log, flush: async () => {} });
+ */
+export async function runServer(settings: ServeSettings, io: ServeIo): Promise<void> {
+  const server = await startServer(settings, io);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      done();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await server.close();
+}
+
+async function openStore(settings: ServeSettings): Promise<Store> {
+  if (settings.databaseUrl !== undefined)
+    return openPostgresStore({ connectionString: settings.databaseUrl });
+  mkdirSync(settings.dataDir, { recursive: true });
+  return openSqliteStore({ path: join(settings.dataDir, 'ipgate.db') });
+}
+
+/** On a store without principals, the first owner token: shown once, stored hashed. */
+async function bootstrapOwnerToken(store: Store): Promise<string | undefined> {
+  if ((await store.countPrincipals()) > 0) return undefined;
+  const { secret } = await store.createToken(
+    { name: 'owner (made at first start)', role: 'owner', tenantId: null },
+    { actor: 'system:bootstrap' },
+  );
+  return secret;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function printBanner(
+  io: ServeIo,
+  b: {
+    gatewayUrl: string;
+    adminUrl: string;
+    ownerToken: string | undefined;
+    store: string;
+    demo: { keyId: string; tenantId: string; secret: string | undefined } | undefined;
+  },
+): void {
+  io.out(`ipgate is running (${b.store})`);
+  io.out(`  gateway (proxy):  ${b.gatewayUrl}`);
+  io.out(`  admin API:        ${b.adminUrl}/v1   docs: ${b.adminUrl}/docs   metrics: ${b.adminUrl}/metrics`);
+  if (b.ownerToken !== undefined) {
+    io.out('');
+    io.out('Owner admin token (shown this once; only its hash is stored — keep it):');
+    io.out(`  ${b.ownerToken}`);
+    io.out(`  curl -H 'Authorization: Bearer ${b.ownerToken}' ${b.adminUrl}/v1/tenants`);
+  }
+  if (b.demo !== undefined) {
+    io.out('');
+    io.out(
+      `Demo: tenant ${b.demo.tenantId} allows only 127.0.0.1; its key ${b.demo.keyId} calls the demo API.`,
+    );
+    const secret = b.demo.secret ?? '<the demo key secret printed at first start>';
+    io.out('  allowed (from 127.0.0.1):');
+    io.out(`    curl -i -H 'Authorization: Bearer ${secret}' ${b.gatewayUrl}/hello`);
+    io.out('  denied with 403 (from 127.0.0.2, not on the list):');
+    io.out(`    curl -i --interface 127.0.0.2 -H 'Authorization: Bearer ${secret}' ${b.gatewayUrl}/hello`);
+    if (b.demo.secret === undefined) {
+      io.out(
+        `  (a new secret: curl -X POST -H 'Authorization: Bearer <owner token>' ${b.adminUrl}/v1/tenants/${b.demo.tenantId}/keys/${b.demo.keyId}/rotate)`,
+      );
+    }
+  }
+}
