@@ -134,6 +134,13 @@ describe('startServer on a store that has been started before', () => {
     const io = { out: () => {}, flush: async () => {} };
     try {
       const first = await startServer(loadSettings({ flags }), io);
+      // A request just before shutdown: close() must write the buffered request record.
+      const denied = await call(`${first.gatewayUrl}/hello`, {
+        from: '127.0.0.3',
+        headers: { authorization: `Bearer ${first.demoKeySecret}` },
+      });
+      expect(denied.status).toBe(403);
+      const requestId = denied.headers['x-request-id'] as string;
       await first.close();
       const lines: string[] = [];
       const second = await startServer(loadSettings({ flags }), {
@@ -148,6 +155,19 @@ describe('startServer on a store that has been started before', () => {
         // what matters here is that the rules survived the restart.
         const r = await call(`${second.gatewayUrl}/hello`, { headers: { authorization: 'Bearer wrong' } });
         expect(r.status).toBe(401);
+        const owner = { authorization: `Bearer ${first.ownerToken}` };
+        const tenants = JSON.parse((await call(`${second.adminUrl}/v1/tenants`, { headers: owner })).text);
+        const tenantId = tenants.items[0].id as string;
+        const logged = await call(`${second.adminUrl}/v1/tenants/${tenantId}/requests/${requestId}`, {
+          headers: owner,
+        });
+        expect(logged.status).toBe(200);
+        expect(JSON.parse(logged.text)).toMatchObject({
+          requestId,
+          client: '127.0.0.3',
+          decision: 'deny',
+          stage: 'tenant-restriction',
+        });
       } finally {
         await second.close();
       }
