@@ -392,6 +392,31 @@ function searchDisjoint(
   return undefined;
 }
 
+describe('middle-sized sets (an index of about one bucket per segment, 32 to 4095 segments)', () => {
+  it.each([31, 32, 33, 100, 1000, 1024, 1025, 4095])(
+    'IPv4, %i disjoint segments: every edge and a spread of points agree with a reference',
+    (n) => {
+      // Segments of varied widths spread over the space, some across bucket edges, the last reaching the top.
+      const texts: string[] = [];
+      const step = (MAX4 + 1n) / BigInt(n);
+      for (let k = 0n; k < BigInt(n); k++) {
+        const lo = k * step + ((k * 7919n) % (step / 2n));
+        const hi = k === BigInt(n) - 1n ? MAX4 : lo + ((k * 104729n) % (step / 2n));
+        texts.push(`${fmt4(lo)}-${fmt4(hi)}`);
+      }
+      const set = IpSet.from(texts);
+      const intervals = texts.map(
+        (t, k) => [parseEntry(t).first.toBigInt(), parseEntry(t).last.toBigInt(), k] as const,
+      );
+      const queries = new Set<bigint>([0n, 1n, MAX4]);
+      for (const [lo, hi] of intervals)
+        for (const q of [lo - 1n, lo, (lo + hi) / 2n, hi, hi + 1n]) if (q >= 0n && q <= MAX4) queries.add(q);
+      for (let k = 0n; k < 2000n; k++) queries.add((k * 2654435761n) % (MAX4 + 1n));
+      for (const q of queries) expect(set.match(fmt4(q))?.index, fmt4(q)).toBe(searchDisjoint(intervals, q));
+    },
+  );
+});
+
 describe('large sets (bucket index, more than 4096 segments)', () => {
   it('IPv4: disjoint segments spanning bucket boundaries, and one spanning 512 empty buckets', () => {
     const B = 65536n;
