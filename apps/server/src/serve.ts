@@ -7,13 +7,17 @@ import { join, resolve } from 'node:path';
 import { clientAddressStrategy } from '@ipgate/core';
 import { pino } from 'pino';
 import { buildAdminApp } from './admin/app.js';
+import { clusterRulesEngine } from './cluster/cluster-rules-engine.js';
+import { startWorkerPool } from './cluster/start-worker-pool.js';
+import { resolveWorkerCount } from './cluster/worker-count.js';
 import { clientAddressConfig } from './config/load-settings.js';
 import type { ServeSettings } from './config/settings.js';
 import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
-import { type Gateway, startGateway } from './gateway/start-gateway.js';
+import { startGateway } from './gateway/start-gateway.js';
 import { registerServerMetrics } from './metrics/server-metrics.js';
 import { createRecorder } from './records/recorder.js';
+import type { RulesEngine } from './snapshot/rules-engine.js';
 import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -86,21 +90,33 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     cleanups.push(() => recorder.close());
 
     const metrics = registerServerMetrics({ engine, recorder });
-    const gateway: Gateway = await startGateway({
-      engine,
-      clientAddress,
-      recorder,
-      host: settings.listen.host,
-      port: settings.listen.port,
-      logger,
-      upstreamTimeoutMs: settings.upstreamTimeoutMs,
-      metrics,
-    });
+    const workers = resolveWorkerCount(settings.workers);
+    let gateway: { readonly url: string; close(): Promise<void> };
+    // The engine the management API refreshes after each write: with workers, every worker's too.
+    let adminEngine: RulesEngine = engine;
+    if (workers > 1) {
+      // Worker processes run the gateway (each with its own store, engine and recorder); this
+      // process keeps the admin listener. The recorder and engine above serve /metrics and check.
+      const pool = await startWorkerPool({ settings, count: workers, logger });
+      gateway = pool;
+      adminEngine = clusterRulesEngine(engine, pool);
+    } else {
+      gateway = await startGateway({
+        engine,
+        clientAddress,
+        recorder,
+        host: settings.listen.host,
+        port: settings.listen.port,
+        logger,
+        upstreamTimeoutMs: settings.upstreamTimeoutMs,
+        metrics,
+      });
+    }
     cleanups.push(() => gateway.close());
 
     const admin = await buildAdminApp({
       store,
-      engine,
+      engine: adminEngine,
       logger: logger.child({ listener: 'admin' }),
       metrics,
       ready: () => engine.ready,
@@ -133,7 +149,10 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
           : { keyId: demo.keyId, tenantId: demo.tenantId, secret: demoKeySecret },
     });
     await io.flush();
-    logger.info({ gateway: gateway.url, admin: adminUrl, snapshotVersion: engine.version }, 'ipgate started');
+    logger.info(
+      { gateway: gateway.url, admin: adminUrl, snapshotVersion: engine.version, workers },
+      'ipgate started',
+    );
 
     let closing: Promise<void> | undefined;
     return {
@@ -173,7 +192,14 @@ export async function runServer(settings: ServeSettings, io: ServeIo): Promise<v
   await server.close();
 }
 
-async function openStore(settings: ServeSettings): Promise<Store> {
+/**
+ * Opens the store the settings name: PostgreSQL at `databaseUrl`, else SQLite in `dataDir` (WAL, a
+ * busy timeout, so the server process and its gateway workers can each hold a connection).
+ *
+ * @example
+ * const store = await openStore(loadSettings({ flags: { dataDir: './ipgate-data' } }));
+ */
+export async function openStore(settings: ServeSettings): Promise<Store> {
   if (settings.databaseUrl !== undefined)
     return openPostgresStore({ connectionString: settings.databaseUrl });
   mkdirSync(settings.dataDir, { recursive: true });

@@ -134,6 +134,14 @@ describe('loadSettings', () => {
     );
   });
 
+  it('reads workers as a count, with auto as 0 (one per core), and refuses other words', () => {
+    expect(loadSettings({}).workers).toBe(1);
+    expect(loadSettings({ flags: { workers: '2' } }).workers).toBe(2);
+    expect(loadSettings({ env: { IPGATE_WORKERS: 'auto' } }).workers).toBe(0);
+    expect(loadSettings({ configFile: configFile('{"workers": 3}') }).workers).toBe(3);
+    expect(configError(() => loadSettings({ flags: { workers: 'many' } })).field).toBe('workers');
+  });
+
   it('declares every setting with a flag, an IPGATE_ variable and a description', () => {
     const keys = new Set(settingSpecs.map((s) => s.key));
     expect(keys.size).toBe(settingSpecs.length);

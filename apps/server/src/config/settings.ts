@@ -38,6 +38,11 @@ export interface ServeSettings {
   readonly requestLogRetentionMs: number;
   /** How often a node looks for changes other nodes made (PostgreSQL); also the snapshot rebuild check. */
   readonly syncIntervalMs: number;
+  /**
+   * Gateway worker processes on the shared proxy port; 1: the gateway runs in the server process;
+   * 0 (`auto`): one per core. With more than one, the server process keeps the admin listener.
+   */
+  readonly workers: number;
   readonly logLevel: LogLevel;
   /** Set up a demo upstream, tenant, key and API on an empty store. */
   readonly demo: boolean;
@@ -90,6 +95,14 @@ const listJson = jsonVia(parseList, (v) =>
   Array.isArray(v) && v.every((e) => typeof e === 'string') ? (v as string[]) : undefined,
 );
 const booleanJson = jsonVia(parseBoolean, (v) => (typeof v === 'boolean' ? v : undefined));
+
+/** `auto` is 0, which the server reads as one worker per core (it knows the core count, settings do not). */
+function parseWorkers(text: string): number {
+  if (text.trim().toLowerCase() === 'auto') return 0;
+  if (!/^\d+$/.test(text.trim()))
+    throw new Error(`${JSON.stringify(text)} is neither auto nor a whole number`);
+  return parseInteger(text, 0, 256);
+}
 
 const DAY = 24 * 60 * 60 * 1000;
 const FORWARDED_HEADERS = ['x-forwarded-for', 'forwarded'] as const;
@@ -219,6 +232,16 @@ export const settingSpecs: readonly SettingSpec[] = [
     defaultText: '250ms',
     fromText: (t) => parseDuration(t, 10, 60_000),
     fromJson: durationJson(10, 60_000),
+  }),
+  spec({
+    key: 'workers',
+    flag: '--workers <n|auto>',
+    env: ['IPGATE_WORKERS'],
+    description: 'gateway worker processes sharing the proxy port; auto (or 0): one per core',
+    defaultValue: 1,
+    defaultText: '1 (the gateway runs in the server process)',
+    fromText: parseWorkers,
+    fromJson: jsonVia(parseWorkers, (v) => (typeof v === 'number' ? parseWorkers(String(v)) : undefined)),
   }),
   spec({
     key: 'logLevel',

@@ -1,0 +1,106 @@
+import cluster from 'node:cluster';
+import { clientAddressStrategy } from '@ipgate/core';
+import { pino } from 'pino';
+import { clientAddressConfig } from '../config/load-settings.js';
+import type { ServeSettings } from '../config/settings.js';
+import { startGateway } from '../gateway/start-gateway.js';
+import { registerServerMetrics } from '../metrics/server-metrics.js';
+import { createRecorder } from '../records/recorder.js';
+import { openStore } from '../serve.js';
+import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
+import { type FromWorker, isToWorker } from './cluster-messages.js';
+
+/**
+ * The body of a gateway worker process: its own store connection, rules engine (polling every
+ * `syncIntervalMs` as a safety net), recorder and gateway on the shared proxy port. It refreshes when
+ * the server process asks and acknowledges, and stops in order (drain, flush records, close the
+ * store, exit 0) when the server process says `stop` or the worker itself gets SIGTERM.
+ *
+ * @example
+ * // worker-main.ts, run by node:cluster in each worker:
+ * await runWorker(JSON.parse(process.env.IPGATE_WORKER_SETTINGS ?? '{}'));
+ */
+export async function runWorker(settings: ServeSettings): Promise<void> {
+  const workerId = cluster.worker?.id ?? 0;
+  const logger = pino(
+    { level: settings.logLevel, base: { service: 'ipgate', worker: workerId } },
+    pino.destination(2),
+  );
+  const send = (message: FromWorker): void => {
+    process.send?.(message);
+  };
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (exitCode: number): Promise<void> => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) {
+        try {
+          await cleanup();
+        } catch (e) {
+          logger.error({ err: e }, 'error while shutting down a gateway worker');
+        }
+      }
+      logger.info({ pid: process.pid }, 'gateway worker stopped');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+
+  // Registered before anything starts: a refresh asked for while the store is still opening is
+  // answered after a load that began after the ask, so it too sees the change behind it.
+  let engineReady!: (engine: SnapshotEngine) => void;
+  const engine = new Promise<SnapshotEngine>((resolve) => {
+    engineReady = resolve;
+  });
+  process.on('message', (message: unknown) => {
+    if (!isToWorker(message)) return;
+    if (message.ipgate === 'stop') {
+      void stop(0);
+      return;
+    }
+    const { id } = message;
+    engine
+      .then((e) => e.refresh())
+      .then(
+        () => send({ ipgate: 'refreshed', id }),
+        (e: unknown) => send({ ipgate: 'refreshed', id, error: e instanceof Error ? e.message : String(e) }),
+      );
+  });
+  // Ctrl-C in a terminal signals the whole process group; the server process stops the workers in
+  // order (after its admin listener), so a worker waits for that instead of leaving on its own.
+  process.on('SIGINT', () => {});
+  // A SIGTERM sent to this worker alone: leave cleanly; the server process starts a replacement.
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    const store = await openStore(settings);
+    cleanups.push(() => store.close());
+    const snapshots = createSnapshotEngine({ store, pollIntervalMs: settings.syncIntervalMs, logger });
+    cleanups.push(() => snapshots.close());
+    engineReady(snapshots);
+    await snapshots.refresh();
+
+    const recorder = createRecorder({ store, logger });
+    cleanups.push(() => recorder.close());
+    const gateway = await startGateway({
+      engine: snapshots,
+      clientAddress: clientAddressStrategy(clientAddressConfig(settings)),
+      recorder,
+      host: settings.listen.host,
+      port: settings.listen.port,
+      logger,
+      upstreamTimeoutMs: settings.upstreamTimeoutMs,
+      metrics: registerServerMetrics({ engine: snapshots, recorder }),
+    });
+    cleanups.push(() => gateway.close());
+    logger.info(
+      { pid: process.pid, gateway: gateway.url, snapshotVersion: snapshots.version },
+      'gateway worker listening',
+    );
+    send({ ipgate: 'listening', url: gateway.url });
+  } catch (e) {
+    logger.error({ err: e }, 'gateway worker could not start');
+    send({ ipgate: 'failed', message: e instanceof Error ? e.message : String(e) });
+    await stop(1);
+  }
+}
