@@ -399,7 +399,7 @@ log(
   'B/entry (heap) is the growth of V8 heap + external memory after gc, per entry, with the structure held;',
 );
 log(
-  'B/entry (RSS) is the growth of the resident set: the only place native memory (BlockList) shows, coarse.',
+  'B/entry (RSS) is the growth of the resident set, the only place native memory (BlockList) shows; it is coarse, so it is printed from 100,000 entries up, heap figures from 1,000 up.',
 );
 log(
   'Build ms is the median of several builds (first one included); the entries are strings made beforehand.',
@@ -438,7 +438,7 @@ log(
       'lookups/s ipgate÷peer',
       'median ns peer÷ipgate',
       'build peer÷ipgate',
-      'heap peer÷ipgate',
+      'memory peer÷ipgate',
     ],
     ratioRows,
   ),
