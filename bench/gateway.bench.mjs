@@ -1,0 +1,245 @@
+/**
+ * The gateway benchmark of issue 3: in one run, one after the other on loopback, with the same load —
+ * the upstream alone, a bare undici reverse proxy in Node, ipgate with the full pipeline, and nginx
+ * with the same 1,000 `allow` rules. Reports requests/s and p50/p99 latency, the ratios and targets.
+ *
+ *   npm run bench:gateway              # 50 connections, 3 s warm-up + 10 s per target
+ *   npm run bench:gateway -- --quick   # 1 s warm-up + 3 s per target
+ *
+ * Needs a build (`npx tsc -b`; the npm script runs it) and, for the nginx row, Debian's nginx
+ * (`apt-get update && apt-get install -y nginx`); without it that row is skipped, not failed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { treeCpuSeconds } from './gateway-cpu.mjs';
+import { ruleList } from './gateway-data.mjs';
+import { observedCalls, setUpIpgate, startIpgate } from './gateway-ipgate.mjs';
+import { INSTALL_NGINX, nginxAvailable, startNginx } from './gateway-nginx.mjs';
+import { runProcess, startProcess } from './gateway-processes.mjs';
+
+const quick = process.argv.includes('--quick');
+const CONNECTIONS = 50;
+const WARM_UP_S = quick ? 1 : 3;
+const DURATION_S = quick ? 3 : 10;
+/** ipgate's gateway workers, the bare proxy's and nginx's worker processes: one per core. */
+const WORKERS = os.availableParallelism();
+/**
+ * The upstream's processes. Two on a two-core machine: it answers from a constant buffer, so two
+ * processes serve more than any proxy in front of them can pass on (the "upstream alone" row shows
+ * the headroom); more processes would only add context switches on the same two cores.
+ */
+const UPSTREAM_PROCESSES = Math.max(2, WORKERS);
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+function machine() {
+  const lscpu = (() => {
+    try {
+      return /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }))?.[1]?.trim() ?? '?';
+    } catch {
+      return '?';
+    }
+  })();
+  const uptime = execFileSync('uptime', { encoding: 'utf8' }).trim();
+  return { nproc: os.availableParallelism(), node: process.version, cpu: lscpu, uptime };
+}
+
+/** A port nobody listens on now (for nginx, which needs one in its configuration). */
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Status of one GET from the loopback address `from`, on a connection of its own. */
+function statusFrom(url, from, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { localAddress: from, agent: false, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function expectStatus(label, url, from, headers, expected) {
+  const status = await statusFrom(url, from, headers);
+  if (status !== expected) throw new Error(`${label}: from ${from} expected ${expected}, got ${status}`);
+  console.log(`  check ${label}: from ${from} → ${status} (as expected)`);
+}
+
+async function load(url, headers, durationS) {
+  const options = JSON.stringify({ url, connections: CONNECTIONS, durationS, headers });
+  return JSON.parse(await runProcess(process.execPath, [here('./gateway-load.mjs'), options]));
+}
+
+/** Warm-up, then the measured run, with the CPU each part of the set-up used meanwhile. */
+async function measure(name, url, headers, { targetPid, upstreamPid }) {
+  await load(url, headers, WARM_UP_S);
+  const before = { target: treeCpuSeconds(targetPid), upstream: treeCpuSeconds(upstreamPid) };
+  const result = await load(url, headers, DURATION_S);
+  const cpu = {
+    target: treeCpuSeconds(targetPid) - before.target,
+    upstream: targetPid === upstreamPid ? 0 : treeCpuSeconds(upstreamPid) - before.upstream,
+    load: result.cpuS,
+  };
+  const bad = result.non2xx + result.errors + result.timeouts;
+  console.log(
+    `  ${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms` +
+      ` (${result.total} requests${bad > 0 ? `, ${bad} NOT 2xx/errors/timeouts` : ''})` +
+      ` — CPU s over ${DURATION_S} s: target ${cpu.target.toFixed(1)}, upstream ${cpu.upstream.toFixed(1)}, load generator ${cpu.load.toFixed(1)}`,
+  );
+  if (bad > 0) throw new Error(`${name}: ${bad} requests were not answered 2xx; the figures would be wrong`);
+  return { name, ...result, cpu };
+}
+
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main() {
+  const info = machine();
+  console.log(`Gateway benchmark (issue 3)${quick ? ' — quick' : ''}`);
+  console.log(`  machine: ${info.nproc} cores (${info.cpu}), Node ${info.node}`);
+  console.log(`  load before the run: ${info.uptime}`);
+  console.log(
+    `  load: autocannon in its own process, ${CONNECTIONS} keep-alive connections, ${WARM_UP_S} s warm-up + ${DURATION_S} s per target;` +
+      ` it shares the ${info.nproc} cores with what it measures`,
+  );
+  console.log(
+    `  workers: ipgate ${WORKERS}, bare proxy ${WORKERS}, nginx ${WORKERS}; upstream ${UPSTREAM_PROCESSES} processes`,
+  );
+
+  const tmp = mkdtempSync(join(os.tmpdir(), 'ipgate-gateway-bench-'));
+  const apiAllow = ruleList(1_000, 3);
+  const tenantAllow = ruleList(1_000, 4);
+  const results = [];
+  const stops = [];
+  try {
+    const upstream = await startProcess(
+      process.execPath,
+      [here('./gateway-upstream.mjs'), String(UPSTREAM_PROCESSES)],
+      /"port":(\d+)/,
+    );
+    stops.push(upstream.stop);
+    const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
+    const pids = { upstreamPid: upstream.child.pid };
+
+    // 1. The upstream alone.
+    console.log('\nupstream alone');
+    await expectStatus('upstream', `${upstreamUrl}/v1/thing`, '127.0.0.1', {}, 200);
+    results.push(
+      await measure(
+        'upstream alone',
+        `${upstreamUrl}/v1/thing`,
+        {},
+        { ...pids, targetPid: pids.upstreamPid },
+      ),
+    );
+
+    // 2. The bare undici reverse proxy.
+    console.log('\nbare undici reverse proxy');
+    const bare = await startProcess(
+      process.execPath,
+      [here('./gateway-bare-proxy.mjs'), String(WORKERS), upstreamUrl],
+      /"port":(\d+)/,
+    );
+    const bareUrl = `http://127.0.0.1:${bare.match[1]}/v1/thing`;
+    await expectStatus('bare proxy', bareUrl, '127.0.0.1', {}, 200);
+    results.push(
+      await measure('bare Node proxy (undici)', bareUrl, {}, { ...pids, targetPid: bare.child.pid }),
+    );
+    await bare.stop();
+
+    // 3. ipgate with the full pipeline.
+    console.log(
+      '\nipgate (API allowlist 1,000, key auth, tenant list 1,000 in manual mode, key IP restriction, recording)',
+    );
+    const dataDir = join(tmp, 'ipgate');
+    const setUpStarted = Date.now();
+    const rules = await setUpIpgate(dataDir, { upstreamUrl, apiAllow, tenantAllow });
+    console.log(`  set up through the store in ${((Date.now() - setUpStarted) / 1000).toFixed(1)} s`);
+    const ipgate = await startIpgate(dataDir, WORKERS);
+    const ipgateUrl = `${ipgate.gatewayUrl}/v1/thing`;
+    const auth = { authorization: `Bearer ${rules.secret}` };
+    // The pipeline is on: the client passes every stage, another address and a missing key do not.
+    await expectStatus('ipgate, key', ipgateUrl, '127.0.0.1', auth, 200);
+    await expectStatus('ipgate, key, unlisted address', ipgateUrl, '127.0.0.2', auth, 403);
+    await expectStatus('ipgate, no key', ipgateUrl, '127.0.0.1', {}, 401);
+    const ipgateResult = await measure(`ipgate (${ipgate.command})`, ipgateUrl, auth, {
+      ...pids,
+      targetPid: ipgate.pid,
+    });
+    results.push(ipgateResult);
+    await ipgate.stop();
+    const recorded = await observedCalls(dataDir, rules.tenantId, '127.0.0.1');
+    console.log(
+      `  recording was on: the store counts ${fmt(recorded)} calls from 127.0.0.1 with the key (warm-up + measured + checks)`,
+    );
+
+    // 4. nginx.
+    console.log('\nnginx (same 1,000 allow rules + deny all)');
+    if (!nginxAvailable()) {
+      console.log(`  SKIPPED: /usr/sbin/nginx is missing. Install it with:\n    ${INSTALL_NGINX}`);
+    } else {
+      const port = await freePort();
+      const nginx = await startNginx({
+        dir: join(tmp, 'nginx'),
+        port,
+        upstreamPort: Number(upstream.match[1]),
+        allow: apiAllow,
+        workers: WORKERS,
+      });
+      stops.push(nginx.stop);
+      const nginxUrl = `http://127.0.0.1:${port}/v1/thing`;
+      await expectStatus('nginx', nginxUrl, '127.0.0.1', auth, 200);
+      await expectStatus('nginx, unlisted address', nginxUrl, '127.0.0.2', auth, 403);
+      results.push(await measure('nginx (Debian)', nginxUrl, auth, { ...pids, targetPid: nginx.pid }));
+      await nginx.stop();
+    }
+
+    report(results, ipgateResult);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function report(results, ipgate) {
+  const bare = results.find((r) => r.name.startsWith('bare'));
+  const nginx = results.find((r) => r.name.startsWith('nginx'));
+  console.log('\n| target | requests/s | p50 (ms) | p99 (ms) | CPU s: target / upstream / load gen |');
+  console.log('|---|---:|---:|---:|---|');
+  for (const r of results) {
+    console.log(
+      `| ${r.name} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpu.target.toFixed(1)} / ${r.cpu.upstream.toFixed(1)} / ${r.cpu.load.toFixed(1)} |`,
+    );
+  }
+  const throughput = ipgate.rps / bare.rps;
+  const addedP99 = ipgate.p99 - bare.p99;
+  console.log('');
+  console.log(
+    `ipgate / bare Node proxy: ${fmt(throughput * 100, 1)}% of its requests/s — target ≥ 85%: ${throughput >= 0.85 ? 'MET' : 'NOT MET'}`,
+  );
+  console.log(
+    `ipgate p99 − bare proxy p99: ${fmt(addedP99, 2)} ms — target < 1 ms: ${addedP99 < 1 ? 'MET' : 'NOT MET'}`,
+  );
+  if (nginx !== undefined) {
+    console.log(
+      `ipgate / nginx: ${fmt((ipgate.rps / nginx.rps) * 100, 1)}% of its requests/s; p99 ${ipgate.p99} ms vs ${nginx.p99} ms`,
+    );
+  } else {
+    console.log(`ipgate / nginx: not measured (nginx missing: ${INSTALL_NGINX})`);
+  }
+  console.log(
+    `(${os.availableParallelism()} cores for target + upstream + load generator together: CPU s above out of ${os.availableParallelism() * DURATION_S} s available per run)`,
+  );
+}
+
+await main();
