@@ -45,7 +45,10 @@ const actor = { actor: 'test:fixture' };
  * const f = await openAdminFixture(sqliteFactory());
  * const res = await f.app.inject({ url: `/v1/tenants/${f.a.tenantId}`, headers: bearer(f.tokens.a.viewer) });
  */
-export async function openAdminFixture(factory: StoreFactory): Promise<AdminFixture> {
+export async function openAdminFixture(
+  factory: StoreFactory,
+  options: { readonly sleep?: (ms: number) => Promise<void> } = {},
+): Promise<AdminFixture> {
   const store = await factory.open();
   const engine = createSnapshotEngine({ store });
   const seed = async (name: string, octet: number): Promise<SeededTenant> => {
@@ -130,7 +133,12 @@ export async function openAdminFixture(factory: StoreFactory): Promise<AdminFixt
     }
   }
   await engine.refresh();
-  const app = await buildAdminApp({ store, engine });
+  // The matrix sends many bad tokens from one address; the backoff is tested on its own.
+  const app = await buildAdminApp({
+    store,
+    engine,
+    authBackoff: { sleep: options.sleep ?? (async () => undefined) },
+  });
   await app.ready();
   return {
     app,
