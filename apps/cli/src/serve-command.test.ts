@@ -20,6 +20,8 @@ describe('ipgate serve', () => {
     }
     expect(r.stdout).toContain('IPGATE_LISTEN');
     expect(r.stdout).toContain('DATABASE_URL');
+    expect(r.stdout).toContain('--workers');
+    expect(r.stdout).toMatch(/config file \(whose keys are\s+listen, adminListen,/);
   });
 
   it('refuses a bad setting before starting anything, naming it (exit 2)', async () => {

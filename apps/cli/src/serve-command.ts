@@ -2,7 +2,8 @@ import { loadSettings, settingSpecs } from '@ipgate/server/settings';
 import { Command, Option } from 'commander';
 import type { CommandIo } from './output.js';
 
-const EXAMPLES = `
+/** The help text after the options; the config-file keys come from the settings table itself. */
+const EXAMPLES = (): string => `
 Examples:
   $ ipgate serve --demo                                  # what npm start runs: embedded SQLite, a demo API
   $ ipgate serve --listen :8080 --trust-proxy 10.0.0.0/8 # behind a load balancer on 10.0.0.0/8
@@ -10,8 +11,7 @@ Examples:
   $ ipgate serve --config /etc/ipgate/ipgate.json        # settings from a file ({"listen": ":8080", ...})
 
 Every setting can come from its flag, its environment variable or the config file (whose keys are
-listen, adminListen, dataDir, databaseUrl, trustProxy, forwardedHeader, proxyHops, upstreamTimeoutMs,
-requestLogRetentionMs, syncIntervalMs, logLevel, demo, demoUpstreamPort); flags win over the
+${settingSpecs.map((s) => s.key).join(', ')}); flags win over the
 environment, the environment over the file. Bad settings stop the start with a message naming them.
 On the first start with an empty store, an owner admin token is printed once; keep it.
 SIGTERM or SIGINT: stop accepting, finish requests in flight, write pending records, exit 0.`;
@@ -37,7 +37,7 @@ export function serveCommand(io: CommandIo): Command {
   }
   command
     .option('--config <file>', 'JSON file of settings [IPGATE_CONFIG]')
-    .addHelpText('after', EXAMPLES)
+    .addHelpText('after', EXAMPLES())
     .action(async (options: Record<string, string | boolean | undefined>) => {
       // The server (Fastify, SQLite, pg, undici) is loaded only when it is run, so that `ipgate parse`
       // and `ipgate check` start fast; the settings table above is a light module of its own.
