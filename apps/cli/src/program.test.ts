@@ -60,7 +60,7 @@ describe('ipgate', () => {
 
   it.each([
     [[], 'Usage: ipgate'],
-    [['serve'], "error: unknown command 'serve'"],
+    [['proxy'], "error: unknown command 'proxy'"],
     [['--frobnicate'], "error: unknown option '--frobnicate'"],
   ])('%j is a usage error, exit 2', async (args, error) => {
     const r = await runCli(args);
