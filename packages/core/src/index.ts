@@ -40,4 +40,12 @@ export {
 } from './errors/catalogue.js';
 export { IpGateError, type IpGateErrorOptions, isIpGateError } from './errors/ip-gate-error.js';
 export { IpSet, type IpSetMatch, type IpSetSource } from './set/ip-set.js';
+export {
+  type CompiledPublishedRules,
+  PUBLISHED_RULES_FORMAT,
+  type PublishedEntry,
+  type PublishedRules,
+  type PublishedScope,
+  parsePublishedRules,
+} from './published/published-rules.js';
 export { type AddressRange, rangeToText } from './set/range-algebra.js';
