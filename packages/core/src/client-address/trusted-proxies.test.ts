@@ -326,3 +326,15 @@ describe('headers as RequestHeaders', () => {
     expect(outcome(xff.resolve(PROXY, headers))).toBe('header 203.0.113.9');
   });
 });
+
+describe('Traefik CVE-2024-45410: a client makes the trusted proxy drop X-Forwarded-For', () => {
+  // The client sent `Connection: X-Forwarded-For`, so the proxy in front removed the header as
+  // hop-by-hop. ipgate then sees a trusted peer and no header: the client is the proxy itself, never
+  // "nobody". Whether that passes is up to the list, which is why lists should not name proxies.
+  it('resolves to the proxy, which a list of client addresses does not allow', () => {
+    const r = xff.resolve(PROXY, {});
+    expect(outcome(r)).toBe(`socket ${PROXY}`);
+    const clients = IpSet.from(['203.0.113.0/24']);
+    expect(r.ok && clients.hasAddress(r.address)).toBe(false);
+  });
+});
