@@ -47,9 +47,11 @@ export async function setUpIpgate(dataDir, { upstreamUrl, apiAllow, tenantAllow 
  *
  * @example
  * const ipgate = await startIpgate(dir, 2); // { gatewayUrl, pid, command, stop }
+ * // `nodeArgs` go before the script; cluster workers inherit them (the profiler passes --cpu-prof).
  */
-export async function startIpgate(dataDir, workers) {
+export async function startIpgate(dataDir, workers, { nodeArgs = [] } = {}) {
   const args = [
+    ...nodeArgs,
     BIN,
     'serve',
     '--listen',

@@ -5,6 +5,7 @@
  *
  *   npm run bench:gateway              # 50 connections, 3 s warm-up + 10 s per target
  *   npm run bench:gateway -- --quick   # 1 s warm-up + 3 s per target
+ *   npm run bench:gateway -- --quick --only=bare,ipgate   # just those rows (upstream, bare, ipgate, nginx)
  *
  * Needs a build (`npx tsc -b`; the npm script runs it) and, for the nginx row, Debian's nginx
  * (`apt-get update && apt-get install -y nginx`); without it that row is skipped, not failed.
@@ -23,6 +24,12 @@ import { INSTALL_NGINX, nginxAvailable, startNginx } from './gateway-nginx.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 
 const quick = process.argv.includes('--quick');
+/** `--only=bare,ipgate`: run just these rows (to iterate faster); the full run measures all four. */
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const runs = (row) => only === undefined || only.includes(row);
 const CONNECTIONS = 50;
 const WARM_UP_S = quick ? 1 : 3;
 const DURATION_S = quick ? 3 : 10;
@@ -120,6 +127,9 @@ async function main() {
   const apiAllow = ruleList(1_000, 3);
   const tenantAllow = ruleList(1_000, 4);
   const results = [];
+  let ipgateResult;
+  // The same Authorization header goes to nginx, so both proxies forward the same request.
+  let auth = {};
   const stops = [];
   try {
     const upstream = await startProcess(
@@ -132,76 +142,84 @@ async function main() {
     const pids = { upstreamPid: upstream.child.pid };
 
     // 1. The upstream alone.
-    console.log('\nupstream alone');
-    await expectStatus('upstream', `${upstreamUrl}/v1/thing`, '127.0.0.1', {}, 200);
-    results.push(
-      await measure(
-        'upstream alone',
-        `${upstreamUrl}/v1/thing`,
-        {},
-        { ...pids, targetPid: pids.upstreamPid },
-      ),
-    );
+    if (runs('upstream')) {
+      console.log('\nupstream alone');
+      await expectStatus('upstream', `${upstreamUrl}/v1/thing`, '127.0.0.1', {}, 200);
+      results.push(
+        await measure(
+          'upstream alone',
+          `${upstreamUrl}/v1/thing`,
+          {},
+          { ...pids, targetPid: pids.upstreamPid },
+        ),
+      );
+    }
 
     // 2. The bare undici reverse proxy.
-    console.log('\nbare undici reverse proxy');
-    const bare = await startProcess(
-      process.execPath,
-      [here('./gateway-bare-proxy.mjs'), String(WORKERS), upstreamUrl],
-      /"port":(\d+)/,
-    );
-    const bareUrl = `http://127.0.0.1:${bare.match[1]}/v1/thing`;
-    await expectStatus('bare proxy', bareUrl, '127.0.0.1', {}, 200);
-    results.push(
-      await measure('bare Node proxy (undici)', bareUrl, {}, { ...pids, targetPid: bare.child.pid }),
-    );
-    await bare.stop();
+    if (runs('bare')) {
+      console.log('\nbare undici reverse proxy');
+      const bare = await startProcess(
+        process.execPath,
+        [here('./gateway-bare-proxy.mjs'), String(WORKERS), upstreamUrl],
+        /"port":(\d+)/,
+      );
+      const bareUrl = `http://127.0.0.1:${bare.match[1]}/v1/thing`;
+      await expectStatus('bare proxy', bareUrl, '127.0.0.1', {}, 200);
+      results.push(
+        await measure('bare Node proxy (undici)', bareUrl, {}, { ...pids, targetPid: bare.child.pid }),
+      );
+      await bare.stop();
+    }
 
     // 3. ipgate with the full pipeline.
-    console.log(
-      '\nipgate (API allowlist 1,000, key auth, tenant list 1,000 in manual mode, key IP restriction, recording)',
-    );
-    const dataDir = join(tmp, 'ipgate');
-    const setUpStarted = Date.now();
-    const rules = await setUpIpgate(dataDir, { upstreamUrl, apiAllow, tenantAllow });
-    console.log(`  set up through the store in ${((Date.now() - setUpStarted) / 1000).toFixed(1)} s`);
-    const ipgate = await startIpgate(dataDir, WORKERS);
-    const ipgateUrl = `${ipgate.gatewayUrl}/v1/thing`;
-    const auth = { authorization: `Bearer ${rules.secret}` };
-    // The pipeline is on: the client passes every stage, another address and a missing key do not.
-    await expectStatus('ipgate, key', ipgateUrl, '127.0.0.1', auth, 200);
-    await expectStatus('ipgate, key, unlisted address', ipgateUrl, '127.0.0.2', auth, 403);
-    await expectStatus('ipgate, no key', ipgateUrl, '127.0.0.1', {}, 401);
-    const ipgateResult = await measure(`ipgate (${ipgate.command})`, ipgateUrl, auth, {
-      ...pids,
-      targetPid: ipgate.pid,
-    });
-    results.push(ipgateResult);
-    await ipgate.stop();
-    const recorded = await observedCalls(dataDir, rules.tenantId, '127.0.0.1');
-    console.log(
-      `  recording was on: the store counts ${fmt(recorded)} calls from 127.0.0.1 with the key (warm-up + measured + checks)`,
-    );
+    if (runs('ipgate')) {
+      console.log(
+        '\nipgate (API allowlist 1,000, key auth, tenant list 1,000 in manual mode, key IP restriction, recording)',
+      );
+      const dataDir = join(tmp, 'ipgate');
+      const setUpStarted = Date.now();
+      const rules = await setUpIpgate(dataDir, { upstreamUrl, apiAllow, tenantAllow });
+      console.log(`  set up through the store in ${((Date.now() - setUpStarted) / 1000).toFixed(1)} s`);
+      const ipgate = await startIpgate(dataDir, WORKERS);
+      const ipgateUrl = `${ipgate.gatewayUrl}/v1/thing`;
+      auth = { authorization: `Bearer ${rules.secret}` };
+      // The pipeline is on: the client passes every stage, another address and a missing key do not.
+      await expectStatus('ipgate, key', ipgateUrl, '127.0.0.1', auth, 200);
+      await expectStatus('ipgate, key, unlisted address', ipgateUrl, '127.0.0.2', auth, 403);
+      await expectStatus('ipgate, no key', ipgateUrl, '127.0.0.1', {}, 401);
+      ipgateResult = await measure(`ipgate (${ipgate.command})`, ipgateUrl, auth, {
+        ...pids,
+        targetPid: ipgate.pid,
+      });
+      results.push(ipgateResult);
+      await ipgate.stop();
+      const recorded = await observedCalls(dataDir, rules.tenantId, '127.0.0.1');
+      console.log(
+        `  recording was on: the store counts ${fmt(recorded)} calls from 127.0.0.1 with the key (warm-up + measured + checks)`,
+      );
+    }
 
     // 4. nginx.
-    console.log('\nnginx (same 1,000 allow rules + deny all)');
-    if (!nginxAvailable()) {
-      console.log(`  SKIPPED: /usr/sbin/nginx is missing. Install it with:\n    ${INSTALL_NGINX}`);
-    } else {
-      const port = await freePort();
-      const nginx = await startNginx({
-        dir: join(tmp, 'nginx'),
-        port,
-        upstreamPort: Number(upstream.match[1]),
-        allow: apiAllow,
-        workers: WORKERS,
-      });
-      stops.push(nginx.stop);
-      const nginxUrl = `http://127.0.0.1:${port}/v1/thing`;
-      await expectStatus('nginx', nginxUrl, '127.0.0.1', auth, 200);
-      await expectStatus('nginx, unlisted address', nginxUrl, '127.0.0.2', auth, 403);
-      results.push(await measure('nginx (Debian)', nginxUrl, auth, { ...pids, targetPid: nginx.pid }));
-      await nginx.stop();
+    if (runs('nginx')) {
+      console.log('\nnginx (same 1,000 allow rules + deny all)');
+      if (!nginxAvailable()) {
+        console.log(`  SKIPPED: /usr/sbin/nginx is missing. Install it with:\n    ${INSTALL_NGINX}`);
+      } else {
+        const port = await freePort();
+        const nginx = await startNginx({
+          dir: join(tmp, 'nginx'),
+          port,
+          upstreamPort: Number(upstream.match[1]),
+          allow: apiAllow,
+          workers: WORKERS,
+        });
+        stops.push(nginx.stop);
+        const nginxUrl = `http://127.0.0.1:${port}/v1/thing`;
+        await expectStatus('nginx', nginxUrl, '127.0.0.1', auth, 200);
+        await expectStatus('nginx, unlisted address', nginxUrl, '127.0.0.2', auth, 403);
+        results.push(await measure('nginx (Debian)', nginxUrl, auth, { ...pids, targetPid: nginx.pid }));
+        await nginx.stop();
+      }
     }
 
     report(results, ipgateResult);
@@ -211,16 +229,24 @@ async function main() {
   }
 }
 
-function report(results, ipgate) {
-  const bare = results.find((r) => r.name.startsWith('bare'));
-  const nginx = results.find((r) => r.name.startsWith('nginx'));
-  console.log('\n| target | requests/s | p50 (ms) | p99 (ms) | CPU s: target / upstream / load gen |');
-  console.log('|---|---:|---:|---:|---|');
+function reportRows(results) {
+  console.log(
+    '\n| target | requests/s | p50 (ms) | p99 (ms) | CPU s: target / upstream / load gen | CPU µs per request (target) |',
+  );
+  console.log('|---|---:|---:|---:|---|---:|');
   for (const r of results) {
+    const perRequest = (r.cpu.target / (r.rps * DURATION_S)) * 1e6;
     console.log(
-      `| ${r.name} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpu.target.toFixed(1)} / ${r.cpu.upstream.toFixed(1)} / ${r.cpu.load.toFixed(1)} |`,
+      `| ${r.name} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpu.target.toFixed(1)} / ${r.cpu.upstream.toFixed(1)} / ${r.cpu.load.toFixed(1)} | ${fmt(perRequest)} |`,
     );
   }
+}
+
+function report(results, ipgate) {
+  const bare = results.find((r) => r.name.startsWith('bare'));
+  reportRows(results);
+  if (bare === undefined || ipgate === undefined) return;
+  const nginx = results.find((r) => r.name.startsWith('nginx'));
   const throughput = ipgate.rps / bare.rps;
   const addedP99 = ipgate.p99 - bare.p99;
   console.log('');
