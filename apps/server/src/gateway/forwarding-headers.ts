@@ -28,6 +28,8 @@ export const IDENTITY_HEADERS = {
 export interface ForwardingContext {
   /** The socket peer, unmapped. */
   readonly peer: IpAddress;
+  /** `peer` as text when the caller has it already (it is cached per connection); else printed here. */
+  readonly peerText?: string | undefined;
   /**
    * `header` when the client address was read from forwarding headers written by trusted proxies: their
    * headers are then extended. Otherwise the caller's forwarding headers are replaced, since nobody vouches
@@ -60,7 +62,10 @@ export function upstreamRequestHeaders(
 ): OutgoingHttpHeaders {
   const drop = connectionListed(incoming['connection']);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  // `for…in` rather than `Object.entries`: this runs on every forwarded request, and entries
+  // allocates an array per header. `incoming` is node's header object, which has no inherited keys.
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
     if (name === IDENTITY_HEADERS.tenantId || name === IDENTITY_HEADERS.keyId) continue;
     if (name === IDENTITY_HEADERS.requestId) continue;
@@ -68,7 +73,7 @@ export function upstreamRequestHeaders(
     out[name] = value;
   }
   const extend = context.clientVia === 'header';
-  const peer = context.peer.toString();
+  const peer = context.peerText ?? context.peer.toString();
   const host = incoming.host;
 
   const xff = extend ? joined(incoming['x-forwarded-for']) : undefined;
@@ -80,7 +85,7 @@ export function upstreamRequestHeaders(
   else if (host !== undefined) out['x-forwarded-host'] = host;
   else delete out['x-forwarded-host'];
 
-  const element = forwardedElement(context.peer, host);
+  const element = forwardedElement(context.peer.family, peer, host);
   const forwarded = extend ? joined(incoming.forwarded) : undefined;
   out.forwarded = forwarded === undefined ? element : `${forwarded}, ${element}`;
 
@@ -101,11 +106,18 @@ export function downstreamResponseHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   requestId: string,
 ): OutgoingHttpHeaders {
-  // Upstream clients may hand headers over in their own case, so `Connection` is looked up in any case.
-  const entries = Object.entries(headers);
-  const drop = connectionListed(entries.find(([name]) => name.toLowerCase() === 'connection')?.[1]);
+  // undici hands names over in lower case; other clients may not, so `Connection` is also looked up
+  // in any case — but only when the lower-case lookup misses, which keeps the common path one pass.
+  let connection = headers['connection'];
+  if (connection === undefined) {
+    for (const name in headers) {
+      if (name.toLowerCase() === 'connection') connection = headers[name];
+    }
+  }
+  const drop = connectionListed(connection);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of entries) {
+  for (const name in headers) {
+    const value = headers[name];
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower)) continue;
     out[lower] = value;
@@ -114,9 +126,12 @@ export function downstreamResponseHeaders(
   return out;
 }
 
-function connectionListed(value: string | string[] | undefined): Set<string> {
+// Most messages name no header in `Connection` (or say `keep-alive`): no set is built for them.
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionListed(value: string | string[] | undefined): ReadonlySet<string> {
   const text = joined(value);
-  if (text === undefined) return new Set();
+  if (text === undefined) return NONE;
   return new Set(
     text
       .split(',')
@@ -130,13 +145,12 @@ function joined(value: string | string[] | undefined): string | undefined {
   return text === undefined || text.trim() === '' ? undefined : text;
 }
 
-function forwardedElement(peer: IpAddress, host: string | undefined): string {
+const VISIBLE = /^[\x21-\x7e]+$/;
+const TOKEN = /^[A-Za-z0-9.!#$%&'*+^_`|~-]+$/;
+
+function forwardedElement(family: 4 | 6, peer: string, host: string | undefined): string {
   // RFC 7239: an IPv6 node is bracketed and quoted; a host value is quoted when it is not a token.
-  const node = peer.family === 6 ? `"[${peer.toString()}]"` : peer.toString();
-  const parts = [`for=${node}`];
-  if (host !== undefined && /^[\x21-\x7e]+$/.test(host)) {
-    parts.push(`host=${/^[A-Za-z0-9.!#$%&'*+^_`|~-]+$/.test(host) ? host : JSON.stringify(host)}`);
-  }
-  parts.push('proto=http');
-  return parts.join(';');
+  const node = family === 6 ? `"[${peer}]"` : peer;
+  if (host === undefined || !VISIBLE.test(host)) return `for=${node};proto=http`;
+  return `for=${node};host=${TOKEN.test(host) ? host : JSON.stringify(host)};proto=http`;
 }

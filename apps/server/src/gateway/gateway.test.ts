@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { DENIAL_MESSAGE, socketPeer, trustedProxies } from '@ipgate/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRecorder } from '../records/recorder.js';
@@ -349,6 +350,33 @@ for (const factory of await storeFactories()) {
           decision: 'deny',
           stage: 'tenant-restriction',
           reason: 'tenant-ip-not-listed',
+        });
+      });
+    });
+
+    describe('gateway: a caller that leaves', () => {
+      it('aborts the upstream request and records 499 client-closed', async () => {
+        const since = new Date();
+        const req = request({
+          host: '127.0.0.1',
+          port: port(direct),
+          path: '/v1/left?sleep=400',
+          headers: bearer('kOff'),
+          localAddress: '127.0.0.2',
+          agent: false,
+        });
+        req.on('error', () => {});
+        req.end();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        req.destroy();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await recorder.flush();
+        const page = await store.listRequests({ apiId: ids['api'], since }, { limit: 50 });
+        expect(page.items.find((r) => r.path === '/v1/left')).toMatchObject({
+          status: 499,
+          decision: 'allow',
+          stage: 'upstream',
+          reason: 'client-closed',
         });
       });
     });

@@ -1,17 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
-import { type ClientAddressStrategy, IpAddress } from '@ipgate/core';
+import type { ClientAddressStrategy } from '@ipgate/core';
 import { Counter, Registry } from 'prom-client';
 import type { Recorder } from '../records/recorder.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { RequestRecord } from '../store/store.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarding-headers.js';
+import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
+import { outcomeCounter } from './outcome-counter.js';
 import { type PipelineOutcome, runPipeline } from './pipeline.js';
+import { createRequestIds } from './request-ids.js';
+import { socketPeer } from './socket-peer.js';
+import { UpstreamExchange } from './upstream-exchange.js';
 import { upstreamPath } from './upstream-path.js';
 import { createUpstreamPools } from './upstream-pools.js';
 
@@ -72,12 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const trustsProxies = options.trustsProxies ?? clientAddress.description !== 'socket peer';
   const pools = createUpstreamPools({ timeoutMs: options.upstreamTimeoutMs });
   const metrics = options.metrics ?? new Registry();
-  const requestsTotal = new Counter({
-    name: 'ipgate_gateway_requests_total',
-    help: 'Requests through the gateway, by decision and the stage that decided.',
-    labelNames: ['decision', 'stage'] as const,
-    registers: [metrics],
-  });
+  const requestsTotal = outcomeCounter(metrics);
+  const requestIds = createRequestIds();
   const untrustedForwarding = new Counter({
     name: 'ipgate_gateway_untrusted_forwarding_headers_total',
     help: 'Requests with X-Forwarded-For or Forwarded while no proxy is trusted (the headers were ignored).',
@@ -93,72 +91,31 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const started = performance.now();
-    const at = new Date();
-    const requestId = `req_${randomBytes(12).toString('base64url')}`;
+  function handle(req: IncomingMessage, res: ServerResponse, call: Call): void {
     inFlight++;
-    let recorded: Pick<RequestRecord, 'decision' | 'stage' | 'reason'> = {
-      decision: 'deny',
-      stage: null,
-      reason: null,
-    };
-    let outcome: PipelineOutcome | undefined;
-    res.setHeader('x-request-id', requestId);
-    res.once('close', () => {
-      inFlight--;
-      requestsTotal.inc({ decision: recorded.decision, stage: recorded.stage ?? 'none' });
-      try {
-        recorder.record({
-          request: {
-            requestId,
-            at,
-            tenantId: outcome?.key?.tenantId ?? null,
-            apiId: outcome?.api?.id ?? null,
-            keyId: outcome?.key?.id ?? null,
-            client: outcome?.client?.toString() ?? null,
-            method: req.method ?? '',
-            // The path only: queries may carry secrets and personal data.
-            path: outcome?.path?.raw ?? '',
-            status: res.headersSent ? res.statusCode : 499,
-            ...recorded,
-            latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-          },
-          observation:
-            outcome?.observation === undefined || outcome.key === undefined || outcome.client === undefined
-              ? undefined
-              : {
-                  tenantId: outcome.key.tenantId,
-                  keyId: outcome.key.id,
-                  address: outcome.client.toString(),
-                  status: outcome.observation,
-                  reason: outcome.observation === 'pending' ? outcome.reason : undefined,
-                },
-        });
-      } catch (e) {
-        logger.error({ err: e, requestId }, 'recorder failed');
-      }
-      if (inFlight === 0) drained?.();
-    });
+    // One listener for everything that happens when the exchange is over (one closure, not two
+    // `once` wrappers): record the call, and stop the upstream side if the caller left first.
+    res.on('close', () => closed(req, res, call));
 
     if (!engine.loaded) {
-      recorded = { decision: 'deny', stage: 'route', reason: 'not-ready' };
-      answer(res, 'not-ready', requestId);
+      call.decided('deny', 'route', 'not-ready');
+      answer(res, 'not-ready', call.requestId);
       return;
     }
     const snapshot = engine.current;
-    outcome = runPipeline(snapshot, clientAddress, {
+    const outcome = runPipeline(snapshot, clientAddress, {
       method: req.method ?? '',
       target: req.url,
       headers: req.headers,
       peer: req.socket.remoteAddress,
     });
-    recorded = { decision: outcome.allow ? 'allow' : 'deny', stage: outcome.stage, reason: outcome.reason };
-    if (outcome.sawForwardingHeaders && !trustsProxies) warnForwarding(req, requestId);
+    call.outcome = outcome;
+    call.decided(outcome.allow ? 'allow' : 'deny', outcome.stage, outcome.reason);
+    if (outcome.sawForwardingHeaders && !trustsProxies) warnForwarding(req, call.requestId);
     if (!outcome.allow) {
       logger.info(
         {
-          requestId,
+          requestId: call.requestId,
           stage: outcome.stage,
           reason: outcome.reason,
           detail: outcome.detail,
@@ -176,47 +133,98 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             : outcome.status === 404
               ? 'no-route'
               : 'denied';
-      if (kind === 'unauthenticated' && outcome.api?.authHeader === 'authorization') {
-        res.setHeader('www-authenticate', 'Bearer');
-      }
-      answer(res, kind, requestId);
+      const bearer = kind === 'unauthenticated' && outcome.api?.authHeader === 'authorization';
+      answer(res, kind, call.requestId, bearer);
       return;
     }
-    void forward(req, res, outcome, requestId, (failure) => {
-      recorded = { decision: 'allow', stage: 'upstream', reason: failure };
-    });
+    forward(req, res, outcome, call);
   }
 
-  async function forward(
-    req: IncomingMessage,
-    res: ServerResponse,
-    outcome: PipelineOutcome,
-    requestId: string,
-    // Called before the answer goes out, so the record written at 'close' says why.
-    failed: (reason: string) => void,
-  ): Promise<void> {
+  /** The end of every request, whichever way it went: counters, the record, the drain. */
+  function closed(req: IncomingMessage, res: ServerResponse, call: Call): void {
+    inFlight--;
+    // The caller left before the upstream's answer was passed on: abort the upstream request.
+    if (call.exchange !== undefined && !res.writableFinished) call.exchange.clientClosed();
+    requestsTotal.add(call.decision, call.stage ?? 'none');
+    try {
+      const outcome = call.outcome;
+      const client = outcome?.client?.toString() ?? null;
+      const key = outcome?.key;
+      recorder.record({
+        request: {
+          requestId: call.requestId,
+          at: call.at,
+          tenantId: key?.tenantId ?? null,
+          apiId: outcome?.api?.id ?? null,
+          keyId: key?.id ?? null,
+          client,
+          method: req.method ?? '',
+          // The path only: queries may carry secrets and personal data.
+          path: outcome?.path?.raw ?? '',
+          status: res.headersSent ? res.statusCode : 499,
+          decision: call.decision,
+          stage: call.stage,
+          reason: call.reason,
+          latencyMs: Math.round((performance.now() - call.started) * 1000) / 1000,
+        },
+        observation:
+          outcome?.observation === undefined || key === undefined || client === null
+            ? undefined
+            : {
+                tenantId: key.tenantId,
+                keyId: key.id,
+                address: client,
+                status: outcome.observation,
+                reason: outcome.observation === 'pending' ? outcome.reason : undefined,
+              },
+      });
+    } catch (e) {
+      logger.error({ err: e, requestId: call.requestId }, 'recorder failed');
+    }
+    if (inFlight === 0) drained?.();
+  }
+
+  function forward(req: IncomingMessage, res: ServerResponse, outcome: PipelineOutcome, call: Call): void {
     const api = outcome.api;
     const path = outcome.path;
-    const peer = IpAddress.tryParse(req.socket.remoteAddress ?? '')?.unmap();
+    const peer = socketPeer(req.socket);
+    const requestId = call.requestId;
     if (api === undefined || path === undefined || peer === undefined || api.upstream === undefined) {
       upstreamErrors.inc({ kind: 'unusable' });
-      failed('upstream-unusable');
+      call.decided('allow', 'upstream', 'upstream-unusable');
       answer(res, 'upstream-unreachable', requestId);
       return;
     }
-    const controller = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
     const hasBody =
       req.headers['transfer-encoding'] !== undefined ||
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-    try {
-      const response = await pools.get(api.upstream).request({
+    // Told before any answer goes out, so the record written at 'close' says why.
+    const exchange = new UpstreamExchange(res, requestId, (reason, error) => {
+      call.decided('allow', 'upstream', reason);
+      if (reason === 'client-closed') return;
+      if (reason === 'upstream-body-failed') {
+        upstreamErrors.inc({ kind: 'body' });
+        logger.warn({ err: error, requestId, apiId: api.id }, 'upstream response body failed');
+        return;
+      }
+      const timeout = reason === 'upstream-timeout';
+      upstreamErrors.inc({ kind: timeout ? 'timeout' : 'unreachable' });
+      logger.warn(
+        { err: error, requestId, apiId: api.id, upstream: api.upstream?.origin },
+        'upstream failed',
+      );
+      answer(res, timeout ? 'upstream-timeout' : 'upstream-unreachable', requestId);
+      // The caller may still be sending a body nobody will read.
+      if (!req.complete) req.resume();
+    });
+    call.exchange = exchange;
+    pools.get(api.upstream).dispatch(
+      {
         method: (req.method ?? 'GET') as 'GET',
         path: upstreamPath(api.upstream, path, api.pathPrefix, api.stripPrefix),
         headers: upstreamRequestHeaders(req.headers, {
-          peer,
+          peer: peer.address,
+          peerText: peer.text,
           clientVia: outcome.clientVia ?? 'socket',
           keyHeader: api.authHeader,
           forwardKey: options.forwardKeyHeader ?? false,
@@ -225,39 +233,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           keyId: outcome.key?.id,
         }) as Record<string, string | string[]>,
         body: hasBody ? req : null,
-        signal: controller.signal,
-      });
-      res.writeHead(
-        response.statusCode,
-        downstreamResponseHeaders(
-          response.headers as Record<string, string | string[] | undefined>,
-          requestId,
-        ),
-      );
-      try {
-        await pipeline(response.body, res);
-      } catch (e) {
-        // Headers are out: all that can be said now is cutting the connection, which pipeline did.
-        if (!controller.signal.aborted) {
-          upstreamErrors.inc({ kind: 'body' });
-          logger.warn({ err: e, requestId, apiId: api.id }, 'upstream response body failed');
-          failed('upstream-body-failed');
-        }
-      }
-    } catch (e) {
-      if (controller.signal.aborted) {
-        failed('client-closed');
-        return;
-      }
-      const timeout = isTimeout(e);
-      upstreamErrors.inc({ kind: timeout ? 'timeout' : 'unreachable' });
-      logger.warn({ err: e, requestId, apiId: api.id, upstream: api.upstream.origin }, 'upstream failed');
-      failed(timeout ? 'upstream-timeout' : 'upstream-unreachable');
-      if (res.headersSent) res.destroy();
-      else answer(res, timeout ? 'upstream-timeout' : 'upstream-unreachable', requestId);
-      // The caller may still be sending a body nobody will read.
-      if (!req.complete) req.resume();
-    }
+      },
+      exchange,
+    );
   }
 
   function warnForwarding(req: IncomingMessage, requestId: string): void {
@@ -273,12 +251,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   // A bug in the request path must cost one request (closed: nothing forwarded), never the process.
   function guarded(req: IncomingMessage, res: ServerResponse): void {
+    const call = new Call(requestIds.next());
     try {
-      handle(req, res);
+      handle(req, res, call);
     } catch (e) {
-      logger.error({ err: e, requestId: res.getHeader('x-request-id') }, 'request path failed');
+      logger.error({ err: e, requestId: call.requestId }, 'request path failed');
       if (res.headersSent) res.destroy();
-      else answer(res, 'internal-error', String(res.getHeader('x-request-id') ?? ''));
+      else answer(res, 'internal-error', call.requestId);
     }
   }
 
@@ -320,22 +299,37 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-function answer(res: ServerResponse, kind: GatewayAnswer, requestId: string): void {
+function answer(res: ServerResponse, kind: GatewayAnswer, requestId: string, bearer = false): void {
   const { status, body } = gatewayAnswer(kind, requestId);
-  res.writeHead(status, {
+  const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
-  });
+    'x-request-id': requestId,
+  };
+  if (bearer) headers['www-authenticate'] = 'Bearer';
+  res.writeHead(status, headers);
   res.end(body);
 }
 
-function isTimeout(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return (
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT' ||
-    code === 'ETIMEDOUT'
-  );
+/**
+ * What the gateway knows of one request while it runs, read when it closes to write its record.
+ * A class, so every request has the same object shape (and one allocation, not several).
+ */
+class Call {
+  readonly at = new Date();
+  readonly started = performance.now();
+  decision: RequestRecord['decision'] = 'deny';
+  stage: RequestRecord['stage'] = null;
+  reason: RequestRecord['reason'] = null;
+  outcome: PipelineOutcome | undefined = undefined;
+  exchange: UpstreamExchange | undefined = undefined;
+
+  constructor(readonly requestId: string) {}
+
+  decided(decision: RequestRecord['decision'], stage: string, reason: string): void {
+    this.decision = decision;
+    this.stage = stage;
+    this.reason = reason;
+  }
 }

@@ -22,8 +22,13 @@ export function createUpstreamPools(options: UpstreamPoolOptions): {
   close(): Promise<void>;
 } {
   const pools = new Map<string, Pool>();
+  // Why a second map: `URL#origin` builds a new string on every read, and the compiled API hands
+  // over the same URL object on every request until the rules change; weak, so old snapshots go.
+  const byUrl = new WeakMap<URL, Pool>();
   return {
     get(upstream: URL): Pool {
+      const known = byUrl.get(upstream);
+      if (known !== undefined && !known.closed && !known.destroyed) return known;
       let pool = pools.get(upstream.origin);
       if (pool === undefined) {
         pool = new Pool(upstream.origin, {
@@ -34,6 +39,7 @@ export function createUpstreamPools(options: UpstreamPoolOptions): {
         });
         pools.set(upstream.origin, pool);
       }
+      byUrl.set(upstream, pool);
       return pool;
     },
     async close(): Promise<void> {

@@ -84,6 +84,44 @@ describe('createRecorder', () => {
     expect(r.stats).toMatchObject({ requestsWritten: 3, observationsWritten: 2, buffered: 0 });
   });
 
+  it('counts into its aggregate in place, never into an observation a write holds', async () => {
+    const { store, state } = fakeStore();
+    let release!: () => void;
+    const slow = {
+      ...store,
+      async recordObservations(batch: readonly Observation[]) {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        await store.recordObservations(batch);
+      },
+    };
+    const r = createRecorder({ store: slow, flushIntervalMs: 60_000 });
+    recorders.push(r);
+    const given = call('192.0.2.1');
+    r.record(given);
+    r.record(call('192.0.2.1'));
+    const writing = r.flush();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Recorded while the batch above is being written: counted in a new aggregate.
+    r.record(call('192.0.2.1'));
+    release();
+    await writing;
+    expect(state.observations).toEqual([expect.objectContaining({ address: '192.0.2.1', count: 2 })]);
+    expect(given.observation).toEqual({
+      tenantId: 'ten_1',
+      keyId: 'key_1',
+      address: '192.0.2.1',
+      status: 'authorized',
+    });
+    const second = r.flush();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    release();
+    await second;
+    expect(state.observations[1]).toMatchObject({ address: '192.0.2.1', count: 1 });
+    expect(state.observations[0]).toMatchObject({ count: 2 });
+  });
+
   it('writes when a batch is full, in batches of that size', async () => {
     const { store, state } = fakeStore();
     const r = createRecorder({ store, flushIntervalMs: 60_000, batchSize: 2 });

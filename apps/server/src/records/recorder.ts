@@ -1,6 +1,13 @@
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { Observation, RequestRecord, Store } from '../store/store.js';
 
+/** Observations are aggregated per (tenant, key, address, status); NUL cannot occur in any of them. */
+function observationKey(o: Pick<Observation, 'tenantId' | 'keyId' | 'address' | 'status'>): string {
+  return `${o.tenantId}\u0000${o.keyId}\u0000${o.address}\u0000${o.status}`;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** One call seen by the gateway: the request record, and the address observation when a key was authenticated. */
 export interface RecordedCall {
   readonly request: RequestRecord;
@@ -84,18 +91,18 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
   let failing = false;
 
   function addObservation(map: Map<string, Observation>, o: Observation): void {
-    const k = `${o.tenantId}\u0000${o.keyId}\u0000${o.address}\u0000${o.status}`;
-    const had = map.get(k);
+    const k = observationKey(o);
+    const had = map.get(k) as Mutable<Observation> | undefined;
     if (had === undefined) {
-      map.set(k, o);
+      // A copy the recorder owns, so counting into it below never touches the caller's object.
+      map.set(k, { ...o });
       return;
     }
-    map.set(k, {
-      ...had,
-      firstAt: o.firstAt < had.firstAt ? o.firstAt : had.firstAt,
-      lastAt: o.lastAt > had.lastAt ? o.lastAt : had.lastAt,
-      count: had.count + o.count,
-    });
+    // Counted in place: a busy (key, address) pair is seen on nearly every request, and a new
+    // object per request was garbage the request path paid for.
+    if (o.firstAt < had.firstAt) had.firstAt = o.firstAt;
+    if (o.lastAt > had.lastAt) had.lastAt = o.lastAt;
+    had.count += o.count;
   }
 
   function enforceCaps(): void {
@@ -184,16 +191,26 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
       requests.push(call.request);
       const o = call.observation;
       if (o !== undefined) {
-        addObservation(observations, {
-          tenantId: o.tenantId,
-          keyId: o.keyId,
-          address: o.address,
-          firstAt: call.request.at,
-          lastAt: call.request.at,
-          count: 1,
-          status: o.status,
-          ...(o.reason === undefined ? {} : { reason: o.reason }),
-        });
+        const at = call.request.at;
+        const k = observationKey(o);
+        const had = observations.get(k) as Mutable<Observation> | undefined;
+        if (had !== undefined) {
+          // The common case under load: count into the aggregate without allocating anything.
+          if (at < had.firstAt) had.firstAt = at;
+          if (at > had.lastAt) had.lastAt = at;
+          had.count++;
+        } else {
+          observations.set(k, {
+            tenantId: o.tenantId,
+            keyId: o.keyId,
+            address: o.address,
+            firstAt: at,
+            lastAt: at,
+            count: 1,
+            status: o.status,
+            ...(o.reason === undefined ? {} : { reason: o.reason }),
+          });
+        }
       }
       enforceCaps();
       if (requests.length >= batchSize || observations.size >= batchSize) void flush();

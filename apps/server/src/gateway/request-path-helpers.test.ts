@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { outcomeCounter } from './outcome-counter.js';
+import { createRequestIds } from './request-ids.js';
+import { socketPeer } from './socket-peer.js';
+
+describe('createRequestIds', () => {
+  it('gives req_ + 16 base64url characters, all different, across many refills of the pool', () => {
+    const ids = createRequestIds();
+    const seen = new Set<string>();
+    for (let i = 0; i < 5_000; i++) {
+      const id = ids.next();
+      expect(id).toMatch(/^req_[A-Za-z0-9_-]{16}$/);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(5_000);
+  });
+
+  it('does not share a pool between sources', () => {
+    const a = createRequestIds();
+    const b = createRequestIds();
+    expect(a.next()).not.toBe(b.next());
+  });
+});
+
+describe('outcomeCounter', () => {
+  it('hands its counts to prom-client when the registry is read, and only the new ones next time', async () => {
+    const registry = new Registry();
+    const requests = outcomeCounter(registry);
+    requests.add('allow', 'complete');
+    requests.add('allow', 'complete');
+    requests.add('deny', 'tenant-restriction');
+    let text = await registry.metrics();
+    expect(text).toContain('ipgate_gateway_requests_total{decision="allow",stage="complete"} 2');
+    expect(text).toContain('ipgate_gateway_requests_total{decision="deny",stage="tenant-restriction"} 1');
+    requests.add('allow', 'complete');
+    text = await registry.metrics();
+    expect(text).toContain('ipgate_gateway_requests_total{decision="allow",stage="complete"} 3');
+    expect(text).toContain('ipgate_gateway_requests_total{decision="deny",stage="tenant-restriction"} 1');
+  });
+});
+
+describe('socketPeer', () => {
+  let server: Server | undefined;
+  let client: Socket | undefined;
+  afterEach(async () => {
+    client?.destroy();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('parses the peer once per connection, unmapped, and gives the same answer for every request on it', async () => {
+    const seen: unknown[] = [];
+    server = createServer((req, res) => {
+      seen.push(socketPeer(req.socket));
+      res.end();
+    });
+    // Dual-stack: an IPv4 client arrives as ::ffff:127.0.0.1 and must be seen as 127.0.0.1.
+    await new Promise<void>((resolve) => server?.listen(0, '::', resolve));
+    const { port } = server.address() as AddressInfo;
+    client = connect(port, '127.0.0.1');
+    await new Promise((resolve) => client?.once('connect', resolve));
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise<void>((resolve) => {
+      const wait = () => (seen.length === 2 ? resolve() : setTimeout(wait, 5));
+      wait();
+    });
+    const [first, second] = seen as { address: { family: number }; text: string }[];
+    expect(first?.text).toBe('127.0.0.1');
+    expect(first?.address.family).toBe(4);
+    expect(second).toBe(first);
+  });
+});
