@@ -1,1 +1,6 @@
-export {};
+/**
+ * @ipgate/express: ipgate as Express middleware (Express 4.21+ and 5).
+ */
+
+export type { GateOptions, GateResult } from '@ipgate/node';
+export { type IpGateMiddleware, ipGate } from './ip-gate.js';

@@ -1,0 +1,95 @@
+import { createGate, type Gate, type GateOptions, type GateResult } from '@ipgate/node';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * The plugin's options: the gate options for every route.
+ *
+ * @example
+ * await app.register(ipGate, { allow: ['203.0.113.0/24'] });
+ */
+export type IpGatePluginOptions = GateOptions;
+
+/**
+ * Per-route settings, in the route's `config.ipGate`: `false` turns the gate off for the route (a
+ * health check), an object overrides the plugin's options for it (each setting it names replaces
+ * the plugin's; the rest are inherited).
+ *
+ * @example
+ * app.get('/healthz', { config: { ipGate: false } }, async () => 'ok');
+ * app.get('/admin', { config: { ipGate: { allow: ['10.0.0.0/8'] } } }, async () => 'admin');
+ */
+export type RouteIpGateConfig = false | Partial<GateOptions>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    ipGate?: RouteIpGateConfig;
+  }
+  interface FastifyRequest {
+    /** The gate's answer for this request (undefined on routes with the gate turned off). */
+    ipgate?: GateResult;
+  }
+}
+
+// Kept in the route's config under a symbol, where Fastify copies it into the route context.
+const ROUTE_GATE = Symbol('ipgate.route-gate');
+
+const plugin: FastifyPluginCallback<IpGatePluginOptions> = (fastify, options, done) => {
+  let base: Gate;
+  try {
+    base = createGate(options);
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  const routeGates: Gate[] = [];
+
+  fastify.addHook('onRoute', (route) => {
+    const setting = route.config?.ipGate;
+    if (setting === undefined) return;
+    // Compiled once per route when it is added, so a bad per-route setting fails at startup.
+    const gate = setting === false ? null : createGate({ ...options, ...setting } as GateOptions);
+    if (gate !== null && setting !== false && setting.allow !== undefined) routeGates.push(gate);
+    route.config = { ...route.config, [ROUTE_GATE]: gate } as NonNullable<typeof route.config>;
+  });
+
+  // Global, not per route: it also guards the 404 handler and runs before later plugins' hooks.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, next) => {
+    const routeGate = (request.routeOptions.config as unknown as Record<symbol, Gate | null | undefined>)[
+      ROUTE_GATE
+    ];
+    const gate = routeGate === undefined ? base : routeGate;
+    if (gate === null) {
+      next();
+      return;
+    }
+    const result = gate.check({ remoteAddress: request.raw.socket.remoteAddress, headers: request.headers });
+    request.ipgate = result;
+    if (result.allow) {
+      next();
+      return;
+    }
+    reply.code(result.status).headers(result.headers).send(result.body);
+  });
+
+  fastify.addHook('onClose', async () => {
+    await Promise.all([base.close(), ...routeGates.map((g) => g.close())]);
+  });
+  done();
+};
+
+/**
+ * The ipgate Fastify plugin (wrapped with `fastify-plugin`, so it guards every route of the
+ * instance it is registered on, including routes of plugins registered after it). The client is
+ * the socket peer by default; Fastify's `trustProxy` is not consulted.
+ *
+ * @example
+ * import Fastify from 'fastify';
+ * import { ipGate } from '@ipgate/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(ipGate, { allow: ['203.0.113.0/24'] });
+ * app.get('/healthz', { config: { ipGate: false } }, async () => 'ok');
+ * app.get('/', async () => ({ hello: 'world' }));
+ */
+export const ipGate = fp(plugin, { fastify: '5.x', name: '@ipgate/fastify' });

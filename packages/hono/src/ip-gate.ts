@@ -1,0 +1,100 @@
+import { IpGateError } from '@ipgate/core';
+import { createGate, type Gate, type GateOptions } from '@ipgate/node';
+import type { Context, MiddlewareHandler } from 'hono';
+
+/**
+ * How to get the socket peer of a request in your runtime. Hono has no portable way: each runtime
+ * keeps it elsewhere (that is why Hono's own `ipRestriction` takes a `getConnInfo` function).
+ *
+ * @example
+ * import { getConnInfo } from '@hono/node-server/conninfo';
+ * const peer: PeerOf = (c) => getConnInfo(c).remote.address;
+ */
+export type PeerOf = (c: Context) => string | undefined;
+
+/**
+ * The gate options plus `peer`.
+ *
+ * @example
+ * const options: HonoIpGateOptions = { allow: ['203.0.113.0/24'] }; // on @hono/node-server
+ */
+export interface HonoIpGateOptions extends GateOptions {
+  /** Default: {@link nodeSocketPeer} (`@hono/node-server`). On Bun or Deno, pass their `getConnInfo`. */
+  readonly peer?: PeerOf;
+}
+
+/**
+ * The socket peer on `@hono/node-server`: the incoming request's socket, where its own
+ * `getConnInfo` reads it too (`c.env.incoming`, or `c.env.server.incoming` when env is wrapped).
+ * Read directly so this package does not depend on the node server.
+ *
+ * @example
+ * app.use(ipGate({ allow: ['10.0.0.0/8'], peer: nodeSocketPeer }));
+ */
+export const nodeSocketPeer: PeerOf = (c) => {
+  const env = c.env as { incoming?: NodeIncoming; server?: { incoming?: NodeIncoming } } | undefined;
+  return (env?.incoming ?? env?.server?.incoming)?.socket?.remoteAddress;
+};
+
+interface NodeIncoming {
+  readonly socket?: { readonly remoteAddress?: string };
+}
+
+/**
+ * The middleware, with its gate and `close()` for the rules source.
+ *
+ * @example
+ * const gate = ipGate({ allow: ['10.0.0.0/8'] });
+ * app.use(gate);
+ * await gate.close();
+ */
+export type IpGateHonoMiddleware = MiddlewareHandler & { readonly gate: Gate; close(): Promise<void> };
+
+// The headers a client-address strategy reads. Copied by name, lower case, as core expects.
+const FORWARDING = ['x-forwarded-for', 'forwarded'] as const;
+
+/**
+ * Hono middleware that lets only allowed client addresses through. Use it app-wide or on a route
+ * or sub-app for per-route rules (`app.use('/admin/*', ipGate({ allow: […] }))`).
+ *
+ * A peer that cannot be found (a runtime without a `peer` function) is an unresolvable address and
+ * is denied: the gate never guesses.
+ *
+ * @example
+ * import { serve } from '@hono/node-server';
+ * import { Hono } from 'hono';
+ * import { ipGate } from '@ipgate/hono';
+ *
+ * const app = new Hono();
+ * app.use(ipGate({ allow: ['203.0.113.0/24'] }));
+ * app.get('/', (c) => c.json({ hello: 'world' }));
+ * serve({ fetch: app.fetch, port: 3000 });
+ */
+export function ipGate(options: HonoIpGateOptions): IpGateHonoMiddleware {
+  const { peer = nodeSocketPeer, ...gateOptions } = options;
+  if (typeof peer !== 'function') {
+    throw new IpGateError('IPG_CONFIG_INVALID', 'peer must be a function (c) => address.', {
+      field: 'peer',
+      hint: 'On @hono/node-server leave it out; elsewhere pass e.g. (c) => getConnInfo(c).remote.address.',
+    });
+  }
+  const gate = createGate(gateOptions);
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const raw = c.req.raw.headers;
+    const headers: Record<string, string | undefined> = {};
+    for (const name of FORWARDING) headers[name] = raw.get(name) ?? undefined;
+    let remoteAddress: string | undefined;
+    try {
+      remoteAddress = peer(c);
+    } catch {
+      remoteAddress = undefined; // denied as unresolvable
+    }
+    const result = gate.check({ remoteAddress, headers });
+    if (result.allow) {
+      await next();
+      return;
+    }
+    return new Response(result.body, { status: result.status, headers: result.headers });
+  };
+  return Object.assign(middleware, { gate, close: () => gate.close() });
+}
