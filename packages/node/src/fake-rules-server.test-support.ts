@@ -68,8 +68,14 @@ export class FakeRulesServer {
       this.scope.kind === 'api'
         ? `/v1/rules/apis/${encodeURIComponent(this.scope.apiId)}`
         : `/v1/rules/tenants/${encodeURIComponent(this.scope.tenantId)}`;
-    if (req.headers.authorization !== `Bearer ${this.token}`) return json(res, 401, { error: 'no' });
-    if (url.pathname !== path) return json(res, 404, { error: 'not found' });
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      json(res, 401, { error: 'no' });
+      return;
+    }
+    if (url.pathname !== path) {
+      json(res, 404, { error: 'not found' });
+      return;
+    }
     if (this.override) {
       res.writeHead(this.override.status, { 'content-type': 'application/json' });
       res.end(this.override.body);

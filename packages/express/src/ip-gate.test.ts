@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import { liveRules } from '@ipgate/node';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decisionCases } from '../../node/src/decision-cases.test-support.js';
+import { FakeRulesServer, until } from '../../node/src/fake-rules-server.test-support.js';
+import { close, listen, send } from '../../node/src/sockets.test-support.js';
+import { ipGate } from './ip-gate.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  if (server) await close(server);
+  server = undefined;
+});
+
+async function start(app: express.Express): Promise<number> {
+  server = createServer(app); // listen() below binds :: (dual stack), like every adapter test
+  return listen(server);
+}
+
+describe('@ipgate/express over real sockets: the shared decision table', () => {
+  it.each(decisionCases)('$name → $status', async (c) => {
+    const app = express();
+    app.use(ipGate({ allow: c.allow, clientAddress: c.clientAddress }));
+    app.get('/', (_req, res) => {
+      res.send('hello');
+    });
+    const answer = await send(await start(app), c.source, c.headers);
+    expect(answer.status).toBe(c.status);
+    expect(answer.body).toBe(c.status === 200 ? 'hello' : answer.body);
+    if (c.status === 403) expect(JSON.parse(answer.body)).toHaveProperty('requestId');
+  });
+});
+
+describe('@ipgate/express', () => {
+  it("ignores Express's own trust proxy setting: only the gate's clientAddress decides", async () => {
+    const app = express();
+    app.set('trust proxy', true);
+    app.use(ipGate({ allow: ['203.0.113.0/24'] }));
+    app.get('/', (_req, res) => {
+      res.send('hello');
+    });
+    expect((await send(await start(app), '127.0.0.2', { 'x-forwarded-for': '203.0.113.9' })).status).toBe(
+      403,
+    );
+  });
+
+  it('per-route rules and res.locals.ipgate', async () => {
+    const app = express();
+    app.get('/open', (_req, res) => {
+      res.send('open');
+    });
+    app.get('/admin', ipGate({ allow: ['127.0.0.2'] }), (_req, res) => {
+      res.send(`admin ${String(res.locals['ipgate']?.client)}`);
+    });
+    const port = await start(app);
+    expect((await send(port, '127.0.0.3', {}, '/open')).status).toBe(200);
+    expect((await send(port, '127.0.0.3', {}, '/admin')).status).toBe(403);
+    expect((await send(port, '127.0.0.2', {}, '/admin')).body).toBe('admin 127.0.0.2');
+  });
+
+  it('live rules: a change on the server reaches the running middleware within 1 s', async () => {
+    const fake = new FakeRulesServer('tok', { kind: 'api', apiId: 'api_1' });
+    fake.set(['127.0.0.2']);
+    const rulesPort = await fake.start();
+    const rules = liveRules({
+      url: `http://127.0.0.1:${rulesPort}`,
+      token: 'tok',
+      scope: { apiId: 'api_1' },
+    });
+    try {
+      await rules.ready;
+      const app = express();
+      app.use(ipGate({ allow: rules }));
+      app.get('/', (_req, res) => {
+        res.send('hello');
+      });
+      const port = await start(app);
+      expect((await send(port, '::1')).status).toBe(403);
+      await until(() => fake.requests.length >= 2);
+      const t0 = performance.now();
+      fake.set(['::1']);
+      await until(() => rules.current()?.version === 3, 1000);
+      expect((await send(port, '::1')).status).toBe(200);
+      expect(performance.now() - t0).toBeLessThan(1000);
+    } finally {
+      await rules.close();
+      await fake.stop();
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decisionCases } from '../../node/src/decision-cases.test-support.js';
+import { send } from '../../node/src/sockets.test-support.js';
+import { ipGate } from './plugin.js';
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function start(instance: FastifyInstance): Promise<number> {
+  app = instance;
+  await instance.listen({ port: 0, host: '::', ipv6Only: false });
+  const address = instance.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+describe('@ipgate/fastify over real sockets: the shared decision table', () => {
+  it.each(decisionCases)('$name → $status', async (c) => {
+    const instance = Fastify();
+    await instance.register(ipGate, { allow: c.allow, clientAddress: c.clientAddress });
+    instance.get('/', async () => 'hello');
+    const answer = await send(await start(instance), c.source, c.headers);
+    expect(answer.status).toBe(c.status);
+    if (c.status === 200) expect(answer.body).toBe('hello');
+    else expect(JSON.parse(answer.body)).toHaveProperty('requestId');
+  });
+});
+
+describe('@ipgate/fastify per-route config', () => {
+  it('config.ipGate false turns it off, an object overrides, and unknown paths are gated too', async () => {
+    const instance = Fastify({ trustProxy: true }); // not consulted: the gate decides alone
+    await instance.register(ipGate, { allow: ['127.0.0.2'] });
+    instance.get('/healthz', { config: { ipGate: false } }, async () => 'ok');
+    instance.get('/admin', { config: { ipGate: { allow: ['127.0.0.3'] } } }, async () => 'admin');
+    instance.get('/teapot', { config: { ipGate: { denial: { status: 418 } } } }, async () => 'tea');
+    instance.get('/', async (request) => `hello ${String(request.ipgate?.client)}`);
+    const port = await start(instance);
+    expect((await send(port, '127.0.0.3', {}, '/healthz')).status).toBe(200);
+    expect((await send(port, '127.0.0.3', {}, '/admin')).status).toBe(200);
+    expect((await send(port, '127.0.0.2', {}, '/admin')).status).toBe(403);
+    expect((await send(port, '127.0.0.3', {}, '/teapot')).status).toBe(418); // inherits allow, own denial
+    expect((await send(port, '127.0.0.2', {}, '/teapot')).status).toBe(200);
+    expect((await send(port, '127.0.0.2', { 'x-forwarded-for': '127.0.0.3' }, '/')).body).toBe(
+      'hello 127.0.0.2',
+    );
+    expect((await send(port, '127.0.0.3', {}, '/no-such-path')).status).toBe(403);
+    expect((await send(port, '127.0.0.2', {}, '/no-such-path')).status).toBe(404);
+  });
+
+  it('a bad per-route setting fails when the route is added', async () => {
+    const instance = Fastify();
+    app = instance;
+    await instance.register(ipGate, { allow: [] });
+    expect(() =>
+      instance.get('/x', { config: { ipGate: { allow: ['10.0.0.1/8'] } } }, async () => 'x'),
+    ).toThrow(/host bits/);
+  });
+
+  it('bad plugin options fail the registration', async () => {
+    const instance = Fastify();
+    app = instance;
+    await expect(instance.register(ipGate, { allow: ['300.0.0.1'] })).rejects.toThrow();
+  });
+});

@@ -1,0 +1,62 @@
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decisionCases } from '../../node/src/decision-cases.test-support.js';
+import { close, listen, send } from '../../node/src/sockets.test-support.js';
+import { ipGate } from './ip-gate.js';
+
+let server: Server | undefined;
+afterEach(async () => {
+  if (server) await close(server);
+  server = undefined;
+});
+
+async function start(app: Hono): Promise<number> {
+  server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  return listen(server);
+}
+
+describe('@ipgate/hono on @hono/node-server over real sockets: the shared decision table', () => {
+  it.each(decisionCases)('$name → $status', async (c) => {
+    const app = new Hono();
+    app.use(ipGate({ allow: c.allow, clientAddress: c.clientAddress }));
+    app.get('/', (ctx) => ctx.text('hello'));
+    const answer = await send(await start(app), c.source, c.headers);
+    expect(answer.status).toBe(c.status);
+    if (c.status === 200) expect(answer.body).toBe('hello');
+    else expect(JSON.parse(answer.body)).toHaveProperty('requestId');
+  });
+});
+
+describe('@ipgate/hono', () => {
+  it("takes the peer from @hono/node-server's getConnInfo when given, and per-path rules", async () => {
+    const app = new Hono();
+    app.use('/admin/*', ipGate({ allow: ['127.0.0.2'], peer: (c) => getConnInfo(c).remote.address }));
+    app.get('/admin/x', (ctx) => ctx.text('admin'));
+    app.get('/open', (ctx) => ctx.text('open'));
+    const port = await start(app);
+    expect((await send(port, '127.0.0.2', {}, '/admin/x')).status).toBe(200);
+    expect((await send(port, '127.0.0.3', {}, '/admin/x')).status).toBe(403);
+    expect((await send(port, '127.0.0.3', {}, '/open')).status).toBe(200);
+  });
+
+  it('denies when the peer cannot be found (a runtime without a peer function)', async () => {
+    const app = new Hono();
+    app.use(ipGate({ allow: ['0.0.0.0/0', '::/0'] }));
+    app.get('/', (ctx) => ctx.text('hello'));
+    const response = await app.request('/'); // no Node socket behind this request
+    expect(response.status).toBe(403);
+    const throwing = new Hono();
+    throwing.use(
+      ipGate({
+        allow: ['0.0.0.0/0'],
+        peer: () => {
+          throw new Error('no conn info');
+        },
+      }),
+    );
+    expect((await throwing.request('/')).status).toBe(403);
+  });
+});
