@@ -117,6 +117,8 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     const admin = await buildAdminApp({
       store,
       engine: adminEngine,
+      // The live rules (GET /v1/rules/…) follow this process's own engine, also with workers.
+      snapshots: engine,
       logger: logger.child({ listener: 'admin' }),
       metrics,
       ready: () => engine.ready,

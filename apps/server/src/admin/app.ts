@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
 import { installErrorHandlers } from './http/error-handler.js';
+import { createRulesPublisher, type RulesSource } from './published/rules-publisher.js';
 import { registerApiRoutes } from './routes/apis.js';
 import { registerAuditRoutes } from './routes/audit-events.js';
 import { registerCheckRoutes } from './routes/check.js';
@@ -20,6 +21,7 @@ import { registerIpRestrictionRoutes } from './routes/ip-restriction.js';
 import { registerKeyRestrictionRoutes } from './routes/key-restrictions.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerObservedIpRoutes } from './routes/observed-ips.js';
+import { registerPublishedRulesRoutes } from './routes/published-rules.js';
 import { registerRequestRoutes } from './routes/requests.js';
 import { registerTenantIpEntryRoutes } from './routes/tenant-ip-entries.js';
 import { registerTenantRoutes } from './routes/tenants.js';
@@ -35,6 +37,11 @@ export interface AdminAppOptions {
   readonly metrics?: Registry | undefined;
   /** Readiness for `/readyz`; default: the store answers. */
   readonly ready?: (() => Promise<boolean> | boolean) | undefined;
+  /**
+   * The snapshot engine whose rules `GET /v1/rules/…` publishes and whose swaps wake long-polls.
+   * Default: `engine` when it is a snapshot engine (with workers, pass the server process's own).
+   */
+  readonly snapshots?: RulesSource | undefined;
   /** How repeated authentication failures are slowed down. */
   readonly authBackoff?: (FailureBackoffOptions & { sleep?: (ms: number) => Promise<void> }) | undefined;
 }
@@ -85,6 +92,13 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   registerAuditRoutes(app, deps);
   registerRequestRoutes(app, deps);
   registerTokenRoutes(app, deps);
+  const snapshots = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
+  if (snapshots !== undefined) {
+    const publisher = createRulesPublisher(snapshots, { logger: app.log });
+    // Long-polls would hold close() for up to a minute: answer them 304 first.
+    app.addHook('preClose', async () => publisher.close());
+    registerPublishedRulesRoutes(app, { publisher });
+  }
   registerHealthRoutes(app, {
     registry,
     ready:
@@ -95,6 +109,10 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
       }),
   });
   return app;
+}
+
+function isRulesSource(engine: RulesEngine): engine is RulesEngine & RulesSource {
+  return 'onSwap' in engine && 'dump' in engine && 'current' in engine;
 }
 
 /** `ipgate_admin_requests_total` by method, route and status; reused when the registry has it already. */

@@ -36,6 +36,13 @@ export interface SnapshotEngine extends RulesEngine {
   readonly ready: boolean;
   /** The error of the last failed read of the store; cleared by the next successful one. */
   readonly lastError: Error | undefined;
+  /** The dump `current` was compiled from (undefined before the first read), for publishing rules. */
+  readonly dump: RulesDump | undefined;
+  /**
+   * Calls `listener` after every swap (a change, or an entry expiring), so waiters can be woken
+   * instead of polling. Returns the function that removes it. A listener that throws is logged.
+   */
+  onSwap(listener: () => void): () => void;
   /** Stops polling and the expiry timer. The snapshot in force stays readable. */
   close(): void;
 }
@@ -72,6 +79,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   let queued: Promise<void> | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  const swapListeners = new Set<() => void>();
 
   function install(dump: RulesDump): void {
     const next = compileSnapshot(dump, { now: now() });
@@ -79,6 +87,13 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     current = next;
     lastDump = dump;
     scheduleExpiry();
+    for (const listener of swapListeners) {
+      try {
+        listener();
+      } catch (e) {
+        logger.error({ err: e }, 'snapshot swap listener failed');
+      }
+    }
   }
 
   function scheduleExpiry(): void {
@@ -204,6 +219,13 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     },
     get lastError() {
       return lastError;
+    },
+    get dump() {
+      return lastDump;
+    },
+    onSwap(listener) {
+      swapListeners.add(listener);
+      return () => swapListeners.delete(listener);
     },
     refresh,
     check,

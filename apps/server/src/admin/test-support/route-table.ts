@@ -133,6 +133,8 @@ export const ROUTES: readonly RouteRow[] = [
   },
   { method: 'DELETE', path: '/v1/apis/:apiId/allowlist/entries/:entryId', role: 'editor', scope: 'global' },
   { method: 'GET', path: '/v1/audit-events', role: 'viewer', scope: 'global' },
+  { method: 'GET', path: '/v1/rules/apis/:apiId', role: 'viewer', scope: 'global' },
+  { method: 'GET', path: '/v1/rules/tenants/:tenantId', role: 'viewer', scope: 'tenant' },
   { method: 'GET', path: '/v1/tokens', role: 'owner', scope: 'any' },
   { method: 'POST', path: '/v1/tokens', role: 'owner', scope: 'any', body: { name: 't', role: 'viewer' } },
   { method: 'DELETE', path: '/v1/tokens/:tokenId', role: 'owner', scope: 'any' },
