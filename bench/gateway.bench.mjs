@@ -6,6 +6,7 @@
  *   npm run bench:gateway              # 50 connections, 3 s warm-up + 10 s per target
  *   npm run bench:gateway -- --quick   # 1 s warm-up + 3 s per target
  *   npm run bench:gateway -- --quick --only=bare,ipgate   # just those rows (upstream, bare, ipgate, nginx)
+ *   npm run bench:gateway -- --rounds=3   # bare proxy and ipgate measured in turn 3 times; medians
  *
  * Needs a build (`npx tsc -b`; the npm script runs it) and, for the nginx row, Debian's nginx
  * (`apt-get update && apt-get install -y nginx`); without it that row is skipped, not failed.
@@ -30,6 +31,8 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 const runs = (row) => only === undefined || only.includes(row);
+/** `--rounds=N`: measure the bare proxy and ipgate in turn N times (default 1); rows are medians. */
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 1);
 const CONNECTIONS = 50;
 const WARM_UP_S = quick ? 1 : 3;
 const DURATION_S = quick ? 3 : 10;
@@ -128,6 +131,7 @@ async function main() {
   const tenantAllow = ruleList(1_000, 4);
   const results = [];
   let ipgateResult;
+  let roundRatios = [];
   // The same Authorization header goes to nginx, so both proxies forward the same request.
   let auth = {};
   const stops = [];
@@ -155,7 +159,10 @@ async function main() {
       );
     }
 
-    // 2. The bare undici reverse proxy.
+    // 2 and 3. The bare undici reverse proxy and ipgate, both started, then measured in turn for
+    // ROUNDS rounds: the machine is shared, and background load that drifts during a run hits
+    // both in every round alike, where one long measurement each would hit only one of them.
+    const proxies = [];
     if (runs('bare')) {
       console.log('\nbare undici reverse proxy');
       const bare = await startProcess(
@@ -163,15 +170,18 @@ async function main() {
         [here('./gateway-bare-proxy.mjs'), String(WORKERS), upstreamUrl],
         /"port":(\d+)/,
       );
+      stops.push(bare.stop);
       const bareUrl = `http://127.0.0.1:${bare.match[1]}/v1/thing`;
       await expectStatus('bare proxy', bareUrl, '127.0.0.1', {}, 200);
-      results.push(
-        await measure('bare Node proxy (undici)', bareUrl, {}, { ...pids, targetPid: bare.child.pid }),
-      );
-      await bare.stop();
+      proxies.push({
+        name: 'bare Node proxy (undici)',
+        url: bareUrl,
+        headers: {},
+        pid: bare.child.pid,
+        stop: bare.stop,
+      });
     }
-
-    // 3. ipgate with the full pipeline.
+    let ipgateRun;
     if (runs('ipgate')) {
       console.log(
         '\nipgate (API allowlist 1,000, key auth, tenant list 1,000 in manual mode, key IP restriction, recording)',
@@ -181,21 +191,36 @@ async function main() {
       const rules = await setUpIpgate(dataDir, { upstreamUrl, apiAllow, tenantAllow });
       console.log(`  set up through the store in ${((Date.now() - setUpStarted) / 1000).toFixed(1)} s`);
       const ipgate = await startIpgate(dataDir, WORKERS);
+      stops.push(ipgate.stop);
       const ipgateUrl = `${ipgate.gatewayUrl}/v1/thing`;
       auth = { authorization: `Bearer ${rules.secret}` };
       // The pipeline is on: the client passes every stage, another address and a missing key do not.
       await expectStatus('ipgate, key', ipgateUrl, '127.0.0.1', auth, 200);
       await expectStatus('ipgate, key, unlisted address', ipgateUrl, '127.0.0.2', auth, 403);
       await expectStatus('ipgate, no key', ipgateUrl, '127.0.0.1', {}, 401);
-      ipgateResult = await measure(`ipgate (${ipgate.command})`, ipgateUrl, auth, {
-        ...pids,
-        targetPid: ipgate.pid,
-      });
-      results.push(ipgateResult);
-      await ipgate.stop();
-      const recorded = await observedCalls(dataDir, rules.tenantId, '127.0.0.1');
+      ipgateRun = { ipgate, dataDir, rules };
+      proxies.push({ name: `ipgate (${ipgate.command})`, url: ipgateUrl, headers: auth, pid: ipgate.pid });
+    }
+    const perRound = proxies.map(() => []);
+    for (let round = 1; round <= ROUNDS; round++) {
+      if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}`);
+      for (const [i, proxy] of proxies.entries()) {
+        perRound[i].push(
+          await measure(proxy.name, proxy.url, proxy.headers, { ...pids, targetPid: proxy.pid }),
+        );
+      }
+    }
+    for (const proxy of proxies) if (proxy.stop !== undefined) await proxy.stop();
+    for (const rows of perRound) results.push(medianByRate(rows));
+    if (proxies.length === 2) roundRatios = perRound[0].map((bare, r) => ({ bare, ipgate: perRound[1][r] }));
+    ipgateResult = results.find((r) => r.name.startsWith('ipgate'));
+    if (ipgateRun !== undefined) {
+      await ipgateRun.ipgate.stop();
+      const measured = perRound[proxies.length - 1].reduce((n, r) => n + r.total, 0);
+      const recorded = await observedCalls(ipgateRun.dataDir, ipgateRun.rules.tenantId, '127.0.0.1');
       console.log(
-        `  recording was on: the store counts ${fmt(recorded)} calls from 127.0.0.1 with the key (warm-up + measured + checks)`,
+        `  recording was on: the store counts ${fmt(recorded)} calls from 127.0.0.1 with the key` +
+          ` (warm-up + measured + checks; measured alone: ${fmt(measured)})`,
       );
     }
 
@@ -222,7 +247,7 @@ async function main() {
       }
     }
 
-    report(results, ipgateResult);
+    report(results, ipgateResult, roundRatios);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
@@ -242,14 +267,30 @@ function reportRows(results) {
   }
 }
 
-function report(results, ipgate) {
+/** The row with the median requests/s (the lower middle one for an even count). */
+function medianByRate(rows) {
+  return [...rows].sort((a, b) => a.rps - b.rps)[Math.floor((rows.length - 1) / 2)];
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+function report(results, ipgate, rounds) {
   const bare = results.find((r) => r.name.startsWith('bare'));
   reportRows(results);
   if (bare === undefined || ipgate === undefined) return;
   const nginx = results.find((r) => r.name.startsWith('nginx'));
-  const throughput = ipgate.rps / bare.rps;
-  const addedP99 = ipgate.p99 - bare.p99;
+  // With several rounds, the ratio of each round (measured minutes apart at most) and their median.
+  const throughput =
+    rounds.length > 1 ? median(rounds.map((r) => r.ipgate.rps / r.bare.rps)) : ipgate.rps / bare.rps;
+  const addedP99 =
+    rounds.length > 1 ? median(rounds.map((r) => r.ipgate.p99 - r.bare.p99)) : ipgate.p99 - bare.p99;
   console.log('');
+  if (rounds.length > 1) {
+    console.log(
+      `per round, ipgate / bare: ${rounds.map((r) => `${fmt((r.ipgate.rps / r.bare.rps) * 100, 1)}%`).join(', ')};` +
+        ` p99 − bare p99: ${rounds.map((r) => `${fmt(r.ipgate.p99 - r.bare.p99, 2)} ms`).join(', ')} (medians below)`,
+    );
+  }
   console.log(
     `ipgate / bare Node proxy: ${fmt(throughput * 100, 1)}% of its requests/s — target ≥ 85%: ${throughput >= 0.85 ? 'MET' : 'NOT MET'}`,
   );
