@@ -177,6 +177,19 @@ describe('liveRules against a server speaking the rules protocol', () => {
     );
   });
 
+  it('a server that answers "unchanged" without holding the poll is asked at most once a second', async () => {
+    fake.set(['127.0.0.2']);
+    const port = await fake.start();
+    const { rules } = follow(port);
+    await rules.ready;
+    fake.override = { status: 200, body: JSON.stringify(fake.document()) }; // same version, at once
+    fake.set(['127.0.0.2']); // wake the waiting poll into the override
+    const from = fake.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(fake.requests.length - from).toBeLessThanOrEqual(2);
+    expect(rules.current()?.version).toBe(2);
+  });
+
   it('a wrong token is reported with what to fix, and the gate stays closed', async () => {
     const port = await fake.start();
     const { rules, errors } = follow(port, { token: 'wrong' });

@@ -135,7 +135,8 @@ export function liveRules(options: LiveRulesOptions): LiveRules {
     }
   };
 
-  const fetchOnce = async (): Promise<void> => {
+  /** Returns whether new rules were applied. */
+  const fetchOnce = async (): Promise<boolean> => {
     const poll = fromServer && rules !== undefined;
     const controller = new AbortController();
     inFlight = controller;
@@ -155,13 +156,14 @@ export function liveRules(options: LiveRulesOptions): LiveRules {
       });
       if (poll && response.status === 304) {
         await response.body?.cancel();
-        return;
+        return false;
       }
       const text = await response.text();
       if (response.status !== 200) throw statusError(response.status, text, settings.url);
       const document: unknown = JSON.parse(text);
       const compiled = parsePublishedRules(document);
       checkScope(compiled.scope, options.scope);
+      if (poll && compiled.version === rules?.version) return false;
       apply(compiled, 'server');
       fromServer = true;
       if (cacheFile !== undefined) {
@@ -173,6 +175,7 @@ export function liveRules(options: LiveRulesOptions): LiveRules {
           ),
         );
       }
+      return true;
     } finally {
       clearTimeout(timeout);
       inFlight = undefined;
@@ -213,10 +216,15 @@ export function liveRules(options: LiveRulesOptions): LiveRules {
     let first = true;
     while (!closed) {
       try {
-        await fetchOnce();
+        const started = performance.now();
+        const changed = await fetchOnce();
         delay = settings.initialMs;
         if (first) settle({ from: 'server' });
         first = false;
+        // A server (or a proxy in between) that answers "unchanged" without holding the poll would
+        // make this loop spin; at most one unchanged answer a second keeps it cheap.
+        const elapsed = performance.now() - started;
+        if (!changed && elapsed < MIN_UNCHANGED_POLL_MS) await sleep(MIN_UNCHANGED_POLL_MS - elapsed);
       } catch (error) {
         if (closed) break;
         report(describe(error, settings.url));
@@ -245,6 +253,8 @@ export function liveRules(options: LiveRulesOptions): LiveRules {
     },
   };
 }
+
+const MIN_UNCHANGED_POLL_MS = 1000;
 
 interface Settings {
   readonly url: string;
