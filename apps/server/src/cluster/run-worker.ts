@@ -5,14 +5,15 @@ import { clientAddressConfig } from '../config/load-settings.js';
 import type { ServeSettings } from '../config/settings.js';
 import { startGateway } from '../gateway/start-gateway.js';
 import { registerServerMetrics } from '../metrics/server-metrics.js';
-import { createRecorder } from '../records/recorder.js';
+import { createThreadedRecorder } from '../records/threaded-recorder.js';
 import { openStore } from '../serve.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import { type FromWorker, isToWorker } from './cluster-messages.js';
 
 /**
  * The body of a gateway worker process: its own store connection, rules engine (polling every
- * `syncIntervalMs` as a safety net), recorder and gateway on the shared proxy port. It refreshes when
+ * `syncIntervalMs` as a safety net), recorder (writing through a thread with a connection of its
+ * own) and gateway on the shared proxy port. It refreshes when
  * the server process asks and acknowledges, and stops in order (drain, flush records, close the
  * store, exit 0) when the server process says `stop` or the worker itself gets SIGTERM.
  *
@@ -80,7 +81,13 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     engineReady(snapshots);
     await snapshots.refresh();
 
-    const recorder = createRecorder({ store, logger });
+    // Store writes on a thread of their own: a synchronous SQLite batch write must not stop this
+    // worker's event loop (and every request in flight on it) several times a second.
+    const recorder = await createThreadedRecorder({
+      store: { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl },
+      recorder: {},
+      logger,
+    });
     cleanups.push(() => recorder.close());
     const gateway = await startGateway({
       engine: snapshots,

@@ -1,0 +1,42 @@
+import type { ServeSettings } from '../config/settings.js';
+import type { RecordedCall, RecorderOptions, RecorderStats } from './recorder.js';
+
+/**
+ * What the recorder thread is started with: where the store is, and the recorder's own options.
+ *
+ * @example
+ * const data: RecorderThreadData = { store: { dataDir: '/var/lib/ipgate', databaseUrl: undefined }, recorder: {} };
+ */
+export interface RecorderThreadData {
+  readonly store: Pick<ServeSettings, 'dataDir' | 'databaseUrl'>;
+  readonly recorder: Pick<RecorderOptions, 'flushIntervalMs' | 'batchSize' | 'maxBuffered'>;
+}
+
+/**
+ * Messages to the recorder thread: calls to record, in order; a flush or close request, answered
+ * by a `done` with the same id.
+ *
+ * @example
+ * thread.postMessage({ t: 'calls', calls } satisfies ToRecorderThread);
+ */
+export type ToRecorderThread =
+  | { readonly t: 'calls'; readonly calls: readonly RecordedCall[] }
+  | { readonly t: 'flush' | 'close'; readonly id: number };
+
+/**
+ * Messages from the recorder thread: started (or not), a request done, current counters, a log line.
+ *
+ * @example
+ * if (message.t === 'done') pending.get(message.id)?.(message.stats);
+ */
+export type FromRecorderThread =
+  | { readonly t: 'ready' }
+  | { readonly t: 'failed'; readonly message: string }
+  | { readonly t: 'done'; readonly id: number; readonly stats: RecorderStats }
+  | { readonly t: 'stats'; readonly stats: RecorderStats }
+  | {
+      readonly t: 'log';
+      readonly level: 'info' | 'warn' | 'error';
+      readonly fields: object;
+      readonly message: string;
+    };

@@ -1,0 +1,68 @@
+/**
+ * The thread a {@link createThreadedRecorder} recorder writes through: its own store connection and
+ * an ordinary `createRecorder` (aggregation, batching, retries, caps), fed by messages from the
+ * gateway's thread. Started by `threaded-recorder.ts`, never by hand.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openPostgresStore } from '../store/postgres.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/store.js';
+import { createRecorder } from './recorder.js';
+import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
+
+const port = parentPort;
+if (port === null) throw new Error('recorder-thread.ts runs as a worker thread');
+const data = workerData as RecorderThreadData;
+
+const logged = (level: 'info' | 'warn' | 'error') => (fields: object, message: string) =>
+  port.postMessage({ t: 'log', level, fields: plain(fields), message } satisfies FromRecorderThread);
+const logger = { info: logged('info'), warn: logged('warn'), error: logged('error') };
+
+try {
+  const store = await openStore(data.store);
+  const recorder = createRecorder({ store, logger, ...data.recorder });
+  port.on('message', (message: ToRecorderThread) => {
+    if (message.t === 'calls') {
+      for (const call of message.calls) recorder.record(call);
+      return;
+    }
+    if (message.t === 'flush') {
+      void recorder
+        .flush()
+        .then(() => port.postMessage({ t: 'done', id: message.id, stats: recorder.stats }));
+      return;
+    }
+    void (async () => {
+      await recorder.close();
+      await store.close();
+      port.postMessage({ t: 'done', id: message.id, stats: recorder.stats } satisfies FromRecorderThread);
+      port.close();
+    })();
+  });
+  // The gateway's thread shows the recorder's counters on /metrics: keep them current.
+  setInterval(() => port.postMessage({ t: 'stats', stats: recorder.stats }), 1000).unref();
+  port.postMessage({ t: 'ready' } satisfies FromRecorderThread);
+} catch (e) {
+  port.postMessage({ t: 'failed', message: e instanceof Error ? e.message : String(e) });
+}
+
+/**
+ * The same store `ipgate serve` opens (see `openStore` in serve.ts, which this mirrors rather than
+ * imports: serve.ts pulls in the whole management API, which this thread does not need).
+ */
+async function openStore(where: RecorderThreadData['store']): Promise<Store> {
+  if (where.databaseUrl !== undefined) return openPostgresStore({ connectionString: where.databaseUrl });
+  mkdirSync(where.dataDir, { recursive: true });
+  return openSqliteStore({ path: join(where.dataDir, 'ipgate.db') });
+}
+
+/** Log fields made cloneable (an error's message and stack survive; its prototype would not). */
+function plain(fields: object): object {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    out[k] = v instanceof Error ? { type: v.name, message: v.message, stack: v.stack } : v;
+  }
+  return out;
+}

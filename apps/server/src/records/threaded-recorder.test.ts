@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { RecordedCall } from './recorder.js';
+import { createThreadedRecorder } from './threaded-recorder.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function storeWithKey(dataDir: string) {
+  const store = await openSqliteStore({ path: join(dataDir, 'ipgate.db') });
+  const actor = { actor: 'test' };
+  const api = await store.createApi({ name: 'a', upstreamUrl: 'http://127.0.0.1:1' }, actor);
+  const tenant = await store.createTenant({ name: 't', ipMode: 'manual' }, actor);
+  const { key } = await store.createKey(tenant.id, { name: 'k' }, actor);
+  return { store, apiId: api.id, tenantId: tenant.id, keyId: key.id };
+}
+
+function call(n: number, ids: { apiId: string; tenantId: string; keyId: string }): RecordedCall {
+  return {
+    request: {
+      requestId: `req_thread_${n}`,
+      at: new Date(),
+      tenantId: ids.tenantId,
+      apiId: ids.apiId,
+      keyId: ids.keyId,
+      client: '192.0.2.1',
+      method: 'GET',
+      path: '/x',
+      status: 200,
+      decision: 'allow',
+      stage: 'complete',
+      reason: 'allowed',
+      latencyMs: 1.5,
+    },
+    observation: { tenantId: ids.tenantId, keyId: ids.keyId, address: '192.0.2.1', status: 'authorized' },
+  };
+}
+
+describe('createThreadedRecorder', () => {
+  it('writes every call through its thread: request records and aggregated observations', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-threaded-recorder-'));
+    dirs.push(dataDir);
+    const { store, ...ids } = await storeWithKey(dataDir);
+    const recorder = await createThreadedRecorder({
+      store: { dataDir, databaseUrl: undefined },
+      recorder: { flushIntervalMs: 60_000 },
+      postEveryMs: 60_000,
+      postAt: 100,
+    });
+    try {
+      // 1,000 calls: ten hand-overs of 100 by size, the rest by flush().
+      for (let n = 0; n < 1_050; n++) recorder.record(call(n, ids));
+      await recorder.flush();
+      // The thread's recorder wrote in batches of 500 as usual; the store sums the observations.
+      expect(recorder.stats).toMatchObject({ requestsWritten: 1_050, buffered: 0, dropped: 0 });
+      expect(await store.getRequest('req_thread_1049')).toMatchObject({ status: 200, latencyMs: 1.5 });
+      const observed = await store.listObservedIps(ids.tenantId, undefined, { limit: 10 });
+      expect(observed.items).toEqual([expect.objectContaining({ address: '192.0.2.1', count: 1_050 })]);
+      recorder.record(call(5_000, ids));
+    } finally {
+      await recorder.close();
+    }
+    // What was recorded before close() is written by close(); nothing is taken after it.
+    expect(await store.getRequest('req_thread_5000')).toMatchObject({ status: 200 });
+    recorder.record(call(5_001, ids));
+    expect(recorder.stats.dropped).toBe(1);
+    await store.close();
+  });
+
+  it('fails to start, loudly, when its thread cannot open the store', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-threaded-recorder-'));
+    dirs.push(dataDir);
+    await expect(
+      createThreadedRecorder({
+        store: { dataDir: join(dataDir, 'not-a-dir', '\u0000'), databaseUrl: undefined },
+        recorder: {},
+      }),
+    ).rejects.toThrow(/recorder thread/);
+  });
+});

@@ -1,0 +1,184 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type Logger, silentLogger } from '../snapshot/logger.js';
+import type { RecordedCall, Recorder, RecorderStats } from './recorder.js';
+import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
+
+/** Options of {@link createThreadedRecorder}. */
+export interface ThreadedRecorderOptions extends RecorderThreadData {
+  readonly logger?: Logger | undefined;
+  /** Hand calls to the thread at least this often; default 20 ms. */
+  readonly postEveryMs?: number | undefined;
+  /** …or as soon as this many wait; default 256. */
+  readonly postAt?: number | undefined;
+  /** Most calls held here while no thread takes them (it is restarting); default 50 000, oldest dropped first. */
+  readonly maxWaiting?: number | undefined;
+}
+
+const RESTART_AFTER_MS = 1000;
+
+/**
+ * A recorder whose store writes happen on a worker thread of their own, with its own store
+ * connection; `record` only appends to an array, handed over every `postEveryMs` or `postAt` calls.
+ *
+ * Why: the SQLite driver is synchronous, so a batch write (kysely's statement build, the insert and
+ * the WAL fsync) stopped the gateway's event loop for ~15 ms several times a second — every request
+ * in flight on that worker waited, which alone put the p99 several ms above the bare proxy's. On a
+ * thread of its own the same work no longer delays requests. Nothing is skipped: every call is
+ * recorded as before, by the same `createRecorder` (aggregation, batching, retries and caps).
+ *
+ * If the thread dies, it is started again after a second; the calls it held are lost, as they would
+ * be in a process crash, and calls made meanwhile wait here (bounded by `maxWaiting`).
+ *
+ * @example
+ * const recorder = await createThreadedRecorder({ store: settings, recorder: {}, logger });
+ * const gateway = await startGateway({ engine, clientAddress, recorder, host, port, upstreamTimeoutMs: 30_000 });
+ * // …
+ * await gateway.close();
+ * await recorder.close(); // the thread writes what it holds, closes its store connection and ends
+ */
+export async function createThreadedRecorder(
+  options: ThreadedRecorderOptions,
+): Promise<Recorder & { readonly stats: RecorderStats }> {
+  const logger = options.logger ?? silentLogger;
+  const postAt = Math.max(1, options.postAt ?? 256);
+  const maxWaiting = Math.max(1, options.maxWaiting ?? 50_000);
+  const data: RecorderThreadData = { store: options.store, recorder: options.recorder };
+  let waiting: RecordedCall[] = [];
+  let threadStats: RecorderStats = {
+    requestsWritten: 0,
+    observationsWritten: 0,
+    dropped: 0,
+    failures: 0,
+    buffered: 0,
+  };
+  let droppedHere = 0;
+  let closed = false;
+  let stopping = false;
+  let nextId = 0;
+  const answers = new Map<number, () => void>();
+
+  function start(): { worker: Worker; ready: Promise<void> } {
+    const worker = new Worker(fileURLToPath(threadScript()), { workerData: data });
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: FromRecorderThread) => {
+        switch (message.t) {
+          case 'ready':
+            resolve();
+            return;
+          case 'failed':
+            reject(new Error(`the recorder thread could not open the store: ${message.message}`));
+            return;
+          case 'done':
+            threadStats = message.stats;
+            answers.get(message.id)?.();
+            answers.delete(message.id);
+            return;
+          case 'stats':
+            threadStats = message.stats;
+            return;
+          case 'log':
+            logger[message.level](message.fields, message.message);
+            return;
+        }
+      });
+      worker.on('error', (e) => {
+        logger.error({ err: e }, 'recorder thread failed');
+        reject(e);
+      });
+    });
+    worker.on('exit', (code) => {
+      alive = false;
+      // Flushes waiting for this thread's answer would wait forever: release them now.
+      for (const done of answers.values()) done();
+      answers.clear();
+      if (stopping) return;
+      logger.error(
+        { code },
+        `recorder thread ended unexpectedly; starting another in ${RESTART_AFTER_MS} ms`,
+      );
+      setTimeout(() => {
+        if (stopping) return;
+        thread = start();
+        thread.ready.catch(() => {});
+      }, RESTART_AFTER_MS).unref();
+    });
+    alive = true;
+    return { worker, ready };
+  }
+
+  let alive = false;
+  let thread = start();
+  try {
+    await thread.ready;
+  } catch (e) {
+    await thread.worker.terminate();
+    throw e;
+  }
+
+  function post(): void {
+    if (waiting.length === 0 || !alive) return;
+    const calls = waiting;
+    waiting = [];
+    thread.worker.postMessage({ t: 'calls', calls } satisfies ToRecorderThread);
+  }
+
+  function ask(t: 'flush' | 'close'): Promise<void> {
+    post();
+    if (!alive) return Promise.resolve();
+    const id = nextId++;
+    return new Promise<void>((resolve) => {
+      answers.set(id, resolve);
+      thread.worker.postMessage({ t, id } satisfies ToRecorderThread);
+    });
+  }
+
+  const timer = setInterval(post, Math.max(1, options.postEveryMs ?? 20));
+  timer.unref();
+
+  return {
+    get stats(): RecorderStats {
+      return {
+        ...threadStats,
+        dropped: threadStats.dropped + droppedHere,
+        buffered: threadStats.buffered + waiting.length,
+      };
+    },
+    record(call: RecordedCall): void {
+      if (closed) {
+        droppedHere++;
+        return;
+      }
+      waiting.push(call);
+      if (waiting.length < postAt) return;
+      post();
+      if (waiting.length > maxWaiting) {
+        // Only while no thread takes calls (it is restarting): keep the newest, count the rest.
+        const excess = waiting.length - maxWaiting;
+        waiting.splice(0, excess);
+        droppedHere += excess;
+      }
+    },
+    flush: () => ask('flush'),
+    async close(): Promise<void> {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(timer);
+      await ask('close');
+      closed = true;
+      if (waiting.length > 0) logger.error({ left: waiting.length }, 'records not written at close');
+      await thread.worker.terminate();
+    },
+  };
+}
+
+/**
+ * The thread's script: the compiled `recorder-thread.js` beside this module. Run from TypeScript
+ * source (tests), the compiled one in `dist` is used — worker threads on Node 20 do not take tsx's
+ * `--import` hook — so those tests need `npx tsc -b` first, as the cluster tests do.
+ */
+function threadScript(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/records/recorder-thread.js', import.meta.url)
+    : new URL('./recorder-thread.js', import.meta.url);
+}
