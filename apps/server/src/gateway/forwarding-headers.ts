@@ -126,10 +126,18 @@ export function downstreamResponseHeaders(
   return out;
 }
 
-// Most messages name no header in `Connection` (or say `keep-alive`): no set is built for them.
+// Most messages name no header in `Connection` (or say `keep-alive` / `close`): no set is built,
+// no string split for them — this runs twice per forwarded request.
 const NONE: ReadonlySet<string> = new Set();
+const COMMON: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  ['keep-alive', 'Keep-Alive', 'close', 'Close'].map((v) => [v, new Set([v.toLowerCase()])]),
+);
 
 function connectionListed(value: string | string[] | undefined): ReadonlySet<string> {
+  if (typeof value === 'string') {
+    const common = COMMON.get(value);
+    if (common !== undefined) return common;
+  }
   const text = joined(value);
   if (text === undefined) return NONE;
   return new Set(

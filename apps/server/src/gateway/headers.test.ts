@@ -44,6 +44,23 @@ describe('upstreamRequestHeaders', () => {
   });
 });
 
+describe('Connection-listed headers (common values take a shortcut, with the same result)', () => {
+  it.each(['close', 'Close', 'keep-alive', 'Keep-Alive', 'close, x-private', 'CLOSE'])(
+    'Connection: %s drops the headers it names',
+    (connection) => {
+      const h = upstreamRequestHeaders(
+        { connection, close: '1', 'keep-alive': 'timeout=5', 'x-private': '1', 'x-kept': '1' },
+        { ...context, clientVia: 'socket' },
+      );
+      expect(h['x-kept']).toBe('1');
+      expect(h['keep-alive']).toBeUndefined();
+      const names = connection.toLowerCase().split(', ');
+      expect(h['close']).toBe(names.includes('close') ? undefined : '1');
+      expect(h['x-private']).toBe(names.includes('x-private') ? undefined : '1');
+    },
+  );
+});
+
 describe('downstreamResponseHeaders', () => {
   it('drops connection-scoped headers, including those Connection names', () => {
     expect(
