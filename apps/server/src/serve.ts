@@ -119,6 +119,8 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
       engine: adminEngine,
       // The live rules (GET /v1/rules/…) follow this process's own engine, also with workers.
       snapshots: engine,
+      // The decision endpoint trusts the same proxies as the gateway and records like it.
+      decision: { clientAddress: clientAddressConfig(settings), recorder },
       logger: logger.child({ listener: 'admin' }),
       metrics,
       ready: () => engine.ready,

@@ -3,9 +3,14 @@
  * the uniform error body, OpenAPI at `/openapi.json`, docs at `/docs` and the probes.
  */
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { ClientAddressConfig } from '@ipgate/core';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Counter, Registry } from 'prom-client';
+import { createDecider } from '../decision/decider.js';
+import { registerDecisionRoutes } from '../decision/decision-routes.js';
+import type { Recorder } from '../records/recorder.js';
 import type { RulesEngine } from '../snapshot/rules-engine.js';
+import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
@@ -41,7 +46,17 @@ export interface AdminAppOptions {
    * The snapshot engine whose rules `GET /v1/rules/…` publishes and whose swaps wake long-polls.
    * Default: `engine` when it is a snapshot engine (with workers, pass the server process's own).
    */
-  readonly snapshots?: RulesSource | undefined;
+  readonly snapshots?: (RulesSource & Pick<SnapshotEngine, 'loaded'>) | undefined;
+  /**
+   * The decision endpoint's settings (`/v1/decide/…`): the server's client-address settings, which
+   * also say which proxies may ask, and where decided requests are recorded. Default: nobody may ask.
+   */
+  readonly decision?:
+    | {
+        readonly clientAddress: ClientAddressConfig;
+        readonly recorder?: Pick<Recorder, 'record'> | undefined;
+      }
+    | undefined;
   /** How repeated authentication failures are slowed down. */
   readonly authBackoff?: (FailureBackoffOptions & { sleep?: (ms: number) => Promise<void> }) | undefined;
 }
@@ -99,6 +114,13 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     app.addHook('preClose', async () => publisher.close());
     registerPublishedRulesRoutes(app, { publisher });
   }
+  const decider = createDecider({
+    snapshots,
+    clientAddress: options.decision?.clientAddress ?? { mode: 'socket' },
+    recorder: options.decision?.recorder,
+    logger: app.log,
+  });
+  registerDecisionRoutes(app, { decider });
   registerHealthRoutes(app, {
     registry,
     ready:
@@ -111,8 +133,10 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   return app;
 }
 
-function isRulesSource(engine: RulesEngine): engine is RulesEngine & RulesSource {
-  return 'onSwap' in engine && 'dump' in engine && 'current' in engine;
+function isRulesSource(
+  engine: RulesEngine,
+): engine is RulesEngine & RulesSource & Pick<SnapshotEngine, 'loaded'> {
+  return 'onSwap' in engine && 'dump' in engine && 'current' in engine && 'loaded' in engine;
 }
 
 /** `ipgate_admin_requests_total` by method, route and status; reused when the registry has it already. */

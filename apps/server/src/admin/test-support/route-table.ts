@@ -138,6 +138,9 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'GET', path: '/v1/tokens', role: 'owner', scope: 'any' },
   { method: 'POST', path: '/v1/tokens', role: 'owner', scope: 'any', body: { name: 't', role: 'viewer' } },
   { method: 'DELETE', path: '/v1/tokens/:tokenId', role: 'owner', scope: 'any' },
+  // The decision endpoint: no admin token, the asking proxy is trusted by address (trustProxy).
+  { method: 'GET', path: '/v1/decide/nginx', role: 'public', scope: 'public' },
+  { method: 'GET', path: '/v1/decide/traefik', role: 'public', scope: 'public' },
   { method: 'GET', path: '/healthz', role: 'public', scope: 'public' },
   { method: 'GET', path: '/readyz', role: 'public', scope: 'public' },
   { method: 'GET', path: '/metrics', role: 'public', scope: 'public' },

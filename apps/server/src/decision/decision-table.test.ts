@@ -1,0 +1,175 @@
+/**
+ * The same decision table through the gateway (clients really sending from 127.0.0.2/.3) and through
+ * the decision endpoint as each proxy asks it (the proxy at 127.0.0.1, trusted, naming the client in
+ * X-Forwarded-For): every case gets the same answer, translated only where a proxy needs it (nginx:
+ * 204 for allow, 403 for no route).
+ */
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DECISION_CASES, type DecisionCase, headersFor } from '../test-support/decision-cases.js';
+import { type DecisionServer, startDecisionServer } from './test-support/decision-server.js';
+
+let s: DecisionServer;
+const agents = new Map<string, Agent>();
+const agentFrom = (address: string): Agent => {
+  let agent = agents.get(address);
+  if (agent === undefined) {
+    // localAddress on the Agent itself: undici ignores it under `connect`.
+    agent = new Agent({ localAddress: address });
+    agents.set(address, agent);
+  }
+  return agent;
+};
+
+beforeAll(async () => {
+  s = await startDecisionServer();
+});
+afterAll(async () => {
+  await Promise.all([...agents.values()].map((a) => a.close()));
+  await s?.close();
+});
+
+async function throughGateway(c: DecisionCase) {
+  const res = await request(`${s.server.gatewayUrl}${c.path}`, {
+    headers: headersFor(c, s.world),
+    dispatcher: agentFrom(c.from),
+  });
+  const body = await res.body.text();
+  return { status: res.statusCode, body, requestId: res.headers['x-request-id'] };
+}
+
+/** How each proxy asks: its path and the headers it sets. */
+const ASKS = {
+  nginx: (c: DecisionCase) => ({
+    path: '/v1/decide/nginx',
+    headers: { 'x-original-uri': c.path, 'x-original-method': 'GET', 'x-original-host': 'api.example.com' },
+  }),
+  traefik: (c: DecisionCase) => ({
+    path: '/v1/decide/traefik',
+    headers: {
+      'x-forwarded-uri': c.path,
+      'x-forwarded-method': 'GET',
+      'x-forwarded-host': 'api.example.com',
+    },
+  }),
+  envoy: (c: DecisionCase) => ({ path: `/v1/decide/envoy${c.path}`, headers: {} }),
+} as const;
+
+async function throughDecision(kind: keyof typeof ASKS, c: DecisionCase, extra: Record<string, string> = {}) {
+  const ask = ASKS[kind](c);
+  const res = await request(`${s.server.adminUrl}${ask.path}`, {
+    headers: { ...headersFor(c, s.world), ...ask.headers, 'x-forwarded-for': c.from, ...extra },
+    dispatcher: agentFrom('127.0.0.1'),
+  });
+  const body = await res.body.text();
+  return { status: res.statusCode, body, headers: res.headers };
+}
+
+const expectedGateway = (c: DecisionCase) => (c.expected === 'allow' ? 200 : c.expected);
+const expectedFor = (kind: keyof typeof ASKS, c: DecisionCase) => {
+  if (c.expected === 'allow') return kind === 'nginx' ? 204 : 200;
+  return kind === 'nginx' && c.expected === 404 ? 403 : c.expected;
+};
+
+describe('the decision table: gateway and decision endpoint agree', () => {
+  it.each(DECISION_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const gateway = await throughGateway(c);
+    expect(gateway.status, gateway.body).toBe(expectedGateway(c));
+    if (c.expected === 'allow') expect(JSON.parse(gateway.body).upstream).toBe(true);
+    for (const kind of ['nginx', 'traefik', 'envoy'] as const) {
+      const answer = await throughDecision(kind, c);
+      expect(answer.status, `${kind}: ${answer.body}`).toBe(expectedFor(kind, c));
+      expect(answer.headers['x-request-id']).toMatch(/^req_[A-Za-z0-9_-]{16}$/);
+      if (answer.status === 403) {
+        expect(JSON.parse(answer.body)).toEqual({
+          error: "Access denied. You don't have permission to access this.",
+          requestId: answer.headers['x-request-id'],
+        });
+      }
+    }
+  });
+});
+
+describe('decision endpoint', () => {
+  const allowed = DECISION_CASES[0] as DecisionCase;
+
+  it('an allowed answer names the tenant and key for the upstream', async () => {
+    const answer = await throughDecision('traefik', allowed);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-ipgate-tenant-id']).toBe(s.world.tenants.plain);
+    expect(answer.headers['x-ipgate-key-id']).toMatch(/^key_/);
+  });
+
+  it('an ask from a peer that is not a trusted proxy is refused, whatever it claims', async () => {
+    const res = await request(`${s.server.adminUrl}/v1/decide/traefik`, {
+      headers: {
+        ...headersFor(allowed, s.world),
+        'x-forwarded-uri': allowed.path,
+        'x-forwarded-for': '127.0.0.2',
+      },
+      dispatcher: agentFrom('127.0.0.2'),
+    });
+    expect(res.statusCode).toBe(403);
+    expect(JSON.parse(await res.body.text()).error).toBe('Decisions are answered to trusted proxies only.');
+  });
+
+  it('an ask without the original URI is a misconfigured proxy: 500, never a decision', async () => {
+    const res = await request(`${s.server.adminUrl}/v1/decide/nginx`, {
+      headers: { ...headersFor(allowed, s.world), 'x-forwarded-for': '127.0.0.2' },
+      dispatcher: agentFrom('127.0.0.1'),
+    });
+    expect(res.statusCode).toBe(500);
+    expect(await res.body.text()).toContain('X-Original-URI');
+  });
+
+  it("another proxy's URI header does not count: nginx reads X-Original-URI only", async () => {
+    const res = await request(`${s.server.adminUrl}/v1/decide/nginx`, {
+      headers: { 'x-forwarded-uri': '/orders', 'x-forwarded-for': '127.0.0.2' },
+      dispatcher: agentFrom('127.0.0.1'),
+    });
+    expect(res.statusCode).toBe(500);
+    await res.body.text();
+  });
+
+  it('an Envoy check with the client Content-Type and a body is decided, not refused by a body parser', async () => {
+    const res = await request(`${s.server.adminUrl}/v1/decide/envoy/orders/7`, {
+      method: 'POST',
+      headers: {
+        ...headersFor(allowed, s.world),
+        'x-forwarded-for': '127.0.0.2',
+        'content-type': 'application/json',
+      },
+      body: '{"not":"read"',
+      dispatcher: agentFrom('127.0.0.1'),
+    });
+    expect(res.statusCode, await res.body.text()).toBe(200);
+  });
+
+  it('decided requests are in the request log, with the client address and the pending observation', async () => {
+    const denied = DECISION_CASES[1] as DecisionCase;
+    const answer = await throughDecision('nginx', denied);
+    const requestId = answer.headers['x-request-id'] as string;
+    const headers = { authorization: `Bearer ${s.ownerToken}` };
+    const url = `${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/requests/${requestId}`;
+    let found: Record<string, unknown> | undefined;
+    for (let i = 0; i < 40 && found === undefined; i++) {
+      const res = await fetch(url, { headers });
+      if (res.status === 200) found = (await res.json()) as Record<string, unknown>;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(found).toMatchObject({
+      requestId,
+      client: '127.0.0.3',
+      path: '/orders/1',
+      method: 'GET',
+      status: 403,
+      decision: 'deny',
+      stage: 'tenant-restriction',
+    });
+    const observed = await fetch(`${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/observed-ips`, {
+      headers,
+    });
+    const items = ((await observed.json()) as { items: { address: string; status: string }[] }).items;
+    expect(items).toContainEqual(expect.objectContaining({ address: '127.0.0.3', status: 'pending' }));
+  });
+});
