@@ -25,7 +25,10 @@ import { INSTALL_NGINX, nginxAvailable, startNginx } from './gateway-nginx.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 
 const quick = process.argv.includes('--quick');
-/** `--only=bare,ipgate`: run just these rows (to iterate faster); the full run measures all four. */
+/**
+ * `--only=bare,ipgate`: run just these rows (to iterate faster): upstream, bare, bare-dispatch,
+ * ipgate, nginx. The full run measures all of them.
+ */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -181,6 +184,26 @@ async function main() {
         stop: bare.stop,
       });
     }
+    if (runs('bare-dispatch')) {
+      console.log(
+        '\nbare undici proxy through pool.dispatch (the primitive ipgate forwards with; not the baseline)',
+      );
+      const lean = await startProcess(
+        process.execPath,
+        [here('./gateway-bare-proxy.mjs'), String(WORKERS), upstreamUrl, 'dispatch'],
+        /"port":(\d+)/,
+      );
+      stops.push(lean.stop);
+      const leanUrl = `http://127.0.0.1:${lean.match[1]}/v1/thing`;
+      await expectStatus('bare dispatch proxy', leanUrl, '127.0.0.1', {}, 200);
+      proxies.push({
+        name: 'bare Node proxy (undici dispatch)',
+        url: leanUrl,
+        headers: {},
+        pid: lean.child.pid,
+        stop: lean.stop,
+      });
+    }
     let ipgateRun;
     if (runs('ipgate')) {
       console.log(
@@ -212,11 +235,17 @@ async function main() {
     }
     for (const proxy of proxies) if (proxy.stop !== undefined) await proxy.stop();
     for (const rows of perRound) results.push(medianByRate(rows));
-    if (proxies.length === 2) roundRatios = perRound[0].map((bare, r) => ({ bare, ipgate: perRound[1][r] }));
+    const rowsOf = (prefix) => perRound[proxies.findIndex((p) => p.name.startsWith(prefix))];
+    const bareRows = rowsOf('bare Node proxy (undici)');
+    const leanRows = rowsOf('bare Node proxy (undici dispatch)');
+    const ipgateRows = rowsOf('ipgate');
+    if (bareRows !== undefined && ipgateRows !== undefined) {
+      roundRatios = bareRows.map((bare, r) => ({ bare, lean: leanRows?.[r], ipgate: ipgateRows[r] }));
+    }
     ipgateResult = results.find((r) => r.name.startsWith('ipgate'));
     if (ipgateRun !== undefined) {
       await ipgateRun.ipgate.stop();
-      const measured = perRound[proxies.length - 1].reduce((n, r) => n + r.total, 0);
+      const measured = rowsOf('ipgate').reduce((n, r) => n + r.total, 0);
       const recorded = await observedCalls(ipgateRun.dataDir, ipgateRun.rules.tenantId, '127.0.0.1');
       console.log(
         `  recording was on: the store counts ${fmt(recorded)} calls from 127.0.0.1 with the key` +
@@ -254,13 +283,15 @@ async function main() {
   }
 }
 
+const perRequestUs = (r) => (r.cpu.target / (r.rps * DURATION_S)) * 1e6;
+
 function reportRows(results) {
   console.log(
     '\n| target | requests/s | p50 (ms) | p99 (ms) | CPU s: target / upstream / load gen | CPU µs per request (target) |',
   );
   console.log('|---|---:|---:|---:|---|---:|');
   for (const r of results) {
-    const perRequest = (r.cpu.target / (r.rps * DURATION_S)) * 1e6;
+    const perRequest = perRequestUs(r);
     console.log(
       `| ${r.name} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpu.target.toFixed(1)} / ${r.cpu.upstream.toFixed(1)} / ${r.cpu.load.toFixed(1)} | ${fmt(perRequest)} |`,
     );
@@ -272,10 +303,16 @@ function medianByRate(rows) {
   return [...rows].sort((a, b) => a.rps - b.rps)[Math.floor((rows.length - 1) / 2)];
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+/** The median; for an even count the mean of the two middle values (neither side picked). */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor((sorted.length - 1) / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid] + sorted[mid + 1]) / 2;
+}
 
 function report(results, ipgate, rounds) {
-  const bare = results.find((r) => r.name.startsWith('bare'));
+  const bare = results.find((r) => r.name === 'bare Node proxy (undici)');
+  const lean = results.find((r) => r.name === 'bare Node proxy (undici dispatch)');
   reportRows(results);
   if (bare === undefined || ipgate === undefined) return;
   const nginx = results.find((r) => r.name.startsWith('nginx'));
@@ -297,6 +334,16 @@ function report(results, ipgate, rounds) {
   console.log(
     `ipgate p99 − bare proxy p99: ${fmt(addedP99, 2)} ms — target < 1 ms: ${addedP99 < 1 ? 'MET' : 'NOT MET'}`,
   );
+  if (lean !== undefined) {
+    const leanRatio =
+      rounds.length > 1 && rounds.every((r) => r.lean !== undefined)
+        ? median(rounds.map((r) => r.ipgate.rps / r.lean.rps))
+        : ipgate.rps / lean.rps;
+    console.log(
+      `ipgate / bare dispatch proxy (same forwarding primitive, not the target's baseline): ${fmt(leanRatio * 100, 1)}% of its requests/s;` +
+        ` CPU µs per request ${fmt(perRequestUs(ipgate))} vs ${fmt(perRequestUs(lean))} (request() proxy: ${fmt(perRequestUs(bare))})`,
+    );
+  }
   if (nginx !== undefined) {
     console.log(
       `ipgate / nginx: ${fmt((ipgate.rps / nginx.rps) * 100, 1)}% of its requests/s; p99 ${ipgate.p99} ms vs ${nginx.p99} ms`,
