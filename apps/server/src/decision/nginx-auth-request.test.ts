@@ -1,0 +1,224 @@
+/**
+ * docs/nginx-auth-request.conf against real nginx (Debian's package): ipgate (startServer, trusting
+ * 127.0.0.1) decides, nginx runs from a temp dir with the shipped config (only its three addresses
+ * changed) in front of a small upstream, and clients send from 127.0.0.2 and 127.0.0.3.
+ * Under CI=true a missing nginx fails the run; elsewhere the suite says so loudly and skips.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DecisionServer, startDecisionServer } from './test-support/decision-server.js';
+
+const NGINX = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
+const CONF = fileURLToPath(new URL('../../../../docs/nginx-auth-request.conf', import.meta.url));
+const present = existsSync(NGINX);
+
+if (!present) {
+  const message = `nginx not found at ${NGINX}: the nginx auth_request tests cannot run (apt-get install -y nginx).`;
+  if (process.env['CI'] === 'true') throw new Error(message);
+  console.warn(`\n*** SKIPPED: ${message} ***\n`);
+}
+
+let s: DecisionServer;
+let nginx: ChildProcess | undefined;
+let nginxLog = '';
+let dir: string;
+let base: string;
+const agents = new Map<string, Agent>();
+const from = (address: string): Agent => {
+  let agent = agents.get(address);
+  if (agent === undefined) {
+    // localAddress on the Agent itself: undici ignores it under `connect`.
+    agent = new Agent({ localAddress: address });
+    agents.set(address, agent);
+  }
+  return agent;
+};
+
+describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf', () => {
+  beforeAll(async () => {
+    s = await startDecisionServer();
+    dir = mkdtempSync(join(tmpdir(), 'ipgate-nginx-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    writeFileSync(join(dir, 'ipgate.conf'), shippedConfig(port));
+    for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, temp));
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      [
+        'daemon off;',
+        'master_process off;',
+        `pid ${join(dir, 'nginx.pid')};`,
+        'error_log stderr warn;',
+        'events { worker_connections 256; }',
+        'http {',
+        '  access_log off;',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+          (t) => `  ${t}_temp_path ${join(dir, t)};`,
+        ),
+        `  include ${join(dir, 'ipgate.conf')};`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    nginx.stderr?.on('data', (d: Buffer) => {
+      nginxLog += d.toString();
+    });
+    nginx.stdout?.resume();
+    await waitForPort(port, () => nginxLog);
+  }, 30_000);
+
+  afterAll(async () => {
+    if (nginx !== undefined && nginx.exitCode === null) {
+      const exited = new Promise((r) => nginx?.once('exit', r));
+      nginx.kill('SIGQUIT');
+      await exited;
+    }
+    await Promise.all([...agents.values()].map((a) => a.close()));
+    await s?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (address: string, path: string, headers: Record<string, string> = {}) => {
+    const res = await request(`${base}${path}`, { headers, dispatcher: from(address) });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text };
+  };
+  const key = () => ({ authorization: `Bearer ${s.world.secrets.plain}` });
+
+  it('a listed address with a valid key reaches the upstream, which learns the tenant, key and request id', async () => {
+    const res = await call('127.0.0.2', '/orders/7?x=1', key());
+    expect(res.status, `${res.text}\n${nginxLog}`).toBe(200);
+    const seen = JSON.parse(res.text) as { upstream: boolean; path: string; headers: Record<string, string> };
+    expect(seen.upstream).toBe(true);
+    expect(seen.path).toBe('/orders/7?x=1');
+    expect(seen.headers['x-ipgate-tenant-id']).toBe(s.world.tenants.plain);
+    expect(seen.headers['x-ipgate-key-id']).toMatch(/^key_/);
+    expect(seen.headers['x-request-id']).toMatch(/^req_/);
+  });
+
+  it('an unlisted address gets 403 with the denial body and its X-Request-Id', async () => {
+    const res = await call('127.0.0.3', '/orders/7', key());
+    expect(res.status).toBe(403);
+    expect(res.headers['content-type']).toContain('application/json');
+    const requestId = res.headers['x-request-id'];
+    expect(requestId).toMatch(/^req_[A-Za-z0-9_-]{16}$/);
+    expect(JSON.parse(res.text)).toEqual({
+      error: "Access denied. You don't have permission to access this.",
+      requestId,
+    });
+  });
+
+  it('no key and an unknown key get 401 with a JSON body and WWW-Authenticate', async () => {
+    for (const headers of [{}, { authorization: `Bearer ${s.world.secrets.unknown}` }]) {
+      const res = await call('127.0.0.2', '/orders/7', headers);
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(JSON.parse(res.text)).toMatchObject({ error: 'A valid API key is required.' });
+    }
+  });
+
+  it('a spoofed X-Forwarded-For from the client changes nothing', async () => {
+    const denied = await call('127.0.0.3', '/orders/7', { ...key(), 'x-forwarded-for': '127.0.0.2' });
+    expect(denied.status).toBe(403);
+    const allowed = await call('127.0.0.2', '/orders/7', { ...key(), 'x-forwarded-for': '127.0.0.3' });
+    expect(allowed.status).toBe(200);
+    const uri = await call('127.0.0.3', '/orders/7', { ...key(), 'x-original-uri': '/elsewhere' });
+    expect(uri.status).toBe(403);
+  });
+
+  it('no route is a 403 (auth_request would turn a 404 into a 500)', async () => {
+    const res = await call('127.0.0.2', '/nothing-here', key());
+    expect(res.status).toBe(403);
+  });
+
+  it('the request is in the request log with the client address nginx saw', async () => {
+    const res = await call('127.0.0.3', '/orders/recorded', key());
+    const requestId = res.headers['x-request-id'] as string;
+    const url = `${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/requests/${requestId}`;
+    let found: Record<string, unknown> | undefined;
+    for (let i = 0; i < 40 && found === undefined; i++) {
+      const r = await fetch(url, { headers: { authorization: `Bearer ${s.ownerToken}` } });
+      if (r.status === 200) found = (await r.json()) as Record<string, unknown>;
+      else await new Promise((done) => setTimeout(done, 100));
+    }
+    expect(found).toMatchObject({
+      requestId,
+      client: '127.0.0.3',
+      method: 'GET',
+      path: '/orders/recorded',
+      decision: 'deny',
+      stage: 'tenant-restriction',
+    });
+  });
+
+  it('a rule change through the management API is enforced on the next request', async () => {
+    expect((await call('127.0.0.3', '/orders/7', key())).status).toBe(403);
+    const added = await fetch(
+      `${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/ip-restriction/entries`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.ownerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ value: '127.0.0.3', name: 'second office' }),
+      },
+    );
+    expect(added.status, await added.text()).toBe(201);
+    expect((await call('127.0.0.3', '/orders/7', key())).status).toBe(200);
+  });
+});
+
+/** The shipped config with its three CHANGE addresses pointed at this test's servers. */
+function shippedConfig(port: number): string {
+  const admin = new URL(s.server.adminUrl).host;
+  const upstream = new URL(s.upstreamUrl).host;
+  let text = readFileSync(CONF, 'utf8');
+  for (const [from, to] of [
+    ['server 127.0.0.1:8081;', `server ${admin};`],
+    ['server 127.0.0.1:3000;', `server ${upstream};`],
+    ['listen 80;', `listen 127.0.0.1:${port};`],
+  ] as const) {
+    if (text.split(from).length !== 2)
+      throw new Error(`docs/nginx-auth-request.conf: expected one "${from}"`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (nginx?.exitCode !== null && nginx?.exitCode !== undefined) {
+      throw new Error(`nginx exited with ${nginx.exitCode}:\n${log()}`);
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nginx did not listen on ${port} within 10 s:\n${log()}`);
+}
