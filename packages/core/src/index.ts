@@ -39,7 +39,6 @@ export {
   warnings,
 } from './errors/catalogue.js';
 export { IpGateError, type IpGateErrorOptions, isIpGateError } from './errors/ip-gate-error.js';
-export { IpSet, type IpSetMatch, type IpSetSource } from './set/ip-set.js';
 export {
   type CompiledPublishedRules,
   PUBLISHED_RULES_FORMAT,
@@ -48,4 +47,5 @@ export {
   type PublishedScope,
   parsePublishedRules,
 } from './published/published-rules.js';
+export { IpSet, type IpSetMatch, type IpSetSource } from './set/ip-set.js';
 export { type AddressRange, rangeToText } from './set/range-algebra.js';

@@ -56,7 +56,10 @@ export const errors = {
   },
 
   IPG_CONFIG_INVALID: { status: 400, title: 'A setting has a value that cannot be used.' },
-  IPG_RULES_INVALID: { status: 400, title: 'A published rules document is malformed or of an unknown format.' },
+  IPG_RULES_INVALID: {
+    status: 400,
+    title: 'A published rules document is malformed or of an unknown format.',
+  },
 
   IPG_NOT_FOUND: { status: 404, title: 'No such resource (or it belongs to another tenant).' },
   IPG_ALREADY_EXISTS: { status: 409, title: 'An equal resource exists already.' },
