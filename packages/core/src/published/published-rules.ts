@@ -39,7 +39,10 @@ export interface PublishedEntry {
  */
 export interface PublishedRules {
   readonly format: typeof PUBLISHED_RULES_FORMAT;
-  /** The server's change version when it published; increases with every change. */
+  /**
+   * Names the scope's content: it increases whenever that content changes (an edit, or an entry
+   * expiring) and stays put otherwise, so a client can long-poll with it (`If-None-Match`).
+   */
   readonly version: number;
   readonly scope: PublishedScope;
   readonly entries: readonly PublishedEntry[];
