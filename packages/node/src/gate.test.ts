@@ -22,6 +22,42 @@ describe('createGate', () => {
     }
   });
 
+  it('the default socket peer decides as core socketPeer() does, and words failures the same', () => {
+    const list = ['203.0.113.0/24', '2001:db8::/48'];
+    const fast = createGate({ allow: list });
+    const viaStrategy = createGate({ allow: list, clientAddress: { mode: 'socket' } });
+    for (const peer of [
+      '203.0.113.9',
+      '::ffff:203.0.113.9',
+      '2001:db8::1',
+      '192.0.2.1',
+      '::ffff:192.0.2.1',
+      '127.0.0.1',
+      undefined,
+      '',
+      'fe80::1%eth0',
+      '127.1',
+    ]) {
+      const a = fast.check(request(peer, { 'x-forwarded-for': '203.0.113.7' }));
+      const b = viaStrategy.check(request(peer, { 'x-forwarded-for': '203.0.113.7' }));
+      expect({ allow: a.allow, client: a.client?.toString(), decision: a.decision }).toEqual({
+        allow: b.allow,
+        client: b.client?.toString(),
+        decision: b.decision,
+      });
+    }
+  });
+
+  it('an allowed result has a request id when read, the same on every read and in its JSON', () => {
+    const r = createGate({ allow: ['127.0.0.1'] }).check(request('127.0.0.1'));
+    expect(r).toMatchObject({ allow: true, status: 200, body: undefined, headers: {} });
+    expect(r.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(r.requestId).toBe(r.requestId);
+    expect(JSON.parse(JSON.stringify(r))).toMatchObject({ allow: true, requestId: r.requestId });
+    const custom = createGate({ allow: ['127.0.0.1'], requestId: () => 'req_1' }).check(request('127.0.0.1'));
+    expect(custom.requestId).toBe('req_1');
+  });
+
   it('an onDecision hook that throws does not open the gate, nor close it', () => {
     const hookErrors: unknown[] = [];
     const gate = createGate({

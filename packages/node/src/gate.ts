@@ -5,7 +5,7 @@ import {
   clientAddressStrategy,
   type Decision,
   denyClientAddress,
-  type IpAddress,
+  IpAddress,
   IpGateError,
   IpSet,
   type IpSetSource,
@@ -101,6 +101,10 @@ export interface GateResult {
   readonly body: string | undefined;
   /** Response headers for the denial; empty when allowed. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The request's id. On an allowed request with the default id and no `onDecision` hook, nothing
+   * needs it on the request path, so it is made when first read (then it stays the same).
+   */
   readonly requestId: string;
   readonly decision: Decision;
   readonly client: IpAddress | undefined;
@@ -150,12 +154,27 @@ export function createGate(options: GateOptions): Gate {
   const onDecision = options.onDecision;
   const onHookError = options.onHookError ?? defaultHookError;
   const makeId = options.requestId ?? (() => randomUUID());
+  // With the default id and no hook, an allowed request needs no id unless someone reads it.
+  const lazyAllowedId = options.requestId === undefined && onDecision === undefined;
+  // The default strategy (the socket peer) only needs the peer; core's socketPeer() also scans 14
+  // forwarding header names to report `sawForwardingHeaders`, which the gate never uses.
+  const peerOnly = options.clientAddress === undefined;
 
   function decideRequest(request: GateRequest): {
     decision: Decision;
     client: IpAddress | undefined;
     rules: GateRules | undefined;
   } {
+    if (peerOnly) {
+      const peer = request.remoteAddress;
+      const parsed = peer === undefined ? undefined : IpAddress.tryParse(peer);
+      // Anything else goes through the strategy below, which words the denial's detail.
+      if (parsed !== undefined) {
+        const client = parsed.unmap();
+        const rules = source.current();
+        return { decision: rules === undefined ? NO_RULES : rules.decide(client), client, rules };
+      }
+    }
     const resolved = strategy.resolve(request.remoteAddress, request.headers);
     if (!resolved.ok)
       return {
@@ -187,6 +206,7 @@ export function createGate(options: GateOptions): Gate {
         };
       }
       const { decision, client } = outcome;
+      if (decision.allow && lazyAllowedId) return new AllowedResult(decision, client);
       let requestId: string;
       try {
         requestId = makeId(request);
@@ -237,6 +257,34 @@ export function createGate(options: GateOptions): Gate {
       };
     },
   };
+}
+
+/**
+ * An allowed result whose id (a random UUID) is made when first read: on the allow path, with the
+ * default id and no `onDecision` hook, nothing reads it, and making a UUID per request cost about as
+ * much as the decision itself. `toJSON` includes the id, so a logged result still shows it.
+ */
+class AllowedResult implements GateResult {
+  readonly allow = true;
+  readonly status = 200;
+  readonly body = undefined;
+  readonly headers = NO_HEADERS;
+  #requestId: string | undefined = undefined;
+
+  constructor(
+    readonly decision: Decision,
+    readonly client: IpAddress | undefined,
+  ) {}
+
+  get requestId(): string {
+    this.#requestId ??= randomUUID();
+    return this.#requestId;
+  }
+
+  toJSON(): GateResult {
+    const { allow, status, body, headers, requestId, decision, client } = this;
+    return { allow, status, body, headers, requestId, decision, client };
+  }
 }
 
 /** The decision while a live source has no rules: everyone is blocked, as an empty tenant list blocks. */
