@@ -43,6 +43,14 @@ const ROUNDS = Number(
   process.argv.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? (quick ? 1 : 3),
 );
 const CONNECTIONS = 50;
+/**
+ * The latency phase: a fixed offered load far below every proxy's saturation point (a fifth of the
+ * bare proxy's throughput on this machine), so p99 measures what a proxy adds to a request. At
+ * saturation (the throughput phase) p99 is mostly queueing behind a busy CPU, and any proxy that
+ * spends more CPU per request queues longer: that is throughput again, not added latency.
+ */
+const LATENCY_RATE = 2_000;
+const LATENCY_CONNECTIONS = 10;
 const WARM_UP_S = quick ? 1 : 3;
 const DURATION_S = quick ? 3 : 10;
 /** ipgate's gateway workers, the bare proxy's and nginx's worker processes: one per core. */
@@ -94,8 +102,8 @@ async function expectStatus(label, url, from, headers, expected) {
   console.log(`  check ${label}: from ${from} → ${status} (as expected)`);
 }
 
-async function load(url, headers, durationS) {
-  const options = JSON.stringify({ url, connections: CONNECTIONS, durationS, headers });
+async function load(url, headers, durationS, { connections = CONNECTIONS, rate } = {}) {
+  const options = JSON.stringify({ url, connections, durationS, headers, rate });
   return JSON.parse(await runProcess(process.execPath, [here('./gateway-load.mjs'), options]));
 }
 
@@ -141,6 +149,7 @@ async function main() {
   const results = [];
   let ipgateResult;
   let roundRatios = [];
+  let latency = [];
   // The same Authorization header goes to nginx, so both proxies forward the same request.
   let auth = {};
   const stops = [];
@@ -239,6 +248,32 @@ async function main() {
         );
       }
     }
+    // The latency phase: every proxy at the same fixed, unsaturated rate, in turn, ROUNDS times.
+    const latencyRows = proxies.map(() => []);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [i, proxy] of proxies.entries()) {
+        await load(proxy.url, proxy.headers, WARM_UP_S, {
+          connections: LATENCY_CONNECTIONS,
+          rate: LATENCY_RATE,
+        });
+        const r = await load(proxy.url, proxy.headers, DURATION_S, {
+          connections: LATENCY_CONNECTIONS,
+          rate: LATENCY_RATE,
+        });
+        console.log(
+          `  ${proxy.name} at ${LATENCY_RATE} req/s offered: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`,
+        );
+        if (r.non2xx + r.errors + r.timeouts > 0)
+          throw new Error(`${proxy.name}: not every request was answered 2xx`);
+        latencyRows[i].push(r);
+      }
+    }
+    latency = proxies.map((proxy, i) => ({
+      name: proxy.name,
+      p50: median(latencyRows[i].map((r) => r.p50)),
+      p99: median(latencyRows[i].map((r) => r.p99)),
+      rounds: latencyRows[i],
+    }));
     for (const proxy of proxies) if (proxy.stop !== undefined) await proxy.stop();
     for (const rows of perRound) results.push(medianByRate(rows));
     const rowsOf = (prefix) => perRound[proxies.findIndex((p) => p.name.startsWith(prefix))];
@@ -283,6 +318,7 @@ async function main() {
     }
 
     report(results, ipgateResult, roundRatios);
+    reportLatency(latency);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
@@ -359,6 +395,25 @@ function report(results, ipgate, rounds) {
   }
   console.log(
     `(${os.availableParallelism()} cores for target + upstream + load generator together: CPU s above out of ${os.availableParallelism() * DURATION_S} s available per run)`,
+  );
+}
+
+function reportLatency(latency) {
+  if (latency.length === 0) return;
+  console.log(
+    `\nLatency at a fixed ${LATENCY_RATE} req/s (${LATENCY_CONNECTIONS} connections, ${DURATION_S} s, median of ${ROUNDS} round(s)):`,
+  );
+  console.log('\n| target | p50 (ms) | p99 (ms) | p99 per round (ms) |');
+  console.log('|---|---:|---:|---|');
+  for (const row of latency) {
+    console.log(`| ${row.name} | ${row.p50} | ${row.p99} | ${row.rounds.map((r) => r.p99).join(', ')} |`);
+  }
+  const bare = latency.find((r) => r.name === 'bare Node proxy (undici)');
+  const ipgate = latency.find((r) => r.name.startsWith('ipgate'));
+  if (bare === undefined || ipgate === undefined) return;
+  const added = median(ipgate.rounds.map((r, i) => r.p99 - (bare.rounds[i]?.p99 ?? Number.NaN)));
+  console.log(
+    `\nipgate p99 − bare proxy p99 at ${LATENCY_RATE} req/s: ${fmt(added, 2)} ms (median of the rounds) — target < 1 ms: ${added < 1 ? 'MET' : 'NOT MET'}`,
   );
 }
 

@@ -229,5 +229,8 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
 function workerScript(): { exec: string; execArgv?: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const exec = fileURLToPath(new URL(fromSource ? './worker-main.ts' : './worker-main.js', import.meta.url));
-  return fromSource ? { exec, execArgv: ['--import', 'tsx'] } : { exec };
+  // A larger young generation: fewer scavenges per second under load, so fewer requests wait
+  // behind one (the gateway allocates per request; scavenges were a visible share of its p99).
+  const tuning = ['--max-semi-space-size=32'];
+  return fromSource ? { exec, execArgv: ['--import', 'tsx', ...tuning] } : { exec, execArgv: tuning };
 }
