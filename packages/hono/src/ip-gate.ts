@@ -52,6 +52,7 @@ export type IpGateHonoMiddleware = MiddlewareHandler & { readonly gate: Gate; cl
 
 // The headers a client-address strategy reads. Copied by name, lower case, as core expects.
 const FORWARDING = ['x-forwarded-for', 'forwarded'] as const;
+const NO_HEADERS: Record<string, string | undefined> = Object.freeze({});
 
 /**
  * Hono middleware that lets only allowed client addresses through. Use it app-wide or on a route
@@ -79,10 +80,15 @@ export function ipGate(options: HonoIpGateOptions): IpGateHonoMiddleware {
     });
   }
   const gate = createGate(gateOptions);
+  // With the default (the socket peer) no strategy reads a header: skip copying them per request.
+  const readsHeaders = gateOptions.clientAddress !== undefined;
   const middleware: MiddlewareHandler = async (c, next) => {
-    const raw = c.req.raw.headers;
-    const headers: Record<string, string | undefined> = {};
-    for (const name of FORWARDING) headers[name] = raw.get(name) ?? undefined;
+    let headers: Record<string, string | undefined> = NO_HEADERS;
+    if (readsHeaders) {
+      const raw = c.req.raw.headers;
+      headers = {};
+      for (const name of FORWARDING) headers[name] = raw.get(name) ?? undefined;
+    }
     let remoteAddress: string | undefined;
     try {
       remoteAddress = peer(c);
