@@ -116,7 +116,10 @@ describe('startServer with the demo, on the embedded SQLite store', () => {
     const metrics = await call(`${server.adminUrl}/metrics`);
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^ipgate_snapshot_version \d+$/m);
-    expect(metrics.text).toMatch(/ipgate_gateway_requests_total\{/);
+    expect(metrics.text).toMatch(
+      /ipgate_gateway_requests_total\{decision="deny",stage="tenant-restriction",reason="tenant-ip-not-listed"\} \d+/,
+    );
+    expect(metrics.text).toMatch(/ipgate_gateway_request_duration_seconds_count\{decision="allow"\} \d+/);
   });
 });
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
 import { createRequestIds } from './request-ids.js';
 import { socketPeer } from './socket-peer.js';
@@ -29,16 +30,42 @@ describe('outcomeCounter', () => {
   it('hands its counts to prom-client when the registry is read, and only the new ones next time', async () => {
     const registry = new Registry();
     const requests = outcomeCounter(registry);
-    requests.add('allow', 'complete');
-    requests.add('allow', 'complete');
-    requests.add('deny', 'tenant-restriction');
+    requests.add('allow', 'complete', 'allowed');
+    requests.add('allow', 'complete', 'allowed');
+    requests.add('deny', 'tenant-restriction', 'tenant-ip-not-listed');
     let text = await registry.metrics();
-    expect(text).toContain('ipgate_gateway_requests_total{decision="allow",stage="complete"} 2');
-    expect(text).toContain('ipgate_gateway_requests_total{decision="deny",stage="tenant-restriction"} 1');
-    requests.add('allow', 'complete');
+    expect(text).toContain(
+      'ipgate_gateway_requests_total{decision="allow",stage="complete",reason="allowed"} 2',
+    );
+    const denied =
+      'ipgate_gateway_requests_total{decision="deny",stage="tenant-restriction",reason="tenant-ip-not-listed"} 1';
+    expect(text).toContain(denied);
+    requests.add('allow', 'complete', 'allowed');
     text = await registry.metrics();
-    expect(text).toContain('ipgate_gateway_requests_total{decision="allow",stage="complete"} 3');
-    expect(text).toContain('ipgate_gateway_requests_total{decision="deny",stage="tenant-restriction"} 1');
+    expect(text).toContain(
+      'ipgate_gateway_requests_total{decision="allow",stage="complete",reason="allowed"} 3',
+    );
+    expect(text).toContain(denied);
+  });
+});
+
+describe('latencyHistogram', () => {
+  it('exposes cumulative buckets, sum and count per decision', async () => {
+    const registry = new Registry();
+    const latency = latencyHistogram(registry);
+    latency.observe('allow', 0.0004);
+    latency.observe('allow', 0.002);
+    latency.observe('allow', 20);
+    latency.observe('deny', 0.0001);
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE ipgate_gateway_request_duration_seconds histogram');
+    expect(text).toContain('ipgate_gateway_request_duration_seconds_bucket{le="0.0005",decision="allow"} 1');
+    expect(text).toContain('ipgate_gateway_request_duration_seconds_bucket{le="0.0025",decision="allow"} 2');
+    expect(text).toContain('ipgate_gateway_request_duration_seconds_bucket{le="10",decision="allow"} 2');
+    expect(text).toContain('ipgate_gateway_request_duration_seconds_bucket{le="+Inf",decision="allow"} 3');
+    expect(text).toContain('ipgate_gateway_request_duration_seconds_count{decision="allow"} 3');
+    expect(text).toMatch(/ipgate_gateway_request_duration_seconds_sum\{decision="allow"\} 20\.002/);
+    expect(text).toContain('ipgate_gateway_request_duration_seconds_count{decision="deny"} 1');
   });
 });
 

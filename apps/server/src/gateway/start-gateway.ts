@@ -9,6 +9,7 @@ import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { RequestRecord } from '../store/store.js';
 import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
+import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
 import { type PipelineOutcome, runPipeline } from './pipeline.js';
 import { createRequestIds } from './request-ids.js';
@@ -75,6 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pools = createUpstreamPools({ timeoutMs: options.upstreamTimeoutMs });
   const metrics = options.metrics ?? new Registry();
   const requestsTotal = outcomeCounter(metrics);
+  const latency = latencyHistogram(metrics);
   const requestIds = createRequestIds();
   const untrustedForwarding = new Counter({
     name: 'ipgate_gateway_untrusted_forwarding_headers_total',
@@ -145,7 +147,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     inFlight--;
     // The caller left before the upstream's answer was passed on: abort the upstream request.
     if (call.exchange !== undefined && !res.writableFinished) call.exchange.clientClosed();
-    requestsTotal.add(call.decision, call.stage ?? 'none');
+    const elapsedMs = performance.now() - call.started;
+    requestsTotal.add(call.decision, call.stage ?? 'none', call.reason ?? 'none');
+    latency.observe(call.decision, elapsedMs / 1000);
     try {
       const outcome = call.outcome;
       const client = outcome?.client?.toString() ?? null;
@@ -165,7 +169,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           decision: call.decision,
           stage: call.stage,
           reason: call.reason,
-          latencyMs: Math.round((performance.now() - call.started) * 1000) / 1000,
+          latencyMs: Math.round(elapsedMs * 1000) / 1000,
         },
         observation:
           outcome?.observation === undefined || key === undefined || client === null
