@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { clientAddressStrategy } from '@ipgate/core';
 import { pino } from 'pino';
 import { buildAdminApp } from './admin/app.js';
+import { clusterMetricsRegistry } from './cluster/cluster-metrics.js';
 import { clusterRulesEngine } from './cluster/cluster-rules-engine.js';
 import { startWorkerPool } from './cluster/start-worker-pool.js';
 import { resolveWorkerCount } from './cluster/worker-count.js';
@@ -89,8 +90,9 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     const recorder = createRecorder({ store, logger });
     cleanups.push(() => recorder.close());
 
-    const metrics = registerServerMetrics({ engine, recorder });
     const workers = resolveWorkerCount(settings.workers);
+    // With workers, the gateway's metrics live in the workers: /metrics gathers them over IPC.
+    const metrics = workers > 1 ? clusterMetricsRegistry() : registerServerMetrics({ engine, recorder });
     let gateway: { readonly url: string; close(): Promise<void> };
     // The engine the management API refreshes after each write: with workers, every worker's too.
     let adminEngine: RulesEngine = engine;

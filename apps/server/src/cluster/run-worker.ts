@@ -9,6 +9,7 @@ import { createThreadedRecorder } from '../records/threaded-recorder.js';
 import { openStore } from '../serve.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import { type FromWorker, isToWorker } from './cluster-messages.js';
+import { reportWorkerMetrics } from './cluster-metrics.js';
 
 /**
  * The body of a gateway worker process: its own store connection, rules engine (polling every
@@ -89,6 +90,8 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
       logger,
     });
     cleanups.push(() => recorder.close());
+    const workerMetrics = registerServerMetrics({ engine: snapshots, recorder });
+    reportWorkerMetrics(workerMetrics);
     const gateway = await startGateway({
       engine: snapshots,
       clientAddress: clientAddressStrategy(clientAddressConfig(settings)),
@@ -97,7 +100,7 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
       port: settings.listen.port,
       logger,
       upstreamTimeoutMs: settings.upstreamTimeoutMs,
-      metrics: registerServerMetrics({ engine: snapshots, recorder }),
+      metrics: workerMetrics,
     });
     cleanups.push(() => gateway.close());
     logger.info(

@@ -207,6 +207,20 @@ describe('ipgate serve --workers 2 (SQLite shared by three processes)', () => {
     await toggleRounds(3);
   });
 
+  it('serves the workers’ gateway metrics, summed, at the primary’s /metrics', async () => {
+    const r = await request(`${serve.adminUrl}/metrics`, { dispatcher: admin });
+    const text = await r.body.text();
+    expect(r.statusCode).toBe(200);
+    const denied =
+      /ipgate_gateway_requests_total\{decision="deny",stage="tenant-restriction",reason="[a-z-]+"\} (\d+)/g;
+    const total = [...text.matchAll(denied)].reduce((n, m) => n + Number(m[1]), 0);
+    // Every request of the test above was denied or allowed by one of the two workers.
+    expect(total).toBeGreaterThanOrEqual(4 + 3 * 6);
+    expect(text).toMatch(/ipgate_gateway_request_duration_seconds_count\{decision="allow"\} \d+/);
+    expect(text).toMatch(/^ipgate_snapshot_version \d+$/m);
+    expect(text).toMatch(/ipgate_admin_requests_total/);
+  });
+
   it('replaces a killed worker, logs it, and the replacement follows changes too', async () => {
     const [victim, survivor] = listeningWorkers(serve.logs()) as [number, number];
     process.kill(victim, 'SIGKILL');

@@ -24,6 +24,8 @@ export function registerServerMetrics(parts: {
     name: 'ipgate_snapshot_version',
     help: 'Change version of the compiled rules snapshot in force on this node.',
     registers: [registry],
+    // Across gateway workers: the oldest snapshot any of them serves.
+    aggregator: 'min',
     collect() {
       this.set(engine.version);
     },
@@ -32,6 +34,7 @@ export function registerServerMetrics(parts: {
     name: 'ipgate_store_ready',
     help: '1 when the last read of the store succeeded, 0 while serving the last good snapshot.',
     registers: [registry],
+    aggregator: 'min',
     collect() {
       this.set(engine.ready ? 1 : 0);
     },
