@@ -292,7 +292,7 @@ const NO_RULES: Decision = Object.freeze({
   allow: false,
   status: 403,
   stage: 'tenant-restriction',
-  reason: 'tenant-list-empty',
+  reason: 'rules-not-loaded',
   matched: [],
   reviewable: false,
   detail: 'no rules yet: the rules source has not delivered any (no server answer and no cache file)',

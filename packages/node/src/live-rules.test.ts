@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { IpAddress } from '@ipgate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeRulesServer, until } from './fake-rules-server.test-support.js';
+import { createGate } from './gate.js';
 import { httpGate } from './http-gate.js';
 import { type LiveRules, liveRules } from './live-rules.js';
 import { close, listen, send } from './sockets.test-support.js';
@@ -143,6 +144,8 @@ describe('liveRules against a server speaking the rules protocol', () => {
     expect(await rules.ready).toEqual({ from: 'none' });
     const appPort = await serveWith(rules);
     expect((await send(appPort, '127.0.0.2')).status).toBe(403);
+    const waiting = createGate({ allow: rules }).check({ remoteAddress: '127.0.0.2', headers: {} });
+    expect(waiting.decision.reason).toBe('rules-not-loaded');
     fake.set(['127.0.0.2']);
     await fake.start(port);
     await until(() => rules.current() !== undefined, 2000);

@@ -113,6 +113,8 @@ export const decisionReasons = {
   'too-few-hops': 'The hop-count strategy needs more forwarded elements than the request carries.',
   'api-allowlist-not-listed': "The client address is not on the API's network allowlist.",
   'tenant-list-empty': "The tenant's IP restriction is on and lists no address, so every call is blocked.",
+  'rules-not-loaded':
+    'A middleware following live rules has none yet (no server answer and no cache file): it denies until they arrive.',
   'tenant-ip-not-listed': "The client address is not on the tenant's IP list.",
   'key-server-request-not-allowed':
     'The key allows browser callers only (domain restriction on, IP restriction off).',
