@@ -4,7 +4,7 @@ import type { ApisTable, Database } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
 import type { IpListSpec } from './ip-lists.js';
-import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
 import { flag, nowIso, toBool, toDate } from './rows.js';
 import type {
@@ -172,23 +172,18 @@ export async function getApi(ctx: StoreContext, apiId: string): Promise<Api> {
  */
 export async function listApis(ctx: StoreContext, page?: PageRequest): Promise<Page<Api>> {
   const limit = pageLimit(page);
-  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const after = creationCursor(page);
   const rows = await read(ctx, () =>
     ctx.db
       .selectFrom('apis')
       .selectAll()
-      .$if(after !== undefined, (qb) => {
-        const [at, id] = after as [string, string];
-        return qb.where((eb) =>
-          eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]),
-        );
-      })
+      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit + 1)
       .execute(),
   );
-  return toPage(rows.map(apiFromRow), limit, (a) => [a.createdAt.toISOString(), a.id]);
+  return creationPage(rows.map(apiFromRow), limit);
 }
 
 /**

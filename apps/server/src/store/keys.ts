@@ -3,7 +3,7 @@ import { read, type StoreContext } from './context.js';
 import type { Database, KeysTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
 import { flag, nowIso, toBool, toDate, toDateOrNull } from './rows.js';
 import { hashSecret, looksLikeSecret, newSecret, SECRET_PREFIX } from './secrets.js';
@@ -158,25 +158,20 @@ export async function listKeys(
   page?: PageRequest,
 ): Promise<Page<ApiKey>> {
   const limit = pageLimit(page);
-  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const after = creationCursor(page);
   await getTenant(ctx, tenantId);
   const rows = await read(ctx, () =>
     ctx.db
       .selectFrom('keys')
       .selectAll()
       .where('tenant_id', '=', tenantId)
-      .$if(after !== undefined, (qb) => {
-        const [at, id] = after as [string, string];
-        return qb.where((eb) =>
-          eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]),
-        );
-      })
+      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit + 1)
       .execute(),
   );
-  return toPage(rows.map(keyFromRow), limit, (k) => [k.createdAt.toISOString(), k.id]);
+  return creationPage(rows.map(keyFromRow), limit);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { invalid } from './errors.js';
 import type { Page, PageRequest } from './store.js';
 
@@ -67,4 +68,45 @@ export function toPage<T>(
     items,
     nextCursor: rows.length > limit && last !== undefined ? encodeCursor(position(last)) : undefined,
   };
+}
+
+/** Where a creation-ordered page starts: after this (created_at, id), or at the beginning. */
+export type CreationCursor = readonly [createdAt: string, id: string] | undefined;
+
+/**
+ * Decodes the cursor of a list ordered by creation (oldest first: `created_at`, then `id`).
+ *
+ * @example
+ * const after = creationCursor(page); // undefined on the first page
+ */
+export function creationCursor(page: PageRequest | undefined): CreationCursor {
+  if (page?.cursor === undefined) return undefined;
+  return decodeCursor(page.cursor, ['string', 'string']) as [string, string];
+}
+
+/**
+ * The keyset condition "created after the cursor" for a table with `created_at` and `id`, so every
+ * creation-ordered list pages the same way (a stable order even for rows made in one millisecond,
+ * because ids grow within a process).
+ *
+ * @example
+ * ctx.db.selectFrom('apis').selectAll().$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
+ *   .orderBy('created_at').orderBy('id').limit(limit + 1)
+ */
+export function createdAfter(after: CreationCursor): RawBuilder<SqlBool> {
+  const [at, id] = after as readonly [string, string];
+  return sql<SqlBool>`(created_at > ${at} or (created_at = ${at} and id > ${id}))`;
+}
+
+/**
+ * Cuts rows of a creation-ordered query into a page with the next cursor.
+ *
+ * @example
+ * return creationPage(rows.map(apiFromRow), limit);
+ */
+export function creationPage<T extends { readonly createdAt: Date; readonly id: string }>(
+  items: readonly T[],
+  limit: number,
+): Page<T> {
+  return toPage(items, limit, (x) => [x.createdAt.toISOString(), x.id]);
 }

@@ -4,7 +4,7 @@ import { read, type StoreContext } from './context.js';
 import type { PrincipalsTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
 import { hashSecret, looksLikeSecret, newSecret, TOKEN_SECRET_PREFIX } from './secrets.js';
@@ -136,23 +136,18 @@ export async function findTokenBySecret(ctx: StoreContext, secret: string): Prom
  */
 export async function listPrincipals(ctx: StoreContext, page?: PageRequest): Promise<Page<Principal>> {
   const limit = pageLimit(page);
-  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const after = creationCursor(page);
   const rows = await read(ctx, () =>
     ctx.db
       .selectFrom('principals')
       .selectAll()
-      .$if(after !== undefined, (qb) => {
-        const [at, id] = after as [string, string];
-        return qb.where((eb) =>
-          eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]),
-        );
-      })
+      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit + 1)
       .execute(),
   );
-  return toPage(rows.map(principalFromRow), limit, (p) => [p.createdAt.toISOString(), p.id]);
+  return creationPage(rows.map(principalFromRow), limit);
 }
 
 /**

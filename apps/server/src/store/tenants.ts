@@ -3,7 +3,7 @@ import { read, type StoreContext } from './context.js';
 import type { Database, TenantsTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
 import type {
@@ -135,23 +135,18 @@ export async function getTenant(ctx: StoreContext, tenantId: string): Promise<Te
  */
 export async function listTenants(ctx: StoreContext, page?: PageRequest): Promise<Page<Tenant>> {
   const limit = pageLimit(page);
-  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor, ['string', 'string']);
+  const after = creationCursor(page);
   const rows = await read(ctx, () =>
     ctx.db
       .selectFrom('tenants')
       .selectAll()
-      .$if(after !== undefined, (qb) => {
-        const [at, id] = after as [string, string];
-        return qb.where((eb) =>
-          eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]),
-        );
-      })
+      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit + 1)
       .execute(),
   );
-  return toPage(rows.map(tenantFromRow), limit, (t) => [t.createdAt.toISOString(), t.id]);
+  return creationPage(rows.map(tenantFromRow), limit);
 }
 
 /**
