@@ -100,3 +100,46 @@ describe('runPipeline', () => {
     ]);
   });
 });
+
+describe('runPipeline: paths the upstream may read as another API', () => {
+  // api_1 `/admin` allows 203.0.113.0/25 only; api_2 `/` has no allowlist; the tenant lists 192.0.2.0/24.
+  const twoApis = compileSnapshot(
+    fixtureDump({
+      tenantEntries: [{ value: '192.0.2.0/24' }, { value: '203.0.113.0/24' }],
+      apis: [{ pathPrefix: '/admin' }, { pathPrefix: '/' }],
+      apiEntries: [{ value: '203.0.113.0/25' }],
+      keys: [{ secret: 'ipg_live_good' }],
+    }),
+  );
+  const from = (peer: string, target: string) =>
+    runPipeline(twoApis, socketPeer(), { method: 'GET', target, headers: auth, peer });
+
+  it('keeps an unlisted caller out of /admin', () => {
+    expect(from('192.0.2.1', '/admin/users').reason).toBe('api-allowlist-not-listed');
+    expect(from('192.0.2.1', '/public').allow).toBe(true);
+  });
+
+  it.each([
+    '/%2fadmin/users',
+    '/%2Fadmin/users',
+    '/admin;jsessionid=1/users',
+    '/admin%3b/users',
+    '/admin\\users',
+    '/admin%5cusers',
+    '/x/..%2fadmin/users',
+    '/x/%2e%2e%2fadmin/users',
+    '/x%2f..%2fadmin/users',
+    '/x/..;/admin/users',
+    '/x/..\\admin/users',
+    '/x/.%2fadmin',
+  ])('refuses %s (400) instead of routing it to the open API', (target) => {
+    const o = from('192.0.2.1', target);
+    expect([o.allow, o.status, o.stage, o.reason]).toEqual([false, 400, 'route', 'path-invalid']);
+  });
+
+  it('still serves encoded slashes and parameters that stay within one API', () => {
+    expect(from('192.0.2.1', '/files/a%2Fb').allow).toBe(true);
+    expect(from('192.0.2.1', '/files;v=1/a').allow).toBe(true);
+    expect(from('203.0.113.9', '/admin/a%2Fb').allow).toBe(true);
+  });
+});

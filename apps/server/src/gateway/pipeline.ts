@@ -9,7 +9,7 @@ import {
   originOf,
 } from '@ipgate/core';
 import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
-import { parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
+import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
 import type { CompiledApi, CompiledKey, Snapshot } from '../snapshot/snapshot.js';
 import { hashSecret } from '../store/secrets.js';
 import { presentedKey } from './presented-key.js';
@@ -110,7 +110,14 @@ export function runPipeline(
   if (path === undefined) return facts.denied(400, 'route', 'path-invalid');
   facts.path = path;
   const host = request.headers['host'];
-  const api = snapshot.routes.find(typeof host === 'string' ? host : undefined, path.normalized);
+  const routeHost = typeof host === 'string' ? host : undefined;
+  const api = snapshot.routes.find(routeHost, path.normalized);
+  // `/%2fadmin`, `/admin;x/users`, `/admin\users`: if the upstream's reading of the path belongs to another
+  // API than routing's, the caller would pass one API's rules and reach the other's resources.
+  const lenient = lenientPath(path.normalized);
+  if (lenient !== path.normalized && snapshot.routes.find(routeHost, lenient) !== api) {
+    return facts.denied(400, 'route', 'path-invalid');
+  }
   if (api === undefined) return facts.denied(404, 'route', 'no-route');
   facts.api = api;
 

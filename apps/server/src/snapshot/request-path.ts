@@ -8,6 +8,12 @@ const ENCODED_UNRESERVED = /%(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2[de]|5f|7e)/gi;
 const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
 // Visible ASCII only; anything else never came from a well-behaved client.
 const PATH_CHARS = /^[\x21-\x7e]*$/;
+// What some upstream or proxy in front of it may read as structure where routing sees none: any
+// percent-encoding (`%2f`, `%5c`, `%3b`), a backslash, a `;` parameter, a doubled slash.
+const LENIENT_HINTS = /[%\\;]|\/\//;
+const ANY_ENCODED = /%[0-9a-f]{2}/gi;
+const SEGMENT_PARAMS = /;[^/]*/g;
+const REPEATED_SLASHES = /\/{2,}/g;
 
 /** A request target split for routing: `path` normalised for matching, `raw` kept for forwarding. */
 export interface RequestPath {
@@ -42,7 +48,32 @@ export function parseRequestPath(target: string | undefined): RequestPath | unde
     String.fromCharCode(Number.parseInt(m.slice(1), 16)),
   );
   if (DOT_SEGMENT.test(normalized)) return undefined;
+  // `/public/..%2fadmin`, `/public/..\admin`, `/public/..;/admin`: no dot segment for routing, but
+  // nginx (decodes %2f), WHATWG URL parsers (read `\` as `/`) and Servlet containers (drop `;…`) resolve
+  // them to `/admin`. Refused like raw dot segments.
+  if (DOT_SEGMENT.test(lenientPath(normalized))) return undefined;
   return { raw, query, normalized };
+}
+
+/**
+ * The widest reading of a normalised path that software behind the gateway is known to make: every
+ * percent-encoding decoded (so `%2f` is a slash), `\` read as `/`, `;` parameters dropped from each
+ * segment, repeated slashes merged. Routing must pick the same API for this reading as for the path
+ * itself, or the caller could be checked against one API and served another's resource.
+ * Returns `path` itself (the same string) when there is nothing to reinterpret.
+ *
+ * @example
+ * lenientPath('/x%2F..%2Fadmin'); // '/x/../admin'
+ * lenientPath('/admin;jsessionid=1/users'); // '/admin/users'
+ * lenientPath('/v1/users'); // '/v1/users'
+ */
+export function lenientPath(path: string): string {
+  if (!LENIENT_HINTS.test(path)) return path;
+  return path
+    .replace(ANY_ENCODED, (m) => String.fromCharCode(Number.parseInt(m.slice(1), 16)))
+    .replaceAll('\\', '/')
+    .replace(SEGMENT_PARAMS, '')
+    .replace(REPEATED_SLASHES, '/');
 }
 
 /**

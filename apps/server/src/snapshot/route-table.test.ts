@@ -109,6 +109,13 @@ describe('parseRequestPath', () => {
     '/public/%2E./admin',
     '/./x',
     '/x/..',
+    '/public/..%2fadmin',
+    '/public/%2e%2e%2Fadmin',
+    '/public%2f..%2fadmin',
+    '/public/..%5cadmin',
+    '/public/..\\admin',
+    '/public/..;/admin',
+    '/public/.;x/admin',
     '/é',
     '/a b',
   ])('refuses %s', (target) => {
