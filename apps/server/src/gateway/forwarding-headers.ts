@@ -70,6 +70,7 @@ export function upstreamRequestHeaders(
     if (name === IDENTITY_HEADERS.tenantId || name === IDENTITY_HEADERS.keyId) continue;
     if (name === IDENTITY_HEADERS.requestId) continue;
     if (name === context.keyHeader && !context.forwardKey) continue;
+    if (name.includes('_') && isSetByGateway(name.replaceAll('_', '-'), context.keyHeader)) continue;
     out[name] = value;
   }
   const extend = context.clientVia === 'header';
@@ -151,6 +152,21 @@ function connectionListed(value: string | string[] | undefined): ReadonlySet<str
 function joined(value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value.join(', ') : value;
   return text === undefined || text.trim() === '' ? undefined : text;
+}
+
+// Headers the gateway writes (or removes) itself. CGI-style upstreams (WSGI, Rack, PHP) read `-` and
+// `_` alike (`X_Ipgate_Tenant_Id` becomes HTTP_X_IPGATE_TENANT_ID), so a caller's underscore spelling of
+// one of them would forge it; such spellings are dropped.
+const SET_BY_GATEWAY: ReadonlySet<string> = new Set([
+  ...Object.values(IDENTITY_HEADERS),
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'forwarded',
+]);
+
+function isSetByGateway(dashed: string, keyHeader: string | undefined): boolean {
+  return SET_BY_GATEWAY.has(dashed) || dashed === keyHeader || HOP_BY_HOP.has(dashed);
 }
 
 const VISIBLE = /^[\x21-\x7e]+$/;

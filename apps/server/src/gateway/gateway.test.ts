@@ -310,6 +310,27 @@ for (const factory of await storeFactories()) {
         expect(r.headers['keep-alive']).not.toBe('timeout=77');
       });
 
+      it('drops underscore spellings of the headers it sets, which CGI-style upstreams read as the same', async () => {
+        const r = await send(port(direct), {
+          path: '/v1/x',
+          headers: {
+            ...bearer('kManual'),
+            x_ipgate_tenant_id: 'ten_forged',
+            'X_Ipgate_Key-Id': 'key_forged',
+            x_forwarded_for: '10.0.0.1',
+            x_request_id: 'forged',
+            x_end_to_end: '2',
+          },
+        });
+        const h = r.json().headers;
+        expect(h['x_ipgate_tenant_id']).toBeUndefined();
+        expect(h['x_ipgate_key-id']).toBeUndefined();
+        expect(h['x_forwarded_for']).toBeUndefined();
+        expect(h['x_request_id']).toBeUndefined();
+        expect(h['x_end_to_end']).toBe('2');
+        expect(h['x-ipgate-tenant-id']).toBe(ids['manual']);
+      });
+
       it('answers 502 when the upstream refuses and 504 when it is too slow', async () => {
         expectDenied(await send(port(direct), { path: '/dead/x', headers: bearer('kOff') }), 502);
         expectDenied(await send(port(direct), { path: '/v1/x?sleep=1500', headers: bearer('kOff') }), 504);

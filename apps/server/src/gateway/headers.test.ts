@@ -38,6 +38,20 @@ describe('upstreamRequestHeaders', () => {
     });
   });
 
+  it('drops underscore spellings of the identity, forwarding and key headers', () => {
+    const h = upstreamRequestHeaders(
+      {
+        x_ipgate_tenant_id: 'ten_forged',
+        x_ipgate_key_id: 'key_forged',
+        x_forwarded_for: '10.0.0.1',
+        x_api_key: 'other',
+        x_custom: '1',
+      },
+      context,
+    );
+    expect(Object.keys(h).filter((n) => n.includes('_'))).toEqual(['x_custom']);
+  });
+
   it('passes the key on only when told to', () => {
     const h = upstreamRequestHeaders({ 'x-api-key': 'secret' }, { ...context, forwardKey: true });
     expect(h['x-api-key']).toBe('secret');
