@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +29,33 @@ describe('ipgate serve', () => {
     const r = await runCli(['serve', '--listen', '8080']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/listen \(from the flag --listen\) is invalid: "8080" is not host:port/);
+  });
+
+  it('says which setting to change when the port is taken, instead of a stack trace (exit 2)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-cli-serve-'));
+    try {
+      const r = await runCli([
+        'serve',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--admin-listen',
+        '127.0.0.1:0',
+        '--data-dir',
+        dataDir,
+        '--log-level',
+        'silent',
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`listen: 127.0.0.1:${port} is already in use (EADDRINUSE)`);
+      expect(r.stderr).toContain('--listen');
+      expect(r.stderr).not.toContain('internal error');
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('starts with the demo, answers through the gateway, and exits 0 on SIGTERM', async () => {

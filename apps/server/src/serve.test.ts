@@ -202,7 +202,12 @@ describe('startServer on a store that has been started before', () => {
           }),
           io,
         ),
-      ).rejects.toThrow(/EADDRINUSE/);
+      ).rejects.toMatchObject({
+        code: 'IPG_CONFIG_INVALID',
+        field: 'listen',
+        message: expect.stringMatching(/already in use \(EADDRINUSE\)/),
+        hint: expect.stringMatching(/--listen/),
+      });
     } finally {
       await first.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { clusterMetricsRegistry } from './cluster/cluster-metrics.js';
 import { clusterRulesEngine } from './cluster/cluster-rules-engine.js';
 import { startWorkerPool } from './cluster/start-worker-pool.js';
 import { resolveWorkerCount } from './cluster/worker-count.js';
+import { explainListenError } from './config/listen-error.js';
 import { clientAddressConfig } from './config/load-settings.js';
 import type { ServeSettings } from './config/settings.js';
 import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
@@ -77,7 +78,12 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     let demoKeySecret: string | undefined;
     let demo: Awaited<ReturnType<typeof setUpDemo>>;
     if (settings.demo) {
-      demoUpstream = await startDemoUpstream({ port: settings.demoUpstreamPort });
+      demoUpstream = await startDemoUpstream({ port: settings.demoUpstreamPort }).catch((e: unknown) => {
+        throw explainListenError(e, 'demoUpstreamPort', '--demo-upstream-port', {
+          host: '127.0.0.1',
+          port: settings.demoUpstreamPort,
+        });
+      });
       cleanups.push(() => demoUpstream?.close());
       demo = await setUpDemo(store, { upstreamUrl: demoUpstream.url });
       demoKeySecret = demo?.keySecret;
@@ -112,6 +118,8 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
         logger,
         upstreamTimeoutMs: settings.upstreamTimeoutMs,
         metrics,
+      }).catch((e: unknown) => {
+        throw explainListenError(e, 'listen', '--listen', settings.listen);
       });
     }
     cleanups.push(() => gateway.close());
@@ -127,7 +135,11 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
       metrics,
       ready: () => engine.ready,
     });
-    await admin.listen({ host: settings.adminListen.host, port: settings.adminListen.port });
+    await admin
+      .listen({ host: settings.adminListen.host, port: settings.adminListen.port })
+      .catch((e: unknown) => {
+        throw explainListenError(e, 'adminListen', '--admin-listen', settings.adminListen);
+      });
     cleanups.push(() => admin.close());
     const adminAddress = admin.server.address();
     const adminUrl =
