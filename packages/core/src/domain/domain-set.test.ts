@@ -102,6 +102,14 @@ describe('DomainSet matching', () => {
     expect(set.match(null)).toBeNull();
   });
 
+  it('answers an attacker-sized Origin in linear time (no walk over thousands of parent suffixes)', () => {
+    const set = DomainSet.from(['*.example.com', '*.example.org']);
+    const huge = `https://${'a.'.repeat(8000)}example.com`;
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) expect(set.matchesOriginHeader(huge)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
   it('an empty set matches nothing', () => {
     const set = DomainSet.from([]);
     expect(set.size).toBe(0);

@@ -17,6 +17,7 @@ describe('parseOrigin', () => {
     ['http://example.com', o('http', 'example.com')],
     ['http://localhost:3000', o('http', 'localhost', 3000)],
     ['https://app.example.com:8443', o('https', 'app.example.com', 8443)],
+    [`https://${'a.'.repeat(125)}abc`, o('https', `${'a.'.repeat(125)}abc`)],
     // Same origin, other spelling: case and an explicit default port change nothing.
     ['https://EXAMPLE.COM', o('https', 'example.com')],
     ['HTTPS://Example.com', o('https', 'example.com')],
@@ -58,6 +59,7 @@ describe('parseOrigin', () => {
     ['https://bücher.example', 'non-ASCII (browsers send punycode)'],
     ['https://ｅｘａｍｐｌｅ.com', 'full-width letters URL would map'],
     ['http://127.1', 'shortened IPv4'],
+    [`https://${'a.'.repeat(125)}abcde`, 'a host longer than a DNS name (255 characters)'],
     ['http://0x7f.0.0.1', 'hex IPv4'],
     ['http://2130706433', 'integer IPv4'],
     ['http://010.0.0.1', 'octal IPv4'],

@@ -56,6 +56,10 @@ const ORIGIN = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\\@%]*)$/;
 const REFERER = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\\@%]*)(?:[/?#].*)?$/;
 const PORT = /^[1-9][0-9]{0,4}$/;
 const DOMAIN_HOST = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?$/;
+// A DNS name is at most 253 characters (a trailing dot makes 254), and rules are held to that. A
+// longer host can match no rule, but matching a wildcard list probes every parent suffix of it, which
+// costs quadratic time: a 16 KB `Origin` took ~90 ms of the event loop per request.
+const MAX_HOST_LENGTH = 254;
 
 const SERVER: RequestOrigin = Object.freeze({ kind: 'server' });
 
@@ -153,6 +157,7 @@ function fromAuthority(schemeText: string, authority: string): ParsedOrigin | nu
     if (port > 65535) return null;
     hostText = authority.slice(0, colon);
   }
+  if (hostText.length > MAX_HOST_LENGTH) return null;
   const host = hostText.toLowerCase();
   if (!host.startsWith('[') && !DOMAIN_HOST.test(host)) return null;
   let parsed: WebUrl;
