@@ -17,6 +17,22 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
+/**
+ * Single-address "client IP" headers that CDNs and load balancers set and many frameworks believe
+ * (`X-Real-IP` in nginx set-ups, Cloudflare's, Akamai's, Fastly's, …). ipgate decides the client
+ * address itself and tells the upstream through X-Forwarded-For / Forwarded; a caller's copies of
+ * these are dropped, so an upstream that reads one cannot be handed an address nobody checked.
+ */
+export const CLIENT_IP_HEADERS: ReadonlySet<string> = new Set([
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
+]);
+
 /** Headers the gateway sets for the upstream; a caller's copies are always removed so they cannot be forged. */
 export const IDENTITY_HEADERS = {
   requestId: 'x-request-id',
@@ -69,6 +85,7 @@ export function upstreamRequestHeaders(
     if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
     if (name === IDENTITY_HEADERS.tenantId || name === IDENTITY_HEADERS.keyId) continue;
     if (name === IDENTITY_HEADERS.requestId) continue;
+    if (CLIENT_IP_HEADERS.has(name)) continue;
     if (name === context.keyHeader && !context.forwardKey) continue;
     if (name.includes('_') && isSetByGateway(name.replaceAll('_', '-'), context.keyHeader)) continue;
     out[name] = value;
@@ -166,7 +183,12 @@ const SET_BY_GATEWAY: ReadonlySet<string> = new Set([
 ]);
 
 function isSetByGateway(dashed: string, keyHeader: string | undefined): boolean {
-  return SET_BY_GATEWAY.has(dashed) || dashed === keyHeader || HOP_BY_HOP.has(dashed);
+  return (
+    SET_BY_GATEWAY.has(dashed) ||
+    CLIENT_IP_HEADERS.has(dashed) ||
+    dashed === keyHeader ||
+    HOP_BY_HOP.has(dashed)
+  );
 }
 
 const VISIBLE = /^[\x21-\x7e]+$/;

@@ -52,6 +52,25 @@ describe('upstreamRequestHeaders', () => {
     expect(Object.keys(h).filter((n) => n.includes('_'))).toEqual(['x_custom']);
   });
 
+  it('drops the client-IP headers a caller could forge (X-Real-IP, True-Client-IP, …), in any spelling', () => {
+    const h = upstreamRequestHeaders(
+      {
+        'x-real-ip': '10.0.0.1',
+        'true-client-ip': '10.0.0.1',
+        'cf-connecting-ip': '10.0.0.1',
+        'x-client-ip': '10.0.0.1',
+        'fastly-client-ip': '10.0.0.1',
+        'x-cluster-client-ip': '10.0.0.1',
+        x_real_ip: '10.0.0.1',
+        'x-custom': '1',
+      },
+      { ...context, clientVia: 'socket' },
+    );
+    expect(Object.keys(h).filter((n) => /ip$/.test(n))).toEqual([]);
+    expect(h['x-custom']).toBe('1');
+    expect(h['x-forwarded-for']).toBe('2001:db8::7');
+  });
+
   it('passes the key on only when told to', () => {
     const h = upstreamRequestHeaders({ 'x-api-key': 'secret' }, { ...context, forwardKey: true });
     expect(h['x-api-key']).toBe('secret');
