@@ -113,6 +113,22 @@ describe('decision endpoint', () => {
     expect(JSON.parse(await res.body.text()).error).toBe('Decisions are answered to trusted proxies only.');
   });
 
+  it('a request that carried Authorization twice is refused (401), whichever copy is a good key', async () => {
+    const good = headersFor(allowed, s.world)['authorization'] as string;
+    const res = await request(`${s.server.adminUrl}/v1/decide/nginx`, {
+      headers: {
+        authorization: [good, 'Bearer ipg_live_someone_else'],
+        'x-original-uri': allowed.path,
+        'x-original-method': 'GET',
+        'x-original-host': 'api.example.com',
+        'x-forwarded-for': '127.0.0.2',
+      },
+      dispatcher: agentFrom('127.0.0.1'),
+    });
+    expect(res.statusCode).toBe(401);
+    await res.body.dump();
+  });
+
   it('an ask without the original URI is a misconfigured proxy: 500, never a decision', async () => {
     const res = await request(`${s.server.adminUrl}/v1/decide/nginx`, {
       headers: { ...headersFor(allowed, s.world), 'x-forwarded-for': '127.0.0.2' },

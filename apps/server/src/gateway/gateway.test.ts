@@ -167,6 +167,13 @@ for (const factory of await storeFactories()) {
         expect(r.headers['www-authenticate']).toBe('Bearer');
       });
 
+      it('answers 401 when Authorization comes twice, even if the first copy is a good key', async () => {
+        // Node keeps only the first copy in req.headers; an upstream or proxy may read the second.
+        const authorization = [`Bearer ${secrets['kOff']}`, 'Bearer ipg_live_someone_else'];
+        const r = await send(port(direct), { path: '/v1/x', headers: { authorization } });
+        expectDenied(r, 401);
+      });
+
       it('answers 401 for a revoked key', async () => {
         expectDenied(await send(port(direct), { path: '/v1/x', headers: bearer('kRevoked') }), 401);
       });

@@ -1,7 +1,7 @@
 import { IpAddress } from '@ipgate/core';
 import { describe, expect, it } from 'vitest';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarding-headers.js';
-import { presentedKey } from './presented-key.js';
+import { presentedKey, withEveryAuthorization } from './presented-key.js';
 import { upstreamPath } from './upstream-path.js';
 
 const context = {
@@ -122,6 +122,21 @@ describe('presentedKey', () => {
     [{}, 'x-api-key', { ok: false, problem: 'missing' }],
   ] as const)('%j via %s', (headers, header, expected) => {
     expect(presentedKey(headers, header)).toEqual(expected);
+  });
+});
+
+describe('withEveryAuthorization', () => {
+  it('keeps the headers object when Authorization comes once or not at all', () => {
+    const headers = { authorization: 'Bearer a', host: 'x' };
+    expect(withEveryAuthorization(headers, ['Host', 'x', 'Authorization', 'Bearer a'])).toBe(headers);
+    expect(withEveryAuthorization({}, ['Host', 'x'])).toEqual({});
+  });
+
+  it('lists every copy, in any case of the name, so presentedKey calls it ambiguous', () => {
+    const raw = ['authorization', 'Bearer a', 'X-Other', '1', 'AUTHORIZATION', 'Bearer b'];
+    const headers = withEveryAuthorization({ authorization: 'Bearer a' }, raw);
+    expect(headers.authorization).toEqual(['Bearer a', 'Bearer b']);
+    expect(presentedKey(headers, 'authorization')).toEqual({ ok: false, problem: 'ambiguous' });
   });
 });
 

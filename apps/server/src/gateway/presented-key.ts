@@ -32,3 +32,33 @@ export function presentedKey(
   const m = (header === 'authorization' ? BEARER : BARE).exec(value);
   return m === null ? { ok: false, problem: 'missing' } : { ok: true, secret: m[1] as string };
 }
+
+/**
+ * The request's headers, with `authorization` as the list of every copy when the request carried it
+ * more than once. Node keeps only the first `Authorization` in `req.headers`, but a proxy or upstream
+ * behind ipgate may read another copy: a second key, never checked, would then be the one used. With
+ * every copy visible, {@link presentedKey} calls it `ambiguous` and the request is refused.
+ * Returns `headers` itself (no copy) in the usual case of one or no Authorization.
+ *
+ * @example
+ * withEveryAuthorization(req.headers, req.rawHeaders).authorization; // ['Bearer a', 'Bearer b'] when sent twice
+ */
+export function withEveryAuthorization<H extends Readonly<Record<string, HeaderValue>>>(
+  headers: H,
+  rawHeaders: readonly string[],
+): H | (Omit<H, 'authorization'> & { readonly authorization: string[] }) {
+  let first = -1;
+  let copies: string[] | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    // A length check first: this runs on every request, and most names are not 13 characters long.
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+    if (first === -1) {
+      first = i;
+      continue;
+    }
+    copies ??= [rawHeaders[first + 1] as string];
+    copies.push(rawHeaders[i + 1] as string);
+  }
+  return copies === undefined ? headers : { ...headers, authorization: copies };
+}

@@ -12,6 +12,7 @@ import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
 import { type PipelineOutcome, runPipeline } from './pipeline.js';
+import { withEveryAuthorization } from './presented-key.js';
 import { createRequestIds } from './request-ids.js';
 import { socketPeer } from './socket-peer.js';
 import { UpstreamExchange } from './upstream-exchange.js';
@@ -108,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const outcome = runPipeline(snapshot, clientAddress, {
       method: req.method ?? '',
       target: req.url,
-      headers: req.headers,
+      headers: withEveryAuthorization(req.headers, req.rawHeaders),
       peer: req.socket.remoteAddress,
     });
     call.outcome = outcome;
