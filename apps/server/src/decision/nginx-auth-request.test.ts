@@ -95,7 +95,11 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
   const key = () => ({ authorization: `Bearer ${s.world.secrets.plain}` });
 
   it('a listed address with a valid key reaches the upstream, which learns the tenant, key and request id', async () => {
-    const res = await call('127.0.0.2', '/orders/7?x=1', key());
+    const res = await call('127.0.0.2', '/orders/7?x=1', {
+      ...key(),
+      'x-real-ip': '10.9.9.9',
+      'true-client-ip': '10.9.9.9',
+    });
     expect(res.status, `${res.text}\n${nginxLog}`).toBe(200);
     const seen = JSON.parse(res.text) as { upstream: boolean; path: string; headers: Record<string, string> };
     expect(seen.upstream).toBe(true);
@@ -103,6 +107,9 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
     expect(seen.headers['x-ipgate-tenant-id']).toBe(s.world.tenants.plain);
     expect(seen.headers['x-ipgate-key-id']).toMatch(/^key_/);
     expect(seen.headers['x-request-id']).toMatch(/^req_/);
+    // The client's own client-IP headers do not reach the upstream; nginx states the address it saw.
+    expect(seen.headers['x-real-ip']).toBe('127.0.0.2');
+    expect(seen.headers['true-client-ip']).toBeUndefined();
   });
 
   it('an unlisted address gets 403 with the denial body and its X-Request-Id', async () => {
