@@ -92,6 +92,9 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     const engine = createSnapshotEngine({ store, pollIntervalMs: settings.syncIntervalMs, logger });
     cleanups.push(() => engine.close());
     await engine.refresh();
+    // Other nodes' changes: at once by notification where the store offers it, by polling anyway.
+    const watch = store.watchChanges?.(() => void engine.refresh().catch(() => {}));
+    if (watch !== undefined) cleanups.push(() => watch.close());
 
     const recorder = createRecorder({ store, logger });
     cleanups.push(() => recorder.close());

@@ -81,6 +81,8 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     cleanups.push(() => snapshots.close());
     engineReady(snapshots);
     await snapshots.refresh();
+    const watch = store.watchChanges?.(() => void snapshots.refresh().catch(() => {}));
+    if (watch !== undefined) cleanups.push(() => watch.close());
 
     // Store writes on a thread of their own: a synchronous SQLite batch write must not stop this
     // worker's event loop (and every request in flight on it) several times a second.

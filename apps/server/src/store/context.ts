@@ -31,6 +31,12 @@ export interface StoreDialect {
    * out (a follower reading `changesSince` never sees 7 before 6 commits); SQLite has nothing to do.
    */
   beforeChange(trx: Transaction<Database>): Promise<void>;
+  /**
+   * Called in the transaction right after its `changes` row is written. PostgreSQL queues a
+   * `NOTIFY ipgate_changes` (delivered at commit, never for a rollback) so other nodes refresh at
+   * once instead of at their next poll; SQLite has nothing to do.
+   */
+  afterChange(trx: Transaction<Database>, version: number): Promise<void>;
   /** Decodes a JSON column: SQLite returns text, PostgreSQL's jsonb the value. */
   readJson(value: unknown): unknown;
   /** Maps a driver error from a read to an IpGateError when it means something (store down). */

@@ -6,6 +6,7 @@ import type { Database } from './database.js';
 import { invalid, storeUnavailable } from './errors.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
+import { CHANGES_CHANNEL, watchPostgresChanges } from './postgres-changes.js';
 import type { Store } from './store.js';
 
 /** Where and how to open a PostgreSQL store. */
@@ -84,11 +85,16 @@ export async function openPostgresDatabase(
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const { db, dialect } = await openPostgresDatabase(options);
-  return createKyselyStore({
+  const store = createKyselyStore({
     db,
     dialect,
     options: { apiAllowlistEntryLimit: options.apiAllowlistEntryLimit },
   });
+  return {
+    ...store,
+    watchChanges: (onChange) =>
+      watchPostgresChanges({ connectionString: options.connectionString }, onChange),
+  };
 }
 
 /**
@@ -130,6 +136,9 @@ export function postgresStoreDialect(db: Kysely<Database>): StoreDialect {
     },
     async beforeChange(trx) {
       await sql`select pg_advisory_xact_lock(${CHANGES_LOCK})`.execute(trx);
+    },
+    async afterChange(trx, version) {
+      await sql`select pg_notify(${CHANGES_CHANNEL}, ${String(version)})`.execute(trx);
     },
     readJson: (value) => value,
     translateError: translatePostgresError,

@@ -41,6 +41,7 @@ export async function recordChange(
     })
     .returning('version')
     .executeTakeFirstOrThrow();
+  await ctx.dialect.afterChange(trx, Number(version));
   await trx
     .insertInto('audit_events')
     .values({

@@ -154,6 +154,7 @@ export function sqliteStoreDialect(db: Kysely<Database>): StoreDialect {
         }
       }),
     beforeChange: async () => {},
+    afterChange: async () => {},
     readJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
     translateError: translateSqliteError,
     // Waits for a running write to finish, so close never cuts a transaction in half.

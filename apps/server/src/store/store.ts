@@ -235,6 +235,11 @@ export interface AuditEvent {
   readonly after: unknown;
 }
 
+/** A subscription of {@link Store.watchChanges}. */
+export interface ChangeWatch {
+  close(): Promise<void>;
+}
+
 /** One committed change; nodes follow these to rebuild their snapshots. */
 export interface Change {
   /** Increases with every change, in commit order. */
@@ -526,6 +531,12 @@ export interface Store {
   changesSince(version: number, limit?: number): Promise<Change[]>;
   /** The version of the latest change; 0 for an empty store. */
   currentVersion(): Promise<number>;
+
+  /**
+   * Calls `onChange` soon after any node commits a change (PostgreSQL: LISTEN/NOTIFY), and once after
+   * every reconnection. Absent where there is nothing to follow (SQLite: one file, polled).
+   */
+  watchChanges?(onChange: () => void): ChangeWatch;
 
   /** Closes the connections. The store cannot be used afterwards. */
   close(): Promise<void>;
