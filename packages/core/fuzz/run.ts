@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IpAddress } from '../src/address/ip-address.js';
 import { parseEntry, tryParseEntry } from '../src/entry/parse-entry.js';
 import { isIpGateError } from '../src/errors/ip-gate-error.js';
+import { parsePublishedRules } from '../src/published/published-rules.js';
 import { IpSet } from '../src/set/ip-set.js';
 
 export interface FuzzOptions {
@@ -421,6 +422,30 @@ function coreTargets(): Record<string, Target> {
         const e = parseEntry(s);
         check(set.hasAddress(e.first) && set.hasAddress(e.last), 'an entry does not hold its own bounds');
         check(set.matchAddress(e.first) !== undefined, 'has but no match');
+      }
+      return !rejected;
+    },
+    parsePublishedRules: (s) => {
+      // JSON text is read as a whole document; anything else goes in as an entry of a valid one.
+      let document: unknown;
+      try {
+        document = JSON.parse(s);
+      } catch {
+        document = {
+          format: 'ipgate.rules/1',
+          version: 1,
+          scope: { kind: 'tenant', tenantId: 'ten_f', mode: 'manual' },
+          entries: [{ id: 'ent_f', name: 'fuzz', value: s }],
+        };
+      }
+      let rules: ReturnType<typeof parsePublishedRules> | undefined;
+      const rejected = rejects(() => {
+        rules = parsePublishedRules(document);
+      });
+      if (rules !== undefined) {
+        const open = rules.scope.kind === 'api' ? rules.list.isEmpty : rules.scope.mode === 'off';
+        // Fail closed: text that is not an address passes only where the scope lets everyone through.
+        check(rules.allows('not an address') === open, 'published rules let a malformed address through');
       }
       return !rejected;
     },
