@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpGateError } from '@ipgate/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clientAddressConfig, loadSettings } from './load-settings.js';
 import { settingSpecs } from './settings.js';
@@ -150,5 +151,22 @@ describe('loadSettings', () => {
       expect(s.env[0]).toMatch(/^IPGATE_[A-Z_]+$/);
       expect(s.description.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('loadSettings on arbitrary text (property)', () => {
+  it('either accepts a setting or refuses it with IPG_CONFIG_INVALID naming it; nothing else escapes', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...settingSpecs), fc.string({ maxLength: 80 }), (spec, text) => {
+        try {
+          loadSettings({ env: { [spec.env[0] as string]: text } });
+        } catch (e) {
+          expect(e).toBeInstanceOf(IpGateError);
+          expect((e as IpGateError).code).toBe('IPG_CONFIG_INVALID');
+          expect((e as IpGateError).field).toMatch(new RegExp(`^(${spec.key}|trustProxy|proxyHops)`));
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
