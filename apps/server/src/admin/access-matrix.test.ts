@@ -87,6 +87,20 @@ for (const factory of await storeFactories()) {
       },
     );
 
+    it("a tenant's own owner token cannot delete its tenant (the platform's to delete); it is still there", async () => {
+      const del = await f.app.inject({
+        method: 'DELETE',
+        url: `/v1/tenants/${f.b.tenantId}`,
+        headers: bearer(f.tokens.b.owner),
+      });
+      expect(del.statusCode).toBe(404);
+      const still = await f.app.inject({
+        url: `/v1/tenants/${f.b.tenantId}`,
+        headers: bearer(f.tokens.b.viewer),
+      });
+      expect(still.statusCode).toBe(200);
+    });
+
     it("a tenant's token lists only its own tenant and its own tenant's tokens, and cannot delete another's", async () => {
       const tenants = await f.app.inject({ url: '/v1/tenants', headers: bearer(f.tokens.a.viewer) });
       expect(tenants.json().items.map((t: { id: string }) => t.id)).toEqual([f.a.tenantId]);

@@ -105,10 +105,13 @@ export function registerTenantRoutes(app: AdminApp, { store, engine }: AdminDeps
   app.delete(
     '/v1/tenants/:tenantId',
     {
-      config: { access: { role: 'editor', scope: 'tenant' } },
+      // Tenants are the platform's to create and to delete: a token scoped to one tenant (a
+      // customer's own) must not be able to delete its account with every key and list in it.
+      config: { access: { role: 'editor', scope: 'global' } },
       schema: {
         summary: 'Delete a tenant',
-        description: 'Deletes its lists and keys; its audit events stay.',
+        description:
+          'Deletes its lists and keys; its audit events stay. Needs an all-tenants token (editor or owner).',
         tags,
         params: TenantParams,
         headers: IfMatchHeaders,

@@ -31,7 +31,7 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'POST', path: '/v1/tenants', role: 'editor', scope: 'global', body: { name: 'new' } },
   { method: 'GET', path: T, role: 'viewer', scope: 'tenant' },
   { method: 'PATCH', path: T, role: 'editor', scope: 'tenant', body: { name: 'renamed' } },
-  { method: 'DELETE', path: T, role: 'editor', scope: 'tenant' },
+  { method: 'DELETE', path: T, role: 'editor', scope: 'global' },
   { method: 'GET', path: `${T}/ip-restriction`, role: 'viewer', scope: 'tenant' },
   { method: 'PATCH', path: `${T}/ip-restriction`, role: 'editor', scope: 'tenant', body: { mode: 'off' } },
   { method: 'GET', path: `${T}/ip-restriction/entries`, role: 'viewer', scope: 'tenant' },
