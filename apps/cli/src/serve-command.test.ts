@@ -37,21 +37,26 @@ describe('ipgate serve', () => {
     const port = (taken.address() as AddressInfo).port;
     const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-cli-serve-'));
     try {
-      const r = await runCli([
-        'serve',
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--admin-listen',
-        '127.0.0.1:0',
-        '--data-dir',
-        dataDir,
-        '--log-level',
-        'silent',
-      ]);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`listen: 127.0.0.1:${port} is already in use (EADDRINUSE)`);
-      expect(r.stderr).toContain('--listen');
-      expect(r.stderr).not.toContain('internal error');
+      // The same answer with gateway workers, whose failure crosses the IPC channel.
+      for (const workers of ['1', '2']) {
+        const r = await runCli([
+          'serve',
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--admin-listen',
+          '127.0.0.1:0',
+          '--data-dir',
+          dataDir,
+          '--log-level',
+          'silent',
+          '--workers',
+          workers,
+        ]);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(`listen: 127.0.0.1:${port} is already in use (EADDRINUSE)`);
+        expect(r.stderr).toContain('--listen');
+        expect(r.stderr).not.toContain('internal error');
+      }
     } finally {
       taken.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -16,7 +16,12 @@ export type FromWorker =
   /** The gateway is listening; `url` is the shared proxy address as bound. */
   | { readonly ipgate: 'listening'; readonly url: string }
   /** The worker could not start; it exits after sending this. */
-  | { readonly ipgate: 'failed'; readonly message: string }
+  | {
+      readonly ipgate: 'failed';
+      readonly message: string;
+      /** Set when the cause was an IpGateError (a setting that cannot work): the primary reports it as one. */
+      readonly error?: { readonly code: string; readonly field?: string; readonly hint?: string } | undefined;
+    }
   /** A refresh is done (`error` unset) or failed (the store could not be read). */
   | { readonly ipgate: 'refreshed'; readonly id: number; readonly error?: string | undefined };
 

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
-import { clientAddressStrategy } from '@ipgate/core';
+import { clientAddressStrategy, isIpGateError } from '@ipgate/core';
 import { pino } from 'pino';
+import { explainListenError } from '../config/listen-error.js';
 import { clientAddressConfig } from '../config/load-settings.js';
 import type { ServeSettings } from '../config/settings.js';
 import { startGateway } from '../gateway/start-gateway.js';
@@ -110,9 +111,23 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
       'gateway worker listening',
     );
     send({ ipgate: 'listening', url: gateway.url });
-  } catch (e) {
+  } catch (caught) {
+    // A taken or privileged port is a setting to change, said the same way as without workers.
+    const e = explainListenError(caught, 'listen', '--listen', settings.listen);
     logger.error({ err: e }, 'gateway worker could not start');
-    send({ ipgate: 'failed', message: e instanceof Error ? e.message : String(e) });
+    send({
+      ipgate: 'failed',
+      message: e instanceof Error ? e.message : String(e),
+      ...(isIpGateError(e)
+        ? {
+            error: {
+              code: e.code,
+              ...(e.field === undefined ? {} : { field: e.field }),
+              ...(e.hint === undefined ? {} : { hint: e.hint }),
+            },
+          }
+        : {}),
+    });
     await stop(1);
   }
 }

@@ -1,8 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import { type ErrorCode, IpGateError } from '@ipgate/core';
 import type { ServeSettings } from '../config/settings.js';
 import type { Logger } from '../snapshot/logger.js';
-import { isFromWorker } from './cluster-messages.js';
+import { type FromWorker, isFromWorker } from './cluster-messages.js';
+
+type FailedError = Extract<FromWorker, { ipgate: 'failed' }>['error'];
 
 /** Options of {@link startWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -62,7 +65,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   let refreshSeq = 0;
   let quickDeaths = 0;
   let url: string | undefined;
-  let onStartEvent: ((event: { listening?: string; failed?: string }) => void) | undefined;
+  let onStartEvent:
+    | ((event: { listening?: string; failed?: string; error?: FailedError | undefined }) => void)
+    | undefined;
 
   cluster.setupPrimary(workerScript());
 
@@ -82,7 +87,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           );
         onStartEvent?.({ listening: message.url });
       } else if (message.ipgate === 'failed') {
-        onStartEvent?.({ failed: message.message });
+        onStartEvent?.({ failed: message.message, error: message.error });
       } else {
         const waiter = member.pending.get(message.id);
         member.pending.delete(message.id);
@@ -164,7 +169,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       onStartEvent = (event) => {
         if (event.failed !== undefined) {
           clearTimeout(timer);
-          reject(new Error(`a gateway worker could not start: ${event.failed}`));
+          const e = event.error;
+          reject(
+            e === undefined
+              ? new Error(`a gateway worker could not start: ${event.failed}`)
+              : new IpGateError(e.code as ErrorCode, event.failed, {
+                  ...(e.field === undefined ? {} : { field: e.field }),
+                  ...(e.hint === undefined ? {} : { hint: e.hint }),
+                }),
+          );
         } else if (++listening === count) {
           clearTimeout(timer);
           resolve();
