@@ -3,11 +3,11 @@
  * pipeline (design section 3, stages 1–6) on the request the proxy describes, and records the request
  * and the observed address exactly as the gateway does. Free of HTTP server code, like the pipeline.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type ClientAddressConfig, clientAddressStrategy, denialBody, type HeaderValue } from '@ipgate/core';
 import { gatewayAnswer } from '../gateway/gateway-responses.js';
 import { type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
+import { createRequestIds } from '../gateway/request-ids.js';
 import type { Recorder } from '../records/recorder.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
@@ -76,6 +76,8 @@ export function createDecider(options: DeciderOptions): Decider {
   const trust = proxyTrust(options.clientAddress);
   const recorder = options.recorder;
   let lastWarning = Number.NEGATIVE_INFINITY;
+  // The gateway's ids: same form, so an operator looks either up the same way.
+  const requestIds = createRequestIds();
 
   function warn(fields: Record<string, unknown>, message: string): void {
     // Once a minute: a misconfigured proxy asks on every request.
@@ -87,7 +89,7 @@ export function createDecider(options: DeciderOptions): Decider {
 
   return {
     decide(kind, ask) {
-      const requestId = `req_${randomBytes(12).toString('base64url')}`;
+      const requestId = requestIds.next();
       if (!trust.trusts(ask.peer)) {
         warn(
           { requestId, peer: ask.peer, proxy: kind, trusted: trust.description },
