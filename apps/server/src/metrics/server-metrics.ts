@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RecorderStats } from '../records/recorder.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 
@@ -47,12 +47,16 @@ export function registerServerMetrics(parts: {
       this.set(recorder.stats.buffered);
     },
   });
-  new Gauge({
-    name: 'ipgate_records_dropped',
-    help: 'Request records and observed addresses dropped since start because the store could not keep up.',
+  // A counter, not a gauge: it only grows, and alerts take its rate().
+  let droppedSeen = 0;
+  new Counter({
+    name: 'ipgate_records_dropped_total',
+    help: 'Request records and observed addresses dropped because the store could not keep up.',
     registers: [registry],
     collect() {
-      this.set(recorder.stats.dropped);
+      const dropped = recorder.stats.dropped;
+      if (dropped > droppedSeen) this.inc(dropped - droppedSeen);
+      droppedSeen = Math.max(droppedSeen, dropped);
     },
   });
   return registry;
