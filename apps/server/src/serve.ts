@@ -13,6 +13,7 @@ import { startWorkerPool } from './cluster/start-worker-pool.js';
 import { resolveWorkerCount } from './cluster/worker-count.js';
 import { explainListenError } from './config/listen-error.js';
 import { clientAddressConfig } from './config/load-settings.js';
+import { formatHostPort } from './config/setting-parsers.js';
 import type { ServeSettings } from './config/settings.js';
 import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
@@ -147,8 +148,8 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     const adminAddress = admin.server.address();
     const adminUrl =
       typeof adminAddress === 'object' && adminAddress !== null
-        ? `http://${urlHost(adminAddress.address)}:${adminAddress.port}`
-        : `http://${urlHost(settings.adminListen.host)}:${settings.adminListen.port}`;
+        ? `http://${formatHostPort({ host: adminAddress.address, port: adminAddress.port })}`
+        : `http://${formatHostPort(settings.adminListen)}`;
 
     const retention = setInterval(() => {
       store
@@ -235,10 +236,6 @@ async function bootstrapOwnerToken(store: Store): Promise<string | undefined> {
     { actor: 'system:bootstrap' },
   );
   return secret;
-}
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function printBanner(

@@ -1,5 +1,5 @@
 import { IpGateError } from '@ipgate/core';
-import type { HostPort } from './setting-parsers.js';
+import { formatHostPort, type HostPort } from './setting-parsers.js';
 
 /**
  * Turns a listener's start error into a setting error that says what to do, instead of a stack
@@ -10,8 +10,8 @@ import type { HostPort } from './setting-parsers.js';
  */
 export function explainListenError(error: unknown, setting: string, flag: string, at: HostPort): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  const where = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
-  const other = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port + 10}`;
+  const where = formatHostPort(at);
+  const other = formatHostPort({ host: at.host, port: at.port + 10 });
   const explain = (message: string, hint: string): IpGateError =>
     new IpGateError('IPG_CONFIG_INVALID', `${setting}: ${message}`, { field: setting, hint, cause: error });
   switch (code) {

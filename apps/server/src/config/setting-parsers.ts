@@ -35,6 +35,16 @@ export function parseHostPort(text: string): HostPort {
 }
 
 /**
+ * The text form {@link parseHostPort} reads, IPv6 hosts in brackets: for messages and URLs.
+ *
+ * @example
+ * formatHostPort({ host: '::1', port: 8081 }); // '[::1]:8081'
+ */
+export function formatHostPort(at: HostPort): string {
+  return `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
+}
+
+/**
  * A whole number in [min, max], written plainly.
  *
  * @example
