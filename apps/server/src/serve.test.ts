@@ -179,7 +179,7 @@ describe('startServer on a store that has been started before', () => {
     }
   });
 
-  it('refuses to start on a port that is taken, and leaves nothing running', async () => {
+  it('refuses to start on a port that is taken, naming the setting and what to do', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-serve-'));
     const io = { out: () => {}, flush: async () => {} };
     const first = await startServer(
