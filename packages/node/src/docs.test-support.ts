@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { close, send } from './sockets.test-support.js';
 
 /**
  * The example file, verbatim, and whether the docs page shows it verbatim in a ```ts block: the
@@ -19,4 +21,39 @@ export async function startExample(
   const { server } = await load();
   if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
   return { port: (server.address() as AddressInfo).port, server };
+}
+
+/**
+ * The two tests every docs page's example gets: the page shows the example file verbatim, and the
+ * example, started, lets a listed address through (127.0.0.2) and gives another (127.0.0.3) the 403 JSON.
+ *
+ * @example
+ * describeDocsExample('express.md', new URL('./docs-example.test-support.ts', import.meta.url), () => import('./docs-example.test-support.js'));
+ */
+export function describeDocsExample(
+  page: string,
+  example: URL,
+  load: () => Promise<{ server: Server }>,
+): void {
+  describe(`docs/${page}: the copy-paste example`, () => {
+    let server: Server | undefined;
+    afterAll(async () => {
+      if (server) await close(server);
+    });
+
+    it('is on the page verbatim', () => {
+      expect(exampleOnPage(example, page).onPage).toBe(true);
+    });
+
+    it('runs: a listed address passes, others get the 403 JSON', async () => {
+      const started = await startExample(load);
+      server = started.server;
+      expect((await send(started.port, '127.0.0.2')).status).toBe(200);
+      const denied = await send(started.port, '127.0.0.3');
+      expect(denied.status).toBe(403);
+      expect(JSON.parse(denied.body)).toMatchObject({
+        error: "Access denied. You don't have permission to access this.",
+      });
+    });
+  });
 }
