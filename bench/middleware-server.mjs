@@ -9,7 +9,8 @@
  * Frameworks: node (node:http), express, fastify, hono (@hono/node-server). Variants: `bare` (no
  * middleware), `ipgate` (the @ipgate adapter), `peer` (express: express-ipfilter, mode allow;
  * hono: hono/ip-restriction with getConnInfo), `noop` (a middleware that does nothing: what having a
- * middleware at all costs in that framework). The rules file is a JSON list of entries.
+ * middleware at all costs in that framework), `front` (the gate in front of the framework: Express
+ * through `gateListener`, Fastify through `ipGateServerFactory`, Hono through `ipGateCreateServer`). The rules file is a JSON list of entries.
  */
 import { readFileSync } from 'node:fs';
 
@@ -24,7 +25,8 @@ const servers = {
     let gate;
     if (variant === 'ipgate') gate = (await import('@ipgate/node')).httpGate({ allow });
     else if (variant === 'noop') gate = (_req, _res) => true;
-    else if (variant !== 'bare') throw new Error(`node:http has no peer middleware (${variant})`);
+    else if (variant !== 'bare')
+      throw new Error(`node:http has no ${variant} variant (httpGate is already in front)`);
     const server = createServer((req, res) => {
       if (gate !== undefined && !gate(req, res)) return;
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
@@ -46,17 +48,30 @@ const servers = {
     app.get('/', (_req, res) => {
       res.json(BODY);
     });
+    // front: the gate in front of the app (an Express app is a request listener), not in its router.
+    const server =
+      variant === 'front'
+        ? (await import('node:http')).createServer(
+            (await import('@ipgate/express')).gateListener(app, { allow }),
+          )
+        : undefined;
     return new Promise((resolve) => {
-      const server = app.listen(0, '127.0.0.1', () => resolve(server));
+      if (server !== undefined) server.listen(0, '127.0.0.1', () => resolve(server));
+      else {
+        const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+      }
     });
   },
 
   async fastify() {
     const Fastify = (await import('fastify')).default;
-    const app = Fastify({ logger: false });
+    const front =
+      variant === 'front' ? (await import('@ipgate/fastify')).ipGateServerFactory({ allow }) : undefined;
+    const app = Fastify({ logger: false, ...(front === undefined ? {} : { serverFactory: front }) });
     if (variant === 'ipgate') await app.register((await import('@ipgate/fastify')).ipGate, { allow });
     else if (variant === 'noop') app.addHook('onRequest', (_request, _reply, done) => done());
-    else if (variant !== 'bare') throw new Error(`fastify has no peer middleware here (${variant})`);
+    else if (variant !== 'bare' && variant !== 'front')
+      throw new Error(`fastify has no peer middleware here (${variant})`);
     app.get('/', async () => BODY);
     await app.listen({ port: 0, host: '127.0.0.1' });
     return app.server;
@@ -65,6 +80,7 @@ const servers = {
   async hono() {
     const { Hono } = await import('hono');
     const { serve } = await import('@hono/node-server');
+    const { ipGateCreateServer } = await import('@ipgate/hono');
     const app = new Hono();
     if (variant === 'ipgate') app.use((await import('@ipgate/hono')).ipGate({ allow }));
     else if (variant === 'peer') {
@@ -78,13 +94,23 @@ const servers = {
     }
     app.get('/', (c) => c.json(BODY));
     return new Promise((resolve) => {
-      const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(server));
+      const createServer = variant === 'front' ? ipGateCreateServer({ allow }) : undefined;
+      const server = serve(
+        {
+          fetch: app.fetch,
+          port: 0,
+          hostname: '127.0.0.1',
+          ...(createServer === undefined ? {} : { createServer }),
+        },
+        () => resolve(server),
+      );
     });
   },
 };
 
 if (!(framework in servers)) throw new Error(`unknown framework ${framework}`);
-if (!['bare', 'noop', 'ipgate', 'peer'].includes(variant)) throw new Error(`unknown variant ${variant}`);
+if (!['bare', 'noop', 'ipgate', 'front', 'peer'].includes(variant))
+  throw new Error(`unknown variant ${variant}`);
 const server = await servers[framework]();
 process.on('SIGTERM', () => {
   server.closeAllConnections?.();

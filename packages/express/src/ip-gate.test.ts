@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from '../../node/src/decision-cases.test-support.js';
 import { FakeRulesServer, until } from '../../node/src/fake-rules-server.test-support.js';
 import { close, listen, send } from '../../node/src/sockets.test-support.js';
+import { gateListener } from './index.js';
 import { ipGate } from './ip-gate.js';
 
 let server: Server | undefined;
@@ -87,5 +88,21 @@ describe('@ipgate/express', () => {
       await rules.close();
       await fake.stop();
     }
+  });
+});
+
+describe('gateListener in front of an Express app', () => {
+  it.each(decisionCases)('$name → $status', async (c) => {
+    let handled = 0;
+    const app = express();
+    app.get('/', (_req, res) => {
+      handled++;
+      res.send('hello');
+    });
+    server = createServer(gateListener(app, { allow: c.allow, clientAddress: c.clientAddress }));
+    const answer = await send(await listen(server), c.source, c.headers);
+    expect(answer.status).toBe(c.status);
+    expect(handled).toBe(c.status === 200 ? 1 : 0);
+    if (c.status === 403) expect(JSON.parse(answer.body)).toHaveProperty('requestId');
   });
 });

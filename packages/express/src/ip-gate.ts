@@ -35,7 +35,11 @@ export interface IpGateMiddleware {
 export function ipGate(options: GateOptions): IpGateMiddleware {
   const gate = createGate(options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const result = gate.check({ remoteAddress: req.socket.remoteAddress, headers: req.headers });
+    const result = gate.check({
+      remoteAddress: req.socket.remoteAddress,
+      headers: req.headers,
+      connection: req.socket,
+    });
     res.locals['ipgate'] = result;
     if (result.allow) {
       next();

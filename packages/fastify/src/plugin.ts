@@ -63,7 +63,12 @@ const plugin: FastifyPluginCallback<IpGatePluginOptions> = (fastify, options, do
       next();
       return;
     }
-    const result = gate.check({ remoteAddress: request.raw.socket.remoteAddress, headers: request.headers });
+    const socket = request.raw.socket;
+    const result = gate.check({
+      remoteAddress: socket.remoteAddress,
+      headers: request.headers,
+      connection: socket,
+    });
     request.ipgate = result;
     if (result.allow) {
       next();

@@ -31,13 +31,20 @@ export interface HonoIpGateOptions extends GateOptions {
  * @example
  * app.use(ipGate({ allow: ['10.0.0.0/8'], peer: nodeSocketPeer }));
  */
-export const nodeSocketPeer: PeerOf = (c) => {
+export const nodeSocketPeer: PeerOf = (c) => nodeSocket(c)?.remoteAddress;
+
+/** The incoming request's socket on `@hono/node-server`, or undefined elsewhere. */
+function nodeSocket(c: Context): NodeSocket | undefined {
   const env = c.env as { incoming?: NodeIncoming; server?: { incoming?: NodeIncoming } } | undefined;
-  return (env?.incoming ?? env?.server?.incoming)?.socket?.remoteAddress;
-};
+  return (env?.incoming ?? env?.server?.incoming)?.socket;
+}
+
+interface NodeSocket {
+  readonly remoteAddress?: string;
+}
 
 interface NodeIncoming {
-  readonly socket?: { readonly remoteAddress?: string };
+  readonly socket?: NodeSocket;
 }
 
 /**
@@ -90,12 +97,17 @@ export function ipGate(options: HonoIpGateOptions): IpGateHonoMiddleware {
       for (const name of FORWARDING) headers[name] = raw.get(name) ?? undefined;
     }
     let remoteAddress: string | undefined;
+    // The socket is known only with the default peer; it lets the gate decide once per connection.
+    let connection: NodeSocket | undefined;
     try {
-      remoteAddress = peer(c);
+      if (peer === nodeSocketPeer) {
+        connection = nodeSocket(c);
+        remoteAddress = connection?.remoteAddress;
+      } else remoteAddress = peer(c);
     } catch {
       remoteAddress = undefined; // denied as unresolvable
     }
-    const result = gate.check({ remoteAddress, headers });
+    const result = gate.check({ remoteAddress, headers, connection });
     if (result.allow) {
       await next();
       return;

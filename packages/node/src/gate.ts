@@ -84,6 +84,13 @@ export interface GateOptions {
 export interface GateRequest {
   readonly remoteAddress: string | undefined;
   readonly headers: RequestHeaders;
+  /**
+   * The connection the request came on (node's `req.socket`). With the default client address, the
+   * socket peer, every request on a keep-alive connection gets the same decision until the rules
+   * change, so the gate decides once per connection and reuses it (a new request id each time).
+   * Leave it out to decide every request from scratch.
+   */
+  readonly connection?: object | undefined;
 }
 
 /**
@@ -159,20 +166,19 @@ export function createGate(options: GateOptions): Gate {
   // The default strategy (the socket peer) only needs the peer; core's socketPeer() also scans 14
   // forwarding header names to report `sawForwardingHeaders`, which the gate never uses.
   const peerOnly = options.clientAddress === undefined;
+  // Decisions per connection, for the socket-peer strategy only: a TCP connection's peer cannot
+  // change, so until the rules are swapped its decision cannot either. Weak, so a closed
+  // connection's entry goes with its socket.
+  const byConnection = new WeakMap<object, Outcome>();
 
-  function decideRequest(request: GateRequest): {
-    decision: Decision;
-    client: IpAddress | undefined;
-    rules: GateRules | undefined;
-  } {
+  function decideRequest(request: GateRequest, rules: GateRules | undefined): Outcome {
     if (peerOnly) {
       const peer = request.remoteAddress;
       const parsed = peer === undefined ? undefined : IpAddress.tryParse(peer);
       // Anything else goes through the strategy below, which words the denial's detail.
       if (parsed !== undefined) {
         const client = parsed.unmap();
-        const rules = source.current();
-        return { decision: rules === undefined ? NO_RULES : rules.decide(client), client, rules };
+        return { decision: rules === undefined ? NO_RULES : rules.decide(client), client, rules, peer };
       }
     }
     const resolved = strategy.resolve(request.remoteAddress, request.headers);
@@ -181,10 +187,24 @@ export function createGate(options: GateOptions): Gate {
         decision: denyClientAddress(resolved.reason, resolved.detail),
         client: undefined,
         rules: undefined,
+        peer: undefined,
       };
+    if (rules === undefined) return { decision: NO_RULES, client: resolved.address, rules, peer: undefined };
+    return { decision: rules.decide(resolved.address), client: resolved.address, rules, peer: undefined };
+  }
+
+  /** The connection's cached outcome when it still holds, else a fresh one (cached when it may be). */
+  function outcomeFor(request: GateRequest): Outcome {
     const rules = source.current();
-    if (rules === undefined) return { decision: NO_RULES, client: resolved.address, rules };
-    return { decision: rules.decide(resolved.address), client: resolved.address, rules };
+    const connection = request.connection;
+    if (!peerOnly || connection === undefined || rules === undefined) return decideRequest(request, rules);
+    const cached = byConnection.get(connection);
+    // Same rules object (sources swap whole objects) and the same peer text: the same decision.
+    if (cached !== undefined && cached.rules === rules && cached.peer === request.remoteAddress)
+      return cached;
+    const outcome = decideRequest(request, rules);
+    if (outcome.peer !== undefined) byConnection.set(connection, freezeOutcome(outcome));
+    return outcome;
   }
 
   return {
@@ -194,15 +214,16 @@ export function createGate(options: GateOptions): Gate {
       await source.close();
     },
     check(request) {
-      let outcome: ReturnType<typeof decideRequest>;
+      let outcome: Outcome;
       try {
-        outcome = decideRequest(request);
+        outcome = outcomeFor(request);
       } catch (error) {
         // A bug or a throwing custom strategy must not open the gate.
         outcome = {
           decision: denyClientAddress('client-address-invalid', `error while deciding: ${String(error)}`),
           client: undefined,
           rules: undefined,
+          peer: undefined,
         };
       }
       const { decision, client } = outcome;
@@ -257,6 +278,23 @@ export function createGate(options: GateOptions): Gate {
       };
     },
   };
+}
+
+/** A request's decision with what it was decided from. */
+interface Outcome {
+  readonly decision: Decision;
+  readonly client: IpAddress | undefined;
+  readonly rules: GateRules | undefined;
+  /** The socket peer text it was decided from; set only when the decision depends on nothing else. */
+  readonly peer: string | undefined;
+}
+
+/** A cached outcome is handed to every later request on its connection: none of them may change it. */
+function freezeOutcome(outcome: Outcome): Outcome {
+  for (const rule of outcome.decision.matched) Object.freeze(rule);
+  Object.freeze(outcome.decision.matched);
+  Object.freeze(outcome.decision);
+  return Object.freeze(outcome);
 }
 
 /**

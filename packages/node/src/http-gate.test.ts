@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import { DENIAL_MESSAGE } from '@ipgate/core';
+import { Agent, createServer, request, type Server } from 'node:http';
+import { DENIAL_MESSAGE, IpSet } from '@ipgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from './decision-cases.test-support.js';
-import { httpGate } from './http-gate.js';
+import { gateListener, httpGate } from './http-gate.js';
+import { listRules } from './rules.js';
 import { close, listen, send } from './sockets.test-support.js';
 
 let server: Server | undefined;
@@ -52,3 +53,64 @@ describe('httpGate denial settings', () => {
     expect(handled).toBe(0);
   });
 });
+
+describe('gateListener: the gate in front of a request listener', () => {
+  it.each(decisionCases)('$name → $status', async (c) => {
+    let handled = 0;
+    server = createServer(
+      gateListener(
+        (_req, res) => {
+          handled++;
+          res.end('hello');
+        },
+        { allow: c.allow, clientAddress: c.clientAddress },
+      ),
+    );
+    const answer = await send(await listen(server), c.source, c.headers);
+    expect(answer.status).toBe(c.status);
+    expect(handled).toBe(c.status === 200 ? 1 : 0);
+    if (c.status === 403) expect(JSON.parse(answer.body)).toHaveProperty('requestId');
+  });
+
+  it('new rules reach an open keep-alive connection on its next request', async () => {
+    let rules = listRules(IpSet.from(['127.0.0.2']), 'before');
+    const listener = gateListener((_req, res) => res.end('hello'), {
+      allow: { current: () => rules, close: () => {} },
+    });
+    server = createServer(listener);
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const port = await listen(server);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: '127.0.0.2' });
+    try {
+      expect((await get(agent, port)).status).toBe(200);
+      expect((await get(agent, port)).status).toBe(200);
+      rules = listRules(IpSet.from(['127.0.0.3']), 'after');
+      expect((await get(agent, port)).status).toBe(403);
+      rules = listRules(IpSet.from(['127.0.0.0/29']), 'again');
+      expect((await get(agent, port)).status).toBe(200);
+      expect(connections).toBe(1); // all four on one connection
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('refuses something that is not a listener, saying what to pass', () => {
+    expect(() => gateListener(undefined as never, { allow: [] })).toThrow(/request listener/);
+  });
+});
+
+function get(agent: Agent, port: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, agent, path: '/' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IpGateError } from '@ipgate/core';
 import { createGate, type Gate, type GateOptions, type GateResult } from './gate.js';
 
 /**
@@ -37,7 +38,7 @@ export interface HttpGate {
 export function httpGate(options: GateOptions): HttpGate {
   const gate = createGate(options);
   const check = (req: IncomingMessage): GateResult =>
-    gate.check({ remoteAddress: req.socket.remoteAddress, headers: req.headers });
+    gate.check({ remoteAddress: req.socket.remoteAddress, headers: req.headers, connection: req.socket });
   const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
     const result = check(req);
     if (result.allow) return true;
@@ -46,4 +47,56 @@ export function httpGate(options: GateOptions): HttpGate {
     return false;
   };
   return Object.assign(handler, { check, gate, close: () => gate.close() });
+}
+
+/**
+ * A `node:http` request listener with a gate in front of it (see {@link gateListener}).
+ *
+ * @example
+ * const listener = gateListener(app, { allow: ['203.0.113.0/24'] });
+ * createServer(listener).listen(3000);
+ * await listener.close();
+ */
+export interface GatedListener {
+  (req: IncomingMessage, res: ServerResponse): void;
+  readonly gate: Gate;
+  close(): Promise<void>;
+}
+
+/**
+ * Puts a gate in front of any `node:http` request listener: an Express app, the handler Fastify
+ * gives its `serverFactory`, the listener `@hono/node-server` gives its `createServer`. A denied
+ * request is answered before the framework sees it; an allowed one costs the framework nothing
+ * beyond one function call — unlike a middleware, which every framework runs through its own
+ * hook machinery. Use it for rules that hold for the whole server; use the framework's middleware
+ * for per-route rules.
+ *
+ * @example
+ * import { createServer } from 'node:http';
+ * import express from 'express';
+ * import { gateListener } from '@ipgate/node';
+ *
+ * const app = express();
+ * app.get('/', (_req, res) => res.json({ hello: 'world' }));
+ * createServer(gateListener(app, { allow: ['203.0.113.0/24'] })).listen(3000);
+ */
+export function gateListener(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  options: GateOptions | HttpGate,
+): GatedListener {
+  if (typeof listener !== 'function') {
+    throw new IpGateError(
+      'IPG_CONFIG_INVALID',
+      'gateListener needs the request listener to put the gate in front of.',
+      {
+        field: 'listener',
+        hint: 'Pass the (req, res) function your server would get, e.g. gateListener(app, { allow: […] }) for an Express app.',
+      },
+    );
+  }
+  const gate = typeof options === 'function' ? options : httpGate(options);
+  const gated = (req: IncomingMessage, res: ServerResponse): void => {
+    if (gate(req, res)) listener(req, res);
+  };
+  return Object.assign(gated, { gate: gate.gate, close: () => gate.close() });
 }
