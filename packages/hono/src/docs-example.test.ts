@@ -5,3 +5,9 @@ describeDocsExample(
   new URL('./docs-example.test-support.ts', import.meta.url),
   () => import('./docs-example.test-support.js'),
 );
+
+describeDocsExample(
+  'hono.md',
+  new URL('./docs-front-example.test-support.ts', import.meta.url),
+  () => import('./docs-front-example.test-support.js'),
+);

@@ -35,7 +35,7 @@ export function describeDocsExample(
   example: URL,
   load: () => Promise<{ server: Server }>,
 ): void {
-  describe(`docs/${page}: the copy-paste example`, () => {
+  describe(`docs/${page}: the copy-paste example ${example.pathname.split('/').pop()}`, () => {
     let server: Server | undefined;
     afterAll(async () => {
       if (server) await close(server);
