@@ -4,6 +4,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from '../../node/src/decision-cases.test-support.js';
 import { FakeRulesServer, until } from '../../node/src/fake-rules-server.test-support.js';
+import { keyCases, keyGateOptions } from '../../node/src/key-cases.test-support.js';
 import { close, listen, send } from '../../node/src/sockets.test-support.js';
 import { gateListener } from './index.js';
 import { ipGate } from './ip-gate.js';
@@ -58,6 +59,21 @@ describe('@ipgate/express', () => {
     expect((await send(port, '127.0.0.3', {}, '/open')).status).toBe(200);
     expect((await send(port, '127.0.0.3', {}, '/admin')).status).toBe(403);
     expect((await send(port, '127.0.0.2', {}, '/admin')).body).toBe('admin 127.0.0.2');
+  });
+
+  it('per-key rules: the x-api-key header picks the key, Origin and Referer make a browser call', async () => {
+    const app = express();
+    app.use(ipGate(keyGateOptions));
+    app.get('/', (_req, res) => {
+      res.send(`hello ${String(res.locals['ipgate']?.decision.matched.length)}`);
+    });
+    const port = await start(app);
+    for (const c of keyCases) {
+      const answer = await send(port, c.source, c.headers);
+      expect({ name: c.name, status: answer.status }).toEqual({ name: c.name, status: c.status });
+    }
+    // The network rule and the key rule both appear in the result the handlers see.
+    expect((await send(port, '127.0.0.2', { 'x-api-key': 'backend' })).body).toBe('hello 2');
   });
 
   it('live rules: a change on the server reaches the running middleware within 1 s', async () => {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from '../../node/src/decision-cases.test-support.js';
+import { keyCases, keyGateOptions } from '../../node/src/key-cases.test-support.js';
 import { send } from '../../node/src/sockets.test-support.js';
 import { ipGate } from './plugin.js';
 
@@ -27,6 +28,46 @@ describe('@ipgate/fastify over real sockets: the shared decision table', () => {
     expect(answer.status).toBe(c.status);
     if (c.status === 200) expect(answer.body).toBe('hello');
     else expect(JSON.parse(answer.body)).toHaveProperty('requestId');
+  });
+});
+
+describe('@ipgate/fastify per-key rules over real sockets', () => {
+  it('the x-api-key header picks the key, Origin and Referer make a browser call', async () => {
+    const instance = Fastify();
+    await instance.register(ipGate, keyGateOptions);
+    instance.get('/', async () => 'hello');
+    const port = await start(instance);
+    for (const c of keyCases) {
+      const answer = await send(port, c.source, c.headers);
+      expect({ name: c.name, status: answer.status }).toEqual({ name: c.name, status: c.status });
+    }
+  });
+
+  it('config.ipGate.keys gives a route its own key rules, or none; allow is inherited', async () => {
+    const instance = Fastify();
+    await instance.register(ipGate, keyGateOptions);
+    const strict = { ...keyGateOptions.keys, rules: { other: { ips: ['127.0.0.2'] } } };
+    instance.get('/strict', { config: { ipGate: { keys: strict } } }, async () => 'strict');
+    instance.get('/keyless', { config: { ipGate: { keys: undefined } } }, async () => 'keyless');
+    instance.get('/', async () => 'hello');
+    const port = await start(instance);
+    const other = { 'x-api-key': 'other' };
+    expect((await send(port, '127.0.0.3', other, '/')).status).toBe(200); // not restricted app-wide
+    expect((await send(port, '127.0.0.3', other, '/strict')).status).toBe(403);
+    expect((await send(port, '127.0.0.2', other, '/strict')).status).toBe(200);
+    expect((await send(port, '127.0.0.3', { 'x-api-key': 'backend' }, '/strict')).status).toBe(200);
+    expect((await send(port, '127.0.0.3', { 'x-api-key': 'backend' }, '/keyless')).status).toBe(200);
+    expect((await send(port, '127.0.0.3', { 'x-api-key': 'backend' }, '/')).status).toBe(403);
+  });
+
+  it('a bad per-route key rule fails when the route is added, naming the field', async () => {
+    const instance = Fastify();
+    app = instance;
+    await instance.register(ipGate, keyGateOptions);
+    const bad = { ...keyGateOptions.keys, rules: { k: { ips: ['10.0.0.1/8'] } } };
+    expect(() => instance.get('/x', { config: { ipGate: { keys: bad } } }, async () => 'x')).toThrow(
+      expect.objectContaining({ field: 'keys.rules.k.ips' }),
+    );
   });
 });
 

@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from '../../node/src/decision-cases.test-support.js';
+import { keyCases, keyGateOptions } from '../../node/src/key-cases.test-support.js';
 import { close, listen, send } from '../../node/src/sockets.test-support.js';
 import { ipGate } from './ip-gate.js';
 
@@ -40,6 +41,46 @@ describe('@ipgate/hono', () => {
     expect((await send(port, '127.0.0.2', {}, '/admin/x')).status).toBe(200);
     expect((await send(port, '127.0.0.3', {}, '/admin/x')).status).toBe(403);
     expect((await send(port, '127.0.0.3', {}, '/open')).status).toBe(200);
+  });
+
+  it('per-key rules over real sockets: keyOf sees the node request headers', async () => {
+    const app = new Hono();
+    let seen: unknown;
+    const { keyOf } = keyGateOptions.keys;
+    app.use(
+      ipGate({
+        ...keyGateOptions,
+        keys: {
+          ...keyGateOptions.keys,
+          keyOf: (r) => {
+            seen = r.headers;
+            return keyOf(r);
+          },
+        },
+      }),
+    );
+    // node's own headers object, not a copy.
+    app.get('/', (ctx) =>
+      ctx.text(String(seen === (ctx.env as { incoming: IncomingMessage }).incoming.headers)),
+    );
+    const port = await start(app);
+    for (const c of keyCases) {
+      const answer = await send(port, c.source, c.headers);
+      expect({ name: c.name, status: answer.status }).toEqual({ name: c.name, status: c.status });
+      if (c.status === 200) expect(answer.body).toBe('true');
+    }
+  });
+
+  it('per-key rules without a node request: keyOf sees a lower-case copy of the fetch headers', async () => {
+    const app = new Hono();
+    app.use(ipGate({ ...keyGateOptions, peer: () => '127.0.0.3' }));
+    app.get('/', (ctx) => ctx.text('hello'));
+    const status = async (headers: Record<string, string>) => (await app.request('/', { headers })).status;
+    expect(await status({ 'X-Api-Key': 'webapp', Origin: 'https://app.example.com' })).toBe(200);
+    expect(await status({ 'X-Api-Key': 'webapp', Referer: 'https://app.example.com/a' })).toBe(200);
+    expect(await status({ 'X-Api-Key': 'webapp' })).toBe(403);
+    expect(await status({ 'X-Api-Key': 'backend' })).toBe(403); // 127.0.0.3 is not the key's address
+    expect(await status({ 'X-Api-Key': 'other' })).toBe(200);
   });
 
   it('denies when the peer cannot be found (a runtime without a peer function)', async () => {

@@ -1,4 +1,4 @@
-import { IpGateError } from '@ipgate/core';
+import { IpGateError, type RequestHeaders } from '@ipgate/core';
 import { createGate, type Gate, type GateOptions } from '@ipgate/node';
 import type { Context, MiddlewareHandler } from 'hono';
 
@@ -35,8 +35,13 @@ export const nodeSocketPeer: PeerOf = (c) => nodeSocket(c)?.remoteAddress;
 
 /** The incoming request's socket on `@hono/node-server`, or undefined elsewhere. */
 function nodeSocket(c: Context): NodeSocket | undefined {
+  return nodeIncoming(c)?.socket;
+}
+
+/** The node `IncomingMessage` behind the request on `@hono/node-server`, or undefined elsewhere. */
+function nodeIncoming(c: Context): NodeIncoming | undefined {
   const env = c.env as { incoming?: NodeIncoming; server?: { incoming?: NodeIncoming } } | undefined;
-  return (env?.incoming ?? env?.server?.incoming)?.socket;
+  return env?.incoming ?? env?.server?.incoming;
 }
 
 interface NodeSocket {
@@ -45,6 +50,23 @@ interface NodeSocket {
 
 interface NodeIncoming {
   readonly socket?: NodeSocket;
+  readonly headers?: RequestHeaders;
+}
+
+/**
+ * Every request header, for `keys.keyOf` (and the client-address strategy): node's own headers
+ * object on `@hono/node-server` (no copy), else a copy of the fetch `Headers`, whose names
+ * iterate in lower case already, as `GateRequest.headers` wants them.
+ */
+function allHeaders(c: Context): RequestHeaders {
+  const incoming = nodeIncoming(c)?.headers;
+  if (incoming !== undefined) return incoming;
+  // No prototype: a header named `__proto__` or `constructor` is then just a header.
+  const copy: Record<string, string> = Object.create(null);
+  c.req.raw.headers.forEach((value, name) => {
+    copy[name.toLowerCase()] = value;
+  });
+  return copy;
 }
 
 /**
@@ -68,6 +90,9 @@ const NO_HEADERS: Record<string, string | undefined> = Object.freeze({});
  * A peer that cannot be found (a runtime without a `peer` function) is an unresolvable address and
  * is denied: the gate never guesses.
  *
+ * With `keys`, `keyOf` sees every request header in `request.headers`, names in lower case: on
+ * `@hono/node-server` node's own headers object, elsewhere a copy of `c.req.raw.headers`.
+ *
  * @example
  * import { serve } from '@hono/node-server';
  * import { Hono } from 'hono';
@@ -87,14 +112,18 @@ export function ipGate(options: HonoIpGateOptions): IpGateHonoMiddleware {
     });
   }
   const gate = createGate(gateOptions);
+  // keyOf may read any header (and Origin/Referer decide browser or server), so it gets them all.
+  const keyed = gateOptions.keys !== undefined;
   // With the default (the socket peer) no strategy reads a header: skip copying them per request.
   const readsHeaders = gateOptions.clientAddress !== undefined;
   const middleware: MiddlewareHandler = async (c, next) => {
-    let headers: Record<string, string | undefined> = NO_HEADERS;
-    if (readsHeaders) {
+    let headers: RequestHeaders = NO_HEADERS;
+    if (keyed) headers = allHeaders(c);
+    else if (readsHeaders) {
       const raw = c.req.raw.headers;
-      headers = {};
-      for (const name of FORWARDING) headers[name] = raw.get(name) ?? undefined;
+      const forwarding: Record<string, string | undefined> = {};
+      for (const name of FORWARDING) forwarding[name] = raw.get(name) ?? undefined;
+      headers = forwarding;
     }
     let remoteAddress: string | undefined;
     // The socket is known only with the default peer; it lets the gate decide once per connection.

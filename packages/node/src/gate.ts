@@ -13,6 +13,7 @@ import {
   socketPeer,
 } from '@ipgate/core';
 import { type DenialOptions, denialRenderer } from './denial.js';
+import { compileKeyRules, type KeysOption } from './key-rules.js';
 import { type GateRules, listRules } from './rules.js';
 import { isRulesSource, type RulesSource } from './rules-source.js';
 
@@ -52,6 +53,7 @@ export interface DecisionEvent {
  * const options: GateOptions = {
  *   allow: ['203.0.113.0/24'],
  *   clientAddress: { mode: 'trusted-proxies', trusted: ['10.0.0.0/8'] },
+ *   keys: { keyOf: (r) => r.headers['x-api-key'] as string | undefined, rules: { key_1: { ips: ['203.0.113.7'] } } },
  *   onDecision: (e) => metrics.count(e.allow ? 'allowed' : 'denied'),
  * };
  */
@@ -62,6 +64,12 @@ export interface GateOptions {
    * because anyone can send `X-Forwarded-For`. Behind a proxy, name the proxies.
    */
   readonly clientAddress?: ClientAddressConfig | ClientAddressStrategy | undefined;
+  /**
+   * Per-key rules: `keyOf` tells which key (API key, customer, token…) a request uses, and the key's
+   * `ips` restrict its server callers, its `domains` its browser callers (see {@link KeysOption}).
+   * Checked after `allow` let the request through.
+   */
+  readonly keys?: KeysOption | undefined;
   readonly denial?: DenialOptions | undefined;
   /**
    * Called for every request (logging, metrics). It runs after the decision is made; if it throws,
@@ -139,8 +147,9 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
  * Builds a framework-neutral gate. Checks every option now and throws `IpGateError`
  * (`IPG_CONFIG_INVALID`, or the entry's code for a bad entry) rather than failing on the first request.
  *
- * Fails closed: an unresolvable client address, a source with no rules yet, or an exception while
- * deciding all deny; an exception in `onDecision` never turns a denial into an allow.
+ * Fails closed: an unresolvable client address, a source with no rules yet, a `keys.keyOf` that
+ * throws, or an exception while deciding all deny; an exception in `onDecision` never turns a
+ * denial into an allow.
  *
  * @example
  * const gate = createGate({ allow: ['203.0.113.0/24'] });
@@ -157,6 +166,7 @@ export function createGate(options: GateOptions): Gate {
   }
   const source = toSource(options.allow);
   const strategy = toStrategy(options.clientAddress);
+  const keys = compileKeyRules(options.keys);
   const render = denialRenderer(options.denial);
   const onDecision = options.onDecision;
   const onHookError = options.onHookError ?? defaultHookError;
@@ -217,6 +227,12 @@ export function createGate(options: GateOptions): Gate {
       let outcome: Outcome;
       try {
         outcome = outcomeFor(request);
+        // Per request, after the (per-connection) network decision: the key and the Origin may
+        // change from one request to the next on a keep-alive connection.
+        if (keys !== undefined && outcome.decision.allow && outcome.client !== undefined) {
+          const decision = keys.decide(request, outcome.client, outcome.decision);
+          if (decision !== outcome.decision) outcome = { ...outcome, decision, peer: undefined };
+        }
       } catch (error) {
         // A bug or a throwing custom strategy must not open the gate.
         outcome = {

@@ -3,6 +3,7 @@ import { DENIAL_MESSAGE, IpSet } from '@ipgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from './decision-cases.test-support.js';
 import { gateListener, httpGate } from './http-gate.js';
+import { keyCases, keyGateOptions } from './key-cases.test-support.js';
 import { listRules } from './rules.js';
 import { close, listen, send } from './sockets.test-support.js';
 
@@ -51,6 +52,21 @@ describe('httpGate denial settings', () => {
     expect(answer.headers['x-why']).toBe('ipgate');
     expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(handled).toBe(0);
+  });
+});
+
+describe('httpGate per-key rules over real sockets', () => {
+  it('the x-api-key header picks the key, Origin and Referer make a browser call', async () => {
+    const gate = httpGate(keyGateOptions);
+    server = createServer((req, res) => {
+      if (!gate(req, res)) return;
+      res.end('hello');
+    });
+    const port = await listen(server);
+    for (const c of keyCases) {
+      const answer = await send(port, c.source, c.headers);
+      expect({ name: c.name, status: answer.status }).toEqual({ name: c.name, status: c.status });
+    }
   });
 });
 

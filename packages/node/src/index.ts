@@ -16,6 +16,7 @@ export {
   type GateResult,
 } from './gate.js';
 export { type GatedListener, gateListener, type HttpGate, httpGate } from './http-gate.js';
+export type { KeyRuleOptions, KeysOption } from './key-rules.js';
 export {
   type LiveRules,
   type LiveRulesOptions,

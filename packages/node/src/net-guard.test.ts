@@ -58,6 +58,9 @@ describe('netGuard', () => {
     expect(() =>
       netGuard(server as Server, { allow: [], clientAddress: { mode: 'socket' } } as never),
     ).toThrow(/netGuard takes neither clientAddress nor denial/);
+    expect(() =>
+      netGuard(server as Server, { allow: [], keys: { keyOf: () => 'k', rules: {} } } as never),
+    ).toThrow(/netGuard takes no keys/);
   });
 
   it('close() detaches the guard', async () => {

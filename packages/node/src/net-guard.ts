@@ -4,13 +4,13 @@ import { createGate, type Gate, type GateOptions } from './gate.js';
 
 /**
  * Options of {@link netGuard}: those of the gate, without the ones that need HTTP. At the TCP layer
- * there are no forwarding headers, so the client is always the socket peer, and a denial is a
- * closed connection rather than a response.
+ * there are no forwarding headers, so the client is always the socket peer, no request names a key,
+ * and a denial is a closed connection rather than a response.
  *
  * @example
  * const options: NetGuardOptions = { allow: ['10.0.0.0/8'], onDecision: (e) => e.allow || log(e) };
  */
-export type NetGuardOptions = Omit<GateOptions, 'clientAddress' | 'denial'>;
+export type NetGuardOptions = Omit<GateOptions, 'clientAddress' | 'denial' | 'keys'>;
 
 /**
  * A guard attached to a `node:net` server.
@@ -49,6 +49,13 @@ export function netGuard(server: Server, options: NetGuardOptions): NetGuard {
     throw new IpGateError('IPG_CONFIG_INVALID', 'netGuard takes neither clientAddress nor denial.', {
       field: given.clientAddress !== undefined ? 'clientAddress' : 'denial',
       hint: 'At the TCP layer there are no forwarding headers (the client is the socket peer) and a denial closes the connection. Leave these settings out.',
+    });
+  }
+  if (given.keys !== undefined) {
+    // keyOf would see no headers at all, so every key's rules would be skipped without a word.
+    throw new IpGateError('IPG_CONFIG_INVALID', 'netGuard takes no keys.', {
+      field: 'keys',
+      hint: 'A TCP connection names no key. Use per-key rules with an HTTP gate (httpGate or a middleware).',
     });
   }
   const gate = createGate({ ...options, clientAddress: { mode: 'socket' } });

@@ -23,8 +23,8 @@ export interface GateRules {
   decide(client: IpAddress): Decision;
 }
 
-// Middlewares decide network rules only; key restrictions (the only stage that reads the origin) are
-// the gateway's, so every request is judged as a server request.
+// Network rules never read the origin: key restrictions (the only stage that does) are decided
+// apart, per request, by the gate's `keys` (key-rules.ts). So every request is judged as a server one.
 const SERVER: RequestOrigin = { kind: 'server' };
 
 /**
