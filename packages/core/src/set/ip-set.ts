@@ -145,12 +145,21 @@ export class IpSet {
    * @example IpSet.from(['10.0.0.0/8']).has('10.1.2.3'); // true
    */
   has(address: string): boolean {
-    return this.findText(address) !== -1;
+    const v4 = scanIPv4(address, 0, address.length);
+    if (v4 >= 0) return this.v4.contains(v4);
+    if (!scanIPv6(address, 0, address.length, scratch)) return false;
+    const w0 = scratch[0] as number;
+    const w1 = scratch[1] as number;
+    const w2 = scratch[2] as number;
+    const w3 = scratch[3] as number;
+    if (isIPv4MappedWords(w0, w1, w2)) return this.v4.contains(w3);
+    return this.v6.find(w0, w1, w2, w3) !== -1;
   }
 
   /** Like {@link has}, for an address parsed already (parse the client address once per request). */
   hasAddress(address: IpAddress): boolean {
-    return this.findAddress(address) !== -1;
+    if (address.family === 4 || address.isIPv4Mapped) return this.v4.contains(address.w3);
+    return this.v6.find(address.w0, address.w1, address.w2, address.w3) !== -1;
   }
 
   /**

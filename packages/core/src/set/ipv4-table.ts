@@ -6,7 +6,10 @@
  * bucket per segment (the top ceil(log2 n) bits), and from 4096 segments on always the top 16 bits:
  * 12 bytes a segment, plus at most 256 KiB for the index. Without it, a thousand segments cost a
  * ten-step search whose branches the processor cannot predict: slower than a million with the index.
+ * From 4096 segments on, membership (`contains`, for `IpSet.has`) has its own structure as well.
  */
+import { IPv4Boundaries } from './ipv4-boundaries.js';
+
 const INDEX_FROM = 32;
 const FULL_INDEX_FROM = 4096;
 
@@ -17,6 +20,8 @@ export class IPv4Table {
   private readonly buckets: Uint32Array | undefined;
   /** A value's bucket is `value >>> shift`. */
   private readonly shift: number;
+  /** Membership alone, for large tables (see IPv4Boundaries); smaller ones answer from `find`. */
+  private readonly boundaries: IPv4Boundaries | undefined;
 
   constructor(starts: ArrayLike<number>, ends: ArrayLike<number>, owners: ArrayLike<number>) {
     this.starts = Uint32Array.from(starts);
@@ -26,6 +31,13 @@ export class IPv4Table {
     const bits = n >= FULL_INDEX_FROM ? 16 : Math.ceil(Math.log2(Math.max(n, 1)));
     this.shift = 32 - bits;
     this.buckets = n >= INDEX_FROM ? buildBuckets(this.starts, bits) : undefined;
+    this.boundaries = n >= FULL_INDEX_FROM ? new IPv4Boundaries(this.starts, this.ends) : undefined;
+  }
+
+  /** True when some segment holds `value` (unsigned 32-bit). */
+  contains(value: number): boolean {
+    const boundaries = this.boundaries;
+    return boundaries === undefined ? this.find(value) !== -1 : boundaries.has(value);
   }
 
   get size(): number {
