@@ -151,33 +151,41 @@ async function benchFramework(framework, rulesFile) {
   console.log(`\n${framework.label}`);
   const targets = [];
   const skipped = [];
-  try {
-    const variants = [
-      ['bare', `${framework.label} bare`],
-      ...(noop ? [['noop', `${framework.label} + no-op middleware`]] : []),
-      ['ipgate', `${framework.label} + ${framework.ipgate}`],
-      ...(framework.front === undefined ? [] : [['front', `${framework.label} behind ${framework.front}`]]),
-      ...(framework.peer === undefined ? [] : [['peer', `${framework.label} + ${framework.peer}`]]),
-    ];
-    for (const [variant, name] of variants) {
-      const target = await startTarget(framework, variant, rulesFile, name);
+  const variants = [
+    ['bare', `${framework.label} bare`],
+    ...(noop ? [['noop', `${framework.label} + no-op middleware`]] : []),
+    ['ipgate', `${framework.label} + ${framework.ipgate}`],
+    ...(framework.front === undefined ? [] : [['front', `${framework.label} behind ${framework.front}`]]),
+    ...(framework.peer === undefined ? [] : [['peer', `${framework.label} + ${framework.peer}`]]),
+  ];
+  for (const [variant, name] of variants) {
+    const target = await startTarget(framework, variant, rulesFile, name);
+    try {
       const check = await checkGate(target.url, { protectedApp: variant !== 'bare' && variant !== 'noop' });
       console.log(`  check ${name}: ${check.text}${check.ok ? ' (as expected)' : ' — FAILED'}`);
-      if (check.ok) targets.push(target);
+      if (check.ok) targets.push({ variant, name, rows: [] });
       else {
-        await target.stop();
         if (variant !== 'peer') throw new Error(`${name}: pre-flight check failed (${check.text})`);
         skipped.push({ name, reason: check.text });
       }
+    } finally {
+      await target.stop();
     }
-    for (let round = 0; round < ROUNDS; round++) {
-      // Rotated each round, so no target always runs first (right after another framework) or last.
-      const order = targets.map((_, i) => targets[(i + round) % targets.length]);
-      console.log(`  round ${round + 1} of ${ROUNDS}: ${order.map((t) => t.variant).join(', ')}`);
-      for (const target of order) target.rows[round] = await measure(target);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotated each round, so no target always runs first (right after another framework) or last.
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]);
+    console.log(`  round ${round + 1} of ${ROUNDS}: ${order.map((t) => t.variant).join(', ')}`);
+    for (const target of order) {
+      // A fresh process per measurement, alone on its CPU: no idle server of another target beside
+      // it, and no target carrying the JIT state of an earlier round.
+      const server = await startTarget(framework, target.variant, rulesFile, target.name);
+      try {
+        target.rows[round] = await measure(server);
+      } finally {
+        await server.stop();
+      }
     }
-  } finally {
-    for (const t of targets) await t.stop();
   }
   return { framework, targets, skipped };
 }
