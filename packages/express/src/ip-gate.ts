@@ -1,4 +1,4 @@
-import { createGate, type Gate, type GateOptions } from '@ipgate/node';
+import { createGate, type Gate, type GateOptions, NodeGateRequest } from '@ipgate/node';
 import type { NextFunction, Request, Response } from 'express';
 
 /**
@@ -35,11 +35,7 @@ export interface IpGateMiddleware {
 export function ipGate(options: GateOptions): IpGateMiddleware {
   const gate = createGate(options);
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const result = gate.check({
-      remoteAddress: req.socket.remoteAddress,
-      headers: req.headers,
-      connection: req.socket,
-    });
+    const result = gate.check(new NodeGateRequest(req));
     res.locals['ipgate'] = result;
     if (result.allow) {
       next();

@@ -1,4 +1,4 @@
-import { createGate, type Gate, type GateOptions, type GateResult } from '@ipgate/node';
+import { createGate, type Gate, type GateOptions, type GateResult, NodeGateRequest } from '@ipgate/node';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -63,12 +63,9 @@ const plugin: FastifyPluginCallback<IpGatePluginOptions> = (fastify, options, do
       next();
       return;
     }
-    const socket = request.raw.socket;
-    const result = gate.check({
-      remoteAddress: socket.remoteAddress,
-      headers: request.headers,
-      connection: socket,
-    });
+    // The raw request's headers are what request.headers returns (without inject's additions, which
+    // no real client sends), and the gate reads them only when a strategy or `keys` needs them.
+    const result = gate.check(new NodeGateRequest(request.raw));
     request.ipgate = result;
     if (result.allow) {
       next();

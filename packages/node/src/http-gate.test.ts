@@ -1,4 +1,4 @@
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { DENIAL_MESSAGE, IpSet } from '@ipgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from './decision-cases.test-support.js';
@@ -130,3 +130,44 @@ function get(agent: Agent, port: number): Promise<{ status: number; body: string
       .end();
   });
 }
+
+describe('NodeGateRequest: the headers are read only when something needs them', () => {
+  // node builds req.headers from the raw list on first access; a plain GET may never need it.
+  function countingRequest(headers: Record<string, string>) {
+    const socket = { remoteAddress: '203.0.113.7' };
+    let reads = 0;
+    const req = {
+      socket,
+      get headers() {
+        reads++;
+        return headers;
+      },
+    } as unknown as IncomingMessage;
+    return { req, reads: () => reads };
+  }
+
+  it('with the socket peer the gate decides without them', () => {
+    const { req, reads } = countingRequest({ 'x-forwarded-for': '198.51.100.1' });
+    const gate = httpGate({ allow: ['203.0.113.0/24'] });
+    expect(gate.check(req).allow).toBe(true);
+    expect(gate.check(req).allow).toBe(true);
+    expect(reads()).toBe(0);
+  });
+
+  it('behind trusted proxies, and for keys, it reads them', () => {
+    const proxied = countingRequest({ 'x-forwarded-for': '198.51.100.1' });
+    const behindProxy = httpGate({
+      allow: ['198.51.100.0/24'],
+      clientAddress: { mode: 'trusted-proxies', trusted: ['203.0.113.7'] },
+    });
+    expect(behindProxy.check(proxied.req).allow).toBe(true);
+    expect(proxied.reads()).toBeGreaterThan(0);
+    const keyed = countingRequest({ 'x-api-key': 'k1' });
+    const withKeys = httpGate({
+      allow: ['203.0.113.0/24'],
+      keys: { keyOf: (r) => r.headers['x-api-key'] as string, rules: { k1: { ips: ['192.0.2.1'] } } },
+    });
+    expect(withKeys.check(keyed.req).allow).toBe(false);
+    expect(keyed.reads()).toBeGreaterThan(0);
+  });
+});

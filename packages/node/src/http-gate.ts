@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { IpGateError } from '@ipgate/core';
-import { createGate, type Gate, type GateOptions, type GateResult } from './gate.js';
+import { createGate, type Gate, type GateOptions, type GateRequest, type GateResult } from './gate.js';
 
 /**
  * A gate for a plain `node:http` (or `node:https`) server: call it first in the request handler.
@@ -37,8 +37,7 @@ export interface HttpGate {
  */
 export function httpGate(options: GateOptions): HttpGate {
   const gate = createGate(options);
-  const check = (req: IncomingMessage): GateResult =>
-    gate.check({ remoteAddress: req.socket.remoteAddress, headers: req.headers, connection: req.socket });
+  const check = (req: IncomingMessage): GateResult => gate.check(new NodeGateRequest(req));
   const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
     const result = check(req);
     if (result.allow) return true;
@@ -47,6 +46,31 @@ export function httpGate(options: GateOptions): HttpGate {
     return false;
   };
   return Object.assign(handler, { check, gate, close: () => gate.close() });
+}
+
+/**
+ * A `node:http` request as the gate reads it: its socket peer, its connection and — only when a
+ * strategy, `keys` or a hook asks — its headers. Node builds `req.headers` from the raw header list on
+ * first access, and a framework serving a plain GET may never ask for it; with the default client
+ * address the gate does not need it either, so it does not make every request pay for building it.
+ *
+ * @example
+ * gate.check(new NodeGateRequest(req)).allow;
+ */
+export class NodeGateRequest implements GateRequest {
+  constructor(private readonly req: IncomingMessage) {}
+
+  get remoteAddress(): string | undefined {
+    return this.req.socket.remoteAddress;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  get connection(): object {
+    return this.req.socket;
+  }
 }
 
 /**

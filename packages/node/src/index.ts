@@ -15,7 +15,7 @@ export {
   type GateRequest,
   type GateResult,
 } from './gate.js';
-export { type GatedListener, gateListener, type HttpGate, httpGate } from './http-gate.js';
+export { type GatedListener, gateListener, type HttpGate, httpGate, NodeGateRequest } from './http-gate.js';
 export type { KeyRuleOptions, KeysOption } from './key-rules.js';
 export {
   type LiveRules,
