@@ -43,10 +43,16 @@ const plugin: FastifyPluginCallback<IpGatePluginOptions> = (fastify, options, do
     return;
   }
   const routeGates: Gate[] = [];
+  // Until a route has its own setting, every request uses the base gate, and the hook skips
+  // `request.routeOptions` (a getter that builds a dozen-field object on every call).
+  let anyRouteSetting = false;
+  // Declared on the request prototype, so setting it per request keeps Fastify's request shape.
+  if (!fastify.hasRequestDecorator('ipgate')) fastify.decorateRequest('ipgate', undefined);
 
   fastify.addHook('onRoute', (route) => {
     const setting = route.config?.ipGate;
     if (setting === undefined) return;
+    anyRouteSetting = true;
     // Compiled once per route when it is added, so a bad per-route setting fails at startup.
     const gate = setting === false ? null : createGate({ ...options, ...setting } as GateOptions);
     if (gate !== null && setting !== false && setting.allow !== undefined) routeGates.push(gate);
@@ -55,9 +61,9 @@ const plugin: FastifyPluginCallback<IpGatePluginOptions> = (fastify, options, do
 
   // Global, not per route: it also guards the 404 handler and runs before later plugins' hooks.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, next) => {
-    const routeGate = (request.routeOptions.config as unknown as Record<symbol, Gate | null | undefined>)[
-      ROUTE_GATE
-    ];
+    const routeGate = anyRouteSetting
+      ? (request.routeOptions.config as unknown as Record<symbol, Gate | null | undefined>)[ROUTE_GATE]
+      : undefined;
     const gate = routeGate === undefined ? base : routeGate;
     if (gate === null) {
       next();
