@@ -17,10 +17,10 @@ export type IpGateServerFactory = FastifyServerFactory<Server> & {
 };
 
 /**
- * The fastest way to guard a whole Fastify server: a `serverFactory` whose server runs the gate
- * before Fastify sees the request. An allowed request costs one function call and, on a keep-alive
- * connection, one lookup of the connection's decision; the plugin instead runs in Fastify's
- * `onRequest` hooks, which cost Fastify a few per cent of a trivial request on their own.
+ * A way to guard a whole Fastify server before Fastify sees the request: a `serverFactory` whose
+ * server runs the gate first, so a denied caller costs Fastify nothing (no routing, no request
+ * objects, no 404 handler). An allowed request costs one function call and, on a keep-alive
+ * connection, one lookup of the connection's decision — about as much as the plugin's hook.
  *
  * The same rules for every route: per-route rules need the plugin ({@link ipGate}). The server is
  * built as Fastify builds its own HTTP/1 server (`http`/`https` options, `keepAliveTimeout`,

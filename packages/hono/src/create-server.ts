@@ -15,7 +15,7 @@ export type IpGateCreateServer = typeof createServer & { readonly gate: Gate; cl
  * `createServer`, and the gate answers a denied request before Hono builds a `Request` for it.
  * An allowed request costs one function call and, on a keep-alive connection, one lookup of the
  * connection's decision. A Hono middleware, even one that does nothing, takes Hono off its
- * single-handler fast path (the handler chain becomes async), which costs a trivial request ~15 %.
+ * single-handler fast path (the handler chain becomes async), which costs a trivial request ~13 % (bench/README.md).
  *
  * The same rules for the whole app: per-route rules need the middleware ({@link ipGate}). HTTP/1
  * only (`node:http`); for `https`/`http2` wrap their listener with `gateListener` from `@ipgate/node`.
