@@ -126,6 +126,30 @@ describe('createGate: one decision per connection for the socket peer', () => {
     expect(third.client?.equals(IpAddress.parse('203.0.113.7'))).toBe(true);
   });
 
+  it('two gates on one connection keep their own decisions', () => {
+    const open = swappableRules(['203.0.113.0/24']);
+    const strict = swappableRules(['198.51.100.0/24']);
+    const a = createGate({ allow: open.source });
+    const b = createGate({ allow: strict.source });
+    const connection = {};
+    for (let i = 0; i < 2; i++) {
+      expect(a.check({ remoteAddress: '203.0.113.7', headers: {}, connection }).allow).toBe(true);
+      expect(b.check({ remoteAddress: '203.0.113.7', headers: {}, connection }).allow).toBe(false);
+    }
+    expect([open.decisions(), strict.decisions()]).toEqual([1, 1]);
+  });
+
+  it('a frozen connection object is remembered too (the gate never writes to it)', () => {
+    const rules = swappableRules(['203.0.113.0/24']);
+    const gate = createGate({ allow: rules.source });
+    const connection = Object.freeze({});
+    for (let i = 0; i < 3; i++) {
+      expect(gate.check({ remoteAddress: '203.0.113.7', headers: {}, connection }).allow).toBe(true);
+    }
+    expect(rules.decisions()).toBe(1);
+    expect(Reflect.ownKeys(connection)).toEqual([]);
+  });
+
   it('without a connection every request is decided', () => {
     const rules = swappableRules(['203.0.113.0/24']);
     const gate = createGate({ allow: rules.source });
