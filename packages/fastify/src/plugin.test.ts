@@ -1,23 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decisionCases } from '../../node/src/decision-cases.test-support.js';
 import { keyCases, keyGateOptions } from '../../node/src/key-cases.test-support.js';
 import { send } from '../../node/src/sockets.test-support.js';
+import { fastifyInstances } from './fastify-instances.test-support.js';
 import { ipGate } from './plugin.js';
 
-let app: FastifyInstance | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-
-async function start(instance: FastifyInstance): Promise<number> {
-  app = instance;
-  await instance.listen({ port: 0, host: '::', ipv6Only: false });
-  const address = instance.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+const instances = fastifyInstances();
+const start = (instance: FastifyInstance) => instances.start(instance);
 
 describe('@ipgate/fastify over real sockets: the shared decision table', () => {
   it.each(decisionCases)('$name → $status', async (c) => {
@@ -62,7 +52,7 @@ describe('@ipgate/fastify per-key rules over real sockets', () => {
 
   it('a bad per-route key rule fails when the route is added, naming the field', async () => {
     const instance = Fastify();
-    app = instance;
+    instances.track(instance);
     await instance.register(ipGate, keyGateOptions);
     const bad = { ...keyGateOptions.keys, rules: { k: { ips: ['10.0.0.1/8'] } } };
     expect(() => instance.get('/x', { config: { ipGate: { keys: bad } } }, async () => 'x')).toThrow(
@@ -94,7 +84,7 @@ describe('@ipgate/fastify per-route config', () => {
 
   it('a bad per-route setting fails when the route is added', async () => {
     const instance = Fastify();
-    app = instance;
+    instances.track(instance);
     await instance.register(ipGate, { allow: [] });
     expect(() =>
       instance.get('/x', { config: { ipGate: { allow: ['10.0.0.1/8'] } } }, async () => 'x'),
@@ -103,7 +93,7 @@ describe('@ipgate/fastify per-route config', () => {
 
   it('bad plugin options fail the registration', async () => {
     const instance = Fastify();
-    app = instance;
+    instances.track(instance);
     await expect(instance.register(ipGate, { allow: ['300.0.0.1'] })).rejects.toThrow();
   });
 });

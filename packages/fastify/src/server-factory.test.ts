@@ -1,22 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decisionCases } from '../../node/src/decision-cases.test-support.js';
 import { send } from '../../node/src/sockets.test-support.js';
+import { fastifyInstances } from './fastify-instances.test-support.js';
 import { ipGateServerFactory } from './server-factory.js';
 
-let app: FastifyInstance | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
-
-async function start(instance: FastifyInstance): Promise<number> {
-  app = instance;
-  await instance.listen({ port: 0, host: '::', ipv6Only: false });
-  const address = instance.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+const instances = fastifyInstances();
+const start = (instance: FastifyInstance) => instances.start(instance);
 
 describe('ipGateServerFactory over real sockets: the shared decision table', () => {
   it.each(decisionCases)('$name → $status', async (c) => {
@@ -67,7 +57,7 @@ describe('ipGateServerFactory', () => {
     const port = await start(instance);
     expect((await send(port, '127.0.0.2')).status).toBe(403); // no rules yet: closed
     await instance.close();
-    app = undefined;
+    instances.forget(instance);
     expect(closed).toBeGreaterThanOrEqual(1);
   });
 
