@@ -132,7 +132,7 @@ function get(agent: Agent, port: number): Promise<{ status: number; body: string
 }
 
 describe('NodeGateRequest: the headers are read only when something needs them', () => {
-  // node builds req.headers from the raw list on first access; a plain GET may never need it.
+  // node builds req.headers from the raw list on first access; a handler may never need it.
   function countingRequest(headers: Record<string, string>) {
     const socket = { remoteAddress: '203.0.113.7' };
     let reads = 0;

@@ -51,8 +51,9 @@ export function httpGate(options: GateOptions): HttpGate {
 /**
  * A `node:http` request as the gate reads it: its socket peer, its connection and — only when a
  * strategy, `keys` or a hook asks — its headers. Node builds `req.headers` from the raw header list on
- * first access, and a framework serving a plain GET may never ask for it; with the default client
- * address the gate does not need it either, so it does not make every request pay for building it.
+ * first access; with the default client address the gate does not need it, so a handler that never
+ * reads headers (plain `node:http`) does not pay for building it. (Fastify and `@hono/node-server`
+ * read `req.headers` on every request themselves, so there the object is built either way.)
  *
  * @example
  * gate.check(new NodeGateRequest(req)).allow;
