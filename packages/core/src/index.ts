@@ -38,6 +38,7 @@ export {
   type WarningCode,
   warnings,
 } from './errors/catalogue.js';
+export { configError } from './errors/config-error.js';
 export { IpGateError, type IpGateErrorOptions, isIpGateError } from './errors/ip-gate-error.js';
 export {
   type CompiledPublishedRules,

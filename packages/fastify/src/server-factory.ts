@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
-import { IpGateError } from '@ipgate/core';
+import { configError } from '@ipgate/core';
 import { type Gate, type GateOptions, gateListener, httpGate } from '@ipgate/node';
 import type { FastifyServerFactory } from 'fastify';
 
@@ -43,13 +43,10 @@ export function ipGateServerFactory(options: GateOptions): IpGateServerFactory {
     opts: Record<string, unknown>,
   ): Server => {
     if (opts['http2'] === true) {
-      throw new IpGateError(
-        'IPG_CONFIG_INVALID',
+      throw configError(
+        'serverFactory',
         'ipGateServerFactory builds HTTP/1 servers; this Fastify is set to http2.',
-        {
-          field: 'serverFactory',
-          hint: 'For HTTP/2 register the plugin instead: app.register(ipGate, { allow: […] }).',
-        },
+        'For HTTP/2 register the plugin instead: app.register(ipGate, { allow: […] }).',
       );
     }
     const listener = gateListener(handler, gate);

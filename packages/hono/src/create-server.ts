@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type ServerOptions } from 'node:http';
-import { IpGateError } from '@ipgate/core';
+import { configError } from '@ipgate/core';
 import { type Gate, type GateOptions, gateListener, httpGate } from '@ipgate/node';
 
 /**
@@ -38,13 +38,10 @@ export function ipGateCreateServer(options: GateOptions): IpGateCreateServer {
     const [serverOptions, listener] = typeof first === 'function' ? [{}, first] : [first ?? {}, second];
     // A listener added later with server.on('request') would not pass the gate: refuse.
     if (typeof listener !== 'function') {
-      throw new IpGateError(
-        'IPG_CONFIG_INVALID',
+      throw configError(
+        'createServer',
         'ipGateCreateServer needs the request listener to put the gate in front of.',
-        {
-          field: 'createServer',
-          hint: "Pass it as serve()'s createServer option; serve() hands it the listener.",
-        },
+        "Pass it as serve()'s createServer option; serve() hands it the listener.",
       );
     }
     const server = createServer(serverOptions, gateListener(listener, gate));

@@ -3,6 +3,7 @@ import {
   type ClientAddressConfig,
   type ClientAddressStrategy,
   clientAddressStrategy,
+  configError,
   type Decision,
   denyClientAddress,
   IpAddress,
@@ -393,10 +394,6 @@ function toStrategy(option: GateOptions['clientAddress']): ClientAddressStrategy
       throw error.withContext({ field: `clientAddress.${error.field ?? 'mode'}` });
     throw error;
   }
-}
-
-function configError(field: string, message: string, hint: string): IpGateError {
-  return new IpGateError('IPG_CONFIG_INVALID', message, { field, hint });
 }
 
 function defaultHookError(error: unknown): void {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { IpGateError } from '@ipgate/core';
+import { configError } from '@ipgate/core';
 import { createGate, type Gate, type GateOptions, type GateRequest, type GateResult } from './gate.js';
 
 /**
@@ -110,13 +110,10 @@ export function gateListener(
   options: GateOptions | HttpGate,
 ): GatedListener {
   if (typeof listener !== 'function') {
-    throw new IpGateError(
-      'IPG_CONFIG_INVALID',
+    throw configError(
+      'listener',
       'gateListener needs the request listener to put the gate in front of.',
-      {
-        field: 'listener',
-        hint: 'Pass the (req, res) function your server would get, e.g. gateListener(app, { allow: […] }) for an Express app.',
-      },
+      'Pass the (req, res) function your server would get, e.g. gateListener(app, { allow: […] }) for an Express app.',
     );
   }
   const gate = typeof options === 'function' ? options : httpGate(options);

@@ -1,4 +1,5 @@
 import {
+  configError,
   type Decision,
   type DomainRuleInput,
   DomainSet,
@@ -217,8 +218,4 @@ function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? 'a string' : typeof value;
-}
-
-function configError(field: string, message: string, hint: string): IpGateError {
-  return new IpGateError('IPG_CONFIG_INVALID', message, { field, hint });
 }

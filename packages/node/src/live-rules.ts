@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   type CompiledPublishedRules,
+  configError,
   IpGateError,
   isIpGateError,
   type PublishedScope,
@@ -267,7 +268,7 @@ interface Settings {
 
 function check(options: LiveRulesOptions): Settings {
   if (typeof options !== 'object' || options === null) {
-    throw config(
+    throw configError(
       'options',
       'liveRules needs { url, token, scope }.',
       "Write e.g. liveRules({ url: 'http://127.0.0.1:8081', token, scope: { apiId: 'api_1' } }).",
@@ -277,21 +278,21 @@ function check(options: LiveRulesOptions): Settings {
   try {
     base = new URL(options.url);
   } catch {
-    throw config(
+    throw configError(
       'url',
       `url ${JSON.stringify(options.url)} is not a URL.`,
       "Write the server's admin address, e.g. 'http://127.0.0.1:8081'.",
     );
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw config(
+    throw configError(
       'url',
       `url must be http or https, not ${base.protocol}`,
       "Write e.g. 'https://ipgate.internal:8081'.",
     );
   }
   if (typeof options.token !== 'string' || options.token.trim() === '') {
-    throw config(
+    throw configError(
       'token',
       'token is missing.',
       'Create a token that may read these rules on the ipgate server and pass it here (e.g. from an environment variable).',
@@ -306,7 +307,7 @@ function check(options: LiveRulesOptions): Settings {
     (typeof apiId === 'string') !== (typeof tenantId === 'string') &&
     (apiId ?? tenantId) !== '';
   if (!ok) {
-    throw config(
+    throw configError(
       'scope',
       'scope must name exactly one of apiId and tenantId.',
       "Write scope: { apiId: 'api_1' } or scope: { tenantId: 'ten_1' }.",
@@ -314,7 +315,7 @@ function check(options: LiveRulesOptions): Settings {
   }
   const waitSeconds = options.waitSeconds ?? 25;
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 120) {
-    throw config(
+    throw configError(
       'waitSeconds',
       'waitSeconds must be a whole number from 1 to 120.',
       'Leave it out for 25, which passes most proxies’ idle timeouts.',
@@ -323,7 +324,7 @@ function check(options: LiveRulesOptions): Settings {
   const initialMs = options.backoff?.initialMs ?? 250;
   const maxMs = options.backoff?.maxMs ?? 30_000;
   if (!(initialMs > 0 && maxMs >= initialMs)) {
-    throw config(
+    throw configError(
       'backoff',
       'backoff needs 0 < initialMs <= maxMs.',
       'Leave it out for 250 ms doubling to 30 s.',
@@ -331,7 +332,7 @@ function check(options: LiveRulesOptions): Settings {
   }
   const startTimeoutMs = options.startTimeoutMs ?? 5000;
   if (!(startTimeoutMs > 0))
-    throw config('startTimeoutMs', 'startTimeoutMs must be above 0.', 'Leave it out for 5000.');
+    throw configError('startTimeoutMs', 'startTimeoutMs must be above 0.', 'Leave it out for 5000.');
   const path =
     typeof apiId === 'string'
       ? `apis/${encodeURIComponent(apiId)}`
@@ -379,8 +380,4 @@ function describe(error: unknown, url: string): Error {
     `ipgate live rules: cannot reach ${url} (${error instanceof Error ? error.message : String(error)}${cause}); keeping the last good rules and retrying.`,
     { cause: error },
   );
-}
-
-function config(field: string, message: string, hint: string): IpGateError {
-  return new IpGateError('IPG_CONFIG_INVALID', message, { field, hint });
 }

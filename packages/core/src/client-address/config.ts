@@ -1,5 +1,6 @@
+import { configError } from '../errors/config-error.js';
 import { hopCount } from './hop-count.js';
-import { checkHeader, checkHops, checkTrusted, configError } from './option-checks.js';
+import { checkHeader, checkHops, checkTrusted } from './option-checks.js';
 import { socketPeer } from './socket-peer.js';
 import type { ClientAddressStrategy, ForwardingHeader } from './strategy.js';
 import { trustedProxies } from './trusted-proxies.js';

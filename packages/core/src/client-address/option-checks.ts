@@ -1,4 +1,5 @@
-import { IpGateError, isIpGateError } from '../errors/ip-gate-error.js';
+import { configError } from '../errors/config-error.js';
+import { isIpGateError } from '../errors/ip-gate-error.js';
 import { IpSet, type IpSetSource } from '../set/ip-set.js';
 import { quoteInput } from './detail.js';
 import { forwardingHeaderLimits } from './header-elements.js';
@@ -13,20 +14,6 @@ import type { ForwardingHeader } from './strategy.js';
 const ALL_IPV4 = 2n ** 32n;
 // ::/0 minus ::ffff:0:0/96, which IpSet counts as IPv4.
 const ALL_IPV6 = 2n ** 128n - 2n ** 32n;
-
-/**
- * The error for an unusable setting.
- *
- * @example
- * throw configError('hops', 'hops must be a whole number from 1 to 64, not 0.', 'Count the proxies in front of the service.');
- */
-export function configError(field: string, message: string, hint: string, cause?: unknown): IpGateError {
-  return new IpGateError('IPG_CONFIG_INVALID', message, {
-    field,
-    hint,
-    ...(cause === undefined ? {} : { cause }),
-  });
-}
 
 /**
  * The forwarding header to read, `x-forwarded-for` when not given. Any letter case is accepted, since
