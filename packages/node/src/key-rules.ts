@@ -177,21 +177,25 @@ function compileRules(rules: KeysOption['rules']): Map<string, KeyRestrictions> 
 }
 
 function toIpSet(ips: Iterable<IpSetSource> | IpSet, field: string): IpSet {
-  if (ips instanceof IpSet) return ips;
-  checkList(ips, field, "'203.0.113.0/24'");
-  try {
-    return IpSet.from(ips);
-  } catch (error) {
-    if (error instanceof IpGateError) throw error.withContext({ field });
-    throw error;
-  }
+  return ips instanceof IpSet ? ips : compileList(ips, field, "'203.0.113.0/24'", (list) => IpSet.from(list));
 }
 
 function toDomainSet(domains: Iterable<DomainRuleInput> | DomainSet, field: string): DomainSet {
-  if (domains instanceof DomainSet) return domains;
-  checkList(domains, field, "'app.example.com'");
+  return domains instanceof DomainSet
+    ? domains
+    : compileList(domains, field, "'app.example.com'", (list) => DomainSet.from(list));
+}
+
+/** Checks that `value` is a list and compiles it, naming `field` in an entry's error. */
+function compileList<T, C>(
+  value: Iterable<T>,
+  field: string,
+  example: string,
+  compile: (list: Iterable<T>) => C,
+): C {
+  checkList(value, field, example);
   try {
-    return DomainSet.from(domains);
+    return compile(value);
   } catch (error) {
     if (error instanceof IpGateError) throw error.withContext({ field });
     throw error;
