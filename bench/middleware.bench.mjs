@@ -2,7 +2,8 @@
  * The middleware benchmark of issue 4: per framework (node:http, Express, Fastify, Hono), the bare
  * app, the app with the ipgate middleware (1,000 seeded entries, 127.0.0.1 among them), and where a
  * peer exists the app with it and the same list (Express: express-ipfilter; Hono: its own
- * ipRestriction) — in one run, each server in a process of its own, autocannon in another.
+ * ipRestriction) — in one run, each server in a process of its own, the load generator (wrk, else
+ * autocannon) in another.
  * Reports requests/s, p50/p99, the server's CPU per request, ipgate's cost over the bare framework
  * and the ratio ipgate / peer, with the spread over rounds.
  *
@@ -23,6 +24,7 @@ import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { ruleList } from './gateway-data.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 import { checkGate } from './middleware-check.mjs';
+import { hasWrk, wrkLoad, wrkVersion } from './wrk-load.mjs';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = process.argv.includes('--quick');
@@ -32,6 +34,14 @@ const onlyVariants = arg('variants')?.split(',');
 /** `--noop`: also measure a middleware that does nothing — what having one at all costs. */
 const noop = process.argv.includes('--noop');
 const ROUNDS = Number(arg('rounds') ?? (quick ? 2 : 3));
+/**
+ * The load generator: wrk (C) when installed, else autocannon. On two cores autocannon saturates its
+ * own CPU before the fastest servers saturate theirs (see `wrk-load.mjs`); `--load=autocannon` forces it.
+ */
+const LOAD = arg('load') ?? (hasWrk() ? 'wrk' : 'autocannon');
+if (LOAD !== 'wrk' && LOAD !== 'autocannon')
+  throw new Error(`--load=${LOAD}: write --load=wrk or --load=autocannon`);
+if (LOAD === 'wrk' && !hasWrk()) throw new Error('--load=wrk: wrk is not installed (apt-get install wrk)');
 /**
  * Server on CPU 0, load generator on CPU 1 (`taskset`), so neither steals the other's core and a few
  * per cent between two servers is not lost in scheduling noise. `--no-pin` turns it off.
@@ -115,6 +125,7 @@ const version = (pkg) => {
 };
 
 async function load(url, durationS) {
+  if (LOAD === 'wrk') return wrkLoad({ url, connections: CONNECTIONS, durationS, cpu: PIN ? 1 : undefined });
   const options = JSON.stringify({ url, connections: CONNECTIONS, durationS });
   return JSON.parse(await runProcess(...onCpu(1, process.execPath, [here('./gateway-load.mjs'), options])));
 }
@@ -308,10 +319,10 @@ async function main() {
   console.log(`  load before the run: ${info.uptime}`);
   console.log(
     `  versions: express ${version('express')}, fastify ${version('fastify')}, hono ${version('hono')},` +
-      ` @hono/node-server ${version('@hono/node-server')}, express-ipfilter ${version('express-ipfilter')}, autocannon ${version('autocannon')}`,
+      ` @hono/node-server ${version('@hono/node-server')}, express-ipfilter ${version('express-ipfilter')}, ${LOAD === 'wrk' ? `wrk ${wrkVersion()}` : `autocannon ${version('autocannon')}`}`,
   );
   console.log(
-    `  load: autocannon in its own process, ${CONNECTIONS} keep-alive connections, GET /, ${WARM_UP_S} s warm-up + ${DURATION_S} s per measurement;` +
+    `  load: ${LOAD === 'wrk' ? 'wrk (1 thread)' : 'autocannon'} in its own process, ${CONNECTIONS} keep-alive connections, GET /, ${WARM_UP_S} s warm-up + ${DURATION_S} s per measurement;` +
       ` ${ROUNDS} rounds per framework, the order rotated each round; every server is one process` +
       (PIN
         ? ' (NODE_ENV=production) pinned to CPU 0, the load generator to CPU 1 (taskset)'
