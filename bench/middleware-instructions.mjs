@@ -9,12 +9,13 @@
  * the same server and load give the same count within a fraction of a per cent. It is not time (a
  * cache miss costs more than an add), so it complements `middleware.bench.mjs`, not replaces it.
  *
- * What makes the count repeatable (found by running the same server several times):
- * - `--single-threaded`: V8 then compiles and collects garbage on the main thread, so how much work
- *   lands in a window does not depend on how threads were scheduled. The same on every row.
- * - A long warm-up, then one settling run that is not counted: the first run after the warm-up ran
- *   twice as many scavenges as every later one (+25 % instructions per request), for every server
- *   alike — V8 resizes its young generation after the pause between the two load processes.
+ * What makes the count repeatable:
+ * - A long warm-up, then one settling run that is not counted: found by running one server several
+ *   times, the first run after the warm-up ran twice as many scavenges as every later one (+25 %
+ *   instructions per request), for every server alike — V8 resizes its young generation after the
+ *   pause between two load processes.
+ * - `--single-threaded`: V8 then compiles and collects garbage on the main thread, so thread
+ *   scheduling cannot move work in or out of a window. The same on every row.
  *
  *   npm run bench:middleware:instructions                                 # every framework, ~20 min
  *   node bench/middleware-instructions.mjs --only=fastify --variants=front --requests=20000
@@ -35,6 +36,8 @@ const only = arg('only')?.split(',');
 const onlyVariants = arg('variants')?.split(',');
 const REQUESTS = Number(arg('requests') ?? 20_000);
 const WARM_UP = Number(arg('warm-up') ?? 50_000);
+/** `--share=0.5`: this fraction of every request count (warm-up, settling, windows) for every framework. */
+const SHARE = arg('share') === undefined ? undefined : Number(arg('share'));
 const WINDOWS = 2;
 const CONNECTIONS = 10;
 const COST_TARGET = 0.03;
@@ -114,7 +117,7 @@ async function measure(framework, variant, rulesFile, dir) {
   try {
     const check = await checkGate(url, { protectedApp: variant !== 'bare' && variant !== 'noop' });
     if (!check.ok) throw new Error(`${framework.label} ${variant}: pre-flight check failed (${check.text})`);
-    const share = framework.share ?? 1;
+    const share = SHARE ?? framework.share ?? 1;
     const requests = Math.round(REQUESTS * share);
     await send(url, WARM_UP * share);
     await send(url, requests); // settling: see the header
@@ -139,7 +142,7 @@ async function main() {
   console.log('Middleware benchmark, instructions per request (callgrind)');
   console.log(
     `  ${os.availableParallelism()} cores, Node ${process.version} --single-threaded; warm-up ${fmt(WARM_UP)} + ${fmt(REQUESTS)} requests, then ${WINDOWS} windows of ${fmt(REQUESTS)}` +
-      `${FRAMEWORKS.some((f) => f.key === 'express') ? ' (Express: a fifth of each)' : ''},` +
+      `${SHARE !== undefined ? ` (× ${SHARE})` : FRAMEWORKS.some((f) => f.key === 'express') ? ' (Express: a fifth of each)' : ''},` +
       ` ${CONNECTIONS} keep-alive connections; rules: ${RULES.length} entries, 127.0.0.1 last`,
   );
   const dir = mkdtempSync(join(os.tmpdir(), 'ipgate-instructions-'));

@@ -264,7 +264,7 @@ function report(results) {
       const met = cost < COST_TARGET;
       console.log(
         `${framework.label}: ipgate costs ${pct(cost)} of the bare framework's requests/s (rounds: ${costs.map(pct).join(', ')});` +
-          ` +${fmt(cpuAdded, 1)} µs server CPU per request (a cost of ${pct(cpuCost(ipgate.rows))} by CPU);` +
+          ` ${cpuAdded >= 0 ? '+' : '−'}${fmt(Math.abs(cpuAdded), 1)} µs server CPU per request (a cost of ${pct(cpuCost(ipgate.rows))} by CPU);` +
           ` p99 ${p99Added >= 0 ? '+' : ''}${fmt(p99Added, 2)} ms` +
           ` — target < 3%: ${met ? 'MET' : 'NOT MET'}` +
           (Math.abs(cost) < bareSpread
