@@ -50,7 +50,7 @@ const RULES = ruleList(1_000, 7);
 // 2–4 % with where a full garbage collection fell. Its throughput needs no help: at ~10,000
 // requests/s it, not the load generator, is the limit in `middleware.bench.mjs`.
 const FRAMEWORKS = [
-  { key: 'node', label: 'node:http', variants: ['bare', 'noop', 'ipgate'] },
+  { key: 'node', label: 'node:http', variants: ['bare', 'noop', 'built', 'ipgate'] },
   { key: 'express', label: 'Express', variants: ['bare', 'noop', 'ipgate', 'front'], share: 0.2 },
   { key: 'fastify', label: 'Fastify', variants: ['bare', 'noop', 'ipgate', 'front'] },
   { key: 'hono', label: 'Hono', variants: ['bare', 'noop', 'ipgate', 'front', 'peer'] },
@@ -59,6 +59,7 @@ const FRAMEWORKS = [
 const LABELS = {
   bare: 'bare',
   noop: '+ no-op middleware',
+  built: '+ httpGate built, never called',
   ipgate: '+ ipgate middleware',
   front: 'behind the gate in front',
   peer: "+ Hono's ipRestriction",
@@ -115,7 +116,7 @@ async function measure(framework, variant, rulesFile, dir) {
   const pid = server.child.pid;
   const url = `http://127.0.0.1:${server.match[1]}/`;
   try {
-    const check = await checkGate(url, { protectedApp: variant !== 'bare' && variant !== 'noop' });
+    const check = await checkGate(url, { protectedApp: !['bare', 'noop', 'built'].includes(variant) });
     if (!check.ok) throw new Error(`${framework.label} ${variant}: pre-flight check failed (${check.text})`);
     const share = SHARE ?? framework.share ?? 1;
     const requests = Math.round(REQUESTS * share);

@@ -10,7 +10,8 @@
  * middleware), `ipgate` (the @ipgate adapter), `peer` (express: express-ipfilter, mode allow;
  * hono: hono/ip-restriction with getConnInfo), `noop` (a middleware that does nothing: what having a
  * middleware at all costs in that framework), `front` (the gate in front of the framework: Express
- * through `gateListener`, Fastify through `ipGateServerFactory`, Hono through `ipGateCreateServer`). The rules file is a JSON list of entries.
+ * through `gateListener`, Fastify through `ipGateServerFactory`, Hono through `ipGateCreateServer`),
+ * and for node:http `built` (httpGate loaded and built, never called). The rules file is a JSON list of entries.
  */
 import { readFileSync } from 'node:fs';
 
@@ -25,7 +26,12 @@ const servers = {
     let gate;
     if (variant === 'ipgate') gate = (await import('@ipgate/node')).httpGate({ allow });
     else if (variant === 'noop') gate = (_req, _res) => true;
-    else if (variant !== 'bare')
+    else if (variant === 'built') {
+      // The gate loaded and built but never called: what having ipgate in the process costs apart
+      // from its per-request work (kept reachable so it is not collected).
+      const built = (await import('@ipgate/node')).httpGate({ allow });
+      gate = (_req, _res) => built !== undefined;
+    } else if (variant !== 'bare')
       throw new Error(`node:http has no ${variant} variant (httpGate is already in front)`);
     const server = createServer((req, res) => {
       if (gate !== undefined && !gate(req, res)) return;
@@ -109,8 +115,9 @@ const servers = {
 };
 
 if (!(framework in servers)) throw new Error(`unknown framework ${framework}`);
-if (!['bare', 'noop', 'ipgate', 'front', 'peer'].includes(variant))
+if (!['bare', 'noop', 'ipgate', 'front', 'peer', 'built'].includes(variant))
   throw new Error(`unknown variant ${variant}`);
+if (variant === 'built' && framework !== 'node') throw new Error('only node:http has the built variant');
 const server = await servers[framework]();
 process.on('SIGTERM', () => {
   server.closeAllConnections?.();
