@@ -139,7 +139,23 @@ async function measure(framework, variant, rulesFile, dir) {
   }
 }
 
+/** Fails with what to install when valgrind (callgrind and callgrind_control) is missing. */
+function requireValgrind() {
+  for (const tool of ['valgrind', 'callgrind_control']) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    } catch (error) {
+      if (error.code === 'ENOENT') {
+        throw new Error(
+          `${tool} is not installed: apt-get install valgrind (it brings callgrind_control too)`,
+        );
+      }
+    }
+  }
+}
+
 async function main() {
+  requireValgrind();
   console.log('Middleware benchmark, instructions per request (callgrind)');
   console.log(
     `  ${os.availableParallelism()} cores, Node ${process.version} --single-threaded; warm-up ${fmt(WARM_UP)} + ${fmt(REQUESTS)} requests, then ${WINDOWS} windows of ${fmt(REQUESTS)}` +

@@ -328,6 +328,11 @@ async function main() {
         ? ' (NODE_ENV=production) pinned to CPU 0, the load generator to CPU 1 (taskset)'
         : ` (NODE_ENV=production) sharing the ${info.nproc} cores with the load generator`),
   );
+  if (LOAD === 'autocannon' && arg('load') === undefined)
+    console.log(
+      '  wrk is not installed: autocannon saturates its own CPU before the fastest servers do, so their' +
+        ' requests/s is partly its limit (apt-get install wrk)',
+    );
   console.log(
     `  rules: ${RULES.length} entries (seeded, ${RULES.filter((e) => e.includes('/')).length} CIDRs), 127.0.0.1 last`,
   );
