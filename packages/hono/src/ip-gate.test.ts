@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { type ClientAddressStrategy, IpAddress } from '@ipgate/core';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decisionCases } from '../../node/src/decision-cases.test-support.js';
@@ -81,6 +82,33 @@ describe('@ipgate/hono', () => {
     expect(await status({ 'X-Api-Key': 'webapp' })).toBe(403);
     expect(await status({ 'X-Api-Key': 'backend' })).toBe(403); // 127.0.0.3 is not the key's address
     expect(await status({ 'X-Api-Key': 'other' })).toBe(200);
+  });
+
+  it('a custom client-address strategy sees every header, as it does in the other adapters', async () => {
+    // A strategy of the app's own (here: a header its edge proxy sets), not one of core's modes,
+    // which read only X-Forwarded-For or Forwarded.
+    const edgeHeader: ClientAddressStrategy = {
+      description: 'x-edge-client from the edge proxy',
+      resolve: (_peer, headers) => {
+        const value = headers['x-edge-client'];
+        const address = typeof value === 'string' ? IpAddress.tryParse(value) : undefined;
+        return address === undefined
+          ? {
+              ok: false,
+              reason: 'client-address-invalid',
+              detail: 'no x-edge-client header',
+              sawForwardingHeaders: false,
+            }
+          : { ok: true, address, via: 'header', sawForwardingHeaders: true };
+      },
+    };
+    const app = new Hono();
+    app.use(ipGate({ allow: ['198.51.100.7'], clientAddress: edgeHeader, peer: () => '127.0.0.1' }));
+    app.get('/', (ctx) => ctx.text('hello'));
+    const status = async (headers: Record<string, string>) => (await app.request('/', { headers })).status;
+    expect(await status({ 'X-Edge-Client': '198.51.100.7' })).toBe(200);
+    expect(await status({ 'X-Edge-Client': '198.51.100.8' })).toBe(403);
+    expect(await status({})).toBe(403);
   });
 
   it('denies when the peer cannot be found (a runtime without a peer function)', async () => {

@@ -54,7 +54,7 @@ interface NodeIncoming {
 }
 
 /**
- * Every request header, for `keys.keyOf` (and the client-address strategy): node's own headers
+ * Every request header, for `keys.keyOf` and a custom client-address strategy: node's own headers
  * object on `@hono/node-server` (no copy), else a copy of the fetch `Headers`, whose names
  * iterate in lower case already, as `GateRequest.headers` wants them.
  */
@@ -79,7 +79,7 @@ function allHeaders(c: Context): RequestHeaders {
  */
 export type IpGateHonoMiddleware = MiddlewareHandler & { readonly gate: Gate; close(): Promise<void> };
 
-// The headers a client-address strategy reads. Copied by name, lower case, as core expects.
+// The headers core's client-address modes read. Copied by name, lower case, as core expects.
 const FORWARDING = ['x-forwarded-for', 'forwarded'] as const;
 const NO_HEADERS: Record<string, string | undefined> = Object.freeze({});
 
@@ -90,8 +90,9 @@ const NO_HEADERS: Record<string, string | undefined> = Object.freeze({});
  * A peer that cannot be found (a runtime without a `peer` function) is an unresolvable address and
  * is denied: the gate never guesses.
  *
- * With `keys`, `keyOf` sees every request header in `request.headers`, names in lower case: on
- * `@hono/node-server` node's own headers object, elsewhere a copy of `c.req.raw.headers`.
+ * With `keys`, `keyOf` — and a `clientAddress` strategy of your own — sees every request header,
+ * names in lower case: on `@hono/node-server` node's own headers object, elsewhere a copy of
+ * `c.req.raw.headers`.
  *
  * @example
  * import { serve } from '@hono/node-server';
@@ -112,13 +113,17 @@ export function ipGate(options: HonoIpGateOptions): IpGateHonoMiddleware {
     });
   }
   const gate = createGate(gateOptions);
-  // keyOf may read any header (and Origin/Referer decide browser or server), so it gets them all.
-  const keyed = gateOptions.keys !== undefined;
-  // With the default (the socket peer) no strategy reads a header: skip copying them per request.
-  const readsHeaders = gateOptions.clientAddress !== undefined;
+  // keyOf may read any header (and Origin/Referer decide browser or server), and so may a strategy
+  // of the app's own (an object with resolve), so they get them all, as in the other adapters.
+  const clientAddress = gateOptions.clientAddress;
+  const customStrategy = typeof (clientAddress as { resolve?: unknown } | undefined)?.resolve === 'function';
+  const allNeeded = gateOptions.keys !== undefined || customStrategy;
+  // Core's modes read only the forwarding headers; with the default (the socket peer) no strategy
+  // reads a header at all: skip copying them per request.
+  const readsHeaders = clientAddress !== undefined;
   const middleware: MiddlewareHandler = async (c, next) => {
     let headers: RequestHeaders = NO_HEADERS;
-    if (keyed) headers = allHeaders(c);
+    if (allNeeded) headers = allHeaders(c);
     else if (readsHeaders) {
       const raw = c.req.raw.headers;
       const forwarding: Record<string, string | undefined> = {};
