@@ -1,4 +1,4 @@
-import { IpGateError, type RequestHeaders } from '@ipgate/core';
+import { configError, type RequestHeaders } from '@ipgate/core';
 import { createGate, type Gate, type GateOptions } from '@ipgate/node';
 import type { Context, MiddlewareHandler } from 'hono';
 
@@ -107,10 +107,11 @@ const NO_HEADERS: Record<string, string | undefined> = Object.freeze({});
 export function ipGate(options: HonoIpGateOptions): IpGateHonoMiddleware {
   const { peer = nodeSocketPeer, ...gateOptions } = options;
   if (typeof peer !== 'function') {
-    throw new IpGateError('IPG_CONFIG_INVALID', 'peer must be a function (c) => address.', {
-      field: 'peer',
-      hint: 'On @hono/node-server leave it out; elsewhere pass e.g. (c) => getConnInfo(c).remote.address.',
-    });
+    throw configError(
+      'peer',
+      'peer must be a function (c) => address.',
+      'On @hono/node-server leave it out; elsewhere pass e.g. (c) => getConnInfo(c).remote.address.',
+    );
   }
   const gate = createGate(gateOptions);
   // keyOf may read any header (and Origin/Referer decide browser or server), and so may a strategy

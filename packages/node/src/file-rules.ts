@@ -1,6 +1,6 @@
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { IpGateError, isIpGateError } from '@ipgate/core';
+import { configError, IpGateError, isIpGateError } from '@ipgate/core';
 import type { GateRules } from './rules.js';
 import { parseRulesFile } from './rules-file-format.js';
 import type { RulesSource } from './rules-source.js';
@@ -55,10 +55,11 @@ export interface FileRules extends RulesSource {
  */
 export function fileRules(path: string, options: FileRulesOptions = {}): FileRules {
   if (typeof path !== 'string' || path === '') {
-    throw new IpGateError('IPG_CONFIG_INVALID', 'fileRules needs the path of the rules file.', {
-      field: 'path',
-      hint: "Write e.g. fileRules('/etc/myapp/allow.txt').",
-    });
+    throw configError(
+      'path',
+      'fileRules needs the path of the rules file.',
+      "Write e.g. fileRules('/etc/myapp/allow.txt').",
+    );
   }
   const full = resolve(path);
   let lastText: string | undefined;

@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import { IpGateError } from '@ipgate/core';
+import { configError } from '@ipgate/core';
 import { createGate, type Gate, type GateOptions } from './gate.js';
 
 /**
@@ -46,17 +46,19 @@ export interface NetGuard {
 export function netGuard(server: Server, options: NetGuardOptions): NetGuard {
   const given = options as GateOptions;
   if (given.clientAddress !== undefined || given.denial !== undefined) {
-    throw new IpGateError('IPG_CONFIG_INVALID', 'netGuard takes neither clientAddress nor denial.', {
-      field: given.clientAddress !== undefined ? 'clientAddress' : 'denial',
-      hint: 'At the TCP layer there are no forwarding headers (the client is the socket peer) and a denial closes the connection. Leave these settings out.',
-    });
+    throw configError(
+      given.clientAddress !== undefined ? 'clientAddress' : 'denial',
+      'netGuard takes neither clientAddress nor denial.',
+      'At the TCP layer there are no forwarding headers (the client is the socket peer) and a denial closes the connection. Leave these settings out.',
+    );
   }
   if (given.keys !== undefined) {
     // keyOf would see no headers at all, so every key's rules would be skipped without a word.
-    throw new IpGateError('IPG_CONFIG_INVALID', 'netGuard takes no keys.', {
-      field: 'keys',
-      hint: 'A TCP connection names no key. Use per-key rules with an HTTP gate (httpGate or a middleware).',
-    });
+    throw configError(
+      'keys',
+      'netGuard takes no keys.',
+      'A TCP connection names no key. Use per-key rules with an HTTP gate (httpGate or a middleware).',
+    );
   }
   const gate = createGate({ ...options, clientAddress: { mode: 'socket' } });
   const original = server.emit;
