@@ -7,6 +7,7 @@ export default defineConfig({
       'packages/*/fuzz/**/*.test.ts',
       'apps/*/src/**/*.test.ts',
       'bench/**/*.test.ts',
+      'scripts/**/*.test.ts',
     ],
     testTimeout: 30_000,
     // The JSON file lets scripts/test-summary.mjs print a closing line any CI understands.

@@ -8,6 +8,8 @@ import type { FastifyServerFactory } from 'fastify';
  * A Fastify `serverFactory` with the gate in front of Fastify, and the gate for `close()`.
  *
  * @example
+ * import Fastify from 'fastify';
+ *
  * const serverFactory = ipGateServerFactory({ allow: ['203.0.113.0/24'] });
  * const app = Fastify({ serverFactory });
  */

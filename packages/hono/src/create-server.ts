@@ -6,6 +6,8 @@ import { type Gate, type GateOptions, gateListener, httpGate } from '@ipgate/nod
  * A `createServer` for `@hono/node-server`'s `serve()`, with the gate for `close()`.
  *
  * @example
+ * import { serve } from '@hono/node-server';
+ *
  * serve({ fetch: app.fetch, createServer: ipGateCreateServer({ allow: ['203.0.113.0/24'] }) });
  */
 export type IpGateCreateServer = typeof createServer & { readonly gate: Gate; close(): Promise<void> };

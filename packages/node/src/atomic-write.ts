@@ -7,7 +7,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
  * (rename is atomic within one file system).
  *
  * @example
- * await writeFileAtomic('/var/cache/myapp/rules.json', JSON.stringify(doc));
+ * await writeFileAtomic('/var/cache/myapp/rules.json', JSON.stringify({ version: 42 }));
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

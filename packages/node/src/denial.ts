@@ -39,6 +39,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
  *
  * @example
  * const render = denialRenderer({});
+ * const decision = denyClientAddress('client-address-invalid', 'no socket peer');
  * render('req_1', decision).status; // 403
  */
 export function denialRenderer(

@@ -9,7 +9,7 @@ import type { RulesSource } from './rules-source.js';
  * Settings of {@link fileRules}.
  *
  * @example
- * const options: FileRulesOptions = { watch: true, onError: (e) => log.error(e.message) };
+ * const options: FileRulesOptions = { watch: true, onError: (e) => console.error(e.message) };
  */
 export interface FileRulesOptions {
   /** Reload when the file changes. Default true. */

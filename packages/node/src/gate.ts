@@ -33,7 +33,12 @@ export type AllowOption = Iterable<IpSetSource> | IpSet | RulesSource;
  * What the gate tells `onDecision` about every request, allowed or denied.
  *
  * @example
- * onDecision: (e) => { if (!e.allow) log.warn({ requestId: e.requestId, reason: e.decision.reason, client: e.client?.toString() }); }
+ * const options: GateOptions = {
+ *   allow: ['203.0.113.0/24'],
+ *   onDecision: (e) => {
+ *     if (!e.allow) console.warn({ requestId: e.requestId, reason: e.decision.reason, client: e.client?.toString() });
+ *   },
+ * };
  */
 export interface DecisionEvent {
   readonly allow: boolean;
@@ -55,7 +60,7 @@ export interface DecisionEvent {
  *   allow: ['203.0.113.0/24'],
  *   clientAddress: { mode: 'trusted-proxies', trusted: ['10.0.0.0/8'] },
  *   keys: { keyOf: (r) => r.headers['x-api-key'] as string | undefined, rules: { key_1: { ips: ['203.0.113.7'] } } },
- *   onDecision: (e) => metrics.count(e.allow ? 'allowed' : 'denied'),
+ *   onDecision: (e) => console.log(e.allow ? 'allowed' : 'denied', e.requestId),
  * };
  */
 export interface GateOptions {
@@ -88,7 +93,8 @@ export interface GateOptions {
  * node's `IncomingMessage.headers` has them).
  *
  * @example
- * gate.check({ remoteAddress: req.socket.remoteAddress, headers: req.headers });
+ * const gate = createGate({ allow: ['203.0.113.0/24'] });
+ * gate.check({ remoteAddress: req.socket.remoteAddress, headers: req.headers, connection: req.socket });
  */
 export interface GateRequest {
   readonly remoteAddress: string | undefined;
@@ -106,7 +112,8 @@ export interface GateRequest {
  * The gate's answer. On a denial, send `status`, `headers` and `body` as they are.
  *
  * @example
- * const r = gate.check(request);
+ * const gate = createGate({ allow: ['203.0.113.0/24'] });
+ * const r = gate.check({ remoteAddress: req.socket.remoteAddress, headers: req.headers });
  * if (!r.allow) { res.writeHead(r.status, r.headers); res.end(r.body); }
  */
 export interface GateResult {

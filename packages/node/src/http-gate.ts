@@ -7,6 +7,8 @@ import { createGate, type Gate, type GateOptions, type GateRequest, type GateRes
  * It answers a denied request itself and returns false; on true, handle the request.
  *
  * @example
+ * import { createServer } from 'node:http';
+ *
  * const gate = httpGate({ allow: ['203.0.113.0/24'] });
  * createServer((req, res) => {
  *   if (!gate(req, res)) return;
@@ -56,6 +58,7 @@ export function httpGate(options: GateOptions): HttpGate {
  * read `req.headers` on every request themselves, so there the object is built either way.)
  *
  * @example
+ * const gate = createGate({ allow: ['203.0.113.0/24'] });
  * gate.check(new NodeGateRequest(req)).allow;
  */
 export class NodeGateRequest implements GateRequest {
@@ -78,6 +81,9 @@ export class NodeGateRequest implements GateRequest {
  * A `node:http` request listener with a gate in front of it (see {@link gateListener}).
  *
  * @example
+ * import { createServer, type RequestListener } from 'node:http';
+ *
+ * const app: RequestListener = (_req, res) => res.end('hello');
  * const listener = gateListener(app, { allow: ['203.0.113.0/24'] });
  * createServer(listener).listen(3000);
  * await listener.close();

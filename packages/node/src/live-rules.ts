@@ -58,6 +58,7 @@ export interface LiveRulesOptions {
  * it denies everyone until the server answers).
  *
  * @example
+ * const rules = liveRules({ url: 'http://127.0.0.1:8081', token: 'ipg_adm_…', scope: { apiId: 'api_1' } });
  * const { from } = await rules.ready; // 'server' | 'cache' | 'none'
  */
 export interface LiveRulesStart {
@@ -68,7 +69,7 @@ export interface LiveRulesStart {
  * A rules source that follows an ipgate server.
  *
  * @example
- * const rules = liveRules({ url, token, scope: { apiId: 'api_1' } });
+ * const rules = liveRules({ url: 'http://127.0.0.1:8081', token: 'ipg_adm_…', scope: { apiId: 'api_1' } });
  * await rules.ready;
  * rules.current()?.version; // 42
  */

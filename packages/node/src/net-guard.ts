@@ -8,7 +8,10 @@ import { createGate, type Gate, type GateOptions } from './gate.js';
  * and a denial is a closed connection rather than a response.
  *
  * @example
- * const options: NetGuardOptions = { allow: ['10.0.0.0/8'], onDecision: (e) => e.allow || log(e) };
+ * const options: NetGuardOptions = {
+ *   allow: ['10.0.0.0/8'],
+ *   onDecision: (e) => e.allow || console.warn('refused', e.remoteAddress, e.decision.reason),
+ * };
  */
 export type NetGuardOptions = Omit<GateOptions, 'clientAddress' | 'denial' | 'keys'>;
 
@@ -16,7 +19,9 @@ export type NetGuardOptions = Omit<GateOptions, 'clientAddress' | 'denial' | 'ke
  * A guard attached to a `node:net` server.
  *
  * @example
- * const guard = netGuard(server, { allow: ['10.0.0.0/8'] });
+ * import { createServer } from 'node:net';
+ *
+ * const guard = netGuard(createServer((socket) => socket.end('hello\n')), { allow: ['10.0.0.0/8'] });
  * await guard.close(); // detach, and stop the rules source
  */
 export interface NetGuard {

@@ -50,8 +50,10 @@ export function listRules(list: IpSet, description: string): GateRules {
  * lets everyone through when empty (design section 3, stage 3); a tenant's restriction follows its mode.
  *
  * @example
- * const rules = publishedGateRules(parsePublishedRules(JSON.parse(body)));
+ * const doc = { format: 'ipgate.rules/1', version: 42, scope: { kind: 'api', apiId: 'api_1' }, entries: [] };
+ * const rules = publishedGateRules(parsePublishedRules(doc));
  * rules.version; // 42
+ * rules.decide(IpAddress.parse('192.0.2.1')).allow; // true: an empty API allowlist lets everyone through
  */
 export function publishedGateRules(compiled: CompiledPublishedRules): GateRules {
   const { scope, list, version } = compiled;

@@ -17,7 +17,7 @@ import * as tenants from './tenants.js';
  * resource module, bound to the context here.
  *
  * @example
- * const store = createKyselyStore({ db, dialect: sqliteStoreDialect(db, mutex), options: {} });
+ * const store = createKyselyStore({ db, dialect: sqliteStoreDialect(db), options: {} });
  */
 export function createKyselyStore(ctx: StoreContext): Store {
   const { apiAllowlist } = apis;

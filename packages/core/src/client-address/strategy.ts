@@ -67,7 +67,7 @@ export type ClientAddressResult =
  * @example
  * const strategy: ClientAddressStrategy = trustedProxies({ trusted: ['10.0.0.0/8'] });
  * const r = strategy.resolve(req.socket.remoteAddress, req.headers);
- * if (!r.ok) return deny403(denyClientAddress(r.reason, r.detail));
+ * const decision = r.ok ? undefined : denyClientAddress(r.reason, r.detail); // deny with 403
  */
 export interface ClientAddressStrategy {
   /** peer = the socket's remoteAddress (may be undefined when the socket is gone → deny). */

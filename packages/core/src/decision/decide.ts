@@ -102,8 +102,8 @@ export function decide(input: DecisionInput): Decision {
  * The decision for a request whose client address could not be resolved (stage 1 of design section 3).
  *
  * @example
- * const r = strategy.resolve(socket.remoteAddress, req.headers);
- * if (!r.ok) return deny403(denyClientAddress(r.reason, r.detail));
+ * const r = hopCount({ hops: 1 }).resolve(req.socket.remoteAddress, req.headers);
+ * if (!r.ok) denyClientAddress(r.reason, r.detail); // { allow: false, status: 403, stage: 'client-address', … }
  */
 export function denyClientAddress(reason: DecisionReason, detail?: string): Decision {
   return {

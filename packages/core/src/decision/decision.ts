@@ -22,7 +22,14 @@ export interface MatchedRule {
  * The outcome of a request, and why.
  *
  * @example
- * { allow: false, status: 403, stage: 'tenant-restriction', reason: 'tenant-ip-not-listed', matched: [...], reviewable: true }
+ * const denied: Decision = {
+ *   allow: false,
+ *   status: 403,
+ *   stage: 'tenant-restriction',
+ *   reason: 'tenant-ip-not-listed',
+ *   matched: [],
+ *   reviewable: true,
+ * };
  */
 export interface Decision {
   readonly allow: boolean;

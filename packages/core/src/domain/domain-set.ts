@@ -28,6 +28,7 @@ export type DomainRuleInput = string | DomainRule | NamedDomainRule;
  * The rule that let an origin through.
  *
  * @example
+ * const set = DomainSet.from(['https://app.example.com', '*.example.com']);
  * const m: DomainMatch | null = set.match(parseOrigin('https://a.example.com'));
  * if (m) console.log(`allowed by rule ${m.index + 1} (${m.rule.canonical})`);
  */

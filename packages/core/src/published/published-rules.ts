@@ -30,7 +30,7 @@ export interface PublishedEntry {
 
 /**
  * @example
- * {
+ * const doc: PublishedRules = {
  *   format: 'ipgate.rules/1',
  *   version: 42,
  *   scope: { kind: 'tenant', tenantId: 'ten_1', mode: 'manual' },
@@ -67,6 +67,7 @@ const MODES = ['off', 'manual', 'auto'] as const;
  * Throws IPG_RULES_INVALID naming the first problem; a client keeps its last good rules then.
  *
  * @example
+ * const body = await (await fetch('http://127.0.0.1:8081/v1/rules/apis/api_1', { headers: { authorization: 'Bearer ipg_adm_…' } })).text();
  * const rules = parsePublishedRules(JSON.parse(body));
  * rules.allows('203.0.113.7'); // true when listed (or when the scope lets everyone through)
  */
