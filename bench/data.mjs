@@ -292,8 +292,9 @@ export function median(values) {
 }
 
 /**
- * Hand-picked inputs where matchers are known to differ, with the answer ipgate's design (section 4 and
- * section 3 step 1) gives: strict address text only, and IPv4-mapped IPv6 treated as the IPv4 address.
+ * Hand-picked inputs where matchers are known to differ, with the answer ipgate gives
+ * (docs/architecture/entries.md#addresses): strict address text only, and IPv4-mapped IPv6 treated as
+ * the IPv4 address.
  */
 export const edgeCases = [
   { entries: ['10.0.0.0/8'], input: '10.1.2.3', expected: true, why: 'plain IPv4' },

@@ -1,5 +1,5 @@
 /**
- * The rule lists of the gateway benchmark (issue 3): 1,000 IPv4 entries each, seeded so every run and
+ * The rule lists of the gateway benchmark: 1,000 IPv4 entries each, seeded so every run and
  * every target (ipgate, nginx) gets the same rules. Entries are single addresses and network-aligned
  * CIDRs in public space; 127.0.0.1 — the benchmark client — is the last entry, and nothing covers
  * 127.0.0.2, which the pre-flight check uses to see a denial.

@@ -13,7 +13,8 @@ const actor = { actor: 'user:bench' };
 /**
  * Creates in a fresh SQLite store under `dataDir`: an API to `upstreamUrl` whose network allowlist is
  * `apiAllow`; a tenant in `manual` mode whose IP list is `tenantAllow`; and a key of that tenant with
- * its IP restriction on, listing 127.0.0.1. Every stage of the pipeline (design section 3) has work.
+ * its IP restriction on, listing 127.0.0.1. Every stage of the pipeline (docs/architecture/pipeline.md) has
+ * work.
  *
  * @example
  * const { secret, tenantId } = await setUpIpgate(dir, { upstreamUrl, apiAllow, tenantAllow });

@@ -1,5 +1,5 @@
 /**
- * The gateway benchmark of issue 3: in one run, one after the other on loopback, with the same load —
+ * The gateway benchmark: in one run, one after the other on loopback, with the same load —
  * the upstream alone, a bare undici reverse proxy in Node, ipgate with the full pipeline, and nginx
  * with the same 1,000 `allow` rules. Reports requests/s and p50/p99 latency, the ratios and targets.
  *
@@ -132,7 +132,7 @@ const fmt = (n, digits = 0) =>
 
 async function main() {
   const info = machine();
-  console.log(`Gateway benchmark (issue 3)${quick ? ' — quick' : ''}`);
+  console.log(`Gateway benchmark${quick ? ' — quick' : ''}`);
   console.log(`  machine: ${info.nproc} cores (${info.cpu}), Node ${info.node}`);
   console.log(`  load before the run: ${info.uptime}`);
   console.log(

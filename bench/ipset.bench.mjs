@@ -1,5 +1,5 @@
 /**
- * IpSet against node:net BlockList, ipaddr.js, proxy-addr and cidr-matcher (issue 2).
+ * IpSet against node:net BlockList, ipaddr.js, proxy-addr and cidr-matcher.
  *
  *   npm run bench             # full run, a few minutes
  *   npm run bench -- --quick  # smaller samples, peers skipped at 1,000,000 entries
@@ -467,7 +467,7 @@ for (const d of disagreements) {
 }
 log('');
 
-log('## Hand-picked inputs (answer per library; ✗ where it differs from the design)');
+log("## Hand-picked inputs (answer per library; ✗ where it differs from ipgate's)");
 log('');
 const cell = (v, expected) => {
   if (typeof v === 'boolean') return `${v}${v === expected ? '' : ' ✗'}`;

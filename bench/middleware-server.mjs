@@ -1,5 +1,5 @@
 /**
- * One server of the middleware benchmark (issue 4), in a process of its own: a framework, bare or
+ * One server of the middleware benchmark, in a process of its own: a framework, bare or
  * with one IP-restriction middleware, answering `GET /` with a tiny JSON body. Listens on
  * 127.0.0.1 (a free port) and prints `{"port":N}` once ready; SIGTERM closes it.
  *

@@ -1,5 +1,5 @@
 /**
- * The middleware benchmark of issue 4: per framework (node:http, Express, Fastify, Hono), the bare
+ * The middleware benchmark: per framework (node:http, Express, Fastify, Hono), the bare
  * app, the app with the ipgate middleware (1,000 seeded entries, 127.0.0.1 among them), and where a
  * peer exists the app with it and the same list (Express: express-ipfilter; Hono: its own
  * ipRestriction) — in one run, each server in a process of its own, the load generator (wrk, else
@@ -314,7 +314,7 @@ function report(results) {
 
 async function main() {
   const info = machine();
-  console.log(`Middleware benchmark (issue 4)${quick ? ' — quick' : ''}`);
+  console.log(`Middleware benchmark${quick ? ' — quick' : ''}`);
   console.log(`  machine: ${info.nproc} cores (${info.cpu}), Node ${info.node}`);
   console.log(`  load before the run: ${info.uptime}`);
   console.log(

@@ -7,7 +7,8 @@ import { type RunningServer, startServer } from './serve.js';
 import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.js';
 
 /**
- * Two gateway nodes on one PostgreSQL database (design section 8): a change made through one node's
+ * Two gateway nodes on one PostgreSQL database
+ * (docs/architecture/storage.md#how-a-change-reaches-the-request-path): a change made through one node's
  * management API is enforced by the other within one second, without restarting anything.
  */
 const postgres = (await storeFactories()).find((f) => f.name === 'postgres');

@@ -1,9 +1,9 @@
 import { type Decision, denialBody, IpGateError } from '@ipgate/core';
 
 /**
- * What a denied caller receives. Default: 403 with the JSON body of design section 3
- * (`{"error": "Access denied. …", "requestId": "…"}`), which tells the caller nothing about which
- * rule failed.
+ * What a denied caller receives. Default: 403 with the JSON body of
+ * docs/architecture/pipeline.md#the-denial-body (`{"error": "Access denied. …", "requestId": "…"}`), which
+ * tells the caller nothing about which rule failed.
  *
  * @example
  * const denial: DenialOptions = {

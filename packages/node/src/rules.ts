@@ -47,7 +47,8 @@ export function listRules(list: IpSet, description: string): GateRules {
 
 /**
  * Rules an ipgate server published, with the scope's meaning of an empty list: an API's allowlist
- * lets everyone through when empty (design section 3, stage 3); a tenant's restriction follows its mode.
+ * lets everyone through when empty (docs/architecture/pipeline.md#3-api-network-allowlist); a tenant's
+ * restriction follows its mode.
  *
  * @example
  * const doc = { format: 'ipgate.rules/1', version: 42, scope: { kind: 'api', apiId: 'api_1' }, entries: [] };

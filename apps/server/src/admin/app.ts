@@ -1,6 +1,6 @@
 /**
- * The management API (design section 7): one Fastify app with TypeBox schemas, bearer-token auth,
- * the uniform error body, OpenAPI at `/openapi.json`, docs at `/docs` and the probes.
+ * The management API (docs/architecture/management.md): one Fastify app with TypeBox schemas, bearer-token
+ * auth, the uniform error body, OpenAPI at `/openapi.json`, docs at `/docs` and the probes.
  */
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { ClientAddressConfig } from '@ipgate/core';

@@ -35,7 +35,7 @@ export function loadSettings(sources: SettingSources): ServeSettings {
 }
 
 /**
- * The client-address strategy configuration the settings describe (design section 5).
+ * The client-address strategy configuration the settings describe (docs/architecture/client-address.md).
  *
  * @example
  * clientAddressConfig({ ...settings, trustProxy: ['10.0.0.0/8'] }); // { mode: 'trusted-proxies', … }

@@ -1,7 +1,8 @@
 /**
- * The decision service (issue 4): answers a proxy's "may this request pass?" by running the gateway's
- * pipeline (design section 3, stages 1–6) on the request the proxy describes, and records the request
- * and the observed address exactly as the gateway does. Free of HTTP server code, like the pipeline.
+ * The decision service (docs/decision-endpoint.md): answers a proxy's "may this request pass?" by running the
+ * gateway's pipeline (docs/architecture/pipeline.md, stages 1–6) on the request the proxy describes, and
+ * records the request and the observed address exactly as the gateway does. Free of HTTP server code, like
+ * the pipeline.
  */
 import { performance } from 'node:perf_hooks';
 import { type ClientAddressConfig, clientAddressStrategy, denialBody, type HeaderValue } from '@ipgate/core';
@@ -59,12 +60,12 @@ const KEY_HEADER = 'x-ipgate-key-id';
  *
  * Answers: allowed → 204 for nginx (`auth_request` needs a 2xx, and 204 has no body to buffer), 200
  * for Traefik and Envoy (Envoy's HTTP ext_authz allows on 200 only); denied → 403 with the denial
- * body of design section 3 and `X-Request-Id`; missing or unknown key → 401 (`WWW-Authenticate:
- * Bearer` when the API reads `Authorization`). No route (404) and an unroutable target (400) stay
- * what the gateway answers for Traefik and Envoy, which pass the status to the client; nginx gets 403
- * instead, because `auth_request` turns any status but 2xx/401/403 into a 500 for the client —
- * the request log keeps the real stage and reason. An ask from a peer that is not a trusted proxy
- * gets 403 without a decision; an ask lacking the original URI gets 500 (a proxy configured wrongly).
+ * body (docs/architecture/pipeline.md#the-denial-body) and `X-Request-Id`; missing or unknown key → 401
+ * (`WWW-Authenticate: Bearer` when the API reads `Authorization`). No route (404) and an unroutable target
+ * (400) stay what the gateway answers for Traefik and Envoy, which pass the status to the client; nginx gets
+ * 403 instead, because `auth_request` turns any status but 2xx/401/403 into a 500 for the client — the
+ * request log keeps the real stage and reason. An ask from a peer that is not a trusted proxy gets 403
+ * without a decision; an ask lacking the original URI gets 500 (a proxy configured wrongly).
  *
  * @example
  * const answer = decider.decide('traefik', { method: 'GET', url: '/v1/decide/traefik', headers, peer });

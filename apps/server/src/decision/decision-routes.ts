@@ -15,7 +15,7 @@ const access = { role: 'public' as const, scope: 'any' as const };
 
 const Denial = Type.Object(
   { error: Type.String(), requestId: Type.String() },
-  { description: 'The denial body of design section 3; the operator finds the reason by requestId.' },
+  { description: 'The denial body, as the gateway sends it; the operator finds the reason by requestId.' },
 );
 
 const HEADERS: Record<'nginx' | 'traefik', string> = {

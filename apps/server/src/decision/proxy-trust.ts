@@ -1,6 +1,7 @@
 /**
- * Which peers may ask for decisions: the proxies the server trusts for forwarding headers (design
- * section 5), so one setting says both "whose X-Forwarded-For is believed" and "who may ask".
+ * Which peers may ask for decisions: the proxies the server trusts for forwarding headers
+ * (docs/architecture/client-address.md), so one setting says both "whose X-Forwarded-For is believed" and
+ * "who may ask".
  */
 import { type ClientAddressConfig, IpSet } from '@ipgate/core';
 

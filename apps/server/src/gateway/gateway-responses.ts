@@ -12,7 +12,7 @@ export type GatewayAnswer =
   | 'internal-error';
 
 const ANSWERS: Readonly<Record<GatewayAnswer, { readonly status: number; readonly message?: string }>> = {
-  // The denial body is core's, word for word (design section 3).
+  // The denial body is core's, word for word (docs/architecture/pipeline.md#the-denial-body).
   denied: { status: 403 },
   'bad-target': { status: 400, message: 'The request target cannot be routed.' },
   unauthenticated: { status: 401, message: 'A valid API key is required.' },

@@ -14,7 +14,7 @@ import type { CompiledApi, CompiledKey, Snapshot } from '../snapshot/snapshot.js
 import { hashSecret } from '../store/secrets.js';
 import { presentedKey } from './presented-key.js';
 
-/** The stages of design section 3 that decide, in order, and `complete` when all passed. */
+/** The stages that decide (docs/architecture/pipeline.md), in order, and `complete` when all passed. */
 export type PipelineStage =
   | 'client-address'
   | 'route'
@@ -78,7 +78,7 @@ export interface PipelineOutcome {
 }
 
 /**
- * Runs stages 1–6 of design section 3 on one request against one snapshot: client address (403),
+ * Runs stages 1–6 of docs/architecture/pipeline.md on one request against one snapshot: client address (403),
  * route (404; 400 for a target routing cannot trust), API allowlist (403, before authentication),
  * authentication (401), tenant restriction by mode (403), key restrictions by request kind (403).
  * Pure apart from hashing the presented secret once; never touches the store.

@@ -58,10 +58,10 @@ export interface Gateway {
 const WARN_EVERY_MS = 60_000;
 
 /**
- * Starts the proxy listener: every request runs the pipeline of design section 3 (stages 1–6) against
- * the snapshot in force, is answered by the gateway when denied, and is otherwise forwarded to its
- * API's upstream with bodies streamed both ways. Every response carries `X-Request-Id`; every request
- * is handed to the recorder when it ends.
+ * Starts the proxy listener: every request runs the pipeline (docs/architecture/pipeline.md, stages 1–6)
+ * against the snapshot in force, is answered by the gateway when denied, and is otherwise forwarded to its
+ * API's upstream with bodies streamed both ways. Every response carries `X-Request-Id`; every request is
+ * handed to the recorder when it ends.
  *
  * @example
  * const gateway = await startGateway({

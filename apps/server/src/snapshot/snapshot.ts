@@ -19,7 +19,10 @@ export interface CompiledApi {
   readonly authHeader: Api['authHeader'];
   /** Undefined when the stored URL is not an absolute http(s) URL: requests get 502, never a guess. */
   readonly upstream: URL | undefined;
-  /** Enabled, unexpired entries only. Empty: everyone passes (design section 3, stage 3). */
+  /**
+   * Enabled, unexpired entries only. Empty: everyone passes
+   * (docs/architecture/pipeline.md#3-api-network-allowlist).
+   */
   readonly allowlist: IpSet;
   /**
    * True when rows of a non-empty allowlist could not be compiled. The API then denies everyone at

@@ -264,8 +264,8 @@ export async function deleteApi(ctx: StoreContext, apiId: string, options: Mutat
 }
 
 /**
- * An API's network allowlist (design section 3, stage 3): unlimited unless the store was opened with
- * `apiAllowlistEntryLimit`; locked through the API row.
+ * An API's network allowlist (docs/architecture/pipeline.md#3-api-network-allowlist): unlimited unless the
+ * store was opened with `apiAllowlistEntryLimit`; locked through the API row.
  *
  * @example
  * await addIpEntry(ctx, apiAllowlist, apiId, { value: '198.51.100.0/24' }, { actor });

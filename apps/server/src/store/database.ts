@@ -15,10 +15,10 @@ export type Flag = ColumnType<number | boolean, number, number>;
 /** JSON, written as text; SQLite returns the text, PostgreSQL (`jsonb`) the parsed value. */
 export type Json = ColumnType<unknown, string | null, string | null>;
 
-/** Tenant IP restriction mode (design section 2). */
+/** Tenant IP restriction mode (docs/architecture/README.md#vocabulary). */
 export type IpModeColumn = 'off' | 'manual' | 'auto';
 
-/** Who or what made an entry (design section 2). */
+/** Who or what made an entry (docs/architecture/README.md#vocabulary). */
 export type EntrySourceColumn = 'manual' | 'auto' | 'review';
 
 export interface TenantsTable {
@@ -180,7 +180,7 @@ export interface ChangesTable {
 }
 
 /**
- * Every table of the server store (docs/architecture/server.md, "Tables"), as Kysely sees it.
+ * Every table of the server store (docs/architecture/storage.md#tables), as Kysely sees it.
  *
  * Only the store's own modules use this type; callers speak the `Store` interface.
  *

@@ -18,8 +18,8 @@ import type {
 import * as v from './validate.js';
 
 /**
- * One of a key's two restriction lists (design section 3, stage 6). Both are limited per key by a
- * tenant setting and locked through the key row; they differ in parser and table.
+ * One of a key's two restriction lists (docs/architecture/pipeline.md#6-key-restrictions). Both are limited
+ * per key by a tenant setting and locked through the key row; they differ in parser and table.
  *
  * @example
  * await addKeyEntry(ctx, keyIpList, tenantId, keyId, { value: '203.0.113.7' }, { actor });

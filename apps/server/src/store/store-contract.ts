@@ -1,6 +1,7 @@
 /**
- * The contract every `Store` implementation keeps (design section 8: one suite, run against SQLite
- * and PostgreSQL). Each `*-store.test.ts` calls {@link storeContract} with its factory.
+ * The contract every `Store` implementation keeps (one suite, run against SQLite and PostgreSQL:
+ * docs/architecture/storage.md#the-store). Each `*-store.test.ts` calls {@link storeContract} with its
+ * factory.
  *
  * Most tests share one store per run and isolate themselves by creating their own tenants; tests
  * that need a store to themselves (concurrency, durability) open their own.

@@ -1,6 +1,7 @@
 /**
- * The one storage interface of the server (design section 8). The snapshot builder, the management
- * API and the tests speak it; SQLite and PostgreSQL implement it through one Kysely implementation.
+ * The one storage interface of the server (docs/architecture/storage.md). The snapshot builder, the
+ * management API and the tests speak it; SQLite and PostgreSQL implement it through one Kysely
+ * implementation.
  *
  * Conventions every operation keeps:
  * - A tenant-scoped operation takes the tenant id and never reads or writes another tenant's rows;
@@ -11,7 +12,7 @@
  */
 import type { EntryType } from '@ipgate/core';
 
-/** Tenant IP restriction mode (design section 2). */
+/** Tenant IP restriction mode (docs/architecture/README.md#vocabulary). */
 export type IpMode = 'off' | 'manual' | 'auto';
 
 /** Who made an entry: a person, the automatic assessment, or a review action. */
@@ -252,7 +253,7 @@ export interface Change {
   readonly kind: string;
 }
 
-/** What the review workflow says about an address that presented a tenant's key (design section 9). */
+/** What review says about an address that presented a tenant's key (docs/architecture/review.md). */
 export type ObservedStatus = 'authorized' | 'pending' | 'rejected';
 
 /** Every address that presented a tenant's key: one row per (tenant, key, address). */
@@ -296,7 +297,7 @@ export interface ObservedIpFilter {
   readonly keyId?: string | undefined;
 }
 
-/** One request as the request log keeps it (design section 3, stage 8). */
+/** One request as the request log keeps it (docs/architecture/pipeline.md#8-record). */
 export interface RequestRecord {
   readonly requestId: string;
   readonly at: Date;

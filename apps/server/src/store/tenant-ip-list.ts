@@ -3,8 +3,8 @@ import type { TenantIpEntry } from './store.js';
 import { getTenant, lockTenant } from './tenants.js';
 
 /**
- * The tenant's IP list (design section 2): limited by the tenant's `ipEntryLimit`, locked through the
- * tenant row.
+ * The tenant's IP list (docs/architecture/README.md#vocabulary): limited by the tenant's `ipEntryLimit`,
+ * locked through the tenant row.
  *
  * @example
  * await addIpEntry(ctx, tenantIpList, tenantId, { value: '203.0.113.7' }, { actor });

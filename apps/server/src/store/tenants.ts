@@ -20,7 +20,10 @@ import * as v from './validate.js';
 
 const MODES: readonly IpMode[] = ['off', 'manual', 'auto'];
 
-/** The defaults of design section 7: five IPs and five domains per key. */
+/**
+ * The default limits (docs/architecture/management.md#limits): 100 tenant entries, five IPs and five domains
+ * per key.
+ */
 export const DEFAULT_LIMITS = { ipEntryLimit: 100, keyIpLimit: 5, keyDomainLimit: 5 } as const;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Fresh, throwaway stores for tests: the same tests run against SQLite and PostgreSQL through these
- * factories (design section 8: one contract, every implementation).
+ * factories (one contract, every implementation: docs/architecture/storage.md#the-store).
  *
  * PostgreSQL is expected at `IPGATE_TEST_DATABASE_URL` (default
  * `postgres://postgres@127.0.0.1:5432/test`). When it cannot be reached, its factory says `skip`

@@ -101,7 +101,8 @@ export function actor(value: unknown): string {
 }
 
 /**
- * An IP entry in any form of design section 4, parsed by core; errors carry `field: 'value'`.
+ * An IP entry in any form of docs/architecture/entries.md#forms, parsed by core; errors carry `field:
+ * 'value'`.
  *
  * @example
  * ipEntry('10.0.0.0/255.0.0.0').canonical; // '10.0.0.0/8'
@@ -114,7 +115,7 @@ export function ipEntry(value: unknown): Entry {
 }
 
 /**
- * A domain rule of design section 6, parsed by core; errors carry `field: 'value'`.
+ * A domain rule (docs/architecture/domains.md#domain-rules), parsed by core; errors carry `field: 'value'`.
  *
  * @example
  * domainRule('HTTPS://*.Example.com').canonical; // 'https://*.example.com'

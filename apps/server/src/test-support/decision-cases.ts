@@ -1,7 +1,7 @@
 /**
- * One table of decision cases (issue 4: "the same table of decision cases run through every adapter,
- * the gateway and the decision endpoint"): the rules to seed, and requests — source address, key,
- * Origin/Referer, path — with the answer design section 3 gives. Shared test support: the gateway and
+ * One table of decision cases, for every adapter, the gateway and the decision endpoint alike: the rules
+ * to seed, and requests — source address, key, Origin/Referer, path — with the answer the pipeline
+ * gives (docs/architecture/pipeline.md). Shared test support: the gateway and
  * decision endpoint tests run it, and the middlewares can run it through their adapters.
  *
  * Every source address is in 127.0.0.0/8, so a test can send from it for real (undici

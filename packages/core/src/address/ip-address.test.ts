@@ -56,7 +56,7 @@ describe('published bypass inputs of npm IP libraries are rejected', () => {
     ['0', 'inet_aton integer', '0.0.0.0', '0.0.0.0'],
     ['10.1', 'inet_aton shortened', '10.0.0.1', '10.0.0.1'],
     ['10.0.1', 'inet_aton shortened', '10.0.0.1', '10.0.0.1'],
-    ['010.0.0.1', 'design section 4', '8.0.0.1', '8.0.0.1'],
+    ['010.0.0.1', 'leading zero: octal to inet_aton', '8.0.0.1', '8.0.0.1'],
     ['127.0.0.1.', 'trailing dot (WHATWG drops it)', 'invalid', '127.0.0.1'],
   ])(
     '%s (%s): ipgate rejects it; ipaddr.js reads %s, WHATWG URL reads %s',

@@ -7,7 +7,7 @@ export type IpFamily = 4 | 6;
 const scratch = new Uint32Array(4);
 
 /**
- * An immutable IPv4 or IPv6 address, parsed strictly (design section 4).
+ * An immutable IPv4 or IPv6 address, parsed strictly (docs/architecture/entries.md#addresses).
  *
  * The value is held as four big-endian 32-bit words; an IPv4 address has only the last one set.
  *

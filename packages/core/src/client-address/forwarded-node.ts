@@ -9,7 +9,8 @@ const OPEN_BRACKET = 91;
  * zone ids, bad/leading-zero/out-of-range ports, garbage, empty).
  *
  * The text must already be trimmed: surrounding spaces make it garbage, as inside a Forwarded value.
- * Addresses are parsed strictly (design section 4), and IPv4-mapped addresses come back as IPv4, so
+ * Addresses are parsed strictly (docs/architecture/entries.md#addresses), and IPv4-mapped addresses come
+ * back as IPv4, so
  * trust checks and results agree on one spelling. A port is 1–65535 in decimal without leading zeros;
  * RFC 7239 obfuscated ports (`:_abc`) are refused too, because every proxy we trust writes real ones
  * and one grammar for both headers leaves nothing for a client to play with.

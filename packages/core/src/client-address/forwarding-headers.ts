@@ -3,7 +3,7 @@ import type { RequestHeaders } from './strategy.js';
 /**
  * Headers that proxies, CDNs and load balancers use to pass the client address on. When any of them
  * reaches a gateway that trusts no proxy, either a proxy setting is missing or a client is trying its
- * luck; both deserve a warning (design section 5).
+ * luck; both deserve a warning (docs/architecture/client-address.md#forwarding-headers-nobody-trusts).
  *
  * @example
  * forwardingHeaderNames.includes('x-real-ip'); // true

@@ -1,6 +1,6 @@
 /**
  * Finding the client address of a request: from the socket, or behind proxies from `X-Forwarded-For` /
- * `Forwarded` by the rightmost-untrusted rule or by hop count (design section 5).
+ * `Forwarded` by the rightmost-untrusted rule or by hop count (docs/architecture/client-address.md).
  */
 export { type ClientAddressConfig, clientAddressStrategy } from './config.js';
 export { parseForwardedNode } from './forwarded-node.js';

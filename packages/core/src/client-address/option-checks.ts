@@ -8,7 +8,8 @@ import type { ForwardingHeader } from './strategy.js';
 /**
  * Checks of client-address settings, shared by the strategy factories and by
  * {@link clientAddressStrategy}, so code and configuration files fail the same way: at start-up,
- * with IPG_CONFIG_INVALID, the setting's name and how to write it right (fail fast, design section 10).
+ * with IPG_CONFIG_INVALID, the setting's name and how to write it right (fail fast:
+ * docs/architecture/layout.md#conventions).
  */
 
 const ALL_IPV4 = 2n ** 32n;

@@ -30,7 +30,8 @@ export type RequestHeaders = Readonly<Record<string, HeaderValue>>;
 export type ForwardingHeader = 'x-forwarded-for' | 'forwarded';
 
 /**
- * The outcome of resolving the client address of one request (stage 1 of design section 3).
+ * The outcome of resolving the client address of one request (stage 1 of the pipeline:
+ * docs/architecture/pipeline.md#1-client-address).
  *
  * `sawForwardingHeaders` is reported on both branches so the gateway can log and count forwarding
  * headers that it was not told to trust (a sign of a missing proxy setting, or of spoofing attempts).
@@ -61,8 +62,8 @@ export type ClientAddressResult =
     };
 
 /**
- * How a request's client address is found. Separate from matching (design section 10), so the same
- * compiled sets serve a gateway behind a load balancer and a service facing the internet.
+ * How a request's client address is found. Separate from matching (docs/architecture/client-address.md), so
+ * the same compiled sets serve a gateway behind a load balancer and a service facing the internet.
  *
  * @example
  * const strategy: ClientAddressStrategy = trustedProxies({ trusted: ['10.0.0.0/8'] });

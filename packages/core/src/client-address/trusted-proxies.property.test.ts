@@ -138,7 +138,7 @@ const scenario = fc
       .map((elements) => ({ ...s, value: render(elements, s.cuts, s.asLines) })),
   );
 
-/** The rule of design section 5, over the generated kinds. */
+/** The rightmost-untrusted rule (docs/architecture/client-address.md), over the generated kinds. */
 function reference(peer: Hop, chain: readonly Hop[]): string {
   if (peer.kind !== 'trusted' || chain.length === 0) return `socket ${peer.canonical}`;
   for (let k = chain.length - 1; k >= 0; k--) {

@@ -26,7 +26,8 @@ export interface TrustedProxiesOptions {
 }
 
 /**
- * The rightmost-untrusted rule of design section 5, for a service behind proxies whose addresses are known.
+ * The rightmost-untrusted rule, for a service behind proxies whose addresses are known
+ * (docs/architecture/client-address.md#trusted-proxies-the-rightmost-untrusted-rule).
  *
  * If the socket peer is not a trusted proxy, it is the client and headers are ignored: a client that
  * connects directly cannot talk its way to another address. Otherwise the header's elements (all lines,

@@ -37,7 +37,7 @@ function tenant(mode: RestrictionMode, list: IpSet = tenantList) {
 
 const ip = (s: string) => IpAddress.parse(s);
 
-describe('decide: the stages of design section 3 in order', () => {
+describe('decide: the stages of the pipeline in order', () => {
   it.each([
     // [description, input, allow, stage, reason]
     [
@@ -366,8 +366,8 @@ describe('decide: properties', () => {
   });
 
   // Not every switch is monotone: with the IP restriction on and the domain one off, browsers are denied,
-  // and switching domains on admits listed browsers (design section 3, stage 6). The API allowlist, the
-  // tenant restriction, and a first key restriction are.
+  // and switching domains on admits listed browsers (docs/architecture/pipeline.md#6-key-restrictions). The
+  // API allowlist, the tenant restriction, and a first key restriction are.
   it('switching on the API allowlist, the tenant restriction or a first key restriction never turns a deny into an allow', () => {
     fc.assert(
       fc.property(arbInput, (x) => {

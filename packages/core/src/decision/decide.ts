@@ -5,7 +5,9 @@ import type { DecisionReason } from '../errors/catalogue.js';
 import type { IpSet } from '../set/ip-set.js';
 import type { Decision, MatchedRule, RuleList, Stage } from './decision.js';
 
-/** How a tenant restricts the addresses its keys may be used from (design section 2). */
+/**
+ * How a tenant restricts the addresses its keys may be used from (docs/architecture/README.md#vocabulary).
+ */
 export type RestrictionMode = 'off' | 'manual' | 'auto';
 
 /** A tenant's IP restriction, compiled. */
@@ -20,7 +22,7 @@ export interface KeyRestrictions {
   readonly domains: { readonly enabled: boolean; readonly list: DomainSet };
 }
 
-/** Everything core needs to decide stages 3, 5 and 6 of design section 3. */
+/** Everything core needs to decide stages 3, 5 and 6 of the pipeline (docs/architecture/pipeline.md). */
 export interface DecisionInput {
   /** The client address, resolved by a client-address strategy (unmapped). */
   readonly client: IpAddress;
@@ -99,7 +101,8 @@ export function decide(input: DecisionInput): Decision {
 }
 
 /**
- * The decision for a request whose client address could not be resolved (stage 1 of design section 3).
+ * The decision for a request whose client address could not be resolved (stage 1:
+ * docs/architecture/pipeline.md#1-client-address).
  *
  * @example
  * const r = hopCount({ hops: 1 }).resolve(req.socket.remoteAddress, req.headers);

@@ -1,6 +1,6 @@
 import type { DecisionReason } from '../errors/catalogue.js';
 
-/** The pipeline stages core decides, in the order of design section 3. */
+/** The pipeline stages core decides, in the order of the pipeline (docs/architecture/pipeline.md). */
 export type Stage = 'client-address' | 'api-allowlist' | 'tenant-restriction' | 'key-restriction';
 
 /** Which list a rule that let the request through belongs to. */
@@ -41,7 +41,7 @@ export interface Decision {
   readonly matched: readonly MatchedRule[];
   /**
    * True when the tenant restriction denied an address it does not list: the server records it as
-   * pending and, in `auto` mode, may assess it (design section 9).
+   * pending for review (docs/architecture/review.md); assessing it in `auto` mode is planned.
    */
   readonly reviewable: boolean;
   /** Extra words for operators (e.g. the offending forwarded element). Never shown to the caller. */

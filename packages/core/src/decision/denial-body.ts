@@ -2,7 +2,8 @@
 export const DENIAL_MESSAGE = "Access denied. You don't have permission to access this.";
 
 /**
- * The 403 JSON body of design section 3. The caller is not told which rule failed; the operator finds
+ * The 403 JSON body (docs/architecture/pipeline.md#the-denial-body). The caller is not told which rule
+ * failed; the operator finds
  * the reason by `requestId`.
  *
  * @example

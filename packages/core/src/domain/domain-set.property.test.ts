@@ -9,7 +9,10 @@ import { type DomainRule, formatDomainRule } from './parse-domain-rule.js';
 const labelArb = fc.constantFrom('a', 'b', 'ab', 'ba', 'c');
 const hostLabels = (min: number, max: number) => fc.array(labelArb, { minLength: min, maxLength: max });
 
-/** The obvious, linear reading of design section 6, to check the compiled set against. */
+/**
+ * The obvious, linear reading of the domain rules (docs/architecture/domains.md), to check the compiled set
+ * against.
+ */
 function referenceMatch(rules: readonly DomainRule[], origin: ParsedOrigin | null): number | null {
   if (origin === null) return null;
   const dflt = origin.scheme === 'https' ? 443 : origin.scheme === 'http' ? 80 : undefined;

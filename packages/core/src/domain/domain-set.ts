@@ -43,7 +43,7 @@ export interface DomainMatch {
 const SCHEMES: readonly WebScheme[] = ['http', 'https'];
 
 /**
- * An immutable, compiled list of domain rules (design section 6).
+ * An immutable, compiled list of domain rules (docs/architecture/domains.md).
  *
  * Each rule is expanded once into `scheme://host:port` keys, so a lookup costs one map probe for
  * the exact host plus one per parent suffix of the origin's host, whatever the number of rules.

@@ -3,7 +3,7 @@ import { canonicalRuleHost } from './rule-host.js';
 import { defaultPort, isWebScheme, type WebScheme } from './scheme.js';
 
 /**
- * One allowed browser origin pattern (design section 6), parsed and canonical.
+ * One allowed browser origin pattern (docs/architecture/domains.md#domain-rules), parsed and canonical.
  *
  * @example
  * const rule: DomainRule = parseDomainRule('HTTPS://*.Example.com:443/');

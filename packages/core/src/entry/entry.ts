@@ -29,7 +29,7 @@ export interface Entry {
   readonly input: string;
   readonly type: EntryType;
   readonly form: EntryForm;
-  /** The one spelling ipgate stores and compares (design section 4). */
+  /** The one spelling ipgate stores and compares (docs/architecture/entries.md#forms). */
   readonly canonical: string;
   readonly family: IpFamily;
   readonly first: IpAddress;

@@ -32,7 +32,7 @@ const ENTRY_LIKE = /^[0-9A-Fa-f:./-]*[.:/][0-9A-Fa-f:./-]*$/;
 /**
  * Reads the allow-file format shared by `ipgate check --allow-file` and the middlewares' file watcher.
  *
- * One entry per line, in any form of design section 4, optionally followed by a name:
+ * One entry per line, in any form of docs/architecture/entries.md#forms, optionally followed by a name:
  *
  * ```text
  * # office and branch

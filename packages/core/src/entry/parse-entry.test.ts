@@ -23,7 +23,7 @@ function rejection(text: string, options?: ParseEntryOptions): IpGateError {
 const fmt4 = (v: bigint): string => IpAddress.fromBigInt(4, v).toString();
 const fmt6 = (v: bigint): string => IpAddress.fromBigInt(6, v).toString();
 
-describe('every form of design section 4', () => {
+describe('every entry form', () => {
   // [input, form, canonical, first, last, prefixLength, cidrs]
   it.each<[string, EntryForm, string, string, string, number | undefined, string[]]>([
     ['192.168.1.1', 'address', '192.168.1.1', '192.168.1.1', '192.168.1.1', undefined, ['192.168.1.1/32']],
@@ -548,7 +548,7 @@ describe('rejections say what is wrong and how to write it', () => {
   });
 });
 
-describe('partial CIDR: missing octets are zero (design section 4)', () => {
+describe('partial CIDR: missing octets are zero', () => {
   // Documented behaviour, pinned so a change is deliberate: `127.1/32` means 127.1.0.0/32 here,
   // while inet_aton would read `127.1` as 127.0.0.1. Partial CIDRs whose zero-filled octets lie
   // inside the prefix are read differently by other software; whether to refuse them is a design question.

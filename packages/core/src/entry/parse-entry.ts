@@ -16,7 +16,7 @@ const MAPPED_LAST = 0xffffffffffffn;
 const bounds = createEntryBounds();
 
 /**
- * Parses one allowlist entry in any form of design section 4, or throws an `IpGateError`
+ * Parses one allowlist entry in any form (docs/architecture/entries.md#forms), or throws an `IpGateError`
  * that says what is wrong and how to write it right.
  *
  * Warnings here are about the entry alone; see `analyzeEntries` for warnings about a list.

@@ -31,7 +31,7 @@ const SPACE_BY_SLASH = /\s\/|\/\s/;
 const LIST_SEPARATOR = /[,;]/;
 
 /**
- * Scans one entry (any form of design section 4) into `out`.
+ * Scans one entry (any form of docs/architecture/entries.md#forms) into `out`.
  *
  * @returns undefined on success, else the error that says what is wrong and how to write it.
  * @example
@@ -85,7 +85,7 @@ export function scanPlainIPv4(text: string, out: EntryBounds): boolean {
 }
 
 /**
- * Scans any form of design section 4; see {@link scanEntry}.
+ * Scans any entry form; see {@link scanEntry}.
  */
 export function scanEntryGeneral(text: string, out: EntryBounds, type?: EntryType): IpGateError | undefined {
   const t = text.trim();

@@ -1,7 +1,7 @@
 /**
  * The document an ipgate server publishes for middlewares and guards that follow its rules live
- * (design section 1, "rules live from an ipgate server"). Declared once here, so the server that
- * writes it and the clients that read it cannot disagree; a client parses it with
+ * (`liveRules` in @ipgate/node; docs/architecture/management.md#published-rules). Declared once here, so the
+ * server that writes it and the clients that read it cannot disagree; a client parses it with
  * {@link parsePublishedRules}, which fails closed on anything it does not understand.
  */
 import { tryParseEntry } from '../entry/parse-entry.js';
@@ -13,7 +13,8 @@ export const PUBLISHED_RULES_FORMAT = 'ipgate.rules/1';
 
 /**
  * Whose rules these are, and therefore what an empty list means:
- * - `api`: an API's network allowlist. Empty lets everyone through (design section 3, stage 3).
+ * - `api`: an API's network allowlist. Empty lets everyone through
+ *   (docs/architecture/pipeline.md#3-api-network-allowlist).
  * - `tenant`: a tenant's IP restriction by `mode`: `off` lets everyone through; `manual` and `auto`
  *   allow only the listed addresses, and an empty list denies everyone (blocked by default).
  */

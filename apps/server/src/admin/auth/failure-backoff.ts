@@ -1,7 +1,7 @@
 /**
- * Slows down repeated authentication failures from one address (design section 7: "repeated failures
- * slowed"). In memory and per node on purpose: it blunts guessing at a node's listener without a
- * store round trip, and 256-bit tokens make guessing hopeless anyway.
+ * Slows down repeated authentication failures from one address
+ * (docs/architecture/management.md#principals-roles-and-scopes). In memory and per node on purpose: it blunts
+ * guessing at a node's listener without a store round trip, and 256-bit tokens make guessing hopeless anyway.
  */
 
 /** How the backoff grows. */

@@ -1,5 +1,6 @@
 /**
- * ETags and `If-Match` for optimistic concurrency (design section 7): the ETag is the entity's
+ * ETags and `If-Match` for optimistic concurrency (docs/architecture/management.md#optimistic-concurrency):
+ * the ETag is the entity's
  * version, weak because the JSON representation may change without the entity changing.
  */
 import { IpGateError } from '@ipgate/core';

@@ -1,8 +1,8 @@
 /**
- * The self-lockout guard (design section 7): a change to a tenant's IP restriction or to an API
- * allowlist that would deny the caller's own current address, which is allowed now, is refused
- * unless the request says it knows (`confirmLockout: true`). Decided by core's `decide` on the list
- * before and after the change, so the guard and the gateway cannot disagree.
+ * The self-lockout guard (docs/architecture/management.md#self-lockout-guard): a change to a tenant's IP
+ * restriction or to an API allowlist that would deny the caller's own current address, which is allowed now,
+ * is refused unless the request says it knows (`confirmLockout: true`). Decided by core's `decide` on the
+ * list before and after the change, so the guard and the gateway cannot disagree.
  */
 import { decide, IpAddress, IpGateError, IpSet, type RestrictionMode } from '@ipgate/core';
 

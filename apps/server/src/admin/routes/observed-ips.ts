@@ -1,6 +1,6 @@
 /**
  * `/v1/tenants/{tenantId}/observed-ips`: every address that presented a tenant's key, and the review
- * actions on it (design section 9).
+ * actions on it (docs/architecture/review.md).
  */
 import { Type } from 'typebox';
 import { withEtag } from '../http/etag.js';

@@ -1,9 +1,9 @@
 /**
  * `GET /v1/rules/apis/{apiId}` and `GET /v1/rules/tenants/{tenantId}`: the live rules a middleware or
- * guard follows (issue 4), as core's `PublishedRules` document with `ETag: "<version>"`, and a
- * long-poll: with `If-None-Match` naming the current version and `?wait=N`, the answer waits until
- * the scope's content changes on this node (a write here, or one seen by polling other nodes) and
- * then carries the new document, or answers 304 when N seconds pass.
+ * guard follows (`liveRules` in @ipgate/node), as core's `PublishedRules` document with `ETag: "<version>"`,
+ * and a long-poll: with `If-None-Match` naming the current version and `?wait=N`, the answer waits until the
+ * scope's content changes on this node (a write here, or one seen by polling other nodes) and then carries
+ * the new document, or answers 304 when N seconds pass.
  */
 import { IpGateError, type PublishedRules } from '@ipgate/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';

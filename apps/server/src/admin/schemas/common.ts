@@ -7,7 +7,7 @@
 import { type Static, type TSchema, Type } from 'typebox';
 
 /**
- * The one error body of the management API (design section 7).
+ * The one error body of the management API (docs/architecture/management.md#errors).
  *
  * @example
  * { "error": { "code": "IPG_VALIDATION_FAILED", "message": "ipMode must be one of off, manual, auto.", "field": "ipMode" } }

@@ -8,7 +8,7 @@ import { ConfirmLockout, DateTime, Label, NullableDateTime, Warning } from './co
 const Value = Type.String({
   minLength: 1,
   maxLength: 200,
-  description: 'An address, CIDR, dotted netmask, partial CIDR or range (design section 4).',
+  description: 'An address, CIDR, dotted netmask, partial CIDR or range.',
 });
 
 const entryProperties = {

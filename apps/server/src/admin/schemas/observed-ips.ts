@@ -1,5 +1,5 @@
 /**
- * The wire shape of observed addresses and their review actions (design section 9).
+ * The wire shape of observed addresses and their review actions (docs/architecture/review.md).
  */
 import { type Static, Type } from 'typebox';
 import type { ObservedIp as StoredObserved } from '../../store/store.js';

@@ -1,5 +1,5 @@
 /**
- * The wire shape of the request log (design section 3, stage 8).
+ * The wire shape of the request log (docs/architecture/pipeline.md#8-record).
  */
 import { type Static, Type } from 'typebox';
 import type { RequestRecord as StoredRecord } from '../../store/store.js';

@@ -1,5 +1,5 @@
 /**
- * The wire shape of tenants and of their IP restriction settings (design section 7).
+ * The wire shape of tenants and of their IP restriction settings (docs/architecture/management.md).
  */
 import { type Static, Type } from 'typebox';
 import type { Tenant as StoredTenant } from '../../store/store.js';

@@ -2,7 +2,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 import { type ColumnTypes, columnTypes, type DialectName } from '../dialect.js';
 
 /**
- * Creates every table of docs/architecture/server.md with its keys, unique constraints and indexes.
+ * Creates every table of docs/architecture/storage.md#tables with its keys, unique constraints and indexes.
  *
  * @example
  * const migration = initialMigration('sqlite');
