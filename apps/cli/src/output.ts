@@ -44,8 +44,6 @@ export interface CommandIo {
 
 /**
  * The I/O of the running process.
- *
- * @example const io = processIo();
  */
 export function processIo(): CommandIo {
   return { stdin: process.stdin, out: new LineWriter(process.stdout), err: new LineWriter(process.stderr) };

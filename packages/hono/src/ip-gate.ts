@@ -14,9 +14,6 @@ export type PeerOf = (c: Context) => string | undefined;
 
 /**
  * The gate options plus `peer`.
- *
- * @example
- * const options: HonoIpGateOptions = { allow: ['203.0.113.0/24'] }; // on @hono/node-server
  */
 export interface HonoIpGateOptions extends GateOptions {
   /** Default: {@link nodeSocketPeer} (`@hono/node-server`). On Bun or Deno, pass their `getConnInfo`. */

@@ -13,9 +13,6 @@ import type { RulesSource } from './rules-source.js';
 
 /**
  * Whose rules to follow: one API's network allowlist, or one tenant's IP restriction.
- *
- * @example
- * const scope: LiveScope = { apiId: 'api_01H…' };
  */
 export type LiveScope = { readonly apiId: string } | { readonly tenantId: string };
 

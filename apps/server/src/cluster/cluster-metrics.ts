@@ -16,9 +16,6 @@ export function clusterMetricsRegistry(): Registry {
 
 /**
  * Makes this worker answer the primary's metric requests with `registry`.
- *
- * @example
- * reportWorkerMetrics(workerRegistry);
  */
 export function reportWorkerMetrics(registry: Registry): void {
   AggregatorRegistry.setRegistries([registry]);

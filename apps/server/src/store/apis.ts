@@ -152,9 +152,6 @@ export async function createApi(
 
 /**
  * One API, or IPG_NOT_FOUND.
- *
- * @example
- * await getApi(ctx, 'api_…');
  */
 export async function getApi(ctx: StoreContext, apiId: string): Promise<Api> {
   const row = await read(ctx, () =>
@@ -166,9 +163,6 @@ export async function getApi(ctx: StoreContext, apiId: string): Promise<Api> {
 
 /**
  * APIs, oldest first, one page at a time.
- *
- * @example
- * const { items } = await listApis(ctx);
  */
 export async function listApis(ctx: StoreContext, page?: PageRequest): Promise<Page<Api>> {
   const limit = pageLimit(page);
@@ -239,9 +233,6 @@ export async function updateApi(
 
 /**
  * Deletes an API with its allowlist.
- *
- * @example
- * await deleteApi(ctx, apiId, { actor });
  */
 export async function deleteApi(ctx: StoreContext, apiId: string, options: MutationOptions): Promise<void> {
   const actor = v.actor(options.actor);

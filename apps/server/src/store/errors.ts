@@ -3,9 +3,6 @@ import { IpGateError } from '@ipgate/core';
 /**
  * IPG_NOT_FOUND for a resource that does not exist or belongs to another tenant; the two are
  * deliberately indistinguishable.
- *
- * @example
- * throw notFound('key', keyId);
  */
 export function notFound(what: string, id: string): IpGateError {
   return new IpGateError('IPG_NOT_FOUND', `No ${what} ${JSON.stringify(id)}.`, { input: id });
@@ -86,9 +83,6 @@ export function invalid(field: string, message: string, hint?: string): IpGateEr
 
 /**
  * IPG_STORE_UNAVAILABLE wrapping the driver's error.
- *
- * @example
- * throw storeUnavailable(e);
  */
 export function storeUnavailable(cause: unknown): IpGateError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';

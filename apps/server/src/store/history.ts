@@ -8,9 +8,6 @@ import type { AuditEvent, Change, Page, PageRequest } from './store.js';
 
 /**
  * A tenant's audit events, newest first. Works for deleted tenants too: history outlives them.
- *
- * @example
- * const { items } = await listAuditEvents(ctx, tenantId, { limit: 20 });
  */
 export async function listAuditEvents(
   ctx: StoreContext,
@@ -22,9 +19,6 @@ export async function listAuditEvents(
 
 /**
  * Every audit event (all tenants, top-level APIs, principals), newest first.
- *
- * @example
- * const { items, nextCursor } = await listAllAuditEvents(ctx, { limit: 100 });
  */
 export async function listAllAuditEvents(ctx: StoreContext, page?: PageRequest): Promise<Page<AuditEvent>> {
   return auditPage(ctx, undefined, page);
@@ -97,9 +91,6 @@ export async function changesSince(ctx: StoreContext, version: number, limit = 1
 
 /**
  * The latest change version, 0 when nothing has changed yet.
- *
- * @example
- * const v = await currentVersion(ctx);
  */
 export async function currentVersion(ctx: StoreContext): Promise<number> {
   const row = await read(ctx, () =>

@@ -80,9 +80,6 @@ export function ipListEntryFromRow(row: Row): IpListEntry {
 
 /**
  * Every entry of one owner's list, oldest first.
- *
- * @example
- * await listIpEntries(ctx, tenantList, tenantId);
  */
 export async function listIpEntries<E extends IpListEntry>(
   ctx: StoreContext,
@@ -106,9 +103,6 @@ export async function listIpEntries<E extends IpListEntry>(
 
 /**
  * One entry of one owner's list, or IPG_NOT_FOUND (also when it is on another owner's list).
- *
- * @example
- * await getIpEntry(ctx, tenantList, tenantId, entryId);
  */
 export async function getIpEntry<E extends IpListEntry>(
   ctx: StoreContext,
@@ -236,9 +230,6 @@ export async function updateIpEntry<E extends IpListEntry>(
 
 /**
  * Removes an entry of this owner's list.
- *
- * @example
- * await removeIpEntry(ctx, tenantList, tenantId, entryId, { actor: 'user:ops' });
  */
 export async function removeIpEntry<E extends IpListEntry>(
   ctx: StoreContext,

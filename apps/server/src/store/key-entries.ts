@@ -96,9 +96,6 @@ export const keyDomainList: KeyListSpec<KeyDomainEntry> = {
 
 /**
  * Every entry of a key's list, oldest first; another tenant's key is IPG_NOT_FOUND.
- *
- * @example
- * await listKeyEntries(ctx, keyDomainList, tenantId, keyId);
  */
 export async function listKeyEntries<E>(
   ctx: StoreContext,
@@ -237,9 +234,6 @@ export async function updateKeyEntry<E>(
 
 /**
  * Removes an entry from a key's list.
- *
- * @example
- * await removeKeyEntry(ctx, keyIpList, tenantId, keyId, entryId, { actor });
  */
 export async function removeKeyEntry<E>(
   ctx: StoreContext,

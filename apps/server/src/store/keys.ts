@@ -46,9 +46,6 @@ export function keyFromRow(row: Selectable<KeysTable>): ApiKey {
 /**
  * Reads a key of this tenant in a write transaction, locking its row on PostgreSQL; another tenant's
  * key is IPG_NOT_FOUND.
- *
- * @example
- * const key = await lockKey(ctx, trx, tenantId, keyId);
  */
 export async function lockKey(
   ctx: StoreContext,
@@ -129,9 +126,6 @@ export async function createKey(
 
 /**
  * One key of this tenant, or IPG_NOT_FOUND.
- *
- * @example
- * await getKey(ctx, tenantId, keyId);
  */
 export async function getKey(ctx: StoreContext, tenantId: string, keyId: string): Promise<ApiKey> {
   const row = await read(ctx, () =>
@@ -148,9 +142,6 @@ export async function getKey(ctx: StoreContext, tenantId: string, keyId: string)
 
 /**
  * The tenant's keys, oldest first, one page at a time.
- *
- * @example
- * const { items } = await listKeys(ctx, tenantId);
  */
 export async function listKeys(
   ctx: StoreContext,
@@ -250,9 +241,6 @@ export async function rotateKey(
 
 /**
  * Revokes a key for good. A revoked key stays listed (for the audit trail) but never authenticates.
- *
- * @example
- * await revokeKey(ctx, tenantId, keyId, { actor });
  */
 export async function revokeKey(
   ctx: StoreContext,

@@ -124,9 +124,6 @@ export async function listObservedIps(
 
 /**
  * One observed address of this tenant, or IPG_NOT_FOUND.
- *
- * @example
- * await getObservedIp(ctx, tenantId, 'obs_…');
  */
 export async function getObservedIp(
   ctx: StoreContext,

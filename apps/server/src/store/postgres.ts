@@ -100,9 +100,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 /**
  * The PostgreSQL side of the store: READ COMMITTED transactions that lock the rows they check
  * (`SELECT … FOR UPDATE`), so concurrent writers to one tenant, API or key queue on its row.
- *
- * @example
- * const dialect = postgresStoreDialect(db);
  */
 export function postgresStoreDialect(db: Kysely<Database>): StoreDialect {
   return {

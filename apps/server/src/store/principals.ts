@@ -111,9 +111,6 @@ export async function createToken(
 /**
  * The token whose secret this is, by hash lookup (the secret is never compared, so there is no
  * timing to measure); undefined for anything else, keys included.
- *
- * @example
- * const principal = await findTokenBySecret(ctx, bearer);
  */
 export async function findTokenBySecret(ctx: StoreContext, secret: string): Promise<Principal | undefined> {
   if (!looksLikeSecret(secret, TOKEN_SECRET_PREFIX)) return undefined;
@@ -130,9 +127,6 @@ export async function findTokenBySecret(ctx: StoreContext, secret: string): Prom
 
 /**
  * Every principal (tokens and users of every scope), oldest first, one page at a time.
- *
- * @example
- * const { items, nextCursor } = await listPrincipals(ctx, { limit: 20 });
  */
 export async function listPrincipals(ctx: StoreContext, page?: PageRequest): Promise<Page<Principal>> {
   const limit = pageLimit(page);

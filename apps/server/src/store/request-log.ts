@@ -101,9 +101,6 @@ export async function listRequests(
 
 /**
  * One request record, or IPG_NOT_FOUND. Not tenant-scoped: the caller checks the record's tenant.
- *
- * @example
- * await getRequest(ctx, 'req_…');
  */
 export async function getRequest(ctx: StoreContext, requestId: string): Promise<RequestRecord> {
   const row = await read(ctx, () =>

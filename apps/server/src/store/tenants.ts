@@ -28,9 +28,6 @@ export const DEFAULT_LIMITS = { ipEntryLimit: 100, keyIpLimit: 5, keyDomainLimit
 
 /**
  * The stored row as the public entity.
- *
- * @example
- * const tenant = tenantFromRow(row);
  */
 export function tenantFromRow(row: Selectable<TenantsTable>): Tenant {
   return {
@@ -118,9 +115,6 @@ export async function createTenant(
 
 /**
  * One tenant, or IPG_NOT_FOUND.
- *
- * @example
- * await getTenant(ctx, 'ten_…');
  */
 export async function getTenant(ctx: StoreContext, tenantId: string): Promise<Tenant> {
   const row = await read(ctx, () =>
@@ -132,9 +126,6 @@ export async function getTenant(ctx: StoreContext, tenantId: string): Promise<Te
 
 /**
  * Tenants, oldest first, one page at a time.
- *
- * @example
- * const { items, nextCursor } = await listTenants(ctx, { limit: 20 });
  */
 export async function listTenants(ctx: StoreContext, page?: PageRequest): Promise<Page<Tenant>> {
   const limit = pageLimit(page);
@@ -205,9 +196,6 @@ export async function updateTenant(
 /**
  * Deletes a tenant; its lists, keys and observed addresses go with it (foreign keys cascade), its
  * audit events stay.
- *
- * @example
- * await deleteTenant(ctx, id, { actor: 'user:ops' });
  */
 export async function deleteTenant(
   ctx: StoreContext,

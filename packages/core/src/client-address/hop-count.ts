@@ -13,9 +13,6 @@ import type {
 
 /**
  * Options of {@link hopCount}.
- *
- * @example
- * const options: HopCountOptions = { hops: 2, header: 'x-forwarded-for' };
  */
 export interface HopCountOptions {
   /** Proxies in front of the service, the one that connects to it included: a whole number from 1 to 64. */

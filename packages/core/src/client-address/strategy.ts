@@ -23,9 +23,6 @@ export type RequestHeaders = Readonly<Record<string, HeaderValue>>;
 /**
  * The forwarding header a strategy reads. `X-Real-IP` and friends are not offered: they carry one
  * address that whoever sent the request last may have set, so no rightmost-untrusted walk is possible.
- *
- * @example
- * const header: ForwardingHeader = 'forwarded';
  */
 export type ForwardingHeader = 'x-forwarded-for' | 'forwarded';
 

@@ -14,9 +14,6 @@ import type {
 
 /**
  * Options of {@link trustedProxies}.
- *
- * @example
- * const options: TrustedProxiesOptions = { trusted: ['10.0.0.0/8'], header: 'forwarded' };
  */
 export interface TrustedProxiesOptions {
   /** The proxies' addresses: a compiled set, or entries in any form an IpSet takes. Must not be empty. */

@@ -6,9 +6,6 @@ import { defaultPort, type WebScheme } from './scheme.js';
 
 /**
  * A rule as stored with a name or id (a key restriction entry, a row of a list).
- *
- * @example
- * const r: NamedDomainRule = { value: '*.example.com', name: 'Customer portal', id: 'dom_1' };
  */
 export interface NamedDomainRule {
   readonly value: string;

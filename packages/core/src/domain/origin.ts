@@ -3,9 +3,6 @@ import { WebURL, type WebUrl } from './web-url.js';
 
 /**
  * A browser origin as the request states it.
- *
- * @example
- * const o: ParsedOrigin = { scheme: 'https', host: 'app.example.com', port: undefined };
  */
 export interface ParsedOrigin {
   /** `http` or `https`; other schemes never parse (no rule can allow them). */

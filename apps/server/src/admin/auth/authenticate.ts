@@ -22,9 +22,6 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 /**
  * Installs the hook.
- *
- * @example
- * installAuthentication(app, { store, backoff: new FailureBackoff(), sleep });
  */
 export function installAuthentication(app: FastifyInstance, options: AuthenticateOptions): void {
   app.decorateRequest('principal', null);

@@ -27,9 +27,6 @@ export function errorBody(error: IpGateError): ErrorBodyType {
 
 /**
  * Installs the error and not-found handlers on an app.
- *
- * @example
- * installErrorHandlers(app);
  */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {

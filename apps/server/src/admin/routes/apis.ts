@@ -13,9 +13,6 @@ const tags = ['apis'];
 
 /**
  * Registers the API routes and their allowlist routes.
- *
- * @example
- * registerApiRoutes(app, { store, engine });
  */
 export function registerApiRoutes(app: AdminApp, deps: AdminDeps): void {
   const { store, engine } = deps;

@@ -10,9 +10,6 @@ const tags = ['audit'];
 
 /**
  * Registers the audit routes.
- *
- * @example
- * registerAuditRoutes(app, { store, engine });
  */
 export function registerAuditRoutes(app: AdminApp, { store }: AdminDeps): void {
   app.get(

@@ -9,9 +9,6 @@ import { type AdminApp, type AdminDeps, TenantParams } from './context.js';
 
 /**
  * Registers the check route.
- *
- * @example
- * registerCheckRoutes(app, { store, engine });
  */
 export function registerCheckRoutes(app: AdminApp, { engine }: AdminDeps): void {
   app.post(

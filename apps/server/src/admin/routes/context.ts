@@ -27,9 +27,6 @@ export type AdminApp = FastifyInstance<
 
 /**
  * The collaborators of the routes.
- *
- * @example
- * registerTenantRoutes(app, { store, engine });
  */
 export interface AdminDeps {
   readonly store: Store;
@@ -68,13 +65,13 @@ export function callerAddress(request: FastifyRequest): string | undefined {
   return request.socket.remoteAddress;
 }
 
-/** `/v1/tenants/{tenantId}`. @example params: TenantParams */
+/** `/v1/tenants/{tenantId}`. */
 export const TenantParams = Type.Object({ tenantId: Id('The tenant.') });
 
-/** `/v1/tenants/{tenantId}/keys/{keyId}`. @example params: KeyParams */
+/** `/v1/tenants/{tenantId}/keys/{keyId}`. */
 export const KeyParams = Type.Object({ tenantId: Id('The tenant.'), keyId: Id('The key.') });
 
-/** `/v1/apis/{apiId}`. @example params: ApiParams */
+/** `/v1/apis/{apiId}`. */
 export const ApiParams = Type.Object({ apiId: Id('The API.') });
 
 /** Optional PageRequest fields from a query, without undefined keys (exactOptionalPropertyTypes). @example store.listKeys(t, page(query)) */

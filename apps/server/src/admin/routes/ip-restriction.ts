@@ -16,9 +16,6 @@ const tags = ['ip-restriction'];
 
 /**
  * Registers the IP restriction routes.
- *
- * @example
- * registerIpRestrictionRoutes(app, { store, engine });
  */
 export function registerIpRestrictionRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
   app.get(

@@ -28,9 +28,6 @@ const base = '/v1/tenants/:tenantId/keys/:keyId/restrictions';
 
 /**
  * Registers the key restriction routes.
- *
- * @example
- * registerKeyRestrictionRoutes(app, { store, engine });
  */
 export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
   const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: 'tenant' as const } });

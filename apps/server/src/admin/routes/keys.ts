@@ -20,9 +20,6 @@ const tags = ['keys'];
 
 /**
  * Registers the key routes.
- *
- * @example
- * registerKeyRoutes(app, { store, engine });
  */
 export function registerKeyRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
   const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: 'tenant' as const } });

@@ -23,9 +23,6 @@ const ObservedParams = Type.Object({ ...TenantParams.properties, observedId: Id(
 
 /**
  * Registers the observed address routes.
- *
- * @example
- * registerObservedIpRoutes(app, { store, engine });
  */
 export function registerObservedIpRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
   const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: 'tenant' as const } });

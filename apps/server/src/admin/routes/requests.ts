@@ -13,9 +13,6 @@ const tags = ['requests'];
 
 /**
  * Registers the request log routes.
- *
- * @example
- * registerRequestRoutes(app, { store, engine });
  */
 export function registerRequestRoutes(app: AdminApp, { store }: AdminDeps): void {
   app.get(

@@ -7,9 +7,6 @@ import { registerIpListRoutes } from './ip-list-entries.js';
 
 /**
  * Registers the tenant IP list routes.
- *
- * @example
- * registerTenantIpEntryRoutes(app, { store, engine });
  */
 export function registerTenantIpEntryRoutes(app: AdminApp, deps: AdminDeps): void {
   const { store } = deps;

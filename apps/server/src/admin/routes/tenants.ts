@@ -13,9 +13,6 @@ const tags = ['tenants'];
 
 /**
  * Registers the tenant routes.
- *
- * @example
- * registerTenantRoutes(app, { store, engine });
  */
 export function registerTenantRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
   app.get(

@@ -15,9 +15,6 @@ const tags = ['tokens'];
 
 /**
  * Registers the token routes.
- *
- * @example
- * registerTokenRoutes(app, { store, engine });
  */
 export function registerTokenRoutes(app: AdminApp, { store }: AdminDeps): void {
   const config = { access: { role: 'owner' as const, scope: 'any' as const } };

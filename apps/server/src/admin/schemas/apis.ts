@@ -37,7 +37,6 @@ export const Api = Type.Object({
   updatedAt: DateTime,
 });
 
-/** @example const a: ApiDto = toApiDto(stored); */
 export type ApiDto = Static<typeof Api>;
 
 /** POST /v1/apis. @example { "name": "orders", "pathPrefix": "/orders", "upstreamUrl": "http://10.0.0.5:8080" } */

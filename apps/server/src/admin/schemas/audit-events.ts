@@ -19,7 +19,6 @@ export const AuditEvent = Type.Object({
   after: Type.Unknown({ description: 'The entity after the change; null for deletions.' }),
 });
 
-/** @example const e: AuditEventDto = toAuditEventDto(stored); */
 export type AuditEventDto = Static<typeof AuditEvent>;
 
 /**

@@ -30,7 +30,6 @@ const entryProperties = {
 /** One entry. @example { "id": "ent_1", "value": "203.0.113.0/24", "canonical": "203.0.113.0/24", … } */
 export const IpEntry = Type.Object(entryProperties);
 
-/** @example const e: IpEntryDto = toIpEntryDto(stored); */
 export type IpEntryDto = Static<typeof IpEntry>;
 
 /** What an add or edit answers: the entry and core's warnings about it. @example { …entry, warnings: [] } */

@@ -45,9 +45,7 @@ export const UpdateKeyEntryBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** @example const e: KeyIpEntryDto = toKeyIpEntryDto(stored); */
 export type KeyIpEntryDto = Static<typeof KeyIpEntry>;
-/** @example const e: KeyDomainEntryDto = toKeyDomainEntryDto(stored); */
 export type KeyDomainEntryDto = Static<typeof KeyDomainEntry>;
 
 /**

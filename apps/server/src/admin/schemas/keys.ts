@@ -24,7 +24,6 @@ const keyProperties = {
 /** A key, never its secret. @example { "id": "key_1", "prefix": "ipg_live_AbCd", "status": "active", … } */
 export const Key = Type.Object(keyProperties);
 
-/** @example const k: KeyDto = toKeyDto(stored); */
 export type KeyDto = Static<typeof Key>;
 
 /** A key with its secret: shown once, by create and rotate. @example { …key, "secret": "ipg_live_…" } */

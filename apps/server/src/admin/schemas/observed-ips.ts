@@ -23,7 +23,6 @@ export const ObservedIp = Type.Object({
   version: Type.Integer(),
 });
 
-/** @example const o: ObservedIpDto = toObservedIpDto(stored); */
 export type ObservedIpDto = Static<typeof ObservedIp>;
 
 /** GET …/observed-ips filters. @example ?status=pending&keyId=key_1 */

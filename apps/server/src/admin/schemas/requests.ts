@@ -24,7 +24,6 @@ export const RequestRecord = Type.Object({
   latencyMs: Type.Number(),
 });
 
-/** @example const r: RequestRecordDto = toRequestRecordDto(stored); */
 export type RequestRecordDto = Static<typeof RequestRecord>;
 
 /** GET …/requests filters. @example ?decision=deny&since=2025-01-01T00:00:00Z */

@@ -23,7 +23,6 @@ export const Tenant = Type.Object({
   updatedAt: DateTime,
 });
 
-/** @example const t: TenantDto = toTenantDto(tenant); */
 export type TenantDto = Static<typeof Tenant>;
 
 /** POST /v1/tenants. @example { "name": "Acme", "ipMode": "manual" } */

@@ -29,7 +29,6 @@ export const TokenWithSecret = Type.Object({
   secret: Type.String({ description: 'Shown once; ipgate keeps only its hash.' }),
 });
 
-/** @example const t: TokenDto = toTokenDto(principal); */
 export type TokenDto = Static<typeof Token>;
 
 /** POST /v1/tokens. @example { "name": "ci", "role": "editor", "tenantId": "ten_1" } */
