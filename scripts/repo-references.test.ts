@@ -20,6 +20,8 @@ function repositoryTextFiles(): { file: string; text: string }[] {
   const out: { file: string; text: string }[] = [];
   for (const file of files) {
     if (SELF.has(file) || !existsSync(join(root, file))) continue; // deleted in the working tree
+    // The Apache License text, verbatim ("Sections 1 through 9 of this document" are its own).
+    if (file === 'LICENSE' || file.endsWith('/LICENSE')) continue;
     const bytes = readFileSync(join(root, file));
     if (bytes.includes(0)) continue; // binary
     out.push({ file, text: bytes.toString('utf8') });
