@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AdminFixture,
   openAdminFixture,
-} from '../../../apps/server/src/admin/test-support/admin-fixture.js';
+} from '../../../apps/server/src/admin/admin-fixture.test-support.js';
 import { sqliteFactory } from '../../../apps/server/src/store/test-stores.js';
 import { until } from './fake-rules-server.test-support.js';
 import { httpGate } from './http-gate.js';

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../store/store.js';
 import { storeFactories } from '../store/test-stores.js';
-import { type AdminFixture, bearer, openAdminFixture } from './test-support/admin-fixture.js';
-import { fillPath, ROUTES, type RouteRow, routePattern } from './test-support/route-table.js';
+import { type AdminFixture, bearer, openAdminFixture } from './admin-fixture.test-support.js';
+import { fillPath, ROUTES, type RouteRow, routePattern } from './route-table.test-support.js';
 
 const BELOW: Record<Role, Role | undefined> = { viewer: undefined, editor: 'viewer', owner: 'editor' };
 const guarded = ROUTES.filter((r): r is RouteRow & { role: Role } => r.role !== 'public');

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteFactory } from '../store/test-stores.js';
-import { type AdminFixture, bearer, openAdminFixture } from './test-support/admin-fixture.js';
-import { fillPath, ROUTES } from './test-support/route-table.js';
+import { type AdminFixture, bearer, openAdminFixture } from './admin-fixture.test-support.js';
+import { fillPath, ROUTES } from './route-table.test-support.js';
 
 const writes = ROUTES.filter((r) => r.method !== 'GET' && r.role !== 'public');
 

@@ -5,9 +5,9 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteFactory } from '../store/test-stores.js';
+import { type AdminFixture, openAdminFixture } from './admin-fixture.test-support.js';
 import { buildAdminApp } from './app.js';
 import { FailureBackoff } from './auth/failure-backoff.js';
-import { type AdminFixture, openAdminFixture } from './test-support/admin-fixture.js';
 
 describe('docs and probes', () => {
   let f: AdminFixture;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteFactory } from '../store/test-stores.js';
-import { type AdminFixture, bearer, openAdminFixture } from './test-support/admin-fixture.js';
+import { type AdminFixture, bearer, openAdminFixture } from './admin-fixture.test-support.js';
 
 describe('writes', () => {
   let f: AdminFixture;

@@ -3,11 +3,11 @@
  * each with an IP entry, a key with restrictions, an observed address and a logged request, plus an
  * API with an allowlist entry, and admin tokens of every role and scope.
  */
-import { createSnapshotEngine, type SnapshotEngine } from '../../snapshot/snapshot-engine.js';
-import type { Role, Store } from '../../store/store.js';
-import type { StoreFactory } from '../../store/test-stores.js';
-import { buildAdminApp } from '../app.js';
-import type { AdminApp } from '../routes/context.js';
+import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
+import type { Role, Store } from '../store/store.js';
+import type { StoreFactory } from '../store/test-stores.js';
+import { buildAdminApp } from './app.js';
+import type { AdminApp } from './routes/context.js';
 
 /** The ids of one seeded tenant. */
 export interface SeededTenant {

@@ -3,8 +3,8 @@
  * the routes' own declarations against an independent statement of intent. A test fails when Fastify
  * has a route this table lacks (or the other way round).
  */
-import type { Role } from '../../store/store.js';
-import type { SeededTenant } from './admin-fixture.js';
+import type { Role } from '../store/store.js';
+import type { SeededTenant } from './admin-fixture.test-support.js';
 
 /** One row: `:param` placeholders are filled from a seeded tenant by {@link fillPath}. */
 export interface RouteRow {
