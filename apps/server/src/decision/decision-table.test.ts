@@ -6,8 +6,8 @@
  */
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECISION_CASES, type DecisionCase, headersFor } from '../test-support/decision-cases.js';
-import { type DecisionServer, startDecisionServer } from './test-support/decision-server.js';
+import { DECISION_CASES, type DecisionCase, headersFor } from './decision-cases.test-support.js';
+import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
 
 let s: DecisionServer;
 const agents = new Map<string, Agent>();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DecisionServer, startDecisionServer } from './test-support/decision-server.js';
+import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
 
 const NGINX = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
 const CONF = fileURLToPath(new URL('../../../../docs/nginx-auth-request.conf', import.meta.url));

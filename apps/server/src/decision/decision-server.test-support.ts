@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings } from '../../config/load-settings.js';
-import { type RunningServer, startServer } from '../../serve.js';
-import { openSqliteStore } from '../../store/sqlite.js';
-import { type DecisionWorld, seedDecisionWorld } from '../../test-support/decision-cases.js';
+import { loadSettings } from '../config/load-settings.js';
+import { type RunningServer, startServer } from '../serve.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import { type DecisionWorld, seedDecisionWorld } from './decision-cases.test-support.js';
 
 /** A running ipgate with the seeded world. */
 export interface DecisionServer {
