@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.js';
+import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.test-support.js';
 
 /**
  * `kill -9` of a running `ipgate serve` in the middle of a stream of writes through the management

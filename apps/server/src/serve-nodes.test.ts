@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from './config/load-settings.js';
 import { type RunningServer, startServer } from './serve.js';
-import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.js';
+import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.test-support.js';
 
 /**
  * Two gateway nodes on one PostgreSQL database

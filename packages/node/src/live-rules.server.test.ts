@@ -12,7 +12,7 @@ import {
   type AdminFixture,
   openAdminFixture,
 } from '../../../apps/server/src/admin/admin-fixture.test-support.js';
-import { sqliteFactory } from '../../../apps/server/src/store/test-stores.js';
+import { sqliteFactory } from '../../../apps/server/src/store/test-stores.test-support.js';
 import { until } from './fake-rules-server.test-support.js';
 import { httpGate } from './http-gate.js';
 import { type LiveRules, liveRules } from './live-rules.js';

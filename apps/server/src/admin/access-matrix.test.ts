@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../store/store.js';
-import { storeFactories } from '../store/test-stores.js';
+import { storeFactories } from '../store/test-stores.test-support.js';
 import { type AdminFixture, bearer, openAdminFixture } from './admin-fixture.test-support.js';
 import { fillPath, ROUTES, type RouteRow, routePattern } from './route-table.test-support.js';
 

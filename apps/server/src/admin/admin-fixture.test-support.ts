@@ -5,7 +5,7 @@
  */
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Role, Store } from '../store/store.js';
-import type { StoreFactory } from '../store/test-stores.js';
+import type { StoreFactory } from '../store/test-stores.test-support.js';
 import { buildAdminApp } from './app.js';
 import type { AdminApp } from './routes/context.js';
 

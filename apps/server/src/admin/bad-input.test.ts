@@ -3,7 +3,7 @@
  * and nothing in the store changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqliteFactory } from '../store/test-stores.js';
+import { sqliteFactory } from '../store/test-stores.test-support.js';
 import { type AdminFixture, bearer, openAdminFixture } from './admin-fixture.test-support.js';
 import { fillPath, ROUTES } from './route-table.test-support.js';
 

@@ -4,7 +4,7 @@
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqliteFactory } from '../store/test-stores.js';
+import { sqliteFactory } from '../store/test-stores.test-support.js';
 import { type AdminFixture, openAdminFixture } from './admin-fixture.test-support.js';
 import { buildAdminApp } from './app.js';
 import { FailureBackoff } from './auth/failure-backoff.js';

@@ -6,7 +6,7 @@
  */
 import { type PublishedRules, parsePublishedRules } from '@ipgate/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sqliteFactory } from '../store/test-stores.js';
+import { sqliteFactory } from '../store/test-stores.test-support.js';
 import { type AdminFixture, bearer, openAdminFixture } from './admin-fixture.test-support.js';
 
 let f: AdminFixture;

@@ -6,7 +6,7 @@ import { createRecorder } from '../records/recorder.js';
 import type { Logger } from '../snapshot/logger.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Store } from '../store/store.js';
-import { storeFactories } from '../store/test-stores.js';
+import { storeFactories } from '../store/test-stores.test-support.js';
 import { deadUrl, type Reply, send, startEcho } from './gateway.test-support.js';
 import { type Gateway, startGateway } from './start-gateway.js';
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from './store.js';
-import { POSTGRES_TEST_URL, storeFactories } from './test-stores.js';
+import { POSTGRES_TEST_URL, storeFactories } from './test-stores.test-support.js';
 
 const postgres = (await storeFactories()).find((f) => f.name === 'postgres');
 

@@ -1,5 +1,5 @@
-import { storeContract } from './store-contract.js';
-import { postgresFactory } from './test-stores.js';
+import { storeContract } from './store-contract.test-support.js';
+import { postgresFactory } from './test-stores.test-support.js';
 
 // Skipped with a loud warning when PostgreSQL is absent, failed when CI=true (see test-stores.ts).
 storeContract(await postgresFactory());

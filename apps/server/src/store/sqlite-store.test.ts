@@ -1,4 +1,4 @@
-import { storeContract } from './store-contract.js';
-import { sqliteFactory } from './test-stores.js';
+import { storeContract } from './store-contract.test-support.js';
+import { sqliteFactory } from './test-stores.test-support.js';
 
 storeContract(sqliteFactory());

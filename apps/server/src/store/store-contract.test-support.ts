@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { IpGateError } from '@ipgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation, RequestRecord, Store, Tenant } from './store.js';
-import type { StoreFactory } from './test-stores.js';
+import type { StoreFactory } from './test-stores.test-support.js';
 
 const ACTOR = 'user:contract';
 const as = { actor: ACTOR };
@@ -1180,7 +1180,7 @@ async function collect<T>(
   throw new Error('more than 1000 pages: the cursor does not advance');
 }
 
-const WRITER = fileURLToPath(new URL('./durability-writer.ts', import.meta.url));
+const WRITER = fileURLToPath(new URL('./durability-writer.test-support.ts', import.meta.url));
 
 /**
  * Starts the writer, SIGKILLs it once it has acknowledged `atLeast` writes, and returns every id it
