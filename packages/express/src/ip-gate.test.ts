@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { liveRules } from '@ipgate/node';
+import { decisionCases } from '@ipgate/test-support/decision-cases';
+import { FakeRulesServer, until } from '@ipgate/test-support/fake-rules-server';
+import { keyCases, keyGateOptions } from '@ipgate/test-support/key-cases';
+import { close, listen, send } from '@ipgate/test-support/sockets';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decisionCases } from '../../node/src/decision-cases.test-support.js';
-import { FakeRulesServer, until } from '../../node/src/fake-rules-server.test-support.js';
-import { keyCases, keyGateOptions } from '../../node/src/key-cases.test-support.js';
-import { close, listen, send } from '../../node/src/sockets.test-support.js';
 import { gateListener } from './index.js';
 import { ipGate } from './ip-gate.js';
 

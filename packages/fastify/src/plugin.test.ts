@@ -1,8 +1,8 @@
+import { decisionCases } from '@ipgate/test-support/decision-cases';
+import { keyCases, keyGateOptions } from '@ipgate/test-support/key-cases';
+import { send } from '@ipgate/test-support/sockets';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { decisionCases } from '../../node/src/decision-cases.test-support.js';
-import { keyCases, keyGateOptions } from '../../node/src/key-cases.test-support.js';
-import { send } from '../../node/src/sockets.test-support.js';
 import { fastifyInstances } from './fastify-instances.test-support.js';
 import { ipGate } from './plugin.js';
 

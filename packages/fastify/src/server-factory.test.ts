@@ -1,7 +1,7 @@
+import { decisionCases } from '@ipgate/test-support/decision-cases';
+import { send } from '@ipgate/test-support/sockets';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { decisionCases } from '../../node/src/decision-cases.test-support.js';
-import { send } from '../../node/src/sockets.test-support.js';
 import { fastifyInstances } from './fastify-instances.test-support.js';
 import { ipGateServerFactory } from './server-factory.js';
 

@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import { decisionCases } from '@ipgate/test-support/decision-cases';
+import { close, listen, send } from '@ipgate/test-support/sockets';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decisionCases } from '../../node/src/decision-cases.test-support.js';
-import { close, listen, send } from '../../node/src/sockets.test-support.js';
 import { ipGateCreateServer } from './create-server.js';
 
 let server: Server | undefined;

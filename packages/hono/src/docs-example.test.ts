@@ -1,4 +1,4 @@
-import { describeDocsExample } from '../../node/src/docs.test-support.js';
+import { describeDocsExample } from '@ipgate/test-support/docs-examples';
 
 describeDocsExample(
   'hono.md',

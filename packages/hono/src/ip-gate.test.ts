@@ -2,11 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type ClientAddressStrategy, IpAddress } from '@ipgate/core';
+import { decisionCases } from '@ipgate/test-support/decision-cases';
+import { keyCases, keyGateOptions } from '@ipgate/test-support/key-cases';
+import { close, listen, send } from '@ipgate/test-support/sockets';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decisionCases } from '../../node/src/decision-cases.test-support.js';
-import { keyCases, keyGateOptions } from '../../node/src/key-cases.test-support.js';
-import { close, listen, send } from '../../node/src/sockets.test-support.js';
 import { ipGate } from './ip-gate.js';
 
 let server: Server | undefined;

@@ -1,4 +1,4 @@
-import { describeDocsExample } from './docs.test-support.js';
+import { describeDocsExample } from '@ipgate/test-support/docs-examples';
 
 describeDocsExample(
   'node.md',

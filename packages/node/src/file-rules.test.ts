@@ -2,8 +2,8 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpAddress, type IpGateError } from '@ipgate/core';
+import { until } from '@ipgate/test-support/fake-rules-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { until } from './fake-rules-server.test-support.js';
 import { type FileRules, fileRules } from './file-rules.js';
 
 let dir: string;

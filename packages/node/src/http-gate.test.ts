@@ -1,11 +1,11 @@
 import { Agent, createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { DENIAL_MESSAGE, IpSet } from '@ipgate/core';
+import { decisionCases } from '@ipgate/test-support/decision-cases';
+import { keyCases, keyGateOptions } from '@ipgate/test-support/key-cases';
+import { close, listen, send } from '@ipgate/test-support/sockets';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decisionCases } from './decision-cases.test-support.js';
 import { gateListener, httpGate } from './http-gate.js';
-import { keyCases, keyGateOptions } from './key-cases.test-support.js';
 import { listRules } from './rules.js';
-import { close, listen, send } from './sockets.test-support.js';
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -7,16 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@ipgate/test-support/fake-rules-server';
+import { close, listen, send } from '@ipgate/test-support/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type AdminFixture,
   openAdminFixture,
 } from '../../../apps/server/src/admin/admin-fixture.test-support.js';
 import { sqliteFactory } from '../../../apps/server/src/store/test-stores.test-support.js';
-import { until } from './fake-rules-server.test-support.js';
 import { httpGate } from './http-gate.js';
 import { type LiveRules, liveRules } from './live-rules.js';
-import { close, listen, send } from './sockets.test-support.js';
 
 let f: AdminFixture | undefined;
 let url: string;

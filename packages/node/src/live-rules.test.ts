@@ -3,12 +3,12 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpAddress } from '@ipgate/core';
+import { FakeRulesServer, until } from '@ipgate/test-support/fake-rules-server';
+import { close, listen, send } from '@ipgate/test-support/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeRulesServer, until } from './fake-rules-server.test-support.js';
 import { createGate } from './gate.js';
 import { httpGate } from './http-gate.js';
 import { type LiveRules, liveRules } from './live-rules.js';
-import { close, listen, send } from './sockets.test-support.js';
 
 const TOKEN = 'tok_live_test';
 const FAST = { backoff: { initialMs: 20, maxMs: 100 }, startTimeoutMs: 1000 } as const;

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:net';
+import { socketOnlyCases } from '@ipgate/test-support/decision-cases';
+import { close, listen, probeTcp } from '@ipgate/test-support/sockets';
 import { afterEach, describe, expect, it } from 'vitest';
-import { socketOnlyCases } from './decision-cases.test-support.js';
 import { type NetGuard, netGuard } from './net-guard.js';
-import { close, listen, probeTcp } from './sockets.test-support.js';
 
 let server: Server | undefined;
 let guard: NetGuard | undefined;

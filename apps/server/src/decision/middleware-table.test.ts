@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decisionCases } from '@ipgate/test-support/decision-cases';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionCases } from '../../../../packages/node/src/decision-cases.test-support.js';
 import { loadSettings } from '../config/load-settings.js';
 import { type RunningServer, startServer } from '../serve.js';
 import { openSqliteStore } from '../store/sqlite.js';

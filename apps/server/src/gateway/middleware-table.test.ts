@@ -7,8 +7,8 @@
  * (`decision/decision-table.test.ts`).
  */
 import { clientAddressStrategy } from '@ipgate/core';
+import { decisionCases } from '@ipgate/test-support/decision-cases';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionCases } from '../../../../packages/node/src/decision-cases.test-support.js';
 import { createRecorder } from '../records/recorder.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import { openSqliteStore } from '../store/sqlite.js';

@@ -1,5 +1,5 @@
-import type { Source } from './decision-cases.test-support.js';
-import type { GateOptions } from './gate.js';
+import type { GateOptions } from '@ipgate/node';
+import type { Source } from './decision-cases.js';
 
 /**
  * The gate options every adapter's per-key test uses: the whole loopback network may call, and the

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect, type Server } from 'node:net';
-import type { Source } from './decision-cases.test-support.js';
+import type { Source } from './decision-cases.js';
 
 /** Listens on `::` (dual stack: IPv4 peers arrive IPv4-mapped) on a free port; returns the port. */
 export async function listen(server: Server): Promise<number> {

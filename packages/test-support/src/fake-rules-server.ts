@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PUBLISHED_RULES_FORMAT, type PublishedRules, type PublishedScope } from '@ipgate/core';
-import { close } from './sockets.test-support.js';
+import { close } from './sockets.js';
 
 /**
  * A stand-in for `ipgate serve`'s rules endpoints that speaks exactly the protocol `liveRules`

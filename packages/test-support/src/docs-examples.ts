@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { close, send } from './sockets.test-support.js';
+import { close, send } from './sockets.js';
 
 /**
  * The example file, verbatim, and whether the docs page shows it verbatim in a ```ts block: the
