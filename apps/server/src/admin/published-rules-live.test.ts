@@ -7,16 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpGate, type LiveRules, liveRules } from '@ipgate/node';
 import { until } from '@ipgate/test-support/fake-rules-server';
 import { close, listen, send } from '@ipgate/test-support/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AdminFixture,
-  openAdminFixture,
-} from '../../../apps/server/src/admin/admin-fixture.test-support.js';
-import { sqliteFactory } from '../../../apps/server/src/store/test-stores.test-support.js';
-import { httpGate } from './http-gate.js';
-import { type LiveRules, liveRules } from './live-rules.js';
+import { sqliteFactory } from '../store/test-stores.test-support.js';
+import { type AdminFixture, openAdminFixture } from './admin-fixture.test-support.js';
 
 let f: AdminFixture | undefined;
 let url: string;
