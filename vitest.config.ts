@@ -8,6 +8,7 @@ export default defineConfig({
       'apps/*/src/**/*.test.ts',
       'bench/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'packaging/**/*.test.ts',
     ],
     testTimeout: 30_000,
     // The JSON file lets scripts/test-summary.mjs print a closing line any CI understands.
