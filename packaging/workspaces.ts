@@ -62,11 +62,6 @@ export function workspaceNamed(name: string): Workspace {
   return found;
 }
 
-/** The file name `npm pack` gives a package's tarball: `@ipgate/core` 0.1.0 → `ipgate-core-0.1.0.tgz`. */
-export function tarballName(manifest: Manifest): string {
-  return `${manifest.name.replace(/^@/, '').replace('/', '-')}-${manifest.version}.tgz`;
-}
-
 /** What `npm pack --json` reports for one package. */
 export interface PackResult {
   readonly name: string;
