@@ -58,6 +58,7 @@ export function startCli(args: readonly string[]): ReturnType<typeof spawn> {
 
 const projects = [
   { src: 'packages/core/src', buildInfo: 'packages/core/dist/.tsbuildinfo' },
+  { src: 'apps/server/src', buildInfo: 'apps/server/dist/.tsbuildinfo' },
   { src: 'apps/cli/src', buildInfo: 'apps/cli/dist/.tsbuildinfo' },
 ];
 

@@ -19,6 +19,7 @@ import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
 import { startGateway } from './gateway/start-gateway.js';
 import { registerServerMetrics } from './metrics/server-metrics.js';
+import { bootstrapOwnerToken } from './owner-token.js';
 import { createRecorder } from './records/recorder.js';
 import type { RulesEngine } from './snapshot/rules-engine.js';
 import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
@@ -74,7 +75,6 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     const store = await openStore(settings);
     cleanups.push(() => store.close());
 
-    const ownerToken = await bootstrapOwnerToken(store);
     let demoUpstream: DemoUpstream | undefined;
     let demoKeySecret: string | undefined;
     let demo: Awaited<ReturnType<typeof setUpDemo>>;
@@ -160,6 +160,9 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     retention.unref();
     cleanups.push(() => clearInterval(retention));
 
+    // Only now, with every listener up: a start that failed before this point made no token that
+    // nobody saw, so the next start that succeeds still finds no principals and prints one.
+    const ownerToken = await bootstrapOwnerToken(store);
     printBanner(io, {
       gatewayUrl: gateway.url,
       adminUrl,
@@ -226,16 +229,6 @@ export async function openStore(settings: ServeSettings): Promise<Store> {
     return openPostgresStore({ connectionString: settings.databaseUrl });
   mkdirSync(settings.dataDir, { recursive: true });
   return openSqliteStore({ path: join(settings.dataDir, 'ipgate.db') });
-}
-
-/** On a store without principals, the first owner token: shown once, stored hashed. */
-async function bootstrapOwnerToken(store: Store): Promise<string | undefined> {
-  if ((await store.countPrincipals()) > 0) return undefined;
-  const { secret } = await store.createToken(
-    { name: 'owner (made at first start)', role: 'owner', tenantId: null },
-    { actor: 'system:bootstrap' },
-  );
-  return secret;
 }
 
 function printBanner(
