@@ -1,5 +1,6 @@
 import { isIpGateError } from '@ipgate/core';
 import { Command, CommanderError } from 'commander';
+import { adminTokenCommand } from './admin-token-command.js';
 import { checkCommand } from './check-command.js';
 import { clientIpCommand } from './client-ip-command.js';
 import { ExitCode } from './exit-code.js';
@@ -15,6 +16,7 @@ Examples:
   $ ipgate check 203.0.113.7 --allow 203.0.113.0/24 --allow 2001:db8::/32
   $ ipgate client-ip --remote 10.0.0.5 --trust 10.0.0.0/8 --header 'X-Forwarded-For: 198.51.100.7, 10.0.0.9'
   $ ipgate serve --demo
+  $ ipgate admin-token create --owner   # lost the owner token? a new one, from the data directory or database
 
 Run "ipgate <command> --help" for a command's options and examples.
 Exit status: 0 ok or allowed, 1 denied, 2 bad input or usage, 70 internal error.`;
@@ -34,8 +36,16 @@ export function createProgram(io: CommandIo): Command {
     .exitOverride()
     .showHelpAfterError('(add --help for usage and examples)')
     .addHelpText('after', EXAMPLES);
-  for (const command of [parseCommand(io), checkCommand(io), clientIpCommand(io), serveCommand(io)]) {
+  for (const command of [
+    parseCommand(io),
+    checkCommand(io),
+    clientIpCommand(io),
+    serveCommand(io),
+    adminTokenCommand(io),
+  ]) {
     program.addCommand(command.copyInheritedSettings(program));
+    // Subcommands (admin-token create) too: commander must throw, not exit, on their errors.
+    for (const sub of command.commands) sub.copyInheritedSettings(command);
   }
   return program;
 }

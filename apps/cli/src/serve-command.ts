@@ -13,7 +13,8 @@ Examples:
 Every setting can come from its flag, its environment variable or the config file (whose keys are
 ${settingSpecs.map((s) => s.key).join(', ')}); flags win over the
 environment, the environment over the file. Bad settings stop the start with a message naming them.
-On the first start with an empty store, an owner admin token is printed once; keep it.
+Once its listeners are up, the first start on an empty store prints an owner admin token, once; keep
+it. Lost it? ipgate admin-token create --owner makes a new one from the data directory or database.
 SIGTERM or SIGINT: stop accepting, finish requests in flight, write pending records, exit 0.`;
 
 /**

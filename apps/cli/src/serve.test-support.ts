@@ -10,8 +10,8 @@ export interface ServeRun {
   readonly adminUrl: string;
   /** The owner token the banner showed, if it showed one. */
   readonly ownerToken: string | undefined;
-  /** SIGTERM, and the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM; resolves with `exit 0`, or the exit code or signal and the logs. */
+  stop(): Promise<string>;
 }
 
 /**
@@ -36,7 +36,11 @@ export function startServe(args: readonly string[]): Promise<ServeRun> {
   ]);
   let out = '';
   let err = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) =>
+      resolve(code === 0 ? 'exit 0' : `exit ${code} (${signal}):\n${err}`),
+    ),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

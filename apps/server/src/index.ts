@@ -2,7 +2,15 @@
  * @ipgate/server: the gateway, the management API, the stores and the parts that join them.
  */
 export * from './config/index.js';
-export { type RunningServer, runServer, type ServeIo, startServer } from './serve.js';
+export { type CreatedOwnerToken, createOwnerToken } from './owner-token.js';
+export {
+  describeStore,
+  openStore,
+  type RunningServer,
+  runServer,
+  type ServeIo,
+  startServer,
+} from './serve.js';
 export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
 export type * from './store/store.js';

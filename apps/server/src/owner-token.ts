@@ -1,6 +1,7 @@
 /**
  * Owner admin tokens made outside the management API: the first one, when `ipgate serve` finds a store
- * without principals.
+ * without principals, and a new one on demand (`ipgate admin-token create --owner`), for whoever can
+ * reach the data directory or the database but has lost every token.
  */
 import { isIpGateError } from '@ipgate/core';
 import type { Store } from './store/store.js';
@@ -29,4 +30,40 @@ export async function bootstrapOwnerToken(store: Store): Promise<string | undefi
     if (isIpGateError(e) && e.code === 'IPG_ALREADY_EXISTS') return undefined;
     throw e;
   }
+}
+
+/** A token made by {@link createOwnerToken}. */
+export interface CreatedOwnerToken {
+  readonly id: string;
+  readonly name: string;
+  /** Shown once; only its hash is stored. */
+  readonly secret: string;
+  /**
+   * True when the store had no principals before: a new or never-started store (a mistyped data
+   * directory?), whose first `ipgate serve` now prints no token of its own.
+   */
+  readonly first: boolean;
+}
+
+/**
+ * A new owner token for every tenant, written straight into the store; the management API (running or
+ * not) accepts it from then on. The default name says when and how it was made, so it stays unique and
+ * the token list tells it apart.
+ *
+ * @example
+ * const store = await openStore(settings);
+ * try { console.log((await createOwnerToken(store)).secret); } finally { await store.close(); }
+ */
+export async function createOwnerToken(
+  store: Store,
+  options: { readonly name?: string | undefined; readonly now?: Date } = {},
+): Promise<CreatedOwnerToken> {
+  const name =
+    options.name ?? `owner (ipgate admin-token create, ${(options.now ?? new Date()).toISOString()})`;
+  const first = (await store.countPrincipals()) === 0;
+  const { principal, secret } = await store.createToken(
+    { name, role: 'owner', tenantId: null },
+    { actor: 'cli:admin-token-create' },
+  );
+  return { id: principal.id, name: principal.name, secret, first };
 }

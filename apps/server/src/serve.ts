@@ -167,7 +167,7 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
       gatewayUrl: gateway.url,
       adminUrl,
       ownerToken,
-      store: settings.databaseUrl === undefined ? `SQLite in ${resolve(settings.dataDir)}` : 'PostgreSQL',
+      store: describeStore(settings),
       demo:
         demo === undefined
           ? undefined
@@ -229,6 +229,15 @@ export async function openStore(settings: ServeSettings): Promise<Store> {
     return openPostgresStore({ connectionString: settings.databaseUrl });
   mkdirSync(settings.dataDir, { recursive: true });
   return openSqliteStore({ path: join(settings.dataDir, 'ipgate.db') });
+}
+
+/**
+ * Which store the settings name, for people: `SQLite in /abs/ipgate-data` or `PostgreSQL`.
+ *
+ * @example describeStore(loadSettings({ flags: { dataDir: 'data' } })); // 'SQLite in /srv/app/data'
+ */
+export function describeStore(settings: ServeSettings): string {
+  return settings.databaseUrl === undefined ? `SQLite in ${resolve(settings.dataDir)}` : 'PostgreSQL';
 }
 
 function printBanner(
