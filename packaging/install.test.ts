@@ -12,10 +12,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { testPostgres } from '@ipgate/test-support/postgres';
 import { send } from '@ipgate/test-support/sockets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALONGSIDE, needed, tarballName } from './install-recipe.js';
-import { npmPack, publishedWorkspaces, repoRoot, rootManifest } from './workspaces.js';
+import { npmPack, publishedWorkspaces, repoRoot, rootManifest, workspaceNamed } from './workspaces.js';
 
 const exec = promisify(execFile);
 const TSC = join(repoRoot, 'node_modules/typescript/bin/tsc');
@@ -32,6 +33,8 @@ const APPS = [
   { name: '@ipgate/fastify', example: 'packages/fastify/src/docs-example.test-support.ts', types: [] },
   { name: '@ipgate/hono', example: 'packages/hono/src/docs-example.test-support.ts', types: [] },
 ] as const;
+
+const postgres = await testPostgres();
 
 let work: string;
 let tarballs: string;
@@ -162,6 +165,66 @@ describe('the packages, installed from their tarballs into an app outside the re
       expect(JSON.parse(denied.body)).toMatchObject({
         error: "Access denied. You don't have permission to access this.",
       });
+    },
+    INSTALL_TIMEOUT_MS,
+  );
+
+  it(
+    '@ipgate/cli: the recipe installs the ipgate command; it parses, makes an owner token and serves',
+    async () => {
+      const dir = newApp('@ipgate/cli');
+      // Without install scripts: better-sqlite3 would otherwise build its addon from source where no
+      // prebuilt one can be downloaded (minutes). So the command runs here on PostgreSQL; SQLite is the
+      // repository's own tests' business. What this checks is that our tarballs carry what they need.
+      await npmInstall(dir, ['--ignore-scripts', ...recipeInstallArgs('@ipgate/cli')]);
+      const ipgate = async (...args: string[]) =>
+        exec(process.execPath, [join(dir, 'node_modules/@ipgate/cli/bin/ipgate.js'), ...args], { cwd: dir });
+
+      expect((await ipgate('--version')).stdout.trim()).toBe(workspaceNamed('@ipgate/cli').manifest.version);
+      expect((await ipgate('parse', '10.1.0.0/255.255.0.0')).stdout).toBe('10.1.0.0/16\n');
+      if (postgres.skip) return; // warned loudly by testPostgres; under CI=true it does not skip
+
+      const { url, drop } = await postgres.freshSchema();
+      try {
+        const made = await ipgate('admin-token', 'create', '--owner', '--database-url', url);
+        const token = /^ {2}(ipg_adm_\S+)$/m.exec(made.stdout)?.[1] as string;
+        expect(token).toMatch(/^ipg_adm_/);
+        const child = spawn(
+          process.execPath,
+          [
+            join(dir, 'node_modules/@ipgate/cli/bin/ipgate.js'),
+            'serve',
+            '--listen',
+            '127.0.0.1:0',
+            '--admin-listen',
+            '127.0.0.1:0',
+            '--database-url',
+            url,
+            '--log-level',
+            'warn',
+          ],
+          { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        children.push(child);
+        const adminUrl = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout?.on('data', (b: Buffer) => {
+            out += b.toString('utf8');
+            const admin = /admin API: +(http:\/\/\S+)\/v1/.exec(out)?.[1];
+            if (admin !== undefined) resolve(admin);
+          });
+          child.on('exit', (code) => reject(new Error(`ipgate serve exited with ${code}:\n${out}`)));
+        });
+        const tenants = await fetch(`${adminUrl}/v1/tenants`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(tenants.status).toBe(200);
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      } finally {
+        await drop();
+      }
     },
     INSTALL_TIMEOUT_MS,
   );
