@@ -18,14 +18,14 @@ it. Lost it? ipgate admin-token create --owner makes a new one from the data dir
 SIGTERM or SIGINT: stop accepting, finish requests in flight, write pending records, exit 0.`;
 
 /**
- * `ipgate serve`: the gateway, the management API and the console. Its options are generated from
+ * `ipgate serve`: the gateway and the management API. Its options are generated from
  * the server's settings table, so `--help` documents every setting with its variable and default.
  *
  * @example serveCommand(processIo()) // added to the program with program.addCommand(…)
  */
 export function serveCommand(io: CommandIo): Command {
   const command = new Command('serve').description(
-    'run the gateway (proxy listener) and the admin listener (management API, console, metrics)',
+    'run the gateway (proxy listener) and the admin listener (management API, its docs at /docs, /metrics)',
   );
   const keyOf = new Map<string, string>();
   for (const spec of settingSpecs) {
