@@ -15,6 +15,7 @@ import { explainListenError } from './config/listen-error.js';
 import { clientAddressConfig } from './config/load-settings.js';
 import { formatHostPort } from './config/setting-parsers.js';
 import type { ServeSettings } from './config/settings.js';
+import { demoBannerLines } from './demo/demo-banner.js';
 import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
 import { startGateway } from './gateway/start-gateway.js';
@@ -171,7 +172,7 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
       demo:
         demo === undefined
           ? undefined
-          : { keyId: demo.keyId, tenantId: demo.tenantId, secret: demoKeySecret },
+          : await demoBannerLines({ store, engine, demo, gatewayUrl: gateway.url, adminUrl }),
     });
     await io.flush();
     logger.info(
@@ -247,7 +248,8 @@ function printBanner(
     adminUrl: string;
     ownerToken: string | undefined;
     store: string;
-    demo: { keyId: string; tenantId: string; secret: string | undefined } | undefined;
+    /** The demo's lines, when the demo runs. */
+    demo: readonly string[] | undefined;
   },
 ): void {
   io.out(`ipgate is running (${b.store})`);
@@ -261,18 +263,6 @@ function printBanner(
   }
   if (b.demo !== undefined) {
     io.out('');
-    io.out(
-      `Demo: tenant ${b.demo.tenantId} allows only 127.0.0.1; its key ${b.demo.keyId} calls the demo API.`,
-    );
-    const secret = b.demo.secret ?? '<the demo key secret printed at first start>';
-    io.out('  allowed (from 127.0.0.1):');
-    io.out(`    curl -i -H 'Authorization: Bearer ${secret}' ${b.gatewayUrl}/hello`);
-    io.out('  denied with 403 (from 127.0.0.2, not on the list):');
-    io.out(`    curl -i --interface 127.0.0.2 -H 'Authorization: Bearer ${secret}' ${b.gatewayUrl}/hello`);
-    if (b.demo.secret === undefined) {
-      io.out(
-        `  (a new secret: curl -X POST -H 'Authorization: Bearer <owner token>' ${b.adminUrl}/v1/tenants/${b.demo.tenantId}/keys/${b.demo.keyId}/rotate)`,
-      );
-    }
+    for (const line of b.demo) io.out(line);
   }
 }
