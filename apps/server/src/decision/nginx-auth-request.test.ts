@@ -6,13 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
+import { freePort, sourceAgents, stopProcess, waitForListening } from './local-proxy.test-support.js';
 
 const NGINX = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
 const CONF = fileURLToPath(new URL('../../../../docs/nginx-auth-request.conf', import.meta.url));
@@ -29,16 +29,7 @@ let nginx: ChildProcess | undefined;
 let nginxLog = '';
 let dir: string;
 let base: string;
-const agents = new Map<string, Agent>();
-const from = (address: string): Agent => {
-  let agent = agents.get(address);
-  if (agent === undefined) {
-    // localAddress on the Agent itself: undici ignores it under `connect`.
-    agent = new Agent({ localAddress: address });
-    agents.set(address, agent);
-  }
-  return agent;
-};
+const agents = sourceAgents();
 
 describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf', () => {
   beforeAll(async () => {
@@ -73,22 +64,18 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
       nginxLog += d.toString();
     });
     nginx.stdout?.resume();
-    await waitForPort(port, () => nginxLog);
+    await waitForListening(port, nginx, 'nginx', () => nginxLog);
   }, 30_000);
 
   afterAll(async () => {
-    if (nginx !== undefined && nginx.exitCode === null) {
-      const exited = new Promise((r) => nginx?.once('exit', r));
-      nginx.kill('SIGQUIT');
-      await exited;
-    }
-    await Promise.all([...agents.values()].map((a) => a.close()));
+    await stopProcess(nginx, 'SIGQUIT');
+    await agents.close();
     await s?.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   const call = async (address: string, path: string, headers: Record<string, string> = {}) => {
-    const res = await request(`${base}${path}`, { headers, dispatcher: from(address) });
+    const res = await request(`${base}${path}`, { headers, dispatcher: agents.from(address) });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };
   };
@@ -197,35 +184,4 @@ function shippedConfig(port: number): string {
     text = text.replace(from, to);
   }
   return text;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (nginx?.exitCode !== null && nginx?.exitCode !== undefined) {
-      throw new Error(`nginx exited with ${nginx.exitCode}:\n${log()}`);
-    }
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${port} within 10 s:\n${log()}`);
 }
