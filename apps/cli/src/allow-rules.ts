@@ -64,7 +64,14 @@ export async function loadAllowRules(
   }
   if (errors.length > 0) return { ok: false, errors };
   if (entries.length === 0) {
-    return { ok: false, errors: [new Error('no rules: give --allow <entry> or --allow-file <file>.')] };
+    return {
+      ok: false,
+      errors: [
+        new Error(
+          'no rules: give --allow <entry> or --allow-file <file>, or --tenant <tenantId> to ask a running server.',
+        ),
+      ],
+    };
   }
   const set = IpSet.from(entries.map((entry, k) => ({ value: entry.input, name: names[k] })));
   return { ok: true, rules: { set, entries, names } };

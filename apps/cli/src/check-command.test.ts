@@ -94,7 +94,10 @@ describe('ipgate check', () => {
     [['127.1', '--allow', '10/8'], 'error: "127.1" is a shortened, integer, hex or octal IPv4 form'],
     [['10.0.0.1 ', '--allow', '10/8'], 'error: "10.0.0.1 " has spaces around the address.'],
     [['fe80::1%eth0', '--allow', 'fe80::/10'], 'error: "fe80::1%eth0" carries the zone identifier %eth0.'],
-    [['1.2.3.4'], 'error: no rules: give --allow <entry> or --allow-file <file>.'],
+    [
+      ['1.2.3.4'],
+      'error: no rules: give --allow <entry> or --allow-file <file>, or --tenant <tenantId> to ask a running server.',
+    ],
     [['1.2.3.4', '--allow', '10.0.0.1/8'], 'error: --allow: "10.0.0.1/8" has host bits set after /8.'],
     [
       ['1.2.3.4', '--allow-file', join(dir, 'missing.txt')],

@@ -3,15 +3,24 @@ import { Command } from 'commander';
 import { type AllowRules, loadAllowRules } from './allow-rules.js';
 import { collect } from './collect.js';
 import { ExitCode, worstExitCode } from './exit-code.js';
+import { runServerCheck } from './manage/server-check.js';
+import { DEFAULT_SERVER } from './manage/server-target.js';
 import { type CommandIo, flushAll, jsonError, printError } from './output.js';
 import { readLineBatches } from './read-lines.js';
 import { readsStdin } from './stdin-argument.js';
+import { UsageError } from './usage-error.js';
 
 /** Options of `ipgate check`, as commander hands them over. */
 export interface CheckOptions {
   readonly allow?: readonly string[] | undefined;
   readonly allowFile?: readonly string[] | undefined;
   readonly json?: boolean | undefined;
+  /** Set: ask a running server instead of checking against --allow rules. */
+  readonly tenant?: string | undefined;
+  readonly key?: string | undefined;
+  readonly api?: string | undefined;
+  readonly origin?: string | undefined;
+  readonly server?: string | undefined;
 }
 
 const EXAMPLES = `
@@ -28,6 +37,12 @@ Examples:
 
   $ awk '{print $1}' access.log | ipgate check - --allow-file allow.txt
 
+  $ ipgate check 198.51.100.7 --tenant ten_… --key key_… --api api_…    # ask a running server
+  denied 198.51.100.7 (tenant ten_…, key key_…, API api_…)
+    stage:   tenant-restriction (HTTP 403)
+    reason:  tenant-ip-not-listed: The client address is not on the tenant's IP list.
+    …
+
 The allow file holds one entry per line, optionally followed by a name; blank lines and # comments
 are skipped:
   # office and branch
@@ -40,8 +55,13 @@ at all) are always reported on standard error, every one of them, and nothing is
 With -, one address per line is read from standard input (blank lines skipped, spaces around an
 address ignored) and one result is printed per address; after a bad address the rest are still
 checked.
+With --tenant, the address is decided by a running ipgate (--server, IPGATE_SERVER, default
+${DEFAULT_SERVER}; the admin token from IPGATE_TOKEN) with the rules its gateway enforces now: the
+tenant's IP restriction, and with --key the key's own rules, with --api the API's allowlist, with
+--origin a browser request from that Origin. --json prints the server's answer. Exit 3 when the server
+cannot be reached.
 Exit status: 0 allowed, 1 denied (with -: any denied), 2 bad input (bad address, entry or file, no
-rules; with -: any bad line).`;
+rules; with -: any bad line), 3 server unreachable (--tenant).`;
 
 /**
  * `ipgate check <address|-> --allow <entry>… [--allow-file FILE]… [--json]`.
@@ -50,7 +70,9 @@ rules; with -: any bad line).`;
  */
 export function checkCommand(io: CommandIo): Command {
   return new Command('check')
-    .description('check whether addresses are allowed by a list of entries')
+    .description(
+      'check whether addresses are allowed by a list of entries, or by a running server (--tenant)',
+    )
     .argument('<address>', 'the address to check, or - to read one address per line from standard input')
     .option('--allow <entry>', 'an allowed entry, in any form of the entry grammar (repeatable)', collect)
     .option(
@@ -59,8 +81,30 @@ export function checkCommand(io: CommandIo): Command {
       collect,
     )
     .option('--json', 'print one JSON object per address')
+    .option('--tenant <tenantId>', "ask a running server how it decides for this tenant's callers")
+    .option('--key <keyId>', "with --tenant: the key the request carries (the key's own rules apply)")
+    .option('--api <apiId>', 'with --tenant: the API the request goes to (its allowlist applies)')
+    .option('--origin <origin>', 'with --tenant: the Origin a browser would send')
+    .option('--server <url>', `with --tenant: the admin listener [IPGATE_SERVER; default ${DEFAULT_SERVER}]`)
     .addHelpText('after', EXAMPLES)
     .action(async (address: string, options: CheckOptions) => {
+      if (options.tenant !== undefined) {
+        if (options.allow !== undefined || options.allowFile !== undefined) {
+          throw new UsageError(
+            '--tenant asks the server, --allow and --allow-file check a list here: give one or the other.',
+          );
+        }
+        if (address === '-')
+          throw new UsageError('with --tenant, give one address (- reads a list only with --allow).');
+        await runServerCheck(address, { ...options, tenant: options.tenant }, io);
+        return;
+      }
+      const serverOnly = (['key', 'api', 'origin', 'server'] as const).filter(
+        (o) => options[o] !== undefined,
+      );
+      if (serverOnly.length > 0) {
+        throw new UsageError(`--${serverOnly[0]} asks a running server and needs --tenant <tenantId>.`);
+      }
       process.exitCode = await runCheck(address, options, io);
     });
 }

@@ -4,6 +4,11 @@ import { adminTokenCommand } from './admin-token-command.js';
 import { checkCommand } from './check-command.js';
 import { clientIpCommand } from './client-ip-command.js';
 import { ExitCode } from './exit-code.js';
+import { apisCommand } from './manage/apis-command.js';
+import { entriesCommand } from './manage/entries-command.js';
+import { keysCommand } from './manage/keys-command.js';
+import { observedCommand } from './manage/observed-command.js';
+import { tenantsCommand } from './manage/tenants-command.js';
 import { type CommandIo, flushAll, printError } from './output.js';
 import { parseCommand } from './parse-command.js';
 import { serveCommand } from './serve-command.js';
@@ -17,9 +22,25 @@ Examples:
   $ ipgate client-ip --remote 10.0.0.5 --trust 10.0.0.0/8 --header 'X-Forwarded-For: 198.51.100.7, 10.0.0.9'
   $ ipgate serve --demo
   $ ipgate admin-token create --owner   # lost the owner token? a new one, from the data directory or database
+  $ export IPGATE_TOKEN=ipg_adm_…    # the admin token ipgate serve printed; read from here only
+  $ ipgate tenants list
+  $ ipgate entries add 203.0.113.0/24 --tenant ten_… --name office
+  $ ipgate check 203.0.113.7 --tenant ten_… --key key_…
 
+The management commands (tenants, apis, keys, entries, observed, check --tenant) talk to a running
+ipgate serve: --server <url> or IPGATE_SERVER (default http://127.0.0.1:8081, the admin listener),
+the admin token from IPGATE_TOKEN. Each has --json for one JSON document instead of text.
 Run "ipgate <command> --help" for a command's options and examples.
-Exit status: 0 ok or allowed, 1 denied, 2 bad input or usage, 70 internal error.`;
+
+Exit status:
+  0   ok, or allowed
+  1   denied, or refused by the server for a reason to read (token unknown or too weak, not found,
+      a limit, a concurrent change, the lockout guard)
+  2   bad input or usage (arguments, entries, files; IPGATE_TOKEN or --server missing or wrong;
+      a request the server found malformed)
+  3   the server cannot be used: nothing listens at --server, no answer in time, not ipgate's
+      management API there, or the server failing (5xx)
+  70  internal error in ipgate (a bug: please report it)`;
 
 /**
  * The `ipgate` program with its commands. Commander never exits the process itself; {@link runCli}
@@ -30,7 +51,7 @@ Exit status: 0 ok or allowed, 1 denied, 2 bad input or usage, 70 internal error.
 export function createProgram(io: CommandIo): Command {
   const program = new Command('ipgate')
     .description(
-      'Decide who may call an API by network address: run the gateway, parse entries, check addresses, find client addresses.',
+      'Decide who may call an API by network address: run the gateway, manage it from the shell, parse entries, check addresses, find client addresses.',
     )
     .version(cliVersion(), '-V, --version', 'print the version')
     .exitOverride()
@@ -42,9 +63,14 @@ export function createProgram(io: CommandIo): Command {
     clientIpCommand(io),
     serveCommand(io),
     adminTokenCommand(io),
+    tenantsCommand(io),
+    apisCommand(io),
+    keysCommand(io),
+    entriesCommand(io),
+    observedCommand(io),
   ]) {
     program.addCommand(command.copyInheritedSettings(program));
-    // Subcommands (admin-token create) too: commander must throw, not exit, on their errors.
+    // Subcommands (admin-token create, tenants list, …) too: commander must throw, not exit, on their errors.
     for (const sub of command.commands) sub.copyInheritedSettings(command);
   }
   return program;

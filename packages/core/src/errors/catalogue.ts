@@ -88,6 +88,12 @@ export const errors = {
     status: 503,
     title: 'The store cannot be reached; the last good rules stay in force.',
   },
+  // Reported by clients of the management API (the ipgate command), never answered by it; 502 is
+  // what a proxy answers for an upstream it could not use.
+  IPG_SERVER_UNREACHABLE: {
+    status: 502,
+    title: 'The management API could not be reached, or what answered is not the management API.',
+  },
 } as const satisfies Record<string, ErrorDescriptor>;
 
 export type ErrorCode = keyof typeof errors;

@@ -1,0 +1,111 @@
+/**
+ * The parts of the management API's answers that the commands read and print. The OpenAPI document
+ * (`/openapi.json`) describes them whole; `--json` prints them as the server sent them.
+ */
+
+/** A warning core attached to an accepted entry. */
+export interface Warning {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly ipMode: 'off' | 'manual' | 'auto';
+  readonly ipEntryLimit: number;
+  readonly keyIpLimit: number;
+  readonly keyDomainLimit: number;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Api {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string | null;
+  readonly pathPrefix: string;
+  readonly stripPrefix: boolean;
+  readonly upstreamUrl: string;
+  readonly authHeader: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Key {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly status: 'active' | 'revoked';
+  readonly ipRestrictionEnabled: boolean;
+  readonly domainRestrictionEnabled: boolean;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly rotatedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** A key with its secret: only in the answers to create, rotate and reject with a rotation. */
+export interface KeyWithSecret extends Key {
+  readonly secret: string;
+}
+
+/** An entry of a tenant's IP list, an API's allowlist, or a key's IP or domain rules. */
+export interface Entry {
+  readonly id: string;
+  readonly name: string;
+  readonly value: string;
+  readonly canonical: string;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Tenant and API lists only. */
+  readonly enabled?: boolean;
+  readonly expiresAt?: string | null;
+  readonly source?: string;
+  readonly reason?: string | null;
+  /** Key IP rules: ip or range; domain rules have none. */
+  readonly type?: string;
+  /** Answers to add and edit. */
+  readonly warnings?: readonly Warning[];
+}
+
+export interface ObservedIp {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly address: string;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly count: number;
+  readonly status: 'authorized' | 'pending' | 'rejected';
+  readonly reasons: readonly string[];
+  readonly version: number;
+}
+
+export interface CheckResult {
+  readonly allow: boolean;
+  readonly status: number;
+  readonly stage: string;
+  readonly reason: string;
+  readonly reasonText: string;
+  readonly matched: readonly {
+    readonly stage: string;
+    readonly list: string;
+    readonly index: number;
+    readonly name: string | null;
+    readonly id: string | null;
+    readonly value: string;
+  }[];
+  readonly reviewable: boolean;
+  readonly detail?: string;
+  readonly address: string;
+  readonly tenantId: string | null;
+  readonly keyId: string | null;
+  readonly apiId: string | null;
+  readonly snapshotVersion: number;
+}
