@@ -24,13 +24,22 @@ export interface CliRun {
 
 /**
  * Runs the CLI to completion. Standard input gets `stdin` and is then closed (closed at once when
- * absent), so a command that reads it never waits for a person.
+ * absent), so a command that reads it never waits for a person. `env` changes the environment it
+ * inherits (an undefined value removes a variable).
  *
  * @example const r = await runCli(['parse', '10/8']); // r.stdout === '10.0.0.0/8\n'
  */
-export function runCli(args: readonly string[], stdin?: string): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  stdin?: string,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: 'pipe' });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+      env: env === undefined ? process.env : withEnv(env),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -45,6 +54,16 @@ export function runCli(args: readonly string[], stdin?: string): Promise<CliRun>
     );
     child.stdin.end(stdin);
   });
+}
+
+/** The test process's environment with `changes` applied; an undefined value removes the variable. */
+function withEnv(changes: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }
 
 /**

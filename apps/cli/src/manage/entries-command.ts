@@ -5,7 +5,7 @@ import { UsageError } from '../usage-error.js';
 import { segment } from './admin-client.js';
 import { defined } from './defined.js';
 import { type ListTarget, listTarget, type TargetOptions } from './list-target.js';
-import { expiry, wholeNumber } from './option-parsers.js';
+import { expiry, NEVER, wholeNumber } from './option-parsers.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { RemoteError } from './remote-error.js';
 import { fields, table, when, yesNo } from './table.js';
@@ -121,7 +121,7 @@ export function entriesCommand(io: CommandIo): Command {
               value: o.value,
               name: o.name,
               enabled: o.enable === true ? true : o.disable === true ? false : undefined,
-              expiresAt: o.expires,
+              expiresAt: o.expires === NEVER ? null : o.expires,
             })
           : defined({ value: o.value, name: o.name });
         if (Object.keys(patch).length === 0) {
@@ -169,7 +169,7 @@ export function entriesCommand(io: CommandIo): Command {
 
 interface StateOptions {
   readonly name?: string;
-  readonly expires?: string | null;
+  readonly expires?: string;
   readonly enable?: boolean;
   readonly disable?: boolean;
   readonly confirmLockout?: boolean;

@@ -18,16 +18,19 @@ export function wholeNumber(min: number): (value: string) => number {
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** What `--expires never` parses to; commander turns a parser's null into '', so it is a word. */
+export const NEVER = 'never';
+
 /**
  * When an entry expires: an ISO 8601 time with a zone (`2030-01-31T00:00:00Z`), or a time from now
- * (`90m`, `12h`, `30d`); with `allowNever`, `never` clears the expiry (null).
+ * (`90m`, `12h`, `30d`); with `allowNever`, {@link NEVER}, which clears the expiry.
  *
  * @example expiry(false)('30d'); // '2025-…Z', thirty days from now
  */
-export function expiry(allowNever: boolean): (value: string) => string | null {
+export function expiry(allowNever: boolean): (value: string) => string {
   return (value) => {
     const text = value.trim();
-    if (allowNever && text === 'never') return null;
+    if (allowNever && text === NEVER) return NEVER;
     const relative = /^([1-9][0-9]{0,5})([mhd])$/.exec(text);
     if (relative !== null) {
       return new Date(Date.now() + Number(relative[1]) * (UNITS[relative[2] ?? 'd'] ?? 0)).toISOString();
