@@ -58,6 +58,49 @@ describe('ipgate', () => {
     for (const text of texts) expect(r.stdout).toContain(text);
   });
 
+  it('--help lists the management commands and documents every exit code; no later command is stubbed', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const command of ['tenants', 'apis', 'keys', 'entries', 'observed']) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+    expect(r.stdout).toContain('IPGATE_TOKEN');
+    for (const code of ['0 ', '1 ', '2 ', '3 ', '70'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${code} `, 'm'));
+    expect(r.stdout).not.toMatch(/^ {2}(import|export|simulate)\b/m);
+  });
+
+  it.each([
+    [
+      ['tenants', '--help'],
+      ['list', 'create', 'update', 'delete', '$ ipgate tenants create Acme'],
+    ],
+    [
+      ['keys', 'create', '--help'],
+      ['--tenant <tenantId>', '--ip-restriction <on|off>', '--server <url>', '--json'],
+    ],
+    [
+      ['entries', '--help'],
+      ['--confirm-lockout', "$ ipgate entries add '*.example.com'"],
+    ],
+    [
+      ['entries', 'edit', '--help'],
+      ['--expect-version <n>', '--expires <time>', '--api <apiId>', '--domains'],
+    ],
+    [
+      ['observed', '--help'],
+      ['authorize', 'reject', '--rotate-key'],
+    ],
+    [
+      ['check', '--help'],
+      ['--tenant <tenantId>', '--origin <origin>', '3 server unreachable'],
+    ],
+  ])('%j documents the management options', async (args, texts) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    for (const text of texts) expect(r.stdout).toContain(text);
+  });
+
   it.each([
     [[], 'Usage: ipgate'],
     [['proxy'], "error: unknown command 'proxy'"],

@@ -24,6 +24,10 @@ export function serverTarget(flag: string | undefined, env: NodeJS.ProcessEnv): 
   const fromFlag = flag !== undefined;
   const raw = flag ?? nonEmpty(env['IPGATE_SERVER']) ?? DEFAULT_SERVER;
   const where = fromFlag ? '--server' : env['IPGATE_SERVER'] !== undefined ? 'IPGATE_SERVER' : 'the default';
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    // "localhost:8081" would parse as a URL of scheme "localhost:".
+    throw badServer(raw, where, 'is not a URL (it needs http:// or https://)', `Did you mean http://${raw}?`);
+  }
   let url: URL;
   try {
     url = new URL(raw);
