@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
 
+// Each test runs the real binary several times; on a loaded machine one start takes seconds.
 let s: ManagedServer;
 let tenant: string;
 
@@ -34,7 +35,7 @@ interface Entry {
   warnings?: { code: string; message: string }[];
 }
 
-describe('ipgate keys', () => {
+describe('ipgate keys', { timeout: 120_000 }, () => {
   it('create prints the secret once, set apart; list and get never show it', async () => {
     const r = await s.ipgate(['keys', 'create', 'ci', '--tenant', tenant, '--ip-restriction', 'on']);
     expect(r.code, r.stderr).toBe(0);
@@ -121,7 +122,7 @@ describe('ipgate keys', () => {
   });
 });
 
-describe("ipgate entries on a tenant's IP list", () => {
+describe("ipgate entries on a tenant's IP list", { timeout: 120_000 }, () => {
   it('add shows the entry and the server warnings; list shows it in a table', async () => {
     const r = await s.ipgate([
       'entries',
@@ -225,7 +226,7 @@ describe("ipgate entries on a tenant's IP list", () => {
   });
 });
 
-describe("ipgate entries on an API's allowlist and a key's rules", () => {
+describe("ipgate entries on an API's allowlist and a key's rules", { timeout: 120_000 }, () => {
   it("adds, lists and removes on an API's allowlist", async () => {
     const api = await s.api<{ id: string }>('POST', '/v1/apis', {
       name: 'orders',

@@ -8,6 +8,7 @@ import { type ManagedServer, startManagedServer } from './managed-server.test-su
  * `/`. Calls through the gateway from 127.0.0.2 and 127.0.0.3 are denied and recorded as pending
  * observed addresses, which the commands then review.
  */
+// Each test runs the real binary several times; on a loaded machine one start takes seconds.
 let s: ManagedServer;
 let tenant: string;
 let key: string;
@@ -58,7 +59,7 @@ async function observed(address: string): Promise<Observed> {
   throw new Error(`${address} was never observed`);
 }
 
-describe('ipgate observed', () => {
+describe('ipgate observed', { timeout: 120_000 }, () => {
   it('lists pending addresses, authorizes one into the IP list, and rejects another with a new key secret', async () => {
     expect(await callFrom('127.0.0.2')).toBe(403);
     expect(await callFrom('127.0.0.3')).toBe(403);
@@ -111,7 +112,7 @@ describe('ipgate observed', () => {
   });
 });
 
-describe('ipgate check --tenant', () => {
+describe('ipgate check --tenant', { timeout: 120_000 }, () => {
   it('explains an allow (exit 0) and a deny (exit 1) from the rules the server enforces', async () => {
     const allowed = await s.ipgate(['check', '127.0.0.1', '--tenant', tenant, '--key', key]);
     expect(allowed.code, allowed.stderr).toBe(0);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
 
+// Each test runs the real binary several times; on a loaded machine one start takes seconds.
 let s: ManagedServer;
 /** A port nothing listens on. */
 let closedUrl: string;
@@ -33,7 +34,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-describe('errors of the management commands, and their exit codes', () => {
+describe('errors of the management commands, and their exit codes', { timeout: 120_000 }, () => {
   it('no IPGATE_TOKEN: says how to set it, before any request (exit 2)', async () => {
     const r = await s.ipgate(['tenants', 'list'], { IPGATE_TOKEN: undefined, IPGATE_SERVER: closedUrl });
     expect(r.code).toBe(2);

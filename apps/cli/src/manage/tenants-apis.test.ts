@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
 
+// Each test runs the real binary several times; on a loaded machine one start takes seconds.
 let s: ManagedServer;
 
 beforeAll(async () => {
@@ -21,7 +22,7 @@ interface Tenant {
   version: number;
 }
 
-describe('ipgate tenants', () => {
+describe('ipgate tenants', { timeout: 120_000 }, () => {
   it('creates a tenant and shows it as text, exit 0', async () => {
     const r = await s.ipgate(['tenants', 'create', 'Acme', '--mode', 'off', '--ip-entry-limit', '20']);
     expect(r.code, r.stderr).toBe(0);
@@ -168,7 +169,7 @@ interface Api {
   version: number;
 }
 
-describe('ipgate apis', () => {
+describe('ipgate apis', { timeout: 120_000 }, () => {
   it('create, list, update (host, then any host), get and delete', async () => {
     const created = await s.json<Api>([
       'apis',
