@@ -14,7 +14,7 @@ export function adviceFor(
       if (context.token.startsWith('ipg_live_')) {
         return 'IPGATE_TOKEN holds an API key (ipg_live_…), not an admin token (ipg_adm_…). Set it to an admin token.';
       }
-      return `The server at ${context.server} does not know the token in IPGATE_TOKEN (mistyped, revoked, or another server's). Set IPGATE_TOKEN to an admin token (ipg_adm_…) of this server: ipgate serve prints the owner token on its first start.`;
+      return `The server at ${context.server} does not know the token in IPGATE_TOKEN (mistyped, revoked, or another server's). Set IPGATE_TOKEN to an admin token (ipg_adm_…) of this server: ipgate serve prints the owner token on its first start, and ipgate admin-token create --owner makes a new one.`;
     case 'IPG_ROLE_FORBIDDEN':
       return 'Use an admin token with that role in IPGATE_TOKEN (viewer reads, editor writes, owner manages tokens; tenants and APIs need a token for all tenants).';
     case 'IPG_SELF_LOCKOUT':

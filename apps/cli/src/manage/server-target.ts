@@ -49,7 +49,7 @@ export function serverTarget(flag: string | undefined, env: NodeJS.ProcessEnv): 
       'IPGATE_TOKEN is not set: the management commands need an admin token.',
       {
         field: 'IPGATE_TOKEN',
-        hint: 'export IPGATE_TOKEN=ipg_adm_… (the owner token ipgate serve printed on its first start, or a token made with POST /v1/tokens). It is read from the environment only, never from a flag.',
+        hint: 'export IPGATE_TOKEN=ipg_adm_… (the owner token ipgate serve printed on its first start, one made with POST /v1/tokens, or a new owner token from ipgate admin-token create --owner). It is read from the environment only, never from a flag.',
       },
     );
   }
