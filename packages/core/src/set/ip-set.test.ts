@@ -237,6 +237,13 @@ describe('has, hasAddress, match', () => {
     expect(set.size).toBe(3);
   });
 
+  it('gives each entry as it was given, by position', () => {
+    const set = IpSet.from(['10/8', { value: '192.0.2.1', id: 'ent_1', name: 'office' }]);
+    expect(set.sourceAt(0)).toEqual({ index: 0, id: undefined, name: undefined, value: '10/8' });
+    expect(set.sourceAt(1)).toEqual({ index: 1, id: 'ent_1', name: 'office', value: '192.0.2.1' });
+    expect(() => set.sourceAt(2)).toThrow(RangeError);
+  });
+
   const everything = IpSet.from(['0.0.0.0/0', '::/0']);
   it.each([
     ' 10.0.0.1',

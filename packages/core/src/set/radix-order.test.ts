@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { radixOrder } from './build-segments.js';
+import { comparisonOrder, radixOrder } from './build-segments.js';
 
-describe('radixOrder', () => {
+describe.each([
+  ['radixOrder', radixOrder],
+  ['comparisonOrder', comparisonOrder],
+])('%s', (_, order) => {
   it('sorts positions by unsigned 32-bit key, stably', () => {
     fc.assert(
       fc.property(
@@ -11,7 +14,7 @@ describe('radixOrder', () => {
           const expected = keys
             .map((_, k) => k)
             .sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
-          expect(Array.from(radixOrder(keys, keys.length))).toEqual(expected);
+          expect(Array.from(order(keys, keys.length))).toEqual(expected);
         },
       ),
     );
