@@ -95,7 +95,7 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
     cleanups.push(() => engine.close());
     await engine.refresh();
     // Other nodes' changes: at once by notification where the store offers it, by polling anyway.
-    const watch = store.watchChanges?.(() => void engine.refresh().catch(() => {}));
+    const watch = store.watchChanges?.(() => engine.refreshSoon());
     if (watch !== undefined) cleanups.push(() => watch.close());
 
     const recorder = createRecorder({ store, logger });

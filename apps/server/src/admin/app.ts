@@ -136,7 +136,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
 function isRulesSource(
   engine: RulesEngine,
 ): engine is RulesEngine & RulesSource & Pick<SnapshotEngine, 'loaded'> {
-  return 'onSwap' in engine && 'dump' in engine && 'current' in engine && 'loaded' in engine;
+  return 'onSwap' in engine && 'current' in engine && 'loaded' in engine;
 }
 
 /** `ipgate_admin_requests_total` by method, route and status; reused when the registry has it already. */

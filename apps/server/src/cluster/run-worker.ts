@@ -82,7 +82,7 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     cleanups.push(() => snapshots.close());
     engineReady(snapshots);
     await snapshots.refresh();
-    const watch = store.watchChanges?.(() => void snapshots.refresh().catch(() => {}));
+    const watch = store.watchChanges?.(() => snapshots.refreshSoon());
     if (watch !== undefined) cleanups.push(() => watch.close());
 
     // Store writes on a thread of their own: a synchronous SQLite batch write must not stop this

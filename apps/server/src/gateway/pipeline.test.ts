@@ -1,17 +1,14 @@
 import { socketPeer, trustedProxies } from '@ipgate/core';
 import { describe, expect, it } from 'vitest';
-import { fixtureDump } from '../snapshot/dump-fixture.test-support.js';
-import { compileSnapshot } from '../snapshot/snapshot.js';
+import { fixtureSnapshot } from '../snapshot/rules-fixture.test-support.js';
 import { runPipeline } from './pipeline.js';
 
-const snapshot = compileSnapshot(
-  fixtureDump({
-    tenantEntries: [{ value: '203.0.113.0/24' }],
-    apis: [{ pathPrefix: '/v1' }, { pathPrefix: '/open', authHeader: 'x-api-key' }],
-    apiEntries: [{ value: '203.0.113.0/25' }],
-    keys: [{ secret: 'ipg_live_good' }],
-  }),
-);
+const snapshot = fixtureSnapshot({
+  tenantEntries: [{ value: '203.0.113.0/24' }],
+  apis: [{ pathPrefix: '/v1' }, { pathPrefix: '/open', authHeader: 'x-api-key' }],
+  apiEntries: [{ value: '203.0.113.0/25' }],
+  keys: [{ secret: 'ipg_live_good' }],
+});
 const run = (peer: string | undefined, target: string, headers: Record<string, string> = {}) =>
   runPipeline(snapshot, socketPeer(), { method: 'GET', target, headers, peer });
 const auth = { authorization: 'Bearer ipg_live_good' };
@@ -86,7 +83,7 @@ describe('runPipeline', () => {
   });
 
   it('denies everyone at an API whose allowlist lost rows', () => {
-    const broken = compileSnapshot(fixtureDump({ apiEntries: [{ value: 'not an entry' }] }));
+    const broken = fixtureSnapshot({ apiEntries: [{ value: 'not an entry' }] });
     const o = runPipeline(broken, socketPeer(), {
       method: 'GET',
       target: '/',
@@ -103,14 +100,12 @@ describe('runPipeline', () => {
 
 describe('runPipeline: paths the upstream may read as another API', () => {
   // api_1 `/admin` allows 203.0.113.0/25 only; api_2 `/` has no allowlist; the tenant lists 192.0.2.0/24.
-  const twoApis = compileSnapshot(
-    fixtureDump({
-      tenantEntries: [{ value: '192.0.2.0/24' }, { value: '203.0.113.0/24' }],
-      apis: [{ pathPrefix: '/admin' }, { pathPrefix: '/' }],
-      apiEntries: [{ value: '203.0.113.0/25' }],
-      keys: [{ secret: 'ipg_live_good' }],
-    }),
-  );
+  const twoApis = fixtureSnapshot({
+    tenantEntries: [{ value: '192.0.2.0/24' }, { value: '203.0.113.0/24' }],
+    apis: [{ pathPrefix: '/admin' }, { pathPrefix: '/' }],
+    apiEntries: [{ value: '203.0.113.0/25' }],
+    keys: [{ secret: 'ipg_live_good' }],
+  });
   const from = (peer: string, target: string) =>
     runPipeline(twoApis, socketPeer(), { method: 'GET', target, headers: auth, peer });
 

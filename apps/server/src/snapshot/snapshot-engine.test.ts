@@ -1,25 +1,51 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { RulesDump } from '../store/store.js';
-import { fixtureDump } from './dump-fixture.test-support.js';
+import type { RulesChunk, RulesDelta } from '../store/store.js';
 import type { Logger } from './logger.js';
+import { type FixtureParts, fixtureRules } from './rules-fixture.test-support.js';
 import { createSnapshotEngine } from './snapshot-engine.js';
 
-function fakeStore(initial: RulesDump) {
-  const state = { dump: initial, failing: false, dumps: 0, versions: 0 };
+/**
+ * A store that holds one set of rules: `loadRules` hands them over in two chunks, `rulesSince`
+ * returns every unit as changed (or undefined when `tooMany`), each after a small delay.
+ */
+function fakeStore(initial: RulesChunk) {
+  const state = { rules: initial, failing: false, tooMany: false, loads: 0, deltas: 0, versions: 0 };
+  const later = () => new Promise((r) => setTimeout(r, 1));
   return {
     state,
+    set(parts: FixtureParts) {
+      state.rules = fixtureRules(parts);
+    },
     store: {
       async currentVersion() {
         state.versions++;
-        await new Promise((r) => setTimeout(r, 1));
+        await later();
         if (state.failing) throw new Error('store down');
-        return state.dump.version;
+        return state.rules.version;
       },
-      async dumpRules() {
-        state.dumps++;
-        await new Promise((r) => setTimeout(r, 5));
+      async loadRules(onChunk: (chunk: RulesChunk) => void) {
+        state.loads++;
+        await later();
         if (state.failing) throw new Error('store down');
-        return state.dump;
+        const r = state.rules;
+        onChunk({ version: r.version, tenants: r.tenants, apis: [], keys: r.keys });
+        await later();
+        onChunk({ version: r.version, tenants: [], apis: r.apis, keys: [] });
+        return r.version;
+      },
+      async rulesSince(version: number): Promise<RulesDelta | undefined> {
+        state.deltas++;
+        await later();
+        if (state.failing) throw new Error('store down');
+        if (state.tooMany) return undefined;
+        const r = state.rules;
+        if (r.version <= version) return { version, tenants: new Map(), apis: new Map(), keys: new Map() };
+        return {
+          version: r.version,
+          tenants: new Map(r.tenants.map((t) => [t.tenant.id, t])),
+          apis: new Map(r.apis.map((a) => [a.api.id, a])),
+          keys: new Map(r.keys.map((k) => [k.key.id, k])),
+        };
       },
     },
   };
@@ -39,7 +65,7 @@ const listed = [{ value: '203.0.113.0/24' }];
 
 describe('createSnapshotEngine', () => {
   it('serves an empty snapshot until the first refresh, then the store’s', async () => {
-    const { store } = fakeStore(fixtureDump({ version: 4, tenantEntries: listed }));
+    const { store } = fakeStore(fixtureRules({ version: 4, tenantEntries: listed }));
     const engine = createSnapshotEngine({ store });
     expect([engine.loaded, engine.ready, engine.version]).toEqual([false, false, 0]);
     await engine.refresh();
@@ -49,26 +75,64 @@ describe('createSnapshotEngine', () => {
   });
 
   it('rebuilds only when the store is ahead, and swaps the whole snapshot', async () => {
-    const { store, state } = fakeStore(fixtureDump({ version: 1 }));
+    const fake = fakeStore(fixtureRules({ version: 1 }));
+    const { store, state } = fake;
     const engine = createSnapshotEngine({ store });
     await engine.refresh();
     const first = engine.current;
     await engine.refresh();
     expect(engine.current).toBe(first);
-    expect(state.dumps).toBe(1);
-    state.dump = fixtureDump({ version: 2, tenantEntries: listed });
+    expect([state.loads, state.deltas]).toEqual([1, 0]);
+    fake.set({ version: 2, tenantEntries: listed });
     await engine.refresh();
     expect(engine.current).not.toBe(first);
     expect(engine.check({ address: '203.0.113.9', keyId: 'key_1' }).decision.allow).toBe(true);
     expect(first.tenants.get('ten_1')?.restriction.list.isEmpty).toBe(true);
+    // Only the units the changes touched were read: no second full load.
+    expect([state.loads, state.deltas, engine.stats.fullLoads, engine.stats.unitRefreshes]).toEqual([
+      1, 1, 1, 1,
+    ]);
+    engine.close();
+  });
+
+  it('reloads everything when there are too many changes to follow, or the store went back', async () => {
+    const fake = fakeStore(fixtureRules({ version: 5 }));
+    const { lines, logger } = recordingLogger();
+    const engine = createSnapshotEngine({ store: fake.store, logger });
+    await engine.refresh();
+    fake.state.tooMany = true;
+    fake.set({ version: 50, tenantEntries: listed });
+    await engine.refresh();
+    expect([engine.version, fake.state.loads]).toEqual([50, 2]);
+    expect(engine.check({ address: '203.0.113.9', keyId: 'key_1' }).decision.allow).toBe(true);
+    fake.set({ version: 7 }); // a database restored from an older backup
+    await engine.refresh();
+    expect([engine.version, fake.state.loads]).toEqual([7, 3]);
+    expect(lines.filter((l) => l.startsWith('warn'))).toEqual([
+      'warn the store is at an older change version than this node (restored?); reloading every rule',
+    ]);
+    engine.close();
+  });
+
+  it('takes a burst of other nodes’ changes in one refresh when asked soon', async () => {
+    const fake = fakeStore(fixtureRules({ version: 1 }));
+    const engine = createSnapshotEngine({ store: fake.store, coalesceMs: 30 });
+    await engine.refresh();
+    for (let v = 2; v <= 10; v++) {
+      fake.set({ version: v });
+      engine.refreshSoon();
+    }
+    await vi.waitFor(() => expect(engine.version).toBe(10), { timeout: 2000 });
+    expect(fake.state.deltas).toBe(1);
     engine.close();
   });
 
   it('coalesces concurrent refreshes but never misses a change committed before a call', async () => {
-    const { store, state } = fakeStore(fixtureDump({ version: 1 }));
+    const fake = fakeStore(fixtureRules({ version: 1 }));
+    const { store, state } = fake;
     const engine = createSnapshotEngine({ store });
     const a = engine.refresh();
-    state.dump = fixtureDump({ version: 2 }); // committed after the first run read its version
+    fake.set({ version: 2 }); // committed after the first run read its version
     const b = engine.refresh();
     const c = engine.refresh();
     await Promise.all([a, b, c]);
@@ -78,7 +142,7 @@ describe('createSnapshotEngine', () => {
   });
 
   it('keeps serving the last good snapshot when the store fails, and says so', async () => {
-    const { store, state } = fakeStore(fixtureDump({ version: 3, tenantEntries: listed }));
+    const { store, state } = fakeStore(fixtureRules({ version: 3, tenantEntries: listed }));
     const { lines, logger } = recordingLogger();
     const engine = createSnapshotEngine({ store, logger });
     await engine.refresh();
@@ -101,10 +165,11 @@ describe('createSnapshotEngine', () => {
   });
 
   it('polls the store when asked to', async () => {
-    const { store, state } = fakeStore(fixtureDump({ version: 1 }));
+    const fake = fakeStore(fixtureRules({ version: 1 }));
+    const { store } = fake;
     const engine = createSnapshotEngine({ store, pollIntervalMs: 20 });
     await engine.refresh();
-    state.dump = fixtureDump({ version: 9 });
+    fake.set({ version: 9 });
     await vi.waitFor(() => expect(engine.version).toBe(9), { timeout: 2000 });
     engine.close();
   });
@@ -113,7 +178,7 @@ describe('createSnapshotEngine', () => {
     let clock = Date.now();
     const soon = new Date(clock + 60);
     const { store, state } = fakeStore(
-      fixtureDump({ version: 1, tenantEntries: [{ value: '203.0.113.0/24', expiresAt: soon }] }),
+      fixtureRules({ version: 1, tenantEntries: [{ value: '203.0.113.0/24', expiresAt: soon }] }),
     );
     const engine = createSnapshotEngine({ store, now: () => new Date(clock) });
     await engine.refresh();
@@ -133,7 +198,7 @@ describe('createSnapshotEngine', () => {
 
   it('explains described requests and refuses bad or foreign ones', async () => {
     const { store } = fakeStore(
-      fixtureDump({
+      fixtureRules({
         tenantEntries: listed,
         apiEntries: [{ value: '203.0.113.0/25' }],
         keys: [{ secret: 's', domainRestrictionEnabled: true }],

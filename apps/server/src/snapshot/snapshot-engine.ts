@@ -1,14 +1,15 @@
 import { IpAddress, IpGateError, originOf } from '@ipgate/core';
-import type { RulesDump, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { CompiledRules, type SwapChanges } from './compiled-rules.js';
 import { decideOnSnapshot } from './decide-on-snapshot.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { CheckInput, CheckOutcome, RulesEngine } from './rules-engine.js';
-import { compileSnapshot, emptySnapshot, type Snapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
 
 /** Options of {@link createSnapshotEngine}. */
 export interface SnapshotEngineOptions {
-  /** Only the two reads the engine makes; it never writes. */
-  readonly store: Pick<Store, 'currentVersion' | 'dumpRules'>;
+  /** Only the reads the engine makes; it never writes. */
+  readonly store: Pick<Store, 'currentVersion' | 'loadRules' | 'rulesSince'>;
   /**
    * When set, `refresh()` runs this often, so changes made through other nodes arrive without a
    * notification. Off by default (a single node refreshes after each of its own changes).
@@ -17,6 +18,28 @@ export interface SnapshotEngineOptions {
   readonly logger?: Logger | undefined;
   /** The clock entry expiry is judged by; tests move it. */
   readonly now?: (() => Date) | undefined;
+  /**
+   * How many changes one refresh follows unit by unit before it reloads everything instead; default
+   * 1000. A node that was away for a storm of changes catches up faster by one load.
+   */
+  readonly maxChangesPerRefresh?: number | undefined;
+  /**
+   * How long {@link SnapshotEngine.refreshSoon} may wait to take several other nodes' changes in one
+   * refresh; default 20 ms. Own writes use `refresh()`, which never waits.
+   */
+  readonly coalesceMs?: number | undefined;
+}
+
+/** Counters of what the engine has done, for metrics and benchmarks. */
+export interface SnapshotEngineStats {
+  /** Loads of every rule (the first, and when changes could not be followed). */
+  readonly fullLoads: number;
+  /** Refreshes that recompiled just the units changes touched. */
+  readonly unitRefreshes: number;
+  /** Units compiled by those refreshes and by expiries. */
+  readonly unitsCompiled: number;
+  /** How long the last full load took (ms), from the first read to the swap. */
+  readonly lastFullLoadMs: number | undefined;
 }
 
 /**
@@ -36,13 +59,18 @@ export interface SnapshotEngine extends RulesEngine {
   readonly ready: boolean;
   /** The error of the last failed read of the store; cleared by the next successful one. */
   readonly lastError: Error | undefined;
-  /** The dump `current` was compiled from (undefined before the first read), for publishing rules. */
-  readonly dump: RulesDump | undefined;
+  readonly stats: SnapshotEngineStats;
   /**
-   * Calls `listener` after every swap (a change, or an entry expiring), so waiters can be woken
-   * instead of polling. Returns the function that removes it. A listener that throws is logged.
+   * Like `refresh()` for changes made elsewhere (a notification, a poll): waits up to `coalesceMs`
+   * so that a burst of other nodes' changes is read and compiled in one go. Errors are logged.
    */
-  onSwap(listener: () => void): () => void;
+  refreshSoon(): void;
+  /**
+   * Calls `listener` after every swap (a change, or an entry expiring) with the units it changed, so
+   * waiters on one tenant or API are woken by its changes only. Returns the function that removes
+   * it. A listener that throws is logged.
+   */
+  onSwap(listener: (changes: SwapChanges) => void): () => void;
   /** Stops polling and the expiry timer. The snapshot in force stays readable. */
   close(): void;
 }
@@ -51,12 +79,17 @@ export interface SnapshotEngine extends RulesEngine {
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * Builds the rules engine over a store: `refresh()` compiles a new snapshot when the store's change
- * version is ahead of the one in force and swaps it in one assignment; concurrent calls share the run
- * in progress plus at most one follow-up, so every caller sees changes committed before its call.
- * When the store fails, the last good snapshot stays in force, `ready` turns false and the error is
- * logged (once per outage) and rejected to the caller of `refresh()`. When an entry's expiry comes,
- * the engine recompiles the last dump without asking the store, so expiry works during outages too.
+ * Builds the rules engine over a store. The first `refresh()` loads and compiles every rule; later
+ * ones read only the units that changes since the snapshot's version touched (`rulesSince`, one
+ * consistent read), recompile those and swap in a snapshot that shares everything else — so a
+ * change costs what it changes, not what the store holds. A full load comes back when there are
+ * too many changes to follow, or the store's version went back (a restored database).
+ *
+ * Concurrent calls share the run in progress plus at most one follow-up, so every caller sees changes
+ * committed before its call. When the store fails, the last good snapshot stays in force, `ready`
+ * turns false and the error is logged (once per outage) and rejected to the caller of `refresh()`.
+ * When an entry's expiry comes, its unit is recompiled from rows kept for that purpose, without the
+ * store, so expiry works during outages too.
  *
  * @example
  * const engine = createSnapshotEngine({ store, pollIntervalMs: 1000, logger });
@@ -69,27 +102,34 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   const { store } = options;
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
+  const maxChanges = options.maxChangesPerRefresh ?? 1000;
+  const coalesceMs = options.coalesceMs ?? 20;
 
-  let current = emptySnapshot();
-  let lastDump: RulesDump | undefined;
+  const rules = new CompiledRules((problem, version) =>
+    logger.warn({ version, problem }, 'rule row skipped'),
+  );
   let loaded = false;
   let healthy = false;
   let lastError: Error | undefined;
   let running: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
+  let soonTimer: NodeJS.Timeout | undefined;
+  let lastRunAt = 0;
   let closed = false;
-  const swapListeners = new Set<() => void>();
+  const stats = {
+    fullLoads: 0,
+    unitRefreshes: 0,
+    unitsCompiled: 0,
+    lastFullLoadMs: undefined as number | undefined,
+  };
+  const swapListeners = new Set<(changes: SwapChanges) => void>();
 
-  function install(dump: RulesDump): void {
-    const next = compileSnapshot(dump, { now: now() });
-    for (const problem of next.problems) logger.warn({ version: next.version, problem }, 'rule row skipped');
-    current = next;
-    lastDump = dump;
+  function swapped(changes: SwapChanges): void {
     scheduleExpiry();
     for (const listener of swapListeners) {
       try {
-        listener();
+        listener(changes);
       } catch (e) {
         logger.error({ err: e }, 'snapshot swap listener failed');
       }
@@ -99,40 +139,75 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   function scheduleExpiry(): void {
     if (expiryTimer !== undefined) clearTimeout(expiryTimer);
     expiryTimer = undefined;
-    if (closed || current.nextExpiry === null) return;
-    const delay = Math.max(0, current.nextExpiry.getTime() - now().getTime());
+    const next = rules.nextExpiry;
+    if (closed || next === null) return;
+    const delay = Math.max(0, next - now().getTime());
     expiryTimer = setTimeout(onExpiry, Math.min(delay, MAX_TIMER_MS));
     expiryTimer.unref();
   }
 
   function onExpiry(): void {
     expiryTimer = undefined;
-    if (lastDump === undefined) return;
-    if (current.nextExpiry !== null && current.nextExpiry.getTime() > now().getTime()) {
-      scheduleExpiry(); // woke early: a long wait taken in steps, or a coarse clock
+    const changes = rules.expire(now().getTime());
+    const count = changes.tenants.size + changes.apis.size;
+    // Nothing due: a long wait taken in steps, or a coarse clock woke us early.
+    if (count === 0) {
+      scheduleExpiry();
       return;
     }
-    install(lastDump);
+    stats.unitsCompiled += count;
+    swapped(changes);
+  }
+
+  async function loadAll(): Promise<void> {
+    const started = Date.now();
+    const load = rules.beginLoad(now().getTime());
+    const version = await store.loadRules((chunk) => load.add(chunk));
+    const changes = load.finish(version);
+    stats.fullLoads++;
+    stats.lastFullLoadMs = Date.now() - started;
+    logger.info({ version, ms: stats.lastFullLoadMs, tenants: rules.snapshot.tenants.size }, 'rules loaded');
+    swapped(changes);
   }
 
   async function run(): Promise<void> {
+    lastRunAt = Date.now();
     try {
       const version = await store.currentVersion();
-      if (!loaded || version > current.version) {
-        const dump = await store.dumpRules();
-        // Never go back: another refresh may have installed a newer dump meanwhile.
-        if (!loaded || dump.version >= current.version) install(dump);
+      const current = rules.snapshot.version;
+      if (!loaded) {
+        await loadAll();
         loaded = true;
+      } else if (version < current) {
+        logger.warn(
+          { version, was: current },
+          'the store is at an older change version than this node (restored?); reloading every rule',
+        );
+        await loadAll();
+      } else if (version > current) {
+        const delta = await store.rulesSince(current, { maxChanges });
+        if (delta === undefined) {
+          logger.info(
+            { from: current, to: version },
+            'too many changes to follow one by one; reloading every rule',
+          );
+          await loadAll();
+        } else if (delta.version > rules.snapshot.version) {
+          const changes = rules.apply(delta, now().getTime());
+          stats.unitRefreshes++;
+          stats.unitsCompiled += changes.tenants.size + changes.apis.size + changes.keys.size;
+          swapped(changes);
+        }
       }
       if (!healthy && lastError !== undefined)
-        logger.info({ version: current.version }, 'store reachable again');
+        logger.info({ version: rules.snapshot.version }, 'store reachable again');
       healthy = true;
       lastError = undefined;
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       if (healthy || lastError === undefined) {
         logger.error(
-          { err: error, version: current.version, loaded },
+          { err: error, version: rules.snapshot.version, loaded },
           'cannot read the rules from the store; serving the last good snapshot',
         );
       }
@@ -159,6 +234,16 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     return queued;
   }
 
+  function refreshSoon(): void {
+    if (closed || soonTimer !== undefined) return;
+    const wait = Math.max(0, lastRunAt + coalesceMs - Date.now());
+    soonTimer = setTimeout(() => {
+      soonTimer = undefined;
+      refresh().catch(() => {}); // logged in run()
+    }, wait);
+    soonTimer.unref();
+  }
+
   const poll =
     options.pollIntervalMs !== undefined && options.pollIntervalMs > 0
       ? setInterval(() => {
@@ -168,7 +253,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   poll?.unref();
 
   function check(input: CheckInput): CheckOutcome {
-    const snapshot = current;
+    const snapshot = rules.snapshot;
     const client = IpAddress.tryParse(input.address);
     if (client === undefined) {
       throw new IpGateError('IPG_ADDRESS_INVALID', `${JSON.stringify(input.address)} is not an address.`, {
@@ -206,10 +291,10 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
 
   return {
     get version() {
-      return current.version;
+      return rules.snapshot.version;
     },
     get current() {
-      return current;
+      return rules.snapshot;
     },
     get loaded() {
       return loaded;
@@ -220,20 +305,23 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     get lastError() {
       return lastError;
     },
-    get dump() {
-      return lastDump;
+    get stats() {
+      return { ...stats };
     },
     onSwap(listener) {
       swapListeners.add(listener);
       return () => swapListeners.delete(listener);
     },
     refresh,
+    refreshSoon,
     check,
     close() {
       closed = true;
       if (poll !== undefined) clearInterval(poll);
       if (expiryTimer !== undefined) clearTimeout(expiryTimer);
+      if (soonTimer !== undefined) clearTimeout(soonTimer);
       expiryTimer = undefined;
+      soonTimer = undefined;
     },
   };
 }

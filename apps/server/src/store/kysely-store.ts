@@ -7,7 +7,7 @@ import * as keys from './keys.js';
 import * as observed from './observed-ips.js';
 import * as principals from './principals.js';
 import * as requestLog from './request-log.js';
-import { dumpRules } from './rules-dump.js';
+import { loadRules, rulesSince } from './rule-units.js';
 import type { Store } from './store.js';
 import { tenantIpList } from './tenant-ip-list.js';
 import * as tenants from './tenants.js';
@@ -72,7 +72,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
     deletePrincipal: (id, o) => principals.deletePrincipal(ctx, id, o),
     countPrincipals: () => principals.countPrincipals(ctx),
 
-    dumpRules: () => dumpRules(ctx),
+    loadRules: (onChunk, options) => loadRules(ctx, onChunk, options),
+    rulesSince: (version, options) => rulesSince(ctx, version, options),
 
     listAuditEvents: (t, page) => history.listAuditEvents(ctx, t, page),
     listAllAuditEvents: (page) => history.listAllAuditEvents(ctx, page),

@@ -347,18 +347,74 @@ export interface CreateTokenInput {
   readonly tenantId?: string | null | undefined;
 }
 
-/** Everything the request path compiles, read in one consistent transaction. */
-export interface RulesDump {
-  /** The change version the dump reflects: every change up to it, none after. */
+/**
+ * An entry of a list as the request path compiles it: enabled, with what a compiled set keeps
+ * (id, name, the value as written) and its expiry. Canonical forms, provenance and versions stay
+ * in the store.
+ */
+export interface RuleEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly type: EntryType;
+  readonly value: string;
+  /** Null for lists without expiry (a key's). */
+  readonly expiresAt: Date | null;
+}
+
+/** A domain rule of a key as the request path compiles it. */
+export interface RuleDomain {
+  readonly id: string;
+  readonly name: string;
+  readonly value: string;
+}
+
+/** One tenant's rules: its mode and the enabled entries of its IP list, oldest first. */
+export interface TenantRules {
+  readonly tenant: { readonly id: string; readonly ipMode: IpMode };
+  readonly entries: readonly RuleEntry[];
+}
+
+/** One API's rules: its route and upstream, and the enabled entries of its allowlist, oldest first. */
+export interface ApiRules {
+  readonly api: Pick<
+    Api,
+    'id' | 'name' | 'host' | 'pathPrefix' | 'stripPrefix' | 'upstreamUrl' | 'authHeader'
+  >;
+  readonly entries: readonly RuleEntry[];
+}
+
+/** One active key's rules: what it is found by (the hash of its secret) and its restrictions. */
+export interface KeyRules {
+  readonly key: Pick<
+    ApiKey,
+    'id' | 'tenantId' | 'name' | 'ipRestrictionEnabled' | 'domainRestrictionEnabled'
+  > & {
+    /** SHA-256 (hex) of the secret: what requests are matched by. */
+    readonly secretHash: string;
+  };
+  readonly ipEntries: readonly RuleEntry[];
+  readonly domains: readonly RuleDomain[];
+}
+
+/**
+ * The rules of some tenants, APIs and keys, consistent as of one change version. A unit mapped to
+ * null is gone: deleted, or for a key revoked (a revoked key never authenticates).
+ */
+export interface RulesDelta {
+  /** The change version the rules reflect: every change up to it, none after. */
   readonly version: number;
-  readonly tenants: readonly Tenant[];
-  readonly tenantIpEntries: readonly TenantIpEntry[];
-  readonly apis: readonly Api[];
-  readonly apiAllowlistEntries: readonly ApiAllowlistEntry[];
-  /** Active keys only, with the SHA-256 (hex) of their secret, which is what requests are matched by. */
-  readonly keys: readonly (ApiKey & { readonly secretHash: string })[];
-  readonly keyIpEntries: readonly KeyIpEntry[];
-  readonly keyDomainEntries: readonly KeyDomainEntry[];
+  readonly tenants: ReadonlyMap<string, TenantRules | null>;
+  readonly apis: ReadonlyMap<string, ApiRules | null>;
+  readonly keys: ReadonlyMap<string, KeyRules | null>;
+}
+
+/** A part of every rule in the store, as {@link Store.loadRules} hands them over. */
+export interface RulesChunk {
+  /** The change version of the load the chunk is part of. */
+  readonly version: number;
+  readonly tenants: readonly TenantRules[];
+  readonly apis: readonly ApiRules[];
+  readonly keys: readonly KeyRules[];
 }
 
 /**
@@ -520,8 +576,24 @@ export interface Store {
   deletePrincipal(principalId: string, options: MutationOptions): Promise<void>;
   countPrincipals(): Promise<number>;
 
-  /** Everything the request path needs, consistent as of one change version. */
-  dumpRules(): Promise<RulesDump>;
+  /**
+   * Every unit's rules, consistent as of one change version, handed to `onChunk` a part at a time
+   * (a few thousand tenants with their keys, then the APIs) so that a large store is never held in
+   * memory whole. Resolves with the version. What a node compiles when it starts.
+   */
+  loadRules(
+    onChunk: (chunk: RulesChunk) => void,
+    options?: { readonly tenantsPerChunk?: number | undefined },
+  ): Promise<number>;
+  /**
+   * The rules of every tenant, API and key that changes after `version` touched, as of the latest
+   * change. Undefined when there are more than `maxChanges` of them (default 1000): reloading
+   * everything is then cheaper than following them one by one.
+   */
+  rulesSince(
+    version: number,
+    options?: { readonly maxChanges?: number | undefined },
+  ): Promise<RulesDelta | undefined>;
 
   /** The tenant's audit events, newest first. */
   listAuditEvents(tenantId: string, page?: PageRequest): Promise<Page<AuditEvent>>;

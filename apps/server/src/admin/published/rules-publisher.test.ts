@@ -3,86 +3,57 @@
  * changed, a thousand of them cost one document build, and a client that leaves is forgotten at once.
  */
 import { describe, expect, it } from 'vitest';
-import { compileSnapshot, type Snapshot } from '../../snapshot/snapshot.js';
-import type { RulesDump, Tenant, TenantIpEntry } from '../../store/store.js';
+import { type CompiledRules, compileAll, type SwapChanges } from '../../snapshot/compiled-rules.js';
+import type { RuleEntry, TenantRules } from '../../store/store.js';
 import { createRulesPublisher, type RulesSource } from './rules-publisher.js';
 
 const at = new Date('2030-01-01T00:00:00Z');
 
-function tenant(id: string, ipMode: Tenant['ipMode'] = 'manual'): Tenant {
-  return {
-    id,
-    name: id,
-    ipMode,
-    ipEntryLimit: 100,
-    keyIpLimit: 5,
-    keyDomainLimit: 5,
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-  };
+function entry(id: string, value: string, expiresAt: Date | null = null): RuleEntry {
+  return { id, name: id, type: value.includes('/') ? 'range' : 'ip', value, expiresAt };
 }
 
-function entry(tenantId: string, id: string, value: string, expiresAt: Date | null = null): TenantIpEntry {
-  return {
-    id,
-    tenantId,
-    name: id,
-    type: value.includes('/') ? 'range' : 'ip',
-    value,
-    canonical: value,
-    enabled: true,
-    expiresAt,
-    source: 'manual',
-    reason: null,
-    createdBy: 'test',
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-  };
+function tenant(id: string, entries: RuleEntry[] = []): TenantRules {
+  return { tenant: { id, ipMode: 'manual' }, entries };
 }
 
-function dump(version: number, entries: TenantIpEntry[]): RulesDump {
-  return {
-    version,
-    tenants: [tenant('ten_a'), tenant('ten_b')],
-    tenantIpEntries: entries,
-    apis: [],
-    apiAllowlistEntries: [],
-    keys: [],
-    keyIpEntries: [],
-    keyDomainEntries: [],
-  };
-}
-
-/** A stand-in for the engine: `swap` installs a dump and calls the listeners, as `install` does. */
-function fakeSource(first: RulesDump) {
-  const listeners = new Set<() => void>();
-  let d = first;
-  let snapshot: Snapshot = compileSnapshot(first, { now: at });
-  let builds = 0;
+/**
+ * A stand-in for the engine over real compiled rules: `swap` applies the tenants given (null: deleted)
+ * at a version and calls the listeners with what changed, as the engine does; `expire` lets time pass.
+ */
+function fakeSource(version: number, tenants: TenantRules[]) {
+  const listeners = new Set<(changes: SwapChanges) => void>();
+  const rules: CompiledRules = compileAll({ version, tenants, apis: [], keys: [] }, at.getTime());
+  let reads = 0;
   const source: RulesSource = {
     get current() {
-      return snapshot;
+      reads++;
+      return rules.snapshot;
     },
-    get dump() {
-      builds++;
-      return d;
-    },
+    loaded: true,
     onSwap(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
   };
+  const notify = (changes: SwapChanges) => {
+    for (const l of listeners) l(changes);
+  };
   return {
     source,
     get reads() {
-      return builds;
+      return reads;
     },
-    swap(next: RulesDump, now = at) {
-      d = next;
-      snapshot = compileSnapshot(next, { now });
-      for (const l of listeners) l();
+    swap(next: number, changed: Record<string, TenantRules | null>) {
+      notify(
+        rules.apply(
+          { version: next, tenants: new Map(Object.entries(changed)), apis: new Map(), keys: new Map() },
+          at.getTime(),
+        ),
+      );
+    },
+    expire(now: Date) {
+      notify(rules.expire(now.getTime()));
     },
     get listeners() {
       return listeners.size;
@@ -95,14 +66,18 @@ const B = { kind: 'tenant', tenantId: 'ten_b' } as const;
 
 describe('createRulesPublisher', () => {
   it('wakes only the waiters of a scope whose content changed, with the new document', async () => {
-    const fake = fakeSource(dump(1, [entry('ten_a', 'e1', '198.51.100.1')]));
+    const fake = fakeSource(1, [tenant('ten_a', [entry('e1', '198.51.100.1')]), tenant('ten_b')]);
     const publisher = createRulesPublisher(fake.source);
     const a = publisher.document(A);
     const b = publisher.document(B);
     expect(a?.version).toBe(1_000_000);
     const waitA = publisher.wait(A, a?.version ?? -1, 60_000);
     const waitB = publisher.wait(B, b?.version ?? -1, 60_000);
-    fake.swap(dump(2, [entry('ten_a', 'e1', '198.51.100.1'), entry('ten_b', 'e2', '198.51.100.2')]));
+    // Both are read again at version 2; only ten_b's list differs.
+    fake.swap(2, {
+      ten_a: tenant('ten_a', [entry('e1', '198.51.100.1')]),
+      ten_b: tenant('ten_b', [entry('e2', '198.51.100.2')]),
+    });
     const woken = await waitB;
     expect(woken).toMatchObject({ kind: 'changed', document: { version: 2_000_000 } });
     expect(publisher.waiting).toBe(1);
@@ -113,23 +88,24 @@ describe('createRulesPublisher', () => {
   });
 
   it('a thousand waiters on one scope: one swap builds the document once and wakes them all', async () => {
-    const fake = fakeSource(dump(1, []));
+    const fake = fakeSource(1, [tenant('ten_a'), tenant('ten_b')]);
     const publisher = createRulesPublisher(fake.source);
     const version = publisher.document(A)?.version ?? -1;
     const waits = Array.from({ length: 1000 }, () => publisher.wait(A, version, 60_000));
     expect(publisher.waiting).toBe(1000);
     const readsBefore = fake.reads;
-    fake.swap(dump(5, [entry('ten_a', 'e1', '198.51.100.1')]));
+    fake.swap(5, { ten_a: tenant('ten_a', [entry('e1', '198.51.100.1')]) });
     expect(fake.reads - readsBefore).toBe(1);
     const results = await Promise.all(waits);
     expect(new Set(results.map((r) => r.kind))).toEqual(new Set(['changed']));
     expect(publisher.waiting).toBe(0);
   });
 
-  it('an expiry (same dump, later cut-off) is a new version; a client that leaves stops waiting', async () => {
+  it('an expiry (same rows, later cut-off) is a new version; a client that leaves stops waiting', async () => {
     const soon = new Date(at.getTime() + 1000);
-    const d = dump(3, [entry('ten_a', 'e1', '198.51.100.1', soon), entry('ten_a', 'e2', '198.51.100.2')]);
-    const fake = fakeSource(d);
+    const fake = fakeSource(3, [
+      tenant('ten_a', [entry('e1', '198.51.100.1', soon), entry('e2', '198.51.100.2')]),
+    ]);
     const publisher = createRulesPublisher(fake.source);
     const before = publisher.document(A);
     expect(before?.entries).toHaveLength(2);
@@ -140,20 +116,39 @@ describe('createRulesPublisher', () => {
     expect(publisher.waiting).toBe(0);
 
     const waiting = publisher.wait(A, before?.version ?? -1, 60_000);
-    fake.swap(d, new Date(soon.getTime() + 1));
+    fake.expire(new Date(soon.getTime() + 1));
     const result = await waiting;
     expect(result).toMatchObject({ kind: 'changed', document: { version: 3_000_001 } });
     expect(result.kind === 'changed' && result.document.entries.map((e) => e.id)).toEqual(['e2']);
   });
 
   it('a deleted tenant ends the wait as gone; the timeout answers unchanged', async () => {
-    const fake = fakeSource(dump(1, []));
+    const fake = fakeSource(1, [tenant('ten_a'), tenant('ten_b')]);
     const publisher = createRulesPublisher(fake.source);
     const quick = await publisher.wait(A, 1_000_000, 10);
     expect(quick).toEqual({ kind: 'unchanged' });
     const waiting = publisher.wait(B, 1_000_000, 60_000);
-    fake.swap({ ...dump(2, []), tenants: [tenant('ten_a')] });
+    fake.swap(2, { ten_b: null });
     expect(await waiting).toEqual({ kind: 'gone' });
     expect(publisher.document(B)).toBeUndefined();
+  });
+});
+
+describe('createRulesPublisher at scale', () => {
+  it('a change to one tenant looks at that tenant’s waiters only', async () => {
+    const tenants = Array.from({ length: 2000 }, (_, i) => tenant(`ten_${i}`));
+    const fake = fakeSource(1, tenants);
+    const publisher = createRulesPublisher(fake.source);
+    const waits = tenants.map((t) => {
+      const scope = { kind: 'tenant', tenantId: t.tenant.id } as const;
+      return publisher.wait(scope, publisher.document(scope)?.version ?? -1, 60_000);
+    });
+    const readsBefore = fake.reads;
+    fake.swap(2, { ten_7: tenant('ten_7', [entry('e1', '198.51.100.1')]) });
+    expect(fake.reads - readsBefore).toBe(1);
+    expect(await waits[7]).toMatchObject({ kind: 'changed' });
+    expect(publisher.waiting).toBe(1999);
+    publisher.close();
+    await Promise.all(waits);
   });
 });

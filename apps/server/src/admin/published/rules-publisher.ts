@@ -1,14 +1,15 @@
 /**
  * What `GET /v1/rules/…` serves: a tenant's or an API's live rules as a `PublishedRules` document
- * (core's wire format), built from the dump of the snapshot this node enforces, and the waiting room
- * of long-polling clients, woken by the engine's swaps rather than by a loop per client.
+ * (core's wire format), built from the compiled unit this node enforces, and the waiting room of
+ * long-polling clients, woken by the engine's swaps of that unit rather than by a loop per client
+ * or by changes to other tenants.
  */
-import { PUBLISHED_RULES_FORMAT, type PublishedEntry, type PublishedRules } from '@ipgate/core';
+import { type IpSet, PUBLISHED_RULES_FORMAT, type PublishedEntry, type PublishedRules } from '@ipgate/core';
+import type { SwapChanges } from '../../snapshot/compiled-rules.js';
 import type { Logger } from '../../snapshot/logger.js';
 import { silentLogger } from '../../snapshot/logger.js';
-import type { Snapshot } from '../../snapshot/snapshot.js';
+import type { CompiledApi, CompiledTenant } from '../../snapshot/snapshot.js';
 import type { SnapshotEngine } from '../../snapshot/snapshot-engine.js';
-import type { IpListEntry, RulesDump, Tenant } from '../../store/store.js';
 
 /** Whose rules: an API's network allowlist or a tenant's IP list. */
 export type RulesScope =
@@ -16,7 +17,7 @@ export type RulesScope =
   | { readonly kind: 'tenant'; readonly tenantId: string };
 
 /** The part of the snapshot engine the publisher reads. */
-export type RulesSource = Pick<SnapshotEngine, 'current' | 'dump' | 'onSwap'>;
+export type RulesSource = Pick<SnapshotEngine, 'current' | 'loaded' | 'onSwap'>;
 
 /** How a wait ended. */
 export type WaitResult =
@@ -59,33 +60,24 @@ interface Waiter {
 }
 
 interface Published {
+  /** The compiled unit the document was made from: the same object means the same content. */
+  readonly unit: CompiledTenant | CompiledApi;
   readonly fingerprint: string;
   readonly document: PublishedRules;
-}
-
-interface Index {
-  /** The snapshot it was built for: an expiry swaps the snapshot but keeps the dump. */
-  readonly snapshot: Snapshot;
-  readonly dump: RulesDump;
-  readonly tenants: ReadonlyMap<string, Tenant>;
-  readonly apiIds: ReadonlySet<string>;
-  /** Entries whose expiry is at or before this time (ms) are left out: the snapshot's cut-off. */
-  readonly at: number;
-  /** Enabled entries, expired ones included (they are counted for the version). */
-  readonly tenantEntries: ReadonlyMap<string, IpListEntry[]>;
-  readonly apiEntries: ReadonlyMap<string, IpListEntry[]>;
 }
 
 /**
  * Builds the publisher over the node's snapshot engine.
  *
- * A document's `version` names its content, the same on every node:
- * `changeVersion × 1 000 000 + expired`, where `changeVersion` is the store's change version of the
- * dump the content was read from and `expired` the number of the scope's enabled entries of that dump
- * whose expiry had passed. Entries expire in time order, so the pair fixes the content, and an expiry
- * (which changes the content without a change in the store) gets a new version too. A node keeps the
- * version of the content it published until the content differs: a change to another tenant moves the
- * change version but neither wakes this scope's waiters nor makes their clients download it again.
+ * A document's `version` names its content: `rulesVersion × 1 000 000 + expired`, where
+ * `rulesVersion` is the store's change version the unit's rules were read at and `expired` the
+ * number of its enabled entries left out because their expiry had passed. A unit is read again only
+ * after a change to it, at a higher version, and entries expire in time order, so a newer content
+ * always has a higher version. A node keeps the version of the content it published until the
+ * content differs: a change that re-reads the unit without changing its list (a renamed tenant)
+ * neither wakes its waiters nor makes their clients download it again. Two nodes that read the same
+ * unit at different versions (one started later) may number the same content differently; a client
+ * moved between them downloads it once more, never older rules.
  *
  * @example
  * const publisher = createRulesPublisher(engine, { logger });
@@ -98,61 +90,59 @@ export function createRulesPublisher(
   const logger = options.logger ?? silentLogger;
   const published = new Map<string, Published>();
   const waiters = new Map<string, Set<Waiter>>();
-  let index: Index | undefined;
   let waitingCount = 0;
   let closed = false;
 
-  function indexed(): Index | undefined {
-    const dump = source.dump;
-    if (dump === undefined) return undefined;
+  function unitOf(scope: RulesScope): CompiledTenant | CompiledApi | undefined {
     const snapshot = source.current;
-    if (index !== undefined && index.snapshot === snapshot && index.dump === dump) return index;
-    // The expiry cut-off of the snapshot in force, so the document says what this node enforces.
-    const at = snapshot.builtAt.getTime();
-    index = {
-      snapshot,
-      dump,
-      tenants: new Map(dump.tenants.map((t) => [t.id, t])),
-      apiIds: new Set(dump.apis.map((a) => a.id)),
-      at,
-      tenantEntries: group(dump.tenantIpEntries.filter(enabled), (e) => e.tenantId),
-      apiEntries: group(dump.apiAllowlistEntries.filter(enabled), (e) => e.apiId),
-    };
-    return index;
+    return scope.kind === 'api' ? snapshot.apis.get(scope.apiId) : snapshot.tenants.get(scope.tenantId);
   }
 
   function document(scope: RulesScope): PublishedRules | undefined {
     const key = scopeKey(scope);
-    const idx = indexed();
-    const content = idx === undefined ? undefined : contentOf(idx, scope);
-    if (idx === undefined || content === undefined) {
+    const unit = source.loaded ? unitOf(scope) : undefined;
+    if (unit === undefined) {
       published.delete(key);
       return undefined;
     }
-    const { expired, ...body } = content;
-    const fingerprint = JSON.stringify(body);
     const had = published.get(key);
-    if (had !== undefined && had.fingerprint === fingerprint) return had.document;
-    const version = idx.dump.version * EXPIRIES_PER_CHANGE + Math.min(expired, EXPIRIES_PER_CHANGE - 1);
+    if (had !== undefined && had.unit === unit) return had.document;
+    const body = contentOf(scope, unit);
+    const fingerprint = JSON.stringify(body);
+    if (had !== undefined && had.fingerprint === fingerprint) {
+      published.set(key, { ...had, unit });
+      return had.document;
+    }
+    const version = unit.rulesVersion * EXPIRIES_PER_CHANGE + Math.min(unit.expired, EXPIRIES_PER_CHANGE - 1);
     const doc: PublishedRules = { format: PUBLISHED_RULES_FORMAT, version, ...body };
-    published.set(key, { fingerprint, document: doc });
+    published.set(key, { unit, fingerprint, document: doc });
     return doc;
   }
 
-  function onSwap(): void {
-    index = undefined;
-    for (const [key, set] of waiters) {
-      const doc = document(parseScopeKey(key));
-      for (const waiter of [...set]) {
-        if (doc === undefined) waiter.done({ kind: 'gone' });
-        else if (doc.version !== waiter.version) waiter.done({ kind: 'changed', document: doc });
-      }
+  function wake(key: string): void {
+    const set = waiters.get(key);
+    if (set === undefined) return;
+    const doc = document(parseScopeKey(key));
+    for (const waiter of [...set]) {
+      if (doc === undefined) waiter.done({ kind: 'gone' });
+      else if (doc.version !== waiter.version) waiter.done({ kind: 'changed', document: doc });
     }
   }
 
-  const unsubscribe = source.onSwap(() => {
+  function onSwap(changes: SwapChanges): void {
+    if (changes.full) {
+      for (const key of [...waiters.keys()]) wake(key);
+      // Documents of scopes nobody waits for are rebuilt when asked; drop what no longer exists.
+      for (const key of [...published.keys()]) if (!waiters.has(key)) published.delete(key);
+      return;
+    }
+    for (const id of changes.tenants) wake(scopeKey({ kind: 'tenant', tenantId: id }));
+    for (const id of changes.apis) wake(scopeKey({ kind: 'api', apiId: id }));
+  }
+
+  const unsubscribe = source.onSwap((changes) => {
     try {
-      onSwap();
+      onSwap(changes);
     } catch (e) {
       logger.error({ err: e }, 'waking rules waiters failed; they will time out and ask again');
     }
@@ -208,39 +198,30 @@ export function createRulesPublisher(
   };
 }
 
-type Content = Omit<PublishedRules, 'format' | 'version'> & { readonly expired: number };
+type Content = Omit<PublishedRules, 'format' | 'version'>;
 
-function contentOf(idx: Index, scope: RulesScope): Content | undefined {
+function contentOf(scope: RulesScope, unit: CompiledTenant | CompiledApi): Content {
   if (scope.kind === 'api') {
-    if (!idx.apiIds.has(scope.apiId)) return undefined;
     return {
       scope: { kind: 'api', apiId: scope.apiId },
-      ...unexpired(idx.apiEntries.get(scope.apiId), idx.at),
+      entries: entriesOf((unit as CompiledApi).allowlist),
     };
   }
-  const tenant = idx.tenants.get(scope.tenantId);
-  if (tenant === undefined) return undefined;
+  const tenant = unit as CompiledTenant;
   return {
-    scope: { kind: 'tenant', tenantId: tenant.id, mode: tenant.ipMode },
-    ...unexpired(idx.tenantEntries.get(tenant.id), idx.at),
+    scope: { kind: 'tenant', tenantId: tenant.id, mode: tenant.restriction.mode },
+    entries: entriesOf(tenant.restriction.list),
   };
 }
 
-function unexpired(
-  rows: readonly IpListEntry[] | undefined,
-  at: number,
-): { entries: PublishedEntry[]; expired: number } {
+/** The entries of a compiled list in list order, canonical: what the node enforces, expired ones left out. */
+function entriesOf(list: IpSet): PublishedEntry[] {
   const entries: PublishedEntry[] = [];
-  let expired = 0;
-  for (const e of rows ?? []) {
-    if (e.expiresAt !== null && e.expiresAt.getTime() <= at) expired++;
-    else entries.push({ id: e.id, name: e.name, value: e.canonical });
+  for (let i = 0; i < list.size; i++) {
+    const source = list.sourceAt(i);
+    entries.push({ id: source.id ?? '', name: source.name ?? '', value: list.entryAt(i).canonical });
   }
-  return { entries, expired };
-}
-
-function enabled(e: IpListEntry): boolean {
-  return e.enabled;
+  return entries;
 }
 
 function scopeKey(scope: RulesScope): string {
@@ -251,15 +232,4 @@ function parseScopeKey(key: string): RulesScope {
   const at = key.indexOf(':');
   const id = key.slice(at + 1);
   return key.startsWith('api:') ? { kind: 'api', apiId: id } : { kind: 'tenant', tenantId: id };
-}
-
-function group<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) {
-    const k = keyOf(item);
-    const list = map.get(k);
-    if (list === undefined) map.set(k, [item]);
-    else list.push(item);
-  }
-  return map;
 }

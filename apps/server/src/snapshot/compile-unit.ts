@@ -1,0 +1,184 @@
+/**
+ * Compiles one unit of rules — a tenant with its IP list, an API with its allowlist and route, a key
+ * with its restrictions — on its own, so that a change recompiles just the units it touched.
+ */
+import { DomainSet, type EntryInput, IpSet, type NamedDomainRule } from '@ipgate/core';
+import type { ApiRules, KeyRules, RuleDomain, RuleEntry, TenantRules } from '../store/store.js';
+import type { CompiledApi, CompiledKey, CompiledTenant } from './snapshot.js';
+
+/** A compiled unit, with what the node must know about it beyond the request path. */
+export interface UnitCompile<T> {
+  readonly compiled: T;
+  /** The earliest expiry still ahead of `now` (ms), when the unit must be compiled again; else null. */
+  readonly nextExpiry: number | null;
+  /** Rows that could not be compiled (the store validates on write, so: never), for the log. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Compiles a tenant's IP list as of `now`: entries whose expiry has passed are left out (and counted).
+ *
+ * @example
+ * compileTenant({ tenant: { id: 'ten_1', ipMode: 'manual' }, entries }, 7, Date.now()).compiled.restriction.list.has('203.0.113.7');
+ */
+export function compileTenant(rules: TenantRules, version: number, now: number): UnitCompile<CompiledTenant> {
+  const problems: string[] = [];
+  const live = liveEntries(rules.entries, now);
+  const { set } = compileIps(live.entries, `tenant ${rules.tenant.id}`, problems);
+  return {
+    compiled: Object.freeze({
+      id: rules.tenant.id,
+      restriction: Object.freeze({ mode: rules.tenant.ipMode, list: set }),
+      rulesVersion: version,
+      expired: live.expired,
+    }),
+    nextExpiry: live.nextExpiry,
+    problems,
+  };
+}
+
+/**
+ * Compiles an API: its route, its upstream and its allowlist as of `now`. An allowlist with a row
+ * that does not compile denies everyone (see {@link CompiledApi.allowlistBroken}).
+ *
+ * @example
+ * compileApi({ api, entries: [] }, 7, Date.now()).compiled.allowlist.isEmpty; // true: everyone passes
+ */
+export function compileApi(rules: ApiRules, version: number, now: number): UnitCompile<CompiledApi> {
+  const problems: string[] = [];
+  const a = rules.api;
+  const live = liveEntries(rules.entries, now);
+  const { set, failed } = compileIps(live.entries, `api ${a.id}`, problems);
+  const upstream = parseUpstream(a.upstreamUrl);
+  if (upstream === undefined) problems.push(`api ${a.id}: upstream URL ${JSON.stringify(a.upstreamUrl)}`);
+  return {
+    compiled: Object.freeze({
+      id: a.id,
+      name: a.name,
+      host: a.host,
+      pathPrefix: a.pathPrefix,
+      stripPrefix: a.stripPrefix,
+      authHeader: a.authHeader,
+      upstream,
+      allowlist: set,
+      allowlistBroken: failed > 0,
+      rulesVersion: version,
+      expired: live.expired,
+    }),
+    nextExpiry: live.nextExpiry,
+    problems,
+  };
+}
+
+/**
+ * Compiles an active key's restrictions. Its entries never expire.
+ *
+ * @example
+ * compileKey({ key, ipEntries, domains }).compiled.restrictions.ips.enabled;
+ */
+export function compileKey(rules: KeyRules): UnitCompile<CompiledKey> {
+  const problems: string[] = [];
+  const k = rules.key;
+  const ips = compileIps(rules.ipEntries, `key ${k.id}`, problems).set;
+  const domains = compileDomains(rules.domains, `key ${k.id}`, problems);
+  return {
+    compiled: Object.freeze({
+      id: k.id,
+      tenantId: k.tenantId,
+      name: k.name,
+      secretHash: k.secretHash.toLowerCase(),
+      restrictions: Object.freeze({
+        ips: Object.freeze({ enabled: k.ipRestrictionEnabled, list: ips }),
+        domains: Object.freeze({ enabled: k.domainRestrictionEnabled, list: domains }),
+      }),
+    }),
+    nextExpiry: null,
+    problems,
+  };
+}
+
+function liveEntries(
+  entries: readonly RuleEntry[],
+  now: number,
+): { entries: RuleEntry[]; expired: number; nextExpiry: number | null } {
+  const live: RuleEntry[] = [];
+  let expired = 0;
+  let nextExpiry: number | null = null;
+  for (const e of entries) {
+    if (e.expiresAt === null) {
+      live.push(e);
+      continue;
+    }
+    const at = e.expiresAt.getTime();
+    if (at <= now) {
+      expired++;
+      continue;
+    }
+    if (nextExpiry === null || at < nextExpiry) nextExpiry = at;
+    live.push(e);
+  }
+  return { entries: live, expired, nextExpiry };
+}
+
+function compileIps(
+  rows: readonly RuleEntry[],
+  owner: string,
+  problems: string[],
+): { set: IpSet; failed: number } {
+  if (rows.length === 0) return { set: IpSet.empty, failed: 0 };
+  const inputs = rows.map(entryInput);
+  try {
+    return { set: IpSet.from(inputs), failed: 0 };
+  } catch {
+    // Slow path, only for a bad row: find each one, keep the rest.
+    const good: EntryInput[] = [];
+    for (const input of inputs) {
+      try {
+        IpSet.from([input]);
+        good.push(input);
+      } catch (e) {
+        problems.push(`${owner}: entry ${input.id} ${JSON.stringify(input.value)}: ${(e as Error).message}`);
+      }
+    }
+    return { set: IpSet.from(good), failed: inputs.length - good.length };
+  }
+}
+
+function compileDomains(rows: readonly RuleDomain[], owner: string, problems: string[]): DomainSet {
+  if (rows.length === 0) return EMPTY_DOMAINS;
+  const rules = rows.map(
+    (r): NamedDomainRule => ({ value: r.value, id: r.id, name: r.name === '' ? undefined : r.name }),
+  );
+  try {
+    return DomainSet.from(rules);
+  } catch {
+    // Slow path, only for a bad row: find each one, keep the rest.
+    const good: NamedDomainRule[] = [];
+    for (const rule of rules) {
+      try {
+        DomainSet.from([rule]);
+        good.push(rule);
+      } catch (e) {
+        problems.push(`${owner}: domain ${rule.id} ${JSON.stringify(rule.value)}: ${(e as Error).message}`);
+      }
+    }
+    return DomainSet.from(good);
+  }
+}
+
+const EMPTY_DOMAINS = DomainSet.from([]);
+
+function entryInput(r: RuleEntry): EntryInput & { readonly id: string } {
+  return { value: r.value, id: r.id, name: r.name === '' ? undefined : r.name, type: r.type };
+}
+
+function parseUpstream(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    if (url.username !== '' || url.password !== '') return undefined;
+    return url;
+  } catch {
+    return undefined;
+  }
+}

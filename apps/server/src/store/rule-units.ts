@@ -1,0 +1,348 @@
+/**
+ * The rules the request path compiles, read per unit — a tenant with its IP list, an API with its
+ * allowlist, a key with its restrictions — so that a node can recompile just the units a change
+ * touched (`rulesSince`) instead of the whole store, and load a large store in parts (`loadRules`).
+ * Both read in one read-only transaction, so what they return is exactly "every change up to
+ * `version`". See docs/architecture/server.md, "How a change reaches the request path".
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { StoreContext } from './context.js';
+import type { ApisTable, Database, IpListEntryColumns } from './database.js';
+import { invalid } from './errors.js';
+import { flag, toBool, toDateOrNull } from './rows.js';
+import type {
+  ApiRules,
+  KeyRules,
+  RuleDomain,
+  RuleEntry,
+  RulesChunk,
+  RulesDelta,
+  TenantRules,
+} from './store.js';
+
+/** Tenants per part of a full load: a few thousand, with their entries and keys, is a few MB of rows. */
+const TENANTS_PER_CHUNK = 2_000;
+const APIS_PER_CHUNK = 500;
+/** Ids per `IN (…)` list: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535. */
+const IDS_PER_QUERY = 500;
+const DEFAULT_MAX_CHANGES = 1_000;
+
+/**
+ * Hands every unit's rules to `onChunk`, a part at a time, from one consistent read; resolves with
+ * the change version they reflect.
+ *
+ * @example
+ * const version = await loadRules(ctx, (chunk) => compileInto(snapshot, chunk));
+ */
+export async function loadRules(
+  ctx: StoreContext,
+  onChunk: (chunk: RulesChunk) => void,
+  options: { readonly tenantsPerChunk?: number | undefined } = {},
+): Promise<number> {
+  const perChunk = options.tenantsPerChunk ?? TENANTS_PER_CHUNK;
+  if (!Number.isInteger(perChunk) || perChunk < 1)
+    throw invalid('tenantsPerChunk', 'tenantsPerChunk must be a whole number from 1.');
+  return ctx.dialect.readTransaction(async (db) => {
+    const version = await topVersion(db);
+    let after: string | undefined;
+    for (;;) {
+      const tenants = await db
+        .selectFrom('tenants')
+        .select(['id', 'ip_mode'])
+        .$if(after !== undefined, (qb) => qb.where('id', '>', after as string))
+        .orderBy('id')
+        .limit(perChunk)
+        .execute();
+      if (tenants.length === 0) break;
+      const first = (tenants[0] as { id: string }).id;
+      const last = (tenants[tenants.length - 1] as { id: string }).id;
+      const entries = await db
+        .selectFrom('tenant_ip_entries')
+        .select(['tenant_id', 'id', 'name', 'type', 'value', 'expires_at'])
+        .where('tenant_id', '>=', first)
+        .where('tenant_id', '<=', last)
+        .where('enabled', '=', flag(true))
+        .orderBy('tenant_id')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      const byTenant = groupRows(entries, (r) => r.tenant_id, ruleEntry);
+      const keys = await db
+        .selectFrom('keys')
+        .select(KEY_COLUMNS)
+        .where('tenant_id', '>=', first)
+        .where('tenant_id', '<=', last)
+        .where('status', '=', 'active')
+        .orderBy('tenant_id')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      onChunk({
+        version,
+        tenants: tenants.map((t) => ({
+          tenant: { id: t.id, ipMode: t.ip_mode },
+          entries: byTenant.get(t.id) ?? [],
+        })),
+        apis: [],
+        keys: await keyRules(db, keys),
+      });
+      after = last;
+    }
+    after = undefined;
+    for (;;) {
+      const apis = await db
+        .selectFrom('apis')
+        .select(API_COLUMNS)
+        .$if(after !== undefined, (qb) => qb.where('id', '>', after as string))
+        .orderBy('id')
+        .limit(APIS_PER_CHUNK)
+        .execute();
+      if (apis.length === 0) break;
+      onChunk({ version, tenants: [], apis: await apiRules(db, apis), keys: [] });
+      after = (apis[apis.length - 1] as { id: string }).id;
+    }
+    return version;
+  });
+}
+
+/**
+ * The rules of every unit that changes after `version` touched, read together with those changes in
+ * one transaction; undefined when there are more than `maxChanges` changes to follow.
+ *
+ * @example
+ * const delta = await rulesSince(ctx, snapshot.version);
+ * if (delta === undefined) reloadEverything(); else recompile(delta);
+ */
+export async function rulesSince(
+  ctx: StoreContext,
+  version: number,
+  options: { readonly maxChanges?: number | undefined } = {},
+): Promise<RulesDelta | undefined> {
+  if (!Number.isInteger(version) || version < 0)
+    throw invalid('version', 'version must be a whole number from 0.');
+  const maxChanges = options.maxChanges ?? DEFAULT_MAX_CHANGES;
+  if (!Number.isInteger(maxChanges) || maxChanges < 1)
+    throw invalid('maxChanges', 'maxChanges must be a whole number from 1.');
+  return ctx.dialect.readTransaction(async (db) => {
+    const changes = await db
+      .selectFrom('changes')
+      .select(['version', 'tenant_id', 'api_id', 'key_id', 'kind'])
+      .where('version', '>', version)
+      .orderBy('version')
+      .limit(maxChanges + 1)
+      .execute();
+    if (changes.length > maxChanges) return undefined;
+    const tenantIds = new Set<string>();
+    const apiIds = new Set<string>();
+    const keyIds = new Set<string>();
+    for (const c of changes) {
+      // Principals (admin tokens, users) decide who manages rules, not what they are.
+      if (c.kind.startsWith('principal.')) continue;
+      // A change names every unit it touched: a key's change names its tenant too, and a review
+      // action names the key that called as well as the tenant list it added to.
+      if (c.tenant_id !== null) tenantIds.add(c.tenant_id);
+      if (c.api_id !== null) apiIds.add(c.api_id);
+      if (c.key_id !== null) keyIds.add(c.key_id);
+    }
+    const top =
+      changes.length === 0 ? version : Number((changes[changes.length - 1] as { version: number }).version);
+    return {
+      version: top,
+      tenants: await tenantsById(db, [...tenantIds]),
+      apis: await apisById(db, [...apiIds]),
+      keys: await keysById(db, [...keyIds]),
+    };
+  });
+}
+
+const KEY_COLUMNS = [
+  'id',
+  'tenant_id',
+  'name',
+  'secret_hash',
+  'status',
+  'ip_restriction_enabled',
+  'domain_restriction_enabled',
+] as const;
+
+const API_COLUMNS = [
+  'id',
+  'name',
+  'host',
+  'path_prefix',
+  'strip_prefix',
+  'upstream_url',
+  'auth_header',
+] as const;
+
+type KeyRow = Pick<Selectable<Database['keys']>, (typeof KEY_COLUMNS)[number]>;
+type ApiRow = Pick<Selectable<ApisTable>, (typeof API_COLUMNS)[number]>;
+type EntryRow = Pick<Selectable<IpListEntryColumns>, 'id' | 'name' | 'type' | 'value' | 'expires_at'>;
+
+async function tenantsById(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, TenantRules | null>> {
+  const out = new Map<string, TenantRules | null>(ids.map((id) => [id, null]));
+  for (const part of parts(ids)) {
+    const tenants = await db
+      .selectFrom('tenants')
+      .select(['id', 'ip_mode'])
+      .where('id', 'in', part)
+      .execute();
+    const entries = await db
+      .selectFrom('tenant_ip_entries')
+      .select(['tenant_id', 'id', 'name', 'type', 'value', 'expires_at'])
+      .where('tenant_id', 'in', part)
+      .where('enabled', '=', flag(true))
+      .orderBy('tenant_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    const byTenant = groupRows(entries, (r) => r.tenant_id, ruleEntry);
+    for (const t of tenants) {
+      out.set(t.id, { tenant: { id: t.id, ipMode: t.ip_mode }, entries: byTenant.get(t.id) ?? [] });
+    }
+  }
+  return out;
+}
+
+async function apisById(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, ApiRules | null>> {
+  const out = new Map<string, ApiRules | null>(ids.map((id) => [id, null]));
+  for (const part of parts(ids)) {
+    const apis = await db.selectFrom('apis').select(API_COLUMNS).where('id', 'in', part).execute();
+    for (const rules of await apiRules(db, apis)) out.set(rules.api.id, rules);
+  }
+  return out;
+}
+
+async function keysById(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, KeyRules | null>> {
+  const out = new Map<string, KeyRules | null>(ids.map((id) => [id, null]));
+  for (const part of parts(ids)) {
+    const keys = await db
+      .selectFrom('keys')
+      .select(KEY_COLUMNS)
+      .where('id', 'in', part)
+      .where('status', '=', 'active')
+      .execute();
+    for (const rules of await keyRules(db, keys)) out.set(rules.key.id, rules);
+  }
+  return out;
+}
+
+async function apiRules(db: Kysely<Database>, apis: readonly ApiRow[]): Promise<ApiRules[]> {
+  if (apis.length === 0) return [];
+  const entries = await db
+    .selectFrom('api_allowlist_entries')
+    .select(['api_id', 'id', 'name', 'type', 'value', 'expires_at'])
+    .where(
+      'api_id',
+      'in',
+      apis.map((a) => a.id),
+    )
+    .where('enabled', '=', flag(true))
+    .orderBy('api_id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const byApi = groupRows(entries, (r) => r.api_id, ruleEntry);
+  return apis.map((a) => ({
+    api: {
+      id: a.id,
+      name: a.name,
+      host: a.host,
+      pathPrefix: a.path_prefix,
+      stripPrefix: toBool(a.strip_prefix),
+      upstreamUrl: a.upstream_url,
+      authHeader: a.auth_header,
+    },
+    entries: byApi.get(a.id) ?? [],
+  }));
+}
+
+/** The rules of these keys (active ones, read already), in their order. */
+async function keyRules(db: Kysely<Database>, keys: readonly KeyRow[]): Promise<KeyRules[]> {
+  const ips = new Map<string, RuleEntry[]>();
+  const domains = new Map<string, RuleDomain[]>();
+  for (const part of parts(keys.map((k) => k.id))) {
+    const ipRows = await db
+      .selectFrom('key_ip_entries')
+      .select(['key_id', 'id', 'name', 'type', 'value'])
+      .where('key_id', 'in', part)
+      .orderBy('key_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    for (const [keyId, list] of groupRows(
+      ipRows,
+      (r) => r.key_id,
+      (r) => ruleEntry({ ...r, expires_at: null }),
+    ))
+      ips.set(keyId, list);
+    const domainRows = await db
+      .selectFrom('key_domain_entries')
+      .select(['key_id', 'id', 'name', 'value'])
+      .where('key_id', 'in', part)
+      .orderBy('key_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    for (const [keyId, list] of groupRows(
+      domainRows,
+      (r) => r.key_id,
+      (r): RuleDomain => ({ id: r.id, name: r.name, value: r.value }),
+    ))
+      domains.set(keyId, list);
+  }
+  return keys.map((k) => ({
+    key: {
+      id: k.id,
+      tenantId: k.tenant_id,
+      name: k.name,
+      secretHash: k.secret_hash,
+      ipRestrictionEnabled: toBool(k.ip_restriction_enabled),
+      domainRestrictionEnabled: toBool(k.domain_restriction_enabled),
+    },
+    ipEntries: ips.get(k.id) ?? [],
+    domains: domains.get(k.id) ?? [],
+  }));
+}
+
+async function topVersion(db: Kysely<Database>): Promise<number> {
+  const top = await db
+    .selectFrom('changes')
+    .select((eb) => eb.fn.max('version').as('v'))
+    .executeTakeFirst();
+  return top?.v === null || top?.v === undefined ? 0 : Number(top.v);
+}
+
+function ruleEntry(r: EntryRow): RuleEntry {
+  // The type as a literal: the driver gives every row its own copy of the text, a million of them at scale.
+  return {
+    id: r.id,
+    name: r.name,
+    type: r.type === 'ip' ? 'ip' : 'range',
+    value: r.value,
+    expiresAt: toDateOrNull(r.expires_at),
+  };
+}
+
+/** Rows in owner order grouped by owner, each turned into what the unit keeps. */
+function groupRows<R, T>(
+  rows: readonly R[],
+  ownerOf: (row: R) => string,
+  map: (row: R) => T,
+): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const owner = ownerOf(row);
+    const list = out.get(owner);
+    if (list === undefined) out.set(owner, [map(row)]);
+    else list.push(map(row));
+  }
+  return out;
+}
+
+function* parts<T>(items: readonly T[]): Iterable<T[]> {
+  for (let i = 0; i < items.length; i += IDS_PER_QUERY) yield items.slice(i, i + IDS_PER_QUERY);
+}
