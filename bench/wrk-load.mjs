@@ -37,9 +37,10 @@ export function wrkVersion() {
 
 /**
  * Runs wrk (one thread, `connections` keep-alive connections) for `durationS`, on CPU `cpu` when
- * given. Its CPU time comes from the shell that ran it (`times`: the children's user and system time).
+ * given, sending `headers` with every request. Its CPU time comes from the shell that ran it (`times`:
+ * the children's user and system time).
  */
-export async function wrkLoad({ url, connections, durationS, cpu }) {
+export async function wrkLoad({ url, connections, durationS, cpu, headers = {} }) {
   const script = 'wrk "$@" && times';
   // --timeout: a slow peer (express-ipfilter answers in seconds under load) is measured, not failed.
   const args = [
@@ -52,6 +53,7 @@ export async function wrkLoad({ url, connections, durationS, cpu }) {
     '--timeout',
     '60s',
     '--latency',
+    ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     url,
   ];
   const out =
