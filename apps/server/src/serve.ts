@@ -157,6 +157,10 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
         .pruneRequests(new Date(Date.now() - settings.requestLogRetentionMs))
         .then((n) => n > 0 && logger.info({ deleted: n }, 'request log retention'))
         .catch((e: unknown) => logger.warn({ err: e }, 'request log retention failed; will retry'));
+      store
+        .pruneObservedIps(new Date(Date.now() - settings.observedRetentionMs))
+        .then((n) => n > 0 && logger.info({ deleted: n }, 'observed address retention'))
+        .catch((e: unknown) => logger.warn({ err: e }, 'observed address retention failed; will retry'));
     }, RETENTION_EVERY_MS);
     retention.unref();
     cleanups.push(() => clearInterval(retention));

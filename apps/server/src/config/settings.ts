@@ -36,6 +36,8 @@ export interface ServeSettings {
   readonly upstreamTimeoutMs: number;
   /** How long the request log keeps a request. */
   readonly requestLogRetentionMs: number;
+  /** How long an observed address that stopped calling is kept (rejected ones are kept). */
+  readonly observedRetentionMs: number;
   /** How often a node looks for changes other nodes made (PostgreSQL); also the snapshot rebuild check. */
   readonly syncIntervalMs: number;
   /**
@@ -220,6 +222,16 @@ export const settingSpecs: readonly SettingSpec[] = [
     description: 'how long the request log keeps requests (e.g. 30d, 12h)',
     defaultValue: 30 * DAY,
     defaultText: '30d',
+    fromText: (t) => parseDuration(t, 60_000, 3650 * DAY),
+    fromJson: durationJson(60_000, 3650 * DAY),
+  }),
+  spec({
+    key: 'observedRetentionMs',
+    flag: '--observed-retention <duration>',
+    env: ['IPGATE_OBSERVED_RETENTION'],
+    description: 'how long an observed address that stopped calling is kept; rejected ones stay (e.g. 90d)',
+    defaultValue: 90 * DAY,
+    defaultText: '90d',
     fromText: (t) => parseDuration(t, 60_000, 3650 * DAY),
     fromJson: durationJson(60_000, 3650 * DAY),
   }),

@@ -7,6 +7,7 @@ import * as keys from './keys.js';
 import * as observed from './observed-ips.js';
 import * as principals from './principals.js';
 import * as requestLog from './request-log.js';
+import * as retention from './retention.js';
 import { loadRules, rulesSince } from './rule-units.js';
 import type { Store } from './store.js';
 import { tenantIpList } from './tenant-ip-list.js';
@@ -68,7 +69,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
 
     createToken: (input, o) => principals.createToken(ctx, input, o),
     findTokenBySecret: (secret) => principals.findTokenBySecret(ctx, secret),
-    listPrincipals: (page) => principals.listPrincipals(ctx, page),
+    listPrincipals: (page, filter) => principals.listPrincipals(ctx, page, filter),
+    getPrincipal: (id) => principals.getPrincipal(ctx, id),
     deletePrincipal: (id, o) => principals.deletePrincipal(ctx, id, o),
     countPrincipals: () => principals.countPrincipals(ctx),
 
@@ -89,7 +91,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
     appendRequests: (batch) => requestLog.appendRequests(ctx, batch),
     listRequests: (filter, page) => requestLog.listRequests(ctx, filter, page),
     getRequest: (id) => requestLog.getRequest(ctx, id),
-    pruneRequests: (before) => requestLog.pruneRequests(ctx, before),
+    pruneRequests: (before, options) => retention.pruneRequests(ctx, before, options),
+    pruneObservedIps: (before, options) => retention.pruneObservedIps(ctx, before, options),
 
     close: () => ctx.dialect.destroy(),
   };

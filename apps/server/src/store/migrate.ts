@@ -2,17 +2,19 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import type { Database } from './database.js';
 import type { DialectName } from './dialect.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { scaleIndexesMigration } from './migrations/0002-scale-indexes.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
  * A static list (not a folder scan) so the bundle and the tests need no file-system layout.
  *
  * @example
- * Object.keys(migrations('sqlite')); // ['0001-initial']
+ * Object.keys(migrations('sqlite')); // ['0001-initial', '0002-scale-indexes']
  */
 export function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-scale-indexes': scaleIndexesMigration(),
   };
 }
 

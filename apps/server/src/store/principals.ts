@@ -126,15 +126,22 @@ export async function findTokenBySecret(ctx: StoreContext, secret: string): Prom
 }
 
 /**
- * Every principal (tokens and users of every scope), oldest first, one page at a time.
+ * Principals (tokens and users), oldest first, one page at a time: every one, or with `tenantId`
+ * only that tenant's (by the index on tenant, so a tenant's owner never waits for the whole table).
  */
-export async function listPrincipals(ctx: StoreContext, page?: PageRequest): Promise<Page<Principal>> {
+export async function listPrincipals(
+  ctx: StoreContext,
+  page?: PageRequest,
+  filter: { readonly tenantId?: string | undefined } = {},
+): Promise<Page<Principal>> {
   const limit = pageLimit(page);
   const after = creationCursor(page);
+  const tenantId = filter.tenantId;
   const rows = await read(ctx, () =>
     ctx.db
       .selectFrom('principals')
       .selectAll()
+      .$if(tenantId !== undefined, (qb) => qb.where('tenant_id', '=', tenantId as string))
       .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
       .orderBy('created_at')
       .orderBy('id')
@@ -142,6 +149,20 @@ export async function listPrincipals(ctx: StoreContext, page?: PageRequest): Pro
       .execute(),
   );
   return creationPage(rows.map(principalFromRow), limit);
+}
+
+/**
+ * One principal by id, or IPG_NOT_FOUND.
+ *
+ * @example
+ * const p = await getPrincipal(ctx, 'prn_…');
+ */
+export async function getPrincipal(ctx: StoreContext, principalId: string): Promise<Principal> {
+  const row = await read(ctx, () =>
+    ctx.db.selectFrom('principals').selectAll().where('id', '=', principalId).executeTakeFirst(),
+  );
+  if (row === undefined) throw notFound('principal', principalId);
+  return principalFromRow(row);
 }
 
 /**

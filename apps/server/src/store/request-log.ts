@@ -110,21 +110,6 @@ export async function getRequest(ctx: StoreContext, requestId: string): Promise<
   return requestFromRow(row);
 }
 
-/**
- * Deletes records older than `before` (the retention setting); returns how many went.
- *
- * @example
- * await pruneRequests(ctx, new Date(Date.now() - 7 * 86_400_000)); // keep a week
- */
-export async function pruneRequests(ctx: StoreContext, before: Date): Promise<number> {
-  const cutoff = v.dateOrNull(before, 'before');
-  if (cutoff === null) throw invalid('before', 'before must be a valid time.');
-  const result = await ctx.dialect.transaction((trx) =>
-    trx.deleteFrom('requests').where('at', '<', cutoff.toISOString()).executeTakeFirst(),
-  );
-  return Number(result.numDeletedRows);
-}
-
 function toRow(r: RequestRecord) {
   if (typeof r !== 'object' || r === null) throw invalid('record', 'A request record must be an object.');
   const at = v.dateOrNull(r.at, 'at');

@@ -641,6 +641,24 @@ export function storeContract(factory: StoreFactory): void {
         expect(await store.findTokenBySecret(victim.secret)).toBeUndefined();
         expect(await store.countPrincipals()).toBe(count - 1);
         await rejects(() => store.deletePrincipal(victim.principal.id, as), { code: 'IPG_NOT_FOUND' });
+        await rejects(() => store.getPrincipal(victim.principal.id), { code: 'IPG_NOT_FOUND', status: 404 });
+      });
+
+      it('lists one tenant’s principals by tenant, and gets one by id', async () => {
+        const a = await tenant('tokens a');
+        const b = await tenant('tokens b');
+        const ofA = [];
+        for (let i = 0; i < 3; i++)
+          ofA.push(
+            (await store.createToken({ name: `a ${i} ${a.id}`, role: 'viewer', tenantId: a.id }, as))
+              .principal,
+          );
+        await store.createToken({ name: `b ${b.id}`, role: 'editor', tenantId: b.id }, as);
+        const paged = await collect((cursor) =>
+          store.listPrincipals({ limit: 2, cursor }, { tenantId: a.id }),
+        );
+        expect(paged.map((p) => p.id)).toEqual(ofA.map((p) => p.id));
+        expect(await store.getPrincipal(ofA[1]?.id as string)).toEqual(ofA[1]);
       });
     });
 
@@ -1152,9 +1170,42 @@ export function storeContract(factory: StoreFactory): void {
           field: 'decision',
         });
         await rejects(() => store.pruneRequests(new Date('x')), { status: 400, field: 'before' });
-        const pruned = await store.pruneRequests(new Date(base + 2000));
+        const pruned = await store.pruneRequests(new Date(base + 2000), { batchSize: 2 });
         expect(pruned).toBeGreaterThanOrEqual(4);
         expect((await store.listRequests({ tenantId: t.id })).items).toHaveLength(3);
+        await rejects(() => store.pruneRequests(new Date(base), { batchSize: 0 }), { field: 'batchSize' });
+      });
+    });
+
+    describe('retention of observed addresses', () => {
+      it('deletes addresses not seen since the cut-off, in batches, and keeps rejected ones', async () => {
+        const t = await tenant('observed retention');
+        const { key } = await store.createKey(t.id, { name: 'k' }, as);
+        const at = (day: number) => new Date(Date.UTC(2024, 0, day));
+        const seen = (address: string, day: number, status: 'authorized' | 'pending') => ({
+          tenantId: t.id,
+          keyId: key.id,
+          address,
+          firstAt: at(day),
+          lastAt: at(day),
+          count: 1,
+          status,
+        });
+        await store.recordObservations([
+          seen('192.0.2.1', 1, 'pending'),
+          seen('192.0.2.2', 2, 'authorized'),
+          seen('192.0.2.3', 3, 'pending'),
+          seen('192.0.2.4', 20, 'pending'),
+        ]);
+        const list = async () =>
+          (await store.listObservedIps(t.id, {}, { limit: 50 })).items.map((o) => o.address).sort();
+        const third = (await store.listObservedIps(t.id, {}, { limit: 50 })).items.find(
+          (o) => o.address === '192.0.2.3',
+        );
+        await store.rejectObservedIp(t.id, third?.id as string, {}, as);
+        await rejects(() => store.pruneObservedIps(new Date('x')), { status: 400, field: 'before' });
+        expect(await store.pruneObservedIps(at(10), { batchSize: 1 })).toBe(2);
+        expect(await list()).toEqual(['192.0.2.3', '192.0.2.4']);
       });
     });
 

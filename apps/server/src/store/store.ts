@@ -562,8 +562,13 @@ export interface Store {
   /** Newest first. */
   listRequests(filter?: RequestFilter, page?: PageRequest): Promise<Page<RequestRecord>>;
   getRequest(requestId: string): Promise<RequestRecord>;
-  /** Deletes records older than `before`; returns how many. */
-  pruneRequests(before: Date): Promise<number>;
+  /** Deletes records older than `before`, in batches of `batchSize` (5,000) rows; returns how many. */
+  pruneRequests(before: Date, options?: { readonly batchSize?: number | undefined }): Promise<number>;
+  /**
+   * Deletes observed addresses not seen since `before`, rejected ones excepted, in batches; returns how
+   * many.
+   */
+  pruneObservedIps(before: Date, options?: { readonly batchSize?: number | undefined }): Promise<number>;
 
   /** Returns the token's secret once; only its SHA-256 is stored. */
   createToken(
@@ -572,7 +577,13 @@ export interface Store {
   ): Promise<{ readonly principal: Principal; readonly secret: string }>;
   /** The principal of a token secret, or undefined. Compares hashes, never secrets. */
   findTokenBySecret(secret: string): Promise<Principal | undefined>;
-  listPrincipals(page?: PageRequest): Promise<Page<Principal>>;
+  /** Oldest first; with `tenantId`, only that tenant's principals. */
+  listPrincipals(
+    page?: PageRequest,
+    filter?: { readonly tenantId?: string | undefined },
+  ): Promise<Page<Principal>>;
+  /** One principal, or IPG_NOT_FOUND. */
+  getPrincipal(principalId: string): Promise<Principal>;
   deletePrincipal(principalId: string, options: MutationOptions): Promise<void>;
   countPrincipals(): Promise<number>;
 

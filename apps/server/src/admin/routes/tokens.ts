@@ -2,14 +2,13 @@
  * `/v1/tokens`: admin tokens, for owners. A tenant's owner sees and manages only its tenant's tokens
  * and cannot mint a token for all tenants.
  */
-import { IpGateError } from '@ipgate/core';
+import { IpGateError, isIpGateError } from '@ipgate/core';
 import { Type } from 'typebox';
-import type { Principal, Store } from '../../store/store.js';
+import type { Principal } from '../../store/store.js';
 import { principalOf } from '../auth/access.js';
-import { pageArray } from '../http/array-page.js';
 import { errorResponses, Id, IfMatchHeaders, Page, PageQuery } from '../schemas/common.js';
 import { CreateTokenBody, Token, TokenWithSecret, toTokenDto } from '../schemas/tokens.js';
-import { type AdminApp, type AdminDeps, creation, mutation } from './context.js';
+import { type AdminApp, type AdminDeps, creation, mutation, page } from './context.js';
 
 const tags = ['tokens'];
 
@@ -32,9 +31,14 @@ export function registerTokenRoutes(app: AdminApp, { store }: AdminDeps): void {
       },
     },
     async (request) => {
-      const visible = (await allPrincipals(store)).filter((p) => isVisible(principalOf(request), p));
-      const result = pageArray(visible, request.query);
-      return { ...result, items: result.items.map(toTokenDto) };
+      // A tenant's owner pages through its tenant's principals only, by the store's index.
+      const caller = principalOf(request);
+      const filter = caller.tenantId === null ? {} : { tenantId: caller.tenantId };
+      const result = await store.listPrincipals(page(request.query), filter);
+      return {
+        items: result.items.map(toTokenDto),
+        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+      };
     },
   );
 
@@ -92,7 +96,10 @@ export function registerTokenRoutes(app: AdminApp, { store }: AdminDeps): void {
     async (request, reply) => {
       const { tokenId } = request.params;
       const caller = principalOf(request);
-      const target = (await allPrincipals(store)).find((p) => p.id === tokenId);
+      const target = await store.getPrincipal(tokenId).catch((e: unknown) => {
+        if (isIpGateError(e) && e.code === 'IPG_NOT_FOUND') return undefined;
+        throw e;
+      });
       if (target === undefined || !isVisible(caller, target)) {
         throw new IpGateError('IPG_NOT_FOUND', `No token ${JSON.stringify(tokenId)}.`);
       }
@@ -104,16 +111,4 @@ export function registerTokenRoutes(app: AdminApp, { store }: AdminDeps): void {
 
 function isVisible(caller: Principal, p: Principal): boolean {
   return caller.tenantId === null || p.tenantId === caller.tenantId;
-}
-
-/** Every principal: there are few, and the store pages them by creation only. */
-async function allPrincipals(store: Store): Promise<Principal[]> {
-  const out: Principal[] = [];
-  let cursor: string | undefined;
-  do {
-    const result = await store.listPrincipals({ limit: 500, ...(cursor === undefined ? {} : { cursor }) });
-    out.push(...result.items);
-    cursor = result.nextCursor;
-  } while (cursor !== undefined);
-  return out;
 }
