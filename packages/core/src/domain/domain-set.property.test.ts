@@ -95,4 +95,25 @@ describe('DomainSet properties', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('small sets (a scan) and large sets (maps) give the same first match', () => {
+    // Rules that no generated origin can match push a set past the scan threshold; placed after the
+    // real rules, they change no first match.
+    const padding = Array.from({ length: 9 }, (_, i) => `pad${i}.invalid`);
+    fc.assert(
+      fc.property(
+        fc.array(ruleArb, { minLength: 1, maxLength: 8 }),
+        fc.array(originArb, { minLength: 1, maxLength: 8 }),
+        (parts, origins) => {
+          const rules = parts.map(formatDomainRule);
+          const small = DomainSet.from(rules);
+          const large = DomainSet.from([...rules, ...padding]);
+          for (const origin of [...origins, { scheme: 'https', host: '192.0.2.1', port: undefined }]) {
+            expect(small.match(origin)?.index ?? null).toBe(large.match(origin)?.index ?? null);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -38,6 +38,9 @@ export interface DomainMatch {
 }
 
 const SCHEMES: readonly WebScheme[] = ['http', 'https'];
+/** Up to this many rules, a lookup scans them in order instead of probing maps. */
+const SCAN_UP_TO = 8;
+const NO_KEYS: ReadonlyMap<string, number> = new Map();
 
 /**
  * An immutable, compiled list of domain rules (docs/architecture/domains.md).
@@ -67,6 +70,16 @@ export class DomainSet {
   readonly #wildcard: ReadonlyMap<string, number>;
 
   private constructor(matches: readonly DomainMatch[]) {
+    this.size = matches.length;
+    this.#matches = matches;
+    if (matches.length <= SCAN_UP_TO) {
+      // A key's few rules (platforms allow five): a scan of them beats two maps and their keys, which
+      // cost ~1 KB a set — 100 MB for a node with 100,000 keys.
+      this.#exact = NO_KEYS;
+      this.#wildcard = NO_KEYS;
+      Object.freeze(this);
+      return;
+    }
     const exact = new Map<string, number>();
     const wildcard = new Map<string, number>();
     for (const m of matches) {
@@ -77,8 +90,6 @@ export class DomainSet {
         if (!target.has(k)) target.set(k, m.index);
       }
     }
-    this.size = matches.length;
-    this.#matches = matches;
     this.#exact = exact;
     this.#wildcard = wildcard;
     Object.freeze(this);
@@ -152,6 +163,7 @@ export class DomainSet {
     const port = origin.port ?? defaultPort(origin.scheme);
     if (port === undefined) return null;
     const { scheme, host } = origin;
+    if (this.#matches.length <= SCAN_UP_TO) return scan(this.#matches, scheme, host, port);
     let best = this.#exact.get(key(scheme, host, port)) ?? Number.POSITIVE_INFINITY;
     if (this.#wildcard.size > 0 && !isIpLiteral(host)) {
       // Parent suffixes at label boundaries only, so *.example.com never sees badexample.com.
@@ -197,6 +209,35 @@ function compile(item: DomainRuleInput): Omit<DomainMatch, 'index'> {
   throw new IpGateError('IPG_DOMAIN_INVALID', 'The rule is neither text nor a parsed domain rule.', {
     hint: 'Give each rule as text like "*.example.com", or as { value: "*.example.com" }.',
   });
+}
+
+/** The first rule in list order that allows the origin, read rule by rule: the small sets' lookup. */
+function scan(
+  matches: readonly DomainMatch[],
+  scheme: string,
+  host: string,
+  port: number,
+): DomainMatch | null {
+  let literal: boolean | undefined;
+  for (const m of matches) {
+    const rule = m.rule;
+    if (rule.scheme !== undefined && rule.scheme !== scheme) continue;
+    if ((rule.port ?? defaultPort(scheme)) !== port) continue;
+    if (!rule.wildcard) {
+      if (host === rule.host) return m;
+      continue;
+    }
+    // A strict subdomain at a label boundary, never an IP literal (as the maps' suffix walk).
+    if (
+      host.length > rule.host.length + 1 &&
+      host.endsWith(rule.host) &&
+      host.charCodeAt(host.length - rule.host.length - 1) === 46
+    ) {
+      literal ??= isIpLiteral(host);
+      if (!literal) return m;
+    }
+  }
+  return null;
 }
 
 function key(scheme: string, host: string, port: number): string {
