@@ -14,6 +14,13 @@ import {
   mergeRanges,
   rangeToText,
 } from './range-algebra.js';
+import {
+  type IPv4Lookup,
+  IPv4SmallTable,
+  type IPv6Lookup,
+  IPv6SmallTable,
+  SMALL_TABLE_MAX,
+} from './small-tables.js';
 
 /** What a list may hold: entries as written, entries with names, or entries parsed already. */
 export type IpSetSource = string | EntryInput | Entry;
@@ -51,8 +58,8 @@ const scratch = new Uint32Array(4);
 export class IpSet {
   private constructor(
     private readonly sources: readonly IpSetSource[],
-    private readonly v4: IPv4Table,
-    private readonly v6: IPv6Table,
+    private readonly v4: IPv4Lookup,
+    private readonly v6: IPv6Lookup,
   ) {}
 
   /** An empty set: matches nothing. */
@@ -125,11 +132,20 @@ export class IpSet {
     const s4 = buildSegments(v4Starts, v4Ends, v4Owners, v4Count, numberKeys, v4Sizes);
     const s6 = buildSegments(v6Starts, v6Ends, v6Owners, v6Starts.length, bigintKeys, v6Sizes);
     // Most lists hold one family only: the other half is the shared empty table, not four empty typed
-    // arrays of its own (a node with 100,000 tenants' lists would spend ~60 MB on those).
+    // arrays of its own (a node with 100,000 tenants' lists would spend ~60 MB on those); short ones
+    // go in one plain array (small-tables.ts).
     return new IpSet(
       sources,
-      s4.starts.length === 0 ? EMPTY_V4 : new IPv4Table(s4.starts, s4.ends, s4.owners),
-      s6.starts.length === 0 ? EMPTY_V6 : new IPv6Table(s6.starts, s6.ends, s6.owners),
+      s4.starts.length === 0
+        ? EMPTY_V4
+        : s4.starts.length <= SMALL_TABLE_MAX
+          ? new IPv4SmallTable(s4.starts, s4.ends, s4.owners)
+          : new IPv4Table(s4.starts, s4.ends, s4.owners),
+      s6.starts.length === 0
+        ? EMPTY_V6
+        : s6.starts.length <= SMALL_TABLE_MAX
+          ? new IPv6SmallTable(s6.starts, s6.ends, s6.owners)
+          : new IPv6Table(s6.starts, s6.ends, s6.owners),
     );
   }
 
@@ -209,8 +225,8 @@ export class IpSet {
     for (let k = 0; k < this.v4.size; k++) {
       out.push({
         family: 4,
-        first: BigInt(this.v4.starts[k] as number),
-        last: BigInt(this.v4.ends[k] as number),
+        first: BigInt(this.v4.startAt(k)),
+        last: BigInt(this.v4.endAt(k)),
       });
     }
     for (let k = 0; k < this.v6.size; k++) {
@@ -274,9 +290,7 @@ export class IpSet {
 
   private describe(found: number): IpSetMatch | undefined {
     if (found === -1) return undefined;
-    return this.sourceAt(
-      found >= 0 ? (this.v4.owners[found] as number) : (this.v6.owners[-2 - found] as number),
-    );
+    return this.sourceAt(found >= 0 ? this.v4.ownerAt(found) : this.v6.ownerAt(-2 - found));
   }
 }
 

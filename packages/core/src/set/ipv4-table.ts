@@ -9,11 +9,12 @@
  * From 4096 segments on, membership (`contains`, for `IpSet.has`) has its own structure as well.
  */
 import { IPv4Boundaries } from './ipv4-boundaries.js';
+import type { IPv4Lookup } from './small-tables.js';
 
 const INDEX_FROM = 32;
 const FULL_INDEX_FROM = 4096;
 
-export class IPv4Table {
+export class IPv4Table implements IPv4Lookup {
   readonly starts: Uint32Array;
   readonly ends: Uint32Array;
   readonly owners: Int32Array;
@@ -42,6 +43,18 @@ export class IPv4Table {
 
   get size(): number {
     return this.starts.length;
+  }
+
+  startAt(segment: number): number {
+    return this.starts[segment] as number;
+  }
+
+  endAt(segment: number): number {
+    return this.ends[segment] as number;
+  }
+
+  ownerAt(segment: number): number {
+    return this.owners[segment] as number;
   }
 
   /** The segment holding `value` (unsigned 32-bit), or -1. */

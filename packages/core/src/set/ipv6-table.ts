@@ -1,3 +1,5 @@
+import type { IPv6Lookup } from './small-tables.js';
+
 const M32 = 0xffffffffn;
 const INDEX_FROM = 4096;
 
@@ -10,7 +12,7 @@ const INDEX_FROM = 4096;
  * against it), so most search steps are a single double comparison, and the four-word comparison runs
  * only when two keys tie. A query outside the shared words is outside every segment.
  */
-export class IPv6Table {
+export class IPv6Table implements IPv6Lookup {
   private readonly starts: Uint32Array;
   private readonly ends: Uint32Array;
   private readonly keys: Float64Array;
@@ -93,6 +95,10 @@ export class IPv6Table {
       }
     }
     return found >= 0 && compare(this.ends, found * 4, w0, w1, w2, w3) >= 0 ? found : -1;
+  }
+
+  ownerAt(segment: number): number {
+    return this.owners[segment] as number;
   }
 
   /** Segment bounds as bigints, for set algebra. */
