@@ -21,7 +21,7 @@ await engine.refresh();
 const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
 globalThis.gc?.();
 globalThis.gc?.();
-const { rss, heapUsed } = process.memoryUsage();
+const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
 const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
 console.log(
   JSON.stringify({
@@ -29,6 +29,9 @@ console.log(
     rssMb: Math.round(rss / 2 ** 20),
     peakRssMb: peak === undefined ? null : Math.round(Number(peak) / 1024),
     heapMb: Math.round(heapUsed / 2 ** 20),
+    heapTotalMb: Math.round(heapTotal / 2 ** 20),
+    externalMb: Math.round(external / 2 ** 20),
+    arrayBuffersMb: Math.round(arrayBuffers / 2 ** 20),
     version: engine.version,
     problems: engine.current.problems?.length ?? 0,
   }),

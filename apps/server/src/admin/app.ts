@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
 import { installErrorHandlers } from './http/error-handler.js';
+import { listEntryNames } from './lists/entry-names.js';
 import { createRulesPublisher, type RulesSource } from './published/rules-publisher.js';
 import { registerApiRoutes } from './routes/apis.js';
 import { registerAuditRoutes } from './routes/audit-events.js';
@@ -109,7 +110,10 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   registerTokenRoutes(app, deps);
   const snapshots = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
   if (snapshots !== undefined) {
-    const publisher = createRulesPublisher(snapshots, { logger: app.log });
+    const publisher = createRulesPublisher(snapshots, {
+      names: (scope) => listEntryNames(store, scope),
+      logger: app.log,
+    });
     // Long-polls would hold close() for up to a minute: answer them 304 first.
     app.addHook('preClose', async () => publisher.close());
     registerPublishedRulesRoutes(app, { publisher });

@@ -53,7 +53,7 @@ export interface RulesLoad {
  */
 export class CompiledRules {
   #snapshot: Snapshot = emptySnapshot();
-  #keysOfTenant = new Map<string, Set<string>>();
+  #keysOfTenant = new Map<string, string[]>();
   #expiries = new ExpiryQueue<Pending>();
   readonly #report: ProblemSink;
 
@@ -76,7 +76,7 @@ export class CompiledRules {
     const tenants: [string, CompiledTenant][] = [];
     const apis: [string, CompiledApi][] = [];
     const keys: CompiledKey[] = [];
-    const keysOfTenant = new Map<string, Set<string>>();
+    const keysOfTenant = new Map<string, string[]>();
     const expiries = new ExpiryQueue<Pending>();
     const tenantIds = new Set<string>();
     let finished = false;
@@ -278,20 +278,19 @@ function apiUnit(id: string): string {
   return `api:${id}`;
 }
 
-function addKeyOf(index: Map<string, Set<string>>, key: CompiledKey): void {
-  let set = index.get(key.tenantId);
-  if (set === undefined) {
-    set = new Set();
-    index.set(key.tenantId, set);
-  }
-  set.add(key.id);
+// A tenant has a key or a few: arrays cost a fraction of Sets, and their scans are short.
+function addKeyOf(index: Map<string, string[]>, key: CompiledKey): void {
+  const list = index.get(key.tenantId);
+  if (list === undefined) index.set(key.tenantId, [key.id]);
+  else if (!list.includes(key.id)) list.push(key.id);
 }
 
-function removeKeyOf(index: Map<string, Set<string>>, key: CompiledKey): void {
-  const set = index.get(key.tenantId);
-  if (set === undefined) return;
-  set.delete(key.id);
-  if (set.size === 0) index.delete(key.tenantId);
+function removeKeyOf(index: Map<string, string[]>, key: CompiledKey): void {
+  const list = index.get(key.tenantId);
+  if (list === undefined) return;
+  const at = list.indexOf(key.id);
+  if (at !== -1) list.splice(at, 1);
+  if (list.length === 0) index.delete(key.tenantId);
 }
 
 /** Compiles one whole set of rules at once (tests, and the reference the incremental path must equal). */

@@ -19,6 +19,12 @@ export type RulesScope =
 /** The part of the snapshot engine the publisher reads. */
 export type RulesSource = Pick<SnapshotEngine, 'current' | 'loaded' | 'onSwap'>;
 
+/**
+ * The names of a scope's entries by id. Compiled lists keep ids and values, not names; the
+ * publisher reads them from the store when it builds a document (once per change of the unit).
+ */
+export type EntryNames = (scope: RulesScope) => Promise<ReadonlyMap<string, string>>;
+
 /** How a wait ended. */
 export type WaitResult =
   | { readonly kind: 'changed'; readonly document: PublishedRules }
@@ -30,12 +36,15 @@ export type WaitResult =
  *
  * @example
  * const publisher = createRulesPublisher(engine);
- * const doc = publisher.document({ kind: 'tenant', tenantId: 'ten_1' });
+ * const doc = await publisher.document({ kind: 'tenant', tenantId: 'ten_1' });
  * const next = await publisher.wait({ kind: 'tenant', tenantId: 'ten_1' }, doc.version, 30_000);
  */
 export interface RulesPublisher {
-  /** The scope's document now; undefined when there is no such tenant or API (or no rules read yet). */
-  document(scope: RulesScope): PublishedRules | undefined;
+  /**
+   * The scope's document now; undefined when there is no such tenant or API (or no rules read yet).
+   * Rejects when the names cannot be read (the store is down) and no document of this unit was built.
+   */
+  document(scope: RulesScope): Promise<PublishedRules | undefined>;
   /**
    * Resolves when the scope's document no longer has version `version` (`changed`), when the scope
    * disappears (`gone`), when `timeoutMs` passes, `abort` fires (the client left) or the publisher
@@ -85,9 +94,14 @@ interface Published {
  */
 export function createRulesPublisher(
   source: RulesSource,
-  options: { readonly logger?: Logger | undefined } = {},
+  options: { readonly names: EntryNames; readonly logger?: Logger | undefined },
 ): RulesPublisher {
   const logger = options.logger ?? silentLogger;
+  /** Builds in progress, shared by everyone asking for the same unit meanwhile. */
+  const building = new Map<
+    string,
+    { readonly unit: CompiledTenant | CompiledApi; readonly doc: Promise<PublishedRules> }
+  >();
   const published = new Map<string, Published>();
   const waiters = new Map<string, Set<Waiter>>();
   let waitingCount = 0;
@@ -98,17 +112,38 @@ export function createRulesPublisher(
     return scope.kind === 'api' ? snapshot.apis.get(scope.apiId) : snapshot.tenants.get(scope.tenantId);
   }
 
-  function document(scope: RulesScope): PublishedRules | undefined {
+  async function document(scope: RulesScope): Promise<PublishedRules | undefined> {
     const key = scopeKey(scope);
-    const unit = source.loaded ? unitOf(scope) : undefined;
-    if (unit === undefined) {
-      published.delete(key);
-      return undefined;
+    for (;;) {
+      const unit = source.loaded ? unitOf(scope) : undefined;
+      if (unit === undefined) {
+        published.delete(key);
+        return undefined;
+      }
+      const had = published.get(key);
+      if (had !== undefined && had.unit === unit) return had.document;
+      let pending = building.get(key);
+      if (pending === undefined || pending.unit !== unit) {
+        const doc = build(key, scope, unit).finally(() => {
+          if (building.get(key)?.doc === doc) building.delete(key);
+        });
+        pending = { unit, doc };
+        building.set(key, pending);
+      }
+      const doc = await pending.doc;
+      // The unit changed while its names were read: build the newer one instead.
+      if (unitOf(scope) === unit) return doc;
     }
-    const had = published.get(key);
-    if (had !== undefined && had.unit === unit) return had.document;
-    const body = contentOf(scope, unit);
+  }
+
+  async function build(
+    key: string,
+    scope: RulesScope,
+    unit: CompiledTenant | CompiledApi,
+  ): Promise<PublishedRules> {
+    const body = contentOf(scope, unit, await options.names(scope));
     const fingerprint = JSON.stringify(body);
+    const had = published.get(key);
     if (had !== undefined && had.fingerprint === fingerprint) {
       published.set(key, { ...had, unit });
       return had.document;
@@ -122,11 +157,19 @@ export function createRulesPublisher(
   function wake(key: string): void {
     const set = waiters.get(key);
     if (set === undefined) return;
-    const doc = document(parseScopeKey(key));
-    for (const waiter of [...set]) {
-      if (doc === undefined) waiter.done({ kind: 'gone' });
-      else if (doc.version !== waiter.version) waiter.done({ kind: 'changed', document: doc });
-    }
+    document(parseScopeKey(key)).then(
+      (doc) => {
+        for (const waiter of [...set]) {
+          if (doc === undefined) waiter.done({ kind: 'gone' });
+          else if (doc.version !== waiter.version) waiter.done({ kind: 'changed', document: doc });
+        }
+      },
+      (e: unknown) =>
+        logger.error(
+          { err: e },
+          'building published rules failed; their waiters will time out and ask again',
+        ),
+    );
   }
 
   function onSwap(changes: SwapChanges): void {
@@ -200,26 +243,31 @@ export function createRulesPublisher(
 
 type Content = Omit<PublishedRules, 'format' | 'version'>;
 
-function contentOf(scope: RulesScope, unit: CompiledTenant | CompiledApi): Content {
+function contentOf(
+  scope: RulesScope,
+  unit: CompiledTenant | CompiledApi,
+  names: ReadonlyMap<string, string>,
+): Content {
   if (scope.kind === 'api') {
     return {
       scope: { kind: 'api', apiId: scope.apiId },
-      entries: entriesOf((unit as CompiledApi).allowlist),
+      entries: entriesOf((unit as CompiledApi).allowlist, names),
     };
   }
   const tenant = unit as CompiledTenant;
   return {
     scope: { kind: 'tenant', tenantId: tenant.id, mode: tenant.restriction.mode },
-    entries: entriesOf(tenant.restriction.list),
+    entries: entriesOf(tenant.restriction.list, names),
   };
 }
 
 /** The entries of a compiled list in list order, canonical: what the node enforces, expired ones left out. */
-function entriesOf(list: IpSet): PublishedEntry[] {
+function entriesOf(list: IpSet, names: ReadonlyMap<string, string>): PublishedEntry[] {
   const entries: PublishedEntry[] = [];
   for (let i = 0; i < list.size; i++) {
     const source = list.sourceAt(i);
-    entries.push({ id: source.id ?? '', name: source.name ?? '', value: list.entryAt(i).canonical });
+    const id = source.id ?? '';
+    entries.push({ id, name: source.name ?? names.get(id) ?? '', value: list.entryAt(i).canonical });
   }
   return entries;
 }

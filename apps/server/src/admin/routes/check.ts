@@ -3,6 +3,7 @@
  * without sending traffic, from the snapshot the gateway serves.
  */
 import { decisionReasons } from '@ipgate/core';
+import { withEntryNames } from '../lists/entry-names.js';
 import { CheckBody, CheckResult } from '../schemas/check.js';
 import { errorResponses } from '../schemas/common.js';
 import { type AdminApp, type AdminDeps, TenantParams } from './context.js';
@@ -10,7 +11,7 @@ import { type AdminApp, type AdminDeps, TenantParams } from './context.js';
 /**
  * Registers the check route.
  */
-export function registerCheckRoutes(app: AdminApp, { engine }: AdminDeps): void {
+export function registerCheckRoutes(app: AdminApp, { engine, store }: AdminDeps): void {
   app.post(
     '/v1/tenants/:tenantId/check',
     {
@@ -35,13 +36,14 @@ export function registerCheckRoutes(app: AdminApp, { engine }: AdminDeps): void 
         ...(origin === undefined ? {} : { origin }),
       });
       const d = outcome.decision;
+      const matched = await withEntryNames(store, d.matched, outcome);
       return {
         allow: d.allow,
         status: d.status,
         stage: d.stage,
         reason: d.reason,
         reasonText: decisionReasons[d.reason],
-        matched: d.matched.map((m) => ({ ...m, name: m.name ?? null, id: m.id ?? null })),
+        matched: matched.map((m) => ({ ...m, name: m.name ?? null, id: m.id ?? null })),
         reviewable: d.reviewable,
         ...(d.detail === undefined ? {} : { detail: d.detail }),
         address: outcome.address,

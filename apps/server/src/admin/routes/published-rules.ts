@@ -92,7 +92,7 @@ async function answer(
   reply: FastifyReply,
   waitSeconds: number | undefined,
 ): Promise<PublishedRulesDto | undefined> {
-  const doc = publisher.document(scope) ?? notFound(scope);
+  const doc = (await publisher.document(scope)) ?? notFound(scope);
   const header = request.headers['if-none-match'];
   if (!noneMatchNames(header, doc.version)) return send(reply, doc);
   if ((waitSeconds ?? 0) === 0) return notModified(reply, doc);
@@ -107,7 +107,7 @@ async function answer(
   reply.raw.off('close', onClose);
   if (result.kind === 'changed') return send(reply, result.document);
   if (result.kind === 'gone') return notFound(scope);
-  return notModified(reply, publisher.document(scope) ?? doc);
+  return notModified(reply, (await publisher.document(scope)) ?? doc);
 }
 
 function send(reply: FastifyReply, doc: PublishedRules): PublishedRulesDto {
