@@ -1,4 +1,4 @@
-import { type Decision, decide, type IpAddress, type RequestOrigin } from '@ipgate/core';
+import { type Decision, decide, type IpAddress, type MatchedRule, type RequestOrigin } from '@ipgate/core';
 import type { CompiledApi, CompiledKey, CompiledTenant } from './snapshot.js';
 
 /** The compiled rules that apply to one request, as far as they are known. */
@@ -39,4 +39,27 @@ export function decideOnSnapshot(input: SnapshotDecisionInput): Decision {
     tenant: input.tenant?.restriction,
     key: input.key?.restrictions,
   });
+}
+
+/**
+ * The decision with the ids of the entries that matched. Compiled lists keep their entries' ids
+ * beside the set (see EntryIds), and the request path never asks for them; explanations do.
+ *
+ * @example
+ * const explained = withMatchedIds(decideOnSnapshot(input), input);
+ * explained.matched[0]?.id; // 'ent_…'
+ */
+export function withMatchedIds(decision: Decision, input: SnapshotDecisionInput): Decision {
+  if (decision.matched.every((m) => m.id !== undefined)) return decision;
+  return {
+    ...decision,
+    matched: decision.matched.map((m) => (m.id !== undefined ? m : { ...m, id: idOf(m, input) })),
+  };
+}
+
+function idOf(m: MatchedRule, input: SnapshotDecisionInput): string | undefined {
+  if (m.list === 'tenant') return input.tenant?.entryIds.at(m.index);
+  if (m.list === 'api-allowlist') return input.api?.allowlistIds.at(m.index);
+  if (m.list === 'key-ips') return input.key?.ipIds.at(m.index);
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { IpAddress, IpGateError, originOf } from '@ipgate/core';
 import type { Store } from '../store/store.js';
 import { CompiledRules, type SwapChanges } from './compiled-rules.js';
-import { decideOnSnapshot } from './decide-on-snapshot.js';
+import { decideOnSnapshot, withMatchedIds } from './decide-on-snapshot.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { CheckInput, CheckOutcome, RulesEngine } from './rules-engine.js';
 import type { Snapshot } from './snapshot.js';
@@ -272,13 +272,8 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     const tenantId = key?.tenantId ?? input.tenantId;
     const tenant = tenantId === undefined ? undefined : snapshot.tenants.get(tenantId);
     if (tenantId !== undefined && tenant === undefined) throw notFound('tenant', tenantId, 'tenantId');
-    const decision = decideOnSnapshot({
-      client: client.unmap(),
-      origin: originOf({ origin: input.origin }),
-      api,
-      tenant,
-      key,
-    });
+    const facts = { client: client.unmap(), origin: originOf({ origin: input.origin }), api, tenant, key };
+    const decision = withMatchedIds(decideOnSnapshot(facts), facts);
     return {
       decision,
       address: client.unmap().toString(),

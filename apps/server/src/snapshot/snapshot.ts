@@ -1,5 +1,6 @@
 import type { IpSet, KeyRestrictions, TenantRestriction } from '@ipgate/core';
 import type { Api } from '../store/store.js';
+import type { EntryIds } from './entry-ids.js';
 import { RouteTable } from './route-table.js';
 import { ShardedMap } from './sharded-map.js';
 
@@ -18,6 +19,8 @@ export interface CompiledApi {
    * (docs/architecture/pipeline.md#3-api-network-allowlist).
    */
   readonly allowlist: IpSet;
+  /** The ids of the allowlist's entries, in the set's order (the set keeps their values). */
+  readonly allowlistIds: EntryIds;
   /**
    * True when rows of a non-empty allowlist could not be compiled. The API then denies everyone at
    * stage 3: dropping the rows could leave the list empty, and an empty list lets everyone in.
@@ -33,6 +36,8 @@ export interface CompiledApi {
 export interface CompiledTenant {
   readonly id: string;
   readonly restriction: TenantRestriction;
+  /** The ids of the list's entries, in the set's order (the set keeps their values). */
+  readonly entryIds: EntryIds;
   /** The change version the tenant's rules were read at. */
   readonly rulesVersion: number;
   /** Enabled entries left out because their expiry had passed when this was compiled. */
@@ -46,6 +51,8 @@ export interface CompiledKey {
   readonly name: string;
   /** SHA-256 (hex, lower case) of the secret: what {@link Snapshot.keysByHash} finds it by. */
   readonly secretHash: string;
+  /** The ids of the IP list's entries, in the set's order. */
+  readonly ipIds: EntryIds;
   readonly restrictions: KeyRestrictions;
 }
 

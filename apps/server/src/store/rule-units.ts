@@ -20,8 +20,13 @@ import type {
   TenantRules,
 } from './store.js';
 
-/** Tenants per part of a full load: a few thousand, with their entries and keys, is a few MB of rows. */
-const TENANTS_PER_CHUNK = 2_000;
+/**
+ * Tenants per part of a full load, with their entries and keys. Small parts keep a part's rows short-
+ * lived: they die young instead of being promoted to the old generation as garbage (at 1,000,000
+ * entries, 2,000 tenants a part left the process at 775 MB resident after the load, 250 at ~560 MB),
+ * for a few hundred more queries.
+ */
+const TENANTS_PER_CHUNK = 250;
 const APIS_PER_CHUNK = 500;
 /** Ids per `IN (…)` list: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535. */
 const IDS_PER_QUERY = 500;

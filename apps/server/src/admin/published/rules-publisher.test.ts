@@ -49,10 +49,9 @@ function fakeSource(version: number, tenants: TenantRules[]) {
     async names(scope: { kind: 'tenant'; tenantId: string } | { kind: 'api'; apiId: string }) {
       builds++;
       const unit = scope.kind === 'tenant' ? rules.snapshot.tenants.get(scope.tenantId) : undefined;
-      const list = unit?.restriction.list;
       const names = new Map<string, string>();
-      for (let i = 0; i < (list?.size ?? 0); i++) {
-        const id = list?.sourceAt(i).id ?? '';
+      for (let i = 0; i < (unit?.entryIds.size ?? 0); i++) {
+        const id = unit?.entryIds.at(i) ?? '';
         names.set(id, id.toUpperCase());
       }
       return names;

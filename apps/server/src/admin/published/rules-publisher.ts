@@ -6,6 +6,7 @@
  */
 import { type IpSet, PUBLISHED_RULES_FORMAT, type PublishedEntry, type PublishedRules } from '@ipgate/core';
 import type { SwapChanges } from '../../snapshot/compiled-rules.js';
+import type { EntryIds } from '../../snapshot/entry-ids.js';
 import type { Logger } from '../../snapshot/logger.js';
 import { silentLogger } from '../../snapshot/logger.js';
 import type { CompiledApi, CompiledTenant } from '../../snapshot/snapshot.js';
@@ -251,23 +252,22 @@ function contentOf(
   if (scope.kind === 'api') {
     return {
       scope: { kind: 'api', apiId: scope.apiId },
-      entries: entriesOf((unit as CompiledApi).allowlist, names),
+      entries: entriesOf((unit as CompiledApi).allowlist, (unit as CompiledApi).allowlistIds, names),
     };
   }
   const tenant = unit as CompiledTenant;
   return {
     scope: { kind: 'tenant', tenantId: tenant.id, mode: tenant.restriction.mode },
-    entries: entriesOf(tenant.restriction.list, names),
+    entries: entriesOf(tenant.restriction.list, tenant.entryIds, names),
   };
 }
 
 /** The entries of a compiled list in list order, canonical: what the node enforces, expired ones left out. */
-function entriesOf(list: IpSet, names: ReadonlyMap<string, string>): PublishedEntry[] {
+function entriesOf(list: IpSet, ids: EntryIds, names: ReadonlyMap<string, string>): PublishedEntry[] {
   const entries: PublishedEntry[] = [];
   for (let i = 0; i < list.size; i++) {
-    const source = list.sourceAt(i);
-    const id = source.id ?? '';
-    entries.push({ id, name: source.name ?? names.get(id) ?? '', value: list.entryAt(i).canonical });
+    const id = ids.at(i) ?? '';
+    entries.push({ id, name: names.get(id) ?? '', value: list.entryAt(i).canonical });
   }
   return entries;
 }
