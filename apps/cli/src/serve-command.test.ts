@@ -118,4 +118,44 @@ describe('ipgate serve', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('stops gracefully (exit 0) on a SIGTERM that arrives while it is still starting', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-cli-serve-'));
+    const child = startCli([
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'info',
+    ]);
+    try {
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      // The rules are loaded before the listeners open and the banner is printed: a signal then
+      // used to meet no handler and kill the process.
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`never loaded its rules:\n${stderr}`)), 20_000);
+        let sent = false;
+        child.stderr?.on('data', (b: Buffer) => {
+          stderr += b.toString('utf8');
+          if (!sent && stderr.includes('"rules loaded"')) {
+            sent = true; // once: a second signal during the stop is the way to force an exit
+            clearTimeout(timer);
+            child.kill('SIGTERM');
+            resolve();
+          }
+        });
+      });
+      expect(await exited, stderr).toEqual({ code: 0, signal: null });
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -209,16 +209,28 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
  * await runServer(loadSettings({ env: process.env }), { out: console.log, flush: async () => {} });
  */
 export async function runServer(settings: ServeSettings, io: ServeIo): Promise<void> {
-  const server = await startServer(settings, io);
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      done();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+  // Listen for the signals before starting: the banner is printed from within startServer, and a
+  // supervisor (or a test) that stops the server as soon as it reads it must get a graceful stop,
+  // not the default action of a signal nobody handles yet.
+  let stopRequested!: () => void;
+  const stopped = new Promise<void>((done) => {
+    stopRequested = done;
   });
+  const stop = (): void => {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    stopRequested();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  let server: RunningServer;
+  try {
+    server = await startServer(settings, io);
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  await stopped;
   await server.close();
 }
 
