@@ -8,6 +8,7 @@ describe('registerServerMetrics', () => {
       requestsWritten: 0,
       observationsWritten: 0,
       dropped: 0,
+      rejected: 0,
       failures: 0,
       buffered: 3,
     };
@@ -27,5 +28,8 @@ describe('registerServerMetrics', () => {
     expect(text).toMatch(/^ipgate_store_ready 0$/m);
     Object.assign(stats, { dropped: 7 });
     expect(await registry.metrics()).toMatch(/^ipgate_records_dropped_total 7$/m);
+    expect(text).toMatch(/^ipgate_records_rejected_total 0$/m);
+    Object.assign(stats, { rejected: 2 });
+    expect(await registry.metrics()).toMatch(/^ipgate_records_rejected_total 2$/m);
   });
 });

@@ -59,5 +59,16 @@ export function registerServerMetrics(parts: {
       droppedSeen = Math.max(droppedSeen, dropped);
     },
   });
+  let rejectedSeen = 0;
+  new Counter({
+    name: 'ipgate_records_rejected_total',
+    help: 'Request records and observed addresses left out because the store refuses them (each is logged).',
+    registers: [registry],
+    collect() {
+      const rejected = recorder.stats.rejected;
+      if (rejected > rejectedSeen) this.inc(rejected - rejectedSeen);
+      rejectedSeen = Math.max(rejectedSeen, rejected);
+    },
+  });
   return registry;
 }

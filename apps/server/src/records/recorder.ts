@@ -1,10 +1,15 @@
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { Observation, RequestRecord, Store } from '../store/store.js';
+import { boundCall } from './bounded-call.js';
+import { writeIsolating } from './write-isolating.js';
 
 /** Observations are aggregated per (tenant, key, address, status); NUL cannot occur in any of them. */
 function observationKey(o: Pick<Observation, 'tenantId' | 'keyId' | 'address' | 'status'>): string {
   return `${o.tenantId}\u0000${o.keyId}\u0000${o.address}\u0000${o.status}`;
 }
+
+/** Refused records logged one by one per write; the rest are counted in one line. */
+const MAX_REJECTIONS_LOGGED = 10;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -46,6 +51,11 @@ export interface RecorderStats {
   readonly observationsWritten: number;
   /** Request records and observations dropped because the buffer was over its cap. */
   readonly dropped: number;
+  /**
+   * Request records and observations refused: by the store (written again they would be refused
+   * again) or, before they were queued, because they could not be made acceptable. Each is logged.
+   */
+  readonly rejected: number;
   /** Failed write attempts. */
   readonly failures: number;
   /** Request records and observations waiting. */
@@ -87,7 +97,8 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
   let observations = new Map<string, Observation>();
   let flushing: Promise<void> | undefined;
   let closed = false;
-  const stats = { requestsWritten: 0, observationsWritten: 0, dropped: 0, failures: 0 };
+  const stats = { requestsWritten: 0, observationsWritten: 0, dropped: 0, rejected: 0, failures: 0 };
+  let rejectedLogged = 0;
   let failing = false;
 
   function addObservation(map: Map<string, Observation>, o: Observation): void {
@@ -123,41 +134,55 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
     const takenObservations = observations;
     requests = [];
     observations = new Map();
+    rejectedLogged = 0;
     let failed = false;
-    let k = 0;
-    try {
-      for (; k < takenRequests.length; k += batchSize) {
-        const batch = takenRequests.slice(k, k + batchSize);
-        await store.appendRequests(batch);
-        stats.requestsWritten += batch.length;
-      }
-    } catch (e) {
+    // A batch the store refuses is narrowed down to the records it refuses, which are counted,
+    // logged and left out: one bad record must never hold back everyone else's (see
+    // docs/architecture/storage.md#request-log-and-observations).
+    const wroteRequests = await writeIsolating(
+      takenRequests,
+      batchSize,
+      (batch) => store.appendRequests(batch),
+      (r, e) => reject('request record', { requestId: r.requestId, tenantId: r.tenantId }, e),
+    );
+    stats.requestsWritten += wroteRequests.written;
+    if (wroteRequests.left.length > 0) {
       failed = true;
-      report(e, 'request records');
+      report(wroteRequests.error, 'request records');
       // Unwritten records go back in front of newer ones, keeping age order.
-      requests = takenRequests.slice(k).concat(requests);
+      requests = wroteRequests.left.concat(requests);
     }
-    const pending = [...takenObservations.values()];
-    let j = 0;
-    try {
-      for (; j < pending.length; j += batchSize) {
-        const batch = pending.slice(j, j + batchSize);
-        await store.recordObservations(batch);
-        stats.observationsWritten += batch.length;
-      }
-    } catch (e) {
+    const wroteObservations = await writeIsolating(
+      [...takenObservations.values()],
+      batchSize,
+      (batch) => store.recordObservations(batch),
+      (o, e) => reject('observed address', { tenantId: o.tenantId, keyId: o.keyId, address: o.address }, e),
+    );
+    stats.observationsWritten += wroteObservations.written;
+    if (wroteObservations.left.length > 0) {
       failed = true;
-      report(e, 'observed addresses');
+      report(wroteObservations.error, 'observed addresses');
       const merged = new Map<string, Observation>();
-      for (const o of pending.slice(j)) addObservation(merged, o);
+      for (const o of wroteObservations.left) addObservation(merged, o);
       for (const o of observations.values()) addObservation(merged, o);
       observations = merged;
+    }
+    if (rejectedLogged > MAX_REJECTIONS_LOGGED) {
+      logger.error({ more: rejectedLogged - MAX_REJECTIONS_LOGGED }, 'more records refused by the store');
     }
     if (failed) enforceCaps();
     else if (failing) {
       failing = false;
       logger.info({}, 'records written again');
     }
+  }
+
+  /** Counts and logs (the first few of each write) a record left out, with the store's reason. */
+  function reject(what: string, fields: object, e: unknown): void {
+    stats.rejected++;
+    rejectedLogged++;
+    if (rejectedLogged > MAX_REJECTIONS_LOGGED) return;
+    logger.error({ ...fields, err: e }, `${what} refused by the store; left out, the others are written`);
   }
 
   function report(e: unknown, what: string): void {
@@ -188,10 +213,18 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
         stats.dropped++;
         return;
       }
-      requests.push(call.request);
-      const o = call.observation;
+      // Cut to what the store accepts before it is queued (a 5,000-character path is logged cut,
+      // not refused); what cannot be made acceptable is never queued.
+      const bounded = boundCall(call);
+      if (typeof bounded === 'string') {
+        stats.rejected++;
+        logger.error({ requestId: call.request.requestId, reason: bounded }, 'request record not recordable');
+        return;
+      }
+      requests.push(bounded.request);
+      const o = bounded.observation;
       if (o !== undefined) {
-        const at = call.request.at;
+        const at = bounded.request.at;
         const k = observationKey(o);
         const had = observations.get(k) as Mutable<Observation> | undefined;
         if (had !== undefined) {

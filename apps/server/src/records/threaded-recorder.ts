@@ -49,6 +49,7 @@ export async function createThreadedRecorder(
     requestsWritten: 0,
     observationsWritten: 0,
     dropped: 0,
+    rejected: 0,
     failures: 0,
     buffered: 0,
   };

@@ -13,6 +13,9 @@ const CHUNK = 500;
 
 const DECISIONS = ['allow', 'deny'] as const;
 
+/** Most characters of a recorded path or reason; the recorder cuts longer ones before queueing them. */
+export const REQUEST_TEXT_MAX = 2000;
+
 function requestFromRow(row: Selectable<RequestsTable>): RequestRecord {
   return {
     requestId: row.request_id,
@@ -128,7 +131,7 @@ function toRow(r: RequestRecord) {
     key_id: optional(r.keyId, 'keyId'),
     client: optional(r.client, 'client'),
     method: v.text(r.method, 'method'),
-    // Paths may be long; the log keeps them whole up to 2000 characters.
+    // Paths may be long; the log keeps them whole up to REQUEST_TEXT_MAX characters.
     path: longText(r.path, 'path'),
     status: r.status,
     decision: v.oneOf(r.decision, 'decision', DECISIONS),
@@ -143,8 +146,8 @@ function optional(value: unknown, field: string): string | null {
 }
 
 function longText(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length > 2000) {
-    throw invalid(field, `${field} must be text of at most 2000 characters.`);
+  if (typeof value !== 'string' || value.length > REQUEST_TEXT_MAX) {
+    throw invalid(field, `${field} must be text of at most ${REQUEST_TEXT_MAX} characters.`);
   }
   return value;
 }
