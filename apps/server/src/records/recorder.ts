@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from '../snapshot/logger.js';
-import type { Observation, RequestRecord, Store } from '../store/store.js';
+import type { Assessment, Observation, RequestRecord, Store } from '../store/store.js';
 import { boundCall } from './bounded-call.js';
 import { writeIsolating } from './write-isolating.js';
 
@@ -23,6 +23,8 @@ export interface RecordedCall {
         readonly address: string;
         readonly status: 'authorized' | 'pending';
         readonly reason?: string | undefined;
+        /** The assessment the request path made (auto mode); stored with the observation. */
+        readonly assessment?: Assessment | undefined;
       }
     | undefined;
 }
@@ -114,6 +116,7 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
     if (o.firstAt < had.firstAt) had.firstAt = o.firstAt;
     if (o.lastAt > had.lastAt) had.lastAt = o.lastAt;
     had.count += o.count;
+    if (o.assessment !== undefined) had.assessment = o.assessment;
   }
 
   function enforceCaps(): void {

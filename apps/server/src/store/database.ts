@@ -122,6 +122,8 @@ export interface ObservedIpsTable {
   count: number;
   status: 'authorized' | 'pending' | 'rejected';
   reasons: Json;
+  /** The latest assessment (review/assessment.ts `Assessment`) as JSON; null when never assessed. */
+  assessment: Json;
   /** Bumped when the status changes (not per call), so review actions can use If-Match. */
   version: number;
 }

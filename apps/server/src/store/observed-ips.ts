@@ -10,6 +10,7 @@ import { decodeCursor, pageLimit, toPage } from './pagination.js';
 import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
 import type {
+  Assessment,
   KeyWithSecret,
   MutationOptions,
   Observation,
@@ -37,6 +38,7 @@ const CHUNK = 500;
  */
 export function observedFromRow(ctx: StoreContext, row: Selectable<ObservedIpsTable>): ObservedIp {
   const reasons = row.reasons === null ? [] : ctx.dialect.readJson(row.reasons);
+  const assessment = row.assessment === null ? null : ctx.dialect.readJson(row.assessment);
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -47,6 +49,7 @@ export function observedFromRow(ctx: StoreContext, row: Selectable<ObservedIpsTa
     count: row.count,
     status: row.status,
     reasons: Array.isArray(reasons) ? reasons.map(String) : [],
+    assessment: typeof assessment === 'object' && assessment !== null ? (assessment as Assessment) : null,
     version: row.version,
   };
 }
@@ -278,10 +281,26 @@ function checkObservation(o: Observation, index: number): Checked {
       count: o.count,
       status: v.oneOf(o.status, 'status', ['authorized', 'pending'] as const),
       reason: o.reason === undefined ? undefined : v.text(o.reason, 'reason'),
+      assessment: o.assessment === undefined ? undefined : checkAssessment(o.assessment),
     };
   } catch (e) {
     throw isIpGateError(e) ? e.withContext({ index }) : e;
   }
+}
+
+/** An assessment is the server's own JSON; a shape check keeps a foreign object out of the column. */
+function checkAssessment(value: unknown): Assessment {
+  const a = value as Partial<Assessment> | null;
+  if (
+    typeof a !== 'object' ||
+    a === null ||
+    (a.verdict !== 'trusted' && a.verdict !== 'held') ||
+    typeof a.score !== 'number' ||
+    !Array.isArray(a.factors)
+  ) {
+    throw invalid('assessment', 'assessment must be an assessment (verdict, score, factors).');
+  }
+  return a as Assessment;
 }
 
 function address(value: unknown): string {
@@ -313,6 +332,7 @@ function mergeObservations(list: readonly Checked[]): Checked[] {
             count: seen.count + o.count,
             status: seen.status === 'authorized' || o.status === 'authorized' ? 'authorized' : 'pending',
             reason: seen.reason ?? o.reason,
+            assessment: o.assessment ?? seen.assessment,
           },
     );
   }
@@ -373,6 +393,7 @@ async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Pro
         count: o.count,
         status: o.status,
         reasons: JSON.stringify(o.reason === undefined ? [] : [o.reason]),
+        assessment: o.assessment === undefined ? null : JSON.stringify(o.assessment),
         version: 1,
       })),
     )
@@ -382,6 +403,8 @@ async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Pro
         first_seen: sql`case when excluded.first_seen < observed_ips.first_seen then excluded.first_seen else observed_ips.first_seen end`,
         last_seen: sql`case when excluded.last_seen > observed_ips.last_seen then excluded.last_seen else observed_ips.last_seen end`,
         status: sql`case when ${upgrades} then 'authorized' else observed_ips.status end`,
+        // The newest assessment wins; a batch without one keeps what is stored.
+        assessment: sql`coalesce(excluded.assessment, observed_ips.assessment)`,
         version: sql`case when ${upgrades} then observed_ips.version + 1 else observed_ips.version end`,
       }),
     )

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { IpGateError } from '@ipgate/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleAssessment } from '../review/assessment.test-support.js';
 import { allRules } from './all-rules.test-support.js';
 import type { Observation, RequestRecord, Store, Tenant } from './store.js';
 import type { StoreFactory } from './test-stores.test-support.js';
@@ -111,7 +112,7 @@ export function storeContract(factory: StoreFactory): void {
 
       it('updates with the expected version, and refuses a stale one writing nothing', async () => {
         const t = await tenant();
-        const u = await changes('tenant.updated', () =>
+        const u = await changes('tenant.ip_mode.changed', () =>
           store.updateTenant(t.id, { ipMode: 'auto', ipEntryLimit: 7 }, { ...as, expectedVersion: 1 }),
         );
         expect(u).toMatchObject({ ipMode: 'auto', ipEntryLimit: 7, version: 2 });
@@ -124,6 +125,14 @@ export function storeContract(factory: StoreFactory): void {
           field: 'ipMode',
         });
         expect(await store.getTenant(t.id)).toEqual(u);
+        // The same mode again is no mode change.
+        await changes('tenant.updated', () =>
+          store.updateTenant(t.id, { ipMode: 'auto', ipEntryLimit: 8 }, as),
+        );
+        const [modeEvent] = (await store.listAuditEvents(t.id)).items.filter(
+          (e) => e.action === 'tenant.ip_mode.changed',
+        );
+        expect(modeEvent).toMatchObject({ before: { ipMode: 'manual' }, after: { ipMode: 'auto' } });
       });
 
       it('deletes with everything it owns; its audit events stay', async () => {
@@ -918,6 +927,30 @@ export function storeContract(factory: StoreFactory): void {
         expect(now.get('192.0.2.1')).toMatchObject({ status: 'authorized', version: 2, count: 2 });
         expect(now.get('192.0.2.2')).toMatchObject({ status: 'authorized', version: 1, count: 2 });
         expect(now.get('192.0.2.3')).toMatchObject({ status: 'rejected', count: 2 });
+      });
+
+      it('keeps the newest assessment with the observation; a batch without one keeps it', async () => {
+        const { t, k } = await setUp();
+        const held = sampleAssessment('198.51.100.9', 'held');
+        const trusted = sampleAssessment('198.51.100.9', 'trusted');
+        await store.recordObservations([obs(t.id, k.key.id, '198.51.100.9', { assessment: held })]);
+        const [first] = (await store.listObservedIps(t.id)).items;
+        expect(first?.assessment).toEqual(held);
+        await store.recordObservations([
+          obs(t.id, k.key.id, '198.51.100.9', { status: 'authorized', assessment: trusted }),
+        ]);
+        await store.recordObservations([obs(t.id, k.key.id, '198.51.100.9', { status: 'authorized' })]);
+        const again = await store.getObservedIp(t.id, first?.id as string);
+        expect(again.assessment).toEqual(trusted);
+        expect(again).toMatchObject({ status: 'authorized', count: 3 });
+        await store.recordObservations([obs(t.id, k.key.id, '198.51.100.10')]);
+        const plain = (await store.listObservedIps(t.id)).items.find((o) => o.address === '198.51.100.10');
+        expect(plain?.assessment).toBeNull();
+        await expect(
+          store.recordObservations([
+            obs(t.id, k.key.id, '198.51.100.11', { assessment: { verdict: 'maybe' } as never }),
+          ]),
+        ).rejects.toMatchObject({ field: 'assessment', index: 0 });
       });
 
       it('drops observations of another tenant’s key', async () => {

@@ -11,6 +11,9 @@
  * - Bad input is an `IpGateError` with status 400 and `field` set.
  */
 import type { EntryType } from '@ipgate/core';
+import type { Assessment } from '../review/assessment.js';
+
+export type { Assessment } from '../review/assessment.js';
 
 /** Tenant IP restriction mode (docs/architecture/README.md#vocabulary). */
 export type IpMode = 'off' | 'manual' | 'auto';
@@ -270,6 +273,11 @@ export interface ObservedIp {
   readonly status: ObservedStatus;
   /** Why the address has its status, newest last (e.g. `listed: office`, `authorized by user:ops`). */
   readonly reasons: readonly string[];
+  /**
+   * The latest assessment of the address (docs/architecture/review.md#the-assessment): score,
+   * verdict, factors with weights and evidence, the network data's date. Null when never assessed.
+   */
+  readonly assessment: Assessment | null;
   readonly version: number;
 }
 
@@ -290,6 +298,8 @@ export interface Observation {
   readonly status: 'authorized' | 'pending';
   /** Added to `reasons` when the row is created. */
   readonly reason?: string | undefined;
+  /** The assessment made on the request path, if any; replaces the stored one. */
+  readonly assessment?: Assessment | undefined;
 }
 
 export interface ObservedIpFilter {

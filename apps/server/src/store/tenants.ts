@@ -182,7 +182,9 @@ export async function updateTenant(
     const after = tenantFromRow(row);
     await recordChange(ctx, trx, now, {
       actor,
-      action: 'tenant.updated',
+      // A mode change is the one tenant change people look for in the trail (who switched review
+      // off, or on to auto): it has an action of its own, even when limits changed with it.
+      action: after.ipMode !== before.ipMode ? 'tenant.ip_mode.changed' : 'tenant.updated',
       tenantId,
       targetType: 'tenant',
       targetId: tenantId,

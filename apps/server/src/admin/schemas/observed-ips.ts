@@ -3,6 +3,7 @@
  */
 import { type Static, Type } from 'typebox';
 import type { ObservedIp as StoredObserved } from '../../store/store.js';
+import { Assessment } from './assessment.js';
 import { DateTime, Id, Label } from './common.js';
 import { IpEntry } from './ip-entries.js';
 import { KeyWithSecret } from './keys.js';
@@ -20,6 +21,9 @@ export const ObservedIp = Type.Object({
   count: Type.Integer(),
   status: Status,
   reasons: Type.Array(Type.String()),
+  assessment: Type.Union([Assessment, Type.Null()], {
+    description: 'The latest assessment of the address; null when it was never assessed.',
+  }),
   version: Type.Integer(),
 });
 
@@ -82,6 +86,7 @@ export function toObservedIpDto(o: StoredObserved): ObservedIpDto {
     count: o.count,
     status: o.status,
     reasons: [...o.reasons],
+    assessment: o.assessment as ObservedIpDto['assessment'],
     version: o.version,
   };
 }
