@@ -13,6 +13,7 @@ import { type CommandIo, flushAll, printError } from './output.js';
 import { parseCommand } from './parse-command.js';
 import { serveCommand } from './serve-command.js';
 import { UsageError } from './usage-error.js';
+import { usersCommand } from './users-command.js';
 import { cliVersion } from './version.js';
 
 const EXAMPLES = `
@@ -22,6 +23,7 @@ Examples:
   $ ipgate client-ip --remote 10.0.0.5 --trust 10.0.0.0/8 --header 'X-Forwarded-For: 198.51.100.7, 10.0.0.9'
   $ ipgate serve --demo
   $ ipgate admin-token create --owner   # lost the owner token? a new one, from the data directory or database
+  $ ipgate users add ana --role editor  # a web console user (prints a generated password once)
   $ export IPGATE_TOKEN=ipg_adm_…    # the admin token ipgate serve printed; read from here only
   $ ipgate tenants list
   $ ipgate entries add 203.0.113.0/24 --tenant ten_… --name office
@@ -63,6 +65,7 @@ export function createProgram(io: CommandIo): Command {
     clientIpCommand(io),
     serveCommand(io),
     adminTokenCommand(io),
+    usersCommand(io),
     tenantsCommand(io),
     apisCommand(io),
     keysCommand(io),

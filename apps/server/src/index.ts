@@ -2,6 +2,13 @@
  * @ipgate/server: the gateway, the management API, the stores and the parts that join them.
  */
 export * from './config/index.js';
+export {
+  addConsoleUser,
+  listConsoleUsers,
+  removeConsoleUser,
+  resetConsolePassword,
+  type UserWithPassword,
+} from './console-users.js';
 export { type CreatedOwnerToken, createOwnerToken } from './owner-token.js';
 export {
   describeStore,

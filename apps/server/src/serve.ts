@@ -161,6 +161,10 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
         .pruneObservedIps(new Date(Date.now() - settings.observedRetentionMs))
         .then((n) => n > 0 && logger.info({ deleted: n }, 'observed address retention'))
         .catch((e: unknown) => logger.warn({ err: e }, 'observed address retention failed; will retry'));
+      // Expired console sessions are refused when presented; this only keeps the table small.
+      store
+        .pruneConsoleSessions(new Date(), new Date(Date.now() - 24 * 3600_000))
+        .catch((e: unknown) => logger.warn({ err: e }, 'console session cleanup failed; will retry'));
     }, RETENTION_EVERY_MS);
     retention.unref();
     cleanups.push(() => clearInterval(retention));

@@ -14,6 +14,7 @@ import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
+import { type ConsoleSessionOptions, sessionPolicy } from './console/session-policy.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { listEntryNames } from './lists/entry-names.js';
 import { createRulesPublisher, type RulesSource } from './published/rules-publisher.js';
@@ -29,6 +30,7 @@ import { registerKeyRoutes } from './routes/keys.js';
 import { registerObservedIpRoutes } from './routes/observed-ips.js';
 import { registerPublishedRulesRoutes } from './routes/published-rules.js';
 import { registerRequestRoutes } from './routes/requests.js';
+import { registerSessionRoutes } from './routes/session.js';
 import { registerTenantIpEntryRoutes } from './routes/tenant-ip-entries.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerTokenRoutes } from './routes/tokens.js';
@@ -58,6 +60,8 @@ export interface AdminAppOptions {
         readonly recorder?: Pick<Recorder, 'record'> | undefined;
       }
     | undefined;
+  /** Console session lifetimes (docs/architecture/console.md#sessions). */
+  readonly consoleSessions?: ConsoleSessionOptions | undefined;
   /** How repeated authentication failures are slowed down. */
   readonly authBackoff?: (FailureBackoffOptions & { sleep?: (ms: number) => Promise<void> }) | undefined;
 }
@@ -93,10 +97,13 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   countRequests(app, registry);
   installErrorHandlers(app);
   const sleep = options.authBackoff?.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  installAuthentication(app, { store, backoff: new FailureBackoff(options.authBackoff), sleep });
+  const backoff = new FailureBackoff(options.authBackoff);
+  const sessions = sessionPolicy(options.consoleSessions);
+  installAuthentication(app, { store, backoff, sleep, sessions });
   await registerDocs(app);
 
   const deps = { store, engine };
+  registerSessionRoutes(app, { ...deps, sessions, backoff, sleep });
   registerTenantRoutes(app, deps);
   registerIpRestrictionRoutes(app, deps);
   registerTenantIpEntryRoutes(app, deps);

@@ -138,6 +138,16 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'GET', path: '/v1/tokens', role: 'owner', scope: 'any' },
   { method: 'POST', path: '/v1/tokens', role: 'owner', scope: 'any', body: { name: 't', role: 'viewer' } },
   { method: 'DELETE', path: '/v1/tokens/:tokenId', role: 'owner', scope: 'any' },
+  // Console sign-in checks a password, not a token; who is signed in and sign-out take either.
+  {
+    method: 'POST',
+    path: '/v1/session',
+    role: 'public',
+    scope: 'public',
+    body: { name: 'nobody', password: 'x' },
+  },
+  { method: 'GET', path: '/v1/session', role: 'viewer', scope: 'any' },
+  { method: 'DELETE', path: '/v1/session', role: 'viewer', scope: 'any' },
   // The decision endpoint: no admin token, the asking proxy is trusted by address (trustProxy).
   { method: 'GET', path: '/v1/decide/nginx', role: 'public', scope: 'public' },
   { method: 'GET', path: '/v1/decide/traefik', role: 'public', scope: 'public' },

@@ -172,6 +172,20 @@ export interface PrincipalsTable {
   updated_at: Timestamp;
 }
 
+/** A console user's signed-in browser (docs/architecture/console.md#sessions). */
+export interface ConsoleSessionsTable {
+  id: string;
+  /** SHA-256 of the cookie's secret: a leaked table signs nobody in. */
+  token_hash: string;
+  principal_id: string;
+  /** Sent back in a header on every state-changing request; readable only by the console's origin. */
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  /** The absolute end, whatever the activity. */
+  expires_at: Timestamp;
+}
+
 export interface ChangesTable {
   version: Generated<number>;
   at: Timestamp;
@@ -203,4 +217,5 @@ export interface Database {
   requests: RequestsTable;
   principals: PrincipalsTable;
   changes: ChangesTable;
+  console_sessions: ConsoleSessionsTable;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** The resources that carry a server-generated id, with their prefixes. */
-export type IdKind = 'ten' | 'ent' | 'api' | 'key' | 'kie' | 'kde' | 'aud' | 'prn' | 'obs';
+export type IdKind = 'ten' | 'ent' | 'api' | 'key' | 'kie' | 'kde' | 'aud' | 'prn' | 'obs' | 'ses';
 
 const RANDOM_BITS = 80n;
 const RANDOM_LIMIT = 1n << RANDOM_BITS;

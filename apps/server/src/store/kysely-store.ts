@@ -1,4 +1,5 @@
 import * as apis from './apis.js';
+import * as sessions from './console-sessions.js';
 import type { StoreContext } from './context.js';
 import * as history from './history.js';
 import * as lists from './ip-lists.js';
@@ -12,6 +13,7 @@ import { loadRules, rulesSince } from './rule-units.js';
 import type { Store } from './store.js';
 import { tenantIpList } from './tenant-ip-list.js';
 import * as tenants from './tenants.js';
+import * as users from './users.js';
 
 /**
  * The one `Store` implementation, over Kysely, for both dialects: each operation is a function of a
@@ -73,6 +75,14 @@ export function createKyselyStore(ctx: StoreContext): Store {
     getPrincipal: (id) => principals.getPrincipal(ctx, id),
     deletePrincipal: (id, o) => principals.deletePrincipal(ctx, id, o),
     countPrincipals: () => principals.countPrincipals(ctx),
+    createUser: (input, o) => users.createUser(ctx, input, o),
+    findUserByName: (name) => users.findUserByName(ctx, name),
+    setUserPassword: (id, hash, o) => users.setUserPassword(ctx, id, hash, o),
+    createConsoleSession: (id, at, expiresAt) => sessions.createConsoleSession(ctx, id, at, expiresAt),
+    findConsoleSession: (secret) => sessions.findConsoleSession(ctx, secret),
+    touchConsoleSession: (id, at) => sessions.touchConsoleSession(ctx, id, at),
+    deleteConsoleSession: (id) => sessions.deleteConsoleSession(ctx, id),
+    pruneConsoleSessions: (now, idleBefore) => sessions.pruneConsoleSessions(ctx, now, idleBefore),
 
     loadRules: (onChunk, options) => loadRules(ctx, onChunk, options),
     rulesSince: (version, options) => rulesSince(ctx, version, options),

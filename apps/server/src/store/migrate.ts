@@ -4,19 +4,21 @@ import type { DialectName } from './dialect.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { scaleIndexesMigration } from './migrations/0002-scale-indexes.js';
 import { observedAssessmentMigration } from './migrations/0003-observed-assessment.js';
+import { consoleSessionsMigration } from './migrations/0004-console-sessions.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
  * A static list (not a folder scan) so the bundle and the tests need no file-system layout.
  *
  * @example
- * Object.keys(migrations('sqlite')); // ['0001-initial', '0002-scale-indexes', '0003-observed-assessment']
+ * Object.keys(migrations('sqlite')); // ['0001-initial', '0002-scale-indexes', '0003-observed-assessment', …]
  */
 export function migrations(dialect: DialectName): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-scale-indexes': scaleIndexesMigration(),
     '0003-observed-assessment': observedAssessmentMigration(dialect),
+    '0004-console-sessions': consoleSessionsMigration(dialect),
   };
 }
 

@@ -12,6 +12,8 @@
  */
 import type { EntryType } from '@ipgate/core';
 import type { Assessment } from '../review/assessment.js';
+import type { ConsoleSession } from './console-sessions.js';
+import type { CreateUserInput } from './users.js';
 
 export type { Assessment } from '../review/assessment.js';
 
@@ -596,6 +598,28 @@ export interface Store {
   getPrincipal(principalId: string): Promise<Principal>;
   deletePrincipal(principalId: string, options: MutationOptions): Promise<void>;
   countPrincipals(): Promise<number>;
+
+  /** A console user; `passwordHash` is an encoded Argon2id hash (docs/architecture/console.md#users). */
+  createUser(input: CreateUserInput, options: CreateOptions): Promise<Principal>;
+  /** The user of that name with its password hash, for signing in; undefined when there is none. */
+  findUserByName(
+    name: string,
+  ): Promise<{ readonly principal: Principal; readonly passwordHash: string } | undefined>;
+  /** Sets a user's password hash and ends every session of that user. */
+  setUserPassword(principalId: string, passwordHash: string, options: MutationOptions): Promise<Principal>;
+  /** Starts a console session; the secret goes into the cookie and is stored only as its hash. */
+  createConsoleSession(
+    principalId: string,
+    createdAt: Date,
+    expiresAt: Date,
+  ): Promise<{ readonly secret: string; readonly session: ConsoleSession }>;
+  /** The session of a cookie secret with its user; undefined for anything else (expiry is not judged). */
+  findConsoleSession(secret: string): Promise<ConsoleSession | undefined>;
+  /** Records activity on a session (the idle expiry counts from it). */
+  touchConsoleSession(sessionId: string, at: Date): Promise<void>;
+  deleteConsoleSession(sessionId: string): Promise<void>;
+  /** Deletes sessions past their end or idle since before `idleBefore`; returns how many. */
+  pruneConsoleSessions(now: Date, idleBefore: Date): Promise<number>;
 
   /**
    * Every unit's rules, consistent as of one change version, handed to `onChunk` a part at a time

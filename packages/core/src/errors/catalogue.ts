@@ -72,6 +72,11 @@ export const errors = {
   },
   IPG_AUTH_REQUIRED: { status: 401, title: 'No admin credentials were given, or they are not valid.' },
   IPG_ROLE_FORBIDDEN: { status: 403, title: 'The credentials are valid but their role does not allow this.' },
+  IPG_CSRF_REJECTED: {
+    status: 403,
+    title:
+      'A console session request came from another origin, or a state-changing one lacked its X-CSRF-Token.',
+  },
   IPG_PRECONDITION_FAILED: {
     status: 412,
     title: 'The If-Match header names no version of the resource (not a version ETag).',

@@ -1,12 +1,15 @@
 /**
- * The onRequest hook that authenticates `Authorization: Bearer <admin token>` and enforces each route's
+ * The onRequest hook that authenticates `Authorization: Bearer <admin token>` (or, without that header,
+ * the console's session cookie: docs/architecture/console.md#sessions) and enforces each route's
  * declared {@link Access}: 401 without valid credentials, 404 for tenants and top-level resources the
  * token may not see, 403 when its role is too low — in that order, so a token of another tenant
  * cannot tell whether a resource exists by the status it gets.
  */
 import { IpGateError } from '@ipgate/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Store } from '../../store/store.js';
+import type { ConsoleSession } from '../../store/console-sessions.js';
+import type { Principal, Store } from '../../store/store.js';
+import { type SessionPolicy, sessionOfRequest } from '../console/session-policy.js';
 import { forbidden, hiddenTenant, roleAllows } from './access.js';
 import type { FailureBackoff } from './failure-backoff.js';
 
@@ -16,6 +19,15 @@ export interface AuthenticateOptions {
   readonly backoff: FailureBackoff;
   /** Waits before answering a suspicious attempt; injectable so tests need not wait. */
   readonly sleep: (ms: number) => Promise<void>;
+  /** Console session lifetimes. */
+  readonly sessions: SessionPolicy;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The console session the request was signed in with; null for tokens and public routes. */
+    consoleSession: ConsoleSession | null;
+  }
 }
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -25,6 +37,7 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
  */
 export function installAuthentication(app: FastifyInstance, options: AuthenticateOptions): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('consoleSession', null);
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     // Unknown routes have no access declared: they fall through to the 404 handler.
@@ -43,11 +56,17 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
   });
 }
 
-async function authenticate(request: FastifyRequest, options: AuthenticateOptions) {
+async function authenticate(request: FastifyRequest, options: AuthenticateOptions): Promise<Principal> {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
+    // The console's cookie signs the request in like a token, after its own checks (origin, CSRF).
+    const session = await sessionOfRequest(request, options.store, options.sessions);
+    if (session !== undefined) {
+      request.consoleSession = session;
+      return session.principal;
+    }
     throw new IpGateError('IPG_AUTH_REQUIRED', 'This needs an admin token.', {
-      hint: 'Send Authorization: Bearer <admin token>.',
+      hint: 'Send Authorization: Bearer <admin token>, or sign in to the console at /console/.',
     });
   }
   const address = request.socket.remoteAddress ?? 'unknown';
