@@ -487,7 +487,7 @@ async function optionalTargets(skipped: string[]): Promise<Record<string, Target
     [
       '../src/domain/index.ts',
       'domain',
-      ['parseDomainRule', 'tryParseDomainRule', 'parseOrigin', 'parseRefererOrigin'],
+      ['parseDomainRule', 'tryParseDomainRule', 'parseOrigin', 'parseRefererOrigin', 'parseHostHeader'],
     ],
     ['../src/client-address/index.ts', 'client-address', ['parseForwarded', 'parseForwardedNode']],
   ];

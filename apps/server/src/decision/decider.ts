@@ -65,7 +65,8 @@ const KEY_HEADER = 'x-ipgate-key-id';
  * (400) stay what the gateway answers for Traefik and Envoy, which pass the status to the client; nginx gets
  * 403 instead, because `auth_request` turns any status but 2xx/401/403 into a 500 for the client — the
  * request log keeps the real stage and reason. An ask from a peer that is not a trusted proxy gets 403
- * without a decision; an ask lacking the original URI gets 500 (a proxy configured wrongly).
+ * without a decision; an ask lacking the original URI gets 400 (a proxy configured wrongly, or an ask that did not
+ * come through it).
  *
  * @example
  * const answer = decider.decide('traefik', { method: 'GET', url: '/v1/decide/traefik', headers, peer });
@@ -104,7 +105,7 @@ export function createDecider(options: DeciderOptions): Decider {
           { requestId, peer: ask.peer, proxy: kind, missing: original.missing },
           'decision ask without the original request',
         );
-        return json(500, requestId, {
+        return json(400, requestId, {
           error: `The proxy did not send ${original.missing}; see docs/decision-endpoint.md.`,
           requestId,
         });
@@ -213,7 +214,10 @@ function answerFor(kind: ProxyKind, outcome: PipelineOutcome, requestId: string)
   if (outcome.status === 403 || kind === 'nginx') {
     return { status: 403, headers: jsonHeaders(requestId), body: JSON.stringify(denialBody(requestId)) };
   }
-  const { status, body } = gatewayAnswer(outcome.status === 404 ? 'no-route' : 'bad-target', requestId);
+  const { status, body } = gatewayAnswer(
+    outcome.status === 404 ? 'no-route' : outcome.reason === 'host-invalid' ? 'bad-host' : 'bad-target',
+    requestId,
+  );
   return { status, headers: jsonHeaders(requestId), body };
 }
 

@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AdminApp } from '../admin/routes/context.js';
-import { withEveryAuthorization } from '../gateway/presented-key.js';
+import { withEveryCopy } from '../gateway/presented-key.js';
 import type { Decider, DecisionAnswer } from './decider.js';
 import { ENVOY_PREFIX, type ProxyKind } from './proxy-kinds.js';
 
@@ -46,7 +46,7 @@ export function registerDecisionRoutes(app: AdminApp, { decider }: { readonly de
         const answer: DecisionAnswer = decider.decide(kind, {
           method: request.method,
           url: request.raw.url ?? request.url,
-          headers: withEveryAuthorization(request.headers, request.raw.rawHeaders),
+          headers: withEveryCopy(request.headers, request.raw.rawHeaders),
           peer: request.socket.remoteAddress,
         });
         return reply.code(answer.status).headers(answer.headers).send(answer.body);

@@ -129,12 +129,12 @@ describe('decision endpoint', () => {
     await res.body.dump();
   });
 
-  it('an ask without the original URI is a misconfigured proxy: 500, never a decision', async () => {
+  it('an ask without the original URI is a bad request: 400, never a decision', async () => {
     const res = await request(`${s.server.adminUrl}/v1/decide/nginx`, {
       headers: { ...headersFor(allowed, s.world), 'x-forwarded-for': '127.0.0.2' },
       dispatcher: agentFrom('127.0.0.1'),
     });
-    expect(res.statusCode).toBe(500);
+    expect(res.statusCode).toBe(400);
     expect(await res.body.text()).toContain('X-Original-URI');
   });
 
@@ -143,7 +143,7 @@ describe('decision endpoint', () => {
       headers: { 'x-forwarded-uri': '/orders', 'x-forwarded-for': '127.0.0.2' },
       dispatcher: agentFrom('127.0.0.1'),
     });
-    expect(res.statusCode).toBe(500);
+    expect(res.statusCode).toBe(400);
     await res.body.text();
   });
 

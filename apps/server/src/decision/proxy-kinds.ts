@@ -18,8 +18,11 @@ export type OriginalRequest =
       readonly method: string;
       /** The request target as the client sent it (`/orders/7?x=1`). */
       readonly target: string;
-      /** The Host the client sent; undefined when it sent none (host-less APIs still match). */
-      readonly host: string | undefined;
+      /**
+       * The Host the client sent, every copy when there were several (the pipeline refuses those and
+       * any host that is not strict); undefined when it sent none (host-less APIs still match).
+       */
+      readonly host: HeaderValue;
     }
   | { readonly ok: false; readonly missing: string };
 
@@ -39,7 +42,8 @@ export interface DecisionAsk {
  *   which Traefik overwrites unless `trustForwardHeader` is on (it must stay off).
  * - Envoy HTTP ext_authz: the check request has the original method and `path_prefix` + the original
  *   path; the original `Host`/`:authority` comes along.
- * A missing URI is a proxy configured wrongly: the caller answers 500, never a guess.
+ * A missing URI is a proxy configured wrongly (or an ask that did not come through it): the caller
+ * answers 400, never a guess.
  *
  * @example
  * originalRequest('nginx', { method: 'GET', url: '/v1/decide/nginx', headers: { 'x-original-uri': '/orders/7' } });
@@ -55,7 +59,7 @@ export function originalRequest(kind: ProxyKind, ask: DecisionAsk): OriginalRequ
         ok: true,
         method: one(h['x-original-method']) ?? ask.method,
         target,
-        host: one(h['x-original-host']),
+        host: hostValue(h['x-original-host']),
       };
     }
     case 'traefik': {
@@ -65,7 +69,7 @@ export function originalRequest(kind: ProxyKind, ask: DecisionAsk): OriginalRequ
         ok: true,
         method: one(h['x-forwarded-method']) ?? ask.method,
         target,
-        host: one(h['x-forwarded-host']),
+        host: hostValue(h['x-forwarded-host']),
       };
     }
     case 'envoy': {
@@ -73,9 +77,14 @@ export function originalRequest(kind: ProxyKind, ask: DecisionAsk): OriginalRequ
       const rest = ask.url.slice(ENVOY_PREFIX.length);
       // path_prefix is prepended to the original path, which always starts with "/".
       if (!rest.startsWith('/')) return { ok: false, missing: `a path after ${ENVOY_PREFIX}` };
-      return { ok: true, method: ask.method, target: rest, host: one(h['host']) };
+      return { ok: true, method: ask.method, target: rest, host: hostValue(h['host']) };
     }
   }
+}
+
+/** A host as sent, for the pipeline to judge: two copies stay two (never "no host"); empty is none. */
+function hostValue(value: HeaderValue): HeaderValue {
+  return value === '' ? undefined : value;
 }
 
 function one(value: HeaderValue): string | undefined {

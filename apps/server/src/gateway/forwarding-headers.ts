@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { IpAddress } from '@ipgate/core';
+import type { ForwardingHeader, IpAddress } from '@ipgate/core';
 
 // RFC 9110 section 7.6.1 and the classic list: these describe one connection, not the message.
 // `host` is set from the upstream URL; `expect` is answered by this server, not passed on.
@@ -31,6 +31,33 @@ export const CLIENT_IP_HEADERS: ReadonlySet<string> = new Set([
   'fastly-client-ip',
   'x-cluster-client-ip',
   'x-original-forwarded-for',
+  'client-ip',
+  'x-originating-ip',
+  'x-remote-addr',
+  'x-remote-ip',
+  'x-proxyuser-ip',
+  'x-forwarded',
+  'forwarded-for',
+  'x-envoy-external-address',
+]);
+
+/**
+ * Headers that tell software behind a proxy which URL, prefix, port, server or scheme the request
+ * "really" had. Upstreams that honour them (IIS URL Rewrite and ASP.NET read `X-Original-URL` /
+ * `X-Rewrite-URL`, Laminas and old Symfony too; Spring and ASP.NET Core read `X-Forwarded-Prefix`;
+ * Rack reads `X-Forwarded-Ssl` / `-Scheme`) would serve `/admin` after ipgate judged `/public`, so a
+ * caller's copies are dropped: ipgate tells the upstream what it saw through the forwarding headers.
+ */
+export const REWRITE_HEADERS: ReadonlySet<string> = new Set([
+  'x-original-url',
+  'x-rewrite-url',
+  'x-forwarded-prefix',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'x-forwarded-ssl',
+  'x-forwarded-scheme',
+  'x-url-scheme',
+  'front-end-https',
 ]);
 
 /** Headers the gateway sets for the upstream; a caller's copies are always removed so they cannot be forged. */
@@ -46,12 +73,16 @@ export interface ForwardingContext {
   readonly peer: IpAddress;
   /** `peer` as text when the caller has it already (it is cached per connection); else printed here. */
   readonly peerText?: string | undefined;
+  /** The client address ipgate decided on, as text. */
+  readonly client: string;
   /**
-   * `header` when the client address was read from forwarding headers written by trusted proxies: their
-   * headers are then extended. Otherwise the caller's forwarding headers are replaced, since nobody vouches
-   * for them.
+   * The forwarding header the trusted proxies write (`--forwarded-header`), when the client address was
+   * read from it: that header alone is extended. Undefined when the client came from the socket.
+   * Every other forwarding header is replaced with what ipgate saw, since nobody vouches for it.
    */
-  readonly clientVia: 'socket' | 'header';
+  readonly vouched: ForwardingHeader | undefined;
+  /** The host ipgate routed on (strict, lower case, with the port when one was sent); undefined for none. */
+  readonly host: string | undefined;
   /** The header that carried the ipgate key, removed unless `forwardKey`. */
   readonly keyHeader: string | undefined;
   readonly forwardKey: boolean;
@@ -63,12 +94,16 @@ export interface ForwardingContext {
 /**
  * The headers to send upstream: the caller's, minus hop-by-hop ones, minus the ipgate key (the
  * upstream learns the tenant and key from `X-Ipgate-Tenant-Id` / `X-Ipgate-Key-Id` instead, so the
- * secret stays out of its logs), with honest forwarding headers.
+ * secret stays out of its logs), minus client-address and rewrite headers nobody checked, with honest
+ * forwarding headers: only the one the trusted proxies write is extended; `X-Forwarded-Host` is the
+ * host ipgate routed on, `X-Forwarded-Proto` the scheme it was reached by, and the other of
+ * `X-Forwarded-For` / `Forwarded` names the client ipgate decided on
+ * (docs/architecture/pipeline.md#7-forward).
  *
  * @example
  * upstreamRequestHeaders({ host: 'api.example.com', 'x-forwarded-for': '6.6.6.6' }, {
- *   peer: IpAddress.parse('203.0.113.9'), clientVia: 'socket', keyHeader: 'x-api-key', forwardKey: false,
- *   requestId: 'req_1', tenantId: 'ten_1', keyId: 'key_1',
+ *   peer: IpAddress.parse('203.0.113.9'), client: '203.0.113.9', vouched: undefined, host: 'api.example.com',
+ *   keyHeader: 'x-api-key', forwardKey: false, requestId: 'req_1', tenantId: 'ten_1', keyId: 'key_1',
  * });
  * // { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'http', forwarded: 'for=203.0.113.9;host=api.example.com;proto=http', … }
  */
@@ -85,27 +120,31 @@ export function upstreamRequestHeaders(
     if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
     if (name === IDENTITY_HEADERS.tenantId || name === IDENTITY_HEADERS.keyId) continue;
     if (name === IDENTITY_HEADERS.requestId) continue;
-    if (CLIENT_IP_HEADERS.has(name)) continue;
+    if (CLIENT_IP_HEADERS.has(name) || REWRITE_HEADERS.has(name)) continue;
     if (name === context.keyHeader && !context.forwardKey) continue;
     if (name.includes('_') && isSetByGateway(name.replaceAll('_', '-'), context.keyHeader)) continue;
     out[name] = value;
   }
-  const extend = context.clientVia === 'header';
   const peer = context.peerText ?? context.peer.toString();
-  const host = incoming.host;
+  const host = context.host;
 
-  const xff = extend ? joined(incoming['x-forwarded-for']) : undefined;
-  out['x-forwarded-for'] = xff === undefined ? peer : `${xff}, ${peer}`;
-  const proto = extend ? joined(incoming['x-forwarded-proto']) : undefined;
-  out['x-forwarded-proto'] = proto ?? 'http';
-  const fhost = extend ? joined(incoming['x-forwarded-host']) : undefined;
-  if (fhost !== undefined) out['x-forwarded-host'] = fhost;
-  else if (host !== undefined) out['x-forwarded-host'] = host;
+  // The vouched header is extended with the peer; the other names the client ipgate decided on. A
+  // caller's copies of headers no proxy vouches for never reach the upstream, in any form.
+  const xff = context.vouched === 'x-forwarded-for' ? joined(incoming['x-forwarded-for']) : undefined;
+  out['x-forwarded-for'] =
+    context.vouched === 'x-forwarded-for' ? (xff === undefined ? peer : `${xff}, ${peer}`) : context.client;
+  // What ipgate itself saw: it is reached over plain HTTP, on the host it routed on.
+  out['x-forwarded-proto'] = 'http';
+  if (host !== undefined) out['x-forwarded-host'] = host;
   else delete out['x-forwarded-host'];
 
-  const element = forwardedElement(context.peer.family, peer, host);
-  const forwarded = extend ? joined(incoming.forwarded) : undefined;
-  out.forwarded = forwarded === undefined ? element : `${forwarded}, ${element}`;
+  if (context.vouched === 'forwarded') {
+    const element = forwardedElement(context.peer.family, peer, host);
+    const forwarded = joined(incoming.forwarded);
+    out.forwarded = forwarded === undefined ? element : `${forwarded}, ${element}`;
+  } else {
+    out.forwarded = forwardedElement(context.client.includes(':') ? 6 : 4, context.client, host);
+  }
 
   out[IDENTITY_HEADERS.requestId] = context.requestId;
   if (context.tenantId !== undefined) out[IDENTITY_HEADERS.tenantId] = context.tenantId;
@@ -186,6 +225,7 @@ function isSetByGateway(dashed: string, keyHeader: string | undefined): boolean 
   return (
     SET_BY_GATEWAY.has(dashed) ||
     CLIENT_IP_HEADERS.has(dashed) ||
+    REWRITE_HEADERS.has(dashed) ||
     dashed === keyHeader ||
     HOP_BY_HOP.has(dashed)
   );
@@ -197,6 +237,7 @@ const TOKEN = /^[A-Za-z0-9.!#$%&'*+^_`|~-]+$/;
 function forwardedElement(family: 4 | 6, peer: string, host: string | undefined): string {
   // RFC 7239: an IPv6 node is bracketed and quoted; a host value is quoted when it is not a token.
   const node = family === 6 ? `"[${peer}]"` : peer;
+  // `host` is strict already (parseHostHeader); the check stays as a second line of defence.
   if (host === undefined || !VISIBLE.test(host)) return `for=${node};proto=http`;
   return `for=${node};host=${TOKEN.test(host) ? host : JSON.stringify(host)};proto=http`;
 }

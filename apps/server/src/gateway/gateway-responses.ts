@@ -4,6 +4,7 @@ import { denialBody } from '@ipgate/core';
 export type GatewayAnswer =
   | 'denied'
   | 'bad-target'
+  | 'bad-host'
   | 'unauthenticated'
   | 'no-route'
   | 'not-ready'
@@ -15,6 +16,10 @@ const ANSWERS: Readonly<Record<GatewayAnswer, { readonly status: number; readonl
   // The denial body is core's, word for word (docs/architecture/pipeline.md#the-denial-body).
   denied: { status: 403 },
   'bad-target': { status: 400, message: 'The request target cannot be routed.' },
+  'bad-host': {
+    status: 400,
+    message: 'The Host header must be one host name or address, optionally with a port, sent once.',
+  },
   unauthenticated: { status: 401, message: 'A valid API key is required.' },
   'no-route': { status: 404, message: 'No API is served at this address.' },
   'not-ready': { status: 503, message: 'The gateway has not loaded its rules yet.' },

@@ -1,12 +1,14 @@
 import { IpAddress } from '@ipgate/core';
 import { describe, expect, it } from 'vitest';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarding-headers.js';
-import { presentedKey, withEveryAuthorization } from './presented-key.js';
+import { presentedKey, withEveryCopy } from './presented-key.js';
 import { upstreamPath } from './upstream-path.js';
 
 const context = {
   peer: IpAddress.parse('2001:db8::7'),
-  clientVia: 'header' as const,
+  client: '203.0.113.9',
+  vouched: 'forwarded' as 'forwarded' | 'x-forwarded-for' | undefined,
+  host: 'api.example.com' as string | undefined,
   keyHeader: 'x-api-key',
   forwardKey: false,
   requestId: 'req_1',
@@ -15,7 +17,7 @@ const context = {
 };
 
 describe('upstreamRequestHeaders', () => {
-  it('extends the headers of trusted proxies and quotes an IPv6 node', () => {
+  it('extends the header the trusted proxies vouch for, and quotes an IPv6 node', () => {
     const h = upstreamRequestHeaders(
       {
         host: 'api.example.com',
@@ -29,8 +31,9 @@ describe('upstreamRequestHeaders', () => {
       context,
     );
     expect(h).toEqual({
-      'x-forwarded-for': '203.0.113.9, 2001:db8::7',
-      'x-forwarded-proto': 'https',
+      // Not vouched for (the proxy writes Forwarded): the client ipgate decided on.
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'http',
       'x-forwarded-host': 'api.example.com',
       forwarded: 'for=203.0.113.9;proto=https, for="[2001:db8::7]";host=api.example.com;proto=http',
       'x-request-id': 'req_1',
@@ -64,7 +67,7 @@ describe('upstreamRequestHeaders', () => {
         x_real_ip: '10.0.0.1',
         'x-custom': '1',
       },
-      { ...context, clientVia: 'socket' },
+      { ...context, vouched: undefined, client: '2001:db8::7' },
     );
     expect(Object.keys(h).filter((n) => /ip$/.test(n))).toEqual([]);
     expect(h['x-custom']).toBe('1');
@@ -83,7 +86,7 @@ describe('Connection-listed headers (common values take a shortcut, with the sam
     (connection) => {
       const h = upstreamRequestHeaders(
         { connection, close: '1', 'keep-alive': 'timeout=5', 'x-private': '1', 'x-kept': '1' },
-        { ...context, clientVia: 'socket' },
+        { ...context, vouched: undefined, client: '2001:db8::7' },
       );
       expect(h['x-kept']).toBe('1');
       expect(h['keep-alive']).toBeUndefined();
@@ -125,18 +128,23 @@ describe('presentedKey', () => {
   });
 });
 
-describe('withEveryAuthorization', () => {
+describe('withEveryCopy', () => {
   it('keeps the headers object when Authorization comes once or not at all', () => {
     const headers = { authorization: 'Bearer a', host: 'x' };
-    expect(withEveryAuthorization(headers, ['Host', 'x', 'Authorization', 'Bearer a'])).toBe(headers);
-    expect(withEveryAuthorization({}, ['Host', 'x'])).toEqual({});
+    expect(withEveryCopy(headers, ['Host', 'x', 'Authorization', 'Bearer a'])).toBe(headers);
+    expect(withEveryCopy({}, ['Host', 'x'])).toEqual({});
   });
 
   it('lists every copy, in any case of the name, so presentedKey calls it ambiguous', () => {
     const raw = ['authorization', 'Bearer a', 'X-Other', '1', 'AUTHORIZATION', 'Bearer b'];
-    const headers = withEveryAuthorization({ authorization: 'Bearer a' }, raw);
+    const headers = withEveryCopy({ authorization: 'Bearer a' }, raw);
     expect(headers.authorization).toEqual(['Bearer a', 'Bearer b']);
     expect(presentedKey(headers, 'authorization')).toEqual({ ok: false, problem: 'ambiguous' });
+  });
+
+  it('lists every Host, so the pipeline can refuse a second one', () => {
+    const raw = ['Host', 'a.example', 'HOST', 'b.example'];
+    expect(withEveryCopy({ host: 'a.example' }, raw).host).toEqual(['a.example', 'b.example']);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type IpAddress,
   type MatchedRule,
   originOf,
+  parseHostHeader,
 } from '@ipgate/core';
 import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
 import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
@@ -28,6 +29,7 @@ export type PipelineStage =
 export type PipelineReason =
   | DecisionReason
   | 'path-invalid'
+  | 'host-invalid'
   | 'no-route'
   | 'key-missing'
   | 'key-ambiguous'
@@ -66,6 +68,8 @@ export interface PipelineOutcome {
   /** The request carried `X-Forwarded-For` / `Forwarded` (whether or not they were read). */
   readonly sawForwardingHeaders: boolean;
   readonly path: RequestPath | undefined;
+  /** The host routed on, strict and lower case (`parseHostHeader`); undefined when none was sent. */
+  readonly host: string | undefined;
   readonly api: CompiledApi | undefined;
   readonly key: CompiledKey | undefined;
   /** True when the tenant restriction denied an unlisted address: record it as pending. */
@@ -109,8 +113,12 @@ export function runPipeline(
   const path = parseRequestPath(request.target);
   if (path === undefined) return facts.denied(400, 'route', 'path-invalid');
   facts.path = path;
-  const host = request.headers['host'];
-  const routeHost = typeof host === 'string' ? host : undefined;
+  // `secure.example,x`, `evil@secure.example`, two Host lines: routing would read no host (a host-less
+  // API) where the upstream's framework reads `secure.example`. Only a strict host is routed on.
+  const host = hostOf(request.headers['host']);
+  if (host === null) return facts.denied(400, 'route', 'host-invalid');
+  facts.host = host;
+  const routeHost = host;
   const api = snapshot.routes.find(routeHost, path.normalized);
   // `/%2fadmin`, `/admin;x/users`, `/admin\users`: if the upstream's reading of the path belongs to another
   // API than routing's, the caller would pass one API's rules and reach the other's resources.
@@ -157,6 +165,7 @@ class Facts {
   client: IpAddress | undefined = undefined;
   clientVia: 'socket' | 'header' | undefined = undefined;
   path: RequestPath | undefined = undefined;
+  host: string | undefined = undefined;
   api: CompiledApi | undefined = undefined;
   key: CompiledKey | undefined = undefined;
 
@@ -210,12 +219,23 @@ class Facts {
       clientVia: this.clientVia,
       sawForwardingHeaders: this.sawForwardingHeaders,
       path: this.path,
+      host: this.host,
       api: this.api,
       key: this.key,
       reviewable,
       observation,
     };
   }
+}
+
+/** The strict host text, undefined for none (or an empty header), null for one not to route on. */
+function hostOf(value: HeaderValue): string | undefined | null {
+  if (value === undefined) return undefined;
+  // Two Host lines (the gateway lists every copy): two layers could each read another one.
+  if (typeof value !== 'string')
+    return value.length === 1 ? hostOf(value[0]) : value.length === 0 ? undefined : null;
+  const parsed = parseHostHeader(value);
+  return parsed === null ? null : parsed?.text;
 }
 
 function single(value: HeaderValue): string | undefined {

@@ -34,31 +34,40 @@ export function presentedKey(
 }
 
 /**
- * The request's headers, with `authorization` as the list of every copy when the request carried it
- * more than once. Node keeps only the first `Authorization` in `req.headers`, but a proxy or upstream
- * behind ipgate may read another copy: a second key, never checked, would then be the one used. With
- * every copy visible, {@link presentedKey} calls it `ambiguous` and the request is refused.
- * Returns `headers` itself (no copy) in the usual case of one or no Authorization.
+ * The request's headers, with `authorization` and `host` as the list of every copy when the request
+ * carried one more than once. Node keeps only the first of each in `req.headers`, but a proxy or
+ * upstream behind ipgate may read another copy: a second key, never checked, would be the one used; a
+ * second Host would name a host routing never saw. With every copy visible, {@link presentedKey} calls
+ * the key `ambiguous` and the pipeline refuses the host. Returns `headers` itself (no copy) in the
+ * usual case of one or none of each.
  *
  * @example
- * withEveryAuthorization(req.headers, req.rawHeaders).authorization; // ['Bearer a', 'Bearer b'] when sent twice
+ * withEveryCopy(req.headers, req.rawHeaders).authorization; // ['Bearer a', 'Bearer b'] when sent twice
  */
-export function withEveryAuthorization<H extends Readonly<Record<string, HeaderValue>>>(
+export function withEveryCopy<H extends Readonly<Record<string, HeaderValue>>>(
   headers: H,
   rawHeaders: readonly string[],
-): H | (Omit<H, 'authorization'> & { readonly authorization: string[] }) {
-  let first = -1;
-  let copies: string[] | undefined;
+):
+  | H
+  | (Omit<H, 'authorization' | 'host'> & {
+      readonly authorization?: HeaderValue;
+      readonly host?: HeaderValue;
+    }) {
+  let auth: string[] | undefined;
+  let host: string[] | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    // A length check first: this runs on every request, and most names are not 13 characters long.
-    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
-    if (first === -1) {
-      first = i;
-      continue;
+    // A length check first: this runs on every request, and most names are neither 13 nor 4 long.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      auth ??= [];
+      auth.push(rawHeaders[i + 1] as string);
+    } else if (name.length === 4 && name.toLowerCase() === 'host') {
+      host ??= [];
+      host.push(rawHeaders[i + 1] as string);
     }
-    copies ??= [rawHeaders[first + 1] as string];
-    copies.push(rawHeaders[i + 1] as string);
   }
-  return copies === undefined ? headers : { ...headers, authorization: copies };
+  const twoKeys = auth !== undefined && auth.length > 1;
+  const twoHosts = host !== undefined && host.length > 1;
+  if (!twoKeys && !twoHosts) return headers;
+  return { ...headers, ...(twoKeys ? { authorization: auth } : {}), ...(twoHosts ? { host } : {}) };
 }

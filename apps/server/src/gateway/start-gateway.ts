@@ -12,7 +12,7 @@ import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
 import { type PipelineOutcome, runPipeline } from './pipeline.js';
-import { withEveryAuthorization } from './presented-key.js';
+import { withEveryCopy } from './presented-key.js';
 import { createRequestIds } from './request-ids.js';
 import { socketPeer } from './socket-peer.js';
 import { UpstreamExchange } from './upstream-exchange.js';
@@ -109,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const outcome = runPipeline(snapshot, clientAddress, {
       method: req.method ?? '',
       target: req.url,
-      headers: withEveryAuthorization(req.headers, req.rawHeaders),
+      headers: withEveryCopy(req.headers, req.rawHeaders),
       peer: req.socket.remoteAddress,
     });
     call.outcome = outcome;
@@ -130,7 +130,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       );
       const kind: GatewayAnswer =
         outcome.status === 400
-          ? 'bad-target'
+          ? outcome.reason === 'host-invalid'
+            ? 'bad-host'
+            : 'bad-target'
           : outcome.status === 401
             ? 'unauthenticated'
             : outcome.status === 404
@@ -230,7 +232,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         headers: upstreamRequestHeaders(req.headers, {
           peer: peer.address,
           peerText: peer.text,
-          clientVia: outcome.clientVia ?? 'socket',
+          client: outcome.clientVia === 'header' ? (outcome.client?.toString() ?? peer.text) : peer.text,
+          vouched: outcome.clientVia === 'header' ? clientAddress.header : undefined,
+          host: outcome.host,
           keyHeader: api.authHeader,
           forwardKey: options.forwardKeyHeader ?? false,
           requestId,

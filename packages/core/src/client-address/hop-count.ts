@@ -44,6 +44,7 @@ export function hopCount(options: HopCountOptions): ClientAddressStrategy {
   const hops = checkHops(options.hops);
   const header = checkHeader(options.header);
   return {
+    header,
     description: `${header} from ${hops} proxy hop${hops === 1 ? '' : 's'}`,
     resolve(peer: string | undefined, headers: RequestHeaders): ClientAddressResult {
       const sawForwardingHeaders = hasForwardingHeaders(headers);

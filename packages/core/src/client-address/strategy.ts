@@ -72,4 +72,9 @@ export interface ClientAddressStrategy {
   resolve(peer: string | undefined, headers: RequestHeaders): ClientAddressResult;
   /** e.g. 'socket peer', 'x-forwarded-for from 2 trusted ranges', for logs and `ipgate client-ip`. */
   readonly description: string;
+  /**
+   * The forwarding header the strategy reads the client from, when it reads one: the one header the
+   * trusted proxies vouch for. A gateway extends that header for its upstream and replaces every other.
+   */
+  readonly header?: ForwardingHeader | undefined;
 }

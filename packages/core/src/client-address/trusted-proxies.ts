@@ -51,6 +51,7 @@ export function trustedProxies(options: TrustedProxiesOptions): ClientAddressStr
   const trusted = checkTrusted(options.trusted);
   const header = checkHeader(options.header);
   return {
+    header,
     description: `${header} from ${trusted.size} trusted range${trusted.size === 1 ? '' : 's'}`,
     resolve(peer: string | undefined, headers: RequestHeaders): ClientAddressResult {
       const sawForwardingHeaders = hasForwardingHeaders(headers);

@@ -4,6 +4,7 @@ export {
   DomainSet,
   type NamedDomainRule,
 } from './domain-set.js';
+export { type HostHeader, parseHostHeader } from './host-header.js';
 export {
   formatOrigin,
   type OriginHeaders,
