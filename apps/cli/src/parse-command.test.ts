@@ -23,6 +23,10 @@ describe('ipgate parse', () => {
   it.each([
     ['0.0.0.0/0', 'warning: 0.0.0.0/0: This entry lets every IPv4 address through'],
     ['10.0.0.0/8', 'warning: 10.0.0.0/8: This entry includes non-public space (private 10.0.0.0/8)'],
+    [
+      '::ffff:1.2.3.4',
+      'warning: ::ffff:1.2.3.4: This IPv6 entry is IPv4-mapped: it stands for the IPv4 address 1.2.3.4',
+    ],
   ])('parse %s warns on standard error and still exits 0', async (entry, warning) => {
     const r = await runCli(['parse', entry]);
     expect(r.code).toBe(0);

@@ -10,4 +10,4 @@ app.get('/', (_req, res) => {
   res.json({ hello: 'world' });
 });
 
-export const server = app.listen(Number(process.env['PORT'] ?? 3000));
+export const server = app.listen(Number(process.env['PORT'] ?? 3000), '127.0.0.1');

@@ -9,4 +9,4 @@ app.get('/', (_req, res) => {
 
 // The gate in front of the app, for every route: denied callers never reach Express's router.
 export const server = createServer(gateListener(app, { allow: ['203.0.113.0/24', '127.0.0.2'] }));
-server.listen(Number(process.env['PORT'] ?? 3000));
+server.listen(Number(process.env['PORT'] ?? 3000), '127.0.0.1');

@@ -6,5 +6,5 @@ const app = Fastify({ serverFactory: ipGateServerFactory({ allow: ['203.0.113.0/
 
 app.get('/', async () => ({ hello: 'world' }));
 
-await app.listen({ port: Number(process.env['PORT'] ?? 3000), host: '::' });
+await app.listen({ port: Number(process.env['PORT'] ?? 3000), host: '127.0.0.1' });
 export const server = app.server;

@@ -9,4 +9,8 @@ app.use(ipGate({ allow: ['203.0.113.0/24', '127.0.0.2'] }));
 
 app.get('/', (c) => c.json({ hello: 'world' }));
 
-export const server = serve({ fetch: app.fetch, port: Number(process.env['PORT'] ?? 3000) });
+export const server = serve({
+  fetch: app.fetch,
+  port: Number(process.env['PORT'] ?? 3000),
+  hostname: '127.0.0.1',
+});

@@ -25,7 +25,8 @@ export async function startExample(
 
 /**
  * The two tests every docs page's example gets: the page shows the example file verbatim, and the
- * example, started, lets a listed address through (127.0.0.2) and gives another (127.0.0.3) the 403 JSON.
+ * example, started, listens on loopback only, lets a listed address through (127.0.0.2) and gives another
+ * (127.0.0.3) the 403 JSON.
  *
  * @example
  * describeDocsExample('express.md', new URL('./docs-example.test-support.ts', import.meta.url), () => import('./docs-example.test-support.js'));
@@ -48,6 +49,8 @@ export function describeDocsExample(
     it('runs: a listed address passes, others get the 403 JSON', async () => {
       const started = await startExample(load);
       server = started.server;
+      // A copy-pasted example must not open the app to every network the machine is on.
+      expect((started.server.address() as AddressInfo).address).toBe('127.0.0.1');
       expect((await send(started.port, '127.0.0.2')).status).toBe(200);
       const denied = await send(started.port, '127.0.0.3');
       expect(denied.status).toBe(403);

@@ -145,7 +145,9 @@ describe('ipgate check --tenant', { timeout: 120_000 }, () => {
   it("a bad address is the server's 400 with <address> named (exit 2); mixing modes is a usage error", async () => {
     const bad = await s.ipgate(['check', '127.1', '--tenant', tenant]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('error: "127.1" is not an address.');
+    // The server parses as strictly as every other door: the ambiguous form is named, with its fix.
+    expect(bad.stderr).toContain('error: "127.1" is a shortened, integer, hex or octal IPv4 form');
+    expect(bad.stderr).toContain('Write all four parts in plain decimal');
     expect(bad.stderr).toContain('field: address (<address>)');
     expect(bad.stderr).toContain('HTTP 400');
     const mixed = await s.ipgate(['check', '127.0.0.1', '--tenant', tenant, '--allow', '10/8']);

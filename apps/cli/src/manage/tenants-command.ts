@@ -18,7 +18,8 @@ Examples:
   $ ipgate tenants get ten_… --json | jq .version
 
 Tenants, their creation and deletion need a token for all tenants; a tenant's own token lists and
-reads its tenant only. Mode: off (every address may call), manual (only listed addresses), auto.`;
+reads its tenant only. Mode: off (every address may call), manual (only listed addresses), auto (planned assessment; today it
+behaves exactly as manual, and the server says so).`;
 
 const MODES = ['off', 'manual', 'auto'];
 
@@ -91,6 +92,7 @@ export function tenantsCommand(io: CommandIo): Command {
           }),
           options: OPTIONS,
         });
+        for (const w of body.warnings ?? []) ctx.warn(`${w.message} (${w.code})`);
         ctx.emit(body, () => [`created tenant ${body.id}`, ...tenantFields(body)]);
       }),
     );
@@ -139,6 +141,8 @@ export function tenantsCommand(io: CommandIo): Command {
             }
           }
           const tenant = await readTenant(ctx, id);
+          if (o.mode !== undefined)
+            for (const w of tenant.warnings ?? []) ctx.warn(`${w.message} (${w.code})`);
           ctx.emit(tenant, () => [`updated tenant ${tenant.id}`, ...tenantFields(tenant)]);
         }),
     );

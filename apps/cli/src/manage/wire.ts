@@ -19,6 +19,8 @@ export interface Tenant {
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** What the mode means today (`auto` behaves as `manual`). */
+  readonly warnings?: readonly Warning[];
 }
 
 export interface Api {

@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
 import { type ConsoleSessionOptions, sessionPolicy } from './console/session-policy.js';
+import { acceptEmptyJsonBodies } from './http/empty-json-body.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { listEntryNames } from './lists/entry-names.js';
 import { createRulesPublisher, type RulesSource } from './published/rules-publisher.js';
@@ -96,6 +97,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   const registry = options.metrics ?? new Registry();
   countRequests(app, registry);
   installErrorHandlers(app);
+  acceptEmptyJsonBodies(app);
   const sleep = options.authBackoff?.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const backoff = new FailureBackoff(options.authBackoff);
   const sessions = sessionPolicy(options.consoleSessions);

@@ -1,4 +1,4 @@
-import { IpAddress, IpGateError, originOf } from '@ipgate/core';
+import { IpAddress, IpGateError, originOf, parseOrigin } from '@ipgate/core';
 import type { Store } from '../store/store.js';
 import { CompiledRules, type SwapChanges } from './compiled-rules.js';
 import { decideOnSnapshot, withMatchedIds } from './decide-on-snapshot.js';
@@ -258,13 +258,9 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
 
   function check(input: CheckInput): CheckOutcome {
     const snapshot = rules.snapshot;
-    const client = IpAddress.tryParse(input.address);
-    if (client === undefined) {
-      throw new IpGateError('IPG_ADDRESS_INVALID', `${JSON.stringify(input.address)} is not an address.`, {
-        field: 'address',
-        input: input.address,
-      });
-    }
+    // The same strict parse as every other door, so `127.1` is IPG_ADDRESS_AMBIGUOUS_IPV4 with its hint.
+    const client = IpAddress.parse(input.address, 'address');
+    const origin = checkedOrigin(input.origin);
     const api = input.apiId === undefined ? undefined : snapshot.apis.get(input.apiId);
     if (input.apiId !== undefined && api === undefined) throw notFound('API', input.apiId, 'apiId');
     const key = input.keyId === undefined ? undefined : snapshot.keysById.get(input.keyId);
@@ -276,7 +272,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     const tenantId = key?.tenantId ?? input.tenantId;
     const tenant = tenantId === undefined ? undefined : snapshot.tenants.get(tenantId);
     if (tenantId !== undefined && tenant === undefined) throw notFound('tenant', tenantId, 'tenantId');
-    const facts = { client: client.unmap(), origin: originOf({ origin: input.origin }), api, tenant, key };
+    const facts = { client: client.unmap(), origin: originOf({ origin }), api, tenant, key };
     const decision = withMatchedIds(decideOnSnapshot(facts), facts);
     return {
       decision,
@@ -327,4 +323,26 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
 
 function notFound(what: string, id: string, field: string): IpGateError {
   return new IpGateError('IPG_NOT_FOUND', `No ${what} ${JSON.stringify(id)}.`, { field, input: id });
+}
+
+/**
+ * The Origin a check describes, as a browser would send it. The gateway fails closed on a garbled Origin
+ * (it matches no rule); a person describing one has made a typo, most often a missing scheme, and is
+ * told so instead of getting a denial that looks like a rule problem. The literal `null` is what
+ * sandboxed pages send, so it is described as it is.
+ */
+function checkedOrigin(origin: string | undefined): string | undefined {
+  if (origin === undefined || origin === 'null' || parseOrigin(origin) !== null) return origin;
+  const bare = !/^[a-z][a-z0-9+.-]*:\/\//i.test(origin.trim());
+  throw new IpGateError(
+    'IPG_ORIGIN_INVALID',
+    `${JSON.stringify(origin)} is not an origin as a browser sends it${bare ? ': it has no scheme' : ''}.`,
+    {
+      field: 'origin',
+      input: origin,
+      hint: bare
+        ? `Write it with its scheme, e.g. https://${origin.trim().replace(/\/+$/, '')}.`
+        : 'Write scheme://host[:port] only, e.g. https://app.example.com — no path, not even a trailing /.',
+    },
+  );
 }

@@ -1,4 +1,7 @@
+import { IpGateError } from '@ipgate/core';
 import type { Selectable, Transaction } from 'kysely';
+import { trimPrefix } from '../snapshot/request-path.js';
+import { routeHost } from '../snapshot/route-table.js';
 import { read, type StoreContext } from './context.js';
 import type { ApisTable, Database } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
@@ -89,6 +92,42 @@ function upstreamUrl(value: unknown): string {
 }
 
 /**
+ * Refuses a route (host and path prefix) that another API has already: two APIs on one route would leave
+ * the second unreachable, and which one serves the route would depend on creation order. Compared as
+ * routing compares them (`apps/server/src/snapshot/route-table.ts`): host in lower case without trailing
+ * dot, port kept; prefix without trailing slashes.
+ */
+async function assertRouteFree(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  apiHost: string | null,
+  prefix: string,
+  self: string | null,
+): Promise<void> {
+  // Serialises API writers on PostgreSQL (the advisory lock every change takes anyway), so two
+  // concurrent creates cannot both see the route free; SQLite has one writer.
+  await ctx.dialect.beforeChange(trx);
+  const key = routeKey(apiHost, prefix);
+  const rows = await trx.selectFrom('apis').select(['id', 'name', 'host', 'path_prefix']).execute();
+  const taken = rows.find((r) => r.id !== self && routeKey(r.host, r.path_prefix) === key);
+  if (taken === undefined) return;
+  const where = `${apiHost === null ? 'any host' : `host ${apiHost}`}, path prefix ${prefix}`;
+  throw new IpGateError(
+    'IPG_ALREADY_EXISTS',
+    `API ${taken.id} (${JSON.stringify(taken.name)}) already serves ${where}.`,
+    {
+      field: 'pathPrefix',
+      input: taken.id,
+      hint: 'Give this API another path prefix or a host, or change the existing API instead.',
+    },
+  );
+}
+
+function routeKey(apiHost: string | null, prefix: string): string {
+  return `${routeHost(apiHost, true) ?? ''} ${trimPrefix(prefix)}`;
+}
+
+/**
  * Reads an API in a write transaction, locking its row on PostgreSQL.
  *
  * @example
@@ -129,6 +168,7 @@ export async function createApi(
         : v.oneOf(input.authHeader, 'authHeader', AUTH_HEADERS),
   };
   return ctx.dialect.transaction(async (trx) => {
+    await assertRouteFree(ctx, trx, values.host, values.path_prefix, null);
     const now = nowIso();
     const row = await trx
       .insertInto('apis')
@@ -209,6 +249,9 @@ export async function updateApi(
   return ctx.dialect.transaction(async (trx) => {
     const before = await lockApi(ctx, trx, apiId);
     checkVersion('API', before, expected);
+    if (set.host !== undefined || set.path_prefix !== undefined) {
+      await assertRouteFree(ctx, trx, set.host ?? before.host, set.path_prefix ?? before.pathPrefix, apiId);
+    }
     const now = nowIso();
     const row = await trx
       .updateTable('apis')

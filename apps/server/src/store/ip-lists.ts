@@ -46,6 +46,14 @@ export interface IpListSpec<E extends IpListEntry> {
   /** The tenant/API the change belongs to, for `changes` and the audit event. */
   scope(ownerId: string): { tenantId: string | null; apiId: string | null };
   withOwner(entry: IpListEntry, ownerId: string): E;
+  /** Runs in the transaction of an add or edit, after the entry is written (the tenant list settles observations). */
+  afterWrite?(
+    ctx: StoreContext,
+    trx: Transaction<Database>,
+    ownerId: string,
+    entry: E,
+    now: string,
+  ): Promise<void>;
 }
 
 // The two tables are one shape under two names; Kysely cannot type a table chosen at run time, so this
@@ -161,6 +169,7 @@ export async function addIpEntry<E extends IpListEntry>(
       reason,
       createdBy: actor,
     });
+    await spec.afterWrite?.(ctx, trx, ownerId, after, now);
     await recordChange(ctx, trx, now, {
       actor,
       action: `${spec.action}.added`,
@@ -215,6 +224,7 @@ export async function updateIpEntry<E extends IpListEntry>(
       .returningAll()
       .executeTakeFirstOrThrow()) as Row;
     const after = spec.withOwner(ipListEntryFromRow(row), ownerId);
+    await spec.afterWrite?.(ctx, trx, ownerId, after, now);
     await recordChange(ctx, trx, now, {
       actor,
       action: `${spec.action}.updated`,

@@ -339,9 +339,40 @@ export function storeContract(factory: StoreFactory): void {
         await rejects(() => store.createApi(input as never, as), { status: 400, field });
       });
 
+      it('refuses a second API on a route another has (host and prefix as routing compares them)', async () => {
+        const first = await store.createApi(
+          { name: 'route', host: 'Route.Example', pathPrefix: '/r/', upstreamUrl: 'http://10.0.0.1' },
+          as,
+        );
+        await rejects(
+          () =>
+            store.createApi(
+              { name: 'route2', host: 'route.example', pathPrefix: '/r', upstreamUrl: 'http://10.0.0.1' },
+              as,
+            ),
+          { status: 409, field: 'pathPrefix' },
+        );
+        const other = await store.createApi(
+          { name: 'route3', host: 'route.example', pathPrefix: '/s', upstreamUrl: 'http://10.0.0.1' },
+          as,
+        );
+        await rejects(() => store.updateApi(other.id, { pathPrefix: '/r' }, as), { status: 409 });
+        expect((await store.updateApi(first.id, { pathPrefix: '/r' }, as)).pathPrefix).toBe('/r');
+        // Concurrent creates of one route: exactly one wins.
+        const results = await Promise.allSettled(
+          [1, 2, 3, 4].map((i) =>
+            store.createApi({ name: `race${i}`, pathPrefix: '/race', upstreamUrl: 'http://10.0.0.1' }, as),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      });
+
       it('pages through APIs', async () => {
         for (let i = 0; i < 3; i++)
-          await store.createApi({ name: `p${i}`, upstreamUrl: 'http://10.0.0.1' }, as);
+          await store.createApi(
+            { name: `p${i}`, pathPrefix: `/pages/${i}`, upstreamUrl: 'http://10.0.0.1' },
+            as,
+          );
         const all = (await store.listApis({ limit: 500 })).items;
         expect((await collect((cursor) => store.listApis({ limit: 2, cursor }))).map((a) => a.id)).toEqual(
           all.map((a) => a.id),
@@ -349,8 +380,8 @@ export function storeContract(factory: StoreFactory): void {
       });
 
       it('keeps an allowlist per API, limited when the store says so', async () => {
-        const a = await store.createApi({ name: 'a', upstreamUrl: 'http://10.0.0.1' }, as);
-        const b = await store.createApi({ name: 'b', upstreamUrl: 'http://10.0.0.1' }, as);
+        const a = await store.createApi({ name: 'a', pathPrefix: '/a', upstreamUrl: 'http://10.0.0.1' }, as);
+        const b = await store.createApi({ name: 'b', pathPrefix: '/b', upstreamUrl: 'http://10.0.0.1' }, as);
         const e = await changes(
           'api.allowlist_entry.added',
           () => store.addApiAllowlistEntry(a.id, { value: '2001:db8::/32' }, as),
@@ -799,7 +830,10 @@ export function storeContract(factory: StoreFactory): void {
         const a = await tenant('since a');
         const b = await tenant('since b');
         const keyA = (await store.createKey(a.id, { name: 'ka' }, as)).key;
-        const api = await store.createApi({ name: 'since', upstreamUrl: 'http://10.0.0.2' }, as);
+        const api = await store.createApi(
+          { name: 'since', pathPrefix: '/since', upstreamUrl: 'http://10.0.0.2' },
+          as,
+        );
         const start = await store.currentVersion();
         const empty = await store.rulesSince(start);
         expect(empty).toEqual({ version: start, tenants: new Map(), apis: new Map(), keys: new Map() });
@@ -1253,7 +1287,10 @@ export function storeContract(factory: StoreFactory): void {
         ]);
         const versions = mine.map((e) => e.changeVersion);
         expect([...versions].sort((a, b) => b - a)).toEqual(versions);
-        const api = await store.createApi({ name: 'audited', upstreamUrl: 'http://10.0.0.1' }, as);
+        const api = await store.createApi(
+          { name: 'audited', pathPrefix: '/audited', upstreamUrl: 'http://10.0.0.1' },
+          as,
+        );
         const global = await collect((cursor) => store.listAllAuditEvents({ limit: 50, cursor }));
         expect(global[0]).toMatchObject({ action: 'api.created', targetId: api.id, tenantId: null });
         expect(global.filter((e) => e.tenantId === t.id)).toEqual(mine);

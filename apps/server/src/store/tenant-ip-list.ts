@@ -1,4 +1,5 @@
 import type { IpListSpec } from './ip-lists.js';
+import { settleListedObservations } from './listed-observations.js';
 import type { TenantIpEntry } from './store.js';
 import { getTenant, lockTenant } from './tenants.js';
 
@@ -25,4 +26,5 @@ export const tenantIpList: IpListSpec<TenantIpEntry> = {
   },
   scope: (tenantId) => ({ tenantId, apiId: null }),
   withOwner: (entry, tenantId) => ({ ...entry, tenantId }),
+  afterWrite: (ctx, trx, tenantId, entry, now) => settleListedObservations(ctx, trx, tenantId, entry, now),
 };

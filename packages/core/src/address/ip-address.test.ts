@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { parseEntry, tryParseEntry } from '../entry/parse-entry.js';
@@ -120,8 +121,9 @@ describe('published bypass inputs of npm IP libraries are rejected', () => {
       if (special.startsWith('loopback')) expect(loopback.has(input)).toBe(true);
       // ... and as an entry it is flagged as non-public space, naming the block.
       const entry = parseEntry(input);
-      expect(entry.warnings.map((w) => w.code)).toEqual(['IPG_WARN_NON_PUBLIC']);
-      expect(entry.warnings[0]?.message).toContain(special);
+      const mapped = canonical.startsWith('::ffff:') ? ['IPG_WARN_IPV4_MAPPED'] : [];
+      expect(entry.warnings.map((w) => w.code)).toEqual([...mapped, 'IPG_WARN_NON_PUBLIC']);
+      expect(entry.warnings.at(-1)?.message).toContain(special);
       expect(ipaddrReads(input)).toBe(ipaddrValue);
       expect(whatwgReads(input)).toBe(whatwgValue);
     },
@@ -276,5 +278,16 @@ describe('IpAddress values', () => {
         expect((sorted[i] as IpAddress).equals(sorted[j] as IpAddress)).toBe(i === j);
       }
     }
+  });
+});
+
+describe('an address prints as its text wherever it is shown', () => {
+  it('String(), JSON and util.inspect (console.log) all show the canonical text', () => {
+    const a = IpAddress.parse('2001:DB8::1');
+    expect(String(a)).toBe('2001:db8::1');
+    expect(`${a}`).toBe('2001:db8::1');
+    expect(JSON.stringify({ client: a })).toBe('{"client":"2001:db8::1"}');
+    expect(inspect(a)).toBe('IpAddress(2001:db8::1)');
+    expect(inspect({ client: IpAddress.parse('192.0.2.1') })).toBe('{ client: IpAddress(192.0.2.1) }');
   });
 });

@@ -126,6 +126,11 @@ export class IpAddress {
   toJSON(): string {
     return this.toString();
   }
+
+  /** How `console.log` and `util.inspect` show it: `IpAddress(192.0.2.1)`, not its four words. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `IpAddress(${this.toString()})`;
+  }
 }
 
 /**

@@ -375,9 +375,11 @@ describe('warnings on a single entry', () => {
     ['::ffff:127.0.0.0/104', '127.0.0.0/8'],
     ['::ffff:192.168.0.0-::ffff:192.168.0.9', '192.168.0.0/16'],
   ])('%s is non-public (%s)', (input, block) => {
+    // A mapped entry also says it is IPv4-mapped (tested below); the non-public warning comes last.
     const e = parseEntry(input);
-    expect(e.warnings.map((w) => w.code)).toEqual(['IPG_WARN_NON_PUBLIC']);
-    expect(e.warnings[0]?.message).toContain(block);
+    const codes = e.warnings.map((w) => w.code).filter((c) => c !== 'IPG_WARN_IPV4_MAPPED');
+    expect(codes).toEqual(['IPG_WARN_NON_PUBLIC']);
+    expect(e.warnings.at(-1)?.message).toContain(block);
   });
 
   it.each([
@@ -403,10 +405,23 @@ describe('warnings on a single entry', () => {
     '2606:4700:4700::1111',
     '2a00:1450::/32',
     '2001:4860:4860::8888',
-    '::ffff:8.8.8.8',
-    '::ffff:8.8.8.0/120',
   ])('%s is public space: no warning', (input) => {
     expect(parseEntry(input).warnings).toEqual([]);
+  });
+
+  it.each([
+    ['::ffff:8.8.8.8', 'the IPv4 address 8.8.8.8'],
+    ['::ffff:8.8.8.0/120', 'the IPv4 addresses 8.8.8.0-8.8.8.255'],
+  ])('%s is IPv4-mapped: one warning saying it matches as %s', (input, says) => {
+    const e = parseEntry(input);
+    expect(e.warnings.map((w) => w.code)).toEqual(['IPG_WARN_IPV4_MAPPED']);
+    expect(e.warnings[0]?.message).toContain(says);
+  });
+
+  it('a range that only partly lies in ::ffff:0:0/96 is not called IPv4-mapped', () => {
+    expect(parseEntry('::fffe:0:0-::ffff:0:5').warnings.map((w) => w.code)).not.toContain(
+      'IPG_WARN_IPV4_MAPPED',
+    );
   });
 });
 

@@ -101,6 +101,16 @@ function entryWarnings(family: 4 | 6, lo: bigint, hi: bigint): EntryWarning[] {
       },
     ];
   }
+  const mapped: EntryWarning[] = [];
+  if (family === 6 && MAPPED_FIRST <= lo && hi <= MAPPED_LAST) {
+    // ::ffff:1.2.3.4 is how a dual-stack socket shows the IPv4 caller 1.2.3.4: the set matches it as IPv4.
+    const v4 = (n: bigint) => IpAddress.fromIPv4Number(Number(n - MAPPED_FIRST)).toString();
+    const same = lo === hi ? v4(lo) : `${v4(lo)}-${v4(hi)}`;
+    mapped.push({
+      code: 'IPG_WARN_IPV4_MAPPED',
+      message: `This IPv6 entry is IPv4-mapped: it stands for the IPv4 ${lo === hi ? 'address' : 'addresses'} ${same} and matches IPv4 callers as ${same}. Write ${same} to say so.`,
+    });
+  }
   const special = specialRangesOverlapping(family, lo, hi);
   if (family === 6 && lo <= MAPPED_LAST && MAPPED_FIRST <= hi) {
     // An IPv4-mapped entry matches IPv4 callers, so judge its IPv4 part as IPv4.
@@ -108,9 +118,10 @@ function entryWarnings(family: 4 | 6, lo: bigint, hi: bigint): EntryWarning[] {
     const v4hi = (hi < MAPPED_LAST ? hi : MAPPED_LAST) - MAPPED_FIRST;
     special.push(...specialRangesOverlapping(4, v4lo, v4hi));
   }
-  if (special.length === 0) return [];
+  if (special.length === 0) return mapped;
   const named = special.map((r) => `${r.purpose} ${r.cidr}`).join(', ');
   return [
+    ...mapped,
     {
       code: 'IPG_WARN_NON_PUBLIC',
       message: `This entry includes non-public space (${named}). Callers reach a public API from public addresses; list your public static IPs.`,

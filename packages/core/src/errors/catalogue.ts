@@ -55,6 +55,11 @@ export const errors = {
     title: 'A domain rule names an origin only: no path, query, fragment or user.',
   },
 
+  IPG_ORIGIN_INVALID: {
+    status: 400,
+    title: 'The text is not an origin as a browser sends it: scheme://host[:port], nothing more.',
+  },
+
   IPG_CONFIG_INVALID: { status: 400, title: 'A setting has a value that cannot be used.' },
   IPG_RULES_INVALID: {
     status: 400,
@@ -108,8 +113,10 @@ export const warnings = {
   IPG_WARN_NON_PUBLIC: 'The entry covers private, loopback, link-local or otherwise reserved space.',
   IPG_WARN_DUPLICATE: 'An earlier entry in the list covers exactly the same addresses.',
   IPG_WARN_COVERED_BY: 'A wider entry in the list covers every address of this one.',
-  IPG_WARN_OVERLAPS:
-    'The entry shares some addresses with one that starts before it; neither covers the other.',
+  IPG_WARN_OVERLAPS: 'The entry shares some addresses with another entry; neither covers the other.',
+  IPG_WARN_COVERS: 'The entry covers other entries of the list, which then change nothing.',
+  IPG_WARN_IPV4_MAPPED: 'The IPv6 entry is IPv4-mapped (::ffff:a.b.c.d) and matches IPv4 callers.',
+  IPG_WARN_AUTO_AS_MANUAL: 'Mode auto does not assess addresses yet; it behaves as manual.',
 } as const satisfies Record<string, string>;
 
 export type WarningCode = keyof typeof warnings;

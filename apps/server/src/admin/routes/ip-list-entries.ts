@@ -9,7 +9,8 @@ import type { AddIpEntryInput, IpListEntry, UpdateIpEntryInput } from '../../sto
 import type { AccessScope } from '../auth/access.js';
 import { pageArray } from '../http/array-page.js';
 import { withEtag } from '../http/etag.js';
-import { entryWarnings } from '../lists/entry-warnings.js';
+import { entryWarnings, listWarnings } from '../lists/entry-warnings.js';
+import { futureExpiry } from '../lists/future-expiry.js';
 import { type GuardEntry, type GuardState, guardLockout } from '../lists/lockout-guard.js';
 import {
   ConfirmLockoutQuery,
@@ -90,15 +91,22 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       config: config('viewer'),
       schema: {
         summary: `List the entries of ${list.noun}`,
+        description:
+          'Oldest first. Each entry carries its warnings: about the entry alone, and about it within the whole list (duplicate, covered by, overlaps).',
         tags,
         params: list.params,
         querystring: PageQuery,
-        response: { 200: Page(IpEntry), ...errorResponses },
+        response: { 200: Page(IpEntryWithWarnings), ...errorResponses },
       },
     },
     async (request) => {
-      const result = pageArray(await list.list(owner(request.params)), request.query);
-      return { ...result, items: result.items.map(toIpEntryDto) };
+      const entries = await list.list(owner(request.params));
+      const warnings = listWarnings(entries);
+      const result = pageArray(entries, request.query);
+      return {
+        ...result,
+        items: result.items.map((e) => ({ ...toIpEntryDto(e), warnings: warnings.get(e.id) ?? [] })),
+      };
     },
   );
 
@@ -109,7 +117,7 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       schema: {
         summary: `Add an entry to ${list.noun}`,
         description:
-          "Answers with core's warnings (covers everything, non-public space, covered by or overlapping another entry). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.",
+          "Answers with core's warnings (covers everything, non-public space, IPv4-mapped, duplicate of, covered by, covering or overlapping another entry). An expiresAt that has passed is refused (400). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.",
         tags,
         params: list.params,
         body: AddIpEntryBody,
@@ -119,7 +127,7 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
     async (request, reply) => {
       const id = owner(request.params);
       const { confirmLockout, expiresAt, ...rest } = request.body;
-      const input = defined({ ...rest, expiresAt: toDate(expiresAt), source: 'manual' as const });
+      const input = defined({ ...rest, expiresAt: futureExpiry(expiresAt), source: 'manual' as const });
       const entries = await list.list(id);
       const candidate: GuardEntry = {
         id: '',
@@ -159,7 +167,7 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       schema: {
         summary: `Edit an entry of ${list.noun}`,
         description:
-          'Name, value, enabled, expiry. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.',
+          'Name, value, enabled, expiry (an expiresAt that has passed is refused: disable or remove the entry instead). Answers with the warnings an add gives. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.',
         tags,
         params: entryParams,
         headers: IfMatchHeaders,
@@ -172,7 +180,7 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       const id = owner(params);
       const entryId = params['entryId'] as string;
       const { confirmLockout, expiresAt, ...rest } = request.body;
-      const patch = defined({ ...rest, expiresAt: toDate(expiresAt) });
+      const patch = defined({ ...rest, expiresAt: futureExpiry(expiresAt) });
       const options = mutation(request);
       const entries = await list.list(id);
       const current = await list.get(id, entryId);
@@ -225,10 +233,6 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       return reply.status(204).send(null);
     },
   );
-}
-
-function toDate(value: string | null | undefined): Date | null | undefined {
-  return value === undefined || value === null ? value : new Date(value);
 }
 
 /** The canonical form of a value, with the error pointing at the `value` field. */

@@ -9,7 +9,12 @@ import { principalOf } from '../auth/access.js';
 import { withEtag } from '../http/etag.js';
 import { activeEntries, guardLockout } from '../lists/lockout-guard.js';
 import { errorResponses, IfMatchHeaders } from '../schemas/common.js';
-import { IpRestriction, type IpRestrictionDto, UpdateIpRestrictionBody } from '../schemas/tenants.js';
+import {
+  IpRestriction,
+  type IpRestrictionDto,
+  UpdateIpRestrictionBody,
+  withModeWarnings,
+} from '../schemas/tenants.js';
 import { type AdminApp, type AdminDeps, callerAddress, defined, mutation, TenantParams } from './context.js';
 
 const tags = ['ip-restriction'];
@@ -89,5 +94,6 @@ function toDto(tenant: StoredTenant, entries: readonly TenantIpEntry[]): IpRestr
     entryCount: entries.length,
     activeEntryCount: activeEntries(entries).length,
     version: tenant.version,
+    ...withModeWarnings(tenant.ipMode),
   };
 }

@@ -3,11 +3,17 @@
  */
 import { type Static, Type } from 'typebox';
 import type { Tenant as StoredTenant } from '../../store/store.js';
-import { ConfirmLockout, DateTime, Name } from './common.js';
+import { modeWarnings } from '../mode-warnings.js';
+import { ConfirmLockout, DateTime, Name, Warning, type WarningType } from './common.js';
 
 const Mode = Type.Enum(['off', 'manual', 'auto'], {
-  description: 'off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.',
+  description:
+    'off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.',
 });
+
+const ModeWarnings = Type.Optional(
+  Type.Array(Warning, { description: 'What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto).' }),
+);
 const Limit = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 
 /** A tenant as the API shows it. @example const t: TenantDto = toTenantDto(await store.getTenant(id)); */
@@ -21,6 +27,7 @@ export const Tenant = Type.Object({
   version: Type.Integer(),
   createdAt: DateTime,
   updatedAt: DateTime,
+  warnings: ModeWarnings,
 });
 
 export type TenantDto = Static<typeof Tenant>;
@@ -50,6 +57,7 @@ export const IpRestriction = Type.Object({
   entryCount: Type.Integer({ description: 'Entries on the list.' }),
   activeEntryCount: Type.Integer({ description: 'Entries in force: enabled and not expired.' }),
   version: Type.Integer({ description: "The tenant's version (the ETag)." }),
+  warnings: ModeWarnings,
 });
 
 /** @example const r: IpRestrictionDto = { tenantId, mode: 'manual', … }; */
@@ -84,5 +92,17 @@ export function toTenantDto(t: StoredTenant): TenantDto {
     version: t.version,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
+    ...withModeWarnings(t.ipMode),
   };
+}
+
+/**
+ * `{ warnings }` when the mode has something to say, else nothing, for spreading into an answer.
+ *
+ * @example
+ * ({ ...dto, ...withModeWarnings('auto') }).warnings?.[0]?.code; // 'IPG_WARN_AUTO_AS_MANUAL'
+ */
+export function withModeWarnings(mode: StoredTenant['ipMode']): { warnings?: WarningType[] } {
+  const warnings = modeWarnings(mode);
+  return warnings.length === 0 ? {} : { warnings };
 }
