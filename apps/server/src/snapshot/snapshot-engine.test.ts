@@ -227,8 +227,12 @@ describe('createSnapshotEngine', () => {
     expect(engine.check({ address: '192.0.2.1', tenantId: 'ten_1' }).decision.reason).toBe(
       'tenant-ip-not-listed',
     );
+    // As strict as every other door: a leading zero is an ambiguous IPv4 form, with its field.
     expect(() => engine.check({ address: '203.0.113.09' })).toThrow(
-      expect.objectContaining({ code: 'IPG_ADDRESS_INVALID' }),
+      expect.objectContaining({ code: 'IPG_ADDRESS_AMBIGUOUS_IPV4', field: 'address' }),
+    );
+    expect(() => engine.check({ address: 'nonsense' })).toThrow(
+      expect.objectContaining({ code: 'IPG_ADDRESS_INVALID', field: 'address' }),
     );
     expect(() => engine.check({ address: '192.0.2.1', apiId: 'api_x' })).toThrow(
       expect.objectContaining({ code: 'IPG_NOT_FOUND' }),
