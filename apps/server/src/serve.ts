@@ -20,6 +20,9 @@ import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
 import { startGateway } from './gateway/start-gateway.js';
 import { registerServerMetrics } from './metrics/server-metrics.js';
+import { type EmailTransport, outboxTransport, smtpTransport } from './notify/email-transport.js';
+import { startNotificationSender } from './notify/notification-sender.js';
+import { webhookTransport } from './notify/webhook-transport.js';
 import { bootstrapOwnerToken } from './owner-token.js';
 import { createRecorder } from './records/recorder.js';
 import type { RulesEngine } from './snapshot/rules-engine.js';
@@ -139,6 +142,11 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
       logger: logger.child({ listener: 'admin' }),
       metrics,
       ready: () => engine.ready,
+      review: {
+        publicUrl: () => publicUrl,
+        requireSignIn: settings.reviewRequireSignIn,
+        webhookAllowPrivate: settings.webhookAllowPrivate,
+      },
     });
     await admin
       .listen({ host: settings.adminListen.host, port: settings.adminListen.port })
@@ -151,6 +159,30 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
       typeof adminAddress === 'object' && adminAddress !== null
         ? `http://${formatHostPort({ host: adminAddress.address, port: adminAddress.port })}`
         : `http://${formatHostPort(settings.adminListen)}`;
+    const publicUrl = settings.publicUrl ?? adminUrl;
+
+    // Owner notifications: sent in the background from the store's queue, never on the request path.
+    const email: EmailTransport =
+      settings.smtpUrl === undefined
+        ? outboxTransport(store.notifications, logger)
+        : smtpTransport({
+            url: settings.smtpUrl,
+            from: settings.smtpFrom,
+            requireTls: settings.smtpRequireTls,
+            tlsRejectUnauthorized: !settings.smtpTlsInsecure,
+          });
+    const sender = startNotificationSender({
+      store,
+      email,
+      webhooks: webhookTransport({ allowPrivate: settings.webhookAllowPrivate }),
+      logger: logger.child({ part: 'notifications' }),
+      publicUrl,
+      linkTtlMs: settings.reviewLinkTtlMs,
+      intervalMs: settings.notifyIntervalMs,
+      retry: { baseMs: settings.notifyRetryBaseMs, maxMs: 3_600_000, maxAttempts: 10 },
+      digestThreshold: settings.notifyDigestThreshold,
+    });
+    cleanups.push(() => sender.close());
 
     const retention = setInterval(() => {
       store

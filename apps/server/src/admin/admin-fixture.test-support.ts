@@ -18,6 +18,7 @@ export interface SeededTenant {
   readonly keyDomainId: string;
   readonly observedId: string;
   readonly requestId: string;
+  readonly channelId: string;
 }
 
 /** Everything a test needs. */
@@ -66,6 +67,11 @@ export async function openAdminFixture(
       { value: `${name}.example.com` },
       actor,
     );
+    const { channel } = await store.notifications.createChannel(
+      tenant.id,
+      { kind: 'email', name: 'owner', target: `owner@${name}.example.com` },
+      actor,
+    );
     const at = new Date();
     await store.recordObservations([
       {
@@ -105,6 +111,7 @@ export async function openAdminFixture(
       keyDomainId: keyDomain.id,
       observedId: observed.items[0]?.id ?? 'missing',
       requestId,
+      channelId: channel.id,
     };
   };
   const a = await seed('a', 1);

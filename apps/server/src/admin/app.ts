@@ -19,6 +19,7 @@ import { acceptEmptyJsonBodies } from './http/empty-json-body.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { listEntryNames } from './lists/entry-names.js';
 import { createRulesPublisher, type RulesSource } from './published/rules-publisher.js';
+import { registerReviewActionRoutes } from './review-actions/action-routes.js';
 import { registerApiRoutes } from './routes/apis.js';
 import { registerAuditRoutes } from './routes/audit-events.js';
 import { registerCheckRoutes } from './routes/check.js';
@@ -28,6 +29,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerIpRestrictionRoutes } from './routes/ip-restriction.js';
 import { registerKeyRestrictionRoutes } from './routes/key-restrictions.js';
 import { registerKeyRoutes } from './routes/keys.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerObservedIpRoutes } from './routes/observed-ips.js';
 import { registerPublishedRulesRoutes } from './routes/published-rules.js';
 import { registerRequestRoutes } from './routes/requests.js';
@@ -63,6 +65,18 @@ export interface AdminAppOptions {
     | undefined;
   /** Console session lifetimes (docs/architecture/console.md#sessions). */
   readonly consoleSessions?: ConsoleSessionOptions | undefined;
+  /**
+   * Notifications and the one-click action pages: where links point (default: this app's own
+   * address as it listens), whether the two weakening actions need an admin token on the form, and
+   * whether webhook URLs may name private addresses.
+   */
+  readonly review?:
+    | {
+        readonly publicUrl?: (() => string) | undefined;
+        readonly requireSignIn?: boolean | undefined;
+        readonly webhookAllowPrivate?: boolean | undefined;
+      }
+    | undefined;
   /** How repeated authentication failures are slowed down. */
   readonly authBackoff?: (FailureBackoffOptions & { sleep?: (ms: number) => Promise<void> }) | undefined;
 }
@@ -117,6 +131,14 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   registerAuditRoutes(app, deps);
   registerRequestRoutes(app, deps);
   registerTokenRoutes(app, deps);
+  registerNotificationRoutes(app, deps, {
+    webhookAllowPrivate: options.review?.webhookAllowPrivate ?? false,
+  });
+  registerReviewActionRoutes(app, {
+    ...deps,
+    publicUrl: options.review?.publicUrl ?? (() => listeningUrl(app)),
+    requireSignIn: options.review?.requireSignIn ?? false,
+  });
   const snapshots = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
   if (snapshots !== undefined) {
     const publisher = createRulesPublisher(snapshots, {
@@ -144,6 +166,13 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
       }),
   });
   return app;
+}
+
+/** `http://host:port` of the app as it listens (the default public URL of the action pages). */
+function listeningUrl(app: AdminApp): string {
+  const a = app.server.address();
+  if (typeof a !== 'object' || a === null) return 'http://127.0.0.1';
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 function isRulesSource(

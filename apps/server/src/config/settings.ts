@@ -50,6 +50,28 @@ export interface ServeSettings {
   readonly demo: boolean;
   /** Where the demo upstream listens (loopback). */
   readonly demoUpstreamPort: number;
+  /** SMTP server for owner emails; none: emails go to the outbox in the store. */
+  readonly smtpUrl: string | undefined;
+  /** The From of owner emails. */
+  readonly smtpFrom: string;
+  /** Refuse to send unless the SMTP server offers STARTTLS. */
+  readonly smtpRequireTls: boolean;
+  /** Accept any SMTP server certificate (test servers only). */
+  readonly smtpTlsInsecure: boolean;
+  /** Where one-click links point; undefined: the admin listener's URL. */
+  readonly publicUrl: string | undefined;
+  /** Webhook URLs may resolve to private, loopback and other special addresses. */
+  readonly webhookAllowPrivate: boolean;
+  /** How long one-click links work. */
+  readonly reviewLinkTtlMs: number;
+  /** Authorize and stop-reviewing links also ask for an editor's admin token. */
+  readonly reviewRequireSignIn: boolean;
+  /** Single emails per channel and hour before they are folded into a digest. */
+  readonly notifyDigestThreshold: number;
+  /** The wait after a failed delivery, doubled per further failure (up to an hour). */
+  readonly notifyRetryBaseMs: number;
+  /** How often the sender looks for due notifications. */
+  readonly notifyIntervalMs: number;
 }
 
 /** One row of the settings table. */
@@ -107,6 +129,43 @@ function parseWorkers(text: string): number {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+
+function parseSmtpUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new Error(
+      'it must be a URL such as smtp://user:password@mail.example.com:587 or smtps://mail.example.com:465',
+    );
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new Error(`it must start with smtp:// or smtps://, not ${url.protocol}//`);
+  if (url.hostname === '') throw new Error('it names no host');
+  return url.toString();
+}
+
+function parsePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new Error('it must be a URL such as https://ipgate.example.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`it must start with https:// or http://, not ${url.protocol}//`);
+  if (url.search !== '' || url.hash !== '') throw new Error('it must not carry a query or a fragment');
+  return url.toString().replace(/\/+$/, '');
+}
+
+function parseSender(text: string): string {
+  const t = text.trim();
+  if (!/^[^\r\n]*@[^\r\n]+$/.test(t) || t.length > 300)
+    throw new Error('it must be an address such as ipgate@example.com or "ipgate <ipgate@example.com>"');
+  return t;
+}
+
+const textJson = <T>(parse: (t: string) => T) => jsonVia(parse, () => undefined);
 const FORWARDED_HEADERS = ['x-forwarded-for', 'forwarded'] as const;
 
 /**
@@ -284,5 +343,116 @@ export const settingSpecs: readonly SettingSpec[] = [
     defaultText: '8082',
     fromText: (t) => parseInteger(t, 0, 65535),
     fromJson: integerJson(0, 65535),
+  }),
+  spec({
+    key: 'smtpUrl',
+    flag: '--smtp-url <url>',
+    env: ['IPGATE_SMTP_URL'],
+    description: 'SMTP server for owner emails: smtp://user:pass@host:587 (STARTTLS) or smtps://host:465',
+    defaultValue: undefined,
+    defaultText: 'none: emails go to the outbox (GET /v1/tenants/{id}/outbox)',
+    fromText: parseSmtpUrl,
+    fromJson: textJson(parseSmtpUrl),
+  }),
+  spec({
+    key: 'smtpFrom',
+    flag: '--smtp-from <address>',
+    env: ['IPGATE_SMTP_FROM'],
+    description: 'sender of owner emails',
+    defaultValue: 'ipgate <ipgate@localhost>',
+    defaultText: 'ipgate <ipgate@localhost>',
+    fromText: parseSender,
+    fromJson: textJson(parseSender),
+  }),
+  spec({
+    key: 'smtpRequireTls',
+    flag: '--smtp-require-tls',
+    env: ['IPGATE_SMTP_REQUIRE_TLS'],
+    description: 'refuse to send email unless the SMTP server offers STARTTLS',
+    defaultValue: false,
+    defaultText: 'off',
+    fromText: parseBoolean,
+    fromJson: booleanJson,
+  }),
+  spec({
+    key: 'smtpTlsInsecure',
+    flag: '--smtp-tls-insecure',
+    env: ['IPGATE_SMTP_TLS_INSECURE'],
+    description: "accept the SMTP server's certificate unchecked (test servers only)",
+    defaultValue: false,
+    defaultText: 'off',
+    fromText: parseBoolean,
+    fromJson: booleanJson,
+  }),
+  spec({
+    key: 'publicUrl',
+    flag: '--public-url <url>',
+    env: ['IPGATE_PUBLIC_URL'],
+    description:
+      'where the one-click links in emails and webhooks point (the admin listener, as users reach it)',
+    defaultValue: undefined,
+    defaultText: "the admin listener's URL",
+    fromText: parsePublicUrl,
+    fromJson: textJson(parsePublicUrl),
+  }),
+  spec({
+    key: 'webhookAllowPrivate',
+    flag: '--webhook-allow-private',
+    env: ['IPGATE_WEBHOOK_ALLOW_PRIVATE'],
+    description: 'let webhooks go to private, loopback and other special-purpose addresses (SSRF guard off)',
+    defaultValue: false,
+    defaultText: 'off',
+    fromText: parseBoolean,
+    fromJson: booleanJson,
+  }),
+  spec({
+    key: 'reviewLinkTtlMs',
+    flag: '--review-link-ttl <duration>',
+    env: ['IPGATE_REVIEW_LINK_TTL'],
+    description: 'how long one-click review links work (e.g. 72h)',
+    defaultValue: 72 * 60 * 60 * 1000,
+    defaultText: '72h',
+    fromText: (t) => parseDuration(t, 60_000, 30 * DAY),
+    fromJson: durationJson(60_000, 30 * DAY),
+  }),
+  spec({
+    key: 'reviewRequireSignIn',
+    flag: '--review-require-sign-in',
+    env: ['IPGATE_REVIEW_REQUIRE_SIGN_IN'],
+    description: "authorize and stop-reviewing links also ask for an editor's admin token",
+    defaultValue: false,
+    defaultText: 'off',
+    fromText: parseBoolean,
+    fromJson: booleanJson,
+  }),
+  spec({
+    key: 'notifyDigestThreshold',
+    flag: '--notify-digest-threshold <n>',
+    env: ['IPGATE_NOTIFY_DIGEST_THRESHOLD'],
+    description: 'single emails per channel and hour; more are folded into a digest',
+    defaultValue: 10,
+    defaultText: '10',
+    fromText: (t) => parseInteger(t, 1, 10_000),
+    fromJson: integerJson(1, 10_000),
+  }),
+  spec({
+    key: 'notifyRetryBaseMs',
+    flag: '--notify-retry-base <duration>',
+    env: ['IPGATE_NOTIFY_RETRY_BASE'],
+    description: 'wait after a failed notification, doubled per further failure up to 1h, 10 tries',
+    defaultValue: 30_000,
+    defaultText: '30s',
+    fromText: (t) => parseDuration(t, 10, 3_600_000),
+    fromJson: durationJson(10, 3_600_000),
+  }),
+  spec({
+    key: 'notifyIntervalMs',
+    flag: '--notify-interval <duration>',
+    env: ['IPGATE_NOTIFY_INTERVAL'],
+    description: 'how often the sender looks for due notifications',
+    defaultValue: 1000,
+    defaultText: '1s',
+    fromText: (t) => parseDuration(t, 10, 60_000),
+    fromJson: durationJson(10, 60_000),
   }),
 ];

@@ -16,7 +16,7 @@ const ACTOR = 'system:demo';
 /**
  * On a store with no tenants, creates the demo of `npm start`: a tenant in `manual` mode whose IP list
  * holds only 127.0.0.1 (so a call from 127.0.0.1 passes and one from 127.0.0.2 is denied), a key, and an
- * API at `/` in front of the demo upstream. On a store that already has tenants it changes nothing and
+ * API at `/` in front of the demo upstream, and an email channel for the owner (owner@example.com). On a store that already has tenants it changes nothing and
  * reports the existing demo, if there is one.
  *
  * @example
@@ -36,6 +36,13 @@ export async function setUpDemo(
     { actor: ACTOR },
   );
   const { key, secret } = await store.createKey(tenant.id, { name: 'demo key' }, { actor: ACTOR });
+  // Without --smtp-url its emails land in the outbox (GET /v1/tenants/{id}/outbox): the whole review
+  // flow — denied call, email, one-click link — with nothing else installed.
+  await store.notifications.createChannel(
+    tenant.id,
+    { kind: 'email', name: 'demo owner', target: 'owner@example.com' },
+    { actor: ACTOR },
+  );
   const api = await store.createApi(
     { name: 'demo API', pathPrefix: '/', upstreamUrl: options.upstreamUrl, authHeader: 'authorization' },
     { actor: ACTOR },

@@ -195,6 +195,82 @@ export interface ChangesTable {
   kind: string;
 }
 
+export interface NotificationChannelsTable {
+  id: string;
+  tenant_id: string;
+  kind: 'email' | 'webhook';
+  name: string;
+  /** An email address or a webhook URL. */
+  target: string;
+  secret: string | null;
+  events: Json;
+  enabled: Flag;
+  consecutive_failures: number;
+  last_error: string | null;
+  last_failure_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_digest_at: Timestamp | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  dedupe_key: string;
+  observed_id: string | null;
+  payload: Json;
+  created_at: Timestamp;
+}
+
+export interface NotificationDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  notification_id: string;
+  channel_id: string;
+  status: 'queued' | 'sent' | 'failed' | 'skipped';
+  attempts: number;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  digest_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface NotificationAttemptsTable {
+  id: string;
+  delivery_id: string;
+  at: Timestamp;
+  ok: Flag;
+  detail: string;
+  duration_ms: number;
+}
+
+export interface OutboxMessagesTable {
+  id: string;
+  tenant_id: string;
+  channel_id: string | null;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  created_at: Timestamp;
+}
+
+export interface ReviewActionTokensTable {
+  token_hash: string;
+  tenant_id: string;
+  observed_id: string;
+  action: 'authorize' | 'reject-and-rotate' | 'stop-reviewing';
+  recipient: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 /**
  * Every table of the server store (docs/architecture/storage.md#tables), as Kysely sees it.
  *
@@ -218,4 +294,10 @@ export interface Database {
   principals: PrincipalsTable;
   changes: ChangesTable;
   console_sessions: ConsoleSessionsTable;
+  notification_channels: NotificationChannelsTable;
+  notifications: NotificationsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_attempts: NotificationAttemptsTable;
+  outbox_messages: OutboxMessagesTable;
+  review_action_tokens: ReviewActionTokensTable;
 }

@@ -1,7 +1,23 @@
 import { randomBytes } from 'node:crypto';
 
 /** The resources that carry a server-generated id, with their prefixes. */
-export type IdKind = 'ten' | 'ent' | 'api' | 'key' | 'kie' | 'kde' | 'aud' | 'prn' | 'obs' | 'ses';
+export type IdKind =
+  | 'ten'
+  | 'ent'
+  | 'api'
+  | 'key'
+  | 'kie'
+  | 'kde'
+  | 'aud'
+  | 'prn'
+  | 'obs'
+  | 'ses'
+  | 'nch'
+  | 'ntf'
+  | 'dlv'
+  | 'att'
+  | 'msg'
+  | 'dig';
 
 const RANDOM_BITS = 80n;
 const RANDOM_LIMIT = 1n << RANDOM_BITS;

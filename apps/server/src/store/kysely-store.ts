@@ -5,10 +5,14 @@ import * as history from './history.js';
 import * as lists from './ip-lists.js';
 import * as keyEntries from './key-entries.js';
 import * as keys from './keys.js';
+import * as channels from './notification-channels.js';
+import * as queue from './notification-queue.js';
 import * as observed from './observed-ips.js';
+import * as outbox from './outbox.js';
 import * as principals from './principals.js';
 import * as requestLog from './request-log.js';
 import * as retention from './retention.js';
+import * as actionTokens from './review-action-tokens.js';
 import { loadRules, rulesSince } from './rule-units.js';
 import type { Store } from './store.js';
 import { tenantIpList } from './tenant-ip-list.js';
@@ -103,6 +107,26 @@ export function createKyselyStore(ctx: StoreContext): Store {
     getRequest: (id) => requestLog.getRequest(ctx, id),
     pruneRequests: (before, options) => retention.pruneRequests(ctx, before, options),
     pruneObservedIps: (before, options) => retention.pruneObservedIps(ctx, before, options),
+
+    notifications: {
+      createChannel: (t, input, o) => channels.createChannel(ctx, t, input, o),
+      listChannels: (t) => channels.listChannels(ctx, t),
+      getChannel: (t, c) => channels.getChannel(ctx, t, c),
+      updateChannel: (t, c, patch, o) => channels.updateChannel(ctx, t, c, patch, o),
+      deleteChannel: (t, c, o) => channels.deleteChannel(ctx, t, c, o),
+      claimDueDeliveries: (now, limit, leaseMs) => queue.claimDueDeliveries(ctx, now, limit, leaseMs),
+      completeDelivery: (id, outcome) => queue.completeDelivery(ctx, id, outcome),
+      countSentSince: (c, since) => queue.countSentSince(ctx, c, since),
+      lastDigestAt: (c) => queue.lastDigestAt(ctx, c),
+      markDigestSent: (c, at) => queue.markDigestSent(ctx, c, at),
+      listDeliveries: (t, filter, page) => queue.listDeliveries(ctx, t, filter, page),
+      addOutboxMessage: (m) => outbox.addOutboxMessage(ctx, m),
+      listOutbox: (t, page) => outbox.listOutbox(ctx, t, page),
+      addActionToken: (h, r) => actionTokens.addActionToken(ctx, h, r),
+      findActionToken: (h) => actionTokens.findActionToken(ctx, h),
+      useActionToken: (h, now) => actionTokens.useActionToken(ctx, h, now),
+      releaseActionToken: (h) => actionTokens.releaseActionToken(ctx, h),
+    },
 
     close: () => ctx.dialect.destroy(),
   };

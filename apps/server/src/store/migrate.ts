@@ -5,6 +5,7 @@ import { initialMigration } from './migrations/0001-initial.js';
 import { scaleIndexesMigration } from './migrations/0002-scale-indexes.js';
 import { observedAssessmentMigration } from './migrations/0003-observed-assessment.js';
 import { consoleSessionsMigration } from './migrations/0004-console-sessions.js';
+import { notificationsMigration } from './migrations/0005-notifications.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -19,6 +20,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0002-scale-indexes': scaleIndexesMigration(),
     '0003-observed-assessment': observedAssessmentMigration(dialect),
     '0004-console-sessions': consoleSessionsMigration(dialect),
+    '0005-notifications': notificationsMigration(dialect),
   };
 }
 

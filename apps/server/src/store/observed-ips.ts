@@ -6,7 +6,9 @@ import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { insertIpEntry } from './ip-lists.js';
 import { lockKey, rotateInTransaction } from './keys.js';
+import { enqueueEvents, reviewEvent } from './notification-queue.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
+import { notifyNewPending, unseenPending } from './pending-notices.js';
 import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
 import type {
@@ -77,9 +79,11 @@ export async function recordObservations(ctx: StoreContext, batch: readonly Obse
         (a, b) =>
           compare(a.tenantId, b.tenantId) || compare(a.keyId, b.keyId) || compare(a.address, b.address),
       );
+    const fresh = await unseenPending(trx, rows);
     for (let i = 0; i < rows.length; i += CHUNK) {
       await upsert(trx, rows.slice(i, i + CHUNK));
     }
+    await notifyNewPending(ctx, trx, fresh);
   });
 }
 
@@ -194,6 +198,7 @@ export async function authorizeObservedIp(
       before,
       after: { ...observed, entry },
     });
+    await enqueueEvents(ctx, trx, [reviewEvent('ip.authorized', observed, actor)], now);
     return { observed, entry };
   });
 }
@@ -251,6 +256,12 @@ export async function rejectObservedIp(
       // The key entity carries no secret, so the audit trail never does either.
       after: { ...observed, rotatedKey: rotated?.key ?? null },
     });
+    await enqueueEvents(
+      ctx,
+      trx,
+      [reviewEvent('ip.rejected', observed, actor, { keyRotated: rotated !== null })],
+      now,
+    );
     return { observed, rotated };
   });
 }

@@ -13,6 +13,7 @@
 import type { EntryType } from '@ipgate/core';
 import type { Assessment } from '../review/assessment.js';
 import type { ConsoleSession } from './console-sessions.js';
+import type { NotificationStore } from './notification-types.js';
 import type { CreateUserInput } from './users.js';
 
 export type { Assessment } from '../review/assessment.js';
@@ -655,6 +656,9 @@ export interface Store {
    * every reconnection. Absent where there is nothing to follow (SQLite: one file, polled).
    */
   watchChanges?(onChange: () => void): ChangeWatch;
+
+  /** Notification channels, the delivery queue, the outbox and the one-click action tokens. */
+  readonly notifications: NotificationStore;
 
   /** Closes the connections. The store cannot be used afterwards. */
   close(): Promise<void>;

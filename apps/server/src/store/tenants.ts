@@ -3,6 +3,7 @@ import { read, type StoreContext } from './context.js';
 import type { Database, TenantsTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
+import { enqueueEvents } from './notification-queue.js';
 import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
@@ -191,6 +192,22 @@ export async function updateTenant(
       before,
       after,
     });
+    if (before.ipMode !== 'off' && after.ipMode === 'off') {
+      await enqueueEvents(
+        ctx,
+        trx,
+        [
+          {
+            tenantId,
+            type: 'review.stopped',
+            dedupeKey: `review.stopped:${after.version}`,
+            observedId: null,
+            payload: { previousMode: before.ipMode, actor },
+          },
+        ],
+        now,
+      );
+    }
     return after;
   });
 }

@@ -1,0 +1,235 @@
+/**
+ * The background sender (docs/architecture/review.md#notifications): every interval it leases the
+ * due deliveries from the store, sends them, and records each attempt. Failures are retried with
+ * exponential backoff; a sender that dies mid-send (kill -9) leaves a lease that lapses, so another
+ * sender — this node after a restart, or another node — sends it. Emails about pending addresses
+ * become a digest once a channel has had `digestThreshold` of them within an hour.
+ */
+import type { Logger } from 'pino';
+import { newId } from '../store/ids.js';
+import type { ClaimedDelivery } from '../store/notification-types.js';
+import type { Store } from '../store/store.js';
+import type { EmailTransport } from './email-transport.js';
+import { loadPendingNotice, type PendingNotice } from './pending-notice.js';
+import { renderDigestEmail, renderPendingEmail } from './render-email.js';
+import { DEFAULT_RETRY, type RetryPolicy, retryAt } from './retry-backoff.js';
+import { type ActionLinks, makeActionLinks } from './review-links.js';
+import { webhookPayload } from './webhook-payload.js';
+import type { WebhookTransport } from './webhook-transport.js';
+
+const HOUR = 60 * 60 * 1000;
+/** How long a sender holds a delivery; a dead sender's deliveries come back after it. */
+const LEASE_MS = 60_000;
+const BATCH = 50;
+
+export interface NotificationSenderOptions {
+  readonly store: Store;
+  readonly email: EmailTransport;
+  readonly webhooks: WebhookTransport;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Where the action links point (`--public-url`). */
+  readonly publicUrl: string;
+  readonly linkTtlMs: number;
+  readonly intervalMs: number;
+  readonly retry?: RetryPolicy | undefined;
+  /** Single emails per channel and hour before they are folded into a digest. */
+  readonly digestThreshold: number;
+  /** Least time between two digests of one channel. */
+  readonly digestEveryMs?: number | undefined;
+}
+
+export interface NotificationSender {
+  /** One round: lease, send, record. Resolves when done (tests call it to avoid waiting). */
+  runOnce(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the sender.
+ *
+ * @example
+ * const sender = startNotificationSender({ store, email, webhooks, logger, publicUrl, linkTtlMs: 72 * 3600_000, intervalMs: 1000, digestThreshold: 10 });
+ */
+export function startNotificationSender(options: NotificationSenderOptions): NotificationSender {
+  const { store, logger } = options;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const digestEveryMs = options.digestEveryMs ?? 15 * 60 * 1000;
+  let running: Promise<void> | undefined;
+  let closed = false;
+
+  const links = (tenantId: string, observedId: string, recipient: string): Promise<ActionLinks> =>
+    makeActionLinks(
+      store.notifications,
+      { publicUrl: options.publicUrl, ttlMs: options.linkTtlMs },
+      {
+        tenantId,
+        observedId,
+        recipient,
+      },
+    );
+
+  async function attempt(d: ClaimedDelivery, send: () => Promise<string>, digestId?: string): Promise<void> {
+    const started = Date.now();
+    try {
+      const detail = await send();
+      await store.notifications.completeDelivery(d.id, {
+        ok: true,
+        detail,
+        durationMs: Date.now() - started,
+        ...(digestId === undefined ? {} : { digestId }),
+      });
+    } catch (e) {
+      const detail = e instanceof Error ? e.message : String(e);
+      const next = retryAt(new Date(), d.attempt, retry);
+      logger.warn(
+        { deliveryId: d.id, channelId: d.channel.id, attempt: d.attempt, retryAt: next, detail },
+        next === null ? 'notification given up' : 'notification failed; will retry',
+      );
+      await store.notifications.completeDelivery(d.id, {
+        ok: false,
+        detail,
+        durationMs: Date.now() - started,
+        retryAt: next,
+      });
+    }
+  }
+
+  async function sendWebhook(d: ClaimedDelivery): Promise<void> {
+    const observedId = d.notification.observedId;
+    let notice: PendingNotice | undefined;
+    let actionLinks: ActionLinks | undefined;
+    if (d.notification.type === 'ip.pending' && observedId !== null) {
+      notice = await loadPendingNotice(store, d.tenantId, observedId);
+      if (notice === undefined) {
+        await store.notifications.completeDelivery(d.id, { ok: 'skipped', detail: 'no longer pending' });
+        return;
+      }
+      actionLinks = await links(d.tenantId, observedId, `webhook ${d.channel.name}`);
+    }
+    const payload = webhookPayload(d, notice, actionLinks, new Date());
+    // The delivery id is the message id: the same on every retry, so receivers can drop duplicates.
+    await attempt(d, () =>
+      options.webhooks.send({ url: d.channel.target, secret: d.channel.secret ?? '' }, d.id, payload),
+    );
+  }
+
+  async function sendEmails(channelDeliveries: ClaimedDelivery[]): Promise<void> {
+    const first = channelDeliveries[0];
+    if (first === undefined) return;
+    const channel = first.channel;
+    const ready: { d: ClaimedDelivery; notice: PendingNotice }[] = [];
+    for (const d of channelDeliveries) {
+      const notice =
+        d.notification.observedId === null
+          ? undefined
+          : await loadPendingNotice(store, d.tenantId, d.notification.observedId);
+      if (notice === undefined) {
+        await store.notifications.completeDelivery(d.id, { ok: 'skipped', detail: 'no longer pending' });
+      } else {
+        ready.push({ d, notice });
+      }
+    }
+    if (ready.length === 0) return;
+    const now = new Date();
+    const sentLastHour = await store.notifications.countSentSince(channel.id, new Date(now.getTime() - HOUR));
+    const single = Math.max(0, options.digestThreshold - sentLastHour);
+    for (const { d, notice } of ready.slice(0, single)) {
+      const l = await links(d.tenantId, notice.observedId, `email link, ${channel.target}`);
+      const mail = renderPendingEmail(notice, l);
+      await attempt(d, () =>
+        options.email.send({ ...mail, to: channel.target }, { tenantId: d.tenantId, channelId: channel.id }),
+      );
+    }
+    const rest = ready.slice(single);
+    if (rest.length === 0) return;
+    const last = await store.notifications.lastDigestAt(channel.id);
+    if (last !== null && now.getTime() - last.getTime() < digestEveryMs) {
+      const at = new Date(last.getTime() + digestEveryMs);
+      for (const { d } of rest) await store.notifications.completeDelivery(d.id, { ok: 'later', at });
+      return;
+    }
+    const items = [];
+    for (const { d, notice } of rest) {
+      items.push({
+        notice,
+        links: await links(d.tenantId, notice.observedId, `email link, ${channel.target}`),
+      });
+    }
+    const mail = renderDigestEmail(rest[0]?.notice.tenant.name ?? '', items);
+    const digestId = newId('dig');
+    const started = Date.now();
+    try {
+      const detail = await options.email.send(
+        { ...mail, to: channel.target },
+        { tenantId: first.tenantId, channelId: channel.id },
+      );
+      await store.notifications.markDigestSent(channel.id, now);
+      for (const { d } of rest) {
+        await store.notifications.completeDelivery(d.id, {
+          ok: true,
+          detail: `${detail} (digest of ${rest.length})`,
+          durationMs: Date.now() - started,
+          digestId,
+        });
+      }
+    } catch (e) {
+      const detail = e instanceof Error ? e.message : String(e);
+      for (const { d } of rest) {
+        await store.notifications.completeDelivery(d.id, {
+          ok: false,
+          detail,
+          durationMs: Date.now() - started,
+          retryAt: retryAt(new Date(), d.attempt, retry),
+        });
+      }
+    }
+  }
+
+  async function round(): Promise<void> {
+    const due = await store.notifications.claimDueDeliveries(new Date(), BATCH, LEASE_MS);
+    if (due.length === 0) return;
+    const emailsByChannel = new Map<string, ClaimedDelivery[]>();
+    for (const d of due) {
+      if (d.channel.kind === 'email') {
+        if (d.notification.type !== 'ip.pending') {
+          await store.notifications.completeDelivery(d.id, {
+            ok: 'skipped',
+            detail: 'email carries ip.pending only',
+          });
+          continue;
+        }
+        const list = emailsByChannel.get(d.channel.id) ?? [];
+        list.push(d);
+        emailsByChannel.set(d.channel.id, list);
+      } else {
+        await sendWebhook(d);
+      }
+    }
+    for (const list of emailsByChannel.values()) await sendEmails(list);
+  }
+
+  const runOnce = (): Promise<void> => {
+    running ??= round()
+      .catch((e: unknown) => logger.error({ err: e }, 'notification round failed; will retry'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+
+  const timer = setInterval(() => {
+    if (!closed) void runOnce();
+  }, options.intervalMs);
+  timer.unref();
+
+  return {
+    runOnce,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await running;
+      options.email.close();
+      await options.webhooks.close();
+    },
+  };
+}
