@@ -9,6 +9,7 @@ import { Counter, Registry } from 'prom-client';
 import { createDecider } from '../decision/decider.js';
 import { registerDecisionRoutes } from '../decision/decision-routes.js';
 import type { Recorder } from '../records/recorder.js';
+import { createSimulator } from '../simulation/simulator.js';
 import type { RulesEngine } from '../snapshot/rules-engine.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Store } from '../store/store.js';
@@ -34,6 +35,7 @@ import { registerObservedIpRoutes } from './routes/observed-ips.js';
 import { registerPublishedRulesRoutes } from './routes/published-rules.js';
 import { registerRequestRoutes } from './routes/requests.js';
 import { registerSessionRoutes } from './routes/session.js';
+import { registerSimulationRoutes } from './routes/simulations.js';
 import { registerTenantIpEntryRoutes } from './routes/tenant-ip-entries.js';
 import { registerTenantRoutes } from './routes/tenants.js';
 import { registerTokenRoutes } from './routes/tokens.js';
@@ -118,7 +120,11 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   installAuthentication(app, { store, backoff, sleep, sessions });
   await registerDocs(app);
 
-  const deps = { store, engine };
+  // Simulations decide recorded traffic with the rules this process enforces.
+  const rulesInForce = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
+  const simulator =
+    rulesInForce === undefined ? undefined : createSimulator(store, () => rulesInForce.current);
+  const deps = { store, engine, simulator };
   registerSessionRoutes(app, { ...deps, sessions, backoff, sleep });
   registerTenantRoutes(app, deps);
   registerIpRestrictionRoutes(app, deps);
@@ -140,6 +146,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     requireSignIn: options.review?.requireSignIn ?? false,
   });
   const snapshots = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
+  if (simulator !== undefined) registerSimulationRoutes(app, { simulator });
   if (snapshots !== undefined) {
     const publisher = createRulesPublisher(snapshots, {
       names: (scope) => listEntryNames(store, scope),

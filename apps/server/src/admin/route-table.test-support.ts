@@ -37,6 +37,13 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'GET', path: `${T}/ip-restriction/entries`, role: 'viewer', scope: 'tenant' },
   {
     method: 'POST',
+    path: `${T}/ip-restriction/simulate`,
+    role: 'viewer',
+    scope: 'tenant',
+    body: { top: 5, draft: { add: [{ value: '198.18.0.1' }] } },
+  },
+  {
+    method: 'POST',
     path: `${T}/ip-restriction/entries`,
     role: 'editor',
     scope: 'tenant',
@@ -74,6 +81,13 @@ export const ROUTES: readonly RouteRow[] = [
     body: { name: 'n' },
   },
   { method: 'DELETE', path: `${K}/restrictions/ips/:keyIpId`, role: 'editor', scope: 'tenant' },
+  {
+    method: 'POST',
+    path: `${K}/restrictions/ips/simulate`,
+    role: 'viewer',
+    scope: 'tenant',
+    body: { top: 5, draft: { replace: [] } },
+  },
   { method: 'GET', path: `${K}/restrictions/domains`, role: 'viewer', scope: 'tenant' },
   {
     method: 'POST',
@@ -90,6 +104,13 @@ export const ROUTES: readonly RouteRow[] = [
     body: { name: 'n' },
   },
   { method: 'DELETE', path: `${K}/restrictions/domains/:keyDomainId`, role: 'editor', scope: 'tenant' },
+  {
+    method: 'POST',
+    path: `${K}/restrictions/domains/simulate`,
+    role: 'viewer',
+    scope: 'tenant',
+    body: { top: 5, draft: { add: [{ value: 'x.example.com' }] } },
+  },
   { method: 'GET', path: `${T}/observed-ips`, role: 'viewer', scope: 'tenant' },
   { method: 'GET', path: `${T}/observed-ips/:observedId`, role: 'viewer', scope: 'tenant' },
   {
@@ -152,6 +173,13 @@ export const ROUTES: readonly RouteRow[] = [
     body: { name: 'x' },
   },
   { method: 'DELETE', path: '/v1/apis/:apiId/allowlist/entries/:entryId', role: 'editor', scope: 'global' },
+  {
+    method: 'POST',
+    path: '/v1/apis/:apiId/allowlist/simulate',
+    role: 'viewer',
+    scope: 'global',
+    body: { top: 5, draft: { remove: [] } },
+  },
   { method: 'GET', path: '/v1/audit-events', role: 'viewer', scope: 'global' },
   { method: 'GET', path: '/v1/rules/apis/:apiId', role: 'viewer', scope: 'global' },
   { method: 'GET', path: '/v1/rules/tenants/:tenantId', role: 'viewer', scope: 'tenant' },

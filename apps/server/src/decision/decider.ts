@@ -9,6 +9,7 @@ import { type ClientAddressConfig, clientAddressStrategy, denialBody, type Heade
 import { gatewayAnswer } from '../gateway/gateway-responses.js';
 import { type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
 import { createRequestIds } from '../gateway/request-ids.js';
+import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
@@ -128,7 +129,7 @@ export function createDecider(options: DeciderOptions): Decider {
       });
       const answer = answerFor(kind, outcome, requestId);
       record(outcome, answer.status, original.method, requestId, at, started);
-      if (!outcome.allow) {
+      if (!outcome.allow || outcome.wouldDeny) {
         logger.info(
           {
             requestId,
@@ -140,7 +141,7 @@ export function createDecider(options: DeciderOptions): Decider {
             apiId: outcome.api?.id,
             keyId: outcome.key?.id,
           },
-          'request denied',
+          outcome.allow ? 'request would be denied; passed (report-only)' : 'request denied',
         );
       }
       return answer;
@@ -171,10 +172,11 @@ export function createDecider(options: DeciderOptions): Decider {
           // The path only, as the gateway records: queries may carry secrets and personal data.
           path: outcome.path?.raw ?? '',
           status,
-          decision: outcome.allow ? 'allow' : 'deny',
+          decision: outcome.wouldDeny ? 'would-deny' : outcome.allow ? 'allow' : 'deny',
           stage: outcome.stage,
           reason: outcome.reason,
           latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+          origin: recordedOrigin(outcome.origin),
         },
         observation:
           outcome.observation === undefined || key === undefined || client === null

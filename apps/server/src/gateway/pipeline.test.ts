@@ -138,3 +138,49 @@ describe('runPipeline: paths the upstream may read as another API', () => {
     expect(from('203.0.113.9', '/admin/a%2Fb').allow).toBe(true);
   });
 });
+
+describe('runPipeline in report-only (docs/architecture/pipeline.md#report-only)', () => {
+  const reportOnly = (tenantEnforce: boolean, apiEnforce: boolean) =>
+    fixtureSnapshot({
+      enforce: tenantEnforce,
+      tenantEntries: [{ value: '203.0.113.0/24' }],
+      apis: [{ pathPrefix: '/v1', enforce: apiEnforce }],
+      apiEntries: [{ value: '203.0.113.0/25' }],
+      keys: [{ secret: 'ipg_live_good', ipRestrictionEnabled: true }],
+      keyIps: [{ value: '203.0.113.0/26' }, { value: '203.0.113.192/26' }],
+    });
+  const runOn = (s: ReturnType<typeof reportOnly>, peer: string, headers: Record<string, string> = auth) =>
+    runPipeline(s, socketPeer(), { method: 'GET', target: '/v1/x', headers, peer });
+  const summary = (o: ReturnType<typeof runOn>) => [o.allow, o.wouldDeny, o.status, o.stage, o.reason];
+
+  it.each([
+    // tenant enforce, API enforce, address, allowed?, would deny?, stage, reason
+    [true, true, '203.0.113.200', false, false, 'api-allowlist', 'api-allowlist-not-listed'],
+    [true, false, '203.0.113.200', true, true, 'api-allowlist', 'api-allowlist-not-listed'],
+    [true, false, '203.0.113.150', false, false, 'key-restriction', 'key-ip-not-listed'],
+    [false, true, '203.0.113.200', false, false, 'api-allowlist', 'api-allowlist-not-listed'],
+    [false, true, '203.0.113.100', true, true, 'key-restriction', 'key-ip-not-listed'],
+    [true, true, '203.0.113.100', false, false, 'key-restriction', 'key-ip-not-listed'],
+    // Both report-only: the first stage that would deny is the one recorded.
+    [false, false, '192.0.2.1', true, true, 'api-allowlist', 'api-allowlist-not-listed'],
+    // API report-only, tenant enforcing: the tenant still denies.
+    [true, false, '192.0.2.1', false, false, 'tenant-restriction', 'tenant-ip-not-listed'],
+    [false, false, '203.0.113.9', true, false, 'complete', 'allowed'],
+  ])('tenant enforce %s, API enforce %s, %s', (tenant, api, peer, allow, would, stage, reason) => {
+    const o = runOn(reportOnly(tenant, api), peer);
+    expect(summary(o)).toEqual([allow, would, allow ? 200 : 403, stage, reason]);
+  });
+
+  it('never makes authentication report-only, and keeps an unlisted address reviewable', () => {
+    const s = reportOnly(false, false);
+    expect(summary(runOn(s, '203.0.113.9', {}))).toEqual([
+      false,
+      false,
+      401,
+      'authentication',
+      'key-missing',
+    ]);
+    const unlisted = runOn(s, '192.0.2.1');
+    expect(unlisted.observation).toBe('pending');
+  });
+});

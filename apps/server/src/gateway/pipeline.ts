@@ -8,6 +8,7 @@ import {
   type MatchedRule,
   originOf,
   parseHostHeader,
+  type RequestOrigin,
 } from '@ipgate/core';
 import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
 import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
@@ -52,6 +53,12 @@ export interface PipelineRequest {
  */
 export interface PipelineOutcome {
   readonly allow: boolean;
+  /**
+   * True when the request passes only because what denied it is report-only (an API or a tenant
+   * with `enforce: false`): `allow` is true, and `stage`, `reason`, `detail` and `decision` say what
+   * would have denied it (docs/architecture/pipeline.md#report-only).
+   */
+  readonly wouldDeny: boolean;
   /** 200 when allowed; else 400 (bad target), 401, 403 or 404. */
   readonly status: 200 | 400 | 401 | 403 | 404;
   readonly stage: PipelineStage;
@@ -70,6 +77,8 @@ export interface PipelineOutcome {
   readonly path: RequestPath | undefined;
   /** The host routed on, strict and lower case (`parseHostHeader`); undefined when none was sent. */
   readonly host: string | undefined;
+  /** The browser origin (or server) the decision read; undefined before routing. */
+  readonly origin: RequestOrigin | undefined;
   readonly api: CompiledApi | undefined;
   readonly key: CompiledKey | undefined;
   /** True when the tenant restriction denied an unlisted address: record it as pending. */
@@ -133,9 +142,16 @@ export function runPipeline(
     origin: single(request.headers['origin']),
     referer: single(request.headers['referer']),
   });
+  facts.origin = origin;
   const client = resolved.address;
   const before = decideOnSnapshot({ client, origin, api });
-  if (!before.allow) return facts.decided(before, undefined);
+  // Report-only: the denial is kept to be recorded, and the request goes on to the later stages,
+  // which decide as they would (authentication is never report-only).
+  let wouldDeny: Decision | undefined;
+  if (!before.allow) {
+    if (api.enforce) return facts.decided(before, undefined);
+    wouldDeny = before;
+  }
 
   const presented = presentedKey(request.headers, api.authHeader);
   if (!presented.ok) {
@@ -149,9 +165,23 @@ export function runPipeline(
   }
   facts.key = key;
 
-  const decision = decideOnSnapshot({ client, origin, api, tenant, key });
+  // Without the allowlist when it would have denied already: the later stages are decided on their own.
+  const decision = decideOnSnapshot({
+    client,
+    origin,
+    api: wouldDeny === undefined ? api : undefined,
+    tenant,
+    key,
+  });
   const passedTenant = decision.stage === 'complete' || decision.stage === 'key-restriction';
-  return facts.decided(decision, decision.reviewable ? 'pending' : passedTenant ? 'authorized' : undefined);
+  // In report-only an unlisted address is still recorded as pending, so it can be reviewed before enforcing.
+  const observation = decision.reviewable ? 'pending' : passedTenant ? 'authorized' : undefined;
+  if (!decision.allow) {
+    if (tenant.enforce) return facts.decided(decision, observation);
+    wouldDeny ??= decision;
+  }
+  if (wouldDeny !== undefined) return facts.wouldDeny(wouldDeny, observation);
+  return facts.decided(decision, observation);
 }
 
 /**
@@ -166,6 +196,7 @@ class Facts {
   clientVia: 'socket' | 'header' | undefined = undefined;
   path: RequestPath | undefined = undefined;
   host: string | undefined = undefined;
+  origin: RequestOrigin | undefined = undefined;
   api: CompiledApi | undefined = undefined;
   key: CompiledKey | undefined = undefined;
 
@@ -180,6 +211,22 @@ class Facts {
     matched: readonly MatchedRule[] = [],
   ): PipelineOutcome {
     return this.outcome(false, status, stage, reason, detail, matched, decision, false, undefined);
+  }
+
+  /** Passes a request that `decision` denied, because what denied it is report-only. */
+  wouldDeny(decision: Decision, observation: PipelineOutcome['observation']): PipelineOutcome {
+    return this.outcome(
+      true,
+      200,
+      decision.stage,
+      decision.reason,
+      decision.detail,
+      decision.matched,
+      decision,
+      decision.reviewable,
+      observation,
+      true,
+    );
   }
 
   decided(decision: Decision, observation: PipelineOutcome['observation']): PipelineOutcome {
@@ -206,9 +253,11 @@ class Facts {
     decision: Decision | undefined,
     reviewable: boolean,
     observation: PipelineOutcome['observation'],
+    wouldDeny = false,
   ): PipelineOutcome {
     return {
       allow,
+      wouldDeny,
       status,
       stage,
       reason,
@@ -220,6 +269,7 @@ class Facts {
       sawForwardingHeaders: this.sawForwardingHeaders,
       path: this.path,
       host: this.host,
+      origin: this.origin,
       api: this.api,
       key: this.key,
       reviewable,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ClientAddressStrategy } from '@ipgate/core';
 import { Counter, Registry } from 'prom-client';
+import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
@@ -113,8 +114,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       peer: req.socket.remoteAddress,
     });
     call.outcome = outcome;
-    call.decided(outcome.allow ? 'allow' : 'deny', outcome.stage, outcome.reason);
+    call.decided(
+      outcome.wouldDeny ? 'would-deny' : outcome.allow ? 'allow' : 'deny',
+      outcome.stage,
+      outcome.reason,
+    );
     if (outcome.sawForwardingHeaders && !trustsProxies) warnForwarding(req, call.requestId);
+    if (outcome.wouldDeny) {
+      logger.info(
+        {
+          requestId: call.requestId,
+          stage: outcome.stage,
+          reason: outcome.reason,
+          detail: outcome.detail,
+          client: outcome.client?.toString(),
+          apiId: outcome.api?.id,
+          keyId: outcome.key?.id,
+        },
+        'request would be denied; passed (report-only)',
+      );
+    }
     if (!outcome.allow) {
       logger.info(
         {
@@ -173,6 +192,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           stage: call.stage,
           reason: call.reason,
           latencyMs: Math.round(elapsedMs * 1000) / 1000,
+          origin: recordedOrigin(outcome?.origin),
         },
         observation:
           outcome?.observation === undefined || key === undefined || client === null
@@ -198,7 +218,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const requestId = call.requestId;
     if (api === undefined || path === undefined || peer === undefined || api.upstream === undefined) {
       upstreamErrors.inc({ kind: 'unusable' });
-      call.decided('allow', 'upstream', 'upstream-unusable');
+      call.upstreamFailed('upstream-unusable');
       answer(res, 'upstream-unreachable', requestId);
       return;
     }
@@ -207,7 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     // Told before any answer goes out, so the record written at 'close' says why.
     const exchange = new UpstreamExchange(res, requestId, (reason, error) => {
-      call.decided('allow', 'upstream', reason);
+      call.upstreamFailed(reason);
       if (reason === 'client-closed') return;
       if (reason === 'upstream-body-failed') {
         upstreamErrors.inc({ kind: 'body' });
@@ -340,5 +360,11 @@ class Call {
     this.decision = decision;
     this.stage = stage;
     this.reason = reason;
+  }
+
+  /** A forwarded request's upstream failed: recorded as such, unless what matters more is that it would have been denied. */
+  upstreamFailed(reason: string): void {
+    if (this.decision === 'would-deny') return;
+    this.decided('allow', 'upstream', reason);
   }
 }

@@ -30,6 +30,7 @@ export function compileTenant(rules: TenantRules, version: number, now: number):
     compiled: Object.freeze({
       id: rules.tenant.id,
       restriction: Object.freeze({ mode: rules.tenant.ipMode, list: set }),
+      enforce: rules.tenant.enforce !== false,
       entryIds: ids,
       rulesVersion: version,
       expired: live.expired,
@@ -65,6 +66,7 @@ export function compileApi(rules: ApiRules, version: number, now: number): UnitC
       allowlist: set,
       allowlistIds: ids,
       allowlistBroken: failed > 0,
+      enforce: a.enforce !== false,
       rulesVersion: version,
       expired: live.expired,
     }),

@@ -10,6 +10,8 @@ type FixtureEntry = Partial<RuleEntry> & { readonly enabled?: boolean };
 export interface FixtureParts {
   readonly version?: number;
   readonly mode?: IpMode;
+  /** The tenant's `enforce` (default true). */
+  readonly enforce?: boolean;
   readonly tenantEntries?: readonly FixtureEntry[];
   readonly apiEntries?: readonly FixtureEntry[];
   readonly apis?: readonly Partial<Api>[];
@@ -69,7 +71,7 @@ export function fixtureRules(parts: FixtureParts = {}): RulesChunk {
     version,
     tenants: [
       {
-        tenant: { id: 'ten_1', ipMode: parts.mode ?? 'manual' },
+        tenant: { id: 'ten_1', ipMode: parts.mode ?? 'manual', enforce: parts.enforce ?? true },
         entries: entries(parts.tenantEntries, 'ent'),
       },
     ],
@@ -82,6 +84,7 @@ export function fixtureRules(parts: FixtureParts = {}): RulesChunk {
         stripPrefix: a.stripPrefix ?? false,
         upstreamUrl: a.upstreamUrl ?? 'http://127.0.0.1:9/',
         authHeader: a.authHeader ?? 'authorization',
+        enforce: a.enforce ?? true,
       },
       entries: i === 0 ? entries(parts.apiEntries, 'aent') : [],
     })),

@@ -26,6 +26,8 @@ export interface CompiledApi {
    * stage 3: dropping the rows could leave the list empty, and an empty list lets everyone in.
    */
   readonly allowlistBroken: boolean;
+  /** False: report-only; a request the allowlist denies passes as `would-deny` (pipeline.md#report-only). */
+  readonly enforce: boolean;
   /** The change version the API's rules were read at. */
   readonly rulesVersion: number;
   /** Enabled entries left out because their expiry had passed when this was compiled. */
@@ -36,6 +38,11 @@ export interface CompiledApi {
 export interface CompiledTenant {
   readonly id: string;
   readonly restriction: TenantRestriction;
+  /**
+   * False: report-only; a request the tenant or key stage denies passes as `would-deny`
+   * (docs/architecture/pipeline.md#report-only).
+   */
+  readonly enforce: boolean;
   /** The ids of the list's entries, in the set's order (the set keeps their values). */
   readonly entryIds: EntryIds;
   /** The change version the tenant's rules were read at. */

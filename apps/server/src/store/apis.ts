@@ -40,6 +40,7 @@ export function apiFromRow(row: Selectable<ApisTable>): Api {
     stripPrefix: toBool(row.strip_prefix),
     upstreamUrl: row.upstream_url,
     authHeader: row.auth_header,
+    enforce: toBool(row.enforce),
     version: row.version,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -166,6 +167,7 @@ export async function createApi(
       input.authHeader === undefined
         ? 'authorization'
         : v.oneOf(input.authHeader, 'authHeader', AUTH_HEADERS),
+    enforce: flag(input.enforce === undefined ? true : v.bool(input.enforce, 'enforce')),
   };
   return ctx.dialect.transaction(async (trx) => {
     await assertRouteFree(ctx, trx, values.host, values.path_prefix, null);
@@ -245,6 +247,7 @@ export async function updateApi(
     ...(patch.authHeader === undefined
       ? {}
       : { auth_header: v.oneOf(patch.authHeader, 'authHeader', AUTH_HEADERS) }),
+    ...(patch.enforce === undefined ? {} : { enforce: flag(v.bool(patch.enforce, 'enforce')) }),
   };
   return ctx.dialect.transaction(async (trx) => {
     const before = await lockApi(ctx, trx, apiId);

@@ -12,6 +12,9 @@ export type Timestamp = ColumnType<Date | string, string, string>;
  */
 export type Flag = ColumnType<number | boolean, number, number>;
 
+/** A {@link Flag} with a default in the schema: may be left out on insert. */
+export type DefaultedFlag = ColumnType<number | boolean, number | undefined, number>;
+
 /** JSON, written as text; SQLite returns the text, PostgreSQL (`jsonb`) the parsed value. */
 export type Json = ColumnType<unknown, string | null, string | null>;
 
@@ -28,6 +31,8 @@ export interface TenantsTable {
   ip_entry_limit: number;
   key_ip_limit: number;
   key_domain_limit: number;
+  /** False: report-only (docs/architecture/pipeline.md#report-only). */
+  enforce: DefaultedFlag;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -66,6 +71,8 @@ export interface ApisTable {
   strip_prefix: Flag;
   upstream_url: string;
   auth_header: 'authorization' | 'x-api-key';
+  /** False: the allowlist is report-only. */
+  enforce: DefaultedFlag;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -156,6 +163,10 @@ export interface RequestsTable {
   stage: string | null;
   reason: string | null;
   latency_ms: number;
+  /** The request passed although the rules denied it (report-only); `decision` is then `allow`. */
+  would_deny: DefaultedFlag;
+  /** The browser origin the decision read (`null` text for an unparsable one); SQL null: a server request. */
+  origin: string | null;
 }
 
 export interface PrincipalsTable {

@@ -11,6 +11,7 @@ import * as observed from './observed-ips.js';
 import * as outbox from './outbox.js';
 import * as principals from './principals.js';
 import * as requestLog from './request-log.js';
+import { scanRequests } from './request-scan.js';
 import * as retention from './retention.js';
 import * as actionTokens from './review-action-tokens.js';
 import { loadRules, rulesSince } from './rule-units.js';
@@ -105,6 +106,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     appendRequests: (batch) => requestLog.appendRequests(ctx, batch),
     listRequests: (filter, page) => requestLog.listRequests(ctx, filter, page),
     getRequest: (id) => requestLog.getRequest(ctx, id),
+    scanRequests: (filter, onBatch, options) => scanRequests(ctx, filter, onBatch, options),
     pruneRequests: (before, options) => retention.pruneRequests(ctx, before, options),
     pruneObservedIps: (before, options) => retention.pruneObservedIps(ctx, before, options),
 

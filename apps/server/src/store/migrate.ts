@@ -6,6 +6,7 @@ import { scaleIndexesMigration } from './migrations/0002-scale-indexes.js';
 import { observedAssessmentMigration } from './migrations/0003-observed-assessment.js';
 import { consoleSessionsMigration } from './migrations/0004-console-sessions.js';
 import { notificationsMigration } from './migrations/0005-notifications.js';
+import { reportOnlyMigration } from './migrations/0006-report-only.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -21,6 +22,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0003-observed-assessment': observedAssessmentMigration(dialect),
     '0004-console-sessions': consoleSessionsMigration(dialect),
     '0005-notifications': notificationsMigration(dialect),
+    '0006-report-only': reportOnlyMigration(dialect),
   };
 }
 

@@ -4,14 +4,14 @@ import { read, type StoreContext } from './context.js';
 import type { RequestsTable } from './database.js';
 import { invalid, notFound } from './errors.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
-import { toDate } from './rows.js';
+import { flag, toBool, toDate } from './rows.js';
 import type { Page, PageRequest, RequestFilter, RequestRecord } from './store.js';
 import * as v from './validate.js';
 
-/** Rows per insert: 13 columns each stays far below both dialects' bound-parameter limits. */
+/** Rows per insert: 15 columns each stays far below both dialects' bound-parameter limits. */
 const CHUNK = 500;
 
-const DECISIONS = ['allow', 'deny'] as const;
+const DECISIONS = ['allow', 'deny', 'would-deny'] as const;
 
 /** Most characters of a recorded path or reason; the recorder cuts longer ones before queueing them. */
 export const REQUEST_TEXT_MAX = 2000;
@@ -27,10 +27,12 @@ function requestFromRow(row: Selectable<RequestsTable>): RequestRecord {
     method: row.method,
     path: row.path,
     status: row.status,
-    decision: row.decision,
+    // A report-only pass is stored as `allow` with the flag (the column's check predates it).
+    decision: toBool(row.would_deny) ? 'would-deny' : row.decision,
     stage: row.stage,
     reason: row.reason,
     latencyMs: Number(row.latency_ms),
+    origin: row.origin ?? null,
   };
 }
 
@@ -85,7 +87,11 @@ export async function listRequests(
       .$if(f.apiId !== undefined, (qb) => qb.where('api_id', '=', f.apiId as string))
       .$if(f.keyId !== undefined, (qb) => qb.where('key_id', '=', f.keyId as string))
       .$if(f.client !== undefined, (qb) => qb.where('client', '=', f.client as string))
-      .$if(f.decision !== undefined, (qb) => qb.where('decision', '=', f.decision as 'allow' | 'deny'))
+      .$if(f.decision === 'would-deny', (qb) => qb.where('would_deny', '=', flag(true)))
+      .$if(f.decision === 'allow', (qb) =>
+        qb.where('decision', '=', 'allow').where('would_deny', '=', flag(false)),
+      )
+      .$if(f.decision === 'deny', (qb) => qb.where('decision', '=', 'deny'))
       .$if(f.since !== undefined, (qb) => qb.where('at', '>=', f.since as string))
       .$if(f.until !== undefined, (qb) => qb.where('at', '<', f.until as string))
       .$if(after !== undefined, (qb) => {
@@ -123,6 +129,7 @@ function toRow(r: RequestRecord) {
   if (typeof r.latencyMs !== 'number' || !Number.isFinite(r.latencyMs) || r.latencyMs < 0) {
     throw invalid('latencyMs', 'latencyMs must be a number of milliseconds from 0.');
   }
+  const decision = v.oneOf(r.decision, 'decision', DECISIONS);
   return {
     request_id: v.text(r.requestId, 'requestId'),
     at: at.toISOString(),
@@ -134,10 +141,12 @@ function toRow(r: RequestRecord) {
     // Paths may be long; the log keeps them whole up to REQUEST_TEXT_MAX characters.
     path: longText(r.path, 'path'),
     status: r.status,
-    decision: v.oneOf(r.decision, 'decision', DECISIONS),
+    decision: decision === 'deny' ? ('deny' as const) : ('allow' as const),
+    would_deny: flag(decision === 'would-deny'),
     stage: optional(r.stage, 'stage'),
     reason: r.reason === null ? null : longText(r.reason, 'reason'),
     latency_ms: r.latencyMs,
+    origin: r.origin === undefined || r.origin === null ? null : longText(r.origin, 'origin'),
   };
 }
 

@@ -53,7 +53,7 @@ export async function loadRules(
     for (;;) {
       const tenants = await db
         .selectFrom('tenants')
-        .select(['id', 'ip_mode'])
+        .select(['id', 'ip_mode', 'enforce'])
         .$if(after !== undefined, (qb) => qb.where('id', '>', after as string))
         .orderBy('id')
         .limit(perChunk)
@@ -85,7 +85,7 @@ export async function loadRules(
       onChunk({
         version,
         tenants: tenants.map((t) => ({
-          tenant: { id: t.id, ipMode: t.ip_mode },
+          tenant: { id: t.id, ipMode: t.ip_mode, enforce: toBool(t.enforce) },
           entries: byTenant.get(t.id) ?? [],
         })),
         apis: [],
@@ -178,6 +178,7 @@ const API_COLUMNS = [
   'strip_prefix',
   'upstream_url',
   'auth_header',
+  'enforce',
 ] as const;
 
 type KeyRow = Pick<Selectable<Database['keys']>, (typeof KEY_COLUMNS)[number]>;
@@ -192,7 +193,7 @@ async function tenantsById(
   for (const part of parts(ids)) {
     const tenants = await db
       .selectFrom('tenants')
-      .select(['id', 'ip_mode'])
+      .select(['id', 'ip_mode', 'enforce'])
       .where('id', 'in', part)
       .execute();
     const entries = await db
@@ -206,7 +207,10 @@ async function tenantsById(
       .execute();
     const byTenant = groupRows(entries, (r) => r.tenant_id, ruleEntry);
     for (const t of tenants) {
-      out.set(t.id, { tenant: { id: t.id, ipMode: t.ip_mode }, entries: byTenant.get(t.id) ?? [] });
+      out.set(t.id, {
+        tenant: { id: t.id, ipMode: t.ip_mode, enforce: toBool(t.enforce) },
+        entries: byTenant.get(t.id) ?? [],
+      });
     }
   }
   return out;
@@ -260,6 +264,7 @@ async function apiRules(db: Kysely<Database>, apis: readonly ApiRow[]): Promise<
       stripPrefix: toBool(a.strip_prefix),
       upstreamUrl: a.upstream_url,
       authHeader: a.auth_header,
+      enforce: toBool(a.enforce),
     },
     entries: byApi.get(a.id) ?? [],
   }));

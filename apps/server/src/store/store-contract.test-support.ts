@@ -83,6 +83,7 @@ export function storeContract(factory: StoreFactory): void {
           ipEntryLimit: 100,
           keyIpLimit: 5,
           keyDomainLimit: 5,
+          enforce: true,
           version: 1,
         });
         expect(t.createdAt).toBeInstanceOf(Date);
@@ -99,6 +100,7 @@ export function storeContract(factory: StoreFactory): void {
         [{ name: 'A', ipEntryLimit: -1 }, 'ipEntryLimit'],
         [{ name: 'A', keyIpLimit: 1.5 }, 'keyIpLimit'],
         [{ name: 'A', keyDomainLimit: '5' }, 'keyDomainLimit'],
+        [{ name: 'A', enforce: 'no' }, 'enforce'],
       ])('refuses bad input %j on field %s', async (input, field) => {
         await rejects(() => store.createTenant(input as never, as), { status: 400, field });
       });
@@ -286,6 +288,25 @@ export function storeContract(factory: StoreFactory): void {
         await rejects(() => store.addTenantIpEntry(t.id, { value: '10.0.0.3' }, as), {
           code: 'IPG_LIMIT_REACHED',
         });
+      });
+    });
+
+    describe('report-only switches', () => {
+      it('turn a tenant and an API report-only and back, audited, and reach the rules', async () => {
+        const t = await tenant('Report', { enforce: false });
+        expect(t.enforce).toBe(false);
+        const on = await changes('tenant.updated', () => store.updateTenant(t.id, { enforce: true }, as));
+        expect(on.enforce).toBe(true);
+        const api = await store.createApi({ name: 'ro', upstreamUrl: 'http://10.0.0.5', enforce: false }, as);
+        expect(api.enforce).toBe(false);
+        const off = await changes('api.updated', () => store.updateApi(api.id, { stripPrefix: true }, as));
+        expect(off.enforce).toBe(false);
+        const [event] = (await store.listAllAuditEvents({ limit: 1 })).items;
+        expect(event?.after).toMatchObject({ enforce: false });
+        const delta = await store.rulesSince(0, { maxChanges: 100_000 });
+        expect(delta?.tenants.get(t.id)?.tenant.enforce).toBe(true);
+        expect(delta?.apis.get(api.id)?.api.enforce).toBe(false);
+        await rejects(() => store.updateApi(api.id, { enforce: 1 as never }, as), { field: 'enforce' });
       });
     });
 
@@ -731,7 +752,7 @@ export function storeContract(factory: StoreFactory): void {
         const rules = await allRules(store);
         expect(rules.version).toBe(await store.currentVersion());
         expect(rules.tenants.find((r) => r.tenant.id === t.id)).toEqual({
-          tenant: { id: t.id, ipMode: 'auto' },
+          tenant: { id: t.id, ipMode: 'auto', enforce: true },
           entries: [{ id: entry.id, name: 'office', type: 'ip', value: '203.0.113.9', expiresAt: soon }],
         });
         expect(rules.apis.find((r) => r.api.id === api.id)).toEqual({
@@ -743,6 +764,7 @@ export function storeContract(factory: StoreFactory): void {
             stripPrefix: false,
             upstreamUrl: 'http://10.0.0.1',
             authHeader: 'authorization',
+            enforce: true,
           },
           entries: [
             { id: allow.id, name: 'partner', type: 'range', value: '198.51.100.0/24', expiresAt: null },
@@ -1163,7 +1185,31 @@ export function storeContract(factory: StoreFactory): void {
         stage: 'complete',
         reason: null,
         latencyMs: 1.25,
+        origin: null,
         ...extra,
+      });
+
+      it('keeps would-deny and the origin, and filters allow, deny and would-deny apart', async () => {
+        const t = await tenant();
+        const id = `req_${t.id}`;
+        const would = record(`${id}_w`, {
+          tenantId: t.id,
+          decision: 'would-deny',
+          stage: 'tenant-restriction',
+          reason: 'tenant-ip-not-listed',
+          origin: 'https://app.example.com',
+        });
+        await store.appendRequests([
+          would,
+          record(`${id}_a`, { tenantId: t.id }),
+          record(`${id}_d`, { tenantId: t.id, decision: 'deny', status: 403 }),
+        ]);
+        expect(await store.getRequest(would.requestId)).toEqual(would);
+        const ids = async (decision: RequestRecord['decision']) =>
+          (await store.listRequests({ tenantId: t.id, decision })).items.map((r) => r.requestId);
+        expect(await ids('would-deny')).toEqual([`${id}_w`]);
+        expect(await ids('allow')).toEqual([`${id}_a`]);
+        expect(await ids('deny')).toEqual([`${id}_d`]);
       });
 
       it('appends a batch, skips repeated ids, and reads one back', async () => {
@@ -1180,6 +1226,7 @@ export function storeContract(factory: StoreFactory): void {
       it.each([
         [{ status: 42 }, 'status'],
         [{ decision: 'maybe' }, 'decision'],
+        [{ origin: 'x'.repeat(2001) }, 'origin'],
         [{ at: new Date('x') }, 'at'],
         [{ latencyMs: -1 }, 'latencyMs'],
         [{ requestId: '' }, 'requestId'],

@@ -64,6 +64,11 @@ export interface Tenant {
   readonly keyIpLimit: number;
   /** Most domain entries per key. */
   readonly keyDomainLimit: number;
+  /**
+   * False: report-only. The tenant and key stages still decide, but a request they deny passes and
+   * is recorded as `would-deny` (docs/architecture/pipeline.md#report-only).
+   */
+  readonly enforce: boolean;
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -79,6 +84,8 @@ export interface CreateTenantInput {
   readonly keyIpLimit?: number | undefined;
   /** Default 5. */
   readonly keyDomainLimit?: number | undefined;
+  /** Default true; false: report-only. */
+  readonly enforce?: boolean | undefined;
 }
 
 export type UpdateTenantInput = Partial<CreateTenantInput>;
@@ -139,6 +146,8 @@ export interface Api {
   readonly stripPrefix: boolean;
   readonly upstreamUrl: string;
   readonly authHeader: AuthHeader;
+  /** False: the allowlist is report-only: a request it denies passes, recorded as `would-deny`. */
+  readonly enforce: boolean;
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -154,6 +163,8 @@ export interface CreateApiInput {
   readonly upstreamUrl: string;
   /** Default `authorization`. */
   readonly authHeader?: AuthHeader | undefined;
+  /** Default true; false: report-only. */
+  readonly enforce?: boolean | undefined;
 }
 
 export type UpdateApiInput = Partial<CreateApiInput>;
@@ -322,21 +333,59 @@ export interface RequestRecord {
   readonly method: string;
   readonly path: string;
   readonly status: number;
-  readonly decision: 'allow' | 'deny';
-  /** The stage that denied, `complete`, `route`, `authentication` or `upstream`. */
+  /**
+   * `would-deny`: the rules denied the request but it passed, because the tenant or the API that
+   * denied it is report-only; `stage` and `reason` then say what would have denied it.
+   */
+  readonly decision: RequestDecision;
+  /** The stage that denied (or would have), `complete`, `route`, `authentication` or `upstream`. */
   readonly stage: string | null;
   readonly reason: string | null;
   readonly latencyMs: number;
+  /**
+   * The browser origin the decision read (`https://app.example.com`; `null` for one that is not an
+   * origin); null or absent for a server request. What a simulation decides domain rules with.
+   */
+  readonly origin?: string | null | undefined;
 }
+
+/** What happened to a recorded request. */
+export type RequestDecision = 'allow' | 'deny' | 'would-deny';
 
 export interface RequestFilter {
   readonly tenantId?: string | undefined;
   readonly apiId?: string | undefined;
   readonly keyId?: string | undefined;
-  readonly decision?: 'allow' | 'deny' | undefined;
+  /** `allow` is what passed and was allowed; `would-deny` what passed in report-only. */
+  readonly decision?: RequestDecision | undefined;
   readonly client?: string | undefined;
   readonly since?: Date | undefined;
   readonly until?: Date | undefined;
+}
+
+/** Which records {@link Store.scanRequests} reads: one tenant (optionally one of its keys) or one API, in a window. */
+export interface RequestScanFilter {
+  readonly tenantId?: string | undefined;
+  readonly keyId?: string | undefined;
+  readonly apiId?: string | undefined;
+  /** Inclusive. */
+  readonly since: Date;
+  /** Exclusive. */
+  readonly until: Date;
+}
+
+/** What a simulation reads of a recorded request: what its decision depended on. */
+export interface ScannedRequest {
+  readonly requestId: string;
+  readonly at: Date;
+  readonly tenantId: string | null;
+  readonly apiId: string | null;
+  readonly keyId: string | null;
+  readonly client: string | null;
+  /** See {@link RequestRecord.origin}. */
+  readonly origin: string | null;
+  readonly stage: string | null;
+  readonly decision: RequestDecision;
 }
 
 export type Role = 'viewer' | 'editor' | 'owner';
@@ -383,7 +432,8 @@ export interface RuleDomain {
 
 /** One tenant's rules: its mode and the enabled entries of its IP list, oldest first. */
 export interface TenantRules {
-  readonly tenant: { readonly id: string; readonly ipMode: IpMode };
+  /** `enforce` absent: true. */
+  readonly tenant: { readonly id: string; readonly ipMode: IpMode; readonly enforce?: boolean | undefined };
   readonly entries: readonly RuleEntry[];
 }
 
@@ -392,7 +442,10 @@ export interface ApiRules {
   readonly api: Pick<
     Api,
     'id' | 'name' | 'host' | 'pathPrefix' | 'stripPrefix' | 'upstreamUrl' | 'authHeader'
-  >;
+  > & {
+    /** Absent: true. */
+    readonly enforce?: boolean | undefined;
+  };
   readonly entries: readonly RuleEntry[];
 }
 
@@ -575,6 +628,16 @@ export interface Store {
   /** Newest first. */
   listRequests(filter?: RequestFilter, page?: PageRequest): Promise<Page<RequestRecord>>;
   getRequest(requestId: string): Promise<RequestRecord>;
+  /**
+   * Reads a tenant's, key's or API's records in a window, oldest first, `batchSize` (5,000) at a time,
+   * each page handed to `onBatch` (and awaited) before the next is read; stops after `maxRows`,
+   * saying whether more were left (`truncated`).
+   */
+  scanRequests(
+    filter: RequestScanFilter,
+    onBatch: (rows: readonly ScannedRequest[]) => void | Promise<void>,
+    options?: { readonly batchSize?: number | undefined; readonly maxRows?: number | undefined },
+  ): Promise<{ readonly rows: number; readonly truncated: boolean }>;
   /** Deletes records older than `before`, in batches of `batchSize` (5,000) rows; returns how many. */
   pruneRequests(before: Date, options?: { readonly batchSize?: number | undefined }): Promise<number>;
   /**

@@ -6,7 +6,7 @@ import { newId } from './ids.js';
 import { enqueueEvents } from './notification-queue.js';
 import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
-import { nowIso, toDate } from './rows.js';
+import { flag, nowIso, toBool, toDate } from './rows.js';
 import type {
   CreateOptions,
   CreateTenantInput,
@@ -38,6 +38,7 @@ export function tenantFromRow(row: Selectable<TenantsTable>): Tenant {
     ipEntryLimit: row.ip_entry_limit,
     keyIpLimit: row.key_ip_limit,
     keyDomainLimit: row.key_domain_limit,
+    enforce: toBool(row.enforce),
     version: row.version,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
@@ -83,6 +84,7 @@ export async function createTenant(
   const ipEntryLimit = v.limit(input.ipEntryLimit ?? DEFAULT_LIMITS.ipEntryLimit, 'ipEntryLimit');
   const keyIpLimit = v.limit(input.keyIpLimit ?? DEFAULT_LIMITS.keyIpLimit, 'keyIpLimit');
   const keyDomainLimit = v.limit(input.keyDomainLimit ?? DEFAULT_LIMITS.keyDomainLimit, 'keyDomainLimit');
+  const enforce = flag(input.enforce === undefined ? true : v.bool(input.enforce, 'enforce'));
   return ctx.dialect.transaction(async (trx) => {
     const now = nowIso();
     const row = await trx
@@ -94,6 +96,7 @@ export async function createTenant(
         ip_entry_limit: ipEntryLimit,
         key_ip_limit: keyIpLimit,
         key_domain_limit: keyDomainLimit,
+        enforce,
         version: 1,
         created_at: now,
         updated_at: now,
@@ -169,6 +172,7 @@ export async function updateTenant(
     ...(patch.keyDomainLimit === undefined
       ? {}
       : { key_domain_limit: v.limit(patch.keyDomainLimit, 'keyDomainLimit') }),
+    ...(patch.enforce === undefined ? {} : { enforce: flag(v.bool(patch.enforce, 'enforce')) }),
   };
   return ctx.dialect.transaction(async (trx) => {
     const before = await lockTenant(ctx, trx, tenantId);

@@ -118,5 +118,6 @@ export function registerApiRoutes(app: AdminApp, deps: AdminDeps): void {
     update: (a, e, patch, o) => store.updateApiAllowlistEntry(a, e, patch, o),
     remove: (a, e, o) => store.removeApiAllowlistEntry(a, e, o),
     guardState: async (_a, entries) => ({ kind: 'api', entries }),
+    simulationTarget: (apiId) => ({ kind: 'api', apiId }),
   });
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
 import { Type } from 'typebox';
+import type { Simulator } from '../../simulation/simulator.js';
 import type { RulesEngine } from '../../snapshot/rules-engine.js';
 import type { Store } from '../../store/store.js';
 import { actorOf, principalOf } from '../auth/access.js';
@@ -31,6 +32,8 @@ export type AdminApp = FastifyInstance<
 export interface AdminDeps {
   readonly store: Store;
   readonly engine: RulesEngine;
+  /** What `dryRun` writes and the simulate routes use; absent without a snapshot engine (dryRun then 503s). */
+  readonly simulator?: Simulator | undefined;
 }
 
 /**

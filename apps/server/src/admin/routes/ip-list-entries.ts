@@ -5,21 +5,16 @@
  */
 import { isIpGateError, parseEntry } from '@ipgate/core';
 import { type TObject, Type } from 'typebox';
+import type { SimulationTarget } from '../../simulation/simulate.js';
 import type { AddIpEntryInput, IpListEntry, UpdateIpEntryInput } from '../../store/store.js';
 import type { AccessScope } from '../auth/access.js';
 import { pageArray } from '../http/array-page.js';
 import { withEtag } from '../http/etag.js';
+import { answerDryRun } from '../lists/dry-run.js';
 import { entryWarnings, listWarnings } from '../lists/entry-warnings.js';
 import { futureExpiry } from '../lists/future-expiry.js';
 import { type GuardEntry, type GuardState, guardLockout } from '../lists/lockout-guard.js';
-import {
-  ConfirmLockoutQuery,
-  errorResponses,
-  Id,
-  IfMatchHeaders,
-  Page,
-  PageQuery,
-} from '../schemas/common.js';
+import { errorResponses, Id, IfMatchHeaders, Page, PageQuery } from '../schemas/common.js';
 import {
   AddIpEntryBody,
   IpEntry,
@@ -27,6 +22,7 @@ import {
   toIpEntryDto,
   UpdateIpEntryBody,
 } from '../schemas/ip-entries.js';
+import { DryRun, WriteQuery } from '../schemas/simulation.js';
 import { type AdminApp, type AdminDeps, callerAddress, creation, defined, mutation } from './context.js';
 
 /**
@@ -58,6 +54,8 @@ export interface IpListBinding {
   remove(owner: string, entryId: string, options: { actor: string; expectedVersion?: number }): Promise<void>;
   /** The guard state of the list with `entries` (the tenant adds its mode). */
   guardState(owner: string, entries: readonly GuardEntry[]): Promise<GuardState>;
+  /** The list as a simulation names it, for `dryRun`. */
+  simulationTarget(owner: string): SimulationTarget;
 }
 
 /**
@@ -66,7 +64,11 @@ export interface IpListBinding {
  * @example
  * registerIpListRoutes(app, { store, engine }, tenantIpListBinding(store));
  */
-export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list: IpListBinding): void {
+export function registerIpListRoutes(
+  app: AdminApp,
+  { engine, simulator }: AdminDeps,
+  list: IpListBinding,
+): void {
   const tags = [list.tag];
   const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: list.scope } });
   const entryParams = Type.Object({ ...list.params.properties, entryId: Id('The entry.') });
@@ -117,17 +119,21 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       schema: {
         summary: `Add an entry to ${list.noun}`,
         description:
-          "Answers with core's warnings (covers everything, non-public space, IPv4-mapped, duplicate of, covered by, covering or overlapping another entry). An expiresAt that has passed is refused (400). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.",
+          "Answers with core's warnings (covers everything, non-public space, IPv4-mapped, duplicate of, covered by, covering or overlapping another entry). An expiresAt that has passed is refused (400). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true. With dryRun: true nothing is written: 200 with the impact on the last 24 hours of traffic.",
         tags,
         params: list.params,
         body: AddIpEntryBody,
-        response: { 201: IpEntryWithWarnings, ...errorResponses },
+        response: { 201: IpEntryWithWarnings, 200: DryRun, ...errorResponses },
       },
     },
     async (request, reply) => {
       const id = owner(request.params);
-      const { confirmLockout, expiresAt, ...rest } = request.body;
+      const { confirmLockout, dryRun, expiresAt, ...rest } = request.body;
       const input = defined({ ...rest, expiresAt: futureExpiry(expiresAt), source: 'manual' as const });
+      if (dryRun === true) {
+        canonicalOf(input.value);
+        return answerDryRun(reply, simulator, list.simulationTarget(id), { add: [input] });
+      }
       const entries = await list.list(id);
       const candidate: GuardEntry = {
         id: '',
@@ -167,20 +173,26 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       schema: {
         summary: `Edit an entry of ${list.noun}`,
         description:
-          'Name, value, enabled, expiry (an expiresAt that has passed is refused: disable or remove the entry instead). Answers with the warnings an add gives. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.',
+          'Name, value, enabled, expiry (an expiresAt that has passed is refused: disable or remove the entry instead). Answers with the warnings an add gives. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true. With dryRun: true nothing is written: the answer is the impact on the last 24 hours of traffic.',
         tags,
         params: entryParams,
         headers: IfMatchHeaders,
         body: UpdateIpEntryBody,
-        response: { 200: IpEntryWithWarnings, ...errorResponses },
+        response: { 200: Type.Union([IpEntryWithWarnings, DryRun]), ...errorResponses },
       },
     },
     async (request, reply) => {
       const params = request.params as Record<string, string>;
       const id = owner(params);
       const entryId = params['entryId'] as string;
-      const { confirmLockout, expiresAt, ...rest } = request.body;
+      const { confirmLockout, dryRun, expiresAt, ...rest } = request.body;
       const patch = defined({ ...rest, expiresAt: futureExpiry(expiresAt) });
+      if (dryRun === true) {
+        if (patch.value !== undefined) canonicalOf(patch.value);
+        return answerDryRun(reply, simulator, list.simulationTarget(id), {
+          edit: [{ id: entryId, ...patch }],
+        });
+      }
       const options = mutation(request);
       const entries = await list.list(id);
       const current = await list.get(id, entryId);
@@ -206,18 +218,21 @@ export function registerIpListRoutes(app: AdminApp, { engine }: AdminDeps, list:
       schema: {
         summary: `Remove an entry from ${list.noun}`,
         description:
-          'Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless ?confirmLockout=true.',
+          'Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless ?confirmLockout=true. With ?dryRun=true nothing is removed: 200 with the impact on the last 24 hours of traffic.',
         tags,
         params: entryParams,
         headers: IfMatchHeaders,
-        querystring: ConfirmLockoutQuery,
-        response: { 204: Type.Null({ description: 'Removed.' }), ...errorResponses },
+        querystring: WriteQuery,
+        response: { 204: Type.Null({ description: 'Removed.' }), 200: DryRun, ...errorResponses },
       },
     },
     async (request, reply) => {
       const params = request.params as Record<string, string>;
       const id = owner(params);
       const entryId = params['entryId'] as string;
+      if (request.query.dryRun === true) {
+        return answerDryRun(reply, simulator, list.simulationTarget(id), { remove: [entryId] });
+      }
       const options = mutation(request);
       const entries = await list.list(id);
       await list.get(id, entryId);

@@ -46,9 +46,9 @@ export function registerIpRestrictionRoutes(app: AdminApp, { store, engine }: Ad
     {
       config: { access: { role: 'editor', scope: 'tenant' } },
       schema: {
-        summary: "Change the tenant's mode or limits",
+        summary: "Change the tenant's mode, report-only setting or limits",
         description:
-          'A mode change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. Limits need a token for all tenants.',
+          'A mode or enforce change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. enforce: false makes the tenant report-only (denials are recorded as would-deny, the requests pass). Limits need a token for all tenants. Audited as tenant.updated.',
         tags,
         params: TenantParams,
         headers: IfMatchHeaders,
@@ -58,7 +58,7 @@ export function registerIpRestrictionRoutes(app: AdminApp, { store, engine }: Ad
     },
     async (request, reply) => {
       const { tenantId } = request.params;
-      const { mode, confirmLockout, ...limits } = request.body;
+      const { mode, enforce, confirmLockout, ...limits } = request.body;
       const changesLimits = Object.values(limits).some((v) => v !== undefined);
       if (changesLimits && principalOf(request).tenantId !== null) {
         throw new IpGateError('IPG_ROLE_FORBIDDEN', 'Limits are set by a token for all tenants.', {
@@ -67,16 +67,18 @@ export function registerIpRestrictionRoutes(app: AdminApp, { store, engine }: Ad
       }
       const options = mutation(request);
       const entries = await store.listTenantIpEntries(tenantId);
-      if (mode !== undefined) {
+      if (mode !== undefined || enforce !== undefined) {
         const before = await store.getTenant(tenantId);
+        // Report-only denies no one: for the guard it is mode off.
+        const effective = (m: StoredTenant['ipMode'], on: boolean) => (on ? m : 'off');
         guardLockout(
           callerAddress(request),
-          { kind: 'tenant', mode: before.ipMode, entries },
-          { kind: 'tenant', mode, entries },
+          { kind: 'tenant', mode: effective(before.ipMode, before.enforce), entries },
+          { kind: 'tenant', mode: effective(mode ?? before.ipMode, enforce ?? before.enforce), entries },
           confirmLockout,
         );
       }
-      const patch = defined({ ...limits, ipMode: mode });
+      const patch = defined({ ...limits, ipMode: mode, enforce });
       const tenant = await store.updateTenant(tenantId, patch, options);
       await engine.refresh();
       return withEtag(reply, toDto(tenant, entries));
@@ -91,6 +93,7 @@ function toDto(tenant: StoredTenant, entries: readonly TenantIpEntry[]): IpRestr
     ipEntryLimit: tenant.ipEntryLimit,
     keyIpLimit: tenant.keyIpLimit,
     keyDomainLimit: tenant.keyDomainLimit,
+    enforce: tenant.enforce,
     entryCount: entries.length,
     activeEntryCount: activeEntries(entries).length,
     version: tenant.version,

@@ -4,9 +4,11 @@
  */
 import { isIpGateError, parseDomainRule, parseEntry } from '@ipgate/core';
 import { Type } from 'typebox';
+import type { SimulationTarget } from '../../simulation/simulate.js';
 import type { AddKeyEntryInput, UpdateKeyEntryInput } from '../../store/store.js';
 import { pageArray } from '../http/array-page.js';
 import { withEtag } from '../http/etag.js';
+import { answerDryRun } from '../lists/dry-run.js';
 import { entryWarnings } from '../lists/entry-warnings.js';
 import { errorResponses, Id, IfMatchHeaders, Page, PageQuery, type WarningType } from '../schemas/common.js';
 import {
@@ -20,6 +22,7 @@ import {
   UpdateKeyEntryBody,
 } from '../schemas/key-entries.js';
 import { KeyRestrictions } from '../schemas/keys.js';
+import { DryRun, DryRunQuery } from '../schemas/simulation.js';
 import { type AdminApp, type AdminDeps, creation, defined, KeyParams, mutation } from './context.js';
 
 const tags = ['key-restrictions'];
@@ -29,7 +32,7 @@ const base = '/v1/tenants/:tenantId/keys/:keyId/restrictions';
 /**
  * Registers the key restriction routes.
  */
-export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
+export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine, simulator }: AdminDeps): void {
   const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: 'tenant' as const } });
 
   app.get(
@@ -105,6 +108,11 @@ export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine }: A
     const warnings = async (t: string, k: string, entryId: string): Promise<WarningType[]> =>
       ips ? entryWarnings(await list(t, k), entryId) : [];
     const path = `${base}/${kind.segment}`;
+    const target = (tenantId: string, keyId: string): SimulationTarget => ({
+      kind: ips ? 'key-ips' : 'key-domains',
+      tenantId,
+      keyId,
+    });
 
     app.get(
       path,
@@ -127,17 +135,20 @@ export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine }: A
         config: config('editor'),
         schema: {
           summary: `Add one of a key's ${kind.noun}`,
-          description: "Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full).",
+          description:
+            "Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full). With dryRun: true nothing is written: 200 with the impact on the last 24 hours of traffic.",
           tags,
           params: KeyParams,
           body: AddKeyEntryBody,
-          response: { 201: kind.withWarnings, ...errorResponses },
+          response: { 201: kind.withWarnings, 200: DryRun, ...errorResponses },
         },
       },
       async (request, reply) => {
         const { tenantId, keyId } = request.params;
-        const input = defined(request.body);
+        const { dryRun, ...body } = request.body;
+        const input = defined(body);
         check(ips, input.value);
+        if (dryRun === true) return answerDryRun(reply, simulator, target(tenantId, keyId), { add: [input] });
         const entry = await add(tenantId, keyId, input, creation(request));
         await engine.refresh();
         return withEtag(reply.status(201), { ...entry, warnings: await warnings(tenantId, keyId, entry.id) });
@@ -150,17 +161,25 @@ export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine }: A
         config: config('editor'),
         schema: {
           summary: `Edit one of a key's ${kind.noun}`,
+          description:
+            'With dryRun: true nothing is written: the answer is the impact on the last 24 hours of traffic.',
           tags,
           params: EntryParams,
           headers: IfMatchHeaders,
           body: UpdateKeyEntryBody,
-          response: { 200: kind.withWarnings, ...errorResponses },
+          response: { 200: Type.Union([kind.withWarnings, DryRun]), ...errorResponses },
         },
       },
       async (request, reply) => {
         const { tenantId, keyId, entryId } = request.params;
-        const patch = defined(request.body);
+        const { dryRun, ...body } = request.body;
+        const patch = defined(body);
         if (patch.value !== undefined) check(ips, patch.value);
+        if (dryRun === true) {
+          return answerDryRun(reply, simulator, target(tenantId, keyId), {
+            edit: [{ id: entryId, ...patch }],
+          });
+        }
         const entry = await update(tenantId, keyId, entryId, patch, mutation(request));
         await engine.refresh();
         return withEtag(reply, { ...entry, warnings: await warnings(tenantId, keyId, entry.id) });
@@ -173,14 +192,20 @@ export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine }: A
         config: config('editor'),
         schema: {
           summary: `Remove one of a key's ${kind.noun}`,
+          description:
+            'With ?dryRun=true nothing is removed: 200 with the impact on the last 24 hours of traffic.',
           tags,
           params: EntryParams,
           headers: IfMatchHeaders,
-          response: { 204: Type.Null({ description: 'Removed.' }), ...errorResponses },
+          querystring: DryRunQuery,
+          response: { 204: Type.Null({ description: 'Removed.' }), 200: DryRun, ...errorResponses },
         },
       },
       async (request, reply) => {
         const { tenantId, keyId, entryId } = request.params;
+        if (request.query.dryRun === true) {
+          return answerDryRun(reply, simulator, target(tenantId, keyId), { remove: [entryId] });
+        }
         await remove(tenantId, keyId, entryId, mutation(request));
         await engine.refresh();
         return reply.status(204).send(null);

@@ -23,5 +23,6 @@ export function registerTenantIpEntryRoutes(app: AdminApp, deps: AdminDeps): voi
     update: (t, e, patch, o) => store.updateTenantIpEntry(t, e, patch, o),
     remove: (t, e, o) => store.removeTenantIpEntry(t, e, o),
     guardState: async (t, entries) => ({ kind: 'tenant', mode: (await store.getTenant(t)).ipMode, entries }),
+    simulationTarget: (tenantId) => ({ kind: 'tenant', tenantId }),
   });
 }

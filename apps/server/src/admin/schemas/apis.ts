@@ -19,6 +19,10 @@ const UpstreamUrl = Type.String({
   maxLength: 2000,
   description: 'http(s) URL of the upstream.',
 });
+const Enforce = Type.Boolean({
+  description:
+    'false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true.',
+});
 const AuthHeader = Type.Enum(['authorization', 'x-api-key'], {
   description: 'Which header carries the key.',
 });
@@ -32,6 +36,7 @@ export const Api = Type.Object({
   stripPrefix: Type.Boolean(),
   upstreamUrl: Type.String(),
   authHeader: AuthHeader,
+  enforce: Enforce,
   version: Type.Integer(),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -48,6 +53,7 @@ export const CreateApiBody = Type.Object(
     stripPrefix: Type.Optional(Type.Boolean()),
     upstreamUrl: UpstreamUrl,
     authHeader: Type.Optional(AuthHeader),
+    enforce: Type.Optional(Enforce),
   },
   { additionalProperties: false },
 );
@@ -61,6 +67,7 @@ export const UpdateApiBody = Type.Object(
     stripPrefix: Type.Optional(Type.Boolean()),
     upstreamUrl: Type.Optional(UpstreamUrl),
     authHeader: Type.Optional(AuthHeader),
+    enforce: Type.Optional(Enforce),
   },
   { additionalProperties: false },
 );
@@ -80,6 +87,7 @@ export function toApiDto(a: StoredApi): ApiDto {
     stripPrefix: a.stripPrefix,
     upstreamUrl: a.upstreamUrl,
     authHeader: a.authHeader,
+    enforce: a.enforce,
     version: a.version,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),

@@ -4,6 +4,7 @@
 import { type Static, Type } from 'typebox';
 import type { IpListEntry } from '../../store/store.js';
 import { ConfirmLockout, DateTime, Label, NullableDateTime, Warning } from './common.js';
+import { DryRunFlag } from './simulation.js';
 
 const Value = Type.String({
   minLength: 1,
@@ -44,6 +45,7 @@ export const AddIpEntryBody = Type.Object(
     expiresAt: Type.Optional(NullableDateTime),
     reason: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
     confirmLockout: ConfirmLockout,
+    dryRun: DryRunFlag,
   },
   { additionalProperties: false },
 );
@@ -56,6 +58,7 @@ export const UpdateIpEntryBody = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     expiresAt: Type.Optional(NullableDateTime),
     confirmLockout: ConfirmLockout,
+    dryRun: DryRunFlag,
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@
 import { type Static, Type } from 'typebox';
 import type { KeyDomainEntry as StoredDomain, KeyIpEntry as StoredIp } from '../../store/store.js';
 import { DateTime, Label, Warning } from './common.js';
+import { DryRunFlag } from './simulation.js';
 
 const common = {
   id: Type.String(),
@@ -35,13 +36,17 @@ export const KeyDomainEntryWithWarnings = Type.Object({ ...common, warnings: Typ
 
 /** POST …/ips or …/domains. @example { "value": "*.example.com", "name": "portal" } */
 export const AddKeyEntryBody = Type.Object(
-  { value: Type.String({ minLength: 1, maxLength: 300 }), name: Type.Optional(Label) },
+  { value: Type.String({ minLength: 1, maxLength: 300 }), name: Type.Optional(Label), dryRun: DryRunFlag },
   { additionalProperties: false },
 );
 
 /** PATCH …/ips/{entryId} or …/domains/{entryId}. @example { "name": "office" } */
 export const UpdateKeyEntryBody = Type.Object(
-  { value: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })), name: Type.Optional(Label) },
+  {
+    value: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    name: Type.Optional(Label),
+    dryRun: DryRunFlag,
+  },
   { additionalProperties: false },
 );
 

@@ -7,6 +7,11 @@ import { DateTime, Id } from './common.js';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
+const Decision = Type.Enum(['allow', 'deny', 'would-deny'], {
+  description:
+    'allow: passed; deny: refused; would-deny: the rules denied it but it passed, because the API or tenant that denied it is report-only (enforce: false) — stage and reason say what would have denied it.',
+});
+
 /** @example { "requestId": "req_1", "decision": "deny", "stage": "tenant-restriction", … } */
 export const RequestRecord = Type.Object({
   requestId: Type.String(),
@@ -18,10 +23,14 @@ export const RequestRecord = Type.Object({
   method: Type.String(),
   path: Type.String(),
   status: Type.Integer(),
-  decision: Type.Enum(['allow', 'deny']),
+  decision: Decision,
   stage: NullableString,
   reason: NullableString,
   latencyMs: Type.Number(),
+  origin: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'The browser origin the decision read (`null` as text when the browser sent no valid origin); null for a server request.',
+  }),
 });
 
 export type RequestRecordDto = Static<typeof RequestRecord>;
@@ -29,7 +38,7 @@ export type RequestRecordDto = Static<typeof RequestRecord>;
 /** GET …/requests filters. @example ?decision=deny&since=2025-01-01T00:00:00Z */
 export const RequestQuery = Type.Object(
   {
-    decision: Type.Optional(Type.Enum(['allow', 'deny'])),
+    decision: Type.Optional(Decision),
     keyId: Type.Optional(Id('Only requests with this key.')),
     apiId: Type.Optional(Id('Only requests to this API.')),
     client: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Client address.' })),
@@ -62,5 +71,6 @@ export function toRequestRecordDto(r: StoredRecord): RequestRecordDto {
     stage: r.stage,
     reason: r.reason,
     latencyMs: r.latencyMs,
+    origin: r.origin ?? null,
   };
 }

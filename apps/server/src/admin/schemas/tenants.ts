@@ -15,6 +15,10 @@ const ModeWarnings = Type.Optional(
   Type.Array(Warning, { description: 'What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto).' }),
 );
 const Limit = Type.Integer({ minimum: 0, maximum: 1_000_000 });
+const Enforce = Type.Boolean({
+  description:
+    'false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true.',
+});
 
 /** A tenant as the API shows it. @example const t: TenantDto = toTenantDto(await store.getTenant(id)); */
 export const Tenant = Type.Object({
@@ -24,6 +28,7 @@ export const Tenant = Type.Object({
   ipEntryLimit: Type.Integer(),
   keyIpLimit: Type.Integer(),
   keyDomainLimit: Type.Integer(),
+  enforce: Enforce,
   version: Type.Integer(),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -40,6 +45,7 @@ export const CreateTenantBody = Type.Object(
     ipEntryLimit: Type.Optional(Limit),
     keyIpLimit: Type.Optional(Limit),
     keyDomainLimit: Type.Optional(Limit),
+    enforce: Type.Optional(Enforce),
   },
   { additionalProperties: false },
 );
@@ -54,6 +60,7 @@ export const IpRestriction = Type.Object({
   ipEntryLimit: Type.Integer(),
   keyIpLimit: Type.Integer(),
   keyDomainLimit: Type.Integer(),
+  enforce: Enforce,
   entryCount: Type.Integer({ description: 'Entries on the list.' }),
   activeEntryCount: Type.Integer({ description: 'Entries in force: enabled and not expired.' }),
   version: Type.Integer({ description: "The tenant's version (the ETag)." }),
@@ -70,6 +77,7 @@ export const UpdateIpRestrictionBody = Type.Object(
     ipEntryLimit: Type.Optional(Limit),
     keyIpLimit: Type.Optional(Limit),
     keyDomainLimit: Type.Optional(Limit),
+    enforce: Type.Optional(Enforce),
     confirmLockout: ConfirmLockout,
   },
   { additionalProperties: false },
@@ -89,6 +97,7 @@ export function toTenantDto(t: StoredTenant): TenantDto {
     ipEntryLimit: t.ipEntryLimit,
     keyIpLimit: t.keyIpLimit,
     keyDomainLimit: t.keyDomainLimit,
+    enforce: t.enforce,
     version: t.version,
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),

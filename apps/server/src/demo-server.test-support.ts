@@ -1,0 +1,135 @@
+/**
+ * A whole `ipgate serve --demo` (gateway, admin API, recorder, store) on SQLite or on PostgreSQL in a
+ * schema of its own, with helpers to call it over real HTTP from a chosen loopback address.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { loadSettings } from './config/load-settings.js';
+import { type RunningServer, startServer } from './serve.js';
+import { POSTGRES_TEST_URL, type StoreFactory } from './store/test-stores.test-support.js';
+
+/** A running demo server and what a test calls it with. */
+export interface DemoServer {
+  readonly server: RunningServer;
+  /** The owner token's Authorization header, with a JSON content type. */
+  readonly owner: Record<string, string>;
+  /** The demo key's Authorization header. */
+  readonly key: Record<string, string>;
+  readonly tenantId: string;
+  readonly apiId: string;
+  /** A request from `from` (a loopback address) to the gateway or the admin listener. */
+  call(
+    url: string,
+    options?: { from?: string; method?: string; headers?: Record<string, string>; body?: unknown },
+  ): Promise<{ status: number; json: unknown; text: string }>;
+  /** An admin API call as the owner. */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a demo server on the factory's kind of store.
+ *
+ * @example
+ * const demo = await startDemoServer(sqliteFactory(), { trustProxy: '127.0.0.1' });
+ * (await demo.call(`${demo.server.gatewayUrl}/hello`, { from: '127.0.0.2', headers: demo.key })).status; // 403
+ */
+export async function startDemoServer(
+  factory: StoreFactory,
+  flags: Record<string, string> = {},
+): Promise<DemoServer> {
+  const base = {
+    listen: '127.0.0.1:0',
+    adminListen: '127.0.0.1:0',
+    demo: true,
+    demoUpstreamPort: '0',
+    logLevel: 'silent',
+    ...flags,
+  } as const;
+  let dispose: () => Promise<void>;
+  let storeFlags: Record<string, string>;
+  if (factory.name === 'sqlite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-demo-'));
+    storeFlags = { dataDir };
+    dispose = async () => rmSync(dataDir, { recursive: true, force: true });
+  } else {
+    const schema = `ipgate_demo_${randomBytes(6).toString('hex')}`;
+    const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await client.connect();
+    await client.query(`create schema ${schema}`);
+    storeFlags = {
+      databaseUrl: `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    };
+    dispose = async () => {
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    };
+  }
+  const server = await startServer(loadSettings({ flags: { ...base, ...storeFlags } }), {
+    out: () => {},
+    flush: async () => {},
+  });
+  const owner = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
+  const call: DemoServer['call'] = async (url, options = {}) => {
+    const dispatcher = new Agent({ localAddress: options.from ?? '127.0.0.1' });
+    try {
+      const r = await request(url, {
+        method: (options.method ?? 'GET') as 'GET',
+        headers: options.headers ?? {},
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+        dispatcher,
+      });
+      const text = await r.body.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: r.statusCode, json, text };
+    } finally {
+      await dispatcher.close();
+    }
+  };
+  const admin: DemoServer['admin'] = async (method, path, body) => {
+    // A JSON content type without a body is a 400 in Fastify: only say it when there is one.
+    const headers = body === undefined ? { authorization: owner.authorization as string } : owner;
+    const r = await call(`${server.adminUrl}${path}`, { method, headers, body });
+    return { status: r.status, json: r.json };
+  };
+  const tenants = (await admin('GET', '/v1/tenants')).json as { items: { id: string }[] };
+  const apis = (await admin('GET', '/v1/apis')).json as { items: { id: string }[] };
+  return {
+    server,
+    owner,
+    key: { authorization: `Bearer ${server.demoKeySecret}` },
+    tenantId: tenants.items[0]?.id as string,
+    apiId: apis.items[0]?.id as string,
+    call,
+    admin,
+    async close() {
+      await server.close();
+      await dispose();
+    },
+  };
+}
+
+/**
+ * Polls until `probe` returns something other than undefined (the recorder writes every second).
+ *
+ * @example
+ * const rows = await eventually(async () => { const r = await list(); return r.length > 0 ? r : undefined; });
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
