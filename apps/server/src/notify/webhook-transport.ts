@@ -78,6 +78,7 @@ export function webhookTransport(options: {
       }
       return `HTTP ${r.statusCode}`;
     },
-    close: () => agent.close(),
+    // Idempotent: a sender closes it once, a test may close the sender twice.
+    close: () => (agent.closed || agent.destroyed ? Promise.resolve() : agent.close()),
   };
 }

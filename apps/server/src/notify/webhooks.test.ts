@@ -1,0 +1,308 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../config/load-settings.js';
+import { type RunningServer, startServer } from '../serve.js';
+import { POSTGRES_TEST_URL, storeFactories } from '../store/test-stores.test-support.js';
+import { forbiddenDestination } from './destination-guard.js';
+import { startWebhookReceiver, until, type WebhookReceiver } from './receivers.test-support.js';
+import { webhookTransport } from './webhook-transport.js';
+
+/**
+ * Webhooks end to end: a real HTTP receiver verifies every delivery with `standardwebhooks`; a 500
+ * is retried with the same webhook-id; each transition has its event; private destinations are
+ * refused unless allowed.
+ */
+const factories = await storeFactories();
+
+describe('the SSRF guard', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['169.254.169.254', 'link-local'],
+    ['::1', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['fd00::1', 'unique local (private)'],
+    ['100.64.0.1', 'shared (carrier-grade NAT)'],
+  ])('refuses %s (%s)', (address, purpose) => {
+    expect(forbiddenDestination(address)).toBe(purpose);
+  });
+
+  it.each(['93.184.215.14', '2a00:1450:4001:81b::200e'])('lets %s through', (address) => {
+    expect(forbiddenDestination(address)).toBeUndefined();
+  });
+
+  it('refuses loopback by literal address and by name at connect time; nothing reaches the receiver', async () => {
+    const receiver = await startWebhookReceiver();
+    const hooks = webhookTransport({ allowPrivate: false });
+    try {
+      const port = new URL(receiver.url).port;
+      for (const url of [receiver.url, `http://localhost:${port}/x`, `http://[::ffff:127.0.0.1]:${port}/x`]) {
+        await expect(
+          hooks.send({ url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, 'msg_1', {}),
+        ).rejects.toThrow(/refused to connect .*loopback/);
+      }
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await hooks.close();
+      await receiver.close();
+    }
+  });
+
+  it('with private destinations allowed, signs a delivery that standardwebhooks verifies', async () => {
+    const receiver = await startWebhookReceiver();
+    receiver.secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const hooks = webhookTransport({ allowPrivate: true });
+    try {
+      await hooks.send({ url: receiver.url, secret: receiver.secret }, 'msg_2', {
+        type: 'ip.pending',
+        data: {},
+      });
+      expect(receiver.received[0]?.error).toBeUndefined();
+      expect(receiver.received[0]?.verified).toEqual({ type: 'ip.pending', data: {} });
+      expect(receiver.received[0]?.headers['webhook-id']).toBe('msg_2');
+      receiver.secret = 'whsec_dGhpcyBpcyBub3QgdGhlIHNlY3JldCBhdCBhbGw=';
+      await hooks.send({ url: receiver.url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, 'msg_3', {});
+      expect(receiver.received[1]?.error).toBeDefined();
+    } finally {
+      await hooks.close();
+      await receiver.close();
+    }
+  });
+});
+
+describe.each(factories.map((f) => [f.name, f] as const))(
+  'webhooks of a running server on %s',
+  (name, factory) => {
+    let server: RunningServer;
+    let receiver: WebhookReceiver;
+    let dataDir: string;
+    let cleanup: () => Promise<void> = async () => {};
+    let admin: Record<string, string>;
+    let tenantId: string;
+
+    async function call(
+      url: string,
+      o: { from?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
+    ) {
+      const dispatcher = new Agent({ localAddress: o.from ?? '127.0.0.1' });
+      try {
+        const r = await request(url, {
+          method: (o.method ?? 'GET') as 'GET',
+          headers: o.headers ?? {},
+          dispatcher,
+          ...(o.body === undefined ? {} : { body: o.body }),
+        });
+        return { status: r.statusCode, text: await r.body.text() };
+      } finally {
+        await dispatcher.close();
+      }
+    }
+
+    beforeAll(async () => {
+      if (factory.skip) return;
+      receiver = await startWebhookReceiver();
+      dataDir = mkdtempSync(join(tmpdir(), 'ipgate-hooks-'));
+      let databaseUrl: string | undefined;
+      if (name === 'postgres') {
+        const schema = `ipgate_hooks_${randomBytes(6).toString('hex')}`;
+        const c = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+        await c.connect();
+        await c.query(`create schema ${schema}`);
+        await c.end();
+        databaseUrl = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+        cleanup = async () => {
+          const d = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+          await d.connect();
+          await d.query(`drop schema if exists ${schema} cascade`);
+          await d.end();
+        };
+      }
+      server = await startServer(
+        loadSettings({
+          flags: {
+            listen: '127.0.0.1:0',
+            adminListen: '127.0.0.1:0',
+            dataDir,
+            ...(databaseUrl === undefined ? {} : { databaseUrl }),
+            demo: true,
+            demoUpstreamPort: '0',
+            logLevel: 'silent',
+            webhookAllowPrivate: true,
+            notifyIntervalMs: '50ms',
+            notifyRetryBaseMs: '100ms',
+          },
+        }),
+        { out: () => {}, flush: async () => {} },
+      );
+      admin = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
+      tenantId = (
+        JSON.parse((await call(`${server.adminUrl}/v1/tenants`, { headers: admin })).text) as {
+          items: { id: string }[];
+        }
+      ).items[0]?.id as string;
+    }, 30_000);
+
+    afterAll(async () => {
+      await server?.close();
+      await receiver?.close();
+      await cleanup();
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it.skipIf(factory.skip)(
+      'ip.pending is signed, retried after a 500 with the same id, and logged',
+      async () => {
+        const created = await call(`${server.adminUrl}/v1/tenants/${tenantId}/notification-channels`, {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify({ kind: 'webhook', name: 'ops', target: receiver.url }),
+        });
+        expect(created.status).toBe(201);
+        const channel = JSON.parse(created.text) as { id: string; secret: string; events: string[] };
+        expect(channel.secret).toMatch(/^whsec_/);
+        expect(channel.events).toEqual(['ip.pending', 'ip.authorized', 'ip.rejected', 'review.stopped']);
+        const again = await call(
+          `${server.adminUrl}/v1/tenants/${tenantId}/notification-channels/${channel.id}`,
+          { headers: admin },
+        );
+        expect(again.text).not.toContain(channel.secret);
+        receiver.secret = channel.secret;
+        receiver.answers = [500];
+
+        const denied = await call(`${server.gatewayUrl}/hello`, {
+          from: '127.0.0.6',
+          headers: { authorization: `Bearer ${server.demoKeySecret}` },
+        });
+        expect(denied.status).toBe(403);
+        const [first, second] = await receiver.waitFor(2);
+        expect(first?.status).toBe(500);
+        expect(second?.status).toBe(204);
+        expect(first?.headers['webhook-id']).toBe(second?.headers['webhook-id']);
+        for (const r of [first, second]) expect(r?.error).toBeUndefined();
+        const event = second?.verified as {
+          type: string;
+          data: { observedIp: { address: string }; key: { name: string }; actions: Record<string, string> };
+        };
+        expect(event.type).toBe('ip.pending');
+        expect(event.data.observedIp.address).toBe('127.0.0.6');
+        expect(event.data.key.name).toBe('demo key');
+        expect(event.data.actions['authorize']).toMatch(/\/review\/.+\/authorize\/ipg_rev_/);
+        expect(second?.body).not.toContain(server.demoKeySecret);
+
+        await until(
+          async () =>
+            JSON.parse(
+              (
+                await call(
+                  `${server.adminUrl}/v1/tenants/${tenantId}/notification-deliveries?channelId=${channel.id}`,
+                  { headers: admin },
+                )
+              ).text,
+            ).items[0]?.status === 'sent',
+          5000,
+          'the delivery to be recorded as sent',
+        );
+        const log = JSON.parse(
+          (
+            await call(
+              `${server.adminUrl}/v1/tenants/${tenantId}/notification-deliveries?channelId=${channel.id}`,
+              { headers: admin },
+            )
+          ).text,
+        ).items[0] as { id: string; attempts: number; log: { ok: boolean; detail: string }[] };
+        expect(log.id).toBe(first?.headers['webhook-id']);
+        expect(log.attempts).toBe(2);
+        expect(log.log.map((a) => a.ok)).toEqual([false, true]);
+        expect(log.log[0]?.detail).toMatch(/HTTP 500/);
+      },
+      30_000,
+    );
+
+    it.skipIf(factory.skip)(
+      'authorize and stop reviewing send ip.authorized and review.stopped',
+      async () => {
+        const list = JSON.parse(
+          (
+            await call(`${server.adminUrl}/v1/tenants/${tenantId}/observed-ips?status=pending`, {
+              headers: admin,
+            })
+          ).text,
+        ) as {
+          items: { id: string; address: string }[];
+        };
+        const obs = list.items.find((o) => o.address === '127.0.0.6');
+        expect(
+          (
+            await call(`${server.adminUrl}/v1/tenants/${tenantId}/observed-ips/${obs?.id}/authorize`, {
+              method: 'POST',
+              headers: admin,
+              body: '{}',
+            })
+          ).status,
+        ).toBe(200);
+        const off = await call(`${server.adminUrl}/v1/tenants/${tenantId}/ip-restriction`, {
+          method: 'PATCH',
+          headers: admin,
+          body: JSON.stringify({ mode: 'off' }),
+        });
+        expect(off.status).toBe(200);
+        await receiver.waitFor(4);
+        const types = receiver.received.slice(2).map((r) => (r.verified as { type: string }).type);
+        expect(types.sort()).toEqual(['ip.authorized', 'review.stopped']);
+        expect(receiver.received.every((r) => r.error === undefined)).toBe(true);
+      },
+      30_000,
+    );
+  },
+);
+
+describe('webhook channels when private destinations are not allowed', () => {
+  let server: RunningServer;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'ipgate-hooks-ssrf-'));
+    server = await startServer(
+      loadSettings({
+        flags: {
+          listen: '127.0.0.1:0',
+          adminListen: '127.0.0.1:0',
+          dataDir,
+          demo: true,
+          demoUpstreamPort: '0',
+          logLevel: 'silent',
+        },
+      }),
+      { out: () => {}, flush: async () => {} },
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    'http://127.0.0.1:9/x',
+    'http://localhost/x',
+    'http://[::1]/x',
+    'http://169.254.169.254/latest',
+    'http://10.0.0.5/',
+  ])('refuses %s with a message naming the field', async (target) => {
+    const headers = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
+    const tenants = await request(`${server.adminUrl}/v1/tenants`, { headers });
+    const tenantId = ((await tenants.body.json()) as { items: { id: string }[] }).items[0]?.id;
+    const r = await request(`${server.adminUrl}/v1/tenants/${tenantId}/notification-channels`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ kind: 'webhook', name: 'x', target }),
+    });
+    expect(r.statusCode).toBe(400);
+    const body = (await r.body.json()) as { error: { field: string; hint: string } };
+    expect(body.error.field).toBe('target');
+    expect(body.error.hint).toContain('--webhook-allow-private');
+  });
+});
