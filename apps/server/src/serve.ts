@@ -2,6 +2,7 @@
  * `ipgate serve`: puts the parts together — store, rules engine, recorder, gateway, management API —
  * and takes them apart again in the right order on SIGTERM.
  */
+
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { clientAddressStrategy } from '@ipgate/core';
@@ -25,6 +26,8 @@ import { startNotificationSender } from './notify/notification-sender.js';
 import { webhookTransport } from './notify/webhook-transport.js';
 import { bootstrapOwnerToken } from './owner-token.js';
 import { createRecorder } from './records/recorder.js';
+import type { NetworkFacts } from './review/network-facts.js';
+import { startAutoReview } from './review/start-review.js';
 import type { RulesEngine } from './snapshot/rules-engine.js';
 import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
 import { openPostgresStore } from './store/postgres.js';
@@ -53,6 +56,12 @@ export interface RunningServer {
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
 
+/** Parts a caller may give instead of the built-in ones (tests). */
+export interface ServeParts {
+  /** Network facts instead of the offline data: tests give 127.0.0.0/8 addresses the facts they need. */
+  readonly networkFacts?: NetworkFacts | undefined;
+}
+
 /**
  * Starts every part of the server with validated settings, prints the banner, and returns.
  *
@@ -61,7 +70,11 @@ const RETENTION_EVERY_MS = 60 * 60 * 1000;
  * await fetch(`${server.adminUrl}/healthz`);
  * await server.close();
  */
-export async function startServer(settings: ServeSettings, io: ServeIo): Promise<RunningServer> {
+export async function startServer(
+  settings: ServeSettings,
+  io: ServeIo,
+  parts: ServeParts = {},
+): Promise<RunningServer> {
   const logger = pino({ level: settings.logLevel, base: { service: 'ipgate' } }, pino.destination(2));
   const clientAddress = clientAddressStrategy(clientAddressConfig(settings));
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -103,6 +116,7 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
 
     const recorder = createRecorder({ store, logger });
     cleanups.push(() => recorder.close());
+    const { review } = startAutoReview({ store, engine, settings, networkFacts: parts.networkFacts, logger });
 
     const workers = resolveWorkerCount(settings.workers);
     // With workers, the gateway's metrics live in the workers: /metrics gathers them over IPC.
@@ -126,6 +140,7 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
         logger,
         upstreamTimeoutMs: settings.upstreamTimeoutMs,
         metrics,
+        review,
       }).catch((e: unknown) => {
         throw explainListenError(e, 'listen', '--listen', settings.listen);
       });
@@ -147,6 +162,7 @@ export async function startServer(settings: ServeSettings, io: ServeIo): Promise
         requireSignIn: settings.reviewRequireSignIn,
         webhookAllowPrivate: settings.webhookAllowPrivate,
       },
+      autoReview: review,
     });
     await admin
       .listen({ host: settings.adminListen.host, port: settings.adminListen.port })

@@ -2,6 +2,7 @@
  * The management API (docs/architecture/management.md): one Fastify app with TypeBox schemas, bearer-token
  * auth, the uniform error body, OpenAPI at `/openapi.json`, docs at `/docs` and the probes.
  */
+
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { ClientAddressConfig } from '@ipgate/core';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -9,6 +10,7 @@ import { Counter, Registry } from 'prom-client';
 import { createDecider } from '../decision/decider.js';
 import { registerDecisionRoutes } from '../decision/decision-routes.js';
 import type { Recorder } from '../records/recorder.js';
+import type { AutoReview } from '../review/auto-review.js';
 import { createSimulator } from '../simulation/simulator.js';
 import type { RulesEngine } from '../snapshot/rules-engine.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
@@ -79,6 +81,8 @@ export interface AdminAppOptions {
         readonly webhookAllowPrivate?: boolean | undefined;
       }
     | undefined;
+  /** The `auto` mode's assessment of this process: the decision endpoint uses it, the re-assess route asks it. */
+  readonly autoReview?: AutoReview | undefined;
   /** How repeated authentication failures are slowed down. */
   readonly authBackoff?: (FailureBackoffOptions & { sleep?: (ms: number) => Promise<void> }) | undefined;
 }
@@ -124,7 +128,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   const rulesInForce = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
   const simulator =
     rulesInForce === undefined ? undefined : createSimulator(store, () => rulesInForce.current);
-  const deps = { store, engine, simulator };
+  const deps = { store, engine, simulator, autoReview: options.autoReview };
   registerSessionRoutes(app, { ...deps, sessions, backoff, sleep });
   registerTenantRoutes(app, deps);
   registerIpRestrictionRoutes(app, deps);
@@ -161,6 +165,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     clientAddress: options.decision?.clientAddress ?? { mode: 'socket' },
     recorder: options.decision?.recorder,
     logger: app.log,
+    review: options.autoReview,
   });
   registerDecisionRoutes(app, { decider });
   registerHealthRoutes(app, {

@@ -7,6 +7,7 @@ import type { ServeSettings } from '../config/settings.js';
 import { startGateway } from '../gateway/start-gateway.js';
 import { registerServerMetrics } from '../metrics/server-metrics.js';
 import { createThreadedRecorder } from '../records/threaded-recorder.js';
+import { startAutoReview } from '../review/start-review.js';
 import { openStore } from '../serve.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import { type FromWorker, isToWorker } from './cluster-messages.js';
@@ -104,6 +105,7 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
       logger,
       upstreamTimeoutMs: settings.upstreamTimeoutMs,
       metrics: workerMetrics,
+      review: startAutoReview({ store, engine: snapshots, settings, logger }).review,
     });
     cleanups.push(() => gateway.close());
     logger.info(

@@ -4,6 +4,12 @@
  * and config file are all derived from this table, so they cannot drift apart.
  */
 import type { ForwardingHeader } from '@ipgate/core';
+import { isIpGateError } from '@ipgate/core';
+import {
+  defaultReviewSettings,
+  parseReviewSettings,
+  type ReviewSettings,
+} from '../review/review-settings.js';
 import {
   type HostPort,
   oneOf,
@@ -72,6 +78,10 @@ export interface ServeSettings {
   readonly notifyRetryBaseMs: number;
   /** How often the sender looks for due notifications. */
   readonly notifyIntervalMs: number;
+  /** Weights and thresholds of the assessment of unknown addresses (docs/review.md#factors-and-defaults). */
+  readonly review: ReviewSettings;
+  /** A directory with newer copies of the network data files; undefined: the installed packages. */
+  readonly reviewData: string | undefined;
 }
 
 /** One row of the settings table. */
@@ -325,6 +335,44 @@ export const settingSpecs: readonly SettingSpec[] = [
     fromJson: jsonVia(parseLogLevel, () => undefined),
   }),
   spec({
+    key: 'review',
+    flag: '--review <name=value,…>',
+    env: ['IPGATE_REVIEW'],
+    description:
+      'weights and thresholds of the auto mode (e.g. sameNetwork=60,burstLimit=5,learnFirstAddress=true); see docs/review.md',
+    defaultValue: defaultReviewSettings,
+    defaultText: Object.entries(defaultReviewSettings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+    fromText: reviewFrom,
+    fromJson: (value) =>
+      typeof value === 'string' || (typeof value === 'object' && value !== null && !Array.isArray(value))
+        ? reviewFrom(value as string | Record<string, unknown>)
+        : (() => {
+            throw new Error('it must be name=value text or an object of review settings');
+          })(),
+  }),
+  spec({
+    key: 'reviewData',
+    flag: '--review-data <dir>',
+    env: ['IPGATE_REVIEW_DATA'],
+    description:
+      'a directory with newer asn-ipv4-num.csv, asn-ipv6.csv (@ip-location-db/asn) and iptoasn-country.mmdb',
+    defaultValue: undefined,
+    defaultText: 'the installed @ip-location-db packages',
+    fromText: (t) => {
+      if (t.trim() === '') throw new Error('it must name a directory');
+      return t;
+    },
+    fromJson: jsonVia(
+      (t) => {
+        if (t.trim() === '') throw new Error('it must name a directory');
+        return t;
+      },
+      () => undefined,
+    ),
+  }),
+  spec({
     key: 'demo',
     flag: '--demo',
     env: ['IPGATE_DEMO'],
@@ -456,3 +504,12 @@ export const settingSpecs: readonly SettingSpec[] = [
     fromJson: durationJson(10, 60_000),
   }),
 ];
+
+/** Review settings with the message of a bad one as the setting parsers give it. */
+function reviewFrom(value: string | Readonly<Record<string, unknown>>): ReviewSettings {
+  try {
+    return parseReviewSettings(value);
+  } catch (e) {
+    throw new Error(isIpGateError(e) ? `${e.message} ${e.hint ?? ''}`.trim() : String(e));
+  }
+}

@@ -7,10 +7,11 @@
 import { performance } from 'node:perf_hooks';
 import { type ClientAddressConfig, clientAddressStrategy, denialBody, type HeaderValue } from '@ipgate/core';
 import { gatewayAnswer } from '../gateway/gateway-responses.js';
-import { type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
+import { observationReason, type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
 import { createRequestIds } from '../gateway/request-ids.js';
 import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
+import type { AutoReview } from '../review/auto-review.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import { type DecisionAsk, originalRequest, type ProxyKind } from './proxy-kinds.js';
@@ -24,6 +25,8 @@ export interface DeciderOptions {
   readonly clientAddress: ClientAddressConfig;
   readonly recorder?: Pick<Recorder, 'record'> | undefined;
   readonly logger?: Logger | undefined;
+  /** The `auto` mode's assessment, shared with the gateway of this process. */
+  readonly review?: AutoReview | undefined;
 }
 
 /** What to answer the proxy. */
@@ -121,12 +124,12 @@ export function createDecider(options: DeciderOptions): Decider {
       const headers: Record<string, HeaderValue> = { ...ask.headers };
       if (original.host === undefined) delete headers['host'];
       else headers['host'] = original.host;
-      const outcome = runPipeline(snapshots.current, strategy, {
-        method: original.method,
-        target: original.target,
-        headers,
-        peer: ask.peer,
-      });
+      const outcome = runPipeline(
+        snapshots.current,
+        strategy,
+        { method: original.method, target: original.target, headers, peer: ask.peer },
+        options.review,
+      );
       const answer = answerFor(kind, outcome, requestId);
       record(outcome, answer.status, original.method, requestId, at, started);
       if (!outcome.allow || outcome.wouldDeny) {
@@ -186,7 +189,8 @@ export function createDecider(options: DeciderOptions): Decider {
                 keyId: key.id,
                 address: client,
                 status: outcome.observation,
-                reason: outcome.observation === 'pending' ? outcome.reason : undefined,
+                reason: observationReason(outcome),
+                assessment: outcome.assessment,
               },
       });
     } catch (e) {

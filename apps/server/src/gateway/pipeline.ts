@@ -10,6 +10,8 @@ import {
   parseHostHeader,
   type RequestOrigin,
 } from '@ipgate/core';
+import type { Assessment } from '../review/assessment.js';
+import type { AutoReview } from '../review/auto-review.js';
 import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
 import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
 import type { CompiledApi, CompiledKey, Snapshot } from '../snapshot/snapshot.js';
@@ -88,6 +90,11 @@ export interface PipelineOutcome {
    * address through, `pending` when it denied it as unlisted, undefined when no key was authenticated.
    */
   readonly observation: 'authorized' | 'pending' | undefined;
+  /**
+   * The assessment of an unlisted address of a tenant in `auto` mode; `trusted` ones passed the
+   * tenant stage (their observation stays `pending` until the store lists them).
+   */
+  readonly assessment: Assessment | undefined;
 }
 
 /**
@@ -109,6 +116,7 @@ export function runPipeline(
   snapshot: Snapshot,
   clientAddress: ClientAddressStrategy,
   request: PipelineRequest,
+  review?: AutoReview,
 ): PipelineOutcome {
   const resolved = clientAddress.resolve(request.peer, request.headers);
   const facts = new Facts(resolved.sawForwardingHeaders);
@@ -161,21 +169,29 @@ export function runPipeline(
   const key = snapshot.keysByHash.get(hashSecret(presented.secret));
   const tenant = key === undefined ? undefined : snapshot.tenants.get(key.tenantId);
   if (key === undefined || tenant === undefined) {
+    if (key === undefined) review?.authFailure(client);
     return facts.denied(401, 'authentication', 'key-unknown', undefined, undefined, before.matched);
   }
   facts.key = key;
 
   // Without the allowlist when it would have denied already: the later stages are decided on their own.
-  const decision = decideOnSnapshot({
-    client,
-    origin,
-    api: wouldDeny === undefined ? api : undefined,
-    tenant,
-    key,
-  });
+  const apiLeft = wouldDeny === undefined ? api : undefined;
+  let decision = decideOnSnapshot({ client, origin, api: apiLeft, tenant, key });
+  let trusted = false;
+  if (decision.reviewable && review !== undefined && tenant.restriction.mode === 'auto') {
+    // docs/architecture/review.md#auto-on-the-request-path: assessed in memory; a trusted address
+    // passes the tenant stage now and is listed in the background.
+    const assessment = review.decide(tenant, key.id, client);
+    facts.assessment = assessment;
+    if (assessment.verdict === 'trusted') {
+      trusted = true;
+      decision = decideOnSnapshot({ client, origin, api: apiLeft, key });
+    }
+  }
   const passedTenant = decision.stage === 'complete' || decision.stage === 'key-restriction';
-  // In report-only an unlisted address is still recorded as pending, so it can be reviewed before enforcing.
-  const observation = decision.reviewable ? 'pending' : passedTenant ? 'authorized' : undefined;
+  // In report-only an unlisted address is still recorded as pending, so it can be reviewed before
+  // enforcing; one the auto mode trusted stays pending until the store lists it.
+  const observation = decision.reviewable || trusted ? 'pending' : passedTenant ? 'authorized' : undefined;
   if (!decision.allow) {
     if (tenant.enforce) return facts.decided(decision, observation);
     wouldDeny ??= decision;
@@ -199,6 +215,7 @@ class Facts {
   origin: RequestOrigin | undefined = undefined;
   api: CompiledApi | undefined = undefined;
   key: CompiledKey | undefined = undefined;
+  assessment: Assessment | undefined = undefined;
 
   constructor(readonly sawForwardingHeaders: boolean) {}
 
@@ -274,6 +291,7 @@ class Facts {
       key: this.key,
       reviewable,
       observation,
+      assessment: this.assessment,
     };
   }
 }
@@ -291,4 +309,13 @@ function hostOf(value: HeaderValue): string | undefined | null {
 function single(value: HeaderValue): string | undefined {
   // Node joins repeated unknown headers; a repeated Origin arrives as one odd string and fails to parse.
   return typeof value === 'string' ? value : value === undefined ? undefined : value.join(', ');
+}
+
+/**
+ * Why a new observation row has its status: the denial reason of a pending address; for an address
+ * the `auto` mode trusted (recorded pending until the store lists it), that it was not listed.
+ */
+export function observationReason(outcome: PipelineOutcome): string | undefined {
+  if (outcome.observation !== 'pending') return undefined;
+  return outcome.allow ? 'tenant-ip-not-listed' : outcome.reason;
 }

@@ -5,6 +5,7 @@ import type { ClientAddressStrategy } from '@ipgate/core';
 import { Counter, Registry } from 'prom-client';
 import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
+import type { AutoReview } from '../review/auto-review.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { RequestRecord } from '../store/store.js';
@@ -12,7 +13,7 @@ import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
-import { type PipelineOutcome, runPipeline } from './pipeline.js';
+import { observationReason, type PipelineOutcome, runPipeline } from './pipeline.js';
 import { withEveryCopy } from './presented-key.js';
 import { createRequestIds } from './request-ids.js';
 import { socketPeer } from './socket-peer.js';
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   readonly drainTimeoutMs?: number | undefined;
   /** Where the gateway's counters are registered; default a registry of its own (`gateway.metrics`). */
   readonly metrics?: Registry | undefined;
+  /** The `auto` mode's assessment (docs/architecture/review.md#auto-on-the-request-path); without it `auto` acts as `manual`. */
+  readonly review?: AutoReview | undefined;
 }
 
 /** A running gateway. */
@@ -107,12 +110,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return;
     }
     const snapshot = engine.current;
-    const outcome = runPipeline(snapshot, clientAddress, {
-      method: req.method ?? '',
-      target: req.url,
-      headers: withEveryCopy(req.headers, req.rawHeaders),
-      peer: req.socket.remoteAddress,
-    });
+    const outcome = runPipeline(
+      snapshot,
+      clientAddress,
+      {
+        method: req.method ?? '',
+        target: req.url,
+        headers: withEveryCopy(req.headers, req.rawHeaders),
+        peer: req.socket.remoteAddress,
+      },
+      options.review,
+    );
     call.outcome = outcome;
     call.decided(
       outcome.wouldDeny ? 'would-deny' : outcome.allow ? 'allow' : 'deny',
@@ -202,7 +210,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
                 keyId: key.id,
                 address: client,
                 status: outcome.observation,
-                reason: outcome.observation === 'pending' ? outcome.reason : undefined,
+                reason: observationReason(outcome),
+                assessment: outcome.assessment,
               },
       });
     } catch (e) {

@@ -235,6 +235,7 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
           if (at < had.firstAt) had.firstAt = at;
           if (at > had.lastAt) had.lastAt = at;
           had.count++;
+          if (o.assessment !== undefined) had.assessment = o.assessment;
         } else {
           observations.set(k, {
             tenantId: o.tenantId,
@@ -245,6 +246,7 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
             count: 1,
             status: o.status,
             ...(o.reason === undefined ? {} : { reason: o.reason }),
+            ...(o.assessment === undefined ? {} : { assessment: o.assessment }),
           });
         }
       }

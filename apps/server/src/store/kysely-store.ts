@@ -102,6 +102,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     getObservedIp: (t, id) => observed.getObservedIp(ctx, t, id),
     authorizeObservedIp: (t, id, input, o) => observed.authorizeObservedIp(ctx, t, id, input, o),
     rejectObservedIp: (t, id, input, o) => observed.rejectObservedIp(ctx, t, id, input, o),
+    autoAuthorizeAddress: (input) => observed.autoAuthorizeAddress(ctx, input),
 
     appendRequests: (batch) => requestLog.appendRequests(ctx, batch),
     listRequests: (filter, page) => requestLog.listRequests(ctx, filter, page),

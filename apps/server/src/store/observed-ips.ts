@@ -13,6 +13,8 @@ import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
 import type {
   Assessment,
+  AutoAuthorizeInput,
+  AutoAuthorizeResult,
   KeyWithSecret,
   MutationOptions,
   Observation,
@@ -263,6 +265,108 @@ export async function rejectObservedIp(
       now,
     );
     return { observed, rotated };
+  });
+}
+
+/** Who the audit trail names for the `auto` mode's writes. */
+export const AUTO_REVIEW_ACTOR = 'auto-review';
+
+/**
+ * The `auto` mode's write: see {@link Store.autoAuthorizeAddress}.
+ *
+ * @example
+ * await autoAuthorizeAddress(ctx, { tenantId, keyId, address: '198.51.100.9', assessment, at: new Date() });
+ */
+export async function autoAuthorizeAddress(
+  ctx: StoreContext,
+  input: AutoAuthorizeInput,
+): Promise<AutoAuthorizeResult> {
+  const tenantId = v.text(input.tenantId, 'tenantId');
+  const keyId = v.text(input.keyId, 'keyId');
+  const addr = address(input.address);
+  const assessment = checkAssessment(input.assessment);
+  const at = v.dateOrNull(input.at, 'at') ?? new Date();
+  return ctx.dialect.transaction(async (trx) => {
+    // Lock order as every writer: tenant, key, observed row.
+    const tenant = await lockTenant(ctx, trx, tenantId);
+    if (tenant.ipMode !== 'auto') return { outcome: 'not-auto' as const };
+    const key = await trx
+      .selectFrom('keys')
+      .select('id')
+      .where('id', '=', keyId)
+      .where('tenant_id', '=', tenantId)
+      .$if(ctx.dialect.lockRows, (qb) => qb.forShare())
+      .executeTakeFirst();
+    if (key === undefined) return { outcome: 'key-gone' as const };
+    const row = await trx
+      .selectFrom('observed_ips')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('key_id', '=', keyId)
+      .where('address', '=', addr)
+      .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    const before = row === undefined ? null : observedFromRow(ctx, row);
+    // A person said no: the assessment does not overrule them.
+    if (before?.status === 'rejected') return { outcome: 'rejected' as const };
+    const now = nowIso();
+    const summary = assessment.reasons.join('; ');
+    const entry = (await coveredByList(trx, tenantId, addr, now))
+      ? null
+      : await insertIpEntry(trx, tenantIpList, tenantId, tenant.ipEntryLimit, now, {
+          name: addr,
+          entry: v.ipEntry(addr),
+          value: addr,
+          enabled: true,
+          expiresAt: null,
+          source: 'auto',
+          reason: summary.length > 500 ? `${summary.slice(0, 499)}…` : summary,
+          createdBy: AUTO_REVIEW_ACTOR,
+        });
+    const line = `authorized automatically (score ${assessment.score})`;
+    const written =
+      before === null
+        ? await trx
+            .insertInto('observed_ips')
+            .values({
+              id: newId('obs'),
+              tenant_id: tenantId,
+              key_id: keyId,
+              address: addr,
+              first_seen: at.toISOString(),
+              last_seen: at.toISOString(),
+              // The recorder counts the calls; this row only carries the decision.
+              count: 0,
+              status: 'authorized',
+              reasons: JSON.stringify([line]),
+              assessment: JSON.stringify(assessment),
+              version: 1,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+        : await trx
+            .updateTable('observed_ips')
+            .set({
+              status: 'authorized',
+              reasons: JSON.stringify([...before.reasons, line]),
+              assessment: JSON.stringify(assessment),
+              version: before.status === 'authorized' ? before.version : before.version + 1,
+            })
+            .where('id', '=', before.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+    const observed = observedFromRow(ctx, written);
+    await recordChange(ctx, trx, now, {
+      actor: AUTO_REVIEW_ACTOR,
+      action: 'tenant.observed_ip.auto_authorized',
+      tenantId,
+      keyId,
+      targetType: 'observed_ip',
+      targetId: observed.id,
+      before,
+      after: { ...observed, entry },
+    });
+    return { outcome: 'authorized' as const, observed, entry };
   });
 }
 

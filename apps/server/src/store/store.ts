@@ -316,6 +316,21 @@ export interface Observation {
   readonly assessment?: Assessment | undefined;
 }
 
+/** What {@link Store.autoAuthorizeAddress} writes. */
+export interface AutoAuthorizeInput {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly address: string;
+  readonly assessment: Assessment;
+  /** When the request that revealed the address was decided. */
+  readonly at: Date;
+}
+
+/** What {@link Store.autoAuthorizeAddress} did. */
+export type AutoAuthorizeResult =
+  | { readonly outcome: 'authorized'; readonly observed: ObservedIp; readonly entry: TenantIpEntry | null }
+  | { readonly outcome: 'not-auto' | 'rejected' | 'key-gone' };
+
 export interface ObservedIpFilter {
   readonly status?: ObservedStatus | undefined;
   readonly keyId?: string | undefined;
@@ -622,6 +637,16 @@ export interface Store {
     input: { readonly rotateKey?: boolean | undefined; readonly reason?: string | undefined },
     options: MutationOptions,
   ): Promise<{ readonly observed: ObservedIp; readonly rotated: KeyWithSecret | null }>;
+
+  /**
+   * The `auto` mode's write (docs/architecture/review.md#auto-on-the-request-path): adds a trusted
+   * address to the tenant list (source `auto`, the assessment's reasons as the entry's reason, made by
+   * `auto-review`) and marks its observation authorized with the assessment, in one transaction with
+   * one audit event (`tenant.observed_ip.auto_authorized`). Writes nothing and says why when the
+   * tenant is no longer in `auto`, the key is gone, or a person rejected the address; a full list is
+   * IPG_LIMIT_REACHED as for any add.
+   */
+  autoAuthorizeAddress(input: AutoAuthorizeInput): Promise<AutoAuthorizeResult>;
 
   /** Appends a batch of request records in one transaction. */
   appendRequests(batch: readonly RequestRecord[]): Promise<void>;

@@ -1,10 +1,12 @@
 /**
  * What every route module gets: the Fastify instance typed by TypeBox, the store and the rules engine.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
 import { Type } from 'typebox';
+import type { AutoReview } from '../../review/auto-review.js';
 import type { Simulator } from '../../simulation/simulator.js';
 import type { RulesEngine } from '../../snapshot/rules-engine.js';
 import type { Store } from '../../store/store.js';
@@ -34,6 +36,8 @@ export interface AdminDeps {
   readonly engine: RulesEngine;
   /** What `dryRun` writes and the simulate routes use; absent without a snapshot engine (dryRun then 503s). */
   readonly simulator?: Simulator | undefined;
+  /** The `auto` mode's assessment; absent in apps built without one (the re-assess route then uses defaults and no data). */
+  readonly autoReview?: AutoReview | undefined;
 }
 
 /**

@@ -1,0 +1,318 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../config/load-settings.js';
+import { type RunningServer, startServer } from '../serve.js';
+import { POSTGRES_TEST_URL, storeFactories } from '../store/test-stores.test-support.js';
+import type { Assessment } from './assessment.js';
+import { testNetworkFacts } from './network-facts.test-support.js';
+
+/**
+ * The `auto` mode end to end (docs/review.md#modes): a real gateway on a real store, called from real
+ * loopback source addresses, with test network facts that make 127.0.0.0/24 a public network
+ * (AS64500, NL) and leave 127.0.1.0/24 loopback (reserved).
+ */
+const factories = await storeFactories();
+const io = { out: () => {}, flush: async () => {} };
+const publicLoopback = testNetworkFacts({
+  '127.0.0.0/24': { asn: 64500, asnName: 'Test Net', country: 'NL' },
+});
+
+async function call(url: string, from: string, secret: string): Promise<number> {
+  const dispatcher = new Agent({ localAddress: from });
+  try {
+    const r = await request(url, { headers: { authorization: `Bearer ${secret}` }, dispatcher });
+    await r.body.dump();
+    return r.statusCode;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function api(server: RunningServer, method: string, path: string, body?: unknown) {
+  const r = await request(`${server.adminUrl}${path}`, {
+    method: method as 'GET',
+    headers: {
+      authorization: `Bearer ${server.ownerToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await r.body.text();
+  return {
+    status: r.statusCode,
+    body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+  };
+}
+
+interface Observed {
+  id: string;
+  address: string;
+  status: string;
+  reasons: string[];
+  assessment: Assessment | null;
+}
+
+async function observed(
+  server: RunningServer,
+  tenantId: string,
+  address: string,
+  until: (o: Observed) => boolean,
+) {
+  const started = Date.now();
+  for (;;) {
+    const { body } = await api(server, 'GET', `/v1/tenants/${tenantId}/observed-ips?limit=500`);
+    const found = (body['items'] as Observed[]).find((o) => o.address === address);
+    if (found !== undefined && until(found)) return found;
+    if (Date.now() - started > 5000) throw new Error(`observation of ${address}: ${JSON.stringify(found)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function entries(server: RunningServer, tenantId: string) {
+  const { body } = await api(server, 'GET', `/v1/tenants/${tenantId}/ip-restriction/entries?limit=500`);
+  return body['items'] as {
+    id: string;
+    value: string;
+    source: string;
+    createdBy: string;
+    reason: string | null;
+  }[];
+}
+
+for (const factory of factories) {
+  describe.skipIf(factory.skip)(`auto mode on ${factory.name}`, () => {
+    let server: RunningServer;
+    let tenantId: string;
+    let secret: string;
+    let cleanup: () => Promise<void>;
+
+    beforeAll(async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-auto-'));
+      const schema = `ipgate_auto_${randomBytes(6).toString('hex')}`;
+      const pgAdmin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+      if (factory.name === 'postgres') {
+        await pgAdmin.connect();
+        await pgAdmin.query(`create schema ${schema}`);
+      }
+      const flags = {
+        listen: '127.0.0.1:0',
+        adminListen: '127.0.0.1:0',
+        dataDir,
+        ...(factory.name === 'postgres'
+          ? { databaseUrl: `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` }
+          : {}),
+        logLevel: 'silent',
+        demo: true,
+        demoUpstreamPort: '0',
+        review: 'burstLimit=4',
+      } as const;
+      cleanup = async () => {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (factory.name === 'postgres') {
+          await pgAdmin.query(`drop schema if exists ${schema} cascade`);
+          await pgAdmin.end();
+        }
+      };
+      server = await startServer(loadSettings({ flags }), io, { networkFacts: publicLoopback });
+      secret = server.demoKeySecret as string;
+      const { body } = await api(server, 'GET', '/v1/tenants');
+      tenantId = (body['items'] as { id: string }[])[0]?.id as string;
+      const switched = await api(server, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
+      expect(switched.status).toBe(200);
+    });
+
+    afterAll(async () => {
+      await server?.close();
+      await cleanup?.();
+    });
+
+    it('audits the mode change with an action of its own', async () => {
+      const { body } = await api(server, 'GET', `/v1/tenants/${tenantId}/audit-events`);
+      const events = body['items'] as {
+        action: string;
+        before: { ipMode: string };
+        after: { ipMode: string };
+      }[];
+      expect(events.find((e) => e.action === 'tenant.ip_mode.changed')).toMatchObject({
+        before: { ipMode: 'manual' },
+        after: { ipMode: 'auto' },
+      });
+    });
+
+    it('admits a same-/24 address on its first request and lists it with source auto and its reasons', async () => {
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.2', secret)).toBe(200);
+      // Admitted from then on, before and after the entry lands.
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.2', secret)).toBe(200);
+      const o = await observed(
+        server,
+        tenantId,
+        '127.0.0.2',
+        (x) => x.status === 'authorized' && x.assessment !== null,
+      );
+      expect(o.assessment).toMatchObject({
+        verdict: 'trusted',
+        score: 100,
+        facts: { network: '127.0.0.0/24', asn: 64500, country: 'NL' },
+        data: { date: '2026-01-02' },
+      });
+      expect(o.assessment?.reasons[0]).toBe('same-network +60: 127.0.0.0/24 as listed 127.0.0.1');
+      expect(o.reasons).toContain('authorized automatically (score 100)');
+      const entry = (await entries(server, tenantId)).find((e) => e.value === '127.0.0.2');
+      expect(entry).toMatchObject({ source: 'auto', createdBy: 'auto-review' });
+      expect(entry?.reason).toContain('same-network +60');
+      const { body } = await api(server, 'GET', `/v1/tenants/${tenantId}/audit-events`);
+      expect(
+        (body['items'] as { action: string; actor: string }[]).find(
+          (e) => e.action === 'tenant.observed_ip.auto_authorized',
+        ),
+      ).toMatchObject({
+        actor: 'auto-review',
+      });
+    });
+
+    it('holds a reserved-range address: denied with the documented body and pending with its assessment', async () => {
+      const r = await request(`${server.gatewayUrl}/hello`, {
+        headers: { authorization: `Bearer ${secret}` },
+        dispatcher: new Agent({ localAddress: '127.0.1.1' }),
+      });
+      expect(r.statusCode).toBe(403);
+      expect(await r.body.json()).toMatchObject({
+        error: "Access denied. You don't have permission to access this.",
+      });
+      const o = await observed(server, tenantId, '127.0.1.1', (x) => x.assessment !== null);
+      expect(o.status).toBe('pending');
+      expect(o.assessment).toMatchObject({ verdict: 'held', facts: { reserved: 'loopback' } });
+      expect(o.assessment?.reasons.at(-1)).toMatch(/^held by reserved-address/);
+      expect((await entries(server, tenantId)).map((e) => e.value)).not.toContain('127.0.1.1');
+    });
+
+    it('holds the new addresses of a burst on one key', async () => {
+      // 127.0.0.2 and 127.0.1.1 were new on this key within the hour; the limit is 4.
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.3', secret)).toBe(200);
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.4', secret)).toBe(403);
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.5', secret)).toBe(403);
+      const o = await observed(server, tenantId, '127.0.0.5', (x) => x.assessment !== null);
+      expect(o).toMatchObject({ status: 'pending', assessment: { verdict: 'held' } });
+      expect(o.assessment?.factors.find((f) => f.factor === 'key-burst')).toMatchObject({
+        applies: true,
+        holds: true,
+        evidence: '5 new addresses on the key within an hour (holds at 4)',
+      });
+    });
+
+    it('undo: removing an auto entry makes the address unknown; in auto it is assessed and listed again', async () => {
+      // A key of its own: the demo key is in a burst by now, which would hold any address.
+      const created = await api(server, 'POST', `/v1/tenants/${tenantId}/keys`, { name: 'undo' });
+      const other = created.body['secret'] as string;
+      const listed = async () => (await entries(server, tenantId)).find((e) => e.value === '127.0.0.20');
+      const until = async (want: boolean) => {
+        const started = Date.now();
+        while (((await listed())?.source === 'auto') !== want) {
+          if (Date.now() - started > 5000) throw new Error(`127.0.0.20 listed: ${!want}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.20', other)).toBe(200);
+      await until(true);
+      const removed = await api(
+        server,
+        'DELETE',
+        `/v1/tenants/${tenantId}/ip-restriction/entries/${(await listed())?.id}`,
+      );
+      expect(removed.status).toBe(204);
+      // Unknown again: assessed anew, still trusted, so admitted and listed again.
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.20', other)).toBe(200);
+      await until(true);
+      // In manual, the same removal denies it.
+      await api(server, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'manual' });
+      await api(server, 'DELETE', `/v1/tenants/${tenantId}/ip-restriction/entries/${(await listed())?.id}`);
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.20', other)).toBe(403);
+      await api(server, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
+    });
+
+    it('off: the list is not enforced and the address is still recorded', async () => {
+      await api(server, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'off' });
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.1.9', secret)).toBe(200);
+      const o = await observed(server, tenantId, '127.0.1.9', () => true);
+      expect(o.status).toBe('authorized');
+      await api(server, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
+    });
+  });
+}
+
+const postgres = factories.find((f) => f.name === 'postgres');
+
+describe.skipIf(postgres?.skip !== false)('auto mode on two nodes sharing PostgreSQL', () => {
+  const schema = `ipgate_auto_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+  let a: RunningServer;
+  let b: RunningServer;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    const databaseUrl = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const flags = {
+      listen: '127.0.0.1:0',
+      adminListen: '127.0.0.1:0',
+      databaseUrl,
+      logLevel: 'silent',
+      // Polling effectively off: only PostgreSQL's NOTIFY can bring the change to node B in time.
+      syncIntervalMs: '60s',
+    } as const;
+    a = await startServer(loadSettings({ flags: { ...flags, demo: true, demoUpstreamPort: '0' } }), io, {
+      networkFacts: publicLoopback,
+    });
+    // Node B's data knows nothing of 127.0.0.0/24: loopback, never trusted by its own assessment.
+    b = await startServer(loadSettings({ flags }), io, { networkFacts: testNetworkFacts({}) });
+    const { body } = await api(a, 'GET', '/v1/tenants');
+    tenantId = (body['items'] as { id: string }[])[0]?.id as string;
+    await api(a, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  });
+
+  async function admittedOnB(address: string, since: number): Promise<number> {
+    let status = 0;
+    while (performance.now() - since < 3000) {
+      status = await call(`${b.gatewayUrl}/hello`, address, a.demoKeySecret as string);
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(200);
+    return performance.now() - since;
+  }
+
+  it('an address node A authorized automatically is admitted by node B within one second', async () => {
+    const secret = a.demoKeySecret as string;
+    expect(await call(`${b.gatewayUrl}/hello`, '127.0.0.6', secret)).toBe(403);
+    const revealed = performance.now();
+    expect(await call(`${a.gatewayUrl}/hello`, '127.0.0.6', secret)).toBe(200);
+    const elapsed = await admittedOnB('127.0.0.6', revealed);
+    console.log(`node B admitted the auto-authorized address after ${elapsed.toFixed(0)} ms`);
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('an address authorized by a person through node A is admitted by node B within one second', async () => {
+    const secret = a.demoKeySecret as string;
+    expect(await call(`${a.gatewayUrl}/hello`, '127.0.1.7', secret)).toBe(403);
+    const o = await observed(a, tenantId, '127.0.1.7', () => true);
+    const done = performance.now();
+    const r = await api(a, 'POST', `/v1/tenants/${tenantId}/observed-ips/${o.id}/authorize`, {});
+    expect(r.status).toBe(200);
+    const elapsed = await admittedOnB('127.0.1.7', done);
+    console.log(`node B admitted the reviewed address after ${elapsed.toFixed(0)} ms`);
+    expect(elapsed).toBeLessThan(1000);
+  });
+});

