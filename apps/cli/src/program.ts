@@ -1,6 +1,7 @@
 import { isIpGateError } from '@ipgate/core';
 import { Command, CommanderError } from 'commander';
 import { adminTokenCommand } from './admin-token-command.js';
+import { assessCommand } from './assess-command.js';
 import { checkCommand } from './check-command.js';
 import { clientIpCommand } from './client-ip-command.js';
 import { ExitCode } from './exit-code.js';
@@ -20,6 +21,7 @@ const EXAMPLES = `
 Examples:
   $ ipgate parse '192.168.0/16' '10.0.0.0/255.0.0.0' '192.168.10.10-20' '2001:DB8::1'
   $ ipgate check 203.0.113.7 --allow 203.0.113.0/24 --allow 2001:db8::/32
+  $ ipgate assess 1.1.1.1              # network, ASN and country from the offline data
   $ ipgate client-ip --remote 10.0.0.5 --trust 10.0.0.0/8 --header 'X-Forwarded-For: 198.51.100.7, 10.0.0.9'
   $ ipgate serve --demo
   $ ipgate admin-token create --owner   # lost the owner token? a new one, from the data directory or database
@@ -63,6 +65,7 @@ export function createProgram(io: CommandIo): Command {
     parseCommand(io),
     checkCommand(io),
     clientIpCommand(io),
+    assessCommand(io),
     serveCommand(io),
     adminTokenCommand(io),
     usersCommand(io),

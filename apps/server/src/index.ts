@@ -10,6 +10,9 @@ export {
   type UserWithPassword,
 } from './console-users.js';
 export { type CreatedOwnerToken, createOwnerToken } from './owner-token.js';
+export type { AddressFacts, Assessment, DataVersion } from './review/assessment.js';
+export { DATA_FILES, loadIpLocationData } from './review/ip-location-data.js';
+export type { NetworkFacts } from './review/network-facts.js';
 export {
   describeStore,
   openStore,

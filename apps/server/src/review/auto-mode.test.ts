@@ -205,6 +205,27 @@ for (const factory of factories) {
       });
     });
 
+    it('re-runs the assessment of an observed address and returns its breakdown', async () => {
+      const o = await observed(server, tenantId, '127.0.1.1', () => true);
+      const r = await api(server, 'GET', `/v1/tenants/${tenantId}/observed-ips/${o.id}/assessment`);
+      expect(r.status).toBe(200);
+      const a = r.body as unknown as Assessment;
+      expect(a).toMatchObject({ verdict: 'held', facts: { address: '127.0.1.1', reserved: 'loopback' } });
+      expect(a.factors.map((f) => f.factor)).toEqual([
+        'same-network',
+        'same-asn',
+        'same-country',
+        'hosting-network',
+        'reserved-address',
+        'key-burst',
+        'auth-failures',
+        'first-address',
+      ]);
+      expect(a.data).toEqual({ date: '2026-01-02', source: 'test network facts' });
+      const missing = await api(server, 'GET', `/v1/tenants/${tenantId}/observed-ips/obs_missing/assessment`);
+      expect(missing.status).toBe(404);
+    });
+
     it('undo: removing an auto entry makes the address unknown; in auto it is assessed and listed again', async () => {
       // A key of its own: the demo key is in a burst by now, which would hold any address.
       const created = await api(server, 'POST', `/v1/tenants/${tenantId}/keys`, { name: 'undo' });

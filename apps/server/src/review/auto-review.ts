@@ -1,4 +1,4 @@
-import type { IpAddress } from '@ipgate/core';
+import type { IpAddress, IpSet } from '@ipgate/core';
 import type { CompiledTenant } from '../snapshot/snapshot.js';
 import { type Assessment, assess } from './assessment.js';
 import { listedFacts } from './listed-facts.js';
@@ -35,6 +35,8 @@ export interface AutoReviewOptions {
    */
   readonly authorize: (a: AutoAuthorization) => Promise<AutoAuthorizationResult>;
   readonly now?: (() => number) | undefined;
+  /** Resolves when the network data is loaded; the re-assess route waits for it. */
+  readonly ready?: (() => Promise<unknown>) | undefined;
 }
 
 interface Remembered {
@@ -86,7 +88,7 @@ export class AutoReview {
     const before = memo?.get(memoKey);
     if (before !== undefined && now - before.at < HOUR_MS) return before.assessment;
 
-    const assessment = this.assess(tenant, keyId, client, now, true);
+    const assessment = this.assess(tenant, keyId, client, now);
     if (assessment.verdict === 'trusted') {
       this.admit(tenant.id, keyId, address, assessment, now);
     } else {
@@ -101,11 +103,26 @@ export class AutoReview {
   }
 
   /**
-   * The assessment of an address as this node would make it now, without remembering anything or
-   * admitting it: for the re-assess route and `ipgate assess`.
+   * The assessment of an address as this node would make it now against `list` (the tenant's list
+   * as the store has it), without remembering anything or admitting it: for the re-assess route.
+   * Waits for the network data first.
    */
-  assessOnly(tenant: CompiledTenant | undefined, keyId: string, client: IpAddress): Assessment {
-    return this.assess(tenant, keyId, client, this.now(), false);
+  async assessOnly(list: IpSet, keyId: string, client: IpAddress): Promise<Assessment> {
+    await this.options.ready?.();
+    const { facts, settings } = this.options;
+    const now = this.now();
+    const address = client.toString();
+    const failures = this.failures.get(address);
+    return assess(
+      facts.facts(client),
+      {
+        listed: listedFacts(list, facts),
+        newAddressesOnKey: this.newAddresses(keyId, address, now, false),
+        authFailures: failures !== undefined && now - failures.since < HOUR_MS ? failures.count : 0,
+      },
+      settings,
+      facts.version,
+    );
   }
 
   /** A failed authentication (an unknown key) from the address. */
@@ -128,21 +145,15 @@ export class AutoReview {
     return this.admitted.get(tenantId)?.has(address) === true;
   }
 
-  private assess(
-    tenant: CompiledTenant | undefined,
-    keyId: string,
-    client: IpAddress,
-    now: number,
-    count: boolean,
-  ): Assessment {
+  private assess(tenant: CompiledTenant, keyId: string, client: IpAddress, now: number): Assessment {
     const { facts, settings } = this.options;
     const address = client.toString();
     const failures = this.failures.get(address);
     return assess(
       facts.facts(client),
       {
-        listed: tenant === undefined ? emptyListed : listedFacts(tenant.restriction.list, facts),
-        newAddressesOnKey: this.newAddresses(keyId, address, now, count),
+        listed: listedFacts(tenant.restriction.list, facts),
+        newAddressesOnKey: this.newAddresses(keyId, address, now, true),
         authFailures: failures !== undefined && now - failures.since < HOUR_MS ? failures.count : 0,
       },
       settings,
@@ -201,5 +212,3 @@ export class AutoReview {
       .then(done, (e: unknown) => done({ ok: false, why: e instanceof Error ? e.message : String(e) }));
   }
 }
-
-const emptyListed = { size: 0, networks: new Map(), asns: new Map(), countries: new Map() } as const;

