@@ -113,6 +113,7 @@ export const ROUTES: readonly RouteRow[] = [
   },
   { method: 'GET', path: `${T}/observed-ips`, role: 'viewer', scope: 'tenant' },
   { method: 'GET', path: `${T}/observed-ips/:observedId`, role: 'viewer', scope: 'tenant' },
+  { method: 'GET', path: `${T}/observed-ips/:observedId/assessment`, role: 'viewer', scope: 'tenant' },
   {
     method: 'POST',
     path: `${T}/observed-ips/:observedId/authorize`,

@@ -1,0 +1,217 @@
+/**
+ * The auto mode's cost (docs/review.md, bench/README.md#auto-review):
+ *
+ * 1. Assessment time per address, in process, with the real offline data: the facts lookup alone,
+ *    the pure assessment alone, and `AutoReview.decide` (everything the request path does for a new
+ *    address: facts, listed facts, the key's counter, the verdict, the overlay) — median ns.
+ * 2. The gateway (`ipgate serve`, one process, SQLite) in `auto` with a stream of new addresses against
+ *    the same gateway in `manual` with a known list, in one run, alternating, same load generator.
+ *
+ *   npm run build && node bench/review.bench.mjs            # ~2 min
+ *   node bench/review.bench.mjs --quick                     # shorter
+ */
+import { execSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IpAddress, IpSet } from '@ipgate/core';
+import { loadIpLocationData, openSqliteStore } from '@ipgate/server';
+import { assess } from '../apps/server/dist/review/assessment.js';
+import { AutoReview } from '../apps/server/dist/review/auto-review.js';
+import { listedFacts } from '../apps/server/dist/review/listed-facts.js';
+import { defaultReviewSettings, parseReviewSettings } from '../apps/server/dist/review/review-settings.js';
+import { startProcess } from './gateway-processes.mjs';
+
+const quick = process.argv.includes('--quick');
+const BIN = fileURLToPath(new URL('../apps/cli/bin/ipgate.js', import.meta.url));
+const LOAD = fileURLToPath(new URL('./review-load.mjs', import.meta.url));
+const UPSTREAM = fileURLToPath(new URL('./gateway-upstream.mjs', import.meta.url));
+
+// Public addresses of ordinary (non-hosting) networks; the /48 is where new addresses come from.
+const KNOWN = ['81.2.69.142', '85.214.132.117', '193.99.144.80', '2003:e1:1::1'];
+const PREFIX48 = '2003:e1:1';
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median ns per call over batches of `batch` calls of `fn(i)`, for about `ms` milliseconds. */
+function time(fn, count, batch, ms) {
+  for (let i = 0; i < Math.min(count, 20_000); i++) fn(i); // warm-up
+  const per = [];
+  let i = 0;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const t = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) fn(i++ % count);
+    per.push(Number(process.hrtime.bigint() - t) / batch);
+  }
+  return median(per);
+}
+
+async function assessmentTimes() {
+  const t0 = performance.now();
+  const data = await loadIpLocationData();
+  const loadMs = performance.now() - t0;
+  // Seeded public addresses: IPv4 outside the reserved blocks, IPv6 in 2000::/3.
+  let x = 12345;
+  const rand = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x;
+  };
+  const addrs = [];
+  while (addrs.length < 200_000) {
+    const v = rand();
+    const a = IpAddress.fromIPv4Number(v);
+    if (addrs.length % 4 === 3)
+      addrs.push(IpAddress.fromWords(6, 0x20000000 | (rand() & 0x1fffffff), rand(), 0, 1));
+    else if (data.facts(a).reserved === null) addrs.push(a);
+  }
+  const list = IpSet.from(KNOWN);
+  const listed = listedFacts(list, data);
+  const facts = addrs.map((a) => data.facts(a));
+  const settings = defaultReviewSettings;
+  const tenant = {
+    id: 'ten_bench',
+    restriction: { mode: 'auto', list },
+    entryIds: undefined,
+    rulesVersion: 1,
+    expired: 0,
+  };
+  const review = new AutoReview({
+    facts: data,
+    settings: parseReviewSettings('burstLimit=1000'),
+    authorize: async () => ({ ok: true }),
+  });
+  const ms = quick ? 300 : 1500;
+  const factsNs = time((i) => data.facts(addrs[i]), addrs.length, 1000, ms);
+  const assessNs = time(
+    (i) => assess(facts[i], { listed, newAddressesOnKey: 1, authFailures: 0 }, settings, data.version),
+    addrs.length,
+    1000,
+    ms,
+  );
+  // Each call a new (key, address) pair: what the request path does for an address it has not seen.
+  let k = 0;
+  const decideNs = time((i) => review.decide(tenant, `key_${k++ % 997}`, addrs[i]), addrs.length, 1000, ms);
+  return { loadMs, factsNs, assessNs, decideNs, data };
+}
+
+async function setUp(dataDir, mode, upstreamUrl, keys) {
+  const store = await openSqliteStore({ path: join(dataDir, 'ipgate.db') });
+  try {
+    const actor = { actor: 'user:bench' };
+    await store.createApi({ name: 'bench', upstreamUrl }, actor);
+    const tenant = await store.createTenant({ name: 'bench', ipMode: mode, ipEntryLimit: 100_000 }, actor);
+    for (const value of KNOWN) await store.addTenantIpEntry(tenant.id, { value }, actor);
+    const secrets = [];
+    for (let i = 0; i < keys; i++)
+      secrets.push((await store.createKey(tenant.id, { name: `k${i}` }, actor)).secret);
+    return { tenantId: tenant.id, secrets };
+  } finally {
+    await store.close();
+  }
+}
+
+async function serve(dataDir) {
+  const started = await startProcess(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      dataDir,
+      '--trust-proxy',
+      '127.0.0.1',
+      '--review',
+      'burstLimit=1000',
+      '--log-level',
+      'warn',
+    ],
+    /gateway \(proxy\): +(http:\/\/\S+)/,
+  );
+  return { url: started.match[1], stop: started.stop };
+}
+
+function load(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOAD, JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+    });
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)))
+        : reject(new Error(`load exited ${code}`)),
+    );
+  });
+}
+
+async function gatewayRuns() {
+  const upstream = await startProcess(process.execPath, [UPSTREAM, '1'], /"port":(\d+)/);
+  const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
+  const durationS = quick ? 4 : 10;
+  const rounds = quick ? 1 : 2;
+  const newEvery = 50;
+  const results = { manual: [], auto: [] };
+  const dirs = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of ['manual', 'auto']) {
+        const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
+        dirs.push(dir);
+        const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
+        const server = await serve(dir);
+        try {
+          const common = {
+            url: `${server.url}/`,
+            secrets,
+            known: KNOWN,
+            prefix48: PREFIX48,
+            connections: 50,
+            seed: round + 1,
+          };
+          await load({ ...common, newEvery: 0, durationS: 2 }); // warm-up, known addresses only
+          const r = await load({ ...common, newEvery: mode === 'auto' ? newEvery : 0, durationS });
+          results[mode].push(r);
+          console.log(
+            `${mode} round ${round + 1}: ${Math.round(r.rps)} req/s, ${r.non2xx} non-2xx, ${r.newAddresses} new addresses`,
+          );
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+  } finally {
+    await upstream.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+  return { results, durationS, newEvery };
+}
+
+const uptimeBefore = execSync('uptime').toString().trim();
+const a = await assessmentTimes();
+console.log(
+  `network data load: ${a.loadMs.toFixed(0)} ms (${a.data.version.date}; ${a.data.table.size.v4} IPv4 + ${a.data.table.size.v6} IPv6 ASN ranges)`,
+);
+console.log(
+  `per new address: facts ${a.factsNs.toFixed(0)} ns, assess ${a.assessNs.toFixed(0)} ns, AutoReview.decide ${a.decideNs.toFixed(0)} ns (median of 1000-call batches)`,
+);
+const g = await gatewayRuns();
+const avg = (rs) => rs.reduce((s, r) => s + r.rps, 0) / rs.length;
+const manual = avg(g.results.manual);
+const auto = avg(g.results.auto);
+console.log(
+  `gateway: manual (known list) ${Math.round(manual)} req/s, auto (1 new address in ${g.newEvery}) ${Math.round(auto)} req/s: auto/manual ${(auto / manual).toFixed(3)} (${((1 - auto / manual) * 100).toFixed(1)} % loss)`,
+);
+console.log(`uptime before: ${uptimeBefore}`);
+console.log(`uptime after:  ${execSync('uptime').toString().trim()}`);
