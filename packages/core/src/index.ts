@@ -11,6 +11,7 @@ export {
   type DecisionInput,
   decide,
   denyClientAddress,
+  isBrowserKey,
   type KeyRestrictions,
   type RestrictionMode,
   type TenantRestriction,

@@ -467,12 +467,14 @@ function coreDecision(
             list: DomainSet.from((rule.domains as string[] | undefined) ?? []),
           },
         };
-  return decide({
-    client: IpAddress.parse(client),
-    origin: originOf(headers),
-    tenant: { mode: 'manual', list: IpSet.from(allow) },
-    key: restrictions,
-  });
+  // A gate checks its allow list first for every request, browser keys included (it has no tenants,
+  // so core's browser-key exception to the tenant list does not apply), then the key.
+  const address = IpAddress.parse(client);
+  const origin = originOf(headers);
+  const network = decide({ client: address, origin, tenant: { mode: 'manual', list: IpSet.from(allow) } });
+  if (!network.allow || restrictions === undefined) return network;
+  const keyed = decide({ client: address, origin, key: restrictions });
+  return { ...keyed, matched: [...network.matched, ...keyed.matched] };
 }
 
 describe('property: the gate with keys decides as core decide() does for the whole request', () => {

@@ -10,7 +10,7 @@
 import type { Store } from '../store/store.js';
 
 /** The keys the world has; `unknown` is a secret that matches no key. */
-export type CaseKey = 'plain' | 'domainOnly' | 'blocked' | 'both' | 'unknown';
+export type CaseKey = 'plain' | 'domainOnly' | 'blocked' | 'both' | 'browser' | 'unknown';
 
 /** One request and the answer the rules give it. */
 export interface DecisionCase {
@@ -34,6 +34,7 @@ export interface DecisionWorld {
     readonly domainOnly: string;
     readonly blocked: string;
     readonly both: string;
+    readonly browser: string;
   };
   readonly apis: { readonly orders: string; readonly internal: string };
 }
@@ -48,7 +49,9 @@ const actor = { actor: 'test:decision-cases' };
  * - tenant `plain` (manual, lists 127.0.0.2) with key `plain` (no key restrictions);
  * - tenant `domainOnly` (off) with key `domainOnly`: domain restriction app.example.com, IP off;
  * - tenant `blocked` (manual, empty list: denies everyone) with key `blocked`;
- * - tenant `both` (off) with key `both`: IPs 127.0.0.3 and domain app.example.com.
+ * - tenant `both` (off) with key `both`: IPs 127.0.0.3 and domain app.example.com;
+ * - tenant `browser` (manual, lists 127.0.0.2) with key `browser`: domain app.example.com, IP off — a
+ *   browser key, judged by its domain rules instead of the tenant's list.
  *
  * @example
  * const world = await seedDecisionWorld(store, { upstreamUrl: upstream.url });
@@ -92,15 +95,31 @@ export async function seedDecisionWorld(
   await store.addKeyIpEntry(both.id, bothKey.key.id, { value: '127.0.0.3' }, actor);
   await store.addKeyDomainEntry(both.id, bothKey.key.id, { value: 'app.example.com' }, actor);
 
+  const browser = await store.createTenant({ name: 'browser', ipMode: 'manual' }, actor);
+  await store.addTenantIpEntry(browser.id, { value: '127.0.0.2', name: 'office' }, actor);
+  const browserKey = await store.createKey(
+    browser.id,
+    { name: 'browser', domainRestrictionEnabled: true },
+    actor,
+  );
+  await store.addKeyDomainEntry(browser.id, browserKey.key.id, { value: 'app.example.com' }, actor);
+
   return {
     secrets: {
       plain: plainKey.secret,
       domainOnly: domainKey.secret,
       blocked: blockedKey.secret,
       both: bothKey.secret,
+      browser: browserKey.secret,
       unknown: 'ipg_not_a_key_0000000000000000000000000000',
     },
-    tenants: { plain: plain.id, domainOnly: domainOnly.id, blocked: blocked.id, both: both.id },
+    tenants: {
+      plain: plain.id,
+      domainOnly: domainOnly.id,
+      blocked: blocked.id,
+      both: both.id,
+      browser: browser.id,
+    },
     apis: { orders: orders.id, internal: internal.id },
   };
 }
@@ -221,6 +240,37 @@ export const DECISION_CASES: readonly DecisionCase[] = [
     path: '/orders',
     key: bearer('both'),
     origin: 'null',
+    expected: 403,
+  },
+  {
+    name: 'browser key under a tenant list: listed Origin from an unlisted address',
+    from: '127.0.0.3',
+    path: '/orders',
+    key: bearer('browser'),
+    origin: APP,
+    expected: 'allow',
+  },
+  {
+    name: 'browser key under a tenant list: server request from a listed address',
+    from: '127.0.0.2',
+    path: '/orders',
+    key: bearer('browser'),
+    expected: 403,
+  },
+  {
+    name: 'browser key under a tenant list: other Origin',
+    from: '127.0.0.2',
+    path: '/orders',
+    key: bearer('browser'),
+    origin: 'https://evil.example.com',
+    expected: 403,
+  },
+  {
+    name: 'key without domain rules under a tenant list: a browser request is still held to the list',
+    from: '127.0.0.3',
+    path: '/orders',
+    key: bearer('plain'),
+    origin: APP,
     expected: 403,
   },
 ];

@@ -5,6 +5,7 @@ import {
   denyClientAddress,
   type HeaderValue,
   type IpAddress,
+  isBrowserKey,
   type MatchedRule,
   originOf,
   parseHostHeader,
@@ -16,6 +17,7 @@ import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
 import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
 import type { CompiledApi, CompiledKey, Snapshot } from '../snapshot/snapshot.js';
 import { hashSecret } from '../store/secrets.js';
+import { isPreflight, originAllowedBySomeKey } from './cors.js';
 import { presentedKey } from './presented-key.js';
 
 /** The stages that decide (docs/architecture/pipeline.md), in order, and `complete` when all passed. */
@@ -36,7 +38,9 @@ export type PipelineReason =
   | 'no-route'
   | 'key-missing'
   | 'key-ambiguous'
-  | 'key-unknown';
+  | 'key-unknown'
+  | 'cors-preflight'
+  | 'cors-origin-not-allowed';
 
 /** A request as the pipeline reads it: no sockets, no server objects, so a decision endpoint can reuse it. */
 export interface PipelineRequest {
@@ -95,6 +99,10 @@ export interface PipelineOutcome {
    * tenant stage (their observation stays `pending` until the store lists them).
    */
   readonly assessment: Assessment | undefined;
+  /** The request is a CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`). */
+  readonly preflight: boolean;
+  /** The `Origin` to name in the CORS headers: set when a key's domain rules let a browser call through. */
+  readonly corsOrigin: string | undefined;
 }
 
 /**
@@ -161,6 +169,26 @@ export function runPipeline(
     wouldDeny = before;
   }
 
+  // A CORS preflight carries no key: the browser asks whether its page's origin may send one. The answer
+  // is yes when some key's domain rules list the origin; the call that follows is judged by its key.
+  if (isPreflight(request.method, request.headers)) {
+    const allowed = originAllowedBySomeKey(snapshot, request.headers['origin'] as string);
+    facts.preflight = true;
+    return allowed
+      ? facts.outcome(
+          true,
+          200,
+          'complete',
+          'cors-preflight',
+          undefined,
+          before.matched,
+          undefined,
+          false,
+          undefined,
+        )
+      : facts.denied(403, 'key-restriction', 'cors-origin-not-allowed', undefined, undefined, before.matched);
+  }
+
   const presented = presentedKey(request.headers, api.authHeader);
   if (!presented.ok) {
     const reason = presented.problem === 'missing' ? 'key-missing' : 'key-ambiguous';
@@ -188,13 +216,19 @@ export function runPipeline(
       decision = decideOnSnapshot({ client, origin, api: apiLeft, key });
     }
   }
-  const passedTenant = decision.stage === 'complete' || decision.stage === 'key-restriction';
+  // A browser key skips the tenant's address list, so its callers' addresses are not observations.
+  const passedTenant =
+    !isBrowserKey(key.restrictions) &&
+    (decision.stage === 'complete' || decision.stage === 'key-restriction');
   // In report-only an unlisted address is still recorded as pending, so it can be reviewed before
   // enforcing; one the auto mode trusted stays pending until the store lists it.
   const observation = decision.reviewable || trusted ? 'pending' : passedTenant ? 'authorized' : undefined;
   if (!decision.allow) {
     if (tenant.enforce) return facts.decided(decision, observation);
     wouldDeny ??= decision;
+  }
+  if (decision.allow && origin.kind === 'browser' && key.restrictions.domains.enabled) {
+    facts.corsOrigin = single(request.headers['origin']);
   }
   if (wouldDeny !== undefined) return facts.wouldDeny(wouldDeny, observation);
   return facts.decided(decision, observation);
@@ -216,6 +250,8 @@ class Facts {
   api: CompiledApi | undefined = undefined;
   key: CompiledKey | undefined = undefined;
   assessment: Assessment | undefined = undefined;
+  preflight = false;
+  corsOrigin: string | undefined = undefined;
 
   constructor(readonly sawForwardingHeaders: boolean) {}
 
@@ -260,7 +296,7 @@ class Facts {
     );
   }
 
-  private outcome(
+  outcome(
     allow: boolean,
     status: PipelineOutcome['status'],
     stage: PipelineStage,
@@ -292,6 +328,8 @@ class Facts {
       reviewable,
       observation,
       assessment: this.assessment,
+      preflight: this.preflight,
+      corsOrigin: this.corsOrigin,
     };
   }
 }

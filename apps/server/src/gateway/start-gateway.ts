@@ -9,6 +9,7 @@ import type { AutoReview } from '../review/auto-review.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { RequestRecord } from '../store/store.js';
+import { preflightHeaders } from './cors.js';
 import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
 import { latencyHistogram } from './latency-histogram.js';
@@ -169,6 +170,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       answer(res, kind, call.requestId, bearer);
       return;
     }
+    if (outcome.preflight) {
+      answerPreflight(req, res, call.requestId);
+      return;
+    }
     forward(req, res, outcome, call);
   }
 
@@ -235,7 +240,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       req.headers['transfer-encoding'] !== undefined ||
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
     // Told before any answer goes out, so the record written at 'close' says why.
-    const exchange = new UpstreamExchange(res, requestId, (reason, error) => {
+    const exchange = new UpstreamExchange(res, requestId, outcome.corsOrigin, (reason, error) => {
       call.upstreamFailed(reason);
       if (reason === 'client-closed') return;
       if (reason === 'upstream-body-failed') {
@@ -348,6 +353,21 @@ function answer(res: ServerResponse, kind: GatewayAnswer, requestId: string, bea
   if (bearer) headers['www-authenticate'] = 'Bearer';
   res.writeHead(status, headers);
   res.end(body);
+}
+
+/** The gateway's own answer to an allowed CORS preflight (docs/architecture/pipeline.md#cors). */
+function answerPreflight(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+  const requested = req.headers['access-control-request-headers'];
+  res.writeHead(204, {
+    ...preflightHeaders(
+      req.headers['origin'] as string,
+      req.headers['access-control-request-method'] as string,
+      typeof requested === 'string' ? requested : undefined,
+    ),
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+  });
+  res.end();
 }
 
 /**

@@ -28,7 +28,7 @@ async function proxy(upstreamPort: number, failures: ExchangeFailure[]): Promise
   const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { headersTimeout: 2000, bodyTimeout: 2000 });
   pools.push(pool);
   return listen((req, res) => {
-    const exchange = new UpstreamExchange(res, 'req_test', (reason) => {
+    const exchange = new UpstreamExchange(res, 'req_test', undefined, (reason) => {
       failures.push(reason);
       if (!res.headersSent) res.writeHead(502).end();
     });

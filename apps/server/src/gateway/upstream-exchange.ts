@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { withCorsHeaders } from './cors.js';
 import { downstreamResponseHeaders } from './forwarding-headers.js';
 
 /** Why a forwarded request did not get the upstream's complete answer. */
@@ -35,7 +36,7 @@ class ClientClosedError extends Error {
  * upstream request, so no signal is needed. Bodies are still streamed, never buffered.
  *
  * @example
- * const exchange = new UpstreamExchange(res, requestId, (reason, error) => {
+ * const exchange = new UpstreamExchange(res, requestId, undefined, (reason, error) => {
  *   if (!res.headersSent) answer(res, reason === 'upstream-timeout' ? 'upstream-timeout' : 'upstream-unreachable');
  * });
  * res.once('close', () => exchange.clientClosed());
@@ -49,9 +50,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   readonly #requestId: string;
   readonly #failed: ExchangeFailed;
 
-  constructor(res: ServerResponse, requestId: string, failed: ExchangeFailed) {
+  readonly #corsOrigin: string | undefined;
+
+  /** `corsOrigin`: the origin to name in CORS headers, when a key's domain rules let a browser call through. */
+  constructor(
+    res: ServerResponse,
+    requestId: string,
+    corsOrigin: string | undefined,
+    failed: ExchangeFailed,
+  ) {
     this.#res = res;
     this.#requestId = requestId;
+    this.#corsOrigin = corsOrigin;
     this.#failed = failed;
   }
 
@@ -73,7 +83,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   ): void {
     // Informational answers (103 Early Hints…) are not passed on, as `request()` did not either.
     if (statusCode < 200 || this.#clientGone) return;
-    this.#res.writeHead(statusCode, downstreamResponseHeaders(headers, this.#requestId));
+    const out = downstreamResponseHeaders(headers, this.#requestId);
+    this.#res.writeHead(
+      statusCode,
+      this.#corsOrigin === undefined ? out : withCorsHeaders(out, this.#corsOrigin),
+    );
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

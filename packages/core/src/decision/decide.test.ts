@@ -8,6 +8,7 @@ import {
   type DecisionInput,
   decide,
   denyClientAddress,
+  isBrowserKey,
   type KeyRestrictions,
   type RestrictionMode,
 } from './decide.js';
@@ -246,10 +247,24 @@ describe('decide: the stages of the pipeline in order', () => {
     ],
     [
       'tenant runs before the key',
-      { client: ip('192.0.2.1'), origin: browser, tenant: tenant('manual'), key: key('off', 'on') },
+      { client: ip('192.0.2.1'), origin: browser, tenant: tenant('manual'), key: key('on', 'on') },
       false,
       'tenant-restriction',
       'tenant-ip-not-listed',
+    ],
+    [
+      'a browser key is judged by its domain rules instead of the tenant list',
+      { client: ip('192.0.2.1'), origin: browser, tenant: tenant('manual'), key: key('off', 'on') },
+      true,
+      'complete',
+      'allowed',
+    ],
+    [
+      'a browser key still refuses server requests under a tenant list, listed address or not',
+      { client: ip('203.0.113.7'), origin: server, tenant: tenant('manual'), key: key('off', 'on') },
+      false,
+      'key-restriction',
+      'key-server-request-not-allowed',
     ],
   ] as const)('%s', (_name, input, allow, stage, reason) => {
     const d = decide(input as DecisionInput);
@@ -352,7 +367,7 @@ describe('decide: properties', () => {
         const client = input.client;
         if (input.apiAllowlist !== undefined && !input.apiAllowlist.isEmpty)
           expect(input.apiAllowlist.hasAddress(client)).toBe(true);
-        if (input.tenant !== undefined && input.tenant.mode !== 'off')
+        if (input.tenant !== undefined && input.tenant.mode !== 'off' && !isBrowserKey(input.key))
           expect(input.tenant.list.hasAddress(client)).toBe(true);
         const k = input.key;
         if (k !== undefined && input.origin.kind === 'server' && (k.ips.enabled || k.domains.enabled)) {
@@ -368,6 +383,22 @@ describe('decide: properties', () => {
   // Not every switch is monotone: with the IP restriction on and the domain one off, browsers are denied,
   // and switching domains on admits listed browsers (docs/architecture/pipeline.md#6-key-restrictions). The
   // API allowlist, the tenant restriction, and a first key restriction are.
+  it('a browser key decides as if there were no tenant restriction', () => {
+    fc.assert(
+      fc.property(arbInput, (x) => {
+        const browserKey = { ...x, hasKey: true, ips: 'off' as const, domains: x.domains };
+        if (browserKey.domains === 'off') return;
+        const d = decide(build(browserKey));
+        const noTenant = decide(build({ ...browserKey, mode: 'none' }));
+        expect({ allow: d.allow, stage: d.stage, reason: d.reason }).toEqual({
+          allow: noTenant.allow,
+          stage: noTenant.stage,
+          reason: noTenant.reason,
+        });
+      }),
+    );
+  });
+
   it('switching on the API allowlist, the tenant restriction or a first key restriction never turns a deny into an allow', () => {
     fc.assert(
       fc.property(arbInput, (x) => {
@@ -376,7 +407,9 @@ describe('decide: properties', () => {
           { ...x, api: x.api === 'none' || x.api === 'empty' ? ('list' as const) : x.api },
           { ...x, mode: x.mode === 'none' || x.mode === 'off' ? ('manual' as const) : x.mode },
           ...(x.hasKey ? [] : [{ ...x, hasKey: true, ips: 'on' as const, domains: 'off' as const }]),
-          ...(x.hasKey ? [] : [{ ...x, hasKey: true, ips: 'off' as const, domains: 'on' as const }]),
+          // A first domain restriction alone makes a browser key, which trades the tenant list for the
+          // domain list (tested below); with both on, the tenant list still applies.
+          ...(x.hasKey ? [] : [{ ...x, hasKey: true, ips: 'on' as const, domains: 'on' as const }]),
         ];
         if (before.allow) return;
         for (const s of stricter) expect(decide(build(s)).allow).toBe(false);

@@ -63,7 +63,10 @@ export function decide(input: DecisionInput): Decision {
   }
 
   const tenant = input.tenant;
-  if (tenant !== undefined && tenant.mode !== 'off') {
+  // A browser key is judged by its domain rules instead of the tenant's address list: browsers call from
+  // anywhere, and a server request with it is denied at the key stage anyway
+  // (docs/architecture/domains.md#browser-keys-and-server-keys).
+  if (tenant !== undefined && tenant.mode !== 'off' && !isBrowserKey(input.key)) {
     // Blocked by default: an empty list in manual or auto mode denies every address.
     if (tenant.list.isEmpty) return deny('tenant-restriction', 'tenant-list-empty', matched, true);
     const m = tenant.list.matchAddress(client);
@@ -98,6 +101,20 @@ export function decide(input: DecisionInput): Decision {
   }
 
   return { allow: true, status: 200, stage: 'complete', reason: 'allowed', matched, reviewable: false };
+}
+
+/**
+ * Whether a key is a **browser key**: domain restriction on, IP restriction off. Such a key serves only
+ * browser requests (from the origins it lists), so the tenant's address list does not apply to it; a key
+ * with its IP restriction on is a server key, held to addresses
+ * (docs/architecture/domains.md#browser-keys-and-server-keys).
+ *
+ * @example
+ * isBrowserKey({ ips: { enabled: false, list: IpSet.from([]) }, domains: { enabled: true, list: DomainSet.from(['app.example.com']) } }); // true
+ * isBrowserKey(undefined); // false
+ */
+export function isBrowserKey(key: KeyRestrictions | undefined): boolean {
+  return key?.domains.enabled === true && !key.ips.enabled;
 }
 
 /**

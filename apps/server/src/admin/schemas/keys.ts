@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from 'typebox';
 import type { ApiKey } from '../../store/store.js';
-import { DateTime, Name, NullableDateTime } from './common.js';
+import { DateTime, Name, NullableDateTime, Warning, type WarningType } from './common.js';
 
 const keyProperties = {
   id: Type.String(),
@@ -12,8 +12,22 @@ const keyProperties = {
   name: Type.String(),
   prefix: Type.String({ description: 'The first characters of the secret, to recognise the key.' }),
   status: Type.Enum(['active', 'revoked']),
-  ipRestrictionEnabled: Type.Boolean(),
-  domainRestrictionEnabled: Type.Boolean(),
+  ipRestrictionEnabled: Type.Boolean({
+    description: 'A server key: calls are held to the key’s IP list (and the tenant’s address list).',
+  }),
+  domainRestrictionEnabled: Type.Boolean({
+    description:
+      'With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied.',
+  }),
+  kind: Type.Enum(['any', 'server', 'browser', 'both'], {
+    description:
+      'What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).',
+  }),
+  warnings: Type.Optional(
+    Type.Array(Warning, {
+      description: 'IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on.',
+    }),
+  ),
   version: Type.Integer(),
   createdAt: DateTime,
   updatedAt: DateTime,
@@ -81,6 +95,8 @@ export function toKeyDto(k: ApiKey): KeyDto {
     status: k.status,
     ipRestrictionEnabled: k.ipRestrictionEnabled,
     domainRestrictionEnabled: k.domainRestrictionEnabled,
+    kind: keyKind(k),
+    ...(k.ipRestrictionEnabled && k.domainRestrictionEnabled ? { warnings: [BOTH_LISTS] } : {}),
     version: k.version,
     createdAt: k.createdAt.toISOString(),
     updatedAt: k.updatedAt.toISOString(),
@@ -88,3 +104,22 @@ export function toKeyDto(k: ApiKey): KeyDto {
     revokedAt: k.revokedAt?.toISOString() ?? null,
   };
 }
+
+/**
+ * The model of docs/architecture/domains.md#browser-keys-and-server-keys, named.
+ *
+ * @example
+ * keyKind({ ipRestrictionEnabled: false, domainRestrictionEnabled: true }); // 'browser'
+ */
+export function keyKind(
+  k: Pick<ApiKey, 'ipRestrictionEnabled' | 'domainRestrictionEnabled'>,
+): KeyDto['kind'] {
+  if (k.ipRestrictionEnabled) return k.domainRestrictionEnabled ? 'both' : 'server';
+  return k.domainRestrictionEnabled ? 'browser' : 'any';
+}
+
+const BOTH_LISTS: WarningType = {
+  code: 'IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER',
+  message:
+    "Both restrictions are on: a request that sends an Origin is judged by the domain list and skips the key's IP list, and Origin is chosen by the caller — any server can send a listed one. Domain rules keep honest browsers on your sites; they prove nothing against a server-side attacker who has the key. Use one browser key (domains only) and one server key (IPs only).",
+};
