@@ -18,8 +18,8 @@ Examples:
   $ ipgate tenants get ten_… --json | jq .version
 
 Tenants, their creation and deletion need a token for all tenants; a tenant's own token lists and
-reads its tenant only. Mode: off (every address may call), manual (only listed addresses), auto (planned assessment; today it
-behaves exactly as manual, and the server says so).`;
+reads its tenant only. Mode: off (every address may call), manual (only listed addresses), auto (manual, plus unknown addresses
+assessed and listed when trustworthy).`;
 
 const MODES = ['off', 'manual', 'auto'];
 

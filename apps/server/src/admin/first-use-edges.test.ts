@@ -158,7 +158,7 @@ describe('first-use edges of the management API', () => {
     expect(edit.json().error.field).toBe('expiresAt');
   });
 
-  it('mode auto is accepted with a warning that it behaves as manual, on create and on switch', async () => {
+  it('mode auto, which assesses now, is accepted without the old behaves-as-manual warning', async () => {
     const created = await f.app.inject({
       method: 'POST',
       url: '/v1/tenants',
@@ -166,27 +166,8 @@ describe('first-use edges of the management API', () => {
       payload: { name: 'auto', ipMode: 'auto' },
     });
     expect(created.statusCode).toBe(201);
-    expect(created.json().warnings).toEqual([
-      expect.objectContaining({
-        code: 'IPG_WARN_AUTO_AS_MANUAL',
-        message: expect.stringContaining('manual'),
-      }),
-    ]);
-    const manual = await f.app.inject({
-      method: 'POST',
-      url: '/v1/tenants',
-      headers: owner(),
-      payload: { name: 'manual', ipMode: 'manual' },
-    });
-    expect(manual.json().warnings).toBeUndefined();
-    const switched = await f.app.inject({
-      method: 'PATCH',
-      url: `/v1/tenants/${manual.json().id}/ip-restriction`,
-      headers: owner(),
-      payload: { mode: 'auto' },
-    });
-    expect(switched.statusCode).toBe(200);
-    expect(switched.json().warnings[0].code).toBe('IPG_WARN_AUTO_AS_MANUAL');
+    expect(created.json().ipMode).toBe('auto');
+    expect(created.json().warnings).toBeUndefined();
   });
 
   it('a second API on the same route is refused with 409, on create and on edit', async () => {

@@ -118,6 +118,7 @@ export const warnings = {
   IPG_WARN_IPV4_MAPPED: 'The IPv6 entry is IPv4-mapped (::ffff:a.b.c.d) and matches IPv4 callers.',
   IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER:
     'The key has both an IP list and a domain list; a request with a listed Origin skips the IP list, and any server can send one.',
+  // No longer given (auto assesses now); kept because codes are never reused.
   IPG_WARN_AUTO_AS_MANUAL: 'Mode auto does not assess addresses yet; it behaves as manual.',
 } as const satisfies Record<string, string>;
 

@@ -8,11 +8,11 @@ import { ConfirmLockout, DateTime, Name, Warning, type WarningType } from './com
 
 const Mode = Type.Enum(['off', 'manual', 'auto'], {
   description:
-    'off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.',
+    'off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).',
 });
 
 const ModeWarnings = Type.Optional(
-  Type.Array(Warning, { description: 'What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto).' }),
+  Type.Array(Warning, { description: 'What the mode set means, when it needs saying (no mode does today).' }),
 );
 const Limit = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 const Enforce = Type.Boolean({
@@ -109,7 +109,7 @@ export function toTenantDto(t: StoredTenant): TenantDto {
  * `{ warnings }` when the mode has something to say, else nothing, for spreading into an answer.
  *
  * @example
- * ({ ...dto, ...withModeWarnings('auto') }).warnings?.[0]?.code; // 'IPG_WARN_AUTO_AS_MANUAL'
+ * ({ ...dto, ...withModeWarnings('auto') }).warnings; // undefined: no mode needs a warning today
  */
 export function withModeWarnings(mode: StoredTenant['ipMode']): { warnings?: WarningType[] } {
   const warnings = modeWarnings(mode);
