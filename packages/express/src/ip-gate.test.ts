@@ -47,6 +47,17 @@ describe('@ipgate/express', () => {
     );
   });
 
+  it("stacked gates narrow, as the Fastify plugin's per-route allow does: a route cannot widen the app's", async () => {
+    const app = express();
+    app.use(ipGate({ allow: ['127.0.0.2'] }));
+    app.get('/wider', ipGate({ allow: ['127.0.0.2', '127.0.0.3'] }), (_req, res) => {
+      res.send('wider');
+    });
+    const port = await start(app);
+    expect((await send(port, '127.0.0.3', {}, '/wider')).status).toBe(403);
+    expect((await send(port, '127.0.0.2', {}, '/wider')).status).toBe(200);
+  });
+
   it('per-route rules and res.locals.ipgate', async () => {
     const app = express();
     app.get('/open', (_req, res) => {

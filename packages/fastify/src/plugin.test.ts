@@ -66,11 +66,13 @@ describe('@ipgate/fastify per-route config', () => {
     const instance = Fastify({ trustProxy: true }); // not consulted: the gate decides alone
     await instance.register(ipGate, { allow: ['127.0.0.2'] });
     instance.get('/healthz', { config: { ipGate: false } }, async () => 'ok');
-    instance.get('/admin', { config: { ipGate: { allow: ['127.0.0.3'] } } }, async () => 'admin');
+    const replaced = { allow: ['127.0.0.3'], replace: true };
+    instance.get('/admin', { config: { ipGate: replaced } }, async () => 'admin');
     instance.get('/teapot', { config: { ipGate: { denial: { status: 418 } } } }, async () => 'tea');
     instance.get('/', async (request) => `hello ${String(request.ipgate?.client)}`);
     const port = await start(instance);
     expect((await send(port, '127.0.0.3', {}, '/healthz')).status).toBe(200);
+    // replace: true — the route's list instead of the plugin's.
     expect((await send(port, '127.0.0.3', {}, '/admin')).status).toBe(200);
     expect((await send(port, '127.0.0.2', {}, '/admin')).status).toBe(403);
     expect((await send(port, '127.0.0.3', {}, '/teapot')).status).toBe(418); // inherits allow, own denial
@@ -80,6 +82,28 @@ describe('@ipgate/fastify per-route config', () => {
     );
     expect((await send(port, '127.0.0.3', {}, '/no-such-path')).status).toBe(403);
     expect((await send(port, '127.0.0.2', {}, '/no-such-path')).status).toBe(404);
+  });
+
+  it("a route's own allow narrows the plugin's by default: both must pass", async () => {
+    const instance = Fastify();
+    await instance.register(ipGate, { allow: ['127.0.0.2'] });
+    // The route lists more than the plugin: it cannot widen access without replace: true.
+    instance.get('/wider', { config: { ipGate: { allow: ['127.0.0.2', '127.0.0.3'] } } }, async () => 'w');
+    // The route lists another address: nobody passes both.
+    instance.get('/other', { config: { ipGate: { allow: ['127.0.0.3'] } } }, async () => 'o');
+    instance.get(
+      '/narrow',
+      { config: { ipGate: { allow: ['127.0.0.0/30'], denial: { status: 404 } } } },
+      async (request) => `hello ${String(request.ipgate?.client)}`,
+    );
+    const port = await start(instance);
+    expect((await send(port, '127.0.0.3', {}, '/wider')).status).toBe(403);
+    expect((await send(port, '127.0.0.2', {}, '/wider')).status).toBe(200);
+    expect((await send(port, '127.0.0.2', {}, '/other')).status).toBe(403);
+    expect((await send(port, '127.0.0.3', {}, '/other')).status).toBe(403);
+    const passed = await send(port, '127.0.0.2', {}, '/narrow');
+    expect(passed.status).toBe(200);
+    expect(passed.body).toBe('hello 127.0.0.2');
   });
 
   it('a bad per-route setting fails when the route is added', async () => {

@@ -12,14 +12,28 @@ export type IpGatePluginOptions = GateOptions;
 
 /**
  * Per-route settings, in the route's `config.ipGate`: `false` turns the gate off for the route (a
- * health check), an object overrides the plugin's options for it (each setting it names replaces
- * the plugin's; the rest are inherited).
+ * health check); an object sets options for it, the rest inherited from the plugin's. A route's own
+ * `allow` **narrows**: the plugin's rules run first and the route's after, and a caller must pass both
+ * (as stacked Express middlewares do). `replace: true` makes the route's options replace the plugin's
+ * instead, so a route can admit callers the plugin does not.
  *
  * @example
  * app.get('/healthz', { config: { ipGate: false } }, async () => 'ok');
- * app.get('/admin', { config: { ipGate: { allow: ['10.0.0.0/8'] } } }, async () => 'admin');
+ * app.get('/admin', { config: { ipGate: { allow: ['10.0.0.0/8'] } } }, async () => 'admin'); // plugin's AND 10/8
+ * app.get('/partner', { config: { ipGate: { allow: ['198.51.100.0/24'], replace: true } } }, async () => 'p');
  */
-export type RouteIpGateConfig = false | Partial<GateOptions>;
+export type RouteIpGateConfig =
+  | false
+  | (Partial<GateOptions> & {
+      /** The route's options replace the plugin's instead of narrowing them. Default false. */
+      readonly replace?: boolean;
+    });
+
+/** A route's compiled setting: its gate, and whether the plugin's gate must pass first. */
+interface RouteGate {
+  readonly gate: Gate;
+  readonly narrows: boolean;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -54,24 +68,31 @@ const plugin: FastifyPluginCallback<IpGatePluginOptions> = (fastify, options, do
     if (setting === undefined) return;
     anyRouteSetting = true;
     // Compiled once per route when it is added, so a bad per-route setting fails at startup.
-    const gate = setting === false ? null : createGate({ ...options, ...setting } as GateOptions);
-    if (gate !== null && setting !== false && setting.allow !== undefined) routeGates.push(gate);
-    route.config = { ...route.config, [ROUTE_GATE]: gate } as NonNullable<typeof route.config>;
+    let compiled: RouteGate | null = null;
+    if (setting !== false) {
+      const { replace, ...own } = setting;
+      const gate = createGate({ ...options, ...own } as GateOptions);
+      if (own.allow !== undefined) routeGates.push(gate);
+      compiled = { gate, narrows: own.allow !== undefined && replace !== true };
+    }
+    route.config = { ...route.config, [ROUTE_GATE]: compiled } as NonNullable<typeof route.config>;
   });
 
   // Global, not per route: it also guards the 404 handler and runs before later plugins' hooks.
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, next) => {
     const routeGate = anyRouteSetting
-      ? (request.routeOptions.config as unknown as Record<symbol, Gate | null | undefined>)[ROUTE_GATE]
+      ? (request.routeOptions.config as unknown as Record<symbol, RouteGate | null | undefined>)[ROUTE_GATE]
       : undefined;
-    const gate = routeGate === undefined ? base : routeGate;
-    if (gate === null) {
+    if (routeGate === null) {
       next();
       return;
     }
     // The raw request's headers are what request.headers returns (without inject's additions, which
     // no real client sends), and the gate reads them only when a strategy or `keys` needs them.
-    const result = gate.check(new NodeGateRequest(request.raw));
+    const gateRequest = new NodeGateRequest(request.raw);
+    let result = (routeGate === undefined || routeGate.narrows ? base : routeGate.gate).check(gateRequest);
+    // Narrowing: the plugin's rules let the caller through; the route's must too.
+    if (result.allow && routeGate?.narrows === true) result = routeGate.gate.check(gateRequest);
     request.ipgate = result;
     if (result.allow) {
       next();
