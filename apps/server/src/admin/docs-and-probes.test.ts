@@ -37,6 +37,25 @@ describe('docs and probes', () => {
     }
   });
 
+  it('every response of every operation has a real description, never "Default Response"', async () => {
+    const doc = (await (await request(`${base}/openapi.json`)).body.json()) as {
+      paths: Record<string, Record<string, { responses?: Record<string, { description?: string }> }>>;
+    };
+    const bare: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        for (const [status, response] of Object.entries(op.responses ?? {})) {
+          const d = response.description ?? '';
+          if (d === '' || d === 'Default Response') bare.push(`${method} ${path} ${status}`);
+        }
+      }
+    }
+    expect(bare).toEqual([]);
+    const post = doc.paths['/v1/tenants']?.['post']?.responses ?? {};
+    expect(post['409']?.description).toContain('IPG_ALREADY_EXISTS');
+    expect(post['201']?.description).toBe('Created: create a tenant.');
+  });
+
   it('serves browsable docs at /docs from local files', async () => {
     const res = await request(`${base}/docs/`);
     const html = await res.body.text();

@@ -20,7 +20,7 @@ export async function registerDocs(app: AdminApp): Promise<void> {
         title: 'ipgate management API',
         version: '1',
         description:
-          'Tenants, IP restrictions, keys, APIs and their allowlists, review of observed addresses, decisions, audit and the request log. Errors: {"error": {"code", "message", "field"}}; codes in docs/errors.md.',
+          'Tenants, IP restrictions, keys, APIs and their allowlists, review of observed addresses, decisions, audit and the request log. Start with docs/getting-started.md (how tenants, APIs and keys relate, the order of the checks). Errors: {"error": {"code", "message", "field", "hint"}}; codes in docs/errors.md.',
       },
       components: {
         securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'An admin token.' } },
@@ -40,6 +40,10 @@ export async function registerDocs(app: AdminApp): Promise<void> {
         { name: 'health' },
       ],
     },
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? describeResponses(document.openapiObject as OpenApiDocument)
+        : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
@@ -51,4 +55,40 @@ export async function registerDocs(app: AdminApp): Promise<void> {
     },
     async () => app.swagger(),
   );
+}
+
+interface OpenApiDocument {
+  paths?: Record<
+    string,
+    Record<string, { summary?: string; responses?: Record<string, { description?: string }> }>
+  >;
+}
+
+const SUCCESS: Record<string, string> = {
+  '200': 'Done',
+  '201': 'Created',
+  '204': 'Done; no body',
+  '304': 'Not changed since the ETag given',
+};
+
+/**
+ * Every response says what it means. Error statuses carry their meaning from the shared schemas; a
+ * success answer whose schema has no description of its own is described by its status and the
+ * operation (`Created: create a tenant.`), never the generator's "Default Response".
+ */
+function describeResponses<T extends OpenApiDocument>(doc: T): T {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description !== undefined && response.description !== 'Default Response') continue;
+        const what = operation.summary === undefined ? '' : `: ${lowerFirst(operation.summary)}`;
+        response.description = `${SUCCESS[status] ?? `Status ${status}`}${what}.`;
+      }
+    }
+  }
+  return doc;
+}
+
+function lowerFirst(text: string): string {
+  return text.length > 1 && /^[A-Z][a-z]/.test(text) ? text[0]?.toLowerCase() + text.slice(1) : text;
 }

@@ -34,14 +34,32 @@ export type ErrorBodyType = Static<typeof ErrorBody>;
  * schema: { response: { 200: Tenant, ...errorResponses } }
  */
 export const errorResponses = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  404: ErrorBody,
-  409: ErrorBody,
-  412: ErrorBody,
-  500: ErrorBody,
+  400: errorAnswer(
+    'Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it.',
+  ),
+  401: errorAnswer('No admin token, or one that does not exist (IPG_AUTH_REQUIRED).'),
+  403: errorAnswer('The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN).'),
+  404: errorAnswer(
+    'Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND).',
+  ),
+  409: errorAnswer(
+    'Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT).',
+  ),
+  412: errorAnswer(
+    'If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED).',
+  ),
+  500: errorAnswer('A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR).'),
 } as const;
+
+/**
+ * The error body with what the status means on every route, for the OpenAPI document.
+ *
+ * @example
+ * response: { 401: errorAnswer('No admin token.') }
+ */
+export function errorAnswer(description: string) {
+  return Type.Object(ErrorBody.properties, { description });
+}
 
 /**
  * Ids are opaque prefixed strings; the pattern keeps path segments tame without guessing prefixes.
@@ -71,10 +89,13 @@ export const PageQuery = Type.Object(
  * response: { 200: Page(Tenant) }
  */
 export function Page<T extends TSchema>(item: T) {
-  return Type.Object({
-    items: Type.Array(item),
-    nextCursor: Type.Optional(Type.String({ description: 'Pass as cursor to read the next page.' })),
-  });
+  return Type.Object(
+    {
+      items: Type.Array(item),
+      nextCursor: Type.Optional(Type.String({ description: 'Pass as cursor to read the next page.' })),
+    },
+    { description: 'One page of the list; nextCursor is there when more follow.' },
+  );
 }
 
 /** Text people give a resource. @example Type.Object({ name: Name }) */
