@@ -7,6 +7,7 @@ import { hashSecret } from '../../store/secrets.js';
 import { openSqliteStore } from '../../store/sqlite.js';
 import type { Store } from '../../store/store.js';
 import { buildAdminApp } from '../app.js';
+import { hashPassword } from '../console/passwords.js';
 import type { AdminApp } from '../routes/context.js';
 
 /**
@@ -110,6 +111,33 @@ describe('one-click action pages', () => {
     expect((await app.inject({ method: 'GET', url: path(l['reject-and-rotate']) })).body).not.toContain(
       'adminToken',
     );
+  });
+
+  it('with sign-in required, a signed-in console editor of the tenant confirms by the session cookie', async () => {
+    const user = await store.createUser(
+      {
+        name: 'alice',
+        role: 'editor',
+        tenantId,
+        passwordHash: await hashPassword('correct horse battery staple'),
+      },
+      { actor: 'test' },
+    );
+    const { secret } = await store.createConsoleSession(user.id, new Date(), new Date(Date.now() + 3600_000));
+    const l = await links();
+    const cookie = `ipgate_session=${secret}`;
+    const page = await app.inject({ method: 'GET', url: path(l['stop-reviewing']) });
+    expect(page.body).toContain('signed in to the console');
+    const ok = await app.inject({
+      method: 'POST',
+      url: path(l['stop-reviewing']),
+      headers: { ...form, cookie },
+      payload: '',
+    });
+    expect(ok.statusCode).toBe(200);
+    expect((await store.getTenant(tenantId)).ipMode).toBe('off');
+    const events = (await store.listAuditEvents(tenantId)).items;
+    expect(events[0]?.actor).toBe(`user:${user.id} via email link, owner@example.com`);
   });
 
   it('the stored token is only a hash, and no request log line carries a token', async () => {

@@ -11,8 +11,10 @@ import { ACTION_TOKEN_PREFIX } from '../../notify/review-links.js';
 import type { RulesEngine } from '../../snapshot/rules-engine.js';
 import { type ActionTokenRecord, REVIEW_ACTIONS, type ReviewAction } from '../../store/notification-types.js';
 import { hashSecret, looksLikeSecret, TOKEN_SECRET_PREFIX } from '../../store/secrets.js';
-import type { Store } from '../../store/store.js';
+import type { Principal, Store } from '../../store/store.js';
 import { actorOf, roleAllows } from '../auth/access.js';
+import { sessionCookieOf } from '../console/session-cookie.js';
+import { sessionPolicy } from '../console/session-policy.js';
 import { type Html, p, raw, sendPage, text } from './action-page.js';
 
 export interface ReviewActionOptions {
@@ -161,12 +163,38 @@ async function show(
     raw(
       `<form method="post">${
         signIn
-          ? '<p><label>Admin token (editor of this tenant): <input type="password" name="adminToken" autocomplete="off" required></label></p>'
+          ? '<p>This needs an editor of this tenant: be signed in to the console (/console/) in this browser, or enter an editor’s admin token.</p><p><label>Admin token: <input type="password" name="adminToken" autocomplete="off"></label></p>'
           : ''
       }<button type="submit">${text(LABEL[action]).html}</button></form>`,
     ),
     p('Opening this page changed nothing. The link works once.'),
   ]);
+}
+
+/**
+ * Who confirms: the console user of this browser's session (its cookie is `SameSite=Strict`, so it
+ * comes with the POST of this same-origin page, not with the cross-site click from the email), or
+ * the holder of the admin token typed into the form. The action token in the URL already protects
+ * the POST against cross-site forgery; this adds who may use it.
+ */
+async function signedIn(store: Store, request: FastifyRequest): Promise<Principal | undefined> {
+  const cookie = sessionCookieOf(request);
+  if (cookie !== undefined) {
+    const session = await store.findConsoleSession(cookie);
+    const policy = sessionPolicy();
+    const now = policy.now();
+    if (
+      session !== undefined &&
+      now < session.expiresAt.getTime() &&
+      now - session.lastSeenAt.getTime() < policy.idleTimeoutMs
+    )
+      return session.principal;
+  }
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as {
+    adminToken?: unknown;
+  };
+  const secret = body.adminToken;
+  return looksLikeSecret(secret, TOKEN_SECRET_PREFIX) ? store.findTokenBySecret(secret) : undefined;
 }
 
 /** A POST must come from the confirmation page: same origin (or none, or `null` under no-referrer). */
@@ -199,13 +227,7 @@ async function act(
   const { record, hash } = found;
   let actor = record.recipient;
   if (options.requireSignIn && WEAKENING.includes(record.action)) {
-    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as {
-      adminToken?: unknown;
-    };
-    const secret = body.adminToken;
-    const principal = looksLikeSecret(secret, TOKEN_SECRET_PREFIX)
-      ? await store.findTokenBySecret(secret)
-      : undefined;
+    const principal = await signedIn(store, request);
     if (
       principal === undefined ||
       (principal.tenantId !== null && principal.tenantId !== record.tenantId) ||
@@ -213,7 +235,7 @@ async function act(
     )
       return sendPage(reply, 401, 'Sign-in needed', [
         p(
-          'This action needs the admin token of an editor of this tenant. Nothing was changed; go back and enter one.',
+          'This action needs an editor of this tenant: sign in to the console (/console/) in this browser, or enter an editor’s admin token. Nothing was changed; go back and try again.',
         ),
       ]);
     actor = `${actorOf(principal)} via ${record.recipient}`;
