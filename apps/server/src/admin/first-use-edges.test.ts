@@ -241,6 +241,22 @@ describe('first-use edges of the management API', () => {
     });
   });
 
+  it('audit events name the token that acted, by id and by its name', async () => {
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/v1/tenants',
+      headers: bearer(f.tokens.all.editor),
+      payload: { name: 'audited-by-name', ipMode: 'off' },
+    });
+    const tenantId = res.json().id;
+    const events = await f.app.inject({ url: `/v1/tenants/${tenantId}/audit-events`, headers: owner() });
+    const created = events.json().items.find((e: { action: string }) => e.action === 'tenant.created');
+    expect(created.actor).toMatch(/^token:prn_/);
+    expect(created.actorName).toBe('all-editor');
+    const all = await f.app.inject({ url: '/v1/audit-events?limit=5', headers: owner() });
+    expect(all.json().items[0]).toHaveProperty('actorName');
+  });
+
   it('a pending observed address becomes authorized when an entry listing it is added', async () => {
     const url = `/v1/tenants/${f.b.tenantId}/observed-ips/${f.b.observedId}`;
     expect((await f.app.inject({ url, headers: owner() })).json().status).toBe('pending');

@@ -2,6 +2,8 @@
  * Audit events: a tenant's (`/v1/tenants/{tenantId}/audit-events`) and everyone's
  * (`/v1/audit-events`, tokens for all tenants only), newest first.
  */
+import { isIpGateError } from '@ipgate/core';
+import type { Store } from '../../store/store.js';
 import { AuditEvent, toAuditEventDto } from '../schemas/audit-events.js';
 import { errorResponses, Page, PageQuery } from '../schemas/common.js';
 import { type AdminApp, type AdminDeps, page, TenantParams } from './context.js';
@@ -27,8 +29,9 @@ export function registerAuditRoutes(app: AdminApp, { store }: AdminDeps): void {
     async (request) => {
       await store.getTenant(request.params.tenantId);
       const result = await store.listAuditEvents(request.params.tenantId, page(request.query));
+      const names = await actorNames(store, result.items);
       return {
-        items: result.items.map(toAuditEventDto),
+        items: result.items.map((e) => ({ ...toAuditEventDto(e), actorName: names.get(e.actor) ?? null })),
         ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
       };
     },
@@ -48,10 +51,30 @@ export function registerAuditRoutes(app: AdminApp, { store }: AdminDeps): void {
     },
     async (request) => {
       const result = await store.listAllAuditEvents(page(request.query));
+      const names = await actorNames(store, result.items);
       return {
-        items: result.items.map(toAuditEventDto),
+        items: result.items.map((e) => ({ ...toAuditEventDto(e), actorName: names.get(e.actor) ?? null })),
         ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
       };
     },
   );
+}
+
+/**
+ * The names of the admin tokens and users a page of events names as actors (`token:prn_…`), read now:
+ * the audit row keeps the stable id, and a person reads the name. A principal deleted since has none.
+ */
+async function actorNames(store: Store, events: readonly { actor: string }[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const actor of new Set(events.map((e) => e.actor))) {
+    const m = /^(?:token|user):(.+)$/.exec(actor);
+    if (m === null) continue;
+    try {
+      names.set(actor, (await store.getPrincipal(m[1] as string)).name);
+    } catch (e) {
+      // Deleted since (or never a principal): the id alone stays. Anything else is a real failure.
+      if (!isIpGateError(e) || e.code !== 'IPG_NOT_FOUND') throw e;
+    }
+  }
+  return names;
 }

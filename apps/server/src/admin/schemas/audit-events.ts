@@ -10,7 +10,12 @@ export const AuditEvent = Type.Object({
   id: Type.String(),
   changeVersion: Type.Integer(),
   at: DateTime,
-  actor: Type.String(),
+  actor: Type.String({ description: 'Who made the change: token:<principal id>, or a system actor.' }),
+  actorName: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: 'The name of that admin token or user now; null when it has been deleted or is not one.',
+    }),
+  ),
   tenantId: Type.Union([Type.String(), Type.Null()]),
   action: Type.String(),
   targetType: Type.String(),
