@@ -2,9 +2,7 @@
  * `ipgate serve`: puts the parts together — store, rules engine, recorder, gateway, management API —
  * and takes them apart again in the right order on SIGTERM.
  */
-
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { clientAddressStrategy } from '@ipgate/core';
 import { pino } from 'pino';
 import { buildAdminApp } from './admin/app.js';
@@ -21,6 +19,7 @@ import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
 import { startGateway } from './gateway/start-gateway.js';
 import { registerServerMetrics } from './metrics/server-metrics.js';
+import { lastGoodPath, openNodeStore, openStore, storeLocation } from './node-store.js';
 import { type EmailTransport, outboxTransport, smtpTransport } from './notify/email-transport.js';
 import { startNotificationSender } from './notify/notification-sender.js';
 import { webhookTransport } from './notify/webhook-transport.js';
@@ -28,11 +27,12 @@ import { bootstrapOwnerToken } from './owner-token.js';
 import { createRecorder } from './records/recorder.js';
 import type { NetworkFacts } from './review/network-facts.js';
 import { startAutoReview } from './review/start-review.js';
+import { createLastGoodWriter } from './snapshot/last-good-writer.js';
 import type { RulesEngine } from './snapshot/rules-engine.js';
 import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
-import { openPostgresStore } from './store/postgres.js';
-import { openSqliteStore } from './store/sqlite.js';
-import type { Store } from './store/store.js';
+import type { ReachableStore } from './store/reachable-store.js';
+
+export { openStore } from './node-store.js';
 
 /** Where the start-up banner goes (the CLI's standard output). Logs go to standard error as JSON. */
 export interface ServeIo {
@@ -89,7 +89,11 @@ export async function startServer(
     }
   };
   try {
-    const store = await openStore(settings);
+    // The demo writes to the store at start, so it needs the store; a node otherwise starts without
+    // it (serving its last good rules from disk) and opens it when it can.
+    const store: ReachableStore = settings.demo
+      ? await openNodeStoreNow(settings)
+      : await openNodeStore(settings, logger);
     cleanups.push(() => store.close());
 
     let demoUpstream: DemoUpstream | undefined;
@@ -107,14 +111,32 @@ export async function startServer(
       demoKeySecret = demo?.keySecret;
     }
 
-    const engine = createSnapshotEngine({ store, pollIntervalMs: settings.syncIntervalMs, logger });
+    const copyPath = lastGoodPath(settings);
+    const location = storeLocation(settings);
+    // One writer per node: this process. Gateway workers only read the copy, when they start.
+    const writer =
+      copyPath === undefined
+        ? undefined
+        : createLastGoodWriter({
+            path: copyPath,
+            storeLocation: location,
+            delayMs: settings.lastGoodWriteDelayMs,
+            logger,
+          });
+    if (writer !== undefined) cleanups.push(() => writer.close());
+    const engine = createSnapshotEngine({
+      store,
+      pollIntervalMs: settings.syncIntervalMs,
+      logger,
+      lastGood: copyPath === undefined ? undefined : { path: copyPath, storeLocation: location, writer },
+    });
     cleanups.push(() => engine.close());
-    await engine.refresh();
+    await engine.start();
     // Other nodes' changes: at once by notification where the store offers it, by polling anyway.
     const watch = store.watchChanges?.(() => engine.refreshSoon());
     if (watch !== undefined) cleanups.push(() => watch.close());
 
-    const recorder = createRecorder({ store, logger });
+    const recorder = createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
     cleanups.push(() => recorder.close());
     const { review } = startAutoReview({ store, engine, settings, networkFacts: parts.networkFacts, logger });
 
@@ -163,6 +185,7 @@ export async function startServer(
         webhookAllowPrivate: settings.webhookAllowPrivate,
       },
       autoReview: review,
+      rulesStatus: () => engine.status,
     });
     await admin
       .listen({ host: settings.adminListen.host, port: settings.adminListen.port })
@@ -219,7 +242,20 @@ export async function startServer(
 
     // Only now, with every listener up: a start that failed before this point made no token that
     // nobody saw, so the next start that succeeds still finds no principals and prints one.
-    const ownerToken = await bootstrapOwnerToken(store);
+    const ownerToken = store.opened ? await bootstrapOwnerToken(store) : undefined;
+    if (!store.opened) {
+      // A first start against a store that is not there yet: the token is made (and printed) once it is.
+      void store.whenOpen.then(async () => {
+        const token = await bootstrapOwnerToken(store).catch((e: unknown) => {
+          logger.error({ err: e }, 'could not make the owner token');
+          return undefined;
+        });
+        if (token === undefined) return;
+        io.out('Owner admin token (shown this once; only its hash is stored — keep it):');
+        io.out(`  ${token}`);
+        await io.flush();
+      });
+    }
     printBanner(io, {
       gatewayUrl: gateway.url,
       adminUrl,
@@ -232,7 +268,13 @@ export async function startServer(
     });
     await io.flush();
     logger.info(
-      { gateway: gateway.url, admin: adminUrl, snapshotVersion: engine.version, workers },
+      {
+        gateway: gateway.url,
+        admin: adminUrl,
+        snapshotVersion: engine.version,
+        rules: engine.status,
+        workers,
+      },
       'ipgate started',
     );
 
@@ -286,18 +328,10 @@ export async function runServer(settings: ServeSettings, io: ServeIo): Promise<v
   await server.close();
 }
 
-/**
- * Opens the store the settings name: PostgreSQL at `databaseUrl`, else SQLite in `dataDir` (WAL, a
- * busy timeout, so the server process and its gateway workers can each hold a connection).
- *
- * @example
- * const store = await openStore(loadSettings({ flags: { dataDir: './ipgate-data' } }));
- */
-export async function openStore(settings: ServeSettings): Promise<Store> {
-  if (settings.databaseUrl !== undefined)
-    return openPostgresStore({ connectionString: settings.databaseUrl });
-  mkdirSync(settings.dataDir, { recursive: true });
-  return openSqliteStore({ path: join(settings.dataDir, 'ipgate.db') });
+/** The store, opened now (a failure stops the start), in the shape {@link openNodeStore} gives. */
+async function openNodeStoreNow(settings: ServeSettings): Promise<ReachableStore> {
+  const store = await openStore(settings);
+  return { ...store, opened: true, openError: undefined, whenOpen: Promise.resolve(store) };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
 import { createSimulator } from '../simulation/simulator.js';
 import type { RulesEngine } from '../snapshot/rules-engine.js';
-import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
+import type { RulesStatus, SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
@@ -52,6 +52,8 @@ export interface AdminAppOptions {
   readonly metrics?: Registry | undefined;
   /** Readiness for `/readyz`; default: the store answers. */
   readonly ready?: (() => Promise<boolean> | boolean) | undefined;
+  /** Where the rules in force came from, shown by `/readyz` (and why it is not ready). */
+  readonly rulesStatus?: (() => RulesStatus) | undefined;
   /**
    * The snapshot engine whose rules `GET /v1/rules/…` publishes and whose swaps wake long-polls.
    * Default: `engine` when it is a snapshot engine (with workers, pass the server process's own).
@@ -170,6 +172,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   registerDecisionRoutes(app, { decider });
   registerHealthRoutes(app, {
     registry,
+    rulesStatus: options.rulesStatus,
     ready:
       options.ready ??
       (async () => {

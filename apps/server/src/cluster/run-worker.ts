@@ -6,9 +6,9 @@ import { clientAddressConfig } from '../config/load-settings.js';
 import type { ServeSettings } from '../config/settings.js';
 import { startGateway } from '../gateway/start-gateway.js';
 import { registerServerMetrics } from '../metrics/server-metrics.js';
+import { lastGoodPath, openNodeStore, storeLocation } from '../node-store.js';
 import { createThreadedRecorder } from '../records/threaded-recorder.js';
 import { startAutoReview } from '../review/start-review.js';
-import { openStore } from '../serve.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import { type FromWorker, isToWorker } from './cluster-messages.js';
 import { reportWorkerMetrics } from './cluster-metrics.js';
@@ -77,12 +77,21 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    const store = await openStore(settings);
+    const store = await openNodeStore(settings, logger);
     cleanups.push(() => store.close());
-    const snapshots = createSnapshotEngine({ store, pollIntervalMs: settings.syncIntervalMs, logger });
+    const copyPath = lastGoodPath(settings);
+    // The server process keeps the node's copy up to date; a worker only reads it, when it starts
+    // while the store cannot be reached.
+    const snapshots = createSnapshotEngine({
+      store,
+      pollIntervalMs: settings.syncIntervalMs,
+      logger,
+      lastGood:
+        copyPath === undefined ? undefined : { path: copyPath, storeLocation: storeLocation(settings) },
+    });
     cleanups.push(() => snapshots.close());
     engineReady(snapshots);
-    await snapshots.refresh();
+    await snapshots.start();
     const watch = store.watchChanges?.(() => snapshots.refreshSoon());
     if (watch !== undefined) cleanups.push(() => watch.close());
 
@@ -90,7 +99,7 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     // worker's event loop (and every request in flight on it) several times a second.
     const recorder = await createThreadedRecorder({
       store: { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl },
-      recorder: {},
+      recorder: { maxBuffered: settings.recordBuffer },
       logger,
     });
     cleanups.push(() => recorder.close());

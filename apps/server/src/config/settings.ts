@@ -52,6 +52,15 @@ export interface ServeSettings {
    */
   readonly workers: number;
   readonly logLevel: LogLevel;
+  /**
+   * Where the node keeps its last good rules (served when it starts while the store cannot be
+   * reached); undefined: `last-good-rules` in the data directory; null: not kept.
+   */
+  readonly lastGoodFile: string | null | undefined;
+  /** How long applied changes are collected before the last good copy is rewritten. */
+  readonly lastGoodWriteDelayMs: number;
+  /** Request records, and observed addresses, held while the store cannot take them (each). */
+  readonly recordBuffer: number;
   /** Set up a demo upstream, tenant, key and API on an empty store. */
   readonly demo: boolean;
   /** Where the demo upstream listens (loopback). */
@@ -136,6 +145,13 @@ function parseWorkers(text: string): number {
   if (!/^\d+$/.test(text.trim()))
     throw new Error(`${JSON.stringify(text)} is neither auto nor a whole number`);
   return parseInteger(text, 0, 256);
+}
+
+/** `off` (or `none`) turns the copy off; any other text is the file's path. */
+function parseLastGoodFile(text: string): string | null {
+  const t = text.trim();
+  if (t === '') throw new Error('it is empty; give a file path, or off');
+  return t.toLowerCase() === 'off' || t.toLowerCase() === 'none' ? null : t;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -371,6 +387,38 @@ export const settingSpecs: readonly SettingSpec[] = [
       },
       () => undefined,
     ),
+  }),
+  spec({
+    key: 'lastGoodFile',
+    flag: '--last-good-file <path|off>',
+    env: ['IPGATE_LAST_GOOD_FILE'],
+    description:
+      'file of the last good rules, served when the node starts while the store cannot be reached; off: none (such a start refuses every request)',
+    defaultValue: undefined,
+    defaultText: '<data-dir>/last-good-rules',
+    fromText: parseLastGoodFile,
+    fromJson: jsonVia(parseLastGoodFile, (v) => (v === null || v === false ? null : undefined)),
+  }),
+  spec({
+    key: 'lastGoodWriteDelayMs',
+    flag: '--last-good-write-delay <duration>',
+    env: ['IPGATE_LAST_GOOD_WRITE_DELAY'],
+    description: 'how long rule changes are collected before the last good rules file is rewritten (e.g. 2s)',
+    defaultValue: 2000,
+    defaultText: '2s',
+    fromText: (t) => parseDuration(t, 0, 600_000),
+    fromJson: durationJson(0, 600_000),
+  }),
+  spec({
+    key: 'recordBuffer',
+    flag: '--record-buffer <n>',
+    env: ['IPGATE_RECORD_BUFFER'],
+    description:
+      'request records (and, apart, observed addresses) held while the store cannot take them; beyond, the oldest are dropped and counted',
+    defaultValue: 50_000,
+    defaultText: '50000',
+    fromText: (t) => parseInteger(t, 100, 10_000_000),
+    fromJson: integerJson(100, 10_000_000),
   }),
   spec({
     key: 'demo',

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RecorderStats } from '../records/recorder.js';
-import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
+import type { RulesStatus, SnapshotEngine } from '../snapshot/snapshot-engine.js';
 
 /**
  * The process-wide part of `/metrics`: Node's process metrics, the snapshot in force and the
@@ -13,7 +13,7 @@ import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
  * await registry.metrics(); // Prometheus text
  */
 export function registerServerMetrics(parts: {
-  readonly engine: Pick<SnapshotEngine, 'version' | 'ready'>;
+  readonly engine: Pick<SnapshotEngine, 'version' | 'ready'> & Partial<Pick<SnapshotEngine, 'status'>>;
   readonly recorder: { readonly stats: RecorderStats };
 }): Registry {
   const registry = new Registry();
@@ -39,6 +39,31 @@ export function registerServerMetrics(parts: {
       this.set(engine.ready ? 1 : 0);
     },
   });
+  const status = engine.status === undefined ? undefined : () => engine.status as RulesStatus;
+  if (status !== undefined) {
+    new Gauge({
+      name: 'ipgate_rules_age_seconds',
+      help: 'Seconds since the rules in force were last known to be the store’s: small while the store answers, growing while it does not (from the copy’s writing time when serving the last good copy on disk). -1 when no rules are loaded.',
+      registers: [registry],
+      // Across gateway workers: the oldest rules any of them serves.
+      aggregator: 'max',
+      collect() {
+        this.set(status().ageSeconds ?? -1);
+      },
+    });
+    new Gauge({
+      name: 'ipgate_rules_source',
+      help: 'Where the rules in force came from: 1 for the one source in force (store, last-good-copy, none), 0 for the others.',
+      labelNames: ['source'],
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        const source = status().source;
+        for (const s of ['store', 'last-good-copy', 'none'] as const)
+          this.set({ source: s }, s === source ? 1 : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'ipgate_records_buffered',
     help: 'Request records and observed addresses waiting to be written to the store.',

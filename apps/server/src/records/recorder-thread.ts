@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openPostgresStore } from '../store/postgres.js';
+import { openWhenReachable } from '../store/reachable-store.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import { createRecorder } from './recorder.js';
@@ -21,7 +22,9 @@ const logged = (level: 'info' | 'warn' | 'error') => (fields: object, message: s
 const logger = { info: logged('info'), warn: logged('warn'), error: logged('error') };
 
 try {
-  const store = await openStore(data.store);
+  // A store that cannot be reached now is opened when it can: records wait in the recorder's
+  // bounded buffer meanwhile, as they do when the store goes away later.
+  const store = await openWhenReachable({ open: () => openStore(data.store), watchable: false, logger });
   const recorder = createRecorder({ store, logger, ...data.recorder });
   port.on('message', (message: ToRecorderThread) => {
     if (message.t === 'calls') {

@@ -2,6 +2,9 @@ import { IpAddress, IpGateError, originOf, parseOrigin } from '@ipgate/core';
 import type { Store } from '../store/store.js';
 import { CompiledRules, type SwapChanges } from './compiled-rules.js';
 import { decideOnSnapshot, withMatchedIds } from './decide-on-snapshot.js';
+import { type LastGoodHeader, LastGoodRefused } from './last-good-format.js';
+import { readLastGood } from './last-good-read.js';
+import type { LastGoodWriter } from './last-good-writer.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { CheckInput, CheckOutcome, RulesEngine } from './rules-engine.js';
 import type { Snapshot } from './snapshot.js';
@@ -9,7 +12,8 @@ import type { Snapshot } from './snapshot.js';
 /** Options of {@link createSnapshotEngine}. */
 export interface SnapshotEngineOptions {
   /** Only the reads the engine makes; it never writes. */
-  readonly store: Pick<Store, 'currentVersion' | 'loadRules' | 'rulesSince'>;
+  readonly store: Pick<Store, 'currentVersion' | 'loadRules' | 'rulesSince'> &
+    Partial<Pick<Store, 'storeId'>>;
   /**
    * When set, `refresh()` runs this often, so changes made through other nodes arrive without a
    * notification. Off by default (a single node refreshes after each of its own changes).
@@ -28,6 +32,38 @@ export interface SnapshotEngineOptions {
    * refresh; default 20 ms. Own writes use `refresh()`, which never waits.
    */
   readonly coalesceMs?: number | undefined;
+  /**
+   * The node's last good rules on disk: read by {@link SnapshotEngine.start} when the store cannot
+   * be reached, and (with `writer`) kept up to date with every rule the engine applies. The store
+   * must offer `storeId`.
+   */
+  readonly lastGood?:
+    | {
+        readonly path: string;
+        /** Where the store is, without credentials: a copy made for another location is refused. */
+        readonly storeLocation: string;
+        /** Keeps the copy; absent where another process of the node writes it (gateway workers). */
+        readonly writer?: LastGoodWriter | undefined;
+      }
+    | undefined;
+}
+
+/** Where the rules in force came from, for `/readyz`, metrics and logs. */
+export interface RulesStatus {
+  /**
+   * `store`: read from the store (ready when the last read succeeded); `last-good-copy`: from the
+   * copy on disk, the store not reached since start; `none`: nothing loaded, requests are refused.
+   */
+  readonly source: 'store' | 'last-good-copy' | 'none';
+  readonly version: number;
+  /** Seconds since the rules were last known to be the store's (the copy's age while serving from it). */
+  readonly ageSeconds: number | null;
+  /** When serving from the copy: when it was written. */
+  readonly copyWrittenAt?: string;
+  /** Why the copy was not used, when it was not. */
+  readonly copyRefused?: string;
+  /** The last error reading the store, while it fails. */
+  readonly storeError?: string;
 }
 
 /** Counters of what the engine has done, for metrics and benchmarks. */
@@ -60,6 +96,14 @@ export interface SnapshotEngine extends RulesEngine {
   /** The error of the last failed read of the store; cleared by the next successful one. */
   readonly lastError: Error | undefined;
   readonly stats: SnapshotEngineStats;
+  /** Where the rules in force came from and how old they are. */
+  readonly status: RulesStatus;
+  /**
+   * The first refresh of a node: from the store, or — when the store cannot be reached — from the
+   * last good copy on disk (said loudly in the log); with neither, nothing is loaded and requests are
+   * refused until the store answers. Never rejects: polling keeps trying the store.
+   */
+  start(): Promise<void>;
   /**
    * Like `refresh()` for changes made elsewhere (a notification, a poll): waits up to `coalesceMs`
    * so that a burst of other nodes' changes is read and compiled in one go. Errors are logged.
@@ -119,6 +163,13 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   /** Set by refreshSoon: the next run follows changes without checking the version first. */
   let pendingNotice = false;
   let closed = false;
+  /** Set while serving the copy read at start, until the store answers. */
+  let fromCopy: LastGoodHeader | undefined;
+  let copyRefused: string | undefined;
+  /** When the rules in force were last known to be the store's (ms). */
+  let syncedAt: number | undefined;
+  const lastGood = options.lastGood;
+  const writer = lastGood?.writer;
   const stats = {
     fullLoads: 0,
     unitRefreshes: 0,
@@ -161,11 +212,28 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     swapped(changes);
   }
 
+  async function storeIdOf(): Promise<string> {
+    if (store.storeId === undefined) throw new Error('a last good copy needs a store with storeId()');
+    return store.storeId();
+  }
+
   async function loadAll(): Promise<void> {
     const started = Date.now();
+    const id = writer === undefined ? undefined : await storeIdOf();
     const load = rules.beginLoad(now().getTime());
-    const version = await store.loadRules((chunk) => load.add(chunk));
+    const copy = writer?.beginFull();
+    let version: number;
+    try {
+      version = await store.loadRules((chunk) => {
+        load.add(chunk);
+        copy?.add(chunk);
+      });
+    } catch (e) {
+      copy?.abandon();
+      throw e;
+    }
     const changes = load.finish(version);
+    if (id !== undefined) copy?.finish(version, id);
     stats.fullLoads++;
     stats.lastFullLoadMs = Date.now() - started;
     logger.info({ version, ms: stats.lastFullLoadMs, tenants: rules.snapshot.tenants.size }, 'rules loaded');
@@ -179,6 +247,22 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     const notified = pendingNotice && loaded;
     pendingNotice = false;
     try {
+      if (fromCopy !== undefined) {
+        // The store answers again after a start from the copy: is it the store the copy came from?
+        const id = await storeIdOf();
+        if (id !== fromCopy.storeId) {
+          logger.error(
+            { copyStoreId: fromCopy.storeId, storeId: id },
+            "the last good rules on disk came from another store; replacing them with this store's",
+          );
+          await loadAll();
+        } else {
+          writer?.adopt(fromCopy);
+        }
+        fromCopy = undefined;
+      } else if (loaded && writer?.needsFull === true) {
+        await loadAll();
+      }
       const current = rules.snapshot.version;
       const version = notified ? current + 1 : await store.currentVersion();
       if (!loaded) {
@@ -197,6 +281,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
           await loadAll();
         } else if (delta.version > rules.snapshot.version) {
           const changes = rules.apply(delta, now().getTime());
+          writer?.noteDelta(delta);
           stats.unitRefreshes++;
           stats.unitsCompiled += changes.tenants.size + changes.apis.size + changes.keys.size;
           swapped(changes);
@@ -206,6 +291,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
         logger.info({ version: rules.snapshot.version }, 'store reachable again');
       healthy = true;
       lastError = undefined;
+      syncedAt = Date.now();
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       if (healthy || lastError === undefined) {
@@ -235,6 +321,51 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
         return refresh();
       });
     return queued;
+  }
+
+  async function loadCopy(): Promise<void> {
+    if (lastGood === undefined) {
+      copyRefused = 'no last good copy is kept (it is turned off)';
+      return;
+    }
+    const load = rules.beginLoad(now().getTime());
+    try {
+      const header = await readLastGood(lastGood.path, { storeLocation: lastGood.storeLocation }, (chunk) =>
+        load.add(chunk),
+      );
+      // The store answered meanwhile (a poll): its rules are newer than the copy's.
+      if (loaded) return;
+      const changes = load.finish(header.version);
+      fromCopy = header;
+      loaded = true;
+      copyRefused = undefined;
+      logger.error(
+        {
+          path: lastGood.path,
+          version: header.version,
+          writtenAt: header.writtenAt,
+          ageSeconds: Math.round((Date.now() - Date.parse(header.writtenAt)) / 1000),
+          tenants: rules.snapshot.tenants.size,
+        },
+        'SERVING LAST GOOD RULES FROM DISK: the store cannot be reached; rules change nowhere until it answers again',
+      );
+      swapped(changes);
+    } catch (e) {
+      copyRefused =
+        e instanceof LastGoodRefused ? `${e.reason}: ${e.message}` : `unreadable: ${(e as Error).message}`;
+      logger.error(
+        { path: lastGood.path, reason: copyRefused },
+        'NO RULES: the store cannot be reached and the last good copy on disk is not usable; every request is refused until the store answers',
+      );
+    }
+  }
+
+  async function start(): Promise<void> {
+    try {
+      await refresh();
+    } catch {
+      if (!loaded) await loadCopy();
+    }
   }
 
   function refreshSoon(): void {
@@ -303,6 +434,19 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     get stats() {
       return { ...stats };
     },
+    get status(): RulesStatus {
+      const source = !loaded ? 'none' : fromCopy !== undefined ? 'last-good-copy' : 'store';
+      const knownAt = fromCopy !== undefined ? Date.parse(fromCopy.writtenAt) : syncedAt;
+      return {
+        source,
+        version: rules.snapshot.version,
+        ageSeconds: knownAt === undefined || !loaded ? null : Math.max(0, (Date.now() - knownAt) / 1000),
+        ...(fromCopy === undefined ? {} : { copyWrittenAt: fromCopy.writtenAt }),
+        ...(copyRefused === undefined || loaded ? {} : { copyRefused }),
+        ...(lastError === undefined ? {} : { storeError: lastError.message }),
+      };
+    },
+    start,
     onSwap(listener) {
       swapListeners.add(listener);
       return () => swapListeners.delete(listener);

@@ -311,4 +311,6 @@ export interface Database {
   notification_attempts: NotificationAttemptsTable;
   outbox_messages: OutboxMessagesTable;
   review_action_tokens: ReviewActionTokensTable;
+  /** One row: the store's id, made by the migration that created the table. */
+  store_identity: { id: string };
 }

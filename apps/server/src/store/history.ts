@@ -102,6 +102,15 @@ export async function currentVersion(ctx: StoreContext): Promise<number> {
   return row?.v === null || row?.v === undefined ? 0 : Number(row.v);
 }
 
+/**
+ * The store's own id (`sto_…`), made once by its migration.
+ */
+export async function storeId(ctx: StoreContext): Promise<string> {
+  const row = await read(ctx, () => ctx.db.selectFrom('store_identity').select('id').executeTakeFirst());
+  if (row === undefined) throw new Error('the store has no identity row (store_identity is empty)');
+  return row.id;
+}
+
 function changeFromRow(row: Selectable<ChangesTable>): Change {
   return {
     version: Number(row.version),

@@ -96,6 +96,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     listAllAuditEvents: (page) => history.listAllAuditEvents(ctx, page),
     changesSince: (version, limit) => history.changesSince(ctx, version, limit),
     currentVersion: () => history.currentVersion(ctx),
+    storeId: () => history.storeId(ctx),
 
     recordObservations: (batch) => observed.recordObservations(ctx, batch),
     listObservedIps: (t, filter, page) => observed.listObservedIps(ctx, t, filter, page),

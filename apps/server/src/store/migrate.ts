@@ -7,6 +7,7 @@ import { observedAssessmentMigration } from './migrations/0003-observed-assessme
 import { consoleSessionsMigration } from './migrations/0004-console-sessions.js';
 import { notificationsMigration } from './migrations/0005-notifications.js';
 import { reportOnlyMigration } from './migrations/0006-report-only.js';
+import { storeIdentityMigration } from './migrations/0007-store-identity.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -23,6 +24,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0004-console-sessions': consoleSessionsMigration(dialect),
     '0005-notifications': notificationsMigration(dialect),
     '0006-report-only': reportOnlyMigration(dialect),
+    '0007-store-identity': storeIdentityMigration(),
   };
 }
 

@@ -55,6 +55,10 @@ export async function openPostgresDatabase(
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // A connection that breaks while checked out (the store going away mid-query) emits 'error' with
+  // no pool listener attached, which would end the process; its query fails anyway (and is reported
+  // as IPG_STORE_UNAVAILABLE), and the pool drops the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
       pool,

@@ -42,6 +42,22 @@ export function storeContract(factory: StoreFactory): void {
       await store?.close();
     });
 
+    it('has an id of its own, kept across reopening, different from another store', async () => {
+      const { location, dispose } = await factory.createLocation();
+      try {
+        const first = await factory.openAt(location);
+        const id = await first.storeId();
+        await first.close();
+        const again = await factory.openAt(location);
+        expect(await again.storeId()).toBe(id);
+        await again.close();
+        expect(id).toMatch(/^sto_[0-9a-f]{32}$/);
+        expect(await store.storeId()).not.toBe(id);
+      } finally {
+        await dispose();
+      }
+    });
+
     /** Runs `call`, expects an IpGateError like `expected`, and that no change was committed. */
     async function rejects(call: () => Promise<unknown>, expected: Expected): Promise<IpGateError> {
       const before = await store.currentVersion();

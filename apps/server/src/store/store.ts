@@ -738,6 +738,11 @@ export interface Store {
   changesSince(version: number, limit?: number): Promise<Change[]>;
   /** The version of the latest change; 0 for an empty store. */
   currentVersion(): Promise<number>;
+  /**
+   * The store's own id (`sto_…`), made once when its tables were created and kept by backups: what a
+   * node's last good rules on disk are checked against.
+   */
+  storeId(): Promise<string>;
 
   /**
    * Calls `onChange` soon after any node commits a change (PostgreSQL: LISTEN/NOTIFY), and once after

@@ -1,0 +1,400 @@
+/**
+ * Keeps a node's last good rules on disk (format: `last-good-format.ts`), following the rules it
+ * applies: a full load streams every unit to a new copy as the store hands them over; changes are
+ * collected and written together, at most once per `delayMs`, by rewriting the copy with the changed
+ * units' lines replaced (the other lines are copied as bytes, never parsed). Every write goes to a
+ * temporary file that is fsynced and renamed over the copy, so the copy on disk is always a whole
+ * one: the previous or the next. Writes run one at a time, in the order the rules were applied.
+ */
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ApiRules, KeyRules, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
+import {
+  decodeHeader,
+  encodeHeader,
+  encodeUnit,
+  HEADER_BYTES,
+  headerChecksum,
+  LAST_GOOD_FORMAT,
+  LAST_GOOD_FORMAT_VERSION,
+  type LastGoodHeader,
+  lineIds,
+  sealHeader,
+} from './last-good-format.js';
+import { readLastGoodHeader } from './last-good-read.js';
+import { type Logger, silentLogger } from './logger.js';
+
+/** Options of {@link createLastGoodWriter}. */
+export interface LastGoodWriterOptions {
+  readonly path: string;
+  /** Where the store is, without credentials; written into the header, checked on load. */
+  readonly storeLocation: string;
+  /**
+   * How long changes are collected before the copy is rewritten; default 2000 ms. A storm of changes
+   * costs one rewrite per period, not one per change.
+   */
+  readonly delayMs?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+/** Counters of the writer, for metrics, tests and benchmarks. */
+export interface LastGoodWriterStats {
+  /** Copies written (full and rewrites). */
+  readonly writes: number;
+  readonly failures: number;
+  /** Duration of the last write, from its first byte to its rename (ms). */
+  readonly lastWriteMs: number | undefined;
+  /** Size of the copy last written (bytes). */
+  readonly lastBytes: number | undefined;
+  /** The change version of the copy on disk, once one was written or adopted. */
+  readonly version: number | undefined;
+}
+
+/** A full load being written; nothing on disk changes until {@link FullCopy.finish}. */
+export interface FullCopy {
+  add(chunk: RulesChunk): void;
+  /** Queues the copy to replace the one on disk. */
+  finish(version: number, storeId: string): void;
+  /** Drops the copy (the load failed). */
+  abandon(): void;
+}
+
+/** See the module comment. */
+export interface LastGoodWriter {
+  beginFull(): FullCopy;
+  /** Notes the units of an applied delta; written within `delayMs`. */
+  noteDelta(delta: RulesDelta): void;
+  /** Declares the copy on disk (read at start) the base that changes are written onto. */
+  adopt(header: LastGoodHeader): void;
+  /**
+   * True when a rewrite found no usable copy to start from (deleted, damaged): the next refresh
+   * should load everything, which writes a whole copy.
+   */
+  readonly needsFull: boolean;
+  readonly stats: LastGoodWriterStats;
+  /** Writes what is collected now; resolves when every queued write is done. */
+  flush(): Promise<void>;
+  /** Flushes and stops. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  version: number;
+  readonly tenants: Map<string, TenantRules | null>;
+  readonly apis: Map<string, ApiRules | null>;
+  readonly keys: Map<string, KeyRules | null>;
+}
+
+const emptyPending = (): Pending => ({ version: -1, tenants: new Map(), apis: new Map(), keys: new Map() });
+
+/**
+ * @example
+ * const writer = createLastGoodWriter({ path: 'data/last-good-rules', storeLocation: 'sqlite:/srv/data/ipgate.db' });
+ * const full = writer.beginFull();
+ * const version = await store.loadRules((chunk) => full.add(chunk));
+ * full.finish(version, await store.storeId());
+ * writer.noteDelta(await store.rulesSince(version)); // rewritten within delayMs
+ */
+export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWriter {
+  const { path, storeLocation } = options;
+  const delayMs = options.delayMs ?? 2000;
+  const logger = options.logger ?? silentLogger;
+  let tail: Promise<void> = Promise.resolve();
+  let pending = emptyPending();
+  let timer: NodeJS.Timeout | undefined;
+  let storeId: string | undefined;
+  let needsFull = false;
+  let closed = false;
+  let seq = 0;
+  const stats = {
+    writes: 0,
+    failures: 0,
+    lastWriteMs: undefined as number | undefined,
+    lastBytes: undefined as number | undefined,
+    version: undefined as number | undefined,
+  };
+
+  // Unique across processes and writers: two nodes (or tests) may share a data directory.
+  const tempPath = (): string =>
+    join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.${++seq}.tmp`);
+
+  function enqueue(job: () => Promise<void>): Promise<void> {
+    tail = tail.then(job).catch((e: unknown) => {
+      stats.failures++;
+      logger.error(
+        { err: e, path },
+        'cannot write the last good rules to disk; will try again on the next change',
+      );
+    });
+    return tail;
+  }
+
+  /** Writes the header in place, fsyncs the file, renames it over the copy and fsyncs the directory. */
+  async function commit(temp: string, header: LastGoodHeader, started: number): Promise<void> {
+    const file = await open(temp, 'r+');
+    try {
+      await file.write(encodeHeader(header), 0, HEADER_BYTES, 0);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    stats.writes++;
+    stats.lastWriteMs = Date.now() - started;
+    stats.lastBytes = HEADER_BYTES + header.bytes;
+    stats.version = header.version;
+    needsFull = false;
+    logger.info(
+      { path, version: header.version, bytes: stats.lastBytes, ms: stats.lastWriteMs },
+      'last good rules written',
+    );
+  }
+
+  function bodyWriter(temp: string): {
+    readonly out: WriteStream;
+    readonly hash: Hash;
+    write(text: string): void;
+    end(): Promise<{ bytes: number; sha256: string }>;
+  } {
+    const out = createWriteStream(temp, { flags: 'w', mode: 0o600 });
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let failed: Error | undefined;
+    out.on('error', (e) => {
+      failed = e;
+    });
+    out.write(Buffer.alloc(HEADER_BYTES, 0x20));
+    return {
+      out,
+      hash,
+      write(text) {
+        const buffer = Buffer.from(text);
+        hash.update(buffer);
+        bytes += buffer.length;
+        out.write(buffer);
+      },
+      end: () =>
+        new Promise((resolve, reject) => {
+          if (failed !== undefined) {
+            reject(failed);
+            return;
+          }
+          out.once('error', reject);
+          out.end(() => resolve({ bytes, sha256: hash.digest('hex') }));
+        }),
+    };
+  }
+
+  function header(
+    version: number,
+    id: string,
+    units: number,
+    body: { bytes: number; sha256: string },
+  ): LastGoodHeader {
+    return sealHeader(
+      {
+        format: LAST_GOOD_FORMAT,
+        formatVersion: LAST_GOOD_FORMAT_VERSION,
+        storeId: id,
+        storeLocation,
+        version,
+        writtenAt: new Date().toISOString(),
+        units,
+        bytes: body.bytes,
+      },
+      body.sha256,
+    );
+  }
+
+  function beginFull(): FullCopy {
+    const started = Date.now();
+    const temp = tempPath();
+    const body = bodyWriter(temp);
+    let units = 0;
+    let done = false;
+    return {
+      add(chunk) {
+        if (done) return;
+        for (const rules of chunk.tenants) body.write(encodeUnit({ kind: 't', rules }));
+        for (const rules of chunk.apis) body.write(encodeUnit({ kind: 'a', rules }));
+        for (const rules of chunk.keys) body.write(encodeUnit({ kind: 'k', rules }));
+        units += chunk.tenants.length + chunk.apis.length + chunk.keys.length;
+      },
+      finish(version, id) {
+        if (done) return;
+        done = true;
+        storeId = id;
+        // The load holds every change up to its version, the ones collected before it included.
+        pending = emptyPending();
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        const ended = body.end();
+        ended.catch(() => {}); // reported by the queued job
+        void enqueue(async () => {
+          try {
+            const body = await ended;
+            // A restart with nothing changed loads what the copy holds already: keep that one.
+            const onDisk = await readLastGoodHeader(path).catch(() => undefined);
+            if (
+              onDisk !== undefined &&
+              onDisk.version === version &&
+              onDisk.storeId === id &&
+              onDisk.storeLocation === storeLocation &&
+              onDisk.units === units &&
+              onDisk.bytes === body.bytes &&
+              onDisk.sha256 === headerChecksum({ ...onDisk }, body.sha256)
+            ) {
+              await unlink(temp);
+              stats.version = version;
+              needsFull = false;
+              return;
+            }
+            await commit(temp, header(version, id, units, body), started);
+          } catch (e) {
+            await unlink(temp).catch(() => {});
+            needsFull = true;
+            throw e;
+          }
+        });
+      },
+      abandon() {
+        if (done) return;
+        done = true;
+        body.out.destroy();
+        void unlink(temp).catch(() => {});
+      },
+    };
+  }
+
+  /** Rewrites the copy with the collected units' lines replaced. */
+  async function rewrite(changes: Pending): Promise<void> {
+    if (changes.version < 0) return;
+    if (storeId === undefined) {
+      needsFull = true;
+      return;
+    }
+    const started = Date.now();
+    let source: Awaited<ReturnType<typeof open>>;
+    try {
+      source = await open(path, 'r');
+    } catch (e) {
+      needsFull = true;
+      logger.warn(
+        { err: e, path },
+        'no last good rules to update on disk; the next refresh writes a whole copy',
+      );
+      return;
+    }
+    const temp = tempPath();
+    try {
+      const raw = Buffer.alloc(HEADER_BYTES);
+      await source.read(raw, 0, HEADER_BYTES, 0);
+      const old = decodeHeader(raw);
+      if (old.storeId !== storeId || old.storeLocation !== storeLocation)
+        throw new Error('the copy on disk is of another store');
+      const body = bodyWriter(temp);
+      const check = createHash('sha256');
+      let units = 0;
+      const input = createReadStream('', { fd: source.fd, start: HEADER_BYTES, autoClose: false });
+      input.on('data', (part) => check.update(part as Buffer));
+      for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+        if (line === '') continue;
+        const ids = lineIds(line);
+        if (ids.kind === 't' && changes.tenants.has(ids.id)) continue;
+        if (ids.kind === 'a' && changes.apis.has(ids.id)) continue;
+        if (ids.kind === 'k') {
+          if (changes.keys.has(ids.id)) continue;
+          // A deleted tenant took its keys with it.
+          if (ids.tenantId !== undefined && changes.tenants.get(ids.tenantId) === null) continue;
+        }
+        body.write(`${line}\n`);
+        units++;
+      }
+      if (headerChecksum(old, check.digest('hex')) !== old.sha256)
+        throw new Error('the copy on disk does not match its checksum');
+      for (const rules of changes.tenants.values())
+        if (rules !== null) {
+          body.write(encodeUnit({ kind: 't', rules }));
+          units++;
+        }
+      for (const rules of changes.apis.values())
+        if (rules !== null) {
+          body.write(encodeUnit({ kind: 'a', rules }));
+          units++;
+        }
+      for (const rules of changes.keys.values())
+        if (rules !== null && changes.tenants.get(rules.key.tenantId) !== null) {
+          body.write(encodeUnit({ kind: 'k', rules }));
+          units++;
+        }
+      await commit(temp, header(changes.version, storeId, units, await body.end()), started);
+    } catch (e) {
+      await unlink(temp).catch(() => {});
+      needsFull = true;
+      throw e;
+    } finally {
+      await source.close();
+    }
+  }
+
+  function scheduleRewrite(): void {
+    if (timer !== undefined || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      const changes = pending;
+      pending = emptyPending();
+      void enqueue(() => rewrite(changes));
+    }, delayMs);
+    timer.unref();
+  }
+
+  return {
+    beginFull,
+    noteDelta(delta) {
+      // Changes of principals (admin tokens) name no unit: nothing on disk would change.
+      if (delta.tenants.size + delta.apis.size + delta.keys.size === 0) return;
+      for (const [id, rules] of delta.tenants) {
+        pending.tenants.set(id, rules);
+        if (rules === null)
+          for (const [keyId, key] of pending.keys) if (key?.key.tenantId === id) pending.keys.delete(keyId);
+      }
+      for (const [id, rules] of delta.apis) pending.apis.set(id, rules);
+      for (const [id, rules] of delta.keys) pending.keys.set(id, rules);
+      pending.version = Math.max(pending.version, delta.version);
+      scheduleRewrite();
+    },
+    adopt(h) {
+      storeId = h.storeId;
+      stats.version = h.version;
+    },
+    get needsFull() {
+      return needsFull;
+    },
+    get stats() {
+      return { ...stats };
+    },
+    flush() {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+        const changes = pending;
+        pending = emptyPending();
+        void enqueue(() => rewrite(changes));
+      }
+      return tail;
+    },
+    async close() {
+      await this.flush();
+      closed = true;
+    },
+  };
+}
