@@ -23,12 +23,19 @@ describe('a store opened when reachable', () => {
       expect(store.openError).toMatchObject({ code: 'IPG_STORE_UNAVAILABLE' });
       await expect(store.currentVersion()).rejects.toMatchObject({ code: 'IPG_STORE_UNAVAILABLE' });
       await expect(store.listTenants()).rejects.toBeInstanceOf(IpGateError);
+      // A part of the store held before it opens (as the notification sender holds its queue).
+      const notifications = store.notifications;
+      await expect(notifications.listChannels('ten_1')).rejects.toMatchObject({
+        code: 'IPG_STORE_UNAVAILABLE',
+      });
       // The file is repaired (here: replaced by a new store): the next attempt opens and migrates it.
       rmSync(path);
       await store.whenOpen;
       expect(store.opened).toBe(true);
       expect(await store.currentVersion()).toBe(0);
       expect(await store.storeId()).toMatch(/^sto_/);
+      // …now reaches the opened store (which knows no such tenant).
+      await expect(notifications.listChannels('ten_1')).rejects.toMatchObject({ code: 'IPG_NOT_FOUND' });
     } finally {
       await store.close();
     }

@@ -137,11 +137,40 @@ export async function openWhenReachable(options: OpenWhenReachableOptions): Prom
         const value = (store as unknown as Record<string | symbol, unknown>)[name];
         return typeof value === 'function' ? value.bind(store) : value;
       }
-      return (...args: unknown[]) => {
-        if (store === undefined) return Promise.reject(unavailable());
-        const method = (store as unknown as Record<string | symbol, (...a: unknown[]) => unknown>)[name];
-        return method?.apply(store, args);
-      };
+      return deferred([name]);
     },
   }) as unknown as ReachableStore;
+
+  /**
+   * A member of the store not open yet, found by its path when used: an operation (`store.x(…)`), or
+   * one of a part's (`store.notifications.x(…)`, which callers may hold on to before the store opens).
+   */
+  function deferred(path: readonly string[]): unknown {
+    const resolve = (): { owner: unknown; value: unknown } => {
+      let owner: unknown = store;
+      let value: unknown = store;
+      for (const part of path) {
+        owner = value;
+        value = (value as Record<string, unknown> | undefined)?.[part];
+      }
+      return { owner, value };
+    };
+    return new Proxy(() => {}, {
+      get(_t, name) {
+        if (typeof name !== 'string' || name === 'then') return undefined;
+        if (store !== undefined) {
+          const { value } = resolve();
+          const member = (value as Record<string, unknown> | undefined)?.[name];
+          return typeof member === 'function' ? member.bind(value) : member;
+        }
+        return deferred([...path, name]);
+      },
+      apply(_t, _this, args: unknown[]) {
+        if (store === undefined) return Promise.reject(unavailable());
+        const { owner, value } = resolve();
+        if (typeof value !== 'function') throw new TypeError(`store.${path.join('.')} is not a function`);
+        return value.apply(owner, args);
+      },
+    });
+  }
 }
