@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../store/secrets.js';
-import type { RulesChunk, RulesDelta } from '../store/store.js';
+import type { RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
 import { CompiledRules, compileAll } from './compiled-rules.js';
 import {
   encodeHeader,
@@ -125,11 +125,11 @@ describe('last good rules on disk', () => {
     const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 10_000 });
     writer.adopt(await readLastGoodHeader(path));
     const before = rules(5);
-    const newTenant = { tenant: { id: 'ten_3', ipMode: 'manual' as const }, entries: [] };
+    const newTenant: TenantRules = { tenant: { id: 'ten_3', ipMode: 'manual' }, entries: [] };
     const deltas: RulesDelta[] = [
       {
         version: 6,
-        tenants: new Map([
+        tenants: new Map<string, TenantRules>([
           ['ten_1', { ...before.tenants[0]!, entries: [before.tenants[0]!.entries[0]!] }],
           ['ten_3', newTenant],
         ]),
