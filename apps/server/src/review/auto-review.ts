@@ -1,6 +1,7 @@
 import type { IpAddress, IpSet } from '@ipgate/core';
 import type { CompiledTenant } from '../snapshot/snapshot.js';
 import { type Assessment, assess } from './assessment.js';
+import { BoundedMap } from './bounded-map.js';
 import { listedFacts } from './listed-facts.js';
 import type { NetworkFacts } from './network-facts.js';
 import type { ReviewSettings } from './review-settings.js';
@@ -8,6 +9,8 @@ import type { ReviewSettings } from './review-settings.js';
 const HOUR_MS = 60 * 60 * 1000;
 /** Bounds on what a node remembers, so a flood of addresses or keys cannot grow it without end. */
 const MAX_TRACKED = 100_000;
+/** Held verdicts kept per tenant: re-assessing a forgotten one costs microseconds, keeping it memory. */
+const MAX_HELD_PER_TENANT = 10_000;
 const MAX_PER_KEY = 1_000;
 
 /** A trusted address to add to the tenant's list, handed to the writer off the request path. */
@@ -60,13 +63,13 @@ export class AutoReview {
   /** Trusted addresses whose entry is being written: tenant -> address -> assessment. */
   private readonly admitted = new Map<string, Map<string, Assessment>>();
   /** Held verdicts per compiled tenant (a list change compiles a new one): key + address -> verdict. */
-  private readonly held = new WeakMap<CompiledTenant, Map<string, Remembered>>();
+  private readonly held = new WeakMap<CompiledTenant, BoundedMap<string, Remembered>>();
   /** Trusted addresses whose write was refused: tenant + address -> a held verdict saying why. */
-  private readonly refused = new Map<string, Remembered>();
+  private readonly refused = new BoundedMap<string, Remembered>(MAX_TRACKED);
   /** New addresses per key within the hour: key -> address -> first seen. */
-  private readonly newByKey = new Map<string, Map<string, number>>();
+  private readonly newByKey = new BoundedMap<string, Map<string, number>>(MAX_TRACKED);
   /** Failed authentications per address within the hour. */
-  private readonly failures = new Map<string, { since: number; count: number }>();
+  private readonly failures = new BoundedMap<string, { since: number; count: number }>(MAX_TRACKED);
 
   constructor(private readonly options: AutoReviewOptions) {
     this.now = options.now ?? Date.now;
@@ -93,10 +96,9 @@ export class AutoReview {
       this.admit(tenant.id, keyId, address, assessment, now);
     } else {
       if (memo === undefined) {
-        memo = new Map();
+        memo = new BoundedMap(MAX_HELD_PER_TENANT);
         this.held.set(tenant, memo);
       }
-      if (memo.size >= MAX_TRACKED) memo.delete(memo.keys().next().value as string);
       memo.set(memoKey, { at: now, assessment });
     }
     return assessment;
@@ -131,9 +133,6 @@ export class AutoReview {
     const now = this.now();
     const seen = this.failures.get(address);
     if (seen === undefined || now - seen.since >= HOUR_MS) {
-      if (seen === undefined && this.failures.size >= MAX_TRACKED) {
-        this.failures.delete(this.failures.keys().next().value as string);
-      }
       this.failures.set(address, { since: now, count: 1 });
     } else {
       seen.count++;
@@ -174,8 +173,6 @@ export class AutoReview {
     const known = seen?.has(address) === true;
     if (!count) return (seen?.size ?? 0) + (known ? 0 : 1);
     if (seen === undefined) {
-      if (this.newByKey.size >= MAX_TRACKED)
-        this.newByKey.delete(this.newByKey.keys().next().value as string);
       seen = new Map();
       this.newByKey.set(keyId, seen);
     }
@@ -197,7 +194,6 @@ export class AutoReview {
       forTenant.delete(address);
       if (forTenant.size === 0 && this.admitted.get(tenantId) === forTenant) this.admitted.delete(tenantId);
       if (result.ok) return;
-      if (this.refused.size >= MAX_TRACKED) this.refused.delete(this.refused.keys().next().value as string);
       this.refused.set(`${tenantId}\u0000${address}`, {
         at: this.now(),
         assessment: {

@@ -6,6 +6,7 @@ import { IpAddress, IpGateError } from '@ipgate/core';
 import { Reader, type Response } from 'maxmind';
 import { AsnTable } from './asn-table.js';
 import type { DataVersion } from './assessment.js';
+import { CountryTable } from './country-table.js';
 import { factsFrom, type NetworkFacts, noNetworkData } from './network-facts.js';
 
 /** The files the offline data is read from (docs/review.md#network-data-and-licences). */
@@ -35,7 +36,9 @@ export function installedDataFiles(): { asnDir: string; countryFile: string } {
  * data.facts(IpAddress.parse('1.1.1.1')).asn; // 13335
  * data.version.date; // '2026-06-17'
  */
-export async function loadIpLocationData(dir?: string): Promise<NetworkFacts & { readonly table: AsnTable }> {
+export async function loadIpLocationData(
+  dir?: string,
+): Promise<NetworkFacts & { readonly table: AsnTable; readonly countries: Reader<Response> }> {
   if (dir !== undefined) checkDataDir(dir);
   const files =
     dir === undefined
@@ -64,6 +67,8 @@ export async function loadIpLocationData(dir?: string): Promise<NetworkFacts & {
     });
   }
   const table = await AsnTable.fromCsv(v4, v6, IpAddress.tryParse);
+  await new Promise((resolve) => setImmediate(resolve));
+  const countryTable = CountryTable.fromReader(countries);
   const asnVersion = await packageVersion(files.asnDir);
   const asnDate = dateOfVersion(asnVersion) ?? (await modifiedDay(join(files.asnDir, DATA_FILES.asnV4)));
   const countryDate = countries.metadata.buildEpoch.toISOString().slice(0, 10);
@@ -74,14 +79,14 @@ export async function loadIpLocationData(dir?: string): Promise<NetworkFacts & {
   };
   return {
     table,
+    countries,
     version,
     facts(address) {
       const asn = table.lookup(address);
-      const found = countries.get(address.toString()) as { country_code?: unknown } | null;
       return factsFrom(address, {
         asn,
         asnName: asn === null ? null : table.nameOf(asn),
-        country: typeof found?.country_code === 'string' ? found.country_code : null,
+        country: countryTable.lookup(address),
       });
     },
   };
