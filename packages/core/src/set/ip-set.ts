@@ -1,7 +1,7 @@
 import type { IpAddress, IpFamily } from '../address/ip-address.js';
 import { scanIPv4 } from '../address/ipv4.js';
 import { isIPv4MappedWords, scanIPv6 } from '../address/ipv6.js';
-import type { Entry, EntryInput } from '../entry/entry.js';
+import type { Entry } from '../entry/entry.js';
 import { parseEntry } from '../entry/parse-entry.js';
 import { createEntryBounds, scanEntry } from '../entry/scan-entry.js';
 import { bigintKeys, buildSegments, numberKeys } from './build-segments.js';
@@ -14,6 +14,7 @@ import {
   mergeRanges,
   rangeToText,
 } from './range-algebra.js';
+import { type IpSetSource, keepSources, type SetSources } from './set-sources.js';
 import {
   type IPv4Lookup,
   IPv4SmallTable,
@@ -22,8 +23,7 @@ import {
   SMALL_TABLE_MAX,
 } from './small-tables.js';
 
-/** What a list may hold: entries as written, entries with names, or entries parsed already. */
-export type IpSetSource = string | EntryInput | Entry;
+export type { IpSetSource } from './set-sources.js';
 
 /** The entry that decides a match: the most specific one containing the address. */
 export interface IpSetMatch {
@@ -42,6 +42,30 @@ const MAPPED_LAST = 0xffffffffffffn;
 const scratch = new Uint32Array(4);
 
 /**
+ * The IPv4 intervals of the list being compiled, in typed arrays kept from one compilation to the
+ * next (`from` runs to the end without yielding, so one set of them serves every call). Fresh ones per
+ * list cost a server that compiles 200,000 short lists 800,000 short-lived allocations outside the
+ * heap, whose freed memory the C allocator keeps (tens of MB of resident memory for nothing). A long
+ * list gets its own, freed with it, so one big list does not leave big buffers behind.
+ */
+const SCRATCH_MAX = 4096;
+const scratch4 = makeBuffers(SCRATCH_MAX);
+
+function buildBuffers(count: number): ReturnType<typeof makeBuffers> {
+  return count <= SCRATCH_MAX ? scratch4 : makeBuffers(count);
+}
+
+function makeBuffers(size: number) {
+  return {
+    v4Starts: new Float64Array(size),
+    v4Ends: new Float64Array(size),
+    v4Owners: new Int32Array(size),
+    // The size of each interval's whole entry, which differs from the interval's for clipped mapped entries.
+    v4Sizes: new Float64Array(size),
+  };
+}
+
+/**
  * An immutable, compiled allowlist of IPv4 and IPv6 entries in any form.
  *
  * Compile once when the rules change; a lookup parses only the address it is given and costs
@@ -57,7 +81,7 @@ const scratch = new Uint32Array(4);
  */
 export class IpSet {
   private constructor(
-    private readonly sources: readonly IpSetSource[],
+    private readonly sources: SetSources,
     private readonly v4: IPv4Lookup,
     private readonly v6: IPv6Lookup,
   ) {}
@@ -72,14 +96,10 @@ export class IpSet {
    * IpSet.from(['10.0.0.0/8', '192.168.1.10 - 192.168.1.20', '2001:db8::/32']);
    */
   static from(list: Iterable<IpSetSource>): IpSet {
-    const sources = Object.freeze(Array.from(list));
+    const sources = Array.from(list);
     const count = sources.length;
     let v4Count = 0;
-    const v4Starts = new Float64Array(count);
-    const v4Ends = new Float64Array(count);
-    const v4Owners = new Int32Array(count);
-    // The size of each interval's whole entry, which differs from the interval's for clipped mapped entries.
-    const v4Sizes = new Float64Array(count);
+    const { v4Starts, v4Ends, v4Owners, v4Sizes } = buildBuffers(count);
     const v6Starts: bigint[] = [];
     const v6Ends: bigint[] = [];
     const v6Owners: number[] = [];
@@ -135,7 +155,7 @@ export class IpSet {
     // arrays of its own (a node with 100,000 tenants' lists would spend ~60 MB on those); short ones
     // go in one plain array (small-tables.ts).
     return new IpSet(
-      sources,
+      keepSources(sources),
       s4.starts.length === 0
         ? EMPTY_V4
         : s4.starts.length <= SMALL_TABLE_MAX
@@ -198,7 +218,7 @@ export class IpSet {
 
   /** The entry at a position, parsed (for explanations and listings; not for the request path). */
   entryAt(index: number): Entry {
-    const source = this.sources[index];
+    const source = this.sources.at(index);
     if (source === undefined) throw new RangeError(`no entry at ${index}`);
     if (typeof source === 'string') return parseEntry(source);
     if ('canonical' in source) return source;
@@ -212,7 +232,7 @@ export class IpSet {
    * @example IpSet.from([{ value: '10/8', id: 'ent_1', name: 'vpn' }]).sourceAt(0); // { index: 0, id: 'ent_1', name: 'vpn', value: '10/8' }
    */
   sourceAt(index: number): IpSetMatch {
-    const source = this.sources[index];
+    const source = this.sources.at(index);
     if (source === undefined) throw new RangeError(`no entry at ${index}`);
     if (typeof source === 'string') return { index, name: undefined, id: undefined, value: source };
     if ('canonical' in source) return { index, name: undefined, id: undefined, value: source.input };

@@ -47,11 +47,13 @@ export class IPv4SmallTable implements IPv4Lookup {
 
   constructor(starts: ArrayLike<number>, ends: ArrayLike<number>, owners: ArrayLike<number>) {
     const n = starts.length;
-    // Filled by push, so the array is packed (no hole checks on read).
+    // Filled by push, so the array is packed (no hole checks on read); then copied by `slice`, whose
+    // copy is exactly as long as the list (push leaves up to half as much again unused, ~16 MB at
+    // 100,000 lists of ten).
     const cells: number[] = [];
     for (let k = 0; k < n; k++) cells.push(starts[k] as number, ends[k] as number, owners[k] as number);
     this.size = n;
-    this.#cells = cells;
+    this.#cells = cells.slice();
   }
 
   contains(value: number): boolean {
@@ -104,7 +106,7 @@ export class IPv6SmallTable implements IPv6Lookup {
       cells.push(owners[k] as number);
     }
     this.size = n;
-    this.#cells = cells;
+    this.#cells = cells.slice(); // exactly as long as the list, as above
   }
 
   find(w0: number, w1: number, w2: number, w3: number): number {
