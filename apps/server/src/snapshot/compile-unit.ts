@@ -3,7 +3,7 @@
  * with its restrictions — on its own, so that a change recompiles just the units it touched.
  */
 import { DomainSet, IpSet, type NamedDomainRule } from '@ipgate/core';
-import type { ApiRules, KeyRules, RuleDomain, RuleEntry, TenantRules } from '../store/store.js';
+import type { ApiRules, IpMode, KeyRules, RuleDomain, RuleEntry, TenantRules } from '../store/store.js';
 import { EntryIds } from './entry-ids.js';
 import type { CompiledApi, CompiledKey, CompiledTenant } from './snapshot.js';
 
@@ -29,7 +29,7 @@ export function compileTenant(rules: TenantRules, version: number, now: number):
   return {
     compiled: Object.freeze({
       id: rules.tenant.id,
-      restriction: Object.freeze({ mode: rules.tenant.ipMode, list: set }),
+      restriction: Object.freeze({ mode: sharedMode(rules.tenant.ipMode), list: set }),
       enforce: rules.tenant.enforce !== false,
       entryIds: ids,
       rulesVersion: version,
@@ -93,7 +93,6 @@ export function compileKey(rules: KeyRules): UnitCompile<CompiledKey> {
     compiled: Object.freeze({
       id: k.id,
       tenantId: k.tenantId,
-      name: k.name,
       secretHash: k.secretHash.toLowerCase(),
       ipIds: ips.ids,
       restrictions: Object.freeze({
@@ -127,6 +126,14 @@ function liveEntries(
     live.push(e);
   }
   return { entries: live, expired, nextExpiry };
+}
+
+/**
+ * The mode as one of three shared strings: the store gives each tenant's its own copy, and 100,000
+ * copies of "manual" are 2 MB a node need not hold.
+ */
+function sharedMode(mode: IpMode): IpMode {
+  return mode === 'manual' ? 'manual' : mode === 'auto' ? 'auto' : mode === 'off' ? 'off' : mode;
 }
 
 const NO_IPS = { set: IpSet.empty, ids: EntryIds.none, failed: 0 };
@@ -164,9 +171,8 @@ function compileIps(
 
 function compileDomains(rows: readonly RuleDomain[], owner: string, problems: string[]): DomainSet {
   if (rows.length === 0) return EMPTY_DOMAINS;
-  const rules = rows.map(
-    (r): NamedDomainRule => ({ value: r.value, id: r.id, name: r.name === '' ? undefined : r.name }),
-  );
+  // Ids without names: a name is read from the store when a match is explained (admin/lists/entry-names.ts).
+  const rules = rows.map((r): NamedDomainRule => ({ value: r.value, id: r.id }));
   try {
     return DomainSet.from(rules);
   } catch {

@@ -14,6 +14,29 @@ describe('EntryIds', () => {
     );
   });
 
+  it('packs the ids the store makes, and gives each back exactly, whatever its digits', () => {
+    const storeId = fc
+      .tuple(fc.constantFrom('ent', 'kie'), fc.stringMatching(/^[0-7][0-9a-v]{25}$/))
+      .map(([prefix, digits]) => `${prefix}_${digits}`);
+    fc.assert(
+      fc.property(
+        fc.constantFrom('ent', 'kie'),
+        fc.array(storeId, { minLength: 1, maxLength: 40 }),
+        (prefix, ids) => {
+          const same = ids.map((id) => `${prefix}${id.slice(3)}`);
+          const packed = EntryIds.of(same);
+          for (const [i, id] of same.entries()) expect(packed.at(i)).toBe(id);
+          // Mixed prefixes are kept joined, and still exact.
+          const mixed = EntryIds.of([...ids, 'other_1']);
+          for (const [i, id] of ids.entries()) expect(mixed.at(i)).toBe(id);
+          expect(mixed.at(ids.length)).toBe('other_1');
+        },
+      ),
+    );
+    const extremes = ['ent_00000000000000000000000000', 'ent_7vvvvvvvvvvvvvvvvvvvvvvvvv'];
+    expect([0, 1].map((i) => EntryIds.of(extremes).at(i))).toEqual(extremes);
+  });
+
   it('refuses an id with a comma rather than mixing up the positions after it', () => {
     expect(() => EntryIds.of(['ent_1', 'a,b'])).toThrow(/comma/);
     expect(EntryIds.of([])).toBe(EntryIds.none);

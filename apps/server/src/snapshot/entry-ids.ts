@@ -1,16 +1,25 @@
 /**
  * The ids of a compiled list's entries, in list order, as one string. A node keeps an id per entry
  * (to say which entry matched, to count its use) but reads one rarely, so a million of them are kept
- * as a few hundred thousand joined strings rather than a million strings and the arrays holding them.
- * Ids are made by the store (`newId`: letters, digits and `_`), so a comma never occurs in one.
+ * as a few hundred thousand strings rather than a million strings and the arrays holding them.
+ *
+ * Ids the store makes (`newId`: a prefix, `_` and 26 base-32 digits) are kept packed: the prefix once
+ * per list, and each id's 26 digits as 17 one-byte characters (8 digits, 40 bits, in 5 bytes; the last
+ * two digits in 2), about half of `ent_…,` written out — 17 MB less on a node holding 1,200,000
+ * entries. Other ids (tests, older stores) are kept joined by commas, which no id contains.
  */
+const STORE_ID = /^([a-z]+)_([0-9a-v]{26})$/;
+const PACKED_WIDTH = 17;
+
 export class EntryIds {
-  static readonly none = new EntryIds('', 0);
+  static readonly none = new EntryIds('', 0, undefined);
 
   private constructor(
-    private readonly joined: string,
+    private readonly text: string,
     /** How many ids. */
     readonly size: number,
+    /** The ids' common prefix (with its `_`) when they are packed; undefined when joined. */
+    private readonly packedPrefix: string | undefined,
   ) {}
 
   /**
@@ -19,18 +28,67 @@ export class EntryIds {
    */
   static of(ids: readonly string[]): EntryIds {
     if (ids.length === 0) return EntryIds.none;
+    const prefix = STORE_ID.exec(ids[0] as string)?.[1];
+    if (prefix !== undefined && ids.every((id) => STORE_ID.exec(id)?.[1] === prefix)) {
+      const chars: string[] = [];
+      for (const id of ids) chars.push(pack(id.slice(prefix.length + 1)));
+      return new EntryIds(chars.join(''), ids.length, sharedPrefix(prefix));
+    }
     for (const id of ids) {
       if (id.includes(',')) throw new Error(`entry id ${JSON.stringify(id)} contains a comma`);
     }
-    return new EntryIds(ids.join(','), ids.length);
+    return new EntryIds(ids.join(','), ids.length, undefined);
   }
 
   /** The id at a position of the list, or undefined past its end. */
   at(index: number): string | undefined {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) return undefined;
+    if (this.packedPrefix !== undefined) {
+      return this.packedPrefix + unpack(this.text, index * PACKED_WIDTH);
+    }
     let start = 0;
-    for (let i = 0; i < index; i++) start = this.joined.indexOf(',', start) + 1;
-    const end = this.joined.indexOf(',', start);
-    return this.joined.slice(start, end === -1 ? undefined : end);
+    for (let i = 0; i < index; i++) start = this.text.indexOf(',', start) + 1;
+    const end = this.text.indexOf(',', start);
+    return this.text.slice(start, end === -1 ? undefined : end);
   }
+}
+
+const prefixes = new Map<string, string>();
+
+/** `prefix_`, one string for every list with that prefix (200,000 lists would otherwise hold 200,000). */
+function sharedPrefix(prefix: string): string {
+  let shared = prefixes.get(prefix);
+  if (shared === undefined) {
+    shared = `${prefix}_`;
+    // The store makes a handful of prefixes; a bound keeps odd input from growing this for ever.
+    if (prefixes.size < 64) prefixes.set(prefix, shared);
+  }
+  return shared;
+}
+
+/** 26 base-32 digits as 17 characters of 0-255: three groups of 8 digits in 5 bytes, then 2 in 2. */
+function pack(digits: string): string {
+  let out = '';
+  for (let g = 0; g < 3; g++) {
+    let v = Number.parseInt(digits.slice(g * 8, g * 8 + 8), 32); // 40 bits: exact in a double
+    const bytes: number[] = [];
+    for (let b = 0; b < 5; b++) {
+      bytes.unshift(v % 256);
+      v = Math.floor(v / 256);
+    }
+    out += String.fromCharCode(...bytes);
+  }
+  const tail = Number.parseInt(digits.slice(24), 32); // 10 bits
+  return out + String.fromCharCode(tail >> 8, tail & 255);
+}
+
+function unpack(text: string, at: number): string {
+  let out = '';
+  for (let g = 0; g < 3; g++) {
+    let v = 0;
+    for (let b = 0; b < 5; b++) v = v * 256 + text.charCodeAt(at + g * 5 + b);
+    out += v.toString(32).padStart(8, '0');
+  }
+  const tail = (text.charCodeAt(at + 15) << 8) | text.charCodeAt(at + 16);
+  return out + tail.toString(32).padStart(2, '0');
 }

@@ -55,7 +55,6 @@ export interface CompiledTenant {
 export interface CompiledKey {
   readonly id: string;
   readonly tenantId: string;
-  readonly name: string;
   /** SHA-256 (hex, lower case) of the secret: what {@link Snapshot.keysByHash} finds it by. */
   readonly secretHash: string;
   /** The ids of the IP list's entries, in the set's order. */

@@ -6,6 +6,12 @@
 import { isIpGateError, type MatchedRule } from '@ipgate/core';
 import type { Store } from '../../store/store.js';
 
+/** What reading an entry's name takes. */
+type EntryReader = Pick<
+  Store,
+  'getTenantIpEntry' | 'getApiAllowlistEntry' | 'listKeyIpEntries' | 'listKeyDomainEntries'
+>;
+
 /**
  * The matched rules with their entries' names, from the store. A rule whose entry is gone since the
  * snapshot was compiled keeps no name rather than failing the explanation.
@@ -14,7 +20,7 @@ import type { Store } from '../../store/store.js';
  * const matched = await withEntryNames(store, decision.matched, { tenantId, apiId, keyId });
  */
 export async function withEntryNames(
-  store: Pick<Store, 'getTenantIpEntry' | 'getApiAllowlistEntry' | 'listKeyIpEntries'>,
+  store: EntryReader,
   matched: readonly MatchedRule[],
   owners: { readonly tenantId: string | null; readonly apiId: string | null; readonly keyId: string | null },
 ): Promise<MatchedRule[]> {
@@ -31,7 +37,7 @@ export async function withEntryNames(
 }
 
 async function nameOf(
-  store: Pick<Store, 'getTenantIpEntry' | 'getApiAllowlistEntry' | 'listKeyIpEntries'>,
+  store: EntryReader,
   list: MatchedRule['list'],
   id: string,
   owners: { readonly tenantId: string | null; readonly apiId: string | null; readonly keyId: string | null },
@@ -42,6 +48,9 @@ async function nameOf(
     return (await store.getApiAllowlistEntry(owners.apiId, id)).name;
   if (list === 'key-ips' && owners.tenantId !== null && owners.keyId !== null) {
     return (await store.listKeyIpEntries(owners.tenantId, owners.keyId)).find((e) => e.id === id)?.name;
+  }
+  if (list === 'key-domains' && owners.tenantId !== null && owners.keyId !== null) {
+    return (await store.listKeyDomainEntries(owners.tenantId, owners.keyId)).find((e) => e.id === id)?.name;
   }
   return undefined;
 }
