@@ -22,11 +22,14 @@ import type {
 
 /**
  * Tenants per part of a full load, with their entries and keys. Small parts keep a part's rows short-
- * lived: they die young instead of being promoted to the old generation as garbage (at 1,000,000
- * entries, 2,000 tenants a part left the process at 775 MB resident after the load, 250 at ~560 MB),
- * for a few hundred more queries.
+ * lived: rows still alive when the young generation is collected are promoted to the old one, where
+ * they die among the compiled units and leave them spread over pages V8 cannot hand back. At
+ * 1,000,000 entries on SQLite, `ipgate serve` held ~775 MB resident after the load with 2,000 tenants
+ * a part, ~530 MB with 250 and ~425 MB with 25 (bench/README.md#platform-scale). A part costs a few
+ * queries: nothing on SQLite, which answers in-process, but a round trip each on PostgreSQL, which
+ * gets larger parts so that 100,000 tenants do not cost 20,000 round trips.
  */
-const TENANTS_PER_CHUNK = 250;
+const TENANTS_PER_CHUNK = { sqlite: 25, postgres: 100 } as const;
 const APIS_PER_CHUNK = 500;
 /** Ids per `IN (…)` list: well under SQLite's 32,766 bound parameters and PostgreSQL's 65,535. */
 const IDS_PER_QUERY = 500;
@@ -44,7 +47,7 @@ export async function loadRules(
   onChunk: (chunk: RulesChunk) => void,
   options: { readonly tenantsPerChunk?: number | undefined } = {},
 ): Promise<number> {
-  const perChunk = options.tenantsPerChunk ?? TENANTS_PER_CHUNK;
+  const perChunk = options.tenantsPerChunk ?? TENANTS_PER_CHUNK[ctx.dialect.name];
   if (!Number.isInteger(perChunk) || perChunk < 1)
     throw invalid('tenantsPerChunk', 'tenantsPerChunk must be a whole number from 1.');
   return ctx.dialect.readTransaction(async (db) => {
