@@ -25,7 +25,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
-import { addEntry, allows, removeEntry, startNode, writeAddress } from './scale/nodes.mjs';
+import { addEntry, allows, removeEntry, residentMb, startNode, writeAddress } from './scale/nodes.mjs';
 import { seedStore } from './scale/seed.mjs';
 import { freshStore, openDatabase } from './scale/stores.mjs';
 import { hasWrk, wrkLoad } from './wrk-load.mjs';
@@ -256,6 +256,8 @@ for (const size of sizes) {
       if (!skip.has('writes') || !skip.has('propagation') || !skip.has('storm')) {
         const a = await startNode(root, store);
         row.nodeStartMs = a.startMs;
+        // The whole `ipgate serve` once it listens: what a node of this size holds resident.
+        row.nodeMemory = residentMb(a.child.pid);
         try {
           if (!skip.has('writes')) {
             log(`${kind} ${size}: ${WRITES} writes`);

@@ -2,16 +2,23 @@
  * ipgate nodes for the scale benchmark: `ipgate serve` processes of a chosen checkout on a seeded
  * store, and the management API calls the benchmark makes against them.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess } from '../gateway-processes.mjs';
 import { BENCH_OWNER_TOKEN } from './seed.mjs';
 
 /**
  * Starts `ipgate serve` from `root` on `store` (its `flags`: dataDir or databaseUrl) and resolves once
- * both listeners are up, with their URLs, the process and how to stop it.
+ * both listeners are up, with their URLs, the process and how to stop it. `nodeArgs` go to node
+ * itself (V8 flags), `extraArgs` to `ipgate serve`.
  */
-export async function startNode(root, store, { cpu, timeoutMs = 120_000, extraArgs = [] } = {}) {
+export async function startNode(
+  root,
+  store,
+  { cpu, timeoutMs = 120_000, extraArgs = [], nodeArgs = [] } = {},
+) {
   const args = [
+    ...nodeArgs,
     join(root, 'apps/cli/bin/ipgate.js'),
     'serve',
     '--listen',
@@ -79,4 +86,11 @@ export async function allows(adminUrl, tenantId, address) {
 export function writeAddress(n) {
   const v = 0x64400000 + (n % 0x3fffff);
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** Resident memory of a node's process now and at its most (MB), from the kernel. */
+export function residentMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) / 1024);
+  return { rssMb: mb('VmRSS'), peakRssMb: mb('VmHWM') };
 }
