@@ -36,6 +36,23 @@ describe('parseForwardedNode accepts the node forms proxies write', () => {
   });
 });
 
+describe('parseForwardedNode for a Forwarded header', () => {
+  it.each([
+    ['2001:db8::7', undefined],
+    ['::1', undefined],
+    ['::ffff:10.0.0.1', undefined],
+    ['[2001:db8::7]', '2001:db8::7'],
+    ['[2001:db8::7]:443', '2001:db8::7'],
+    ['192.0.2.43:80', '192.0.2.43'],
+  ])('%s -> %s (IPv6 only in brackets)', (text, canonical) => {
+    expect(parseForwardedNode(text, 'forwarded')?.toString()).toBe(canonical);
+    // X-Forwarded-For takes a bare IPv6 address, as proxies write it there.
+    expect(parseForwardedNode(text, 'x-forwarded-for')?.toString()).toBe(
+      canonical ?? parseForwardedNode(text)?.toString(),
+    );
+  });
+});
+
 describe('parseForwardedNode refuses everything else', () => {
   it.each([
     // [why, text]

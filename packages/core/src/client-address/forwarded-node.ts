@@ -1,4 +1,5 @@
 import { IpAddress } from '../address/ip-address.js';
+import type { ForwardingHeader } from './strategy.js';
 
 const COLON = 58;
 const OPEN_BRACKET = 91;
@@ -16,7 +17,10 @@ const OPEN_BRACKET = 91;
  * and one grammar for both headers leaves nothing for a client to play with.
  *
  * A bare IPv6 address is never split at its last colon: `2001:db8::1:80` is that address, not
- * `2001:db8::1` port 80. Only the bracketed form carries a port.
+ * `2001:db8::1` port 80. Only the bracketed form carries a port. In a Forwarded header (`header`
+ * `'forwarded'`) a bare IPv6 address is refused: RFC 7239 section 6 writes IPv6 nodes only in
+ * brackets (`for="[2001:db8::7]"`), so a bare one was not written by a proxy that follows it, and a
+ * chain that accepts it would fail closed nowhere.
  *
  * @example
  * parseForwardedNode('192.0.2.43:47011')?.toString(); // '192.0.2.43'
@@ -25,8 +29,12 @@ const OPEN_BRACKET = 91;
  * parseForwardedNode('::ffff:10.0.0.1')?.toString(); // '10.0.0.1'
  * parseForwardedNode('unknown'); // undefined
  * parseForwardedNode('[fe80::1%25eth0]'); // undefined
+ * parseForwardedNode('2001:db8::7', 'forwarded'); // undefined: brackets required there
  */
-export function parseForwardedNode(text: string): IpAddress | undefined {
+export function parseForwardedNode(
+  text: string,
+  header: ForwardingHeader = 'x-forwarded-for',
+): IpAddress | undefined {
   const n = text.length;
   if (n === 0) return undefined;
   if (text.charCodeAt(0) === OPEN_BRACKET) {
@@ -42,7 +50,8 @@ export function parseForwardedNode(text: string): IpAddress | undefined {
   const colon = text.indexOf(':');
   if (colon < 0) return IpAddress.tryParse(text);
   if (text.indexOf(':', colon + 1) >= 0) {
-    // Two or more colons: a bare IPv6 address, taken whole.
+    // Two or more colons: a bare IPv6 address, taken whole (X-Forwarded-For only).
+    if (header === 'forwarded') return undefined;
     return IpAddress.tryParse(text)?.unmap();
   }
   if (!isPort(text, colon + 1, n)) return undefined;

@@ -65,6 +65,13 @@ describe('hopCount with Forwarded', () => {
     ['one hop', 1, 'for=6.6.6.6, for="203.0.113.9:80";proto=https', 'header 203.0.113.9'],
     ['two hops', 2, 'for=203.0.113.9, for=10.0.0.1', 'header 203.0.113.9'],
     ['quoted IPv6', 1, 'for="[2001:db8:cafe::17]:4711"', 'header 2001:db8:cafe::17'],
+    [
+      'quoted IPv6 without brackets (RFC 7239 wants them)',
+      1,
+      'for="2001:db8::7"',
+      'deny forwarded-element-invalid',
+    ],
+    ['bare IPv4-mapped IPv6', 1, 'for="::ffff:203.0.113.9"', 'deny forwarded-element-invalid'],
     ['uppercase FOR', 1, 'FOR=203.0.113.9', 'header 203.0.113.9'],
     [
       'comma inside quotes is one element',

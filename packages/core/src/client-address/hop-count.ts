@@ -71,7 +71,7 @@ export function hopCount(options: HopCountOptions): ClientAddressStrategy {
         };
       }
       const node = nodes[nodes.length - hops];
-      const address = node === undefined ? undefined : parseForwardedNode(node);
+      const address = node === undefined ? undefined : parseForwardedNode(node, header);
       if (address === undefined) {
         const position = fromTheRight(hops);
         const detail =

@@ -69,25 +69,32 @@ const hop = fc.oneof(
   { arbitrary: invalid, weight: 1 },
 );
 
-/** One way of writing a hop's node: with or without port, brackets, the mapped form, upper case. */
-const nodeText = (h: Hop) =>
+/**
+ * One way of writing a hop's node: with or without port, brackets, the mapped form, upper case. A
+ * Forwarded header writes IPv6 only in brackets (RFC 7239 section 6; bare ones are refused, tested
+ * on their own), X-Forwarded-For either way.
+ */
+const nodeText = (h: Hop, header: ForwardingHeader) =>
   fc.tuple(fc.integer({ min: 0, max: 4 }), port, fc.boolean()).map(([form, p, upper]) => {
     if (h.kind === 'invalid') return h.canonical;
     const a = upper ? h.canonical.toUpperCase() : h.canonical;
-    if (h.family === 6) return [a, `[${a}]`, `[${a}]:${p}`, `[${a}]:${p}`, a][form] as string;
-    return [a, `${a}:${p}`, `::ffff:${a}`, `[::ffff:${a}]`, `[::FFFF:${a}]:${p}`][form] as string;
+    const bare = header === 'forwarded' ? `[${a}]` : a;
+    if (h.family === 6) return [bare, `[${a}]`, `[${a}]:${p}`, `[${a}]:${p}`, bare][form] as string;
+    const mapped = header === 'forwarded' ? `[::ffff:${a}]` : `::ffff:${a}`;
+    return [a, `${a}:${p}`, mapped, `[::ffff:${a}]`, `[::FFFF:${a}]:${p}`][form] as string;
   });
 
 const ows = fc.constantFrom('', '', ' ', '\t', '  ', ' \t');
 
 /** An X-Forwarded-For element, with optional whitespace around it. */
-const xffElement = (h: Hop) => fc.tuple(ows, nodeText(h), ows).map(([a, t, b]) => `${a}${t}${b}`);
+const xffElement = (h: Hop) =>
+  fc.tuple(ows, nodeText(h, 'x-forwarded-for'), ows).map(([a, t, b]) => `${a}${t}${b}`);
 
 /** A Forwarded element: `for` as token or quoted string, in any case, among other parameters. */
 const forwardedElement = (h: Hop) =>
   fc
     .tuple(
-      nodeText(h),
+      nodeText(h, 'forwarded'),
       fc.constantFrom('for', 'FOR', 'For'),
       fc.boolean(),
       fc.boolean(),

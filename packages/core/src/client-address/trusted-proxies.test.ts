@@ -233,7 +233,8 @@ describe('trustedProxies with Forwarded (RFC 7239)', () => {
     ],
     ['element of only ;', PROXY, 'for=203.0.113.9, ;', 'deny forwarded-element-invalid'],
     ['zone id', PROXY, 'for="[fe80::1%25eth0]"', 'deny forwarded-element-invalid'],
-    ['IPv6 without brackets in quotes', PROXY, 'for="2001:db8:1::9"', 'header 2001:db8:1::9'],
+    // RFC 7239 section 6 writes IPv6 only in brackets: a bare one fails closed like any bad element.
+    ['IPv6 without brackets in quotes', PROXY, 'for="2001:db8:1::9"', 'deny forwarded-element-invalid'],
     ['unquoted IPv6 is malformed', PROXY, 'for=[2001:db8::1]', 'deny forwarded-header-malformed'],
     ['unquoted port is malformed', PROXY, 'for=203.0.113.9:80', 'deny forwarded-header-malformed'],
     ['unterminated quote', PROXY, 'for="203.0.113.9', 'deny forwarded-header-malformed'],

@@ -77,7 +77,7 @@ export function trustedProxies(options: TrustedProxiesOptions): ClientAddressStr
       }
       for (let k = nodes.length - 1; ; k--) {
         const node = nodes[k];
-        const address = node === undefined ? undefined : parseForwardedNode(node);
+        const address = node === undefined ? undefined : parseForwardedNode(node, header);
         if (address === undefined) {
           const position = fromTheRight(nodes.length - k);
           const detail =
