@@ -217,7 +217,9 @@ describe('createSnapshotEngine', () => {
       origin: 'https://app.example.com',
     });
     expect(out).toMatchObject({ address: '203.0.113.9', apiId: 'api_1', tenantId: 'ten_1', keyId: 'key_1' });
-    expect(out.decision.matched.map((m) => m.list)).toEqual(['api-allowlist', 'tenant', 'key-domains']);
+    // A browser key (domain rules on, IP rules off) is judged by its domain rules instead of the
+    // tenant's address list (docs/architecture/domains.md#browser-keys-and-server-keys).
+    expect(out.decision.matched.map((m) => m.list)).toEqual(['api-allowlist', 'key-domains']);
     expect(engine.check({ address: '203.0.113.200', apiId: 'api_1' }).decision.reason).toBe(
       'api-allowlist-not-listed',
     );
