@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleAssessment } from '../review/assessment.test-support.js';
 import type { Store } from '../store/store.js';
 import { type StoreLocation, storeFactories } from '../store/test-stores.test-support.js';
 
@@ -120,5 +121,23 @@ describe.each(factories.map((f) => [f.name, f] as const))('the notification queu
     expect(authorized).toHaveLength(1);
     const channels = await nodeA.notifications.listChannels(tenantId);
     expect(authorized[0]?.channelId).toBe(channels.find((c) => c.name === 'c')?.id);
+  });
+
+  it.skipIf(factory.skip)('an automatic authorization queues ip.authorized too', async () => {
+    await nodeA.updateTenant(tenantId, { ipMode: 'auto' }, actor);
+    const result = await nodeA.autoAuthorizeAddress({
+      tenantId,
+      keyId: keyIds[0] as string,
+      address: '198.51.100.200',
+      assessment: sampleAssessment('198.51.100.200', 'trusted'),
+      at: new Date(),
+    });
+    expect(result.outcome).toBe('authorized');
+    const { items } = await nodeA.notifications.listDeliveries(
+      tenantId,
+      { status: 'queued' },
+      { limit: 500 },
+    );
+    expect(items.filter((d) => d.type === 'ip.authorized')).toHaveLength(2);
   });
 });

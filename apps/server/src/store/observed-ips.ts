@@ -366,6 +366,18 @@ export async function autoAuthorizeAddress(
       before,
       after: { ...observed, entry },
     });
+    // Webhooks hear of it as of any authorization, with the reasons (email carries ip.pending only).
+    await enqueueEvents(
+      ctx,
+      trx,
+      [
+        reviewEvent('ip.authorized', observed, AUTO_REVIEW_ACTOR, {
+          automatic: true,
+          reasons: assessment.reasons,
+        }),
+      ],
+      now,
+    );
     return { outcome: 'authorized' as const, observed, entry };
   });
 }
