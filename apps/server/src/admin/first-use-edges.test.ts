@@ -255,6 +255,20 @@ describe('first-use edges of the management API', () => {
     expect(created.actorName).toBe('all-editor');
     const all = await f.app.inject({ url: '/v1/audit-events?limit=5', headers: owner() });
     expect(all.json().items[0]).toHaveProperty('actorName');
+
+    // The all-tenant list filters by actor, action, target and time.
+    const q = (query: string) =>
+      f.app.inject({ url: `/v1/audit-events?${query}`, headers: owner() }).then((r) => r.json().items);
+    const byActor = await q(`actor=${encodeURIComponent(created.actor)}`);
+    expect(byActor.length).toBeGreaterThan(0);
+    expect(byActor.every((e: { actor: string }) => e.actor === created.actor)).toBe(true);
+    const byAction = await q('action=tenant.created&targetType=tenant&targetId=' + tenantId);
+    expect(byAction.map((e: { id: string }) => e.id)).toEqual([created.id]);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await q(`since=${encodeURIComponent(future)}`)).toEqual([]);
+    expect((await q(`until=${encodeURIComponent(future)}&action=tenant.created`)).length).toBeGreaterThan(0);
+    const bad = await f.app.inject({ url: '/v1/audit-events?since=yesterday', headers: owner() });
+    expect(bad.statusCode).toBe(400);
   });
 
   it('a pending observed address becomes authorized when an entry listing it is added', async () => {

@@ -20,14 +20,29 @@ export async function listAuditEvents(
 /**
  * Every audit event (all tenants, top-level APIs, principals), newest first.
  */
-export async function listAllAuditEvents(ctx: StoreContext, page?: PageRequest): Promise<Page<AuditEvent>> {
-  return auditPage(ctx, undefined, page);
+export async function listAllAuditEvents(
+  ctx: StoreContext,
+  page?: PageRequest,
+  filter: AuditFilter = {},
+): Promise<Page<AuditEvent>> {
+  return auditPage(ctx, undefined, page, filter);
+}
+
+/** Narrows an audit list: exact actor, action and target; `since` inclusive, `until` exclusive. */
+export interface AuditFilter {
+  readonly actor?: string | undefined;
+  readonly action?: string | undefined;
+  readonly targetType?: string | undefined;
+  readonly targetId?: string | undefined;
+  readonly since?: Date | undefined;
+  readonly until?: Date | undefined;
 }
 
 async function auditPage(
   ctx: StoreContext,
   tenantId: string | undefined,
   page: PageRequest | undefined,
+  f: AuditFilter = {},
 ): Promise<Page<AuditEvent>> {
   const limit = pageLimit(page);
   const before =
@@ -38,6 +53,12 @@ async function auditPage(
       .selectAll()
       .$if(tenantId !== undefined, (qb) => qb.where('tenant_id', '=', tenantId as string))
       .$if(before !== undefined, (qb) => qb.where('change_version', '<', before as number))
+      .$if(f.actor !== undefined, (qb) => qb.where('actor', '=', f.actor as string))
+      .$if(f.action !== undefined, (qb) => qb.where('action', '=', f.action as string))
+      .$if(f.targetType !== undefined, (qb) => qb.where('target_type', '=', f.targetType as string))
+      .$if(f.targetId !== undefined, (qb) => qb.where('target_id', '=', f.targetId as string))
+      .$if(f.since !== undefined, (qb) => qb.where('at', '>=', (f.since as Date).toISOString()))
+      .$if(f.until !== undefined, (qb) => qb.where('at', '<', (f.until as Date).toISOString()))
       .orderBy('change_version', 'desc')
       .orderBy('id', 'desc')
       .limit(limit + 1)

@@ -93,7 +93,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     rulesSince: (version, options) => rulesSince(ctx, version, options),
 
     listAuditEvents: (t, page) => history.listAuditEvents(ctx, t, page),
-    listAllAuditEvents: (page) => history.listAllAuditEvents(ctx, page),
+    listAllAuditEvents: (page, filter) => history.listAllAuditEvents(ctx, page, filter),
     changesSince: (version, limit) => history.changesSince(ctx, version, limit),
     currentVersion: () => history.currentVersion(ctx),
     storeId: () => history.storeId(ctx),

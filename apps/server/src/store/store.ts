@@ -10,9 +10,11 @@
  *   one `changes` row. It returns the entity as written. When it fails, nothing of it is written.
  * - Bad input is an `IpGateError` with status 400 and `field` set.
  */
+
 import type { EntryType } from '@ipgate/core';
 import type { Assessment } from '../review/assessment.js';
 import type { ConsoleSession } from './console-sessions.js';
+import type { AuditFilter } from './history.js';
 import type { NotificationStore } from './notification-types.js';
 import type { CreateUserInput } from './users.js';
 
@@ -732,7 +734,7 @@ export interface Store {
   /** The tenant's audit events, newest first. */
   listAuditEvents(tenantId: string, page?: PageRequest): Promise<Page<AuditEvent>>;
   /** Every audit event (all tenants and the top-level APIs and principals), newest first. */
-  listAllAuditEvents(page?: PageRequest): Promise<Page<AuditEvent>>;
+  listAllAuditEvents(page?: PageRequest, filter?: AuditFilter): Promise<Page<AuditEvent>>;
 
   /** Changes with a version above `version`, oldest first, at most `limit` (default 1000). */
   changesSince(version: number, limit?: number): Promise<Change[]>;

@@ -3,12 +3,30 @@
  * (`/v1/audit-events`, tokens for all tenants only), newest first.
  */
 import { isIpGateError } from '@ipgate/core';
+import { Type } from 'typebox';
 import type { Store } from '../../store/store.js';
 import { AuditEvent, toAuditEventDto } from '../schemas/audit-events.js';
 import { errorResponses, Page, PageQuery } from '../schemas/common.js';
 import { type AdminApp, type AdminDeps, page, TenantParams } from './context.js';
 
 const tags = ['audit'];
+
+const Text = (description: string) =>
+  Type.Optional(Type.String({ minLength: 1, maxLength: 200, description }));
+
+/** `GET /v1/audit-events` filters. @example ?actor=token:prn_1&action=tenant.ip_mode.changed&since=2026-01-01T00:00:00Z */
+const AuditQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    actor: Text('Exactly this actor, e.g. token:prn_1.'),
+    action: Text('Exactly this action, e.g. tenant.ip_entry.added.'),
+    targetType: Text('The kind of resource, e.g. tenant_ip_entry.'),
+    targetId: Text('The resource id.'),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'From this time on (inclusive).' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Before this time (exclusive).' })),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Registers the audit routes.
@@ -43,14 +61,23 @@ export function registerAuditRoutes(app: AdminApp, { store }: AdminDeps): void {
       config: { access: { role: 'viewer', scope: 'global' } },
       schema: {
         summary: 'List every audit event',
-        description: 'All tenants, APIs and admin tokens.',
+        description:
+          'All tenants, APIs and admin tokens, newest first; filtered by actor, action, target (type and id) and time (since inclusive, until exclusive).',
         tags,
-        querystring: PageQuery,
+        querystring: AuditQuery,
         response: { 200: Page(AuditEvent), ...errorResponses },
       },
     },
     async (request) => {
-      const result = await store.listAllAuditEvents(page(request.query));
+      const { actor, action, targetType, targetId, since, until } = request.query;
+      const result = await store.listAllAuditEvents(page(request.query), {
+        actor,
+        action,
+        targetType,
+        targetId,
+        since: since === undefined ? undefined : new Date(since),
+        until: until === undefined ? undefined : new Date(until),
+      });
       const names = await actorNames(store, result.items);
       return {
         items: result.items.map((e) => ({ ...toAuditEventDto(e), actorName: names.get(e.actor) ?? null })),
