@@ -301,7 +301,12 @@ async function performOne(store: Store, world: World, o: Op): Promise<void> {
   } catch (e) {
     const code = (e as { code?: string }).code;
     // Limits, duplicates, revoked keys: the store said no, and nothing changed.
-    if (code === 'IPG_ALREADY_EXISTS' || code === 'IPG_LIMIT_REACHED' || code === 'IPG_VERSION_CONFLICT')
+    if (
+      code === 'IPG_ALREADY_EXISTS' ||
+      code === 'IPG_LIMIT_REACHED' ||
+      code === 'IPG_VERSION_CONFLICT' ||
+      code === 'IPG_KEY_REVOKED'
+    )
       return;
     throw e;
   }

@@ -1,3 +1,4 @@
+import { IpGateError } from '@ipgate/core';
 import type { Selectable, Transaction, Updateable } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { Database, KeysTable } from './database.js';
@@ -231,7 +232,8 @@ export async function rotateKey(
   const actor = v.actor(options.actor);
   const expected = v.expectedVersion(options.expectedVersion);
   let secret = '';
-  const key = await writeKey(ctx, tenantId, keyId, expected, actor, 'key.rotated', async (now) => {
+  const key = await writeKey(ctx, tenantId, keyId, expected, actor, 'key.rotated', async (now, before) => {
+    assertNotRevoked(before);
     const fresh = newSecret();
     secret = fresh.secret;
     return { secret_hash: fresh.hash, prefix: fresh.prefix, rotated_at: now };
@@ -268,6 +270,7 @@ export async function rotateInTransaction(
   before: ApiKey,
   now: string,
 ): Promise<KeyWithSecret> {
+  assertNotRevoked(before);
   const fresh = newSecret();
   const row = await trx
     .updateTable('keys')
@@ -321,4 +324,17 @@ async function writeKey(
     });
     return after;
   });
+}
+
+/** A revoked key never authenticates again, so a new secret for it would be one that never works. */
+function assertNotRevoked(key: ApiKey): void {
+  if (key.status !== 'revoked') return;
+  throw new IpGateError(
+    'IPG_KEY_REVOKED',
+    `The key ${JSON.stringify(key.id)} is revoked; it cannot be rotated.`,
+    {
+      hint: 'Create a new key instead.',
+      input: key.id,
+    },
+  );
 }

@@ -4,7 +4,7 @@ import { read, type StoreContext } from './context.js';
 import type { Database, ObservedIpsTable } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { insertIpEntry } from './ip-lists.js';
+import { insertIpEntry, ipListEntryFromRow } from './ip-lists.js';
 import { lockKey, rotateInTransaction } from './keys.js';
 import { enqueueEvents, reviewEvent } from './notification-queue.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
@@ -15,7 +15,6 @@ import type {
   Assessment,
   AutoAuthorizeInput,
   AutoAuthorizeResult,
-  KeyWithSecret,
   MutationOptions,
   Observation,
   ObservedIp,
@@ -23,6 +22,7 @@ import type {
   ObservedStatus,
   Page,
   PageRequest,
+  RejectedObservedIp,
   TenantIpEntry,
 } from './store.js';
 import { tenantIpList } from './tenant-ip-list.js';
@@ -218,15 +218,16 @@ export async function rejectObservedIp(
   observedId: string,
   input: { readonly rotateKey?: boolean | undefined; readonly reason?: string | undefined },
   options: MutationOptions,
-): Promise<{ readonly observed: ObservedIp; readonly rotated: KeyWithSecret | null }> {
+): Promise<RejectedObservedIp> {
   const actor = v.actor(options.actor);
   const expected = v.expectedVersion(options.expectedVersion);
   const rotate = input.rotateKey === undefined ? false : v.bool(input.rotateKey, 'rotateKey');
   const reason =
     input.reason === undefined ? undefined : v.text(input.reason, 'reason', { allowEmpty: true });
   return ctx.dialect.transaction(async (trx) => {
-    // Lock order key, then observed row, as recordObservations takes them; the key id of a row
-    // never changes, so reading it before the lock is safe.
+    // Lock order tenant (its list may lose entries), key, then observed row, as authorize and
+    // recordObservations take them; the key id of a row never changes, so reading it first is safe.
+    await lockTenant(ctx, trx, tenantId);
     const peek = await trx
       .selectFrom('observed_ips')
       .select('key_id')
@@ -239,6 +240,10 @@ export async function rejectObservedIp(
     checkVersion('observed IP', before, expected);
     const now = nowIso();
     const rotated = key === undefined ? null : await rotateInTransaction(trx, key, now);
+    // A rejected address must not pass by the entry authorizing it added: reject undoes authorize.
+    // Entries a person wrote, or wider ones, are kept; `stillListed` tells the caller about them.
+    const removedEntries = await removeReviewEntries(trx, tenantId, before.address);
+    const stillListed = await coveredByList(trx, tenantId, before.address, now);
     const observed = await setStatus(
       ctx,
       trx,
@@ -256,7 +261,7 @@ export async function rejectObservedIp(
       targetId: observedId,
       before,
       // The key entity carries no secret, so the audit trail never does either.
-      after: { ...observed, rotatedKey: rotated?.key ?? null },
+      after: { ...observed, rotatedKey: rotated?.key ?? null, removedEntries, stillListed },
     });
     await enqueueEvents(
       ctx,
@@ -264,7 +269,7 @@ export async function rejectObservedIp(
       [reviewEvent('ip.rejected', observed, actor, { keyRotated: rotated !== null })],
       now,
     );
-    return { observed, rotated };
+    return { observed, rotated, removedEntries, stillListed };
   });
 }
 
@@ -380,6 +385,32 @@ export async function autoAuthorizeAddress(
     );
     return { outcome: 'authorized' as const, observed, entry };
   });
+}
+
+/** Deletes the tenant's entries for exactly `address` that review added; returns them as they were. */
+async function removeReviewEntries(
+  trx: Transaction<Database>,
+  tenantId: string,
+  address: string,
+): Promise<TenantIpEntry[]> {
+  const canonical = v.ipEntry(address).canonical;
+  const rows = await trx
+    .selectFrom('tenant_ip_entries')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('canonical', '=', canonical)
+    .where('source', 'in', ['review', 'auto'])
+    .execute();
+  if (rows.length === 0) return [];
+  await trx
+    .deleteFrom('tenant_ip_entries')
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.map((r) => tenantIpList.withOwner(ipListEntryFromRow(r as never), tenantId));
 }
 
 function compare(a: string, b: string): number {

@@ -1,3 +1,4 @@
+import { IpGateError } from '@ipgate/core';
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { invalid } from './errors.js';
 import type { Page, PageRequest } from './store.js';
@@ -48,7 +49,10 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
   } catch {
     // Reported below, like any other cursor we did not hand out.
   }
-  throw invalid('cursor', 'The cursor is not one this store handed out.', 'Start again without a cursor.');
+  throw new IpGateError('IPG_CURSOR_INVALID', 'The cursor is not one this store handed out.', {
+    field: 'cursor',
+    hint: 'Start again without a cursor and follow nextCursor.',
+  });
 }
 
 /**

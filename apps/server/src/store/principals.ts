@@ -179,6 +179,16 @@ export async function deletePrincipal(
   const actor = v.actor(options.actor);
   const expected = v.expectedVersion(options.expectedVersion);
   await ctx.dialect.transaction(async (trx) => {
+    // Every owner for all tenants, locked first: two deletes of the last two owners at once must
+    // queue here, or each would see the other and both would pass.
+    const owners = await trx
+      .selectFrom('principals')
+      .select('id')
+      .where('role', '=', 'owner')
+      .where('tenant_id', 'is', null)
+      .orderBy('id')
+      .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+      .execute();
     const row = await trx
       .selectFrom('principals')
       .selectAll()
@@ -188,6 +198,13 @@ export async function deletePrincipal(
     if (row === undefined) throw notFound('principal', principalId);
     const before = principalFromRow(row);
     checkVersion('principal', before, expected);
+    if (before.role === 'owner' && before.tenantId === null && owners.length <= 1) {
+      throw new IpGateError(
+        'IPG_LAST_OWNER',
+        `${JSON.stringify(before.name)} is the last owner for all tenants; without it nobody could manage admin tokens.`,
+        { hint: 'Create another owner for all tenants first, then delete this one.', input: principalId },
+      );
+    }
     await trx.deleteFrom('principals').where('id', '=', principalId).execute();
     await recordChange(ctx, trx, nowIso(), {
       actor,

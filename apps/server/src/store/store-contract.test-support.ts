@@ -291,7 +291,7 @@ export function storeContract(factory: StoreFactory): void {
         expect(await store.getTenantIpEntry(a.id, e.id)).toEqual(e);
       });
 
-      it('refuses additions beyond the tenant limit, and after the limit is lowered', async () => {
+      it('refuses additions beyond the tenant limit, and a limit below what the list holds', async () => {
         const t = await tenant('A', { ipEntryLimit: 2 });
         await store.addTenantIpEntry(t.id, { value: '10.0.0.1' }, as);
         await store.addTenantIpEntry(t.id, { value: '10.0.0.2' }, as);
@@ -299,11 +299,27 @@ export function storeContract(factory: StoreFactory): void {
           code: 'IPG_LIMIT_REACHED',
           status: 409,
         });
-        await store.updateTenant(t.id, { ipEntryLimit: 1 }, as);
-        expect(await store.listTenantIpEntries(t.id)).toHaveLength(2);
-        await rejects(() => store.addTenantIpEntry(t.id, { value: '10.0.0.3' }, as), {
-          code: 'IPG_LIMIT_REACHED',
+        // Lowering the limit below the count would leave a surplus nobody decided about: refused.
+        await rejects(() => store.updateTenant(t.id, { ipEntryLimit: 1 }, as), {
+          code: 'IPG_LIMIT_BELOW_COUNT',
+          status: 409,
+          field: 'ipEntryLimit',
         });
+        expect(await store.listTenantIpEntries(t.id)).toHaveLength(2);
+        expect((await store.getTenant(t.id)).ipEntryLimit).toBe(2);
+        await store.updateTenant(t.id, { ipEntryLimit: 2 }, as);
+      });
+
+      it("refuses a key list limit below what one of the tenant's keys holds", async () => {
+        const t = await tenant('A', { keyIpLimit: 5 });
+        const { key } = await store.createKey(t.id, { name: 'k', ipRestrictionEnabled: true }, as);
+        await store.addKeyIpEntry(t.id, key.id, { value: '10.0.0.1' }, as);
+        await store.addKeyIpEntry(t.id, key.id, { value: '10.0.0.2' }, as);
+        await rejects(() => store.updateTenant(t.id, { keyIpLimit: 1 }, as), {
+          code: 'IPG_LIMIT_BELOW_COUNT',
+          field: 'keyIpLimit',
+        });
+        await store.updateTenant(t.id, { keyIpLimit: 2, keyDomainLimit: 0 }, as);
       });
     });
 

@@ -276,6 +276,16 @@ export interface Change {
 export type ObservedStatus = 'authorized' | 'pending' | 'rejected';
 
 /** Every address that presented a tenant's key: one row per (tenant, key, address). */
+/** What rejecting an observed address did. */
+export interface RejectedObservedIp {
+  readonly observed: ObservedIp;
+  readonly rotated: KeyWithSecret | null;
+  /** Entries that authorizing this address had added (source `review` or `auto`), now removed. */
+  readonly removedEntries: readonly TenantIpEntry[];
+  /** True when other enabled, unexpired entries of the tenant's list still cover the address. */
+  readonly stillListed: boolean;
+}
+
 export interface ObservedIp {
   /** Stable id of the (key, address) pair, for the `authorize` / `reject` actions. */
   readonly id: string;
@@ -631,14 +641,16 @@ export interface Store {
   ): Promise<{ readonly observed: ObservedIp; readonly entry: TenantIpEntry | null }>;
   /**
    * Marks the address rejected (it stays denied and is not reviewed again); with `rotateKey` the key
-   * gets a new secret in the same transaction, returned once.
+   * gets a new secret in the same transaction, returned once. Entries review added for exactly
+   * this address (source `review` or `auto`) are removed in the same transaction and returned;
+   * `stillListed` says whether other entries (written by a person, or wider) still let it through.
    */
   rejectObservedIp(
     tenantId: string,
     observedId: string,
     input: { readonly rotateKey?: boolean | undefined; readonly reason?: string | undefined },
     options: MutationOptions,
-  ): Promise<{ readonly observed: ObservedIp; readonly rotated: KeyWithSecret | null }>;
+  ): Promise<RejectedObservedIp>;
 
   /**
    * The `auto` mode's write (docs/architecture/review.md#auto-on-the-request-path): adds a trusted

@@ -1,3 +1,4 @@
+import { IpGateError } from '@ipgate/core';
 import type { Selectable, Transaction } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { Database, TenantsTable } from './database.js';
@@ -177,6 +178,7 @@ export async function updateTenant(
   return ctx.dialect.transaction(async (trx) => {
     const before = await lockTenant(ctx, trx, tenantId);
     checkVersion('tenant', before, expected);
+    await assertLimitsHold(trx, tenantId, set);
     const now = nowIso();
     const row = await trx
       .updateTable('tenants')
@@ -230,6 +232,9 @@ export async function deleteTenant(
   await ctx.dialect.transaction(async (trx) => {
     const before = await lockTenant(ctx, trx, tenantId);
     checkVersion('tenant', before, expected);
+    // Read before the cascade takes them: the audit event keeps what went with the tenant (no
+    // secrets: keys and principals are stored as hashes, and those are left out too).
+    const removed = await dependents(trx, tenantId);
     await trx.deleteFrom('tenants').where('id', '=', tenantId).execute();
     await recordChange(ctx, trx, nowIso(), {
       actor,
@@ -237,8 +242,106 @@ export async function deleteTenant(
       tenantId,
       targetType: 'tenant',
       targetId: tenantId,
-      before,
+      before: { ...before, removed },
       after: null,
     });
   });
+}
+
+/** What deleting a tenant takes with it, as its `tenant.deleted` audit event records it. */
+async function dependents(trx: Transaction<Database>, tenantId: string) {
+  const keys = await trx
+    .selectFrom('keys')
+    .select(['id', 'name', 'prefix', 'status'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id')
+    .execute();
+  const keyIds = keys.map((k) => k.id);
+  const ipEntries = await trx
+    .selectFrom('tenant_ip_entries')
+    .select(['id', 'name', 'value', 'source'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id')
+    .execute();
+  const keyIpEntries =
+    keyIds.length === 0
+      ? []
+      : await trx
+          .selectFrom('key_ip_entries')
+          .select(['id', 'key_id as keyId', 'name', 'value'])
+          .where('key_id', 'in', keyIds)
+          .orderBy('id')
+          .execute();
+  const keyDomainEntries =
+    keyIds.length === 0
+      ? []
+      : await trx
+          .selectFrom('key_domain_entries')
+          .select(['id', 'key_id as keyId', 'name', 'value'])
+          .where('key_id', 'in', keyIds)
+          .orderBy('id')
+          .execute();
+  const principals = await trx
+    .selectFrom('principals')
+    .select(['id', 'kind', 'name', 'role'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id')
+    .execute();
+  const observed = await trx
+    .selectFrom('observed_ips')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  return {
+    keys,
+    ipEntries,
+    keyIpEntries,
+    keyDomainEntries,
+    principals,
+    observedIps: Number(observed.n),
+  };
+}
+
+/**
+ * A limit below what a list holds already would leave it over its limit with nothing said about the
+ * surplus: refused (IPG_LIMIT_BELOW_COUNT), nothing is removed to make room.
+ */
+async function assertLimitsHold(
+  trx: Transaction<Database>,
+  tenantId: string,
+  set: { ip_entry_limit?: number; key_ip_limit?: number; key_domain_limit?: number },
+): Promise<void> {
+  const below = (field: string, limit: number, count: number, what: string) =>
+    new IpGateError(
+      'IPG_LIMIT_BELOW_COUNT',
+      `${field} ${limit} is below the ${count} entries ${what} holds now.`,
+      { field, hint: `Remove entries first, or set ${field} to ${count} or more.` },
+    );
+  if (set.ip_entry_limit !== undefined) {
+    const { n } = await trx
+      .selectFrom('tenant_ip_entries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    if (Number(n) > set.ip_entry_limit) {
+      throw below('ipEntryLimit', set.ip_entry_limit, Number(n), "the tenant's IP list");
+    }
+  }
+  for (const [field, table, limit] of [
+    ['keyIpLimit', 'key_ip_entries', set.key_ip_limit],
+    ['keyDomainLimit', 'key_domain_entries', set.key_domain_limit],
+  ] as const) {
+    if (limit === undefined) continue;
+    const most = await trx
+      .selectFrom(table)
+      .innerJoin('keys', 'keys.id', `${table}.key_id`)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('keys.tenant_id', '=', tenantId)
+      .groupBy(`${table}.key_id`)
+      .orderBy('n', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const n = Number(most?.n ?? 0);
+    if (n > limit) throw below(field, limit, n, "one of its keys' lists");
+  }
 }

@@ -18,11 +18,32 @@ const MAX_TEXT = 200;
  * text('  Acme ', 'name'); // 'Acme'
  */
 export function text(value: unknown, field: string, options: { allowEmpty?: boolean } = {}): string {
-  if (typeof value !== 'string') throw invalid(field, `${field} must be text.`);
+  if (typeof value !== 'string') throw textInvalid(field, `${field} must be text.`);
   const t = value.trim();
-  if (t === '' && options.allowEmpty !== true) throw invalid(field, `${field} must not be empty.`);
+  if (t === '' && options.allowEmpty !== true) throw textInvalid(field, `${field} must not be empty.`);
   if (t.length > MAX_TEXT) throw invalid(field, `${field} is longer than ${MAX_TEXT} characters.`);
+  const bad = UNPRINTABLE.exec(t);
+  if (bad !== null) {
+    const code = (bad[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+    throw textInvalid(
+      field,
+      `${field} holds U+${code} at position ${bad.index + 1}: control and bidirectional-override characters are not accepted.`,
+    );
+  }
   return t;
+}
+
+// Control characters (C0, DEL, C1) and the line/paragraph separators change where a printed name
+// ends (log lines, terminal escape sequences); bidirectional marks, embeddings, overrides and isolates
+// change how it reads (`U+202E` shows `exe.txt` for `txt.exe`). Names are printed in logs, the CLI,
+// the console and emails, so they are refused here, once, rather than escaped in every place.
+const UNPRINTABLE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028-\u202E\u2066-\u2069]/u;
+
+function textInvalid(field: string, message: string): IpGateError {
+  return new IpGateError('IPG_TEXT_INVALID', message, {
+    field,
+    hint: 'Write it as plain text: no control characters, no bidirectional marks or overrides.',
+  });
 }
 
 /**

@@ -66,9 +66,24 @@ export const errors = {
     title: 'A published rules document is malformed or of an unknown format.',
   },
 
+  IPG_TEXT_INVALID: {
+    status: 400,
+    title: 'A name or label is blank, or holds control or bidirectional-override characters.',
+  },
+  IPG_CURSOR_INVALID: { status: 400, title: 'The page cursor was not issued by this list, or is damaged.' },
+
   IPG_NOT_FOUND: { status: 404, title: 'No such resource (or it belongs to another tenant).' },
   IPG_ALREADY_EXISTS: { status: 409, title: 'An equal resource exists already.' },
   IPG_LIMIT_REACHED: { status: 409, title: 'The limit for this list is reached.' },
+  IPG_LIMIT_BELOW_COUNT: {
+    status: 409,
+    title: 'The new limit is below the number of entries the list already holds.',
+  },
+  IPG_LAST_OWNER: {
+    status: 409,
+    title: 'The last owner for all tenants cannot be deleted: nobody could manage admin tokens any more.',
+  },
+  IPG_KEY_REVOKED: { status: 409, title: 'The key is revoked; a revoked key cannot be rotated.' },
   IPG_VERSION_CONFLICT: { status: 412, title: 'The resource changed since the version the request names.' },
   IPG_VALIDATION_FAILED: {
     status: 400,

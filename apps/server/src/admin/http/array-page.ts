@@ -33,8 +33,8 @@ function decode(cursor: string): number {
   } catch {
     // Reported below, like any cursor we did not hand out.
   }
-  throw new IpGateError('IPG_VALIDATION_FAILED', 'The cursor is not one this list handed out.', {
+  throw new IpGateError('IPG_CURSOR_INVALID', 'The cursor is not one this list handed out.', {
     field: 'cursor',
-    hint: 'Start again without a cursor.',
+    hint: 'Start again without a cursor and follow nextCursor.',
   });
 }

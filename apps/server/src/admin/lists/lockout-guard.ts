@@ -20,8 +20,10 @@ export type GuardState =
   | { readonly kind: 'api'; readonly entries: readonly GuardEntry[] };
 
 /**
- * Throws IPG_SELF_LOCKOUT when `caller` is allowed by `before` and denied by `after`, unless confirmed.
- * An address that cannot be parsed (no socket address) is never guarded: there is nothing to protect.
+ * Throws IPG_SELF_LOCKOUT when `caller` is allowed by `before` and denied by `after`, unless confirmed:
+ * now, or at any expiry the change sets (an entry that expires in a few seconds locks the caller out
+ * as surely as deleting it). An address that cannot be parsed (no socket address) is never guarded:
+ * there is nothing to protect.
  *
  * @example
  * guardLockout('203.0.113.9', { kind: 'api', entries: [] }, { kind: 'api', entries: [office] }, body.confirmLockout);
@@ -36,13 +38,37 @@ export function guardLockout(
   if (confirmed === true || caller === undefined) return;
   const client = IpAddress.tryParse(caller)?.unmap();
   if (client === undefined) return;
-  if (!allows(client, before, now) || allows(client, after, now)) return;
   const what = after.kind === 'tenant' ? "the tenant's IP restriction" : "the API's network allowlist";
-  throw new IpGateError(
-    'IPG_SELF_LOCKOUT',
-    `This change would make ${what} deny your own address ${client.toString()}, which it allows now.`,
-    { field: 'confirmLockout', hint: 'Repeat the request with confirmLockout: true if you mean it.' },
-  );
+  const hint = 'Repeat the request with confirmLockout: true if you mean it.';
+  if (allows(client, before, now) && !allows(client, after, now)) {
+    throw new IpGateError(
+      'IPG_SELF_LOCKOUT',
+      `This change would make ${what} deny your own address ${client.toString()}, which it allows now.`,
+      { field: 'confirmLockout', hint },
+    );
+  }
+  for (const at of expiriesSet(before, after, now)) {
+    // Just past the expiry, when the entry is no longer in force.
+    const then = new Date(at.getTime() + 1);
+    if (allows(client, before, then) && !allows(client, after, then)) {
+      throw new IpGateError(
+        'IPG_SELF_LOCKOUT',
+        `This change would make ${what} deny your own address ${client.toString()} from ${at.toISOString()}, when the entry expires.`,
+        { field: 'confirmLockout', hint },
+      );
+    }
+  }
+}
+
+/** Future expiry times that `after` has and `before` has not (per entry id): the ones this change sets. */
+function expiriesSet(before: GuardState, after: GuardState, now: Date): Date[] {
+  const had = new Map(before.entries.map((e) => [e.id, e.expiresAt?.getTime()]));
+  const out: Date[] = [];
+  for (const e of after.entries) {
+    if (e.expiresAt === null || e.expiresAt <= now) continue;
+    if (had.get(e.id) !== e.expiresAt.getTime()) out.push(e.expiresAt);
+  }
+  return out;
 }
 
 /**

@@ -48,7 +48,7 @@ export function registerIpRestrictionRoutes(app: AdminApp, { store, engine }: Ad
       schema: {
         summary: "Change the tenant's mode, report-only setting or limits",
         description:
-          'A mode or enforce change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. enforce: false makes the tenant report-only (denials are recorded as would-deny, the requests pass). Limits need a token for all tenants. Audited as tenant.updated.',
+          'A mode or enforce change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. enforce: false makes the tenant report-only (denials are recorded as would-deny, the requests pass). Limits need a token for all tenants; a limit below what a list holds now is refused with 409 IPG_LIMIT_BELOW_COUNT (nothing is removed). Audited as tenant.updated.',
         tags,
         params: TenantParams,
         headers: IfMatchHeaders,

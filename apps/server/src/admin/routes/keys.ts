@@ -106,7 +106,8 @@ export function registerKeyRoutes(app: AdminApp, { store, engine }: AdminDeps): 
       config: config('editor'),
       schema: {
         summary: 'Rotate a key',
-        description: 'A new secret (shown once); the old one stops working at once.',
+        description:
+          'A new secret (shown once); the old one stops working at once. A revoked key cannot be rotated (409 IPG_KEY_REVOKED).',
         tags,
         params: KeyParams,
         headers: IfMatchHeaders,

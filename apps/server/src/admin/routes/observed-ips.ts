@@ -148,7 +148,8 @@ export function registerObservedIpRoutes(app: AdminApp, { store, engine, autoRev
       config: config('editor'),
       schema: {
         summary: 'Reject an observed address',
-        description: 'It stays denied and is not reviewed again; rotateKey also gives the key a new secret.',
+        description:
+          'It stays denied and is not reviewed again; rotateKey also gives the key a new secret. Entries that authorizing it added (source review or auto) are removed and listed in removedEntries; stillListed says whether entries written by a person still let it through.',
         tags,
         params: ObservedParams,
         headers: IfMatchHeaders,
@@ -169,6 +170,8 @@ export function registerObservedIpRoutes(app: AdminApp, { store, engine, autoRev
         observed: toObservedIpDto(result.observed),
         rotated:
           result.rotated === null ? null : { ...toKeyDto(result.rotated.key), secret: result.rotated.secret },
+        removedEntries: result.removedEntries.map(toIpEntryDto),
+        stillListed: result.stillListed,
       };
     },
   );

@@ -103,12 +103,14 @@ export function registerTenantRoutes(app: AdminApp, { store, engine }: AdminDeps
     '/v1/tenants/:tenantId',
     {
       // Tenants are the platform's to create and to delete: a token scoped to one tenant (a
-      // customer's own) must not be able to delete its account with every key and list in it.
-      config: { access: { role: 'editor', scope: 'global' } },
+      // customer's own) must not be able to delete its account with every key and list in it. And
+      // owner, not editor: the delete takes the tenant's admin tokens with it, which only an owner
+      // may delete one by one.
+      config: { access: { role: 'owner', scope: 'global' } },
       schema: {
         summary: 'Delete a tenant',
         description:
-          'Deletes its lists and keys; its audit events stay. Needs an all-tenants token (editor or owner).',
+          'Deletes its lists, keys, observed addresses and admin tokens; its audit events stay, and the tenant.deleted event lists what went with it. Needs an all-tenants owner token.',
         tags,
         params: TenantParams,
         headers: IfMatchHeaders,

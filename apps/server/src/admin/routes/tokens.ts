@@ -86,7 +86,8 @@ export function registerTokenRoutes(app: AdminApp, { store }: AdminDeps): void {
       config,
       schema: {
         summary: 'Delete an admin token',
-        description: 'It stops working at once.',
+        description:
+          'It stops working at once. The last owner for all tenants cannot be deleted (409 IPG_LAST_OWNER): create another first.',
         tags,
         params: Type.Object({ tokenId: Id('The token (principal) id.') }),
         headers: IfMatchHeaders,

@@ -67,6 +67,14 @@ export const AuthorizeResult = Type.Object({
 export const RejectResult = Type.Object({
   observed: ObservedIp,
   rotated: Type.Union([KeyWithSecret, Type.Null()]),
+  removedEntries: Type.Array(IpEntry, {
+    description:
+      "Entries of the tenant's IP list that authorizing this address had added (source review or auto), removed by the reject.",
+  }),
+  stillListed: Type.Boolean({
+    description:
+      'True when other entries of the tenant list (written by a person, or wider ranges) still let the address through: the reject did not touch them.',
+  }),
 });
 
 /**
