@@ -49,8 +49,9 @@ export async function setUpIpgate(dataDir, { upstreamUrl, apiAllow, tenantAllow 
  * @example
  * const ipgate = await startIpgate(dir, 2); // { gatewayUrl, pid, command, stop }
  * // `nodeArgs` go before the script; cluster workers inherit them (the profiler passes --cpu-prof).
+ * // `serveArgs` go after `serve`'s own: `['--entry-usage', 'off']`.
  */
-export async function startIpgate(dataDir, workers, { nodeArgs = [] } = {}) {
+export async function startIpgate(dataDir, workers, { nodeArgs = [], serveArgs = [], timeoutMs } = {}) {
   const args = [
     ...nodeArgs,
     BIN,
@@ -65,16 +66,18 @@ export async function startIpgate(dataDir, workers, { nodeArgs = [] } = {}) {
     String(workers),
     '--log-level',
     'warn',
+    ...serveArgs,
   ];
   const started = await startProcess(
     process.execPath,
     args,
     /gateway \(proxy\): +(http:\/\/\S+)[\s\S]*admin API:/,
+    timeoutMs === undefined ? {} : { timeoutMs },
   );
   return {
     gatewayUrl: started.match[1],
     pid: started.child.pid,
-    command: `ipgate serve --workers ${workers} --log-level warn`,
+    command: `ipgate serve --workers ${workers} --log-level warn${serveArgs.map((a) => ` ${a}`).join('')}`,
     stop: started.stop,
   };
 }

@@ -34,6 +34,9 @@ import type { ReachableStore } from './store/reachable-store.js';
 
 export { openStore } from './node-store.js';
 
+import { UsageCounter } from './usage/usage-counter.js';
+import { startUsageFlusher } from './usage/usage-flusher.js';
+
 /** Where the start-up banner goes (the CLI's standard output). Logs go to standard error as JSON. */
 export interface ServeIo {
   out(line: string): void;
@@ -139,6 +142,17 @@ export async function startServer(
     const recorder = createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
     cleanups.push(() => recorder.close());
     const { review } = startAutoReview({ store, engine, settings, networkFacts: parts.networkFacts, logger });
+    // Each process that decides counts and flushes its own entry hits; the store adds them up.
+    const usage = settings.entryUsage ? new UsageCounter() : undefined;
+    if (usage !== undefined) {
+      const flusher = startUsageFlusher({
+        counter: usage,
+        store,
+        intervalMs: settings.usageFlushIntervalMs,
+        logger,
+      });
+      cleanups.push(() => flusher.close());
+    }
 
     const workers = resolveWorkerCount(settings.workers);
     // With workers, the gateway's metrics live in the workers: /metrics gathers them over IPC.
@@ -157,6 +171,7 @@ export async function startServer(
         engine,
         clientAddress,
         recorder,
+        usage,
         host: settings.listen.host,
         port: settings.listen.port,
         logger,
@@ -175,7 +190,7 @@ export async function startServer(
       // The live rules (GET /v1/rules/…) follow this process's own engine, also with workers.
       snapshots: engine,
       // The decision endpoint trusts the same proxies as the gateway and records like it.
-      decision: { clientAddress: clientAddressConfig(settings), recorder },
+      decision: { clientAddress: clientAddressConfig(settings), recorder, usage },
       logger: logger.child({ listener: 'admin' }),
       metrics,
       ready: () => engine.ready,

@@ -16,6 +16,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IpAddress } from '../src/address/ip-address.js';
+import { formatEntryCsv, parseEntryCsv } from '../src/entry/entry-csv.js';
+import { formatAllowList } from '../src/entry/format-allow-list.js';
+import { parseAllowList } from '../src/entry/parse-allow-list.js';
 import { parseEntry, tryParseEntry } from '../src/entry/parse-entry.js';
 import { isIpGateError } from '../src/errors/ip-gate-error.js';
 import { parsePublishedRules } from '../src/published/published-rules.js';
@@ -446,6 +449,43 @@ function coreTargets(): Record<string, Target> {
         const open = rules.scope.kind === 'api' ? rules.list.isEmpty : rules.scope.mode === 'off';
         // Fail closed: text that is not an address passes only where the scope lets everyone through.
         check(rules.allows('not an address') === open, 'published rules let a malformed address through');
+      }
+      return !rejected;
+    },
+    parseEntryCsv: (s) => {
+      const { rows, errors } = parseEntryCsv(s);
+      for (const e of errors) check(isIpGateError(e), 'parseEntryCsv reported a foreign error');
+      // What was read writes back and reads again as the same rows (the export/import round trip).
+      const full = rows.map((r) => ({
+        value: r.value,
+        name: r.name ?? '',
+        expiresAt: r.expiresAt ?? null,
+        enabled: r.enabled ?? true,
+      }));
+      const again = parseEntryCsv(formatEntryCsv(full));
+      check(again.errors.length === 0, 'formatEntryCsv wrote a file parseEntryCsv refuses');
+      check(
+        JSON.stringify(
+          again.rows.map((r) => [r.value, r.name ?? '', r.expiresAt ?? null, r.enabled ?? true]),
+        ) === JSON.stringify(full.map((r) => [r.value, r.name, r.expiresAt, r.enabled])),
+        'a CSV row does not read back as itself',
+      );
+      return rows.length > 0;
+    },
+    formatAllowList: (s) => {
+      // Whatever name the text format takes must read back exactly; the rest must be refused.
+      const name = s.trim();
+      let text: string | undefined;
+      const rejected = rejects(() => {
+        text = formatAllowList([{ value: '192.0.2.1', name }]);
+      });
+      if (text !== undefined) {
+        const back = parseAllowList(text);
+        check(
+          back.errors.length === 0 && back.entries.length === 1,
+          'formatAllowList wrote an unreadable line',
+        );
+        check((back.entries[0]?.name ?? '') === name, 'a name does not read back as itself');
       }
       return !rejected;
     },

@@ -23,6 +23,14 @@ export { analyzeEntries, type NamedEntry } from './entry/analyze-entries.js';
 export { cidrCover } from './entry/cidr-cover.js';
 export type { Entry, EntryForm, EntryInput, EntryType, EntryWarning } from './entry/entry.js';
 export {
+  ENTRY_CSV_COLUMNS,
+  type EntryCsv,
+  type EntryCsvRow,
+  formatEntryCsv,
+  parseEntryCsv,
+} from './entry/entry-csv.js';
+export { type AllowListRow, formatAllowList } from './entry/format-allow-list.js';
+export {
   type AllowList,
   type AllowListLine,
   type ParseAllowListOptions,

@@ -15,6 +15,7 @@ import { createSimulator } from '../simulation/simulator.js';
 import type { RulesEngine } from '../snapshot/rules-engine.js';
 import type { RulesStatus, SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Store } from '../store/store.js';
+import type { UsageCounter } from '../usage/usage-counter.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
 import { type ConsoleSessionOptions, sessionPolicy } from './console/session-policy.js';
@@ -67,6 +68,8 @@ export interface AdminAppOptions {
     | {
         readonly clientAddress: ClientAddressConfig;
         readonly recorder?: Pick<Recorder, 'record'> | undefined;
+        /** Counts the list entries decisions matched; none when entry usage is off. */
+        readonly usage?: UsageCounter | undefined;
       }
     | undefined;
   /** Console session lifetimes (docs/architecture/console.md#sessions). */
@@ -166,6 +169,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     snapshots,
     clientAddress: options.decision?.clientAddress ?? { mode: 'socket' },
     recorder: options.decision?.recorder,
+    usage: options.decision?.usage,
     logger: app.log,
     review: options.autoReview,
   });

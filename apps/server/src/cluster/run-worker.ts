@@ -10,6 +10,8 @@ import { lastGoodPath, openNodeStore, storeLocation } from '../node-store.js';
 import { createThreadedRecorder } from '../records/threaded-recorder.js';
 import { startAutoReview } from '../review/start-review.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
+import { UsageCounter } from '../usage/usage-counter.js';
+import { startUsageFlusher } from '../usage/usage-flusher.js';
 import { type FromWorker, isToWorker } from './cluster-messages.js';
 import { reportWorkerMetrics } from './cluster-metrics.js';
 
@@ -103,12 +105,25 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
       logger,
     });
     cleanups.push(() => recorder.close());
+    // The worker flushes its own entry hits (additive upserts add up across workers and nodes),
+    // through the recorder's thread: a synchronous SQLite write must not stop this event loop.
+    const usage = settings.entryUsage ? new UsageCounter() : undefined;
+    if (usage !== undefined) {
+      const flusher = startUsageFlusher({
+        counter: usage,
+        store: recorder,
+        intervalMs: settings.usageFlushIntervalMs,
+        logger,
+      });
+      cleanups.push(() => flusher.close());
+    }
     const workerMetrics = registerServerMetrics({ engine: snapshots, recorder });
     reportWorkerMetrics(workerMetrics);
     const gateway = await startGateway({
       engine: snapshots,
       clientAddress: clientAddressStrategy(clientAddressConfig(settings)),
       recorder,
+      usage,
       host: settings.listen.host,
       port: settings.listen.port,
       logger,

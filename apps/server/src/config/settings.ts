@@ -46,6 +46,10 @@ export interface ServeSettings {
   readonly observedRetentionMs: number;
   /** How often a node looks for changes other nodes made (PostgreSQL); also the snapshot rebuild check. */
   readonly syncIntervalMs: number;
+  /** Count hits per list entry (docs/architecture/storage.md#entry-usage). */
+  readonly entryUsage: boolean;
+  /** How often each process writes its counted entry hits to the store. */
+  readonly usageFlushIntervalMs: number;
   /**
    * Gateway worker processes on the shared proxy port; 1: the gateway runs in the server process;
    * 0 (`auto`): one per core. With more than one, the server process keeps the admin listener.
@@ -329,6 +333,26 @@ export const settingSpecs: readonly SettingSpec[] = [
     defaultText: '250ms',
     fromText: (t) => parseDuration(t, 10, 60_000),
     fromJson: durationJson(10, 60_000),
+  }),
+  spec({
+    key: 'entryUsage',
+    flag: '--entry-usage <on|off>',
+    env: ['IPGATE_ENTRY_USAGE'],
+    description: 'count hits and last match time per list entry (off: nothing is counted)',
+    defaultValue: true,
+    defaultText: 'on',
+    fromText: parseBoolean,
+    fromJson: booleanJson,
+  }),
+  spec({
+    key: 'usageFlushIntervalMs',
+    flag: '--usage-flush-interval <duration>',
+    env: ['IPGATE_USAGE_FLUSH_INTERVAL'],
+    description: 'how often each process adds its counted entry hits to the store (e.g. 10s)',
+    defaultValue: 10_000,
+    defaultText: '10s',
+    fromText: (t) => parseDuration(t, 100, 3_600_000),
+    fromJson: durationJson(100, 3_600_000),
   }),
   spec({
     key: 'workers',

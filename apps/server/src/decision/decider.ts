@@ -14,6 +14,7 @@ import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
+import type { UsageCounter } from '../usage/usage-counter.js';
 import { type DecisionAsk, originalRequest, type ProxyKind } from './proxy-kinds.js';
 import { proxyTrust } from './proxy-trust.js';
 
@@ -24,6 +25,8 @@ export interface DeciderOptions {
   /** The server's client-address settings: whose forwarding header is believed, and who may ask. */
   readonly clientAddress: ClientAddressConfig;
   readonly recorder?: Pick<Recorder, 'record'> | undefined;
+  /** Counts the list entries that matched (docs/architecture/storage.md#entry-usage); none when off. */
+  readonly usage?: UsageCounter | undefined;
   readonly logger?: Logger | undefined;
   /** The `auto` mode's assessment, shared with the gateway of this process. */
   readonly review?: AutoReview | undefined;
@@ -130,6 +133,9 @@ export function createDecider(options: DeciderOptions): Decider {
         { method: original.method, target: original.target, headers, peer: ask.peer },
         options.review,
       );
+      if (options.usage !== undefined && outcome.matched.length > 0) {
+        options.usage.countMatched(outcome.matched, outcome.api, outcome.tenant, outcome.key, at.getTime());
+      }
       const answer = answerFor(kind, outcome, requestId);
       record(outcome, answer.status, original.method, requestId, at, started);
       if (!outcome.allow || outcome.wouldDeny) {

@@ -15,7 +15,7 @@ import type { Assessment } from '../review/assessment.js';
 import type { AutoReview } from '../review/auto-review.js';
 import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
 import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
-import type { CompiledApi, CompiledKey, Snapshot } from '../snapshot/snapshot.js';
+import type { CompiledApi, CompiledKey, CompiledTenant, Snapshot } from '../snapshot/snapshot.js';
 import { hashSecret } from '../store/secrets.js';
 import { isPreflight, originAllowedBySomeKey } from './cors.js';
 import { presentedKey } from './presented-key.js';
@@ -87,6 +87,8 @@ export interface PipelineOutcome {
   readonly origin: RequestOrigin | undefined;
   readonly api: CompiledApi | undefined;
   readonly key: CompiledKey | undefined;
+  /** The key's tenant, when a key was authenticated (whose list `matched` may name). */
+  readonly tenant: CompiledTenant | undefined;
   /** True when the tenant restriction denied an unlisted address: record it as pending. */
   readonly reviewable: boolean;
   /**
@@ -201,6 +203,7 @@ export function runPipeline(
     return facts.denied(401, 'authentication', 'key-unknown', undefined, undefined, before.matched);
   }
   facts.key = key;
+  facts.tenant = tenant;
 
   // Without the allowlist when it would have denied already: the later stages are decided on their own.
   const apiLeft = wouldDeny === undefined ? api : undefined;
@@ -252,6 +255,7 @@ class Facts {
   assessment: Assessment | undefined = undefined;
   preflight = false;
   corsOrigin: string | undefined = undefined;
+  tenant: CompiledTenant | undefined = undefined;
 
   constructor(readonly sawForwardingHeaders: boolean) {}
 
@@ -325,6 +329,7 @@ class Facts {
       origin: this.origin,
       api: this.api,
       key: this.key,
+      tenant: this.tenant,
       reviewable,
       observation,
       assessment: this.assessment,

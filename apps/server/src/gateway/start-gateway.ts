@@ -9,6 +9,7 @@ import type { AutoReview } from '../review/auto-review.js';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { RequestRecord } from '../store/store.js';
+import type { UsageCounter } from '../usage/usage-counter.js';
 import { preflightHeaders } from './cors.js';
 import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
@@ -45,6 +46,11 @@ export interface GatewayOptions {
   readonly trustsProxies?: boolean | undefined;
   /** How long `close()` waits for requests in flight before cutting connections; default 10 000 ms. */
   readonly drainTimeoutMs?: number | undefined;
+  /**
+   * Counts which list entries let each request through (docs/architecture/storage.md#entry-usage);
+   * none when entry usage is off.
+   */
+  readonly usage?: UsageCounter | undefined;
   /** Where the gateway's counters are registered; default a registry of its own (`gateway.metrics`). */
   readonly metrics?: Registry | undefined;
   /** The `auto` mode's assessment (docs/architecture/review.md#auto-on-the-request-path); without it `auto` acts as `manual`. */
@@ -76,7 +82,7 @@ const WARN_EVERY_MS = 60_000;
  * await gateway.close();
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { engine, clientAddress, recorder } = options;
+  const { engine, clientAddress, recorder, usage } = options;
   const logger = options.logger ?? silentLogger;
   const trustsProxies = options.trustsProxies ?? clientAddress.description !== 'socket peer';
   const pools = createUpstreamPools({ timeoutMs: options.upstreamTimeoutMs });
@@ -123,6 +129,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       options.review,
     );
     call.outcome = outcome;
+    if (usage !== undefined && outcome.matched.length > 0) {
+      usage.countMatched(outcome.matched, outcome.api, outcome.tenant, outcome.key, call.at.getTime());
+    }
     call.decided(
       outcome.wouldDeny ? 'would-deny' : outcome.allow ? 'allow' : 'deny',
       outcome.stage,

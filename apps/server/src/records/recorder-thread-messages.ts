@@ -1,4 +1,5 @@
 import type { ServeSettings } from '../config/settings.js';
+import type { EntryHits } from '../store/store.js';
 import type { RecordedCall, RecorderOptions, RecorderStats } from './recorder.js';
 
 /**
@@ -21,7 +22,9 @@ export interface RecorderThreadData {
  */
 export type ToRecorderThread =
   | { readonly t: 'calls'; readonly calls: readonly RecordedCall[] }
-  | { readonly t: 'flush' | 'close'; readonly id: number };
+  | { readonly t: 'flush' | 'close'; readonly id: number }
+  /** Entry usage to add to the store (docs/architecture/storage.md#entry-usage), answered by `usage-done`. */
+  | { readonly t: 'usage'; readonly id: number; readonly hits: readonly EntryHits[] };
 
 /**
  * Messages from the recorder thread: started (or not), a request done, current counters, a log line.
@@ -34,6 +37,7 @@ export type FromRecorderThread =
   | { readonly t: 'failed'; readonly message: string }
   | { readonly t: 'done'; readonly id: number; readonly stats: RecorderStats }
   | { readonly t: 'stats'; readonly stats: RecorderStats }
+  | { readonly t: 'usage-done'; readonly id: number; readonly error?: string | undefined }
   | {
       readonly t: 'log';
       readonly level: 'info' | 'warn' | 'error';

@@ -31,6 +31,19 @@ try {
       for (const call of message.calls) recorder.record(call);
       return;
     }
+    if (message.t === 'usage') {
+      const { id } = message;
+      store.recordEntryUsage(message.hits).then(
+        () => port.postMessage({ t: 'usage-done', id } satisfies FromRecorderThread),
+        (e: unknown) =>
+          port.postMessage({
+            t: 'usage-done',
+            id,
+            error: e instanceof Error ? e.message : String(e),
+          } satisfies FromRecorderThread),
+      );
+      return;
+    }
     if (message.t === 'flush') {
       void recorder
         .flush()

@@ -72,6 +72,32 @@ describe('createThreadedRecorder', () => {
     await store.close();
   });
 
+  it('writes entry usage through its thread, and refuses it once closed', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-threaded-recorder-'));
+    dirs.push(dataDir);
+    const { store } = await storeWithKey(dataDir);
+    const recorder = await createThreadedRecorder({
+      store: { dataDir, databaseUrl: undefined },
+      recorder: {},
+    });
+    const at = new Date('2026-05-01T00:00:00.000Z');
+    try {
+      await recorder.recordEntryUsage([{ entryId: 'ent_t', hits: 4, lastMatchedAt: at }]);
+      await recorder.recordEntryUsage([{ entryId: 'ent_t', hits: 1, lastMatchedAt: at }]);
+      expect((await store.entryUsage(['ent_t'])).get('ent_t')).toEqual({ hits: 5, lastMatchedAt: at });
+      // A bad batch is the thread's store's error, handed back so the flusher keeps its hits.
+      await expect(
+        recorder.recordEntryUsage([{ entryId: 'ent_t', hits: 0, lastMatchedAt: at }]),
+      ).rejects.toThrow(/hits must be a whole number/);
+    } finally {
+      await recorder.close();
+    }
+    await expect(
+      recorder.recordEntryUsage([{ entryId: 'ent_t', hits: 1, lastMatchedAt: at }]),
+    ).rejects.toThrow(/not running/);
+    await store.close();
+  });
+
   it('fails to start, loudly, when its thread cannot open the store', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-threaded-recorder-'));
     dirs.push(dataDir);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Logger, silentLogger } from '../snapshot/logger.js';
+import type { EntryHits } from '../store/store.js';
 import type { RecordedCall, Recorder, RecorderStats } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
 
@@ -39,7 +40,7 @@ const RESTART_AFTER_MS = 1000;
  */
 export async function createThreadedRecorder(
   options: ThreadedRecorderOptions,
-): Promise<Recorder & { readonly stats: RecorderStats }> {
+): Promise<Recorder & { readonly stats: RecorderStats } & ThreadedUsageWriter> {
   const logger = options.logger ?? silentLogger;
   const postAt = Math.max(1, options.postAt ?? 256);
   const maxWaiting = Math.max(1, options.maxWaiting ?? 50_000);
@@ -58,6 +59,7 @@ export async function createThreadedRecorder(
   let stopping = false;
   let nextId = 0;
   const answers = new Map<number, () => void>();
+  const usageAnswers = new Map<number, (error: string | undefined) => void>();
 
   function start(): { worker: Worker; ready: Promise<void> } {
     const worker = new Worker(fileURLToPath(threadScript()), { workerData: data });
@@ -78,6 +80,10 @@ export async function createThreadedRecorder(
           case 'stats':
             threadStats = message.stats;
             return;
+          case 'usage-done':
+            usageAnswers.get(message.id)?.(message.error);
+            usageAnswers.delete(message.id);
+            return;
           case 'log':
             logger[message.level](message.fields, message.message);
             return;
@@ -93,6 +99,8 @@ export async function createThreadedRecorder(
       // Flushes waiting for this thread's answer would wait forever: release them now.
       for (const done of answers.values()) done();
       answers.clear();
+      for (const done of usageAnswers.values()) done('the recorder thread ended');
+      usageAnswers.clear();
       if (stopping) return;
       logger.error(
         { code },
@@ -161,6 +169,14 @@ export async function createThreadedRecorder(
       }
     },
     flush: () => ask('flush'),
+    recordEntryUsage(hits: readonly EntryHits[]): Promise<void> {
+      if (!alive || stopping) return Promise.reject(new Error('the recorder thread is not running'));
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        usageAnswers.set(id, (error) => (error === undefined ? resolve() : reject(new Error(error))));
+        thread.worker.postMessage({ t: 'usage', id, hits } satisfies ToRecorderThread);
+      });
+    },
     async close(): Promise<void> {
       if (stopping) return;
       stopping = true;
@@ -171,6 +187,18 @@ export async function createThreadedRecorder(
       await thread.worker.terminate();
     },
   };
+}
+
+/**
+ * Entry usage written by the recorder thread, on its store connection: a gateway worker's usage
+ * flusher hands its batches here, so a synchronous SQLite write (waiting, perhaps, for the thread's own
+ * batch to commit) never stops the worker's event loop.
+ *
+ * @example
+ * startUsageFlusher({ counter, store: recorder, intervalMs: 10_000 });
+ */
+export interface ThreadedUsageWriter {
+  recordEntryUsage(hits: readonly EntryHits[]): Promise<void>;
 }
 
 /**

@@ -51,6 +51,16 @@ export class EntryIds {
     const end = this.text.indexOf(',', start);
     return this.text.slice(start, end === -1 ? undefined : end);
   }
+
+  /**
+   * Every id, in list order (one split: for reading many positions at once, never per request).
+   *
+   * @example
+   * EntryIds.of(['ent_1', 'ent_2']).all(); // ['ent_1', 'ent_2']
+   */
+  all(): string[] {
+    return this.size === 0 ? [] : this.joined.split(',');
+  }
 }
 
 const prefixes = new Map<string, string>();

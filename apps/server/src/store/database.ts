@@ -282,6 +282,14 @@ export interface ReviewActionTokensTable {
   created_at: Timestamp;
 }
 
+/** Per-entry usage counters (store/entry-usage.ts); ids of any list, no foreign key. */
+export interface EntryUsageTable {
+  entry_id: string;
+  /** `bigint`: PostgreSQL hands it back as text. */
+  hits: ColumnType<number | string, number, number>;
+  last_matched_at: Timestamp;
+}
+
 /**
  * Every table of the server store (docs/architecture/storage.md#tables), as Kysely sees it.
  *
@@ -313,4 +321,5 @@ export interface Database {
   review_action_tokens: ReviewActionTokensTable;
   /** One row: the store's id, made by the migration that created the table. */
   store_identity: { id: string };
+  entry_usage: EntryUsageTable;
 }

@@ -1,6 +1,7 @@
 import * as apis from './apis.js';
 import * as sessions from './console-sessions.js';
 import type { StoreContext } from './context.js';
+import * as usage from './entry-usage.js';
 import * as history from './history.js';
 import * as lists from './ip-lists.js';
 import * as keyEntries from './key-entries.js';
@@ -104,6 +105,9 @@ export function createKyselyStore(ctx: StoreContext): Store {
     authorizeObservedIp: (t, id, input, o) => observed.authorizeObservedIp(ctx, t, id, input, o),
     rejectObservedIp: (t, id, input, o) => observed.rejectObservedIp(ctx, t, id, input, o),
     autoAuthorizeAddress: (input) => observed.autoAuthorizeAddress(ctx, input),
+
+    recordEntryUsage: (batch) => usage.recordEntryUsage(ctx, batch),
+    entryUsage: (ids) => usage.entryUsage(ctx, ids),
 
     appendRequests: (batch) => requestLog.appendRequests(ctx, batch),
     listRequests: (filter, page) => requestLog.listRequests(ctx, filter, page),

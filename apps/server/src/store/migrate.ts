@@ -8,6 +8,7 @@ import { consoleSessionsMigration } from './migrations/0004-console-sessions.js'
 import { notificationsMigration } from './migrations/0005-notifications.js';
 import { reportOnlyMigration } from './migrations/0006-report-only.js';
 import { storeIdentityMigration } from './migrations/0007-store-identity.js';
+import { entryUsageMigration } from './migrations/0008-entry-usage.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -25,6 +26,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0005-notifications': notificationsMigration(dialect),
     '0006-report-only': reportOnlyMigration(dialect),
     '0007-store-identity': storeIdentityMigration(),
+    '0008-entry-usage': entryUsageMigration(dialect),
   };
 }
 

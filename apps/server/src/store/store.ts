@@ -111,6 +111,19 @@ export interface IpListEntry {
   readonly updatedAt: Date;
 }
 
+/** Requests an entry let through its stage, as one node counted them since its last flush. */
+export interface EntryHits {
+  readonly entryId: string;
+  readonly hits: number;
+  readonly lastMatchedAt: Date;
+}
+
+/** The stored usage of an entry: every node's hits added up, and the latest match any of them saw. */
+export interface EntryUsage {
+  readonly hits: number;
+  readonly lastMatchedAt: Date;
+}
+
 export interface TenantIpEntry extends IpListEntry {
   readonly tenantId: string;
 }
@@ -625,6 +638,13 @@ export interface Store {
    * Not an audited change (it is traffic, not configuration).
    */
   recordObservations(batch: readonly Observation[]): Promise<void>;
+  /**
+   * Adds hits counted by a node to the stored per-entry totals (additive: nodes and workers flushing at
+   * once add up), in one transaction. Not audited (traffic, not configuration).
+   */
+  recordEntryUsage(batch: readonly EntryHits[]): Promise<void>;
+  /** The stored usage of these entries (any list); entries never matched are absent. */
+  entryUsage(entryIds: readonly string[]): Promise<Map<string, EntryUsage>>;
   /** Newest `lastSeen` first. */
   listObservedIps(tenantId: string, filter?: ObservedIpFilter, page?: PageRequest): Promise<Page<ObservedIp>>;
   getObservedIp(tenantId: string, observedId: string): Promise<ObservedIp>;

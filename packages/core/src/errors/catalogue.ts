@@ -59,6 +59,14 @@ export const errors = {
     status: 400,
     title: 'The text is not an origin as a browser sends it: scheme://host[:port], nothing more.',
   },
+  IPG_CSV_INVALID: {
+    status: 400,
+    title: 'A line of an entry CSV file is not valid CSV, or a column holds a value it cannot.',
+  },
+  IPG_EXPORT_TEXT_UNSAFE: {
+    status: 409,
+    title: 'An entry has a name the text format cannot hold; export as CSV.',
+  },
 
   IPG_CONFIG_INVALID: { status: 400, title: 'A setting has a value that cannot be used.' },
   IPG_RULES_INVALID: {

@@ -11,10 +11,12 @@ import type { AccessScope } from '../auth/access.js';
 import { pageArray } from '../http/array-page.js';
 import { withEtag } from '../http/etag.js';
 import { answerDryRun } from '../lists/dry-run.js';
+import { notMatchedFor, withUsage } from '../lists/entry-usage.js';
 import { entryWarnings, listWarnings } from '../lists/entry-warnings.js';
 import { futureExpiry } from '../lists/future-expiry.js';
 import { type GuardEntry, type GuardState, guardLockout } from '../lists/lockout-guard.js';
-import { errorResponses, Id, IfMatchHeaders, Page, PageQuery } from '../schemas/common.js';
+import { errorResponses, Id, IfMatchHeaders, Page } from '../schemas/common.js';
+import { EntryListQuery } from '../schemas/entry-usage.js';
 import {
   AddIpEntryBody,
   IpEntry,
@@ -66,7 +68,7 @@ export interface IpListBinding {
  */
 export function registerIpListRoutes(
   app: AdminApp,
-  { engine, simulator }: AdminDeps,
+  { engine, simulator, store }: AdminDeps,
   list: IpListBinding,
 ): void {
   const tags = [list.tag];
@@ -94,21 +96,23 @@ export function registerIpListRoutes(
       schema: {
         summary: `List the entries of ${list.noun}`,
         description:
-          'Oldest first. Each entry carries its warnings: about the entry alone, and about it within the whole list (duplicate, covered by, overlaps).',
+          'Oldest first. Each entry carries its warnings (about the entry alone, and within the whole list: duplicate, covered by, overlaps) and its usage (hits, last matched). notMatchedForDays=N keeps only the entries that have not matched for N days (never matched: created more than N days ago).',
         tags,
         params: list.params,
-        querystring: PageQuery,
+        querystring: EntryListQuery,
         response: { 200: Page(IpEntryWithWarnings), ...errorResponses },
       },
     },
     async (request) => {
+      const { notMatchedForDays, ...page } = request.query;
       const entries = await list.list(owner(request.params));
       const warnings = listWarnings(entries);
-      const result = pageArray(entries, request.query);
-      return {
-        ...result,
-        items: result.items.map((e) => ({ ...toIpEntryDto(e), warnings: warnings.get(e.id) ?? [] })),
-      };
+      let items = await withUsage(
+        store,
+        entries.map((e) => ({ ...toIpEntryDto(e), warnings: warnings.get(e.id) ?? [] })),
+      );
+      if (notMatchedForDays !== undefined) items = items.filter(notMatchedFor(notMatchedForDays, Date.now()));
+      return pageArray(items, page);
     },
   );
 
@@ -155,6 +159,7 @@ export function registerIpListRoutes(
       config: config('viewer'),
       schema: {
         summary: `Get an entry of ${list.noun}`,
+        description: 'With its usage: hits and when it last matched.',
         tags,
         params: entryParams,
         response: { 200: IpEntry, ...errorResponses },
@@ -162,7 +167,9 @@ export function registerIpListRoutes(
     },
     async (request, reply) => {
       const params = request.params as Record<string, string>;
-      return withEtag(reply, toIpEntryDto(await list.get(owner(params), params['entryId'] as string)));
+      const entry = toIpEntryDto(await list.get(owner(params), params['entryId'] as string));
+      const [withHits] = await withUsage(store, [entry]);
+      return withEtag(reply, withHits ?? entry);
     },
   );
 

@@ -9,8 +9,10 @@ import type { AddKeyEntryInput, UpdateKeyEntryInput } from '../../store/store.js
 import { pageArray } from '../http/array-page.js';
 import { withEtag } from '../http/etag.js';
 import { answerDryRun } from '../lists/dry-run.js';
+import { notMatchedFor, withUsage } from '../lists/entry-usage.js';
 import { entryWarnings } from '../lists/entry-warnings.js';
 import { errorResponses, Id, IfMatchHeaders, Page, PageQuery, type WarningType } from '../schemas/common.js';
+import { EntryListQuery } from '../schemas/entry-usage.js';
 import {
   AddKeyEntryBody,
   KeyDomainEntry,
@@ -120,13 +122,31 @@ export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine, sim
         config: config('viewer'),
         schema: {
           summary: `List a key's ${kind.noun}`,
+          ...(ips
+            ? {
+                description:
+                  'Each entry with its usage (hits, last matched). notMatchedForDays=N keeps only the entries that have not matched for N days (never matched: created more than N days ago).',
+              }
+            : {}),
           tags,
           params: KeyParams,
-          querystring: PageQuery,
+          querystring: ips ? EntryListQuery : PageQuery,
           response: { 200: Page(kind.item), ...errorResponses },
         },
       },
-      async (request) => pageArray(await list(request.params.tenantId, request.params.keyId), request.query),
+      async (request) => {
+        const { notMatchedForDays, ...page } = request.query as {
+          notMatchedForDays?: number;
+          limit?: number;
+          cursor?: string;
+        };
+        const entries = await list(request.params.tenantId, request.params.keyId);
+        if (!ips) return pageArray(entries, page);
+        let items = await withUsage(store, entries);
+        if (notMatchedForDays !== undefined)
+          items = items.filter(notMatchedFor(notMatchedForDays, Date.now()));
+        return pageArray(items, page);
+      },
     );
 
     app.post(

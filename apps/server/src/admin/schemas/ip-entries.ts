@@ -4,6 +4,7 @@
 import { type Static, Type } from 'typebox';
 import type { IpListEntry } from '../../store/store.js';
 import { ConfirmLockout, DateTime, Label, NullableDateTime, Warning } from './common.js';
+import { usageProperty } from './entry-usage.js';
 import { DryRunFlag } from './simulation.js';
 
 const Value = Type.String({
@@ -29,7 +30,10 @@ const entryProperties = {
 };
 
 /** One entry. @example { "id": "ent_1", "value": "203.0.113.0/24", "canonical": "203.0.113.0/24", … } */
-export const IpEntry = Type.Object(entryProperties);
+export const IpEntry = Type.Object({
+  ...entryProperties,
+  usage: usageProperty('Present on list and get answers.'),
+});
 
 export type IpEntryDto = Static<typeof IpEntry>;
 

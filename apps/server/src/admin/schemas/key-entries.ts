@@ -5,6 +5,7 @@
 import { type Static, Type } from 'typebox';
 import type { KeyDomainEntry as StoredDomain, KeyIpEntry as StoredIp } from '../../store/store.js';
 import { DateTime, Label, Warning } from './common.js';
+import { usageProperty } from './entry-usage.js';
 import { DryRunFlag } from './simulation.js';
 
 const common = {
@@ -19,7 +20,11 @@ const common = {
 };
 
 /** An IP entry of a key. @example { "id": "kip_1", "type": "ip", "value": "203.0.113.7", … } */
-export const KeyIpEntry = Type.Object({ ...common, type: Type.Enum(['ip', 'range']) });
+export const KeyIpEntry = Type.Object({
+  ...common,
+  type: Type.Enum(['ip', 'range']),
+  usage: usageProperty('Present on list answers.'),
+});
 
 /** A domain rule of a key. @example { "id": "kdm_1", "value": "*.example.com", … } */
 export const KeyDomainEntry = Type.Object(common);
