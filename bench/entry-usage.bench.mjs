@@ -17,6 +17,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '@ipgate/server';
+import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { ruleList } from './gateway-data.mjs';
 import { setUpIpgate, startIpgate } from './gateway-ipgate.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
@@ -112,8 +113,8 @@ async function main() {
     });
     stops.push(off.stop);
     const instances = [
-      { name: 'usage on', url: `${on.gatewayUrl}/v1/thing`, rows: [], answered: 0 },
-      { name: 'usage off', url: `${off.gatewayUrl}/v1/thing`, rows: [], answered: 0 },
+      { name: 'usage on', url: `${on.gatewayUrl}/v1/thing`, pid: on.pid, rows: [], answered: 0 },
+      { name: 'usage off', url: `${off.gatewayUrl}/v1/thing`, pid: off.pid, rows: [], answered: 0 },
     ];
     for (const i of instances) {
       const s = await status(i.url, headers);
@@ -125,24 +126,38 @@ async function main() {
       const order = round % 2 === 1 ? instances : [...instances].reverse();
       for (const i of order) {
         const warm = await load(i.url, headers, WARM_UP_S);
+        const cpuBefore = treeCpuSeconds(i.pid);
         const r = await load(i.url, headers, DURATION_S);
+        // CPU the instance (server + workers + recorder threads) spent per request: on a shared
+        // machine this moves far less with other processes' load than requests/s does.
+        r.cpuUsPerRequest = ((treeCpuSeconds(i.pid) - cpuBefore) / r.total) * 1e6;
         i.answered += warm.total + r.total;
         const bad = r.non2xx + r.errors + r.timeouts + warm.non2xx + warm.errors + warm.timeouts;
         if (bad > 0) throw new Error(`${i.name}: ${bad} requests not answered 2xx`);
         i.rows.push(r);
-        console.log(`  round ${round} ${i.name}: ${fmt(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+        console.log(
+          `  round ${round} ${i.name}: ${fmt(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${fmt(r.cpuUsPerRequest, 1)} CPU µs/request`,
+        );
       }
     }
     await on.stop();
     await off.stop();
     const ratios = instances[0].rows.map((r, k) => r.rps / instances[1].rows[k].rps);
-    console.log('\n| instance | requests/s (median of rounds) | p99 ms (median) |');
-    console.log('|---|---:|---:|');
+    console.log(
+      '\n| instance | requests/s (median of rounds) | p99 ms (median) | CPU µs per request (median) |',
+    );
+    console.log('|---|---:|---:|---:|');
     for (const i of instances) {
       console.log(
-        `| ${i.name} | ${fmt(median(i.rows.map((r) => r.rps)))} | ${fmt(median(i.rows.map((r) => r.p99)), 2)} |`,
+        `| ${i.name} | ${fmt(median(i.rows.map((r) => r.rps)))} | ${fmt(median(i.rows.map((r) => r.p99)), 2)} | ${fmt(median(i.rows.map((r) => r.cpuUsPerRequest)), 1)} |`,
       );
     }
+    const cpuRatios = instances[0].rows.map(
+      (r, k) => r.cpuUsPerRequest / instances[1].rows[k].cpuUsPerRequest,
+    );
+    console.log(
+      `CPU per request, on / off, per round: ${cpuRatios.map((r) => `${fmt(r * 100, 1)}%`).join(', ')}; median ${fmt(median(cpuRatios) * 100, 1)}%`,
+    );
     const ratio = median(ratios);
     console.log(`\nper round, on / off: ${ratios.map((r) => `${fmt(r * 100, 1)}%`).join(', ')}`);
     console.log(
@@ -166,4 +181,30 @@ async function main() {
   }
 }
 
+/**
+ * What counting adds per request, measured alone in this process: the gateway's call (three matched
+ * lists, as in the load above) against a compiled snapshot's EntryIds, drained every 10 million calls.
+ */
+async function perRequestCost() {
+  const { UsageCounter } = await import('../apps/server/dist/usage/usage-counter.js');
+  const { EntryIds } = await import('../apps/server/dist/snapshot/entry-ids.js');
+  const ids = (p) => EntryIds.of(Array.from({ length: 1000 }, (_, i) => `${p}_${i}`));
+  const api = { allowlistIds: ids('ent_a') };
+  const tenant = { entryIds: ids('ent_t') };
+  const key = { ipIds: ids('kie') };
+  const rule = (list, index) => ({ stage: 'x', list, index, name: undefined, id: undefined, value: '' });
+  const matched = [rule('api-allowlist', 17), rule('tenant', 512), rule('key-ips', 0)];
+  const counter = new UsageCounter();
+  const n = 10_000_000;
+  for (let round = 0; round < 2; round++) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) counter.countMatched(matched, api, tenant, key, 1_700_000_000_000 + i);
+    const ns = Number(process.hrtime.bigint() - started) / n;
+    counter.drain();
+    if (round === 1)
+      console.log(`\nUsageCounter.countMatched (3 lists), in process: ${fmt(ns, 1)} ns per request`);
+  }
+}
+
 await main();
+await perRequestCost();
