@@ -38,7 +38,11 @@ export const IpEntry = Type.Object({
 export type IpEntryDto = Static<typeof IpEntry>;
 
 /** What an add or edit answers: the entry and core's warnings about it. @example { …entry, warnings: [] } */
-export const IpEntryWithWarnings = Type.Object({ ...entryProperties, warnings: Type.Array(Warning) });
+export const IpEntryWithWarnings = Type.Object({
+  ...entryProperties,
+  warnings: Type.Array(Warning),
+  usage: usageProperty('Present on list answers.'),
+});
 
 /** POST …/entries. @example { "value": "203.0.113.0/24", "name": "office" } */
 export const AddIpEntryBody = Type.Object(
