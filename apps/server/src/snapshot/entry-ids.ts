@@ -59,7 +59,11 @@ export class EntryIds {
    * EntryIds.of(['ent_1', 'ent_2']).all(); // ['ent_1', 'ent_2']
    */
   all(): string[] {
-    return this.size === 0 ? [] : this.joined.split(',');
+    if (this.size === 0) return [];
+    if (this.packedPrefix === undefined) return this.text.split(',');
+    const out: string[] = new Array(this.size);
+    for (let i = 0; i < this.size; i++) out[i] = this.packedPrefix + unpack(this.text, i * PACKED_WIDTH);
+    return out;
   }
 }
 
