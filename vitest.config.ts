@@ -6,6 +6,7 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'packages/*/fuzz/**/*.test.ts',
       'apps/*/src/**/*.test.ts',
+      'apps/console/test/**/*.test.ts',
       'bench/**/*.test.ts',
       'scripts/**/*.test.ts',
       'packaging/**/*.test.ts',

@@ -1,6 +1,8 @@
 /**
  * @ipgate/server: the gateway, the management API, the stores and the parts that join them.
  */
+
+export { managementOpenApiDocument } from './admin/openapi-document.js';
 export * from './config/index.js';
 export {
   addConsoleUser,

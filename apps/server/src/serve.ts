@@ -3,6 +3,7 @@
  * and takes them apart again in the right order on SIGTERM.
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { clientAddressStrategy } from '@ipgate/core';
 import { pino } from 'pino';
 import { buildAdminApp } from './admin/app.js';
@@ -14,6 +15,7 @@ import { explainListenError } from './config/listen-error.js';
 import { clientAddressConfig } from './config/load-settings.js';
 import { formatHostPort } from './config/setting-parsers.js';
 import type { ServeSettings } from './config/settings.js';
+import { bootstrapDemoUser, DEMO_USER_NAME } from './console-users.js';
 import { demoBannerLines } from './demo/demo-banner.js';
 import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
@@ -64,6 +66,9 @@ export interface ServeParts {
   /** Network facts instead of the offline data: tests give 127.0.0.0/8 addresses the facts they need. */
   readonly networkFacts?: NetworkFacts | undefined;
 }
+
+/** The built console in this repository's layout (apps/server/dist → apps/console/dist). */
+const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 
 /**
  * Starts every part of the server with validated settings, prints the banner, and returns.
@@ -201,6 +206,7 @@ export async function startServer(
       },
       autoReview: review,
       rulesStatus: () => engine.status,
+      consoleDir: CONSOLE_DIR,
     });
     await admin
       .listen({ host: settings.adminListen.host, port: settings.adminListen.port })
@@ -271,7 +277,11 @@ export async function startServer(
         await io.flush();
       });
     }
+    // The demo signs in to the console as its owner: the password is printed on the start that makes it.
+    const demoUser = settings.demo && store.opened ? await bootstrapDemoUser(store) : undefined;
     printBanner(io, {
+      consoleUrl: `${adminUrl}/console/`,
+      demoUser: settings.demo ? { password: demoUser?.generatedPassword } : undefined,
       gatewayUrl: gateway.url,
       adminUrl,
       ownerToken,
@@ -363,6 +373,9 @@ function printBanner(
   b: {
     gatewayUrl: string;
     adminUrl: string;
+    consoleUrl: string;
+    /** With the demo: its console user's password on the start that made it. */
+    demoUser: { password: string | undefined } | undefined;
     ownerToken: string | undefined;
     store: string;
     /** The demo's lines, when the demo runs. */
@@ -372,11 +385,24 @@ function printBanner(
   io.out(`ipgate is running (${b.store})`);
   io.out(`  gateway (proxy):  ${b.gatewayUrl}`);
   io.out(`  admin API:        ${b.adminUrl}/v1   docs: ${b.adminUrl}/docs   metrics: ${b.adminUrl}/metrics`);
+  io.out(`  web console:      ${b.consoleUrl}`);
   if (b.ownerToken !== undefined) {
     io.out('');
     io.out('Owner admin token (shown this once; only its hash is stored — keep it):');
     io.out(`  ${b.ownerToken}`);
     io.out(`  curl -H 'Authorization: Bearer ${b.ownerToken}' ${b.adminUrl}/v1/tenants`);
+  }
+  if (b.demoUser !== undefined) {
+    io.out('');
+    if (b.demoUser.password !== undefined) {
+      io.out('Web console user (the password is shown this once; only its Argon2id hash is stored):');
+      io.out(`  open ${b.consoleUrl} and sign in as ${DEMO_USER_NAME}, password: ${b.demoUser.password}`);
+    } else {
+      io.out(
+        `Web console: open ${b.consoleUrl} and sign in as ${DEMO_USER_NAME} (password printed at first start;`,
+      );
+      io.out(`  a new one: npx ipgate users reset-password ${DEMO_USER_NAME}).`);
+    }
   }
   if (b.demo !== undefined) {
     io.out('');

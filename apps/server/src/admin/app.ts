@@ -18,6 +18,7 @@ import type { Store } from '../store/store.js';
 import type { UsageCounter } from '../usage/usage-counter.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backoff.js';
+import { registerConsoleAssets } from './console/console-assets.js';
 import { type ConsoleSessionOptions, sessionPolicy } from './console/session-policy.js';
 import { acceptEmptyJsonBodies } from './http/empty-json-body.js';
 import { installErrorHandlers } from './http/error-handler.js';
@@ -72,6 +73,8 @@ export interface AdminAppOptions {
         readonly usage?: UsageCounter | undefined;
       }
     | undefined;
+  /** The built web console to serve at /console/ (docs/architecture/console.md#serving); none when absent. */
+  readonly consoleDir?: string | undefined;
   /** Console session lifetimes (docs/architecture/console.md#sessions). */
   readonly consoleSessions?: ConsoleSessionOptions | undefined;
   /**
@@ -135,6 +138,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     rulesInForce === undefined ? undefined : createSimulator(store, () => rulesInForce.current);
   const deps = { store, engine, simulator, autoReview: options.autoReview };
   registerSessionRoutes(app, { ...deps, sessions, backoff, sleep });
+  if (options.consoleDir !== undefined) registerConsoleAssets(app, options.consoleDir);
   registerTenantRoutes(app, deps);
   registerIpRestrictionRoutes(app, deps);
   registerTenantIpEntryRoutes(app, deps);

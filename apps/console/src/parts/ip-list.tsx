@@ -1,0 +1,392 @@
+/**
+ * An IP list as a table with its Add / edit / enable / delete controls: a tenant's list (API IP
+ * Restriction) and an API's allowlist (IP Whitelist) both use it. Viewers get the table without any
+ * control. Pages come from the server (limit and cursor).
+ */
+import {
+  ActionIcon,
+  Alert,
+  Button,
+  Group,
+  Loader,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  UnstyledButton,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiError } from '../api/client';
+import { ConfirmModal } from './confirm-modal';
+import { EntryModal } from './entry-modal';
+import type { EntryFields, IpEntry, IpEntryWithWarnings } from './types';
+
+const PAGE_SIZE = 50;
+
+/** How the list reaches the server. */
+export interface IpListAdapter {
+  /** The query key of the list; the page's cursor is appended. */
+  readonly key: readonly unknown[];
+  list(cursor: string | undefined, limit: number): Promise<{ items: IpEntry[]; nextCursor?: string }>;
+  get(entryId: string): Promise<IpEntry>;
+  add(fields: EntryFields, confirmLockout: boolean): Promise<IpEntryWithWarnings>;
+  update(entry: IpEntry, patch: Partial<EntryFields>, confirmLockout: boolean): Promise<IpEntry>;
+  remove(entry: IpEntry, confirmLockout: boolean): Promise<void>;
+}
+
+/** A change waiting for the person to confirm that it may lock them out. */
+interface PendingLockout {
+  readonly message: string;
+  readonly retry: () => Promise<unknown>;
+}
+
+function TrashIcon() {
+  return (
+    <svg
+      width="18"
+      height="18"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden="true"
+    >
+      <path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6" />
+    </svg>
+  );
+}
+
+function formatTime(iso: string | null): string {
+  return iso === null ? '—' : new Date(iso).toLocaleString();
+}
+
+export function IpList(props: {
+  adapter: IpListAdapter;
+  canEdit: boolean;
+  /** The console user's address as the server sees it. */
+  clientAddress: string | null;
+  /** Keys to refresh after a change besides the list (counts). */
+  alsoInvalidate?: readonly (readonly unknown[])[];
+  emptyText: string;
+  addLabel: string;
+}) {
+  const { adapter } = props;
+  const client = useQueryClient();
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const [search, setSearch] = useState('');
+  const [editing, setEditing] = useState<{ entry: IpEntry | null } | null>(null);
+  const [formError, setFormError] = useState<ApiError | null>(null);
+  const [deleting, setDeleting] = useState<IpEntry | null>(null);
+  const [lockout, setLockout] = useState<PendingLockout | null>(null);
+  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+
+  const list = useQuery({
+    queryKey: [...adapter.key, cursor],
+    queryFn: () => adapter.list(cursor, PAGE_SIZE),
+  });
+
+  const refresh = async () => {
+    await client.invalidateQueries({ queryKey: adapter.key });
+    for (const key of props.alsoInvalidate ?? []) await client.invalidateQueries({ queryKey: key });
+  };
+
+  /** Runs a change; a lockout refusal asks the person and repeats it with confirmLockout. */
+  const guarded = async (run: (confirm: boolean) => Promise<unknown>): Promise<boolean> => {
+    try {
+      await run(false);
+      await refresh();
+      return true;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'IPG_SELF_LOCKOUT') {
+        setLockout({ message: e.message, retry: () => run(true) });
+        return false;
+      }
+      throw e;
+    }
+  };
+
+  const save = useMutation({
+    mutationFn: async (fields: EntryFields) => {
+      const entry = editing?.entry ?? null;
+      return guarded(async (confirm) => {
+        if (entry === null) {
+          const added = await adapter.add(fields, confirm);
+          setNotice(
+            added.warnings.length > 0
+              ? {
+                  color: 'yellow',
+                  text: `Added ${added.canonical}. ${added.warnings.map((w) => w.message).join(' ')}`,
+                }
+              : { color: 'green', text: `Added ${added.canonical}.` },
+          );
+        } else {
+          const patch: Partial<EntryFields> = {};
+          if (fields.value !== entry.value) patch.value = fields.value;
+          if (fields.name !== entry.name) patch.name = fields.name;
+          if (fields.enabled !== entry.enabled) patch.enabled = fields.enabled;
+          if (fields.expiresAt !== entry.expiresAt) patch.expiresAt = fields.expiresAt;
+          await adapter.update(entry, patch, confirm);
+          setNotice({ color: 'green', text: `Saved ${fields.name || fields.value}.` });
+        }
+      });
+    },
+    onMutate: () => setFormError(null),
+    onSuccess: (done) => {
+      if (done) setEditing(null);
+    },
+    onError: (e) =>
+      setFormError(e instanceof ApiError ? e : new ApiError(0, 'NETWORK', String(e), undefined, undefined)),
+  });
+
+  const toggle = useMutation({
+    mutationFn: (entry: IpEntry) =>
+      guarded((confirm) => adapter.update(entry, { enabled: !entry.enabled }, confirm)),
+    onError: (e) => setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) }),
+  });
+
+  const remove = useMutation({
+    mutationFn: (entry: IpEntry) => guarded((confirm) => adapter.remove(entry, confirm)),
+    onSuccess: (done, entry) => {
+      setDeleting(null);
+      if (done) setNotice({ color: 'green', text: `Deleted ${entry.name || entry.canonical}.` });
+    },
+    onError: (e) => {
+      setDeleting(null);
+      setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) });
+    },
+  });
+
+  const confirmLockout = useMutation({
+    mutationFn: async () => {
+      await lockout?.retry();
+      await refresh();
+    },
+    onSuccess: () => {
+      setLockout(null);
+      setEditing(null);
+      setNotice({ color: 'yellow', text: 'Saved. Your own address is no longer allowed by this list.' });
+    },
+    onError: (e) => {
+      setLockout(null);
+      setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) });
+    },
+  });
+
+  const reloadEntry = async () => {
+    const entry = editing?.entry;
+    if (entry === null || entry === undefined) return;
+    const fresh = await adapter.get(entry.id);
+    setFormError(null);
+    setEditing({ entry: fresh });
+    await refresh();
+  };
+
+  const items = list.data?.items ?? [];
+  const needle = search.trim().toLowerCase();
+  const shown =
+    needle === ''
+      ? items
+      : items.filter((e) => [e.name, e.value, e.canonical].some((t) => t.toLowerCase().includes(needle)));
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <TextInput
+          aria-label="Search this page by name or address"
+          placeholder="Search by name or address"
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          w={320}
+        />
+        {props.canEdit && (
+          <Button
+            onClick={() => {
+              setFormError(null);
+              setEditing({ entry: null });
+            }}
+          >
+            {props.addLabel}
+          </Button>
+        )}
+      </Group>
+      {notice !== null && (
+        <Alert
+          color={notice.color}
+          role="status"
+          withCloseButton
+          onClose={() => setNotice(null)}
+          closeButtonLabel="Dismiss"
+        >
+          {notice.text}
+        </Alert>
+      )}
+      {list.isPending ? (
+        <Group>
+          <Loader size="sm" aria-label="Loading the list" />
+          <Text size="sm">Loading…</Text>
+        </Group>
+      ) : list.error !== null ? (
+        <Alert color="red" role="alert" title="The list could not be read">
+          {list.error.message}
+        </Alert>
+      ) : items.length === 0 ? (
+        <Text c="dimmed">{props.emptyText}</Text>
+      ) : (
+        <Table striped highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Type</Table.Th>
+              <Table.Th>Address or range</Table.Th>
+              <Table.Th>Enabled</Table.Th>
+              <Table.Th>Expires</Table.Th>
+              <Table.Th>Added by</Table.Th>
+              {props.canEdit && <Table.Th aria-label="Actions" />}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {shown.map((e) => {
+              const label = e.name || e.canonical;
+              return (
+                <Table.Tr key={e.id} data-entry-id={e.id}>
+                  <Table.Td>
+                    {props.canEdit ? (
+                      <UnstyledButton
+                        c="indigo.8"
+                        td="underline"
+                        onClick={() => {
+                          setFormError(null);
+                          setEditing({ entry: e });
+                        }}
+                        aria-label={`Edit ${label}`}
+                      >
+                        {e.name || <em>(no name)</em>}
+                      </UnstyledButton>
+                    ) : (
+                      e.name || <em>(no name)</em>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{e.type === 'ip' ? 'IP' : 'Range'}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm" ff="monospace">
+                      {e.value}
+                    </Text>
+                    {e.canonical !== e.value && (
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        stored as {e.canonical}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    {props.canEdit ? (
+                      <Switch
+                        checked={e.enabled}
+                        onChange={() => toggle.mutate(e)}
+                        aria-label={`${label} enabled`}
+                        disabled={toggle.isPending}
+                      />
+                    ) : (
+                      <Text size="sm">{e.enabled ? 'Enabled' : 'Disabled'}</Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{formatTime(e.expiresAt)}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{e.createdBy}</Text>
+                    <Text size="xs" c="dimmed">
+                      {formatTime(e.createdAt)}
+                      {e.source !== 'manual' ? ` · ${e.source}` : ''}
+                    </Text>
+                  </Table.Td>
+                  {props.canEdit && (
+                    <Table.Td>
+                      <ActionIcon
+                        variant="subtle"
+                        color="red.8"
+                        aria-label={`Delete ${label}`}
+                        onClick={() => setDeleting(e)}
+                      >
+                        <TrashIcon />
+                      </ActionIcon>
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      )}
+      {needle !== '' && (
+        <Text size="sm" c="dimmed">
+          {shown.length} of {items.length} on this page match.
+        </Text>
+      )}
+      {(cursors.length > 1 || list.data?.nextCursor !== undefined) && (
+        <Group>
+          <Button
+            variant="default"
+            size="xs"
+            disabled={cursors.length <= 1}
+            onClick={() => setCursors(cursors.slice(0, -1))}
+          >
+            Previous page
+          </Button>
+          <Button
+            variant="default"
+            size="xs"
+            disabled={list.data?.nextCursor === undefined}
+            onClick={() => setCursors([...cursors, list.data?.nextCursor])}
+          >
+            Next page
+          </Button>
+        </Group>
+      )}
+      <EntryModal
+        opened={editing !== null}
+        entry={editing?.entry ?? null}
+        onClose={() => setEditing(null)}
+        onSave={async (fields) => {
+          await save.mutateAsync(fields).catch(() => undefined);
+        }}
+        error={formError}
+        saving={save.isPending}
+        onReload={() => void reloadEntry()}
+      />
+      <ConfirmModal
+        opened={deleting !== null}
+        title="Delete this entry?"
+        confirmLabel="Delete"
+        danger
+        busy={remove.isPending}
+        onConfirm={() => deleting !== null && remove.mutate(deleting)}
+        onCancel={() => setDeleting(null)}
+      >
+        {deleting !== null && (
+          <>
+            <strong>{deleting.name || deleting.canonical}</strong> ({deleting.canonical}) will no longer be
+            allowed. This cannot be undone.
+          </>
+        )}
+      </ConfirmModal>
+      <ConfirmModal
+        opened={lockout !== null}
+        title="This would lock you out"
+        confirmLabel="Save anyway"
+        danger
+        busy={confirmLockout.isPending}
+        onConfirm={() => confirmLockout.mutate()}
+        onCancel={() => setLockout(null)}
+      >
+        <Stack gap="xs">
+          <span>{lockout?.message}</span>
+          <span>
+            You are using the console from <strong>{props.clientAddress ?? 'an unknown address'}</strong>, as
+            the server sees it. After this change, calls from that address with this tenant's keys are denied.
+          </span>
+        </Stack>
+      </ConfirmModal>
+    </Stack>
+  );
+}
