@@ -532,18 +532,25 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 /**
-                                 * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                                 * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                                  * @enum {unknown}
                                  */
                                 ipMode: "off" | "manual" | "auto";
                                 ipEntryLimit: number;
                                 keyIpLimit: number;
                                 keyDomainLimit: number;
+                                /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                                enforce: boolean;
                                 version: number;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                                warnings?: {
+                                    code: string;
+                                    message: string;
+                                }[];
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -702,13 +709,15 @@ export interface paths {
                     "application/json": {
                         name: string;
                         /**
-                         * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                         * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                          * @enum {unknown}
                          */
                         ipMode?: "off" | "manual" | "auto";
                         ipEntryLimit?: number;
                         keyIpLimit?: number;
                         keyDomainLimit?: number;
+                        /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                        enforce?: boolean;
                     };
                 };
             };
@@ -723,18 +732,25 @@ export interface paths {
                             id: string;
                             name: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                              * @enum {unknown}
                              */
                             ipMode: "off" | "manual" | "auto";
                             ipEntryLimit: number;
                             keyIpLimit: number;
                             keyDomainLimit: number;
+                            /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                            enforce: boolean;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -909,18 +925,25 @@ export interface paths {
                             id: string;
                             name: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                              * @enum {unknown}
                              */
                             ipMode: "off" | "manual" | "auto";
                             ipEntryLimit: number;
                             keyIpLimit: number;
                             keyDomainLimit: number;
+                            /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                            enforce: boolean;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -1259,18 +1282,25 @@ export interface paths {
                             id: string;
                             name: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                              * @enum {unknown}
                              */
                             ipMode: "off" | "manual" | "auto";
                             ipEntryLimit: number;
                             keyIpLimit: number;
                             keyDomainLimit: number;
+                            /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                            enforce: boolean;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -1440,19 +1470,26 @@ export interface paths {
                         "application/json": {
                             tenantId: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                              * @enum {unknown}
                              */
                             mode: "off" | "manual" | "auto";
                             ipEntryLimit: number;
                             keyIpLimit: number;
                             keyDomainLimit: number;
+                            /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                            enforce: boolean;
                             /** @description Entries on the list. */
                             entryCount: number;
                             /** @description Entries in force: enabled and not expired. */
                             activeEntryCount: number;
                             /** @description The tenant's version (the ETag). */
                             version: number;
+                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -1597,8 +1634,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the tenant's mode or limits
-         * @description A mode change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. Limits need a token for all tenants.
+         * Change the tenant's mode, report-only setting or limits
+         * @description A mode or enforce change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. enforce: false makes the tenant report-only (denials are recorded as would-deny, the requests pass). Limits need a token for all tenants. Audited as tenant.updated.
          */
         patch: {
             parameters: {
@@ -1617,13 +1654,15 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                         * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                          * @enum {unknown}
                          */
                         mode?: "off" | "manual" | "auto";
                         ipEntryLimit?: number;
                         keyIpLimit?: number;
                         keyDomainLimit?: number;
+                        /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                        enforce?: boolean;
                         /** @description Set to true to make a change that denies the caller's own current address. */
                         confirmLockout?: boolean;
                     };
@@ -1639,19 +1678,26 @@ export interface paths {
                         "application/json": {
                             tenantId: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs; auto: listed plus assessed-trustworthy IPs.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
                              * @enum {unknown}
                              */
                             mode: "off" | "manual" | "auto";
                             ipEntryLimit: number;
                             keyIpLimit: number;
                             keyDomainLimit: number;
+                            /** @description false: report-only. The tenant and key restrictions still decide every request, but one they deny passes and is recorded as would-deny (request log, metrics). Default true. */
+                            enforce: boolean;
                             /** @description Entries on the list. */
                             entryCount: number;
                             /** @description Entries in force: enabled and not expired. */
                             activeEntryCount: number;
                             /** @description The tenant's version (the ETag). */
                             version: number;
+                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -1799,7 +1845,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the entries of the tenant's IP list */
+        /**
+         * List the entries of the tenant's IP list
+         * @description Oldest first. Each entry carries its warnings: about the entry alone, and about it within the whole list (duplicate, covered by, overlaps).
+         */
         get: {
             parameters: {
                 query?: {
@@ -1844,6 +1893,10 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                }[];
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -1988,7 +2041,7 @@ export interface paths {
         put?: never;
         /**
          * Add an entry to the tenant's IP list
-         * @description Answers with core's warnings (covers everything, non-public space, covered by or overlapping another entry). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.
+         * @description Answers with core's warnings (covers everything, non-public space, IPv4-mapped, duplicate of, covered by, covering or overlapping another entry). An expiresAt that has passed is refused (400). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true. With dryRun: true nothing is written: 200 with the impact on the last 24 hours of traffic.
          */
         post: {
             parameters: {
@@ -2011,10 +2064,135 @@ export interface paths {
                         reason?: string | null;
                         /** @description Set to true to make a change that denies the caller's own current address. */
                         confirmLockout?: boolean;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 201: {
                     headers: {
@@ -2379,13 +2557,15 @@ export interface paths {
         post?: never;
         /**
          * Remove an entry from the tenant's IP list
-         * @description Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless ?confirmLockout=true.
+         * @description Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless ?confirmLockout=true. With ?dryRun=true nothing is removed: 200 with the impact on the last 24 hours of traffic.
          */
         delete: {
             parameters: {
                 query?: {
                     /** @description Set to true to make a change that denies the caller's own current address. */
                     confirmLockout?: boolean;
+                    /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                    dryRun?: boolean;
                 };
                 header?: {
                     /** @description The ETag of the last read (W/"<version>"); stale → 412. */
@@ -2401,6 +2581,129 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Removed. */
                 204: {
                     headers: {
@@ -2547,7 +2850,7 @@ export interface paths {
         head?: never;
         /**
          * Edit an entry of the tenant's IP list
-         * @description Name, value, enabled, expiry. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.
+         * @description Name, value, enabled, expiry (an expiresAt that has passed is refused: disable or remove the entry instead). Answers with the warnings an add gives. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true. With dryRun: true nothing is written: the answer is the impact on the last 24 hours of traffic.
          */
         patch: {
             parameters: {
@@ -2574,6 +2877,8 @@ export interface paths {
                         expiresAt?: string | null;
                         /** @description Set to true to make a change that denies the caller's own current address. */
                         confirmLockout?: boolean;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
@@ -2608,6 +2913,120 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                        } | {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
                         };
                     };
                 };
@@ -4287,7 +4706,7 @@ export interface paths {
         put?: never;
         /**
          * Add one of a key's IP entries
-         * @description Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full).
+         * @description Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full). With dryRun: true nothing is written: 200 with the impact on the last 24 hours of traffic.
          */
         post: {
             parameters: {
@@ -4306,10 +4725,135 @@ export interface paths {
                     "application/json": {
                         value: string;
                         name?: string;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 201: {
                     headers: {
@@ -4488,10 +5032,16 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove one of a key's IP entries */
+        /**
+         * Remove one of a key's IP entries
+         * @description With ?dryRun=true nothing is removed: 200 with the impact on the last 24 hours of traffic.
+         */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                    dryRun?: boolean;
+                };
                 header?: {
                     /** @description The ETag of the last read (W/"<version>"); stale → 412. */
                     "if-match"?: string;
@@ -4508,6 +5058,129 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Removed. */
                 204: {
                     headers: {
@@ -4652,7 +5325,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Edit one of a key's IP entries */
+        /**
+         * Edit one of a key's IP entries
+         * @description With dryRun: true nothing is written: the answer is the impact on the last 24 hours of traffic.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -4675,6 +5351,8 @@ export interface paths {
                     "application/json": {
                         value?: string;
                         name?: string;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
@@ -4703,6 +5381,120 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                        } | {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
                         };
                     };
                 };
@@ -5033,7 +5825,7 @@ export interface paths {
         put?: never;
         /**
          * Add one of a key's domain rules
-         * @description Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full).
+         * @description Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full). With dryRun: true nothing is written: 200 with the impact on the last 24 hours of traffic.
          */
         post: {
             parameters: {
@@ -5052,10 +5844,135 @@ export interface paths {
                     "application/json": {
                         value: string;
                         name?: string;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 201: {
                     headers: {
@@ -5232,10 +6149,16 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove one of a key's domain rules */
+        /**
+         * Remove one of a key's domain rules
+         * @description With ?dryRun=true nothing is removed: 200 with the impact on the last 24 hours of traffic.
+         */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                    dryRun?: boolean;
+                };
                 header?: {
                     /** @description The ETag of the last read (W/"<version>"); stale → 412. */
                     "if-match"?: string;
@@ -5252,6 +6175,129 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Removed. */
                 204: {
                     headers: {
@@ -5396,7 +6442,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Edit one of a key's domain rules */
+        /**
+         * Edit one of a key's domain rules
+         * @description With dryRun: true nothing is written: the answer is the impact on the last 24 hours of traffic.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -5419,6 +6468,8 @@ export interface paths {
                     "application/json": {
                         value?: string;
                         name?: string;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
@@ -5445,6 +6496,120 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                        } | {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
                         };
                     };
                 };
@@ -5626,6 +6791,8 @@ export interface paths {
                                  * @enum {unknown}
                                  */
                                 authHeader: "authorization" | "x-api-key";
+                                /** @description false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true. */
+                                enforce: boolean;
                                 version: number;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -5797,6 +6964,8 @@ export interface paths {
                          * @enum {unknown}
                          */
                         authHeader?: "authorization" | "x-api-key";
+                        /** @description false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true. */
+                        enforce?: boolean;
                     };
                 };
             };
@@ -5819,6 +6988,8 @@ export interface paths {
                              * @enum {unknown}
                              */
                             authHeader: "authorization" | "x-api-key";
+                            /** @description false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true. */
+                            enforce: boolean;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -6006,6 +7177,8 @@ export interface paths {
                              * @enum {unknown}
                              */
                             authHeader: "authorization" | "x-api-key";
+                            /** @description false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true. */
+                            enforce: boolean;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -6344,6 +7517,8 @@ export interface paths {
                          * @enum {unknown}
                          */
                         authHeader?: "authorization" | "x-api-key";
+                        /** @description false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true. */
+                        enforce?: boolean;
                     };
                 };
             };
@@ -6366,6 +7541,8 @@ export interface paths {
                              * @enum {unknown}
                              */
                             authHeader: "authorization" | "x-api-key";
+                            /** @description false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true. */
+                            enforce: boolean;
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -6518,7 +7695,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the entries of the API's network allowlist */
+        /**
+         * List the entries of the API's network allowlist
+         * @description Oldest first. Each entry carries its warnings: about the entry alone, and about it within the whole list (duplicate, covered by, overlaps).
+         */
         get: {
             parameters: {
                 query?: {
@@ -6563,6 +7743,10 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                }[];
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -6707,7 +7891,7 @@ export interface paths {
         put?: never;
         /**
          * Add an entry to the API's network allowlist
-         * @description Answers with core's warnings (covers everything, non-public space, covered by or overlapping another entry). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.
+         * @description Answers with core's warnings (covers everything, non-public space, IPv4-mapped, duplicate of, covered by, covering or overlapping another entry). An expiresAt that has passed is refused (400). Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true. With dryRun: true nothing is written: 200 with the impact on the last 24 hours of traffic.
          */
         post: {
             parameters: {
@@ -6730,10 +7914,135 @@ export interface paths {
                         reason?: string | null;
                         /** @description Set to true to make a change that denies the caller's own current address. */
                         confirmLockout?: boolean;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 201: {
                     headers: {
@@ -7098,13 +8407,15 @@ export interface paths {
         post?: never;
         /**
          * Remove an entry from the API's network allowlist
-         * @description Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless ?confirmLockout=true.
+         * @description Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless ?confirmLockout=true. With ?dryRun=true nothing is removed: 200 with the impact on the last 24 hours of traffic.
          */
         delete: {
             parameters: {
                 query?: {
                     /** @description Set to true to make a change that denies the caller's own current address. */
                     confirmLockout?: boolean;
+                    /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                    dryRun?: boolean;
                 };
                 header?: {
                     /** @description The ETag of the last read (W/"<version>"); stale → 412. */
@@ -7120,6 +8431,129 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Nothing was written: the impact the change would have had on the last 24 hours of traffic. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
                 /** @description Removed. */
                 204: {
                     headers: {
@@ -7266,7 +8700,7 @@ export interface paths {
         head?: never;
         /**
          * Edit an entry of the API's network allowlist
-         * @description Name, value, enabled, expiry. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true.
+         * @description Name, value, enabled, expiry (an expiresAt that has passed is refused: disable or remove the entry instead). Answers with the warnings an add gives. Refused with 409 IPG_SELF_LOCKOUT when it would deny your own address, unless confirmLockout is true. With dryRun: true nothing is written: the answer is the impact on the last 24 hours of traffic.
          */
         patch: {
             parameters: {
@@ -7293,6 +8727,8 @@ export interface paths {
                         expiresAt?: string | null;
                         /** @description Set to true to make a change that denies the caller's own current address. */
                         confirmLockout?: boolean;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
                     };
                 };
             };
@@ -7327,6 +8763,120 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                        } | {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
                         };
                     };
                 };
@@ -7792,6 +9342,257 @@ export interface paths {
                                 };
                             } | null;
                             version: number;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/observed-ips/{observedId}/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Re-run the assessment of an observed address
+         * @description Assesses the address now, as this node would on its first request in auto mode: against the tenant's list as stored, this node's counters of new addresses per key and failed authentications, the review settings and the network data (the answer names its date). Stores nothing and admits nothing; the assessment stored with the observation is the one made when it was seen.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                    /** @description The observed address. */
+                    observedId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The assessment with every factor, its weight and its evidence. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "verdict": "trusted",
+                         *       "score": 70,
+                         *       "trustScore": 50,
+                         *       "factors": [
+                         *         {
+                         *           "factor": "same-network",
+                         *           "applies": true,
+                         *           "weight": 60,
+                         *           "points": 60,
+                         *           "holds": false,
+                         *           "evidence": "198.51.100.0/24 as listed 198.51.100.7"
+                         *         }
+                         *       ],
+                         *       "reasons": [
+                         *         "same-network +60: 198.51.100.0/24 as listed 198.51.100.7",
+                         *         "score 70 >= 50: trusted"
+                         *       ],
+                         *       "facts": {
+                         *         "address": "198.51.100.9",
+                         *         "network": "198.51.100.0/24",
+                         *         "reserved": null,
+                         *         "asn": 64500,
+                         *         "asnName": "Example Net",
+                         *         "country": "NL",
+                         *         "hosting": null
+                         *       },
+                         *       "data": {
+                         *         "date": "2026-06-17",
+                         *         "source": "@ip-location-db/asn 2.3.2026061719"
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {unknown} */
+                            verdict: "trusted" | "held";
+                            score: number;
+                            /** @description The score at which an address is trusted. */
+                            trustScore: number;
+                            factors: {
+                                /** @enum {unknown} */
+                                factor: "same-network" | "same-asn" | "same-country" | "hosting-network" | "reserved-address" | "key-burst" | "auth-failures" | "first-address";
+                                applies: boolean;
+                                /** @description The configured weight; 0 for factors that hold instead of scoring. */
+                                weight: number;
+                                /** @description What the factor added to the score: its weight when it applies. */
+                                points: number;
+                                /** @description It applies and holds the address whatever the score. */
+                                holds: boolean;
+                                evidence: string;
+                            }[];
+                            /** @description One line per factor that applied, then the verdict. */
+                            reasons: string[];
+                            /** @description What the offline network data says about the address. */
+                            facts: {
+                                address: string;
+                                /** @description The /24 (IPv4) or /48 (IPv6) of the address. */
+                                network: string;
+                                /** @description The special-purpose block (private, loopback, …); null for public space. */
+                                reserved: string | null;
+                                asn: number | null;
+                                asnName: string | null;
+                                /** @description ISO 3166-1 alpha-2. */
+                                country: string | null;
+                                /** @description The hosting or cloud provider of the ASN (curated list), or null. */
+                                hosting: string | null;
+                            };
+                            /** @description Which offline network data the facts came from. */
+                            data: {
+                                /** @description The day the network data was published; null when none was loaded. */
+                                date: string | null;
+                                source: string;
+                            };
                         };
                     };
                 };
@@ -9087,7 +10888,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    decision?: "allow" | "deny";
+                    /** @description allow: passed; deny: refused; would-deny: the rules denied it but it passed, because the API or tenant that denied it is report-only (enforce: false) — stage and reason say what would have denied it. */
+                    decision?: "allow" | "deny" | "would-deny";
                     /** @description Only requests with this key. */
                     keyId?: string;
                     /** @description Only requests to this API. */
@@ -9126,11 +10928,16 @@ export interface paths {
                                 method: string;
                                 path: string;
                                 status: number;
-                                /** @enum {unknown} */
-                                decision: "allow" | "deny";
+                                /**
+                                 * @description allow: passed; deny: refused; would-deny: the rules denied it but it passed, because the API or tenant that denied it is report-only (enforce: false) — stage and reason say what would have denied it.
+                                 * @enum {unknown}
+                                 */
+                                decision: "allow" | "deny" | "would-deny";
                                 stage: string | null;
                                 reason: string | null;
                                 latencyMs: number;
+                                /** @description The browser origin the decision read (`null` as text when the browser sent no valid origin); null for a server request. */
+                                origin: string | null;
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -9319,11 +11126,16 @@ export interface paths {
                             method: string;
                             path: string;
                             status: number;
-                            /** @enum {unknown} */
-                            decision: "allow" | "deny";
+                            /**
+                             * @description allow: passed; deny: refused; would-deny: the rules denied it but it passed, because the API or tenant that denied it is report-only (enforce: false) — stage and reason say what would have denied it.
+                             * @enum {unknown}
+                             */
+                            decision: "allow" | "deny" | "would-deny";
                             stage: string | null;
                             reason: string | null;
                             latencyMs: number;
+                            /** @description The browser origin the decision read (`null` as text when the browser sent no valid origin); null for a server request. */
+                            origin: string | null;
                         };
                     };
                 };
@@ -10026,6 +11838,2899 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification channels
+         * @description Email recipients and webhook endpoints, oldest first; failing ones say so.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                tenantId: string;
+                                /** @enum {unknown} */
+                                kind: "email" | "webhook";
+                                name: string;
+                                /** @description The email address or the webhook URL. */
+                                target: string;
+                                events: ("ip.pending" | "ip.authorized" | "ip.rejected" | "review.stopped")[];
+                                enabled: boolean;
+                                /** @description True after 3 failed attempts in a row; a success clears it. */
+                                failing: boolean;
+                                consecutiveFailures: number;
+                                lastError: string | null;
+                                lastFailureAt: string | null;
+                                lastSuccessAt: string | null;
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a notification channel
+         * @description An email recipient or a webhook endpoint. A webhook answer carries its signing secret once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "kind": "email",
+                     *       "name": "owner",
+                     *       "target": "owner@example.com"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {unknown} */
+                        kind: "email" | "webhook";
+                        name: string;
+                        /** @description An email address, or an http(s) URL. */
+                        target: string;
+                        /** @description Default: ip.pending for email (the only one it carries), all four for webhooks. */
+                        events?: ("ip.pending" | "ip.authorized" | "ip.rejected" | "review.stopped")[];
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenantId: string;
+                            /** @enum {unknown} */
+                            kind: "email" | "webhook";
+                            name: string;
+                            /** @description The email address or the webhook URL. */
+                            target: string;
+                            events: ("ip.pending" | "ip.authorized" | "ip.rejected" | "review.stopped")[];
+                            enabled: boolean;
+                            /** @description True after 3 failed attempts in a row; a success clears it. */
+                            failing: boolean;
+                            consecutiveFailures: number;
+                            lastError: string | null;
+                            lastFailureAt: string | null;
+                            lastSuccessAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            secret: string | null;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/notification-channels/{channelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a notification channel */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                    /** @description The channel. */
+                    channelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "nch_01jf0000000000000000000000",
+                         *       "tenantId": "ten_01jf0000000000000000000000",
+                         *       "kind": "email",
+                         *       "name": "owner",
+                         *       "target": "owner@example.com",
+                         *       "events": [
+                         *         "ip.pending"
+                         *       ],
+                         *       "enabled": true,
+                         *       "failing": false,
+                         *       "consecutiveFailures": 0,
+                         *       "lastError": null,
+                         *       "lastFailureAt": null,
+                         *       "lastSuccessAt": "2026-12-06T19:40:00.000Z",
+                         *       "version": 1,
+                         *       "createdAt": "2026-12-06T19:00:00.000Z",
+                         *       "updatedAt": "2026-12-06T19:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            tenantId: string;
+                            /** @enum {unknown} */
+                            kind: "email" | "webhook";
+                            name: string;
+                            /** @description The email address or the webhook URL. */
+                            target: string;
+                            events: ("ip.pending" | "ip.authorized" | "ip.rejected" | "review.stopped")[];
+                            enabled: boolean;
+                            /** @description True after 3 failed attempts in a row; a success clears it. */
+                            failing: boolean;
+                            consecutiveFailures: number;
+                            lastError: string | null;
+                            lastFailureAt: string | null;
+                            lastSuccessAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Remove a notification channel
+         * @description Its queued deliveries go with it.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the last read (W/"<version>"); stale → 412. */
+                    "if-match"?: string;
+                };
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                    /** @description The channel. */
+                    channelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change a notification channel
+         * @description A new target clears the failure count.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The ETag of the last read (W/"<version>"); stale → 412. */
+                    "if-match"?: string;
+                };
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                    /** @description The channel. */
+                    channelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "enabled": false
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        target?: string;
+                        events?: ("ip.pending" | "ip.authorized" | "ip.rejected" | "review.stopped")[];
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "nch_01jf0000000000000000000000",
+                         *       "tenantId": "ten_01jf0000000000000000000000",
+                         *       "kind": "email",
+                         *       "name": "owner",
+                         *       "target": "owner@example.com",
+                         *       "events": [
+                         *         "ip.pending"
+                         *       ],
+                         *       "enabled": true,
+                         *       "failing": false,
+                         *       "consecutiveFailures": 0,
+                         *       "lastError": null,
+                         *       "lastFailureAt": null,
+                         *       "lastSuccessAt": "2026-12-06T19:40:00.000Z",
+                         *       "version": 1,
+                         *       "createdAt": "2026-12-06T19:00:00.000Z",
+                         *       "updatedAt": "2026-12-06T19:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            tenantId: string;
+                            /** @enum {unknown} */
+                            kind: "email" | "webhook";
+                            name: string;
+                            /** @description The email address or the webhook URL. */
+                            target: string;
+                            events: ("ip.pending" | "ip.authorized" | "ip.rejected" | "review.stopped")[];
+                            enabled: boolean;
+                            /** @description True after 3 failed attempts in a row; a success clears it. */
+                            failing: boolean;
+                            consecutiveFailures: number;
+                            lastError: string | null;
+                            lastFailureAt: string | null;
+                            lastSuccessAt: string | null;
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/notification-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification deliveries
+         * @description Newest first, each with its attempts (the delivery log).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "queued" | "sent" | "failed" | "skipped";
+                    /** @description Only this channel. */
+                    channelId?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Also the webhook-id of a webhook delivery (the same on every retry). */
+                                id: string;
+                                notificationId: string;
+                                /**
+                                 * @description ip.pending: an unlisted address called; ip.authorized / ip.rejected: a review action; review.stopped: mode set to off.
+                                 * @enum {unknown}
+                                 */
+                                type: "ip.pending" | "ip.authorized" | "ip.rejected" | "review.stopped";
+                                observedId: string | null;
+                                channelId: string;
+                                /**
+                                 * @description queued (waiting or retrying), sent, failed (given up), skipped (no longer pending when due).
+                                 * @enum {unknown}
+                                 */
+                                status: "queued" | "sent" | "failed" | "skipped";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastError: string | null;
+                                sentAt: string | null;
+                                digestId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                log: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    ok: boolean;
+                                    detail: string;
+                                    durationMs: number;
+                                }[];
+                            }[];
+                            /** @description Pass as cursor to read the next page. */
+                            nextCursor?: string;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the outbox
+         * @description Emails kept instead of sent because no SMTP server is configured (--smtp-url), newest first.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, default 50. */
+                    limit?: number;
+                    /** @description The nextCursor of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                channelId: string | null;
+                                to: string;
+                                subject: string;
+                                text: string;
+                                html: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** @description Pass as cursor to read the next page. */
+                            nextCursor?: string;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/ip-restriction/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a change of the tenant's IP list (and mode) on recorded traffic
+         * @description Decides the recorded requests of the window (default: the last 24 hours) with the rules in force and with the draft, and answers what would flip: requests, distinct addresses and keys, the top addresses, and the draft entries no request would match. Writes nothing. Reads at most maxRequests records, oldest first.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "draft": {
+                     *         "add": [
+                     *           {
+                     *             "value": "198.51.100.0/24",
+                     *             "name": "new office"
+                     *           }
+                     *         ],
+                     *         "remove": [
+                     *           "ent_01abc"
+                     *         ]
+                     *       },
+                     *       "since": "2026-12-01T00:00:00Z",
+                     *       "until": "2026-12-02T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "add": [
+                         *         {
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "remove": [
+                         *         "ent_01abc"
+                         *       ]
+                         *     }
+                         */
+                        draft: {
+                            /** @description The whole list as the draft has it. */
+                            replace?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            add?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            /** @description Ids of entries to remove. */
+                            remove?: string[];
+                            edit?: {
+                                /** @description An entry of the list as it is. */
+                                id: string;
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value?: string;
+                                name?: string;
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                        };
+                        /**
+                         * @description Tenant lists only: the tenant's mode under the draft.
+                         * @enum {unknown}
+                         */
+                        mode?: "off" | "manual" | "auto";
+                        /** @description Key lists only: the key's switch for this list under the draft. */
+                        restrictionEnabled?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Default: 24 hours before until.
+                         */
+                        since?: string;
+                        /**
+                         * Format: date-time
+                         * @description Default: now.
+                         */
+                        until?: string;
+                        /** @description Addresses listed per flip; default 10. */
+                        top?: number;
+                        /** @description Most recorded requests read, oldest first; default 1,000,000. More: truncated is true. */
+                        maxRequests?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description What the draft would have done. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "window": {
+                         *         "since": "2026-12-01T00:00:00.000Z",
+                         *         "until": "2026-12-02T00:00:00.000Z"
+                         *       },
+                         *       "requests": {
+                         *         "examined": 1200,
+                         *         "decided": 1200,
+                         *         "undecidable": 0,
+                         *         "allowedNow": 1100,
+                         *         "allowedWithDraft": 1040
+                         *       },
+                         *       "allowedToDenied": {
+                         *         "requests": 60,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 2,
+                         *         "keys": 1,
+                         *         "topAddresses": [
+                         *           {
+                         *             "address": "203.0.113.7",
+                         *             "requests": 50
+                         *           },
+                         *           {
+                         *             "address": "203.0.113.8",
+                         *             "requests": 10
+                         *           }
+                         *         ],
+                         *         "exact": true
+                         *       },
+                         *       "deniedToAllowed": {
+                         *         "requests": 0,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 0,
+                         *         "keys": 0,
+                         *         "topAddresses": [],
+                         *         "exact": true
+                         *       },
+                         *       "unmatchedEntries": [
+                         *         {
+                         *           "id": null,
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "truncated": false
+                         *     }
+                         */
+                        "application/json": {
+                            window: {
+                                /** Format: date-time */
+                                since: string;
+                                /** Format: date-time */
+                                until: string;
+                            };
+                            requests: {
+                                /** @description Recorded requests read. */
+                                examined: number;
+                                /** @description Decided again, with the rules in force and with the draft. */
+                                decided: number;
+                                /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                undecidable: number;
+                                /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                allowedNow: number;
+                                /** @description Allowed with the draft. */
+                                allowedWithDraft: number;
+                            };
+                            allowedToDenied: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            deniedToAllowed: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                            unmatchedEntries: {
+                                /** @description Null for an entry the draft adds. */
+                                id: string | null;
+                                value: string;
+                                name: string;
+                            }[];
+                            /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apis/{apiId}/allowlist/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a change of the API's network allowlist on recorded traffic
+         * @description Decides the recorded requests of the window (default: the last 24 hours) with the rules in force and with the draft, and answers what would flip: requests, distinct addresses and keys, the top addresses, and the draft entries no request would match. Writes nothing. Reads at most maxRequests records, oldest first.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The API. */
+                    apiId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "draft": {
+                     *         "add": [
+                     *           {
+                     *             "value": "198.51.100.0/24",
+                     *             "name": "new office"
+                     *           }
+                     *         ],
+                     *         "remove": [
+                     *           "ent_01abc"
+                     *         ]
+                     *       },
+                     *       "since": "2026-12-01T00:00:00Z",
+                     *       "until": "2026-12-02T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "add": [
+                         *         {
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "remove": [
+                         *         "ent_01abc"
+                         *       ]
+                         *     }
+                         */
+                        draft: {
+                            /** @description The whole list as the draft has it. */
+                            replace?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            add?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            /** @description Ids of entries to remove. */
+                            remove?: string[];
+                            edit?: {
+                                /** @description An entry of the list as it is. */
+                                id: string;
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value?: string;
+                                name?: string;
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                        };
+                        /**
+                         * @description Tenant lists only: the tenant's mode under the draft.
+                         * @enum {unknown}
+                         */
+                        mode?: "off" | "manual" | "auto";
+                        /** @description Key lists only: the key's switch for this list under the draft. */
+                        restrictionEnabled?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Default: 24 hours before until.
+                         */
+                        since?: string;
+                        /**
+                         * Format: date-time
+                         * @description Default: now.
+                         */
+                        until?: string;
+                        /** @description Addresses listed per flip; default 10. */
+                        top?: number;
+                        /** @description Most recorded requests read, oldest first; default 1,000,000. More: truncated is true. */
+                        maxRequests?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description What the draft would have done. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "window": {
+                         *         "since": "2026-12-01T00:00:00.000Z",
+                         *         "until": "2026-12-02T00:00:00.000Z"
+                         *       },
+                         *       "requests": {
+                         *         "examined": 1200,
+                         *         "decided": 1200,
+                         *         "undecidable": 0,
+                         *         "allowedNow": 1100,
+                         *         "allowedWithDraft": 1040
+                         *       },
+                         *       "allowedToDenied": {
+                         *         "requests": 60,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 2,
+                         *         "keys": 1,
+                         *         "topAddresses": [
+                         *           {
+                         *             "address": "203.0.113.7",
+                         *             "requests": 50
+                         *           },
+                         *           {
+                         *             "address": "203.0.113.8",
+                         *             "requests": 10
+                         *           }
+                         *         ],
+                         *         "exact": true
+                         *       },
+                         *       "deniedToAllowed": {
+                         *         "requests": 0,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 0,
+                         *         "keys": 0,
+                         *         "topAddresses": [],
+                         *         "exact": true
+                         *       },
+                         *       "unmatchedEntries": [
+                         *         {
+                         *           "id": null,
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "truncated": false
+                         *     }
+                         */
+                        "application/json": {
+                            window: {
+                                /** Format: date-time */
+                                since: string;
+                                /** Format: date-time */
+                                until: string;
+                            };
+                            requests: {
+                                /** @description Recorded requests read. */
+                                examined: number;
+                                /** @description Decided again, with the rules in force and with the draft. */
+                                decided: number;
+                                /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                undecidable: number;
+                                /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                allowedNow: number;
+                                /** @description Allowed with the draft. */
+                                allowedWithDraft: number;
+                            };
+                            allowedToDenied: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            deniedToAllowed: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                            unmatchedEntries: {
+                                /** @description Null for an entry the draft adds. */
+                                id: string | null;
+                                value: string;
+                                name: string;
+                            }[];
+                            /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/keys/{keyId}/restrictions/ips/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a change of the key's IP list on recorded traffic
+         * @description Decides the recorded requests of the window (default: the last 24 hours) with the rules in force and with the draft, and answers what would flip: requests, distinct addresses and keys, the top addresses, and the draft entries no request would match. Writes nothing. Reads at most maxRequests records, oldest first.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                    /** @description The key. */
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "draft": {
+                     *         "add": [
+                     *           {
+                     *             "value": "198.51.100.0/24",
+                     *             "name": "new office"
+                     *           }
+                     *         ],
+                     *         "remove": [
+                     *           "ent_01abc"
+                     *         ]
+                     *       },
+                     *       "since": "2026-12-01T00:00:00Z",
+                     *       "until": "2026-12-02T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "add": [
+                         *         {
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "remove": [
+                         *         "ent_01abc"
+                         *       ]
+                         *     }
+                         */
+                        draft: {
+                            /** @description The whole list as the draft has it. */
+                            replace?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            add?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            /** @description Ids of entries to remove. */
+                            remove?: string[];
+                            edit?: {
+                                /** @description An entry of the list as it is. */
+                                id: string;
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value?: string;
+                                name?: string;
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                        };
+                        /**
+                         * @description Tenant lists only: the tenant's mode under the draft.
+                         * @enum {unknown}
+                         */
+                        mode?: "off" | "manual" | "auto";
+                        /** @description Key lists only: the key's switch for this list under the draft. */
+                        restrictionEnabled?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Default: 24 hours before until.
+                         */
+                        since?: string;
+                        /**
+                         * Format: date-time
+                         * @description Default: now.
+                         */
+                        until?: string;
+                        /** @description Addresses listed per flip; default 10. */
+                        top?: number;
+                        /** @description Most recorded requests read, oldest first; default 1,000,000. More: truncated is true. */
+                        maxRequests?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description What the draft would have done. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "window": {
+                         *         "since": "2026-12-01T00:00:00.000Z",
+                         *         "until": "2026-12-02T00:00:00.000Z"
+                         *       },
+                         *       "requests": {
+                         *         "examined": 1200,
+                         *         "decided": 1200,
+                         *         "undecidable": 0,
+                         *         "allowedNow": 1100,
+                         *         "allowedWithDraft": 1040
+                         *       },
+                         *       "allowedToDenied": {
+                         *         "requests": 60,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 2,
+                         *         "keys": 1,
+                         *         "topAddresses": [
+                         *           {
+                         *             "address": "203.0.113.7",
+                         *             "requests": 50
+                         *           },
+                         *           {
+                         *             "address": "203.0.113.8",
+                         *             "requests": 10
+                         *           }
+                         *         ],
+                         *         "exact": true
+                         *       },
+                         *       "deniedToAllowed": {
+                         *         "requests": 0,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 0,
+                         *         "keys": 0,
+                         *         "topAddresses": [],
+                         *         "exact": true
+                         *       },
+                         *       "unmatchedEntries": [
+                         *         {
+                         *           "id": null,
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "truncated": false
+                         *     }
+                         */
+                        "application/json": {
+                            window: {
+                                /** Format: date-time */
+                                since: string;
+                                /** Format: date-time */
+                                until: string;
+                            };
+                            requests: {
+                                /** @description Recorded requests read. */
+                                examined: number;
+                                /** @description Decided again, with the rules in force and with the draft. */
+                                decided: number;
+                                /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                undecidable: number;
+                                /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                allowedNow: number;
+                                /** @description Allowed with the draft. */
+                                allowedWithDraft: number;
+                            };
+                            allowedToDenied: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            deniedToAllowed: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                            unmatchedEntries: {
+                                /** @description Null for an entry the draft adds. */
+                                id: string | null;
+                                value: string;
+                                name: string;
+                            }[];
+                            /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/keys/{keyId}/restrictions/domains/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a change of the key's domain list on recorded traffic
+         * @description Decides the recorded requests of the window (default: the last 24 hours) with the rules in force and with the draft, and answers what would flip: requests, distinct addresses and keys, the top addresses, and the draft entries no request would match. Writes nothing. Reads at most maxRequests records, oldest first.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                    /** @description The key. */
+                    keyId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "draft": {
+                     *         "add": [
+                     *           {
+                     *             "value": "198.51.100.0/24",
+                     *             "name": "new office"
+                     *           }
+                     *         ],
+                     *         "remove": [
+                     *           "ent_01abc"
+                     *         ]
+                     *       },
+                     *       "since": "2026-12-01T00:00:00Z",
+                     *       "until": "2026-12-02T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @example {
+                         *       "add": [
+                         *         {
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "remove": [
+                         *         "ent_01abc"
+                         *       ]
+                         *     }
+                         */
+                        draft: {
+                            /** @description The whole list as the draft has it. */
+                            replace?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            add?: {
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value: string;
+                                name?: string;
+                                /** @description Tenant and API lists only; default true. */
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                            /** @description Ids of entries to remove. */
+                            remove?: string[];
+                            edit?: {
+                                /** @description An entry of the list as it is. */
+                                id: string;
+                                /** @description An IP entry (address, CIDR, netmask, range) or, for a key domain list, a domain rule. */
+                                value?: string;
+                                name?: string;
+                                enabled?: boolean;
+                                expiresAt?: string | null;
+                            }[];
+                        };
+                        /**
+                         * @description Tenant lists only: the tenant's mode under the draft.
+                         * @enum {unknown}
+                         */
+                        mode?: "off" | "manual" | "auto";
+                        /** @description Key lists only: the key's switch for this list under the draft. */
+                        restrictionEnabled?: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Default: 24 hours before until.
+                         */
+                        since?: string;
+                        /**
+                         * Format: date-time
+                         * @description Default: now.
+                         */
+                        until?: string;
+                        /** @description Addresses listed per flip; default 10. */
+                        top?: number;
+                        /** @description Most recorded requests read, oldest first; default 1,000,000. More: truncated is true. */
+                        maxRequests?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description What the draft would have done. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "window": {
+                         *         "since": "2026-12-01T00:00:00.000Z",
+                         *         "until": "2026-12-02T00:00:00.000Z"
+                         *       },
+                         *       "requests": {
+                         *         "examined": 1200,
+                         *         "decided": 1200,
+                         *         "undecidable": 0,
+                         *         "allowedNow": 1100,
+                         *         "allowedWithDraft": 1040
+                         *       },
+                         *       "allowedToDenied": {
+                         *         "requests": 60,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 2,
+                         *         "keys": 1,
+                         *         "topAddresses": [
+                         *           {
+                         *             "address": "203.0.113.7",
+                         *             "requests": 50
+                         *           },
+                         *           {
+                         *             "address": "203.0.113.8",
+                         *             "requests": 10
+                         *           }
+                         *         ],
+                         *         "exact": true
+                         *       },
+                         *       "deniedToAllowed": {
+                         *         "requests": 0,
+                         *         "requestsWithoutKey": 0,
+                         *         "addresses": 0,
+                         *         "keys": 0,
+                         *         "topAddresses": [],
+                         *         "exact": true
+                         *       },
+                         *       "unmatchedEntries": [
+                         *         {
+                         *           "id": null,
+                         *           "value": "198.51.100.0/24",
+                         *           "name": "new office"
+                         *         }
+                         *       ],
+                         *       "truncated": false
+                         *     }
+                         */
+                        "application/json": {
+                            window: {
+                                /** Format: date-time */
+                                since: string;
+                                /** Format: date-time */
+                                until: string;
+                            };
+                            requests: {
+                                /** @description Recorded requests read. */
+                                examined: number;
+                                /** @description Decided again, with the rules in force and with the draft. */
+                                decided: number;
+                                /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                undecidable: number;
+                                /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                allowedNow: number;
+                                /** @description Allowed with the draft. */
+                                allowedWithDraft: number;
+                            };
+                            allowedToDenied: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            deniedToAllowed: {
+                                /** @description Recorded requests whose decision would flip. */
+                                requests: number;
+                                /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                requestsWithoutKey: number;
+                                /** @description Distinct client addresses. */
+                                addresses: number;
+                                /** @description Distinct keys. */
+                                keys: number;
+                                /** @description The addresses with the most flipped requests, most first. */
+                                topAddresses: {
+                                    address: string;
+                                    requests: number;
+                                }[];
+                                /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                exact: boolean;
+                            };
+                            /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                            unmatchedEntries: {
+                                /** @description Null for an entry the draft adds. */
+                                id: string | null;
+                                value: string;
+                                name: string;
+                            }[];
+                            /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

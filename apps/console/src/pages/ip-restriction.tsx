@@ -10,7 +10,7 @@ import { useMemo, useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ConfirmModal } from '../parts/confirm-modal';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
-import type { IpEntry } from '../parts/types';
+import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
 import { canEdit, type SessionInfo } from '../session';
 
 const MODES = {
@@ -43,14 +43,14 @@ export function tenantListAdapter(tenantId: string): IpListAdapter {
           params: { path },
           body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, confirmLockout },
         }),
-      ),
+      ) as IpEntryWithWarnings,
     update: async (entry, patch, confirmLockout) =>
       unwrap(
         await api.PATCH('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {
           params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
           body: { ...patch, confirmLockout },
         }),
-      ),
+      ) as IpEntry,
     remove: async (entry, confirmLockout) => {
       unwrap(
         await api.DELETE('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {

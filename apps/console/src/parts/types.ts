@@ -3,15 +3,13 @@ import type { paths } from '../api/schema';
 
 type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
-/** An entry of a tenant's IP list or an API's allowlist. */
+/** An entry of a tenant's IP list or an API's allowlist, as one entry is read. */
 export type IpEntry = Json<
-  paths['/v1/tenants/{tenantId}/ip-restriction/entries']['get']['responses'][200]
->['items'][number];
-
-/** What an added entry answers: the entry and core's warnings about the list. */
-export type IpEntryWithWarnings = Json<
-  paths['/v1/tenants/{tenantId}/ip-restriction/entries']['post']['responses'][201]
+  paths['/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}']['get']['responses'][200]
 >;
+
+/** What an added entry answers: the entry and core's warnings about the list (never a dry run here). */
+export type IpEntryWithWarnings = IpEntry & { readonly warnings: readonly { readonly message: string }[] };
 
 /** The fields a form sends for an entry. */
 export interface EntryFields {
