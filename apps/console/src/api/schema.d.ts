@@ -532,7 +532,7 @@ export interface paths {
                                 id: string;
                                 name: string;
                                 /**
-                                 * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                                 * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                                  * @enum {unknown}
                                  */
                                 ipMode: "off" | "manual" | "auto";
@@ -546,7 +546,7 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
-                                /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                                /** @description What the mode set means, when it needs saying (no mode does today). */
                                 warnings?: {
                                     code: string;
                                     message: string;
@@ -709,7 +709,7 @@ export interface paths {
                     "application/json": {
                         name: string;
                         /**
-                         * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                         * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                          * @enum {unknown}
                          */
                         ipMode?: "off" | "manual" | "auto";
@@ -732,7 +732,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                              * @enum {unknown}
                              */
                             ipMode: "off" | "manual" | "auto";
@@ -746,7 +746,7 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            /** @description What the mode set means, when it needs saying (no mode does today). */
                             warnings?: {
                                 code: string;
                                 message: string;
@@ -925,7 +925,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                              * @enum {unknown}
                              */
                             ipMode: "off" | "manual" | "auto";
@@ -939,7 +939,7 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            /** @description What the mode set means, when it needs saying (no mode does today). */
                             warnings?: {
                                 code: string;
                                 message: string;
@@ -1282,7 +1282,7 @@ export interface paths {
                             id: string;
                             name: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                              * @enum {unknown}
                              */
                             ipMode: "off" | "manual" | "auto";
@@ -1296,7 +1296,7 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
-                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            /** @description What the mode set means, when it needs saying (no mode does today). */
                             warnings?: {
                                 code: string;
                                 message: string;
@@ -1470,7 +1470,7 @@ export interface paths {
                         "application/json": {
                             tenantId: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                              * @enum {unknown}
                              */
                             mode: "off" | "manual" | "auto";
@@ -1485,7 +1485,7 @@ export interface paths {
                             activeEntryCount: number;
                             /** @description The tenant's version (the ETag). */
                             version: number;
-                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            /** @description What the mode set means, when it needs saying (no mode does today). */
                             warnings?: {
                                 code: string;
                                 message: string;
@@ -1654,7 +1654,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                         * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                          * @enum {unknown}
                          */
                         mode?: "off" | "manual" | "auto";
@@ -1678,7 +1678,7 @@ export interface paths {
                         "application/json": {
                             tenantId: string;
                             /**
-                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: planned — listed plus assessed-trustworthy IPs; today it behaves exactly as manual, and setting it answers the warning IPG_WARN_AUTO_AS_MANUAL.
+                             * @description off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).
                              * @enum {unknown}
                              */
                             mode: "off" | "manual" | "auto";
@@ -1693,7 +1693,7 @@ export interface paths {
                             activeEntryCount: number;
                             /** @description The tenant's version (the ETag). */
                             version: number;
-                            /** @description What the mode set means today (IPG_WARN_AUTO_AS_MANUAL for auto). */
+                            /** @description What the mode set means, when it needs saying (no mode does today). */
                             warnings?: {
                                 code: string;
                                 message: string;
@@ -3207,8 +3207,20 @@ export interface paths {
                                 prefix: string;
                                 /** @enum {unknown} */
                                 status: "active" | "revoked";
+                                /** @description A server key: calls are held to the key’s IP list (and the tenant’s address list). */
                                 ipRestrictionEnabled: boolean;
+                                /** @description With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied. */
                                 domainRestrictionEnabled: boolean;
+                                /**
+                                 * @description What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).
+                                 * @enum {unknown}
+                                 */
+                                kind: "any" | "server" | "browser" | "both";
+                                /** @description IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on. */
+                                warnings?: {
+                                    code: string;
+                                    message: string;
+                                }[];
                                 version: number;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -3396,8 +3408,20 @@ export interface paths {
                             prefix: string;
                             /** @enum {unknown} */
                             status: "active" | "revoked";
+                            /** @description A server key: calls are held to the key’s IP list (and the tenant’s address list). */
                             ipRestrictionEnabled: boolean;
+                            /** @description With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied. */
                             domainRestrictionEnabled: boolean;
+                            /**
+                             * @description What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).
+                             * @enum {unknown}
+                             */
+                            kind: "any" | "server" | "browser" | "both";
+                            /** @description IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on. */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -3587,8 +3611,20 @@ export interface paths {
                             prefix: string;
                             /** @enum {unknown} */
                             status: "active" | "revoked";
+                            /** @description A server key: calls are held to the key’s IP list (and the tenant’s address list). */
                             ipRestrictionEnabled: boolean;
+                            /** @description With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied. */
                             domainRestrictionEnabled: boolean;
+                            /**
+                             * @description What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).
+                             * @enum {unknown}
+                             */
+                            kind: "any" | "server" | "browser" | "both";
+                            /** @description IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on. */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -3779,8 +3815,20 @@ export interface paths {
                             prefix: string;
                             /** @enum {unknown} */
                             status: "active" | "revoked";
+                            /** @description A server key: calls are held to the key’s IP list (and the tenant’s address list). */
                             ipRestrictionEnabled: boolean;
+                            /** @description With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied. */
                             domainRestrictionEnabled: boolean;
+                            /**
+                             * @description What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).
+                             * @enum {unknown}
+                             */
+                            kind: "any" | "server" | "browser" | "both";
+                            /** @description IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on. */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -3972,8 +4020,20 @@ export interface paths {
                             prefix: string;
                             /** @enum {unknown} */
                             status: "active" | "revoked";
+                            /** @description A server key: calls are held to the key’s IP list (and the tenant’s address list). */
                             ipRestrictionEnabled: boolean;
+                            /** @description With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied. */
                             domainRestrictionEnabled: boolean;
+                            /**
+                             * @description What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).
+                             * @enum {unknown}
+                             */
+                            kind: "any" | "server" | "browser" | "both";
+                            /** @description IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on. */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -4171,8 +4231,20 @@ export interface paths {
                             prefix: string;
                             /** @enum {unknown} */
                             status: "active" | "revoked";
+                            /** @description A server key: calls are held to the key’s IP list (and the tenant’s address list). */
                             ipRestrictionEnabled: boolean;
+                            /** @description With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied. */
                             domainRestrictionEnabled: boolean;
+                            /**
+                             * @description What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).
+                             * @enum {unknown}
+                             */
+                            kind: "any" | "server" | "browser" | "both";
+                            /** @description IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on. */
+                            warnings?: {
+                                code: string;
+                                message: string;
+                            }[];
                             version: number;
                             /** Format: date-time */
                             createdAt: string;
@@ -10116,8 +10188,20 @@ export interface paths {
                                 prefix: string;
                                 /** @enum {unknown} */
                                 status: "active" | "revoked";
+                                /** @description A server key: calls are held to the key’s IP list (and the tenant’s address list). */
                                 ipRestrictionEnabled: boolean;
+                                /** @description With IP restriction off, a browser key: browser calls from the listed origins only, judged by the domain rules instead of the tenant’s address list; server calls are denied. */
                                 domainRestrictionEnabled: boolean;
+                                /**
+                                 * @description What the switches make of the key: any (no key restriction), server (IP list), browser (domain list; the tenant’s address list does not apply), both (see warnings).
+                                 * @enum {unknown}
+                                 */
+                                kind: "any" | "server" | "browser" | "both";
+                                /** @description IPG_WARN_KEY_ORIGIN_CHOSEN_BY_CALLER when both restrictions are on. */
+                                warnings?: {
+                                    code: string;
+                                    message: string;
+                                }[];
                                 version: number;
                                 /** Format: date-time */
                                 createdAt: string;
