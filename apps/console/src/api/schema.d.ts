@@ -59,7 +59,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -78,7 +78,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -97,7 +97,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -116,7 +116,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -135,7 +135,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -154,7 +154,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -173,7 +173,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -356,7 +356,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -375,7 +375,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -394,7 +394,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -413,7 +413,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -432,7 +432,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -451,7 +451,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -470,7 +470,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -521,7 +521,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -557,7 +557,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -576,7 +576,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -595,7 +595,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -614,7 +614,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -633,7 +633,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -652,7 +652,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -671,7 +671,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -722,7 +722,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created: create a tenant. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -754,7 +754,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -773,7 +773,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -792,7 +792,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -811,7 +811,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -830,7 +830,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -849,7 +849,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -868,7 +868,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -915,7 +915,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get a tenant. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -947,7 +947,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -966,7 +966,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -985,7 +985,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1004,7 +1004,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1023,7 +1023,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1042,7 +1042,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -1061,7 +1061,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1110,7 +1110,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1129,7 +1129,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1148,7 +1148,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1167,7 +1167,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1186,7 +1186,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1205,7 +1205,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -1224,7 +1224,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1272,7 +1272,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: rename a tenant. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1304,7 +1304,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1323,7 +1323,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1342,7 +1342,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1361,7 +1361,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1380,7 +1380,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1399,7 +1399,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -1418,7 +1418,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1461,7 +1461,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get the tenant's IP restriction. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1493,7 +1493,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1512,7 +1512,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1531,7 +1531,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1550,7 +1550,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1569,7 +1569,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1588,7 +1588,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -1607,7 +1607,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1669,7 +1669,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: change the tenant's mode, report-only setting or limits. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1701,7 +1701,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1720,7 +1720,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1739,7 +1739,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1758,7 +1758,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1777,7 +1777,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1796,7 +1796,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -1815,7 +1815,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1866,7 +1866,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1903,7 +1903,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1922,7 +1922,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1941,7 +1941,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1960,7 +1960,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1979,7 +1979,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1998,7 +1998,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -2017,7 +2017,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2193,7 +2193,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Created: add an entry to the tenant's IP list. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -2226,7 +2226,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2245,7 +2245,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2264,7 +2264,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2283,7 +2283,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2302,7 +2302,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2321,7 +2321,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -2340,7 +2340,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2389,7 +2389,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get an entry of the tenant's IP list. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2418,7 +2418,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2437,7 +2437,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2456,7 +2456,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2475,7 +2475,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2494,7 +2494,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2513,7 +2513,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -2532,7 +2532,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2711,7 +2711,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2730,7 +2730,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2749,7 +2749,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2768,7 +2768,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2787,7 +2787,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2806,7 +2806,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -2825,7 +2825,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2883,7 +2883,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: edit an entry of the tenant's IP list. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3030,7 +3030,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3049,7 +3049,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3068,7 +3068,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3087,7 +3087,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3106,7 +3106,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3125,7 +3125,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -3144,7 +3144,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3192,7 +3192,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3234,7 +3234,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3253,7 +3253,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3272,7 +3272,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3291,7 +3291,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3310,7 +3310,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3329,7 +3329,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -3348,7 +3348,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3394,7 +3394,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created: create a key. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -3434,7 +3434,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3453,7 +3453,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3472,7 +3472,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3491,7 +3491,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3510,7 +3510,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3529,7 +3529,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -3548,7 +3548,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3597,7 +3597,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get a key. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3635,7 +3635,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3654,7 +3654,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3673,7 +3673,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3692,7 +3692,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3711,7 +3711,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3730,7 +3730,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -3749,7 +3749,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -3801,7 +3801,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: rename a key or switch its restrictions. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3839,7 +3839,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3858,7 +3858,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3877,7 +3877,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3896,7 +3896,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3915,7 +3915,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -3934,7 +3934,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -3953,7 +3953,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4006,7 +4006,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: rotate a key. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4046,7 +4046,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4065,7 +4065,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4084,7 +4084,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4103,7 +4103,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4122,7 +4122,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4141,7 +4141,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -4160,7 +4160,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4217,7 +4217,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: revoke a key. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4255,7 +4255,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4274,7 +4274,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4293,7 +4293,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4312,7 +4312,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4331,7 +4331,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4350,7 +4350,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -4369,7 +4369,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4418,7 +4418,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: summarise a key's restrictions. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4443,7 +4443,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4462,7 +4462,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4481,7 +4481,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4500,7 +4500,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4519,7 +4519,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4538,7 +4538,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -4557,7 +4557,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4613,7 +4613,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4640,7 +4640,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4659,7 +4659,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4678,7 +4678,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4697,7 +4697,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4716,7 +4716,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4735,7 +4735,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -4754,7 +4754,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -4926,7 +4926,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Created: add one of a key's IP entries. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -4953,7 +4953,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4972,7 +4972,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4991,7 +4991,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5010,7 +5010,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5029,7 +5029,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5048,7 +5048,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -5067,7 +5067,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5260,7 +5260,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5279,7 +5279,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5298,7 +5298,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5317,7 +5317,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5336,7 +5336,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5355,7 +5355,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -5374,7 +5374,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5429,7 +5429,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: edit one of a key's IP entries. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5570,7 +5570,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5589,7 +5589,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5608,7 +5608,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5627,7 +5627,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5646,7 +5646,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5665,7 +5665,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -5684,7 +5684,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -5734,7 +5734,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5759,7 +5759,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5778,7 +5778,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5797,7 +5797,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5816,7 +5816,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5835,7 +5835,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5854,7 +5854,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -5873,7 +5873,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -6045,7 +6045,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Created: add one of a key's domain rules. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -6070,7 +6070,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6089,7 +6089,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6108,7 +6108,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6127,7 +6127,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6146,7 +6146,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6165,7 +6165,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -6184,7 +6184,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -6377,7 +6377,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6396,7 +6396,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6415,7 +6415,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6434,7 +6434,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6453,7 +6453,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6472,7 +6472,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -6491,7 +6491,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -6546,7 +6546,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: edit one of a key's domain rules. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6685,7 +6685,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6704,7 +6704,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6723,7 +6723,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6742,7 +6742,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6761,7 +6761,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6780,7 +6780,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -6799,7 +6799,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -6844,7 +6844,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6876,7 +6876,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6895,7 +6895,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6914,7 +6914,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6933,7 +6933,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6952,7 +6952,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -6971,7 +6971,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -6990,7 +6990,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -7042,7 +7042,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created: create an API. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -7070,7 +7070,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7089,7 +7089,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7108,7 +7108,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7127,7 +7127,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7146,7 +7146,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7165,7 +7165,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -7184,7 +7184,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -7231,7 +7231,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get an API. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7259,7 +7259,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7278,7 +7278,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7297,7 +7297,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7316,7 +7316,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7335,7 +7335,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7354,7 +7354,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -7373,7 +7373,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -7422,7 +7422,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7441,7 +7441,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7460,7 +7460,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7479,7 +7479,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7498,7 +7498,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7517,7 +7517,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -7536,7 +7536,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -7595,7 +7595,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: change an API. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7623,7 +7623,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7642,7 +7642,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7661,7 +7661,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7680,7 +7680,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7699,7 +7699,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7718,7 +7718,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -7737,7 +7737,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -7788,7 +7788,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7825,7 +7825,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7844,7 +7844,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7863,7 +7863,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7882,7 +7882,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7901,7 +7901,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7920,7 +7920,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -7939,7 +7939,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -8115,7 +8115,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description Created: add an entry to the API's network allowlist. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -8148,7 +8148,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8167,7 +8167,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8186,7 +8186,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8205,7 +8205,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8224,7 +8224,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8243,7 +8243,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -8262,7 +8262,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -8311,7 +8311,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get an entry of the API's network allowlist. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -8340,7 +8340,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8359,7 +8359,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8378,7 +8378,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8397,7 +8397,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8416,7 +8416,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8435,7 +8435,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -8454,7 +8454,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -8633,7 +8633,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8652,7 +8652,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8671,7 +8671,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8690,7 +8690,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8709,7 +8709,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8728,7 +8728,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -8747,7 +8747,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -8805,7 +8805,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: edit an entry of the API's network allowlist. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -8952,7 +8952,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8971,7 +8971,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8990,7 +8990,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9009,7 +9009,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9028,7 +9028,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -9047,7 +9047,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -9066,7 +9066,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -9118,7 +9118,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -9187,7 +9187,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9206,7 +9206,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9225,7 +9225,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9244,7 +9244,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9263,7 +9263,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -9282,7 +9282,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -9301,7 +9301,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -9352,7 +9352,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get an observed address. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -9417,7 +9417,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9436,7 +9436,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9455,7 +9455,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9474,7 +9474,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9493,7 +9493,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -9512,7 +9512,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -9531,7 +9531,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -9668,7 +9668,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9687,7 +9687,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9706,7 +9706,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9725,7 +9725,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9744,7 +9744,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -9763,7 +9763,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -9782,7 +9782,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -9848,7 +9848,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: authorize an observed address. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -9937,7 +9937,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9956,7 +9956,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9975,7 +9975,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9994,7 +9994,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10013,7 +10013,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -10032,7 +10032,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -10051,7 +10051,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -10116,7 +10116,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: reject an observed address. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10215,7 +10215,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10234,7 +10234,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10253,7 +10253,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10272,7 +10272,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10291,7 +10291,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -10310,7 +10310,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -10329,7 +10329,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -10394,7 +10394,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: explain a decision. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10427,7 +10427,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10446,7 +10446,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10465,7 +10465,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10484,7 +10484,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10503,7 +10503,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -10522,7 +10522,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -10541,7 +10541,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -10593,7 +10593,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10620,7 +10620,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10639,7 +10639,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10658,7 +10658,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10677,7 +10677,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10696,7 +10696,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -10715,7 +10715,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -10734,7 +10734,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -10788,7 +10788,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10815,7 +10815,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10834,7 +10834,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10853,7 +10853,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10872,7 +10872,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10891,7 +10891,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -10910,7 +10910,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -10929,7 +10929,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -10994,7 +10994,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11028,7 +11028,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11047,7 +11047,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11066,7 +11066,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11085,7 +11085,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11104,7 +11104,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -11123,7 +11123,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -11142,7 +11142,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -11193,7 +11193,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get one request. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11223,7 +11223,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11242,7 +11242,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11261,7 +11261,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11280,7 +11280,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11299,7 +11299,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -11318,7 +11318,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -11337,7 +11337,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -11391,7 +11391,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11421,7 +11421,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11440,7 +11440,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11459,7 +11459,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11478,7 +11478,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11497,7 +11497,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -11516,7 +11516,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -11535,7 +11535,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -11582,7 +11582,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created: create an admin token. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -11610,7 +11610,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11629,7 +11629,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11648,7 +11648,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11667,7 +11667,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11686,7 +11686,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -11705,7 +11705,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -11724,7 +11724,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -11787,7 +11787,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11806,7 +11806,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11825,7 +11825,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11844,7 +11844,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11863,7 +11863,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -11882,7 +11882,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -11901,7 +11901,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -11950,7 +11950,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: list notification channels. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11982,7 +11982,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12001,7 +12001,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12020,7 +12020,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12039,7 +12039,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12058,7 +12058,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -12077,7 +12077,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -12096,7 +12096,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -12154,7 +12154,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Created: add a notification channel. */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -12185,7 +12185,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12204,7 +12204,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12223,7 +12223,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12242,7 +12242,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12261,7 +12261,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -12280,7 +12280,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -12299,7 +12299,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -12348,7 +12348,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: get a notification channel. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -12399,7 +12399,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12418,7 +12418,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12437,7 +12437,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12456,7 +12456,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12475,7 +12475,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -12494,7 +12494,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -12513,7 +12513,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -12564,7 +12564,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12583,7 +12583,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12602,7 +12602,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12621,7 +12621,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12640,7 +12640,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -12659,7 +12659,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -12678,7 +12678,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -12736,7 +12736,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Done: change a notification channel. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -12787,7 +12787,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12806,7 +12806,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12825,7 +12825,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12844,7 +12844,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12863,7 +12863,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -12882,7 +12882,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -12901,7 +12901,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -12953,7 +12953,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -12996,7 +12996,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13015,7 +13015,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13034,7 +13034,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13053,7 +13053,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13072,7 +13072,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -13091,7 +13091,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -13110,7 +13110,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -13167,7 +13167,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description One page of the list; nextCursor is there when more follow. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13189,7 +13189,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13208,7 +13208,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13227,7 +13227,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13246,7 +13246,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13265,7 +13265,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -13284,7 +13284,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -13303,7 +13303,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -13562,7 +13562,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13581,7 +13581,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13600,7 +13600,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13619,7 +13619,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13638,7 +13638,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -13657,7 +13657,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -13676,7 +13676,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -13933,7 +13933,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13952,7 +13952,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13971,7 +13971,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13990,7 +13990,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -14009,7 +14009,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -14028,7 +14028,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -14047,7 +14047,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -14306,7 +14306,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -14325,7 +14325,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -14344,7 +14344,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -14363,7 +14363,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -14382,7 +14382,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -14401,7 +14401,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -14420,7 +14420,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -14679,7 +14679,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -14698,7 +14698,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -14717,7 +14717,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -14736,7 +14736,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -14755,7 +14755,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -14774,7 +14774,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -14793,7 +14793,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -14887,7 +14887,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -14906,7 +14906,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -14925,7 +14925,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -14944,7 +14944,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -14963,7 +14963,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -14982,7 +14982,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -15001,7 +15001,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -15097,7 +15097,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description What every failed request answers. */
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -15116,7 +15116,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -15135,7 +15135,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -15154,7 +15154,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -15173,7 +15173,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -15192,7 +15192,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
                     headers: {
                         [name: string]: unknown;
@@ -15211,7 +15211,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -15257,7 +15257,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: liveness. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -15298,7 +15298,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Done: readiness. */
                 200: {
                     headers: {
                         [name: string]: unknown;
