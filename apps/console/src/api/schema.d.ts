@@ -10605,7 +10605,10 @@ export interface paths {
                                 changeVersion: number;
                                 /** Format: date-time */
                                 at: string;
+                                /** @description Who made the change: token:<principal id>, or a system actor. */
                                 actor: string;
+                                /** @description The name of that admin token or user now; null when it has been deleted or is not one. */
+                                actorName?: string | null;
                                 tenantId: string | null;
                                 action: string;
                                 targetType: string;
@@ -10800,7 +10803,10 @@ export interface paths {
                                 changeVersion: number;
                                 /** Format: date-time */
                                 at: string;
+                                /** @description Who made the change: token:<principal id>, or a system actor. */
                                 actor: string;
+                                /** @description The name of that admin token or user now; null when it has been deleted or is not one. */
+                                actorName?: string | null;
                                 tenantId: string | null;
                                 action: string;
                                 targetType: string;
