@@ -15304,7 +15304,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Done: readiness. */
+                /** @description Ready. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -15312,10 +15312,34 @@ export interface paths {
                     content: {
                         "application/json": {
                             status: string;
+                            /**
+                             * @description Where the rules in force came from.
+                             * @example {
+                             *       "source": "last-good-copy",
+                             *       "version": 42,
+                             *       "ageSeconds": 310.5,
+                             *       "copyWrittenAt": "2026-01-05T10:00:00.000Z",
+                             *       "storeError": "The store cannot be reached: connect ECONNREFUSED 10.0.0.5:5432."
+                             *     }
+                             */
+                            rules?: {
+                                /** @description store: read from the store; last-good-copy: from the copy on disk, the store not reached since start; none: no rules, every request is refused. */
+                                source: "store" | "last-good-copy" | "none";
+                                /** @description Change version of the rules in force. */
+                                version: number;
+                                /** @description Seconds since the rules were last known to be the store’s; null when none are loaded. */
+                                ageSeconds: number | null;
+                                /** @description When the copy in force was written. */
+                                copyWrittenAt?: string;
+                                /** @description Why the copy on disk was not used. */
+                                copyRefused?: string;
+                                /** @description The last error reading the store. */
+                                storeError?: string;
+                            };
                         };
                     };
                 };
-                /** @description What every failed request answers. */
+                /** @description Not ready: the store does not answer or no rules are loaded; `rules` says what is served. */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -15330,6 +15354,30 @@ export interface paths {
                                 field?: string;
                                 /** @description How to write it right. */
                                 hint?: string;
+                            };
+                            /**
+                             * @description Where the rules in force came from.
+                             * @example {
+                             *       "source": "last-good-copy",
+                             *       "version": 42,
+                             *       "ageSeconds": 310.5,
+                             *       "copyWrittenAt": "2026-01-05T10:00:00.000Z",
+                             *       "storeError": "The store cannot be reached: connect ECONNREFUSED 10.0.0.5:5432."
+                             *     }
+                             */
+                            rules?: {
+                                /** @description store: read from the store; last-good-copy: from the copy on disk, the store not reached since start; none: no rules, every request is refused. */
+                                source: "store" | "last-good-copy" | "none";
+                                /** @description Change version of the rules in force. */
+                                version: number;
+                                /** @description Seconds since the rules were last known to be the store’s; null when none are loaded. */
+                                ageSeconds: number | null;
+                                /** @description When the copy in force was written. */
+                                copyWrittenAt?: string;
+                                /** @description Why the copy on disk was not used. */
+                                copyRefused?: string;
+                                /** @description The last error reading the store. */
+                                storeError?: string;
                             };
                         };
                     };
