@@ -1086,7 +1086,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a tenant
-         * @description Deletes its lists and keys; its audit events stay. Needs an all-tenants token (editor or owner).
+         * @description Deletes its lists, keys, observed addresses and admin tokens; its audit events stay, and the tenant.deleted event lists what went with it. Needs an all-tenants owner token.
          */
         delete: {
             parameters: {
@@ -1635,7 +1635,7 @@ export interface paths {
         head?: never;
         /**
          * Change the tenant's mode, report-only setting or limits
-         * @description A mode or enforce change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. enforce: false makes the tenant report-only (denials are recorded as would-deny, the requests pass). Limits need a token for all tenants. Audited as tenant.updated.
+         * @description A mode or enforce change that would deny your own address is refused with 409 IPG_SELF_LOCKOUT unless confirmLockout is true. enforce: false makes the tenant report-only (denials are recorded as would-deny, the requests pass). Limits need a token for all tenants; a limit below what a list holds now is refused with 409 IPG_LIMIT_BELOW_COUNT (nothing is removed). Audited as tenant.updated.
          */
         patch: {
             parameters: {
@@ -3987,7 +3987,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a key
-         * @description A new secret (shown once); the old one stops working at once.
+         * @description A new secret (shown once); the old one stops working at once. A revoked key cannot be rotated (409 IPG_KEY_REVOKED).
          */
         post: {
             parameters: {
@@ -10089,7 +10089,7 @@ export interface paths {
         put?: never;
         /**
          * Reject an observed address
-         * @description It stays denied and is not reviewed again; rotateKey also gives the key a new secret.
+         * @description It stays denied and is not reviewed again; rotateKey also gives the key a new secret. Entries that authorizing it added (source review or auto) are removed and listed in removedEntries; stillListed says whether entries written by a person still let it through.
          */
         post: {
             parameters: {
@@ -10212,6 +10212,30 @@ export interface paths {
                                 /** @description Shown once; store it now, ipgate keeps only its hash. */
                                 secret: string;
                             } | null;
+                            /** @description Entries of the tenant's IP list that authorizing this address had added (source review or auto), removed by the reject. */
+                            removedEntries: {
+                                id: string;
+                                name: string;
+                                /** @enum {unknown} */
+                                type: "ip" | "range";
+                                /** @description As written. */
+                                value: string;
+                                /** @description The one spelling ipgate stores and compares. */
+                                canonical: string;
+                                enabled: boolean;
+                                expiresAt: string | null;
+                                /** @enum {unknown} */
+                                source: "manual" | "auto" | "review";
+                                reason: string | null;
+                                createdBy: string;
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** @description True when other entries of the tenant list (written by a person, or wider ranges) still let the address through: the reject did not touch them. */
+                            stillListed: boolean;
                         };
                     };
                 };
@@ -10367,7 +10391,7 @@ export interface paths {
         put?: never;
         /**
          * Explain a decision
-         * @description Allow or deny, the stage and reason, and the entries that matched — for an address with a key of this tenant, an API's allowlist and an Origin.
+         * @description Allow or deny, the stage and reason, and the entries that matched — for an address with a key of this tenant, an API's allowlist and an Origin. Naming an API (apiId) needs a token for all tenants: a tenant's token gets 404 for every apiId, as APIs are not its to read.
          */
         post: {
             parameters: {
@@ -11781,7 +11805,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an admin token
-         * @description It stops working at once.
+         * @description It stops working at once. The last owner for all tenants cannot be deleted (409 IPG_LAST_OWNER): create another first.
          */
         delete: {
             parameters: {
