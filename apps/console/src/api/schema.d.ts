@@ -1847,7 +1847,7 @@ export interface paths {
         };
         /**
          * List the entries of the tenant's IP list
-         * @description Oldest first. Each entry carries its warnings: about the entry alone, and about it within the whole list (duplicate, covered by, overlaps).
+         * @description Oldest first. Each entry carries its warnings (about the entry alone, and within the whole list: duplicate, covered by, overlaps) and its usage (hits, last matched). notMatchedForDays=N keeps only the entries that have not matched for N days (never matched: created more than N days ago).
          */
         get: {
             parameters: {
@@ -1856,6 +1856,11 @@ export interface paths {
                     limit?: number;
                     /** @description The nextCursor of the previous page. */
                     cursor?: string;
+                    /**
+                     * @description Only entries that have not matched for this many days: last matched (or, never matched, created) before now minus N days.
+                     * @example 30
+                     */
+                    notMatchedForDays?: number;
                 };
                 header?: never;
                 path: {
@@ -1897,6 +1902,19 @@ export interface paths {
                                     code: string;
                                     message: string;
                                 }[];
+                                /**
+                                 * @description Present on list answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                                 * @example {
+                                 *       "hits": 1842,
+                                 *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                                 *     }
+                                 */
+                                usage?: {
+                                    /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                    hits: number;
+                                    /** @description When it last did; null when never (since counting began). */
+                                    lastMatchedAt: string | null;
+                                };
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -2223,6 +2241,19 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                            /**
+                             * @description Present on list answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                             * @example {
+                             *       "hits": 1842,
+                             *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                             *     }
+                             */
+                            usage?: {
+                                /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                hits: number;
+                                /** @description When it last did; null when never (since counting began). */
+                                lastMatchedAt: string | null;
+                            };
                         };
                     };
                 };
@@ -2374,7 +2405,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an entry of the tenant's IP list */
+        /**
+         * Get an entry of the tenant's IP list
+         * @description With its usage: hits and when it last matched.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2415,6 +2449,19 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /**
+                             * @description Present on list and get answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                             * @example {
+                             *       "hits": 1842,
+                             *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                             *     }
+                             */
+                            usage?: {
+                                /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                hits: number;
+                                /** @description When it last did; null when never (since counting began). */
+                                lastMatchedAt: string | null;
+                            };
                         };
                     };
                 };
@@ -2913,6 +2960,19 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                            /**
+                             * @description Present on list answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                             * @example {
+                             *       "hits": 1842,
+                             *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                             *     }
+                             */
+                            usage?: {
+                                /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                hits: number;
+                                /** @description When it last did; null when never (since counting began). */
+                                lastMatchedAt: string | null;
+                            };
                         } | {
                             /** @enum {boolean} */
                             dryRun: true;
@@ -4593,7 +4653,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a key's IP entries */
+        /**
+         * List a key's IP entries
+         * @description Each entry with its usage (hits, last matched). notMatchedForDays=N keeps only the entries that have not matched for N days (never matched: created more than N days ago).
+         */
         get: {
             parameters: {
                 query?: {
@@ -4601,6 +4664,11 @@ export interface paths {
                     limit?: number;
                     /** @description The nextCursor of the previous page. */
                     cursor?: string;
+                    /**
+                     * @description Only entries that have not matched for this many days: last matched (or, never matched, created) before now minus N days.
+                     * @example 30
+                     */
+                    notMatchedForDays?: number;
                 };
                 header?: never;
                 path: {
@@ -4634,6 +4702,19 @@ export interface paths {
                                 updatedAt: string;
                                 /** @enum {unknown} */
                                 type: "ip" | "range";
+                                /**
+                                 * @description Present on list answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                                 * @example {
+                                 *       "hits": 1842,
+                                 *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                                 *     }
+                                 */
+                                usage?: {
+                                    /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                    hits: number;
+                                    /** @description When it last did; null when never (since counting began). */
+                                    lastMatchedAt: string | null;
+                                };
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -7769,7 +7850,7 @@ export interface paths {
         };
         /**
          * List the entries of the API's network allowlist
-         * @description Oldest first. Each entry carries its warnings: about the entry alone, and about it within the whole list (duplicate, covered by, overlaps).
+         * @description Oldest first. Each entry carries its warnings (about the entry alone, and within the whole list: duplicate, covered by, overlaps) and its usage (hits, last matched). notMatchedForDays=N keeps only the entries that have not matched for N days (never matched: created more than N days ago).
          */
         get: {
             parameters: {
@@ -7778,6 +7859,11 @@ export interface paths {
                     limit?: number;
                     /** @description The nextCursor of the previous page. */
                     cursor?: string;
+                    /**
+                     * @description Only entries that have not matched for this many days: last matched (or, never matched, created) before now minus N days.
+                     * @example 30
+                     */
+                    notMatchedForDays?: number;
                 };
                 header?: never;
                 path: {
@@ -7819,6 +7905,19 @@ export interface paths {
                                     code: string;
                                     message: string;
                                 }[];
+                                /**
+                                 * @description Present on list answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                                 * @example {
+                                 *       "hits": 1842,
+                                 *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                                 *     }
+                                 */
+                                usage?: {
+                                    /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                    hits: number;
+                                    /** @description When it last did; null when never (since counting began). */
+                                    lastMatchedAt: string | null;
+                                };
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -8145,6 +8244,19 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                            /**
+                             * @description Present on list answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                             * @example {
+                             *       "hits": 1842,
+                             *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                             *     }
+                             */
+                            usage?: {
+                                /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                hits: number;
+                                /** @description When it last did; null when never (since counting began). */
+                                lastMatchedAt: string | null;
+                            };
                         };
                     };
                 };
@@ -8296,7 +8408,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an entry of the API's network allowlist */
+        /**
+         * Get an entry of the API's network allowlist
+         * @description With its usage: hits and when it last matched.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -8337,6 +8452,19 @@ export interface paths {
                             createdAt: string;
                             /** Format: date-time */
                             updatedAt: string;
+                            /**
+                             * @description Present on list and get answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                             * @example {
+                             *       "hits": 1842,
+                             *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                             *     }
+                             */
+                            usage?: {
+                                /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                hits: number;
+                                /** @description When it last did; null when never (since counting began). */
+                                lastMatchedAt: string | null;
+                            };
                         };
                     };
                 };
@@ -8835,6 +8963,19 @@ export interface paths {
                                 code: string;
                                 message: string;
                             }[];
+                            /**
+                             * @description Present on list answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                             * @example {
+                             *       "hits": 1842,
+                             *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                             *     }
+                             */
+                            usage?: {
+                                /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                hits: number;
+                                /** @description When it last did; null when never (since counting began). */
+                                lastMatchedAt: string | null;
+                            };
                         } | {
                             /** @enum {boolean} */
                             dryRun: true;
@@ -9933,6 +10074,19 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /**
+                                 * @description Present on list and get answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                                 * @example {
+                                 *       "hits": 1842,
+                                 *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                                 *     }
+                                 */
+                                usage?: {
+                                    /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                    hits: number;
+                                    /** @description When it last did; null when never (since counting began). */
+                                    lastMatchedAt: string | null;
+                                };
                             } | null;
                         };
                     };
@@ -10233,6 +10387,19 @@ export interface paths {
                                 createdAt: string;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                /**
+                                 * @description Present on list and get answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                                 * @example {
+                                 *       "hits": 1842,
+                                 *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                                 *     }
+                                 */
+                                usage?: {
+                                    /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                    hits: number;
+                                    /** @description When it last did; null when never (since counting began). */
+                                    lastMatchedAt: string | null;
+                                };
                             }[];
                             /** @description True when other entries of the tenant list (written by a person, or wider ranges) still let the address through: the reject did not touch them. */
                             stillListed: boolean;
