@@ -8,10 +8,20 @@ import * as v from './validate.js';
 const DEFAULT_BATCH = 5000;
 
 /**
+ * The first time slice a page reads. Each read is bounded by a slice of time as well as by the page
+ * size, and the slice adapts (halved after a full page, doubled after a sparse one): then no query
+ * covers much more than a page of rows whatever plan the database picks. PostgreSQL, with statistics
+ * that do not know the log grew, picks a bitmap scan of the whole range followed by a sort — per page,
+ * for a range that ran to the end of the window, that read the rest of the window every time.
+ */
+const FIRST_SPAN_MS = 60_000;
+
+/**
  * Reads the request records of one tenant, key or API in a time window, oldest first, a page at a
  * time, handing each page to `onBatch` before the next is read: memory holds one page whatever
- * the window holds. Pages are keyset pages on (at, request_id), so each is one range read of the
- * `requests_tenant` or `requests_api` index, not a rescan from the start. Stops after `maxRows`.
+ * the window holds. Pages are keyset pages on (at, request_id) within an adaptive slice of time, so
+ * each is one short range read of the `requests_tenant` or `requests_api` index, never a rescan from
+ * the start nor to the end. Stops after `maxRows`.
  *
  * @example
  * await scanRequests(ctx, { tenantId, since, until }, (rows) => { for (const r of rows) tally(r); });
@@ -25,21 +35,35 @@ export async function scanRequests(
   const f = checkFilter(filter);
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
   const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+  const until = Date.parse(f.until);
   let rows = 0;
-  let after: { at: string; id: string } | undefined;
+  // Where the next page starts: a time, and within it the last id read (none: the time inclusive).
+  let from = Date.parse(f.since);
+  let afterId: string | undefined;
+  let span = FIRST_SPAN_MS;
   for (;;) {
     const limit = Math.min(batchSize, maxRows - rows);
     if (limit <= 0) {
-      const more = await page(ctx, f, after, 1);
+      const more = await page(ctx, f, from, afterId, until, 1);
       return { rows, truncated: more.length > 0 };
     }
-    const batch = await page(ctx, f, after, limit);
-    if (batch.length === 0) return { rows, truncated: false };
+    const end = Math.min(until, from + span);
+    const batch = await page(ctx, f, from, afterId, end, limit);
     rows += batch.length;
-    const last = batch[batch.length - 1] as ScannedRequest;
-    after = { at: last.at.toISOString(), id: last.requestId };
-    await onBatch(batch);
-    if (batch.length < limit) return { rows, truncated: false };
+    if (batch.length > 0) await onBatch(batch);
+    if (batch.length === limit) {
+      const last = batch[batch.length - 1] as ScannedRequest;
+      from = last.at.getTime();
+      afterId = last.requestId;
+      // A full page: the slice was busy; the next one is narrower, so no read covers much more than a page.
+      span = Math.max(1, Math.floor(span / 2));
+      continue;
+    }
+    // The slice is read to its end.
+    if (end >= until) return { rows, truncated: false };
+    from = end;
+    afterId = undefined;
+    if (batch.length < limit / 2) span *= 2;
   }
 }
 
@@ -48,9 +72,12 @@ type CheckedFilter = ReturnType<typeof checkFilter>;
 async function page(
   ctx: StoreContext,
   f: CheckedFilter,
-  after: { at: string; id: string } | undefined,
+  from: number,
+  afterId: string | undefined,
+  end: number,
   limit: number,
 ): Promise<ScannedRequest[]> {
+  const since = new Date(from).toISOString();
   const rows = await read(ctx, () =>
     ctx.db
       .selectFrom('requests')
@@ -69,13 +96,12 @@ async function page(
       .$if(f.tenantId !== undefined, (qb) => qb.where('tenant_id', '=', f.tenantId as string))
       .$if(f.apiId !== undefined, (qb) => qb.where('api_id', '=', f.apiId as string))
       .$if(f.keyId !== undefined, (qb) => qb.where('key_id', '=', f.keyId as string))
-      .where('at', '<', f.until)
-      // The first bound keeps the read a range of the index; the second settles ties on the time.
-      .$if(after === undefined, (qb) => qb.where('at', '>=', f.since))
-      .$if(after !== undefined, (qb) => {
-        const { at, id } = after as { at: string; id: string };
-        return qb.where('at', '>=', at).where((eb) => eb.or([eb('at', '>', at), eb('request_id', '>', id)]));
-      })
+      .where('at', '>=', since)
+      .where('at', '<', new Date(end).toISOString())
+      // Ties on the time the last page ended at: only the ids after the last one read.
+      .$if(afterId !== undefined, (qb) =>
+        qb.where((eb) => eb.or([eb('at', '>', since), eb('request_id', '>', afterId as string)])),
+      )
       .orderBy('at')
       .orderBy('request_id')
       .limit(limit)

@@ -1221,6 +1221,59 @@ export function storeContract(factory: StoreFactory): void {
         ...extra,
       });
 
+      it('scans a window oldest first, in small pages, across ties and long gaps, each record once', async () => {
+        const t = await tenant();
+        const other = await tenant('Other');
+        const base = Date.UTC(2026, 0, 1);
+        // Bursts sharing a millisecond, seconds apart, and hours apart; another tenant's in between.
+        const offsets = [
+          0,
+          0,
+          0,
+          0,
+          0,
+          1,
+          1000,
+          1000,
+          3_600_000,
+          3_600_000,
+          3_600_001,
+          7 * 3_600_000,
+          86_399_999,
+        ];
+        const mine = offsets.map((o, i) =>
+          record(`scan_${t.id}_${String(i).padStart(2, '0')}`, { tenantId: t.id, at: new Date(base + o) }),
+        );
+        await store.appendRequests([
+          ...mine,
+          ...offsets.map((o, i) =>
+            record(`scan_${other.id}_${i}`, { tenantId: other.id, at: new Date(base + o) }),
+          ),
+          record(`scan_${t.id}_late`, { tenantId: t.id, at: new Date(base + 86_400_000) }),
+        ]);
+        const window = { tenantId: t.id, since: new Date(base), until: new Date(base + 86_400_000) };
+        for (const batchSize of [1, 2, 3, 5000]) {
+          const seen: string[] = [];
+          const pages: number[] = [];
+          const r = await store.scanRequests(
+            window,
+            (rows) => {
+              pages.push(rows.length);
+              for (const row of rows) seen.push(row.requestId);
+            },
+            { batchSize },
+          );
+          expect(seen, `batch size ${batchSize}`).toEqual(mine.map((m) => m.requestId));
+          expect(r).toEqual({ rows: mine.length, truncated: false });
+          expect(Math.max(...pages)).toBeLessThanOrEqual(batchSize);
+        }
+        const cut = await store.scanRequests(window, () => {}, { batchSize: 2, maxRows: 5 });
+        expect(cut).toEqual({ rows: 5, truncated: true });
+        await rejects(() => store.scanRequests({ since: window.since, until: window.until }, () => {}), {
+          field: 'tenantId',
+        });
+      });
+
       it('keeps would-deny and the origin, and filters allow, deny and would-deny apart', async () => {
         const t = await tenant();
         const id = `req_${t.id}`;
