@@ -9,6 +9,7 @@ import { apisCommand } from './manage/apis-command.js';
 import { entriesCommand } from './manage/entries-command.js';
 import { keysCommand } from './manage/keys-command.js';
 import { observedCommand } from './manage/observed-command.js';
+import { simulateCommand } from './manage/simulate-command.js';
 import { tenantsCommand } from './manage/tenants-command.js';
 import { type CommandIo, flushAll, printError } from './output.js';
 import { parseCommand } from './parse-command.js';
@@ -30,16 +31,17 @@ Examples:
   $ ipgate tenants list
   $ ipgate entries add 203.0.113.0/24 --tenant ten_… --name office
   $ ipgate check 203.0.113.7 --tenant ten_… --key key_…
+  $ ipgate simulate --tenant ten_… --remove ent_…   # what the change would do to recorded traffic
 
-The management commands (tenants, apis, keys, entries, observed, check --tenant) talk to a running
+The management commands (tenants, apis, keys, entries, observed, check --tenant, simulate) talk to a running
 ipgate serve: --server <url> or IPGATE_SERVER (default http://127.0.0.1:8081, the admin listener),
 the admin token from IPGATE_TOKEN. Each has --json for one JSON document instead of text.
 Run "ipgate <command> --help" for a command's options and examples.
 
 Exit status:
   0   ok, or allowed
-  1   denied, or refused by the server for a reason to read (token unknown or too weak, not found,
-      a limit, a concurrent change, the lockout guard)
+  1   denied (simulate: the draft would deny requests allowed now), or refused by the server for a
+      reason to read (token unknown or too weak, not found, a limit, a concurrent change, the lockout guard)
   2   bad input or usage (arguments, entries, files; IPGATE_TOKEN or --server missing or wrong;
       a request the server found malformed)
   3   the server cannot be used: nothing listens at --server, no answer in time, not ipgate's
@@ -74,6 +76,7 @@ export function createProgram(io: CommandIo): Command {
     keysCommand(io),
     entriesCommand(io),
     observedCommand(io),
+    simulateCommand(io),
   ]) {
     program.addCommand(command.copyInheritedSettings(program));
     // Subcommands (admin-token create, tenants list, …) too: commander must throw, not exit, on their errors.

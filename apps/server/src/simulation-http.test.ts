@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, eventually, startDemoServer } from './demo-server.test-support.js';
 import { storeFactories } from './store/test-stores.test-support.js';
@@ -122,6 +123,18 @@ for (const factory of await storeFactories()) {
       expect(api.json).toMatchObject({
         allowedToDenied: { requests: 4, addresses: 1 },
         unmatchedEntries: [{ id: null, value: '10.0.0.0/8' }],
+      });
+    });
+
+    it('docs/simulate-draft.json, the example of docs/operations.md, is a body that works as it is', async () => {
+      const body = JSON.parse(
+        readFileSync(new URL('../../../docs/simulate-draft.json', import.meta.url), 'utf8'),
+      );
+      const r = await demo.admin('POST', `${tenantPath()}/ip-restriction/simulate`, body);
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({
+        deniedToAllowed: { requests: 3, topAddresses: [{ address: '127.0.0.2', requests: 3 }] },
+        unmatchedEntries: [{ id: null, value: '198.51.100.0/24', name: 'new VPN' }],
       });
     });
 
