@@ -6,10 +6,10 @@
  *   node bench/simulation/run.mjs '<json: root, store, tenantId, variant>'
  *
  * variant `paged`: the simulator as the management API runs it (keyset pages of 5,000);
- * variant `whole`: the same decisions on the whole window read in one query (one page of everything),
- * the alternative the paging exists to avoid.
+ * variant `whole`: the same decisions on the whole window read in one query, every row in memory
+ * before the first decision — the alternative the paging exists to avoid.
  */
-import { openStore, serverModule } from '../scale/stores.mjs';
+import { openDatabase, openStore, serverModule } from '../scale/stores.mjs';
 import { WINDOW } from './traffic.mjs';
 
 const options = JSON.parse(process.argv[2]);
@@ -18,13 +18,10 @@ const { createSnapshotEngine } = await serverModule(options.root, 'snapshot/snap
 const { createSimulator } = await serverModule(options.root, 'simulation/simulator.js');
 const engine = createSnapshotEngine({ store });
 await engine.refresh();
+// `whole`: one query for the whole window, every row in memory before the first decision.
 const scanning =
   options.variant === 'whole'
-    ? {
-        ...store,
-        scanRequests: (filter, onBatch, o) =>
-          store.scanRequests(filter, onBatch, { ...o, batchSize: 10_000_000 }),
-      }
+    ? { ...store, scanRequests: (filter, onBatch) => wholeWindow(filter, onBatch) }
     : store;
 const simulator = createSimulator(scanning, () => engine.current);
 // The draft: ten networks removed (their traffic flips to denied), one outside network added.
@@ -61,3 +58,45 @@ console.log(
 );
 await engine.close();
 await store.close();
+
+async function wholeWindow(filter, onBatch) {
+  const { db } = await openDatabase(options.root, options.store);
+  try {
+    const rows = await db
+      .selectFrom('requests')
+      .select([
+        'request_id',
+        'at',
+        'tenant_id',
+        'api_id',
+        'key_id',
+        'client',
+        'origin',
+        'stage',
+        'decision',
+        'would_deny',
+      ])
+      .where('tenant_id', '=', filter.tenantId)
+      .where('at', '>=', filter.since.toISOString())
+      .where('at', '<', filter.until.toISOString())
+      .orderBy('at')
+      .orderBy('request_id')
+      .execute();
+    await onBatch(
+      rows.map((r) => ({
+        requestId: r.request_id,
+        at: new Date(r.at),
+        tenantId: r.tenant_id,
+        apiId: r.api_id,
+        keyId: r.key_id,
+        client: r.client,
+        origin: r.origin,
+        stage: r.stage,
+        decision: r.would_deny === true || r.would_deny === 1 ? 'would-deny' : r.decision,
+      })),
+    );
+    return { rows: rows.length, truncated: false };
+  } finally {
+    await db.destroy();
+  }
+}
