@@ -25,7 +25,7 @@ SIGTERM or SIGINT: stop accepting, finish requests in flight, write pending reco
  */
 export function serveCommand(io: CommandIo): Command {
   const command = new Command('serve').description(
-    'run the gateway (proxy listener) and the admin listener (management API, its docs at /docs, /metrics)',
+    'run the gateway (proxy listener) and the admin listener (management API, its docs at /docs, /metrics, the web console at /console/)',
   );
   const keyOf = new Map<string, string>();
   for (const spec of settingSpecs) {

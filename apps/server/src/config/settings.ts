@@ -27,7 +27,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface ServeSettings {
   /** Where the proxy listener listens. */
   readonly listen: HostPort;
-  /** Where the admin listener (management API, its docs at /docs, /metrics) listens. */
+  /** Where the admin listener (management API, its docs at /docs, /metrics, the web console) listens. */
   readonly adminListen: HostPort;
   /** Holds the SQLite store and the snapshot cache. */
   readonly dataDir: string;
@@ -219,7 +219,8 @@ export const settingSpecs: readonly SettingSpec[] = [
     key: 'adminListen',
     flag: '--admin-listen <host:port>',
     env: ['IPGATE_ADMIN_LISTEN'],
-    description: 'admin listener address: management API, its docs at /docs, /metrics (keep it private)',
+    description:
+      'admin listener address: management API, its docs at /docs, /metrics, the web console at /console/ (keep it private)',
     defaultValue: { host: '127.0.0.1', port: 8081 },
     defaultText: '127.0.0.1:8081',
     fromText: parseHostPort,
