@@ -89,6 +89,11 @@ export function callGateway(
   });
 }
 
+/** What the check below reads in the page (this file is type-checked without the DOM library). */
+interface PageGlobals {
+  readonly document: { getAnimations(): readonly { readonly playState: string }[] };
+}
+
 /** Where the tests put their screenshots: docs/console.md shows them. */
 export const SCREENSHOTS = join(repoRoot, 'docs/console');
 
@@ -100,6 +105,11 @@ export const SCREENSHOTS = join(repoRoot, 'docs/console');
  */
 export async function screenshotAndAxe(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // A dialog fades in: checked halfway, its buttons' colours are blended with the page behind and
+  // fail the contrast rule they meet once shown. Wait until no transition or animation runs.
+  await page.waitForFunction(() =>
+    (globalThis as unknown as PageGlobals).document.getAnimations().every((a) => a.playState !== 'running'),
+  );
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
   const result = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
