@@ -228,16 +228,7 @@ export async function updateChannel(
   const actor = v.actor(options.actor);
   const expected = v.expectedVersion(options.expectedVersion);
   return ctx.dialect.transaction(async (trx) => {
-    await lockTenant(ctx, trx, tenantId);
-    const row = await trx
-      .selectFrom('notification_channels')
-      .selectAll()
-      .where('id', '=', channelId)
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst();
-    if (row === undefined) throw notFound('notification channel', channelId);
-    const before = channelFromRow(ctx, row);
-    checkVersion('notification channel', before, expected);
+    const before = await lockedChannel(ctx, trx, tenantId, channelId, expected);
     const target = patch.target === undefined ? undefined : channelTarget(before.kind, patch.target);
     const now = nowIso();
     const after = await trx
@@ -267,6 +258,27 @@ export async function updateChannel(
   });
 }
 
+/** The channel a change starts from, read with its tenant locked and its version checked. */
+async function lockedChannel(
+  ctx: StoreContext,
+  trx: Parameters<typeof lockTenant>[1],
+  tenantId: string,
+  channelId: string,
+  expected: ReturnType<typeof v.expectedVersion>,
+): Promise<NotificationChannel> {
+  await lockTenant(ctx, trx, tenantId);
+  const row = await trx
+    .selectFrom('notification_channels')
+    .selectAll()
+    .where('id', '=', channelId)
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  if (row === undefined) throw notFound('notification channel', channelId);
+  const before = channelFromRow(ctx, row);
+  checkVersion('notification channel', before, expected);
+  return before;
+}
+
 /**
  * Removes a channel with its queued deliveries (audited).
  */
@@ -279,16 +291,7 @@ export async function deleteChannel(
   const actor = v.actor(options.actor);
   const expected = v.expectedVersion(options.expectedVersion);
   await ctx.dialect.transaction(async (trx) => {
-    await lockTenant(ctx, trx, tenantId);
-    const row = await trx
-      .selectFrom('notification_channels')
-      .selectAll()
-      .where('id', '=', channelId)
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst();
-    if (row === undefined) throw notFound('notification channel', channelId);
-    const before = channelFromRow(ctx, row);
-    checkVersion('notification channel', before, expected);
+    const before = await lockedChannel(ctx, trx, tenantId, channelId, expected);
     await trx.deleteFrom('notification_channels').where('id', '=', channelId).execute();
     await recordChange(ctx, trx, nowIso(), {
       actor,
