@@ -139,5 +139,16 @@ describe.each(factories.map((f) => [f.name, f] as const))('the notification queu
       { limit: 500 },
     );
     expect(items.filter((d) => d.type === 'ip.authorized')).toHaveLength(2);
+    // What the webhook carries: the automatic actor and the assessment's reasons.
+    const claimed = await nodeA.notifications.claimDueDeliveries(new Date(), 500, 60_000);
+    const auto = claimed.find(
+      (d) =>
+        d.notification.type === 'ip.authorized' && d.notification.payload['address'] === '198.51.100.200',
+    );
+    expect(auto?.notification.payload).toMatchObject({
+      actor: 'auto-review',
+      automatic: true,
+      reasons: sampleAssessment('198.51.100.200', 'trusted').reasons,
+    });
   });
 });
