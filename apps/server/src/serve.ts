@@ -21,7 +21,6 @@ import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
 import { startGateway } from './gateway/start-gateway.js';
 import { registerServerMetrics } from './metrics/server-metrics.js';
-import { lastGoodPath, openNodeStore, openStore, storeLocation } from './node-store.js';
 import { type EmailTransport, outboxTransport, smtpTransport } from './notify/email-transport.js';
 import { startNotificationSender } from './notify/notification-sender.js';
 import { webhookTransport } from './notify/webhook-transport.js';
@@ -29,13 +28,12 @@ import { bootstrapOwnerToken } from './owner-token.js';
 import { createRecorder } from './records/recorder.js';
 import type { NetworkFacts } from './review/network-facts.js';
 import { startAutoReview } from './review/start-review.js';
+import { lastGoodPath } from './snapshot/last-good-path.js';
 import { createLastGoodWriter } from './snapshot/last-good-writer.js';
 import type { RulesEngine } from './snapshot/rules-engine.js';
 import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
+import { openNodeStore, openNodeStoreNow, storeLocation } from './store/open-store.js';
 import type { ReachableStore } from './store/reachable-store.js';
-
-export { openStore } from './node-store.js';
-
 import { UsageCounter } from './usage/usage-counter.js';
 import { startUsageFlusher } from './usage/usage-flusher.js';
 
@@ -351,12 +349,6 @@ export async function runServer(settings: ServeSettings, io: ServeIo): Promise<v
   }
   await stopped;
   await server.close();
-}
-
-/** The store, opened now (a failure stops the start), in the shape {@link openNodeStore} gives. */
-async function openNodeStoreNow(settings: ServeSettings): Promise<ReachableStore> {
-  const store = await openStore(settings);
-  return { ...store, opened: true, openError: undefined, whenOpen: Promise.resolve(store) };
 }
 
 /**

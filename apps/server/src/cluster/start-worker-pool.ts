@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { type ErrorCode, IpGateError } from '@ipgate/core';
 import type { ServeSettings } from '../config/settings.js';
-import type { Logger } from '../snapshot/logger.js';
+import type { Logger } from '../log/logger.js';
 import { type FromWorker, isFromWorker } from './cluster-messages.js';
 
 type FailedError = Extract<FromWorker, { ipgate: 'failed' }>['error'];

@@ -9,10 +9,10 @@ import { type ClientAddressConfig, clientAddressStrategy, denialBody, type Heade
 import { gatewayAnswer } from '../gateway/gateway-responses.js';
 import { observationReason, type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
 import { createRequestIds } from '../gateway/request-ids.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
-import { type Logger, silentLogger } from '../snapshot/logger.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { UsageCounter } from '../usage/usage-counter.js';
 import { type DecisionAsk, originalRequest, type ProxyKind } from './proxy-kinds.js';

@@ -1,4 +1,4 @@
-import type { ServeSettings } from '../config/settings.js';
+import type { StoreSettings } from '../store/open-store.js';
 import type { EntryHits } from '../store/store.js';
 import type { RecordedCall, RecorderOptions, RecorderStats } from './recorder.js';
 
@@ -9,7 +9,7 @@ import type { RecordedCall, RecorderOptions, RecorderStats } from './recorder.js
  * const data: RecorderThreadData = { store: { dataDir: '/var/lib/ipgate', databaseUrl: undefined }, recorder: {} };
  */
 export interface RecorderThreadData {
-  readonly store: Pick<ServeSettings, 'dataDir' | 'databaseUrl'>;
+  readonly store: StoreSettings;
   readonly recorder: Pick<RecorderOptions, 'flushIntervalMs' | 'batchSize' | 'maxBuffered'>;
 }
 

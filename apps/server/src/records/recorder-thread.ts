@@ -3,13 +3,8 @@
  * an ordinary `createRecorder` (aggregation, batching, retries, caps), fed by messages from the
  * gateway's thread. Started by `threaded-recorder.ts`, never by hand.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openPostgresStore } from '../store/postgres.js';
-import { openWhenReachable } from '../store/reachable-store.js';
-import { openSqliteStore } from '../store/sqlite.js';
-import type { Store } from '../store/store.js';
+import { openNodeStore } from '../store/open-store.js';
 import { createRecorder } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
 
@@ -24,7 +19,7 @@ const logger = { info: logged('info'), warn: logged('warn'), error: logged('erro
 try {
   // A store that cannot be reached now is opened when it can: records wait in the recorder's
   // bounded buffer meanwhile, as they do when the store goes away later.
-  const store = await openWhenReachable({ open: () => openStore(data.store), watchable: false, logger });
+  const store = await openNodeStore(data.store, logger, { watchable: false });
   const recorder = createRecorder({ store, logger, ...data.recorder });
   port.on('message', (message: ToRecorderThread) => {
     if (message.t === 'calls') {
@@ -62,16 +57,6 @@ try {
   port.postMessage({ t: 'ready' } satisfies FromRecorderThread);
 } catch (e) {
   port.postMessage({ t: 'failed', message: e instanceof Error ? e.message : String(e) });
-}
-
-/**
- * The same store `ipgate serve` opens (see `openStore` in serve.ts, which this mirrors rather than
- * imports: serve.ts pulls in the whole management API, which this thread does not need).
- */
-async function openStore(where: RecorderThreadData['store']): Promise<Store> {
-  if (where.databaseUrl !== undefined) return openPostgresStore({ connectionString: where.databaseUrl });
-  mkdirSync(where.dataDir, { recursive: true });
-  return openSqliteStore({ path: join(where.dataDir, 'ipgate.db') });
 }
 
 /** Log fields made cloneable (an error's message and stack survive; its prototype would not). */

@@ -1,4 +1,4 @@
-import { type Logger, silentLogger } from '../snapshot/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { Assessment, Observation, RequestRecord, Store } from '../store/store.js';
 import { boundCall } from './bounded-call.js';
 import { writeIsolating } from './write-isolating.js';

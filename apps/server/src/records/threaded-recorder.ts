@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type Logger, silentLogger } from '../snapshot/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { EntryHits } from '../store/store.js';
 import type { RecordedCall, Recorder, RecorderStats } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';

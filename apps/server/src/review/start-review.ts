@@ -1,5 +1,5 @@
 import { isIpGateError } from '@ipgate/core';
-import { type Logger, silentLogger } from '../snapshot/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { AutoReview } from './auto-review.js';
 import { checkDataDir, lazyNetworkFacts, loadIpLocationData } from './ip-location-data.js';

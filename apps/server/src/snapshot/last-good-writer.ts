@@ -11,6 +11,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { ApiRules, KeyRules, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
 import {
   decodeHeader,
@@ -25,7 +26,6 @@ import {
   sealHeader,
 } from './last-good-format.js';
 import { readLastGoodHeader } from './last-good-read.js';
-import { type Logger, silentLogger } from './logger.js';
 
 /** Options of {@link createLastGoodWriter}. */
 export interface LastGoodWriterOptions {

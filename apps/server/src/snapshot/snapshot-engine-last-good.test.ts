@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../log/logger.js';
 import type { RulesChunk, RulesDelta } from '../store/store.js';
 import { createLastGoodWriter } from './last-good-writer.js';
-import type { Logger } from './logger.js';
 import { type FixtureParts, fixtureRules } from './rules-fixture.test-support.js';
 import { createSnapshotEngine } from './snapshot-engine.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../log/logger.js';
 import type { RulesChunk, RulesDelta } from '../store/store.js';
-import type { Logger } from './logger.js';
 import { type FixtureParts, fixtureRules } from './rules-fixture.test-support.js';
 import { createSnapshotEngine } from './snapshot-engine.js';
 

@@ -1,11 +1,11 @@
 import { IpAddress, IpGateError, originOf, parseOrigin } from '@ipgate/core';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { CompiledRules, type SwapChanges } from './compiled-rules.js';
 import { decideOnSnapshot, withMatchedIds } from './decide-on-snapshot.js';
 import { type LastGoodHeader, LastGoodRefused } from './last-good-format.js';
 import { readLastGood } from './last-good-read.js';
 import type { LastGoodWriter } from './last-good-writer.js';
-import { type Logger, silentLogger } from './logger.js';
 import type { CheckInput, CheckOutcome, RulesEngine } from './rules-engine.js';
 import type { Snapshot } from './snapshot.js';
 

@@ -6,7 +6,7 @@
  * mid-run do; once it opens (migrations included), calls go through.
  */
 import { type IpGateError, isIpGateError } from '@ipgate/core';
-import { type Logger, silentLogger } from '../snapshot/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { storeUnavailable } from './errors.js';
 import type { ChangeWatch, Store } from './store.js';
 

@@ -1,4 +1,4 @@
-import { type Logger, silentLogger } from '../snapshot/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import type { EntryHits, Store } from '../store/store.js';
 import type { UsageCounter } from './usage-counter.js';
 

@@ -5,10 +5,10 @@
  * or by changes to other tenants.
  */
 import { type IpSet, PUBLISHED_RULES_FORMAT, type PublishedEntry, type PublishedRules } from '@ipgate/core';
+import type { Logger } from '../../log/logger.js';
+import { silentLogger } from '../../log/logger.js';
 import type { SwapChanges } from '../../snapshot/compiled-rules.js';
 import type { EntryIds } from '../../snapshot/entry-ids.js';
-import type { Logger } from '../../snapshot/logger.js';
-import { silentLogger } from '../../snapshot/logger.js';
 import type { CompiledApi, CompiledTenant } from '../../snapshot/snapshot.js';
 import type { SnapshotEngine } from '../../snapshot/snapshot-engine.js';
 

@@ -1,15 +1,23 @@
 /**
- * The store and the last good rules of one node, as the settings name them: shared by `ipgate serve`
- * and its gateway workers. See docs/architecture/storage.md, "Last good rules on disk".
+ * The store a node's settings name, opened the one way every process of the node opens it:
+ * `ipgate serve`, its gateway workers and the recorder thread of each.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { ServeSettings } from './config/settings.js';
-import type { Logger } from './snapshot/logger.js';
-import { openPostgresStore } from './store/postgres.js';
-import { openWhenReachable, type ReachableStore } from './store/reachable-store.js';
-import { openSqliteStore } from './store/sqlite.js';
-import type { Store } from './store/store.js';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { openPostgresStore } from './postgres.js';
+import { openWhenReachable, type ReachableStore } from './reachable-store.js';
+import { openSqliteStore } from './sqlite.js';
+import type { Store } from './store.js';
+
+/**
+ * Where the store is: PostgreSQL at `databaseUrl` when set, else SQLite in `dataDir`. The settings
+ * of `ipgate serve` fit as they are.
+ */
+export interface StoreSettings {
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+}
 
 /**
  * Opens the store the settings name: PostgreSQL at `databaseUrl`, else SQLite in `dataDir` (WAL, a
@@ -18,7 +26,7 @@ import type { Store } from './store/store.js';
  * @example
  * const store = await openStore(loadSettings({ flags: { dataDir: './ipgate-data' } }));
  */
-export async function openStore(settings: Pick<ServeSettings, 'databaseUrl' | 'dataDir'>): Promise<Store> {
+export async function openStore(settings: StoreSettings): Promise<Store> {
   if (settings.databaseUrl !== undefined)
     return openPostgresStore({ connectionString: settings.databaseUrl });
   mkdirSync(settings.dataDir, { recursive: true });
@@ -28,20 +36,32 @@ export async function openStore(settings: Pick<ServeSettings, 'databaseUrl' | 'd
 /**
  * Like {@link openStore}, but a store that cannot be reached (PostgreSQL down, the SQLite file
  * unreadable) does not stop the start: it is opened in the background as soon as it can be.
+ * `watchable: false` where the caller never follows the store's changes (the recorder thread).
  *
  * @example
  * const store = await openNodeStore(settings, logger);
  * store.opened; // false while PostgreSQL is down
  */
 export function openNodeStore(
-  settings: Pick<ServeSettings, 'databaseUrl' | 'dataDir'>,
+  settings: StoreSettings,
   logger: Logger,
+  options: { readonly watchable?: boolean } = {},
 ): Promise<ReachableStore> {
   return openWhenReachable({
     open: () => openStore(settings),
-    watchable: settings.databaseUrl !== undefined,
+    watchable: (options.watchable ?? true) && settings.databaseUrl !== undefined,
     logger,
   });
+}
+
+/**
+ * The store, opened now (a failure stops the start), in the shape {@link openNodeStore} gives.
+ *
+ * @example const store = await openNodeStoreNow(settings); // throws when PostgreSQL is down
+ */
+export async function openNodeStoreNow(settings: StoreSettings): Promise<ReachableStore> {
+  const store = await openStore(settings);
+  return { ...store, opened: true, openError: undefined, whenOpen: Promise.resolve(store) };
 }
 
 /**
@@ -51,7 +71,7 @@ export function openNodeStore(
  * storeLocation({ databaseUrl: 'postgres://app:pw@db:5432/ipgate', dataDir: 'd' }); // 'postgres://db:5432/ipgate'
  * storeLocation({ databaseUrl: undefined, dataDir: 'd' }); // 'sqlite:/abs/d/ipgate.db'
  */
-export function storeLocation(settings: Pick<ServeSettings, 'databaseUrl' | 'dataDir'>): string {
+export function storeLocation(settings: StoreSettings): string {
   if (settings.databaseUrl === undefined) return `sqlite:${resolve(settings.dataDir, 'ipgate.db')}`;
   const url = new URL(settings.databaseUrl);
   url.username = '';
@@ -59,16 +79,4 @@ export function storeLocation(settings: Pick<ServeSettings, 'databaseUrl' | 'dat
   url.searchParams.delete('password');
   url.searchParams.sort();
   return `postgres://${url.host}${url.pathname}${url.search}`;
-}
-
-/**
- * The last good rules file the settings name, its directory created; undefined when turned off.
- *
- * @example lastGoodPath(settings); // '/srv/ipgate-data/last-good-rules'
- */
-export function lastGoodPath(settings: Pick<ServeSettings, 'lastGoodFile' | 'dataDir'>): string | undefined {
-  if (settings.lastGoodFile === null) return undefined;
-  const path = resolve(settings.lastGoodFile ?? join(settings.dataDir, 'last-good-rules'));
-  mkdirSync(dirname(path), { recursive: true });
-  return path;
 }

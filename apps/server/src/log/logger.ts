@@ -1,5 +1,5 @@
 /**
- * The little the request-path modules (snapshot, gateway, records) need of a logger. A pino logger
+ * The little the server's modules (store, snapshot, gateway, records, …) need of a logger. A pino logger
  * fits as it is; tests pass a recording fake. Structured first argument, message second, as pino wants.
  *
  * @example
