@@ -97,8 +97,9 @@ export interface PipelineOutcome {
    */
   readonly observation: 'authorized' | 'pending' | undefined;
   /**
-   * The assessment of an unlisted address of a tenant in `auto` mode; `trusted` ones passed the
-   * tenant stage (their observation stays `pending` until the store lists them).
+   * The assessment of an unlisted address of a tenant in `auto` mode — `trusted` ones passed the
+   * tenant stage (their observation stays `pending` until the store lists them) — or, in `manual`,
+   * the same assessment as advice for the reviewer, which admits nothing.
    */
   readonly assessment: Assessment | undefined;
   /** The request is a CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`). */
@@ -209,7 +210,11 @@ export function runPipeline(
   const apiLeft = wouldDeny === undefined ? api : undefined;
   let decision = decideOnSnapshot({ client, origin, api: apiLeft, tenant, key });
   let trusted = false;
-  if (decision.reviewable && review !== undefined && tenant.restriction.mode === 'auto') {
+  if (decision.reviewable && review !== undefined && tenant.restriction.mode === 'manual') {
+    // Advice for the person who reviews it: stored with the pending observation from its first
+    // write and shown in the owner's message; the decision stays the list's.
+    facts.assessment = review.advise(tenant, key.id, client);
+  } else if (decision.reviewable && review !== undefined && tenant.restriction.mode === 'auto') {
     // docs/architecture/review.md#auto-on-the-request-path: assessed in memory; a trusted address
     // passes the tenant stage now and is listed in the background.
     const assessment = review.decide(tenant, key.id, client);

@@ -7,7 +7,12 @@ import { IpAddress, isIpGateError } from '@ipgate/core';
 import type { Assessment, Store } from '../store/store.js';
 
 export interface PendingNotice {
-  readonly tenant: { readonly id: string; readonly name: string };
+  readonly tenant: {
+    readonly id: string;
+    readonly name: string;
+    /** The tenant's mode when the message is made; in `manual` the assessment is advice only. */
+    readonly ipMode?: 'off' | 'manual' | 'auto' | undefined;
+  };
   readonly observedId: string;
   readonly address: string;
   /** The address's /24 (IPv4) or /48 (IPv6). */
@@ -61,7 +66,7 @@ export async function loadPendingNotice(
       store.getKey(tenantId, observed.keyId),
     ]);
     return {
-      tenant: { id: tenant.id, name: tenant.name },
+      tenant: { id: tenant.id, name: tenant.name, ipMode: tenant.ipMode },
       observedId,
       address: observed.address,
       network: networkOf(observed.address),

@@ -45,6 +45,8 @@ function facts(n: PendingNotice): [string, string][] {
   const a = n.assessment;
   if (a !== null) {
     rows.push(['Assessment', `${a.verdict}, score ${a.score} (trusted from ${a.trustScore})`]);
+    // In manual nothing is admitted by the verdict: say so, so a `trusted` one is not misread.
+    if (n.tenant.ipMode === 'manual') rows.push(['Mode', 'manual: the assessment is advice; you decide']);
     for (const r of a.reasons) rows.push(['Reason', r]);
     rows.push(['Network data', `${a.data.source}, ${a.data.date ?? 'undated'}`]);
   }

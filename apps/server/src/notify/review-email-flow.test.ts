@@ -7,6 +7,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../config/load-settings.js';
+import { testNetworkFacts } from '../review/network-facts.test-support.js';
 import { type RunningServer, startServer } from '../serve.js';
 import { POSTGRES_TEST_URL, storeFactories } from '../store/test-stores.test-support.js';
 import { type SmtpReceiver, startSmtpReceiver, until } from './receivers.test-support.js';
@@ -94,6 +95,12 @@ describe.each(factories.map((f) => [f.name, f] as const))(
           },
         }),
         { out: () => {}, flush: async () => {} },
+        // 127.0.0.0/24 as a public network, so the manual mode's advice has facts to show.
+        {
+          networkFacts: testNetworkFacts({
+            '127.0.0.0/24': { asn: 64500, asnName: 'Test Net', country: 'NL' },
+          }),
+        },
       );
       admin = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
       const tenants = await call(`${server.adminUrl}/v1/tenants`, { headers: admin });
@@ -126,11 +133,24 @@ describe.each(factories.map((f) => [f.name, f] as const))(
         expect(mail?.subject).toContain('127.0.0.2');
         expect(mail?.to).toMatchObject({ text: 'owner@example.com' });
         const text = mail?.text ?? '';
-        expect(text).toContain('Address:    127.0.0.2');
+        expect(text).toMatch(/Address: +127\.0\.0\.2\n/);
         expect(text).toContain('127.0.0.0/24');
         expect(text).toMatch(/Key: +demo key \(key_/);
         expect(text).toMatch(/Calls: +\d+ \(denied\)/);
         expect(text).not.toContain(server.demoKeySecret);
+        // manual assesses too, as advice: the row carried it from its first write, the mail shows it.
+        expect(text).toMatch(/ASN: +AS64500 Test Net/);
+        expect(text).toMatch(/Assessment: +trusted, score 100 \(trusted from 50\)/);
+        expect(text).toMatch(/Mode: +manual: the assessment is advice; you decide/);
+        expect(text).toMatch(/Reason: +same-network \+60: 127\.0\.0\.0\/24 as listed 127\.0\.0\.1\n/);
+        expect(mail?.html).toContain('same-network +60');
+        const listed = await call(`${server.adminUrl}/v1/tenants/${tenantId}/observed-ips?status=pending`, {
+          headers: admin,
+        });
+        const row = (
+          JSON.parse(listed.text) as { items: { address: string; assessment: { verdict: string } | null }[] }
+        ).items.find((o) => o.address === '127.0.0.2');
+        expect(row?.assessment).toMatchObject({ verdict: 'trusted', facts: { network: '127.0.0.0/24' } });
         expect(mail?.html).toContain('Authorize this address');
         expect(mail?.html).not.toContain(server.demoKeySecret);
         linksOf(mail as ParsedMail);

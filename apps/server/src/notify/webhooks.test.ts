@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../config/load-settings.js';
+import { testNetworkFacts } from '../review/network-facts.test-support.js';
 import { type RunningServer, startServer } from '../serve.js';
 import { POSTGRES_TEST_URL, storeFactories } from '../store/test-stores.test-support.js';
 import { forbiddenDestination } from './destination-guard.js';
@@ -138,6 +139,7 @@ describe.each(factories.map((f) => [f.name, f] as const))(
           },
         }),
         { out: () => {}, flush: async () => {} },
+        { networkFacts: testNetworkFacts({ '127.0.0.0/24': { asn: 64500, country: 'NL' } }) },
       );
       admin = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
       tenantId = (
@@ -186,11 +188,19 @@ describe.each(factories.map((f) => [f.name, f] as const))(
         for (const r of [first, second]) expect(r?.error).toBeUndefined();
         const event = second?.verified as {
           type: string;
-          data: { observedIp: { address: string }; key: { name: string }; actions: Record<string, string> };
+          data: {
+            observedIp: { address: string };
+            key: { name: string };
+            actions: Record<string, string>;
+            assessment: { verdict: string; facts: { asn: number }; reasons: string[] } | null;
+          };
         };
         expect(event.type).toBe('ip.pending');
         expect(event.data.observedIp.address).toBe('127.0.0.6');
         expect(event.data.key.name).toBe('demo key');
+        // The demo tenant is in manual: its advice is stored with the row's first write and sent.
+        expect(event.data.assessment).toMatchObject({ verdict: 'trusted', facts: { asn: 64500 } });
+        expect(event.data.assessment?.reasons[0]).toMatch(/^same-network \+60/);
         expect(event.data.actions['authorize']).toMatch(/\/review\/.+\/authorize\/ipg_rev_/);
         expect(second?.body).not.toContain(server.demoKeySecret);
 

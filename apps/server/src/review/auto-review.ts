@@ -105,6 +105,28 @@ export class AutoReview {
   }
 
   /**
+   * The assessment of an address the list does not have, with the tenant in `manual`: made and
+   * remembered as in `auto` (once per compiled tenant, key and address, for up to an hour), so that
+   * the pending observation carries it from its first write and the owner's message shows it. It is
+   * advice only: nothing is admitted, whatever the verdict.
+   */
+  advise(tenant: CompiledTenant, keyId: string, client: IpAddress): Assessment {
+    const address = client.toString();
+    const now = this.now();
+    let memo = this.held.get(tenant);
+    const memoKey = `${keyId}\u0000${address}`;
+    const before = memo?.get(memoKey);
+    if (before !== undefined && now - before.at < HOUR_MS) return before.assessment;
+    const assessment = this.assess(tenant, keyId, client, now);
+    if (memo === undefined) {
+      memo = new BoundedMap(MAX_HELD_PER_TENANT);
+      this.held.set(tenant, memo);
+    }
+    memo.set(memoKey, { at: now, assessment });
+    return assessment;
+  }
+
+  /**
    * The assessment of an address as this node would make it now against `list` (the tenant's list
    * as the store has it), without remembering anything or admitting it: for the re-assess route.
    * Waits for the network data first.
