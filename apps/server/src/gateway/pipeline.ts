@@ -13,10 +13,10 @@ import {
 } from '@ipgate/core';
 import type { Assessment } from '../review/assessment.js';
 import type { AutoReview } from '../review/auto-review.js';
+import { hashSecret } from '../secrets/secrets.js';
 import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
 import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
 import type { CompiledApi, CompiledKey, CompiledTenant, Snapshot } from '../snapshot/snapshot.js';
-import { hashSecret } from '../store/secrets.js';
 import { isPreflight, originAllowedBySomeKey } from './cors.js';
 import { presentedKey } from './presented-key.js';
 

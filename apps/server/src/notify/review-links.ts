@@ -4,9 +4,9 @@
  * address, action), single use, expiring.
  */
 import { randomBytes } from 'node:crypto';
+import { hashSecret } from '../secrets/secrets.js';
 import type { NotificationStore, ReviewAction } from '../store/notification-types.js';
 import { REVIEW_ACTIONS } from '../store/notification-types.js';
-import { hashSecret } from '../store/secrets.js';
 
 /** Starts every action token, so logs and scanners can recognise (and redact) one. */
 export const ACTION_TOKEN_PREFIX = 'ipg_rev_';

@@ -1,6 +1,6 @@
 import { IpAddress } from '@ipgate/core';
 import { describe, expect, it } from 'vitest';
-import { hashSecret } from '../store/secrets.js';
+import { hashSecret } from '../secrets/secrets.js';
 import type { KeyRules, RulesDelta, TenantRules } from '../store/store.js';
 import { CompiledRules, compileAll } from './compiled-rules.js';
 import { fixtureRules, fixtureSnapshot } from './rules-fixture.test-support.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../store/secrets.js';
+import { hashSecret } from '../secrets/secrets.js';
 import type { RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
 import { CompiledRules, compileAll } from './compiled-rules.js';
 import {

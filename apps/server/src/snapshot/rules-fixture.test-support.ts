@@ -1,4 +1,4 @@
-import { hashSecret } from '../store/secrets.js';
+import { hashSecret } from '../secrets/secrets.js';
 import type { Api, ApiKey, IpMode, KeyRules, RuleDomain, RuleEntry, RulesChunk } from '../store/store.js';
 import { compileAll } from './compiled-rules.js';
 import type { Snapshot } from './snapshot.js';

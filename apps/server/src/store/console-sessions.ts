@@ -3,11 +3,11 @@
  * and no audit event, so signing in never makes the nodes recompile their rules.
  */
 import { randomBytes } from 'node:crypto';
+import { hashSecret } from '../secrets/secrets.js';
 import { read, type StoreContext } from './context.js';
 import { newId } from './ids.js';
 import { principalFromRow } from './principals.js';
 import { toDate } from './rows.js';
-import { hashSecret } from './secrets.js';
 import type { Principal } from './store.js';
 
 /** A signed-in browser. */

@@ -1,5 +1,6 @@
 import { IpGateError } from '@ipgate/core';
 import type { Selectable } from 'kysely';
+import { hashSecret, looksLikeSecret, newSecret, TOKEN_SECRET_PREFIX } from '../secrets/secrets.js';
 import { read, type StoreContext } from './context.js';
 import type { PrincipalsTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
@@ -7,7 +8,6 @@ import { newId } from './ids.js';
 import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
-import { hashSecret, looksLikeSecret, newSecret, TOKEN_SECRET_PREFIX } from './secrets.js';
 import type {
   CreateOptions,
   CreateTokenInput,

@@ -8,9 +8,9 @@
 import { isIpGateError } from '@ipgate/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACTION_TOKEN_PREFIX } from '../../notify/review-links.js';
+import { hashSecret, looksLikeSecret, TOKEN_SECRET_PREFIX } from '../../secrets/secrets.js';
 import type { RulesEngine } from '../../snapshot/rules-engine.js';
 import { type ActionTokenRecord, REVIEW_ACTIONS, type ReviewAction } from '../../store/notification-types.js';
-import { hashSecret, looksLikeSecret, TOKEN_SECRET_PREFIX } from '../../store/secrets.js';
 import type { Principal, Store } from '../../store/store.js';
 import { actorOf, roleAllows } from '../auth/access.js';
 import { sessionCookieOf } from '../console/session-cookie.js';

@@ -1,3 +1,7 @@
+/**
+ * Secrets of keys, admin tokens and session cookies: made here, stored only as hashes. The store
+ * keeps the hashes and the gateway hashes the key each request presents, so this sits under both.
+ */
 import { hash, randomBytes } from 'node:crypto';
 
 /** Starts every key secret, so people and secret scanners recognise one. */
