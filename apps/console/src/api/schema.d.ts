@@ -1266,6 +1266,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "Acme Corporation"
+                     *     }
+                     */
                     "application/json": {
                         name?: string;
                     };
@@ -5501,6 +5506,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "office"
+                     *     }
+                     */
                     "application/json": {
                         value?: string;
                         name?: string;
@@ -6618,6 +6628,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "office"
+                     *     }
+                     */
                     "application/json": {
                         value?: string;
                         name?: string;
@@ -9982,6 +9997,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "name": "home office",
+                     *       "reason": "Confirmed with the customer"
+                     *     }
+                     */
                     "application/json": {
                         name?: string;
                         reason?: string;
@@ -10262,6 +10283,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "rotateKey": true,
+                     *       "reason": "Not one of our offices"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Also give the key a new secret (returned once). */
                         rotateKey?: boolean;
@@ -13566,23 +13593,6 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    /**
-                     * @example {
-                     *       "draft": {
-                     *         "add": [
-                     *           {
-                     *             "value": "198.51.100.0/24",
-                     *             "name": "new office"
-                     *           }
-                     *         ],
-                     *         "remove": [
-                     *           "ent_01abc"
-                     *         ]
-                     *       },
-                     *       "since": "2026-12-01T00:00:00Z",
-                     *       "until": "2026-12-02T00:00:00Z"
-                     *     }
-                     */
                     "application/json": {
                         /**
                          * @example {
@@ -13942,16 +13952,12 @@ export interface paths {
                      *       "draft": {
                      *         "add": [
                      *           {
-                     *             "value": "198.51.100.0/24",
-                     *             "name": "new office"
+                     *             "value": "10.0.0.0/8",
+                     *             "name": "internal network"
                      *           }
-                     *         ],
-                     *         "remove": [
-                     *           "ent_01abc"
                      *         ]
                      *       },
-                     *       "since": "2026-12-01T00:00:00Z",
-                     *       "until": "2026-12-02T00:00:00Z"
+                     *       "top": 20
                      *     }
                      */
                     "application/json": {
@@ -14315,16 +14321,12 @@ export interface paths {
                      *       "draft": {
                      *         "add": [
                      *           {
-                     *             "value": "198.51.100.0/24",
-                     *             "name": "new office"
+                     *             "value": "198.51.100.7",
+                     *             "name": "build server"
                      *           }
-                     *         ],
-                     *         "remove": [
-                     *           "ent_01abc"
                      *         ]
                      *       },
-                     *       "since": "2026-12-01T00:00:00Z",
-                     *       "until": "2026-12-02T00:00:00Z"
+                     *       "restrictionEnabled": true
                      *     }
                      */
                     "application/json": {
@@ -14688,16 +14690,12 @@ export interface paths {
                      *       "draft": {
                      *         "add": [
                      *           {
-                     *             "value": "198.51.100.0/24",
-                     *             "name": "new office"
+                     *             "value": "*.example.com",
+                     *             "name": "portal"
                      *           }
-                     *         ],
-                     *         "remove": [
-                     *           "ent_01abc"
                      *         ]
                      *       },
-                     *       "since": "2026-12-01T00:00:00Z",
-                     *       "until": "2026-12-02T00:00:00Z"
+                     *       "restrictionEnabled": true
                      *     }
                      */
                     "application/json": {

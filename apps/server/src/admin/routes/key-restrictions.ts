@@ -14,7 +14,8 @@ import { entryWarnings } from '../lists/entry-warnings.js';
 import { errorResponses, Id, IfMatchHeaders, Page, PageQuery, type WarningType } from '../schemas/common.js';
 import { EntryListQuery } from '../schemas/entry-usage.js';
 import {
-  AddKeyEntryBody,
+  AddKeyDomainBody,
+  AddKeyIpBody,
   KeyDomainEntry,
   KeyDomainEntryWithWarnings,
   KeyIpEntry,
@@ -74,14 +75,23 @@ export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine, sim
     readonly noun: string;
     readonly item: typeof KeyIpEntry | typeof KeyDomainEntry;
     readonly withWarnings: typeof KeyIpEntryWithWarnings | typeof KeyDomainEntryWithWarnings;
+    /** The add body: one shape, with examples of this kind's values. */
+    readonly addBody: typeof AddKeyIpBody | typeof AddKeyDomainBody;
   };
   const kinds: Kind[] = [
-    { segment: 'ips', noun: 'IP entries', item: KeyIpEntry, withWarnings: KeyIpEntryWithWarnings },
+    {
+      segment: 'ips',
+      noun: 'IP entries',
+      item: KeyIpEntry,
+      withWarnings: KeyIpEntryWithWarnings,
+      addBody: AddKeyIpBody,
+    },
     {
       segment: 'domains',
       noun: 'domain rules',
       item: KeyDomainEntry,
       withWarnings: KeyDomainEntryWithWarnings,
+      addBody: AddKeyDomainBody,
     },
   ];
 
@@ -159,7 +169,7 @@ export function registerKeyRestrictionRoutes(app: AdminApp, { store, engine, sim
             "Limited by the tenant's key limits (409 IPG_LIMIT_REACHED when full). With dryRun: true nothing is written: 200 with the impact on the last 24 hours of traffic.",
           tags,
           params: KeyParams,
-          body: AddKeyEntryBody,
+          body: kind.addBody,
           response: { 201: kind.withWarnings, 200: DryRun, ...errorResponses },
         },
       },

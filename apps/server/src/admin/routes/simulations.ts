@@ -10,6 +10,7 @@ import type { AccessScope } from '../auth/access.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   SimulateBody,
+  type SimulateBodyDto,
   Simulation,
   toListDraft,
   toSimulationDto,
@@ -23,6 +24,8 @@ interface SimulateRoute {
   readonly scope: AccessScope;
   readonly tag: string;
   readonly noun: string;
+  /** Request bodies for the OpenAPI document, in this kind of list's own values. */
+  readonly examples: readonly SimulateBodyDto[];
   target(params: Record<string, string>): SimulationTarget;
 }
 
@@ -33,6 +36,14 @@ const ROUTES: readonly SimulateRoute[] = [
     scope: 'tenant',
     tag: 'ip-restriction',
     noun: "the tenant's IP list (and mode)",
+    examples: [
+      {
+        draft: { add: [{ value: '198.51.100.0/24', name: 'new office' }] },
+        since: '2026-12-01T00:00:00Z',
+        until: '2026-12-02T00:00:00Z',
+      },
+      { draft: {}, mode: 'manual' },
+    ],
     target: (p) => ({ kind: 'tenant', tenantId: p['tenantId'] as string }),
   },
   {
@@ -41,6 +52,7 @@ const ROUTES: readonly SimulateRoute[] = [
     scope: 'global',
     tag: 'apis',
     noun: "the API's network allowlist",
+    examples: [{ draft: { add: [{ value: '10.0.0.0/8', name: 'internal network' }] }, top: 20 }],
     target: (p) => ({ kind: 'api', apiId: p['apiId'] as string }),
   },
   {
@@ -49,6 +61,9 @@ const ROUTES: readonly SimulateRoute[] = [
     scope: 'tenant',
     tag: 'key-restrictions',
     noun: "the key's IP list",
+    examples: [
+      { draft: { add: [{ value: '198.51.100.7', name: 'build server' }] }, restrictionEnabled: true },
+    ],
     target: (p) => ({ kind: 'key-ips', tenantId: p['tenantId'] as string, keyId: p['keyId'] as string }),
   },
   {
@@ -57,6 +72,7 @@ const ROUTES: readonly SimulateRoute[] = [
     scope: 'tenant',
     tag: 'key-restrictions',
     noun: "the key's domain list",
+    examples: [{ draft: { add: [{ value: '*.example.com', name: 'portal' }] }, restrictionEnabled: true }],
     target: (p) => ({ kind: 'key-domains', tenantId: p['tenantId'] as string, keyId: p['keyId'] as string }),
   },
 ];
@@ -79,7 +95,7 @@ export function registerSimulationRoutes(app: AdminApp, { simulator }: { simulat
             'Decides the recorded requests of the window (default: the last 24 hours) with the rules in force and with the draft, and answers what would flip: requests, distinct addresses and keys, the top addresses, and the draft entries no request would match. Writes nothing. Reads at most maxRequests records, oldest first.',
           tags: [route.tag],
           params: route.params,
-          body: SimulateBody,
+          body: { ...SimulateBody, examples: route.examples },
           response: {
             200: { ...Simulation, description: 'What the draft would have done.' },
             ...errorResponses,

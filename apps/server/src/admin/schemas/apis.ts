@@ -55,7 +55,21 @@ export const CreateApiBody = Type.Object(
     authHeader: Type.Optional(AuthHeader),
     enforce: Type.Optional(Enforce),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'billing', pathPrefix: '/billing', upstreamUrl: 'http://10.0.0.5:8080' },
+      {
+        name: 'partner feed',
+        host: 'feed.example.com',
+        pathPrefix: '/v2',
+        stripPrefix: true,
+        upstreamUrl: 'https://feed-backend.internal.example:8443',
+        authHeader: 'x-api-key',
+        enforce: false,
+      },
+    ],
+  },
 );
 
 /** PATCH /v1/apis/{apiId}. @example { "stripPrefix": true } */
@@ -69,7 +83,7 @@ export const UpdateApiBody = Type.Object(
     authHeader: Type.Optional(AuthHeader),
     enforce: Type.Optional(Enforce),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ upstreamUrl: 'http://10.0.0.6:8080' }, { enforce: true }] },
 );
 
 /**

@@ -17,7 +17,10 @@ export const CheckBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ address: '203.0.113.7' }, { address: '198.51.100.20', origin: 'https://app.example.com' }],
+  },
 );
 
 const Matched = Type.Object({

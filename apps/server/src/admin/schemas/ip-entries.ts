@@ -55,7 +55,19 @@ export const AddIpEntryBody = Type.Object(
     confirmLockout: ConfirmLockout,
     dryRun: DryRunFlag,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { value: '198.51.100.0/24', name: 'office' },
+      {
+        value: '192.0.2.10-192.0.2.20',
+        name: 'contractor VPN',
+        expiresAt: '2099-01-01T00:00:00Z',
+        reason: 'Until the contract ends',
+      },
+      { value: '203.0.113.99', dryRun: true },
+    ],
+  },
 );
 
 /** PATCH …/entries/{entryId}. @example { "enabled": false, "confirmLockout": true } */
@@ -68,7 +80,7 @@ export const UpdateIpEntryBody = Type.Object(
     confirmLockout: ConfirmLockout,
     dryRun: DryRunFlag,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'head office' }, { expiresAt: null }] },
 );
 
 /**

@@ -39,11 +39,23 @@ export const KeyIpEntryWithWarnings = Type.Object({
 /** An add or edit answer for a domain rule. @example { …entry, warnings: [] } */
 export const KeyDomainEntryWithWarnings = Type.Object({ ...common, warnings: Type.Array(Warning) });
 
-/** POST …/ips or …/domains. @example { "value": "*.example.com", "name": "portal" } */
-export const AddKeyEntryBody = Type.Object(
-  { value: Type.String({ minLength: 1, maxLength: 300 }), name: Type.Optional(Label), dryRun: DryRunFlag },
-  { additionalProperties: false },
-);
+const addKeyEntryProperties = {
+  value: Type.String({ minLength: 1, maxLength: 300 }),
+  name: Type.Optional(Label),
+  dryRun: DryRunFlag,
+};
+
+/** POST …/ips: one body shape with the domain rules, but its own examples. @example { "value": "198.51.100.7" } */
+export const AddKeyIpBody = Type.Object(addKeyEntryProperties, {
+  additionalProperties: false,
+  examples: [{ value: '198.51.100.7', name: 'build server' }, { value: '192.0.2.0/28' }],
+});
+
+/** POST …/domains. @example { "value": "*.example.com", "name": "portal" } */
+export const AddKeyDomainBody = Type.Object(addKeyEntryProperties, {
+  additionalProperties: false,
+  examples: [{ value: '*.example.com', name: 'portal' }, { value: 'app.example.org' }],
+});
 
 /** PATCH …/ips/{entryId} or …/domains/{entryId}. @example { "name": "office" } */
 export const UpdateKeyEntryBody = Type.Object(
@@ -52,7 +64,7 @@ export const UpdateKeyEntryBody = Type.Object(
     name: Type.Optional(Label),
     dryRun: DryRunFlag,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'office' }] },
 );
 
 export type KeyIpEntryDto = Static<typeof KeyIpEntry>;

@@ -53,7 +53,10 @@ export const CreateKeyBody = Type.Object(
     ipRestrictionEnabled: Type.Optional(Type.Boolean()),
     domainRestrictionEnabled: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ name: 'ci' }, { name: 'web app', domainRestrictionEnabled: true }],
+  },
 );
 
 /** PATCH …/keys/{keyId}. @example { "domainRestrictionEnabled": true } */
@@ -63,7 +66,7 @@ export const UpdateKeyBody = Type.Object(
     ipRestrictionEnabled: Type.Optional(Type.Boolean()),
     domainRestrictionEnabled: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ ipRestrictionEnabled: true }, { name: 'ci runners' }] },
 );
 
 const Usage = Type.Object({

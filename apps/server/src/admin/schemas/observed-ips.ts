@@ -43,7 +43,7 @@ export const ObservedIpQuery = Type.Object(
 /** POST …/authorize. @example { "name": "new office", "reason": "confirmed by phone" } */
 export const AuthorizeBody = Type.Object(
   { name: Type.Optional(Label), reason: Type.Optional(Type.String({ maxLength: 500 })) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'home office', reason: 'Confirmed with the customer' }] },
 );
 
 /** POST …/reject. @example { "rotateKey": true } */
@@ -54,7 +54,7 @@ export const RejectBody = Type.Object(
     ),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ rotateKey: true, reason: 'Not one of our offices' }] },
 );
 
 /** What authorize answers. @example { "observed": {…}, "entry": {…} } */

@@ -84,16 +84,8 @@ export const SimulateBody = Type.Object(
       }),
     ),
   },
-  {
-    additionalProperties: false,
-    examples: [
-      {
-        draft: { add: [{ value: '198.51.100.0/24', name: 'new office' }], remove: ['ent_01abc'] },
-        since: '2026-12-01T00:00:00Z',
-        until: '2026-12-02T00:00:00Z',
-      },
-    ],
-  },
+  // Examples per kind of list: the simulate routes give their own.
+  { additionalProperties: false },
 );
 
 export type SimulateBodyDto = Static<typeof SimulateBody>;

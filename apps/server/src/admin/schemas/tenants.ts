@@ -47,11 +47,17 @@ export const CreateTenantBody = Type.Object(
     keyDomainLimit: Type.Optional(Limit),
     enforce: Type.Optional(Enforce),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ name: 'Acme' }, { name: 'Globex', ipMode: 'manual', enforce: false }],
+  },
 );
 
 /** PATCH /v1/tenants/{tenantId}: the name; restriction settings live under ip-restriction. @example { "name": "Acme Inc" } */
-export const UpdateTenantBody = Type.Object({ name: Type.Optional(Name) }, { additionalProperties: false });
+export const UpdateTenantBody = Type.Object(
+  { name: Type.Optional(Name) },
+  { additionalProperties: false, examples: [{ name: 'Acme Corporation' }] },
+);
 
 /** A tenant's IP restriction: mode, limits and how many entries it holds. @example GET …/ip-restriction */
 export const IpRestriction = Type.Object({
@@ -80,7 +86,7 @@ export const UpdateIpRestrictionBody = Type.Object(
     enforce: Type.Optional(Enforce),
     confirmLockout: ConfirmLockout,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ mode: 'manual' }, { enforce: false }] },
 );
 
 /**

@@ -38,7 +38,13 @@ export const CreateTokenBody = Type.Object(
     role: Role,
     tenantId: Type.Optional(Type.Union([Id('The one tenant it may see.'), Type.Null()])),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'deploy pipeline', role: 'editor' },
+      { name: 'dashboard', role: 'viewer', tenantId: null },
+    ],
+  },
 );
 
 /**
