@@ -15,7 +15,7 @@ import {
   sealHeader,
 } from './last-good-format.js';
 import { readLastGood, readLastGoodHeader } from './last-good-read.js';
-import { createLastGoodWriter } from './last-good-writer.js';
+import { createLastGoodWriter, REWRITE_SPACING, rewriteDelay } from './last-good-writer.js';
 import { fixtureRules } from './rules-fixture.test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipgate-last-good-'));
@@ -187,6 +187,61 @@ describe('last good rules on disk', () => {
     await writer.close();
     expect(writer.stats.writes).toBe(1);
     expect((await readLastGoodHeader(path)).units).toBe(205);
+  });
+
+  it('a slow rewrite spaces the next one out, so a large copy costs a bounded share of the node', () => {
+    // Fast rewrites: the collecting delay alone.
+    expect(rewriteDelay({ delayMs: 2000, lastWriteMs: 5, lastRewriteEnd: 10_000, now: 10_001 })).toBe(2000);
+    // A rewrite that took 400 ms: the next starts 20 × 400 ms after it ended, not sooner.
+    expect(rewriteDelay({ delayMs: 2000, lastWriteMs: 400, lastRewriteEnd: 10_000, now: 11_000 })).toBe(
+      10_000 + REWRITE_SPACING * 400 - 11_000,
+    );
+    // Long after it: the collecting delay again.
+    expect(rewriteDelay({ delayMs: 2000, lastWriteMs: 400, lastRewriteEnd: 0, now: 60_000 })).toBe(2000);
+    expect(rewriteDelay({ delayMs: 0, lastWriteMs: undefined, lastRewriteEnd: 0, now: 5 })).toBe(0);
+  });
+
+  it('a rewrite of a copy larger than one read copies every other line byte for byte', async () => {
+    // 3,000 tenants of 40 entries: ~4 MB, read in 1 MB parts, so lines cross part boundaries.
+    const tenants: TenantRules[] = [];
+    for (let t = 0; t < 3000; t++) {
+      const entries = [];
+      for (let e = 0; e < 40; e++)
+        entries.push({
+          id: `ent_${t}_${e}`,
+          name: `büro ${t}/${e} — 東京`,
+          type: 'ip' as const,
+          value: `10.${t >> 8}.${t & 255}.${e}`,
+          expiresAt: null,
+        });
+      tenants.push({ tenant: { id: `ten_big${t}`, ipMode: 'manual' }, entries } as TenantRules);
+    }
+    const path = freshPath();
+    await writeFull(path, { version: 5, tenants, apis: [], keys: [] });
+    const before = readFileSync(path).subarray(HEADER_BYTES).toString('utf8').split('\n');
+    expect(statSync(path).size).toBeGreaterThan(3 * (1 << 20));
+    const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0 });
+    writer.adopt(await readLastGoodHeader(path));
+    const changed: TenantRules = { tenant: { id: 'ten_big1500', ipMode: 'off' }, entries: [] } as TenantRules;
+    writer.noteDelta({
+      version: 6,
+      tenants: new Map<string, TenantRules | null>([
+        ['ten_big1500', changed],
+        ['ten_big7', null],
+      ]),
+      apis: new Map(),
+      keys: new Map(),
+    });
+    await writer.close();
+    expect(writer.stats.failures).toBe(0);
+    const after = readFileSync(path).subarray(HEADER_BYTES).toString('utf8').split('\n');
+    const expected = before.filter((l) => !l.startsWith('t ten_big1500 ') && !l.startsWith('t ten_big7 '));
+    // Every untouched line as it was, in its order; the changed tenant at the end; the deleted gone.
+    expect(after.slice(0, expected.length - 1)).toEqual(expected.slice(0, -1));
+    expect(after.at(-2)).toBe(`t ten_big1500 ${JSON.stringify(changed)}`);
+    const { header, chunks } = await readBack(path);
+    expect(header.units).toBe(2999);
+    expect(merged(chunks, 6).tenants.find((t) => t.tenant.id === 'ten_big1500')?.tenant.ipMode).toBe('off');
   });
 
   it('a rewrite with no copy on disk asks for a full load instead', async () => {

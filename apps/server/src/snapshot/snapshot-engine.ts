@@ -28,8 +28,10 @@ export interface SnapshotEngineOptions {
    */
   readonly maxChangesPerRefresh?: number | undefined;
   /**
-   * How long {@link SnapshotEngine.refreshSoon} may wait to take several other nodes' changes in one
-   * refresh; default 20 ms. Own writes use `refresh()`, which never waits.
+   * How long after the previous refresh began {@link SnapshotEngine.refreshSoon} waits, so that a
+   * burst of other nodes' changes is read in one refresh (a refresh costs a few round trips to the
+   * store however many changes it carries); default 100 ms. After a quiet spell it does not wait.
+   * Own writes use `refresh()`, which never waits.
    */
   readonly coalesceMs?: number | undefined;
   /**
@@ -147,7 +149,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
   const maxChanges = options.maxChangesPerRefresh ?? 1000;
-  const coalesceMs = options.coalesceMs ?? 20;
+  const coalesceMs = options.coalesceMs ?? 100;
 
   const rules = new CompiledRules((problem, version) =>
     logger.warn({ version, problem }, 'rule row skipped'),
