@@ -132,19 +132,21 @@ async function propagation(a, b, tenants, count) {
   };
 }
 
+// Numbers the storms' changes across rounds, so a round never adds an address an earlier one left.
+let stormSerial = 0;
+
 /** Makes `rate` changes/s on node A, spread over tenants, until stopped; counts what it made. */
 function startStorm(adminUrl, tenants, rate) {
   let stopped = false;
   let made = 0;
   let failed = 0;
   let firstError;
-  let n = 0;
   const inFlight = new Set();
   const pending = [];
   const tick = setInterval(() => {
     // 10 ms ticks: rate / 100 changes each, at most 32 waiting for an answer.
     for (let k = 0; k < rate / 100 && inFlight.size < 32; k++) {
-      const i = n++;
+      const i = stormSerial++;
       const tenantId = tenants[(i * 15_485_863) % tenants.length];
       const p = (async () => {
         // Every other change removes an entry the storm added (the oldest), so lists keep their size.
@@ -177,6 +179,35 @@ function startStorm(adminUrl, tenants, rate) {
     get stopped() {
       return stopped;
     },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What a change costs node B itself, with its gateway idle: B's CPU over a storm made on A, less
+ * what B spends idle (its polls) over as long, per change applied; and the share of one core that
+ * 200 changes/s would take at that cost. Free of what A and the store take from the shared cores.
+ */
+async function changeCost(a, b, seeded) {
+  const idleFrom = treeCpuSeconds(b.child.pid);
+  await sleep(5000);
+  const idlePerS = (treeCpuSeconds(b.child.pid) - idleFrom) / 5;
+  const from = treeCpuSeconds(b.child.pid);
+  const started = Date.now();
+  const s = startStorm(a.adminUrl, seeded.writableTenantIds, STORM_RATE);
+  await sleep(DURATION_S * 1000);
+  const { made, failed, firstError } = await s.stop();
+  await sleep(1000); // B applies the last changes
+  const cpu = treeCpuSeconds(b.child.pid) - from - idlePerS * ((Date.now() - started) / 1000);
+  const ms = (cpu * 1000) / made;
+  return {
+    changesPerS: round(made / DURATION_S, 0),
+    failed,
+    ...(firstError ? { firstError } : {}),
+    idleCpuMsPerS: round(idlePerS * 1000, 1),
+    cpuMsPerChange: round(ms, 3),
+    coreSharePercentAt200: round((STORM_RATE * ms) / 10, 1),
   };
 }
 
@@ -214,6 +245,8 @@ async function storm(a, b, seeded, kind) {
       const cpu = treeCpuSeconds(b.child.pid) - cpuBefore;
       return { rps: Math.round(r.rps), cpuUsPerRequest: round((cpu * 1e6) / r.total, 1), non2xx: r.non2xx };
     };
+    const cost = await changeCost(a, b, seeded);
+    log(`change cost on B (idle gateway): ${JSON.stringify(cost)}`);
     await load(); // warm-up
     const quiet = [];
     const stormy = [];
@@ -246,6 +279,7 @@ async function storm(a, b, seeded, kind) {
       // The gateway's own cost: the share of its CPU the changes take (node A and the store run on
       // the same two cores and take requests/s from it too, which rpsCostPercent includes).
       cpuCostPercent: round((1 - quietCpuUs / stormCpuUs) * 100, 1),
+      changeCost: cost,
       changesPerS: median(stormy.map((r) => r.changesPerS)),
       rounds: { quiet, stormy },
     };
