@@ -14,6 +14,9 @@ import { callGateway, consoleTestsSkip, launchChromium, screenshotAndAxe } from 
 
 const skip = consoleTestsSkip();
 
+/** A page test's time: Chromium on a busy two-core machine is slow, never stuck. */
+const SLOW = 90_000;
+
 describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner pages in Chromium', () => {
   let dir: string;
   let serve: ServeRun;
@@ -24,6 +27,18 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
   let tenantId: string;
   let keySecret: string;
   const consoleUrl = () => `${serve.adminUrl}/console/`;
+
+  /** A management API call with the banner's owner token. */
+  async function admin(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(`${serve.adminUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${serve.ownerToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
 
   beforeAll(async () => {
     await ensureBuilt();
@@ -36,7 +51,7 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
     browser = await launchChromium();
     owner = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // A locator that never appears fails with its name well before the test's own timeout.
-    owner.setDefaultTimeout(10_000);
+    owner.setDefaultTimeout(20_000);
     page = await owner.newPage();
     await signIn(page, 'owner', password);
   }, 120_000);
@@ -60,37 +75,100 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
     await p.getByRole('heading', { name: heading, level: 1 }).waitFor();
   }
 
-  it('Check an address: the decision and the rule that decided, for an address and a key', async () => {
-    await open(page, 'Check an address');
-    expect(page.url()).toBe(`${consoleUrl()}t/${tenantId}/check`);
-    const address = page.getByRole('textbox', { name: /^Address/ });
-    // The address the console is used from is the first guess.
-    expect(await address.inputValue()).toBe('127.0.0.1');
-    // By keyboard: the key picker opens with ArrowDown, Enter takes the demo's key, Enter in a field submits.
-    const key = page.getByRole('combobox', { name: 'Key (optional)' });
-    await key.focus();
-    await page.keyboard.press('ArrowDown');
-    await page.getByRole('option').first().waitFor();
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => key.inputValue()).toMatch(/ipg_live/);
-    await address.focus();
-    await page.keyboard.press('Enter');
-    const result = page.getByTestId('check-result');
-    await expect.poll(() => result.textContent()).toContain('Allowed (200)');
-    // The demo list's entry for 127.0.0.1 is the rule that let it through.
-    expect(await result.getByRole('row').filter({ hasText: '127.0.0.1' }).count()).toBe(1);
-    expect(await result.textContent()).toContain('API IP Restriction');
+  it(
+    'Check an address: the decision and the rule that decided, for an address and a key',
+    async () => {
+      await open(page, 'Check an address');
+      expect(page.url()).toBe(`${consoleUrl()}t/${tenantId}/check`);
+      const address = page.getByRole('textbox', { name: /^Address/ });
+      // The address the console is used from is the first guess.
+      expect(await address.inputValue()).toBe('127.0.0.1');
+      // By keyboard: the key picker opens with ArrowDown, Enter takes the demo's key, Enter in a field submits.
+      const key = page.getByRole('combobox', { name: 'Key (optional)' });
+      await key.focus();
+      await page.keyboard.press('ArrowDown');
+      await page.getByRole('option').first().waitFor();
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => key.inputValue()).toMatch(/ipg_live/);
+      await address.focus();
+      await page.keyboard.press('Enter');
+      const result = page.getByTestId('check-result');
+      await expect.poll(() => result.textContent()).toContain('Allowed (200)');
+      // The demo list's entry for 127.0.0.1 is the rule that let it through.
+      expect(await result.getByRole('row').filter({ hasText: '127.0.0.1' }).count()).toBe(1);
+      expect(await result.textContent()).toContain('API IP Restriction');
 
-    // Live validation by core before anything is sent.
-    await address.fill('127.0.0.300');
-    await expect.poll(() => page.getByText(/127\.0\.0\.300/).count()).toBeGreaterThan(0);
-    await address.fill('127.0.0.9');
-    await page.getByRole('button', { name: 'Check' }).click();
-    await expect.poll(() => result.textContent()).toContain('Denied (403)');
-    expect(await result.textContent()).toContain('Denied by the tenant’s API IP Restriction');
-    // What the gateway really does agrees.
-    expect((await callGateway(serve.gatewayUrl, '/hello', keySecret, '127.0.0.9')).status).toBe(403);
-    await screenshotAndAxe(page, 'check');
-  });
+      // Live validation by core before anything is sent.
+      await address.fill('127.0.0.300');
+      await expect.poll(() => page.getByText(/127\.0\.0\.300/).count()).toBeGreaterThan(0);
+      await address.fill('127.0.0.9');
+      await page.getByRole('button', { name: 'Check' }).click();
+      await expect.poll(() => result.textContent()).toContain('Denied (403)');
+      expect(await result.textContent()).toContain('Denied by the tenant’s API IP Restriction');
+      // What the gateway really does agrees.
+      expect((await callGateway(serve.gatewayUrl, '/hello', keySecret, '127.0.0.9')).status).toBe(403);
+      await screenshotAndAxe(page, 'check');
+    },
+    SLOW,
+  );
+
+  it(
+    'REST API logs: a 403’s request id opens its detail; filters narrow the log on the server',
+    async () => {
+      const denied = await callGateway(serve.gatewayUrl, '/hello?from=console-test', keySecret, '127.0.0.9');
+      expect(denied.status).toBe(403);
+      const requestId = (JSON.parse(denied.body) as { requestId: string }).requestId;
+      expect((await callGateway(serve.gatewayUrl, '/hello', keySecret, '127.0.0.1')).status).toBe(200);
+      // The log is written about a second after the answer.
+      await expect
+        .poll(async () => (await admin('GET', `/v1/tenants/${tenantId}/requests/${requestId}`)).status, {
+          timeout: 10_000,
+        })
+        .toBe(200);
+
+      await open(page, 'REST API logs');
+      const table = page.getByRole('table', { name: 'Requests' });
+      await table.getByRole('row').filter({ hasText: '127.0.0.9' }).first().waitFor();
+      await screenshotAndAxe(page, 'requests');
+
+      // The id from the 403 body, typed in and opened with Enter.
+      await page.getByLabel('Request id').fill(requestId);
+      await page.keyboard.press('Enter');
+      const detail = page.getByRole('dialog', { name: 'Request' });
+      await detail.getByTestId('request-detail').waitFor();
+      const text = await detail.textContent();
+      expect(text).toContain(requestId);
+      expect(text).toContain('127.0.0.9');
+      expect(text).toContain('Denied');
+      expect(text).toContain('403');
+      expect(text).toContain('tenant-ip-not-listed');
+      expect(page.url()).toBe(`${consoleUrl()}t/${tenantId}/requests/${requestId}`);
+      await screenshotAndAxe(page, 'request-detail');
+      await page.keyboard.press('Escape');
+      await detail.waitFor({ state: 'hidden' });
+      expect(page.url()).toBe(`${consoleUrl()}t/${tenantId}/requests`);
+
+      // Filters go to the server: only denials, then only 127.0.0.1 (none of those was denied).
+      await page.getByRole('combobox', { name: 'Decision' }).click();
+      await page.getByRole('option', { name: 'Denied' }).click();
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await expect.poll(() => table.getByRole('row').filter({ hasText: 'Allowed' }).count()).toBe(0);
+      expect(await table.locator(`[data-request-id="${requestId}"]`).count()).toBe(1);
+      await page.getByLabel('Client address').fill('127.0.0.1');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByText('No request matches these filters.').waitFor();
+      // A client filter that is not an address is refused next to its field, by core's explanation.
+      await page.getByLabel('Client address').fill('127.0.0.300');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await expect.poll(() => page.getByLabel('Client address').getAttribute('aria-invalid')).toBe('true');
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await table.locator(`[data-request-id="${requestId}"]`).waitFor();
+
+      // A request id that is not in the log says so.
+      await page.goto(`${consoleUrl()}t/${tenantId}/requests/req_missing`);
+      await page.getByRole('dialog', { name: 'Request' }).getByText('No such request').waitFor();
+    },
+    SLOW,
+  );
 });
