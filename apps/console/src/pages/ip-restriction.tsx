@@ -4,22 +4,14 @@
  */
 
 import { IpSet } from '@ipgate/core';
-import { Alert, Group, Loader, SegmentedControl, Stack, Text, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
-import { ApiError, api, ifMatch, unwrap } from '../api/client';
-import { ConfirmModal } from '../parts/confirm-modal';
+import { Alert, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { api, ifMatch, unwrap } from '../api/client';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
+import { RestrictionMode, restrictionKey, useRestriction } from '../parts/restriction-mode';
 import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
 import { canEdit, type SessionInfo } from '../session';
-
-const MODES = {
-  off: 'Off: every address may use this tenant’s keys.',
-  manual: 'Manual: only the addresses listed here; an unlisted address is denied and waits for review.',
-  auto: 'Auto: as manual, and new addresses are assessed and may be authorized automatically.',
-} as const;
-
-type Mode = keyof typeof MODES;
 
 export function tenantListAdapter(tenantId: string): IpListAdapter {
   const path = { tenantId };
@@ -79,47 +71,15 @@ function listed(entries: readonly IpEntry[], address: string | null): boolean | 
 
 export default function IpRestrictionPage(props: { tenantId: string; session: SessionInfo }) {
   const { tenantId, session } = props;
-  const client = useQueryClient();
   const editable = canEdit(session);
   const adapter = useMemo(() => tenantListAdapter(tenantId), [tenantId]);
-  const restrictionKey = ['ip-restriction', tenantId];
-  const restriction = useQuery({
-    queryKey: restrictionKey,
-    queryFn: async () =>
-      unwrap(await api.GET('/v1/tenants/{tenantId}/ip-restriction', { params: { path: { tenantId } } })),
-  });
+  const restriction = useRestriction(tenantId);
   // The first page is enough to say whether the console's own address is listed in most lists.
   const firstPage = useQuery({
     queryKey: [...adapter.key, undefined],
     queryFn: () => adapter.list(undefined, 50),
   });
   const ownListed = listed(firstPage.data?.items ?? [], session.clientAddress);
-  const [modeLockout, setModeLockout] = useState<{ mode: Mode; message: string } | null>(null);
-  const [modeError, setModeError] = useState<string | null>(null);
-
-  const setMode = useMutation({
-    mutationFn: async (input: { mode: Mode; confirm: boolean }) => {
-      const version = restriction.data?.version ?? 0;
-      return unwrap(
-        await api.PATCH('/v1/tenants/{tenantId}/ip-restriction', {
-          params: { path: { tenantId }, header: ifMatch(version) },
-          body: { mode: input.mode, confirmLockout: input.confirm },
-        }),
-      );
-    },
-    onMutate: () => setModeError(null),
-    onSuccess: async () => {
-      setModeLockout(null);
-      await client.invalidateQueries({ queryKey: restrictionKey });
-    },
-    onError: (e, input) => {
-      if (e instanceof ApiError && e.code === 'IPG_SELF_LOCKOUT')
-        setModeLockout({ mode: input.mode, message: e.message });
-      else setModeError(e instanceof ApiError ? e.message : String(e));
-      void client.invalidateQueries({ queryKey: restrictionKey });
-    },
-  });
-
   const r = restriction.data;
   return (
     <Stack>
@@ -136,33 +96,7 @@ export default function IpRestrictionPage(props: { tenantId: string; session: Se
         </Alert>
       ) : (
         <Group align="flex-start" gap="xl">
-          <div>
-            <Text size="sm" fw={500} id="mode-label">
-              Restriction mode
-            </Text>
-            {editable ? (
-              <SegmentedControl
-                aria-labelledby="mode-label"
-                value={r.mode}
-                onChange={(m) => setMode.mutate({ mode: m as Mode, confirm: false })}
-                data={[
-                  { value: 'off', label: 'Off' },
-                  { value: 'manual', label: 'Manual' },
-                  { value: 'auto', label: 'Auto' },
-                ]}
-              />
-            ) : (
-              <Text>{r.mode}</Text>
-            )}
-            <Text size="xs" c="dimmed" maw={420}>
-              {MODES[r.mode]}
-            </Text>
-            {modeError !== null && (
-              <Text size="sm" c="red.8" role="alert">
-                {modeError}
-              </Text>
-            )}
-          </div>
+          <RestrictionMode tenantId={tenantId} editable={editable} clientAddress={session.clientAddress} />
           <div>
             <Text size="sm" fw={500}>
               Entries
@@ -194,21 +128,10 @@ export default function IpRestrictionPage(props: { tenantId: string; session: Se
         adapter={adapter}
         canEdit={editable}
         clientAddress={session.clientAddress}
-        alsoInvalidate={[restrictionKey]}
+        alsoInvalidate={[restrictionKey(tenantId)]}
         emptyText="No addresses yet: in manual mode every call with this tenant’s keys is denied until you add one."
         addLabel="Add"
       />
-      <ConfirmModal
-        opened={modeLockout !== null}
-        title="This would lock you out"
-        confirmLabel="Change the mode anyway"
-        danger
-        busy={setMode.isPending}
-        onConfirm={() => modeLockout !== null && setMode.mutate({ mode: modeLockout.mode, confirm: true })}
-        onCancel={() => setModeLockout(null)}
-      >
-        {modeLockout?.message} You are using the console from <strong>{session.clientAddress}</strong>.
-      </ConfirmModal>
     </Stack>
   );
 }

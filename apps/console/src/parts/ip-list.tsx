@@ -21,6 +21,7 @@ import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { ConfirmModal } from './confirm-modal';
 import { EntryModal } from './entry-modal';
+import { TrashIcon } from './icons';
 import type { EntryFields, IpEntry, IpEntryWithWarnings } from './types';
 
 const PAGE_SIZE = 50;
@@ -40,22 +41,6 @@ export interface IpListAdapter {
 interface PendingLockout {
   readonly message: string;
   readonly retry: () => Promise<unknown>;
-}
-
-function TrashIcon() {
-  return (
-    <svg
-      width="18"
-      height="18"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      aria-hidden="true"
-    >
-      <path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6" />
-    </svg>
-  );
 }
 
 function formatTime(iso: string | null): string {

@@ -18,3 +18,19 @@ export interface EntryFields {
   enabled: boolean;
   expiresAt: string | null;
 }
+
+/** An address that presented one of a tenant's keys, with its status and assessment. */
+export type ObservedIp = Json<
+  paths['/v1/tenants/{tenantId}/observed-ips/{observedId}']['get']['responses'][200]
+>;
+
+/** What the assessment of an address says: verdict, score, factors, facts. */
+export type Assessment = NonNullable<ObservedIp['assessment']>;
+
+/** An API key, never its secret. */
+export type ApiKey = Json<paths['/v1/tenants/{tenantId}/keys/{keyId}']['get']['responses'][200]>;
+
+/** A notification channel: an email recipient or a webhook endpoint. */
+export type NotificationChannel = Json<
+  paths['/v1/tenants/{tenantId}/notification-channels/{channelId}']['get']['responses'][200]
+>;

@@ -1,0 +1,338 @@
+/**
+ * Where a tenant's owners hear of new addresses: email recipients and webhook endpoints, each with
+ * whether it is failing and its last error. A webhook's signing secret is answered once, when it is
+ * added, and shown once.
+ */
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Loader,
+  Modal,
+  SegmentedControl,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiError, api, ifMatch, unwrap } from '../api/client';
+import { ConfirmModal } from './confirm-modal';
+import { TrashIcon } from './icons';
+import { type OnceSecret, SecretOnceModal } from './secret-once';
+import type { NotificationChannel } from './types';
+
+type Kind = NotificationChannel['kind'];
+
+/** What is wrong with a target before it is sent; the server checks again (and refuses private webhooks). */
+export function targetProblem(kind: Kind, target: string): string | undefined {
+  const t = target.trim();
+  if (t === '') return kind === 'email' ? 'Enter an email address.' : 'Enter the webhook URL.';
+  if (kind === 'email') {
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(t)
+      ? undefined
+      : 'Write an email address like owner@example.com.';
+  }
+  try {
+    const url = new URL(t);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      return 'A webhook URL starts with https:// or http://.';
+    return undefined;
+  } catch {
+    return 'Write a full URL like https://hooks.example.com/ipgate.';
+  }
+}
+
+export function NotificationChannels(props: { tenantId: string; editable: boolean }) {
+  const { tenantId, editable } = props;
+  const client = useQueryClient();
+  const key = ['notification-channels', tenantId];
+  const channels = useQuery({
+    queryKey: key,
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/v1/tenants/{tenantId}/notification-channels', { params: { path: { tenantId } } }),
+      ).items,
+  });
+  const [adding, setAdding] = useState(false);
+  const [kind, setKind] = useState<Kind>('email');
+  const [name, setName] = useState('');
+  const [target, setTarget] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [formError, setFormError] = useState<ApiError | null>(null);
+  const [removing, setRemoving] = useState<NotificationChannel | null>(null);
+  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  const [secret, setSecret] = useState<OnceSecret | null>(null);
+  const refresh = () => client.invalidateQueries({ queryKey: key });
+  const say = (e: unknown) =>
+    setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) });
+
+  const add = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.POST('/v1/tenants/{tenantId}/notification-channels', {
+          params: { path: { tenantId } },
+          body: { kind, name: name.trim(), target: target.trim() },
+        }),
+      ),
+    onMutate: () => setFormError(null),
+    onSuccess: async (c) => {
+      setAdding(false);
+      setNotice({ color: 'green', text: `Added ${c.kind} channel ${c.name}.` });
+      if (c.secret !== null) {
+        setSecret({
+          title: `Signing secret of ${c.name}`,
+          what: 'Verify each delivery with this secret (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature).',
+          secret: c.secret,
+        });
+      }
+      await refresh();
+    },
+    onError: (e) =>
+      setFormError(e instanceof ApiError ? e : new ApiError(0, 'NETWORK', String(e), undefined, undefined)),
+  });
+
+  const toggle = useMutation({
+    mutationFn: async (c: NotificationChannel) =>
+      unwrap(
+        await api.PATCH('/v1/tenants/{tenantId}/notification-channels/{channelId}', {
+          params: { path: { tenantId, channelId: c.id }, header: ifMatch(c.version) },
+          body: { enabled: !c.enabled },
+        }),
+      ),
+    onSettled: refresh,
+    onError: say,
+  });
+
+  const remove = useMutation({
+    mutationFn: async (c: NotificationChannel) =>
+      unwrap(
+        await api.DELETE('/v1/tenants/{tenantId}/notification-channels/{channelId}', {
+          params: { path: { tenantId, channelId: c.id }, header: ifMatch(c.version) },
+        }),
+      ),
+    onSuccess: (_r, c) => setNotice({ color: 'green', text: `Removed ${c.name}.` }),
+    onSettled: async () => {
+      setRemoving(null);
+      await refresh();
+    },
+    onError: say,
+  });
+
+  const problem = targetProblem(kind, target);
+  const nameProblem = touched && name.trim() === '' ? 'Give the channel a name.' : undefined;
+  const fieldError = (f: string) => (formError?.field === f ? formError.message : undefined);
+  const items = channels.data ?? [];
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2} size="h3">
+          Notification channels
+        </Title>
+        {editable && (
+          <Button
+            variant="default"
+            onClick={() => {
+              setKind('email');
+              setName('');
+              setTarget('');
+              setTouched(false);
+              setFormError(null);
+              setAdding(true);
+            }}
+          >
+            Add channel
+          </Button>
+        )}
+      </Group>
+      <Text size="sm">
+        The first call of an unlisted address sends one message per address and day: an email with one-click
+        authorize / reject links, or a signed webhook (every event). Without an SMTP server, emails are kept
+        in the outbox.
+      </Text>
+      {notice !== null && (
+        <Alert
+          color={notice.color}
+          role="status"
+          withCloseButton
+          onClose={() => setNotice(null)}
+          closeButtonLabel="Dismiss"
+        >
+          {notice.text}
+        </Alert>
+      )}
+      {channels.isPending ? (
+        <Loader size="sm" aria-label="Loading the channels" />
+      ) : channels.error !== null ? (
+        <Alert color="red" role="alert">
+          {channels.error.message}
+        </Alert>
+      ) : items.length === 0 ? (
+        <Text c="dimmed">No channel: nobody is told when an unknown address calls.</Text>
+      ) : (
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Kind</Table.Th>
+              <Table.Th>Sends to</Table.Th>
+              <Table.Th>Events</Table.Th>
+              <Table.Th>State</Table.Th>
+              <Table.Th>Enabled</Table.Th>
+              {editable && <Table.Th aria-label="Actions" />}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((c) => (
+              <Table.Tr key={c.id}>
+                <Table.Td>{c.name}</Table.Td>
+                <Table.Td>{c.kind}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+                    {c.target}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="xs">{c.events.join(', ')}</Text>
+                </Table.Td>
+                <Table.Td>
+                  {c.failing ? (
+                    <Stack gap={0}>
+                      <Badge color="red.9" variant="filled">
+                        failing
+                      </Badge>
+                      <Text size="xs">{c.lastError}</Text>
+                    </Stack>
+                  ) : (
+                    <Text size="xs">
+                      {c.lastSuccessAt === null
+                        ? 'nothing sent yet'
+                        : `last sent ${new Date(c.lastSuccessAt).toLocaleString()}`}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  {editable ? (
+                    <Switch
+                      checked={c.enabled}
+                      onChange={() => toggle.mutate(c)}
+                      aria-label={`${c.name} enabled`}
+                      disabled={toggle.isPending}
+                    />
+                  ) : (
+                    <Text size="sm">{c.enabled ? 'Enabled' : 'Disabled'}</Text>
+                  )}
+                </Table.Td>
+                {editable && (
+                  <Table.Td>
+                    <ActionIcon
+                      variant="subtle"
+                      color="red.8"
+                      aria-label={`Remove channel ${c.name}`}
+                      onClick={() => setRemoving(c)}
+                    >
+                      <TrashIcon />
+                    </ActionIcon>
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={adding}
+        onClose={() => setAdding(false)}
+        title="Add a notification channel"
+        centered
+      >
+        <form
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            setTouched(true);
+            if (problem === undefined && name.trim() !== '') add.mutate();
+          }}
+        >
+          <Stack>
+            <div>
+              <Text size="sm" fw={500} id="channel-kind-label" mb={4}>
+                Kind
+              </Text>
+              <SegmentedControl
+                aria-labelledby="channel-kind-label"
+                value={kind}
+                onChange={(v) => {
+                  setKind(v as Kind);
+                  setFormError(null);
+                }}
+                data={[
+                  { value: 'email', label: 'Email' },
+                  { value: 'webhook', label: 'Webhook' },
+                ]}
+              />
+            </div>
+            <TextInput
+              label="Name"
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              error={nameProblem ?? fieldError('name')}
+              maxLength={200}
+              required
+              data-autofocus
+            />
+            <TextInput
+              label={kind === 'email' ? 'Email address' : 'Webhook URL'}
+              description={
+                kind === 'email'
+                  ? 'Gets the first call of each unlisted address, with one-click links.'
+                  : 'Gets every event, signed; loopback and private addresses are refused.'
+              }
+              value={target}
+              onChange={(e) => {
+                setTarget(e.currentTarget.value);
+                if (formError?.field === 'target') setFormError(null);
+              }}
+              onBlur={() => setTouched(true)}
+              error={(touched ? problem : undefined) ?? fieldError('target')}
+              required
+            />
+            {formError !== null && !['name', 'target'].includes(formError.field ?? '') && (
+              <Alert color="red" role="alert" title="Not added">
+                {formError.message}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setAdding(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" loading={add.isPending}>
+                Add
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      </Modal>
+      <ConfirmModal
+        opened={removing !== null}
+        title="Remove this channel?"
+        confirmLabel="Remove"
+        danger
+        busy={remove.isPending}
+        onConfirm={() => removing !== null && remove.mutate(removing)}
+        onCancel={() => setRemoving(null)}
+      >
+        <strong>{removing?.name}</strong> ({removing?.target}) gets no more messages; its queued ones are
+        dropped.
+      </ConfirmModal>
+      <SecretOnceModal secret={secret} onClose={() => setSecret(null)} />
+    </Stack>
+  );
+}
