@@ -1843,6 +1843,757 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/tenants/{tenantId}/ip-restriction/entries/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import entries into the tenant's IP list
+         * @description Up to 1,000 entries from a text or CSV file, as ONE change: one transaction, one audit event with the counts, one change version that every node applies at once. Lines match entries by canonical form: a matched entry takes what the line gives (value as written, name; in CSV also expiresAt and enabled when the file has those columns), other lines are added; mode replace also removes the entries the file does not name. All or nothing: a bad line (400 IPG_IMPORT_INVALID, IPG_IMPORT_DUPLICATE), more than 1,000 entries (400 IPG_IMPORT_TOO_LARGE), going over the list's limit (409 IPG_LIMIT_REACHED) or denying your own address (409 IPG_SELF_LOCKOUT, unless confirmLockout) writes nothing. preview: true writes nothing and answers every line; dryRun: true answers the impact on the last 24 hours of traffic (both: the preview with the impact). With basis (from a preview or an export) the import applies only if the list has not changed since (412 IPG_VERSION_CONFLICT).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                         * @enum {unknown}
+                         */
+                        format?: "text" | "csv";
+                        /** @description The file. At most 1,000 entries (lines that are neither blank nor comments). */
+                        content: string;
+                        /**
+                         * @description merge (default): entries the file does not name stay. replace: they are removed — the list becomes the file.
+                         * @enum {unknown}
+                         */
+                        mode?: "merge" | "replace";
+                        /** @description true: write nothing; answer every line with its canonical form, warnings or error, what would be removed, and what would refuse the import. */
+                        preview?: boolean;
+                        /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                        basis?: string;
+                        /** @description Set to true to make a change that denies the caller's own current address. */
+                        confirmLockout?: boolean;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Imported (preview: false, the counts and the change version); or, with preview: true, the preview; or, with dryRun: true alone, the impact. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            preview: false;
+                            /**
+                             * @description merge (default): entries the file does not name stay. replace: they are removed — the list becomes the file.
+                             * @enum {unknown}
+                             */
+                            mode: "merge" | "replace";
+                            /**
+                             * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                             * @enum {unknown}
+                             */
+                            format: "text" | "csv";
+                            summary: {
+                                add: number;
+                                update: number;
+                                unchanged: number;
+                                remove: number;
+                            };
+                            /** @description Entries the list holds now. */
+                            count: number;
+                            /** @description The one change the import is (every node applies it at once); null when the file changed nothing and nothing was written. */
+                            changeVersion: number | null;
+                            /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                            basis: string;
+                        } | {
+                            /** @enum {boolean} */
+                            preview: true;
+                            /**
+                             * @description merge (default): entries the file does not name stay. replace: they are removed — the list becomes the file.
+                             * @enum {unknown}
+                             */
+                            mode: "merge" | "replace";
+                            /**
+                             * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                             * @enum {unknown}
+                             */
+                            format: "text" | "csv";
+                            summary: {
+                                add: number;
+                                update: number;
+                                unchanged: number;
+                                /** @description Entries the file does not name (replace mode only). */
+                                remove: number;
+                                invalid: number;
+                            };
+                            /** @description Every entry line of the file, in file order. */
+                            lines: {
+                                /** @description 1-based line of the file. */
+                                line: number;
+                                /** @description The entry as written (the whole line when it could not be split). */
+                                value: string;
+                                /** @description Null for a line in error. */
+                                canonical: string | null;
+                                /**
+                                 * @description What the import does with the line; invalid lines refuse the whole import.
+                                 * @enum {unknown}
+                                 */
+                                action: "add" | "update" | "unchanged" | "invalid";
+                                /** @description The entry the line matches (by canonical form); null for an add or an invalid line. */
+                                entryId: string | null;
+                                /** @description For an update: the properties the line changes. */
+                                changes: ("value" | "name" | "enabled" | "expiresAt")[];
+                                /** @description Core's warnings about the entry and within the list the import leaves (duplicate, covered by, overlaps). */
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                }[];
+                                error: {
+                                    /** @description Stable code from docs/errors.md. */
+                                    code: string;
+                                    /** @description Starts with the line: "line 3: …". */
+                                    message: string;
+                                    /** @description value, name, expiresAt or enabled. */
+                                    field?: string;
+                                    hint?: string;
+                                } | null;
+                            }[];
+                            /** @description The entries replace mode would remove. */
+                            removed: {
+                                id: string;
+                                name: string;
+                                /** @enum {unknown} */
+                                type: "ip" | "range";
+                                /** @description As written. */
+                                value: string;
+                                /** @description The one spelling ipgate stores and compares. */
+                                canonical: string;
+                                enabled: boolean;
+                                expiresAt: string | null;
+                                /** @enum {unknown} */
+                                source: "manual" | "auto" | "review";
+                                reason: string | null;
+                                createdBy: string;
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /**
+                                 * @description Present on list and get answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                                 * @example {
+                                 *       "hits": 1842,
+                                 *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                                 *     }
+                                 */
+                                usage?: {
+                                    /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                    hits: number;
+                                    /** @description When it last did; null when never (since counting began). */
+                                    lastMatchedAt: string | null;
+                                };
+                            }[];
+                            /** @description Entries the list would hold afterwards. */
+                            count: number;
+                            /** @description Most entries the list may hold. */
+                            limit: number | null;
+                            /** @description What would refuse this import as it is: bad lines (IPG_IMPORT_INVALID), the limit (IPG_LIMIT_REACHED), your own address (IPG_SELF_LOCKOUT, unless confirmLockout). Empty: it would apply. */
+                            problems: {
+                                /** @description Stable code from docs/errors.md. */
+                                code: string;
+                                /** @description Starts with the line: "line 3: …". */
+                                message: string;
+                                /** @description value, name, expiresAt or enabled. */
+                                field?: string;
+                                hint?: string;
+                            }[];
+                            /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                            basis: string;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact?: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        } | {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/ip-restriction/entries/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the tenant's IP list
+         * @description The list as a file in address order. CSV (value,name,expiresAt,enabled) holds everything an import writes; text holds value and name (a name the text format cannot hold is 409 IPG_EXPORT_TEXT_UNSAFE: export CSV). Importing the content with mode replace into any list makes that list export the very same bytes. basis: give it back on the import to apply it only if nobody changed the list since.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header. */
+                    format?: "text" | "csv";
+                };
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The list as a file that imports back (mode replace) to exactly this list. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "format": "csv",
+                         *       "count": 2,
+                         *       "content": "value,name,expiresAt,enabled\n198.51.100.7,vpn,,true\n203.0.113.0/24,office,,true\n",
+                         *       "basis": "b_6f1c0d6a0f2e4b1c9a7d3e5f8a2b4c6d"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                             * @enum {unknown}
+                             */
+                            format: "text" | "csv";
+                            count: number;
+                            /** @description The file, entries in address order. CSV holds value, name, expiresAt and enabled; text holds value and name. */
+                            content: string;
+                            /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                            basis: string;
+                        };
+                    };
+                };
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenantId}/ip-restriction/entries": {
         parameters: {
             query?: never;
@@ -7854,6 +8605,757 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/apis/{apiId}/allowlist/entries/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import entries into the API's network allowlist
+         * @description Up to 1,000 entries from a text or CSV file, as ONE change: one transaction, one audit event with the counts, one change version that every node applies at once. Lines match entries by canonical form: a matched entry takes what the line gives (value as written, name; in CSV also expiresAt and enabled when the file has those columns), other lines are added; mode replace also removes the entries the file does not name. All or nothing: a bad line (400 IPG_IMPORT_INVALID, IPG_IMPORT_DUPLICATE), more than 1,000 entries (400 IPG_IMPORT_TOO_LARGE), going over the list's limit (409 IPG_LIMIT_REACHED) or denying your own address (409 IPG_SELF_LOCKOUT, unless confirmLockout) writes nothing. preview: true writes nothing and answers every line; dryRun: true answers the impact on the last 24 hours of traffic (both: the preview with the impact). With basis (from a preview or an export) the import applies only if the list has not changed since (412 IPG_VERSION_CONFLICT).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The API. */
+                    apiId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                         * @enum {unknown}
+                         */
+                        format?: "text" | "csv";
+                        /** @description The file. At most 1,000 entries (lines that are neither blank nor comments). */
+                        content: string;
+                        /**
+                         * @description merge (default): entries the file does not name stay. replace: they are removed — the list becomes the file.
+                         * @enum {unknown}
+                         */
+                        mode?: "merge" | "replace";
+                        /** @description true: write nothing; answer every line with its canonical form, warnings or error, what would be removed, and what would refuse the import. */
+                        preview?: boolean;
+                        /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                        basis?: string;
+                        /** @description Set to true to make a change that denies the caller's own current address. */
+                        confirmLockout?: boolean;
+                        /** @description true: write nothing; answer 200 with the impact the change would have had on the last 24 hours of recorded traffic (see the simulate routes for other windows). */
+                        dryRun?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Imported (preview: false, the counts and the change version); or, with preview: true, the preview; or, with dryRun: true alone, the impact. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            preview: false;
+                            /**
+                             * @description merge (default): entries the file does not name stay. replace: they are removed — the list becomes the file.
+                             * @enum {unknown}
+                             */
+                            mode: "merge" | "replace";
+                            /**
+                             * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                             * @enum {unknown}
+                             */
+                            format: "text" | "csv";
+                            summary: {
+                                add: number;
+                                update: number;
+                                unchanged: number;
+                                remove: number;
+                            };
+                            /** @description Entries the list holds now. */
+                            count: number;
+                            /** @description The one change the import is (every node applies it at once); null when the file changed nothing and nothing was written. */
+                            changeVersion: number | null;
+                            /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                            basis: string;
+                        } | {
+                            /** @enum {boolean} */
+                            preview: true;
+                            /**
+                             * @description merge (default): entries the file does not name stay. replace: they are removed — the list becomes the file.
+                             * @enum {unknown}
+                             */
+                            mode: "merge" | "replace";
+                            /**
+                             * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                             * @enum {unknown}
+                             */
+                            format: "text" | "csv";
+                            summary: {
+                                add: number;
+                                update: number;
+                                unchanged: number;
+                                /** @description Entries the file does not name (replace mode only). */
+                                remove: number;
+                                invalid: number;
+                            };
+                            /** @description Every entry line of the file, in file order. */
+                            lines: {
+                                /** @description 1-based line of the file. */
+                                line: number;
+                                /** @description The entry as written (the whole line when it could not be split). */
+                                value: string;
+                                /** @description Null for a line in error. */
+                                canonical: string | null;
+                                /**
+                                 * @description What the import does with the line; invalid lines refuse the whole import.
+                                 * @enum {unknown}
+                                 */
+                                action: "add" | "update" | "unchanged" | "invalid";
+                                /** @description The entry the line matches (by canonical form); null for an add or an invalid line. */
+                                entryId: string | null;
+                                /** @description For an update: the properties the line changes. */
+                                changes: ("value" | "name" | "enabled" | "expiresAt")[];
+                                /** @description Core's warnings about the entry and within the list the import leaves (duplicate, covered by, overlaps). */
+                                warnings: {
+                                    code: string;
+                                    message: string;
+                                }[];
+                                error: {
+                                    /** @description Stable code from docs/errors.md. */
+                                    code: string;
+                                    /** @description Starts with the line: "line 3: …". */
+                                    message: string;
+                                    /** @description value, name, expiresAt or enabled. */
+                                    field?: string;
+                                    hint?: string;
+                                } | null;
+                            }[];
+                            /** @description The entries replace mode would remove. */
+                            removed: {
+                                id: string;
+                                name: string;
+                                /** @enum {unknown} */
+                                type: "ip" | "range";
+                                /** @description As written. */
+                                value: string;
+                                /** @description The one spelling ipgate stores and compares. */
+                                canonical: string;
+                                enabled: boolean;
+                                expiresAt: string | null;
+                                /** @enum {unknown} */
+                                source: "manual" | "auto" | "review";
+                                reason: string | null;
+                                createdBy: string;
+                                version: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /**
+                                 * @description Present on list and get answers. Counted in memory by every process that decides and flushed to the store every --usage-flush-interval (10 s), so it trails traffic by up to that much.
+                                 * @example {
+                                 *       "hits": 1842,
+                                 *       "lastMatchedAt": "2026-12-06T19:30:00.000Z"
+                                 *     }
+                                 */
+                                usage?: {
+                                    /** @description Requests this entry let through its stage (the one entry of its list the address was attributed to). */
+                                    hits: number;
+                                    /** @description When it last did; null when never (since counting began). */
+                                    lastMatchedAt: string | null;
+                                };
+                            }[];
+                            /** @description Entries the list would hold afterwards. */
+                            count: number;
+                            /** @description Most entries the list may hold. */
+                            limit: number | null;
+                            /** @description What would refuse this import as it is: bad lines (IPG_IMPORT_INVALID), the limit (IPG_LIMIT_REACHED), your own address (IPG_SELF_LOCKOUT, unless confirmLockout). Empty: it would apply. */
+                            problems: {
+                                /** @description Stable code from docs/errors.md. */
+                                code: string;
+                                /** @description Starts with the line: "line 3: …". */
+                                message: string;
+                                /** @description value, name, expiresAt or enabled. */
+                                field?: string;
+                                hint?: string;
+                            }[];
+                            /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                            basis: string;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact?: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        } | {
+                            /** @enum {boolean} */
+                            dryRun: true;
+                            /**
+                             * @example {
+                             *       "window": {
+                             *         "since": "2026-12-01T00:00:00.000Z",
+                             *         "until": "2026-12-02T00:00:00.000Z"
+                             *       },
+                             *       "requests": {
+                             *         "examined": 1200,
+                             *         "decided": 1200,
+                             *         "undecidable": 0,
+                             *         "allowedNow": 1100,
+                             *         "allowedWithDraft": 1040
+                             *       },
+                             *       "allowedToDenied": {
+                             *         "requests": 60,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 2,
+                             *         "keys": 1,
+                             *         "topAddresses": [
+                             *           {
+                             *             "address": "203.0.113.7",
+                             *             "requests": 50
+                             *           },
+                             *           {
+                             *             "address": "203.0.113.8",
+                             *             "requests": 10
+                             *           }
+                             *         ],
+                             *         "exact": true
+                             *       },
+                             *       "deniedToAllowed": {
+                             *         "requests": 0,
+                             *         "requestsWithoutKey": 0,
+                             *         "addresses": 0,
+                             *         "keys": 0,
+                             *         "topAddresses": [],
+                             *         "exact": true
+                             *       },
+                             *       "unmatchedEntries": [
+                             *         {
+                             *           "id": null,
+                             *           "value": "198.51.100.0/24",
+                             *           "name": "new office"
+                             *         }
+                             *       ],
+                             *       "truncated": false
+                             *     }
+                             */
+                            impact: {
+                                window: {
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                };
+                                requests: {
+                                    /** @description Recorded requests read. */
+                                    examined: number;
+                                    /** @description Decided again, with the rules in force and with the draft. */
+                                    decided: number;
+                                    /** @description Not decidable again: no client address, or the key, tenant or API is gone. */
+                                    undecidable: number;
+                                    /** @description Allowed by the rules in force (report-only settings aside: what enforcing would do). */
+                                    allowedNow: number;
+                                    /** @description Allowed with the draft. */
+                                    allowedWithDraft: number;
+                                };
+                                allowedToDenied: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                deniedToAllowed: {
+                                    /** @description Recorded requests whose decision would flip. */
+                                    requests: number;
+                                    /** @description Of those, requests the API allowlist denied before authentication: their key is unknown, so only the allowlist was decided again. */
+                                    requestsWithoutKey: number;
+                                    /** @description Distinct client addresses. */
+                                    addresses: number;
+                                    /** @description Distinct keys. */
+                                    keys: number;
+                                    /** @description The addresses with the most flipped requests, most first. */
+                                    topAddresses: {
+                                        address: string;
+                                        requests: number;
+                                    }[];
+                                    /** @description False when over 100,000 distinct addresses (or keys) flipped: the distinct counts are then estimates within a few percent, and top counts may be low. */
+                                    exact: boolean;
+                                };
+                                /** @description Enabled, unexpired entries of the draft that no request of the window would match. */
+                                unmatchedEntries: {
+                                    /** @description Null for an entry the draft adds. */
+                                    id: string | null;
+                                    value: string;
+                                    name: string;
+                                }[];
+                                /** @description The window held more than maxRequests records; the figures cover the oldest ones. */
+                                truncated: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/apis/{apiId}/allowlist/entries/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the API's network allowlist
+         * @description The list as a file in address order. CSV (value,name,expiresAt,enabled) holds everything an import writes; text holds value and name (a name the text format cannot hold is 409 IPG_EXPORT_TEXT_UNSAFE: export CSV). Importing the content with mode replace into any list makes that list export the very same bytes. basis: give it back on the import to apply it only if nobody changed the list since.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header. */
+                    format?: "text" | "csv";
+                };
+                header?: never;
+                path: {
+                    /** @description The API. */
+                    apiId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The list as a file that imports back (mode replace) to exactly this list. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "format": "csv",
+                         *       "count": 2,
+                         *       "content": "value,name,expiresAt,enabled\n198.51.100.7,vpn,,true\n203.0.113.0/24,office,,true\n",
+                         *       "basis": "b_6f1c0d6a0f2e4b1c9a7d3e5f8a2b4c6d"
+                         *     }
+                         */
+                        "application/json": {
+                            /**
+                             * @description text: one entry per line, a name after it, # comments (the allow-file grammar). csv: value,name,expiresAt,enabled with an optional header.
+                             * @enum {unknown}
+                             */
+                            format: "text" | "csv";
+                            count: number;
+                            /** @description The file, entries in address order. CSV holds value, name, expiresAt and enabled; text holds value and name. */
+                            content: string;
+                            /** @description A fingerprint of the list as a preview or export saw it. Given back on an import, the import applies only if the list has not changed since (else 412 IPG_VERSION_CONFLICT). */
+                            basis: string;
+                        };
+                    };
+                };
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/apis/{apiId}/allowlist/entries": {

@@ -3,6 +3,7 @@ import * as sessions from './console-sessions.js';
 import type { StoreContext } from './context.js';
 import * as usage from './entry-usage.js';
 import * as history from './history.js';
+import { importIpEntries } from './ip-list-import.js';
 import * as lists from './ip-lists.js';
 import * as keyEntries from './key-entries.js';
 import * as keys from './keys.js';
@@ -43,6 +44,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     addTenantIpEntry: (t, input, o) => lists.addIpEntry(ctx, tenantIpList, t, input, o),
     updateTenantIpEntry: (t, e, patch, o) => lists.updateIpEntry(ctx, tenantIpList, t, e, patch, o),
     removeTenantIpEntry: (t, e, o) => lists.removeIpEntry(ctx, tenantIpList, t, e, o),
+    importTenantIpEntries: (t, input, o) => importIpEntries(ctx, tenantIpList, t, input, o),
 
     createApi: (input, o) => apis.createApi(ctx, input, o),
     getApi: (id) => apis.getApi(ctx, id),
@@ -55,6 +57,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     addApiAllowlistEntry: (a, input, o) => lists.addIpEntry(ctx, apiAllowlist, a, input, o),
     updateApiAllowlistEntry: (a, e, patch, o) => lists.updateIpEntry(ctx, apiAllowlist, a, e, patch, o),
     removeApiAllowlistEntry: (a, e, o) => lists.removeIpEntry(ctx, apiAllowlist, a, e, o),
+    importApiAllowlistEntries: (a, input, o) => importIpEntries(ctx, apiAllowlist, a, input, o),
 
     createKey: (t, input, o) => keys.createKey(ctx, t, input, o),
     getKey: (t, k) => keys.getKey(ctx, t, k),

@@ -144,6 +144,48 @@ export interface AddIpEntryInput {
   readonly reason?: string | null | undefined;
 }
 
+/**
+ * Many entries for one list at once (docs/architecture/management.md#importing-a-list): a property
+ * left undefined is one the file does not give — a matched entry keeps it, a new one gets the default.
+ */
+export interface ImportEntriesInput {
+  /** `merge` keeps entries no row names; `replace` removes them. */
+  readonly mode: 'merge' | 'replace';
+  /** At most 1,000; no two with one canonical form. */
+  readonly rows: readonly {
+    readonly value: string;
+    readonly name?: string | undefined;
+    readonly enabled?: boolean | undefined;
+    readonly expiresAt?: Date | null | undefined;
+    /** The row's line in the file, for messages; default its position. */
+    readonly line?: number | undefined;
+  }[];
+}
+
+/** What an import wrote. */
+export interface ImportEntriesResult<E> {
+  readonly mode: 'merge' | 'replace';
+  readonly added: readonly E[];
+  readonly updatedEntries: readonly E[];
+  /** As they were before the import. */
+  readonly removedEntries: readonly E[];
+  readonly updated: number;
+  readonly removed: number;
+  readonly unchanged: number;
+  /** Entries the list holds afterwards. */
+  readonly count: number;
+  /** The change the import is; null when it changed nothing (nothing is written then). */
+  readonly changeVersion: number | null;
+  /** The list's basis afterwards (see `listBasis`). */
+  readonly basis: string;
+}
+
+/** Who imports, and the basis the file was prepared against (IPG_VERSION_CONFLICT when the list moved on). */
+export interface ImportOptions {
+  readonly actor: string;
+  readonly expectedBasis?: string | undefined;
+}
+
 export interface UpdateIpEntryInput {
   readonly name?: string | undefined;
   readonly value?: string | undefined;
@@ -552,6 +594,12 @@ export interface Store {
     options: MutationOptions,
   ): Promise<TenantIpEntry>;
   removeTenantIpEntry(tenantId: string, entryId: string, options: MutationOptions): Promise<void>;
+  /** Many entries as one change: one transaction, one audit event, one change version. */
+  importTenantIpEntries(
+    tenantId: string,
+    input: ImportEntriesInput,
+    options: ImportOptions,
+  ): Promise<ImportEntriesResult<TenantIpEntry>>;
 
   createApi(input: CreateApiInput, options: CreateOptions): Promise<Api>;
   getApi(apiId: string): Promise<Api>;
@@ -574,6 +622,12 @@ export interface Store {
     options: MutationOptions,
   ): Promise<ApiAllowlistEntry>;
   removeApiAllowlistEntry(apiId: string, entryId: string, options: MutationOptions): Promise<void>;
+  /** As {@link Store.importTenantIpEntries}, for an API's allowlist. */
+  importApiAllowlistEntries(
+    apiId: string,
+    input: ImportEntriesInput,
+    options: ImportOptions,
+  ): Promise<ImportEntriesResult<ApiAllowlistEntry>>;
 
   /** Returns the secret once; only its SHA-256 is stored. */
   createKey(tenantId: string, input: CreateKeyInput, options: CreateOptions): Promise<KeyWithSecret>;

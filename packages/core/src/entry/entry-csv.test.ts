@@ -29,6 +29,11 @@ describe('parseEntryCsv', () => {
     ]);
   });
 
+  it('tells an empty name (no name) from a missing name column (leave the name as it is)', () => {
+    const { rows } = parseEntryCsv('10.0.0.0/8,,\n10.1.0.0/16\n');
+    expect(rows.map((r) => r.name)).toEqual(['', undefined]);
+  });
+
   it('reports every bad line with its number, code and field, and keeps the good ones', () => {
     const { rows, errors } = parseEntryCsv(
       [

@@ -7,6 +7,7 @@ import { createEntryBounds, scanEntry } from './scan-entry.js';
  */
 export interface EntryCsvRow {
   readonly value: string;
+  /** '' when the row has the column and it is empty (no name); undefined when the row lacks it. */
   readonly name: string | undefined;
   /** null: the file says "no expiry" (an empty field). */
   readonly expiresAt: Date | null | undefined;
@@ -154,7 +155,9 @@ export function parseEntryCsv(
     }
     rows.push({
       value,
-      name: name === undefined || name === '' ? undefined : name,
+      // An empty name field says "no name", which an import must be able to write (a replace that
+      // clears a name); only a missing column leaves the stored name as it is.
+      name,
       expiresAt,
       enabled: enabledText === undefined || enabledText === '' ? undefined : enabledText === 'true',
       line: lineNumber,

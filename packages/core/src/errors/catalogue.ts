@@ -63,6 +63,12 @@ export const errors = {
     status: 400,
     title: 'A line of an entry CSV file is not valid CSV, or a column holds a value it cannot.',
   },
+  IPG_IMPORT_INVALID: {
+    status: 400,
+    title: 'Lines of the imported file are not valid; nothing was imported.',
+  },
+  IPG_IMPORT_DUPLICATE: { status: 400, title: 'Two lines of the imported file name the same addresses.' },
+  IPG_IMPORT_TOO_LARGE: { status: 400, title: 'The imported file holds more than 1,000 entries.' },
   IPG_EXPORT_TEXT_UNSAFE: {
     status: 409,
     title: 'An entry has a name the text format cannot hold; export as CSV.',

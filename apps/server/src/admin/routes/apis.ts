@@ -117,6 +117,9 @@ export function registerApiRoutes(app: AdminApp, deps: AdminDeps): void {
     add: (a, input, o) => store.addApiAllowlistEntry(a, input, o),
     update: (a, e, patch, o) => store.updateApiAllowlistEntry(a, e, patch, o),
     remove: (a, e, o) => store.removeApiAllowlistEntry(a, e, o),
+    importEntries: (a, input, o) => store.importApiAllowlistEntries(a, input, o),
+    // The store's own setting, not visible here: the import itself still enforces it.
+    limit: async () => undefined,
     guardState: async (_a, entries) => ({ kind: 'api', entries }),
     simulationTarget: (apiId) => ({ kind: 'api', apiId }),
   });

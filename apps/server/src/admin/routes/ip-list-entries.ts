@@ -6,7 +6,14 @@
 import { isIpGateError, parseEntry } from '@ipgate/core';
 import { type TObject, Type } from 'typebox';
 import type { SimulationTarget } from '../../simulation/simulate.js';
-import type { AddIpEntryInput, IpListEntry, UpdateIpEntryInput } from '../../store/store.js';
+import type {
+  AddIpEntryInput,
+  ImportEntriesInput,
+  ImportEntriesResult,
+  ImportOptions,
+  IpListEntry,
+  UpdateIpEntryInput,
+} from '../../store/store.js';
 import type { AccessScope } from '../auth/access.js';
 import { pageArray } from '../http/array-page.js';
 import { withEtag } from '../http/etag.js';
@@ -26,6 +33,7 @@ import {
 } from '../schemas/ip-entries.js';
 import { DryRun, WriteQuery } from '../schemas/simulation.js';
 import { type AdminApp, type AdminDeps, callerAddress, creation, defined, mutation } from './context.js';
+import { registerIpListImportRoutes } from './ip-list-import.js';
 
 /**
  * How one kind of list is reached and stored.
@@ -54,6 +62,14 @@ export interface IpListBinding {
     options: { actor: string; expectedVersion?: number },
   ): Promise<IpListEntry>;
   remove(owner: string, entryId: string, options: { actor: string; expectedVersion?: number }): Promise<void>;
+  /** Many entries as one change (the store's import). */
+  importEntries(
+    owner: string,
+    input: ImportEntriesInput,
+    options: ImportOptions,
+  ): Promise<ImportEntriesResult<IpListEntry>>;
+  /** Most entries the list may hold, for an import's preview; undefined when the routes cannot tell. */
+  limit(owner: string): Promise<number | undefined>;
   /** The guard state of the list with `entries` (the tenant adds its mode). */
   guardState(owner: string, entries: readonly GuardEntry[]): Promise<GuardState>;
   /** The list as a simulation names it, for `dryRun`. */
@@ -66,11 +82,10 @@ export interface IpListBinding {
  * @example
  * registerIpListRoutes(app, { store, engine }, tenantIpListBinding(store));
  */
-export function registerIpListRoutes(
-  app: AdminApp,
-  { engine, simulator, store }: AdminDeps,
-  list: IpListBinding,
-): void {
+export function registerIpListRoutes(app: AdminApp, deps: AdminDeps, list: IpListBinding): void {
+  const { engine, simulator, store } = deps;
+  // Before `/:entryId`, though the router prefers the static segments anyway.
+  registerIpListImportRoutes(app, deps, list);
   const tags = [list.tag];
   const config = (role: 'viewer' | 'editor') => ({ access: { role, scope: list.scope } });
   const entryParams = Type.Object({ ...list.params.properties, entryId: Id('The entry.') });

@@ -22,6 +22,8 @@ export function registerTenantIpEntryRoutes(app: AdminApp, deps: AdminDeps): voi
     add: (t, input, o) => store.addTenantIpEntry(t, input, o),
     update: (t, e, patch, o) => store.updateTenantIpEntry(t, e, patch, o),
     remove: (t, e, o) => store.removeTenantIpEntry(t, e, o),
+    importEntries: (t, input, o) => store.importTenantIpEntries(t, input, o),
+    limit: async (t) => (await store.getTenant(t)).ipEntryLimit,
     guardState: async (t, entries) => ({ kind: 'tenant', mode: (await store.getTenant(t)).ipMode, entries }),
     simulationTarget: (tenantId) => ({ kind: 'tenant', tenantId }),
   });
