@@ -55,8 +55,7 @@ export const ImportEntriesBody = Type.Object(
         format: 'csv',
         content:
           'value,name,expiresAt,enabled\n203.0.113.0/24,office,,true\n198.51.100.7,"vpn, old",2027-01-01T00:00:00.000Z,false\n',
-        mode: 'replace',
-        basis: 'b_6f1c0d6a0f2e4b1c9a7d3e5f8a2b4c6d',
+        mode: 'merge',
       },
     ],
   },
