@@ -4,6 +4,7 @@ import type { CommandIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { segment } from './admin-client.js';
 import { defined } from './defined.js';
+import { entriesFileCommands } from './entries-file-commands.js';
 import { type ListTarget, listTarget, type TargetOptions } from './list-target.js';
 import { expiry, NEVER, wholeNumber } from './option-parsers.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
@@ -23,12 +24,21 @@ Examples:
   $ ipgate entries add 10.0.0.0/8 --api api_…                  # an API's network allowlist
   $ ipgate entries add 203.0.113.7 --tenant ten_… --key key_…   # a key's own IP rules
   $ ipgate entries add '*.example.com' --tenant ten_… --key key_… --domains
+  $ ipgate entries import offices.txt --tenant ten_… --preview
+  $ ipgate entries import list.csv --tenant ten_… --mode replace
+  $ ipgate entries export --tenant ten_… --format csv > list.csv
 
 Entries take every form of the entry grammar (address, CIDR, netmask, partial CIDR, range); the
 server answers with its warnings (covers everything, private space, duplicate, overlaps). A change
 that would deny your own address on a tenant's list or an API's allowlist is refused unless you add
 --confirm-lockout. Edits and removals name the version they change (the one just read, or
---expect-version), so a concurrent change is reported instead of overwritten.`;
+--expect-version), so a concurrent change is reported instead of overwritten.
+
+import takes a text file (one entry per line, a name after it, # comments) or CSV
+(value,name,expiresAt,enabled; chosen by a .csv name or --format) of up to 1,000 entries and applies
+all of it as one change, or nothing. --preview changes nothing and exits 0 when the import would
+apply, 2 when lines are bad, 1 when it would be refused (limit, your own address). export prints the
+list in address order; importing that file with --mode replace gives the same list back.`;
 
 const OPTIONS: Record<string, string> = {
   value: '<value>',
@@ -158,13 +168,16 @@ export function entriesCommand(io: CommandIo): Command {
       }),
     );
 
+  const [importCommand, exportCommand] = entriesFileCommands(io, targeted) as [Command, Command];
   return new Command('entries')
     .description("manage a tenant's IP list, an API's allowlist, or a key's IP and domain rules")
     .addHelpText('after', EXAMPLES)
     .addCommand(list)
     .addCommand(add)
     .addCommand(edit)
-    .addCommand(remove);
+    .addCommand(remove)
+    .addCommand(importCommand)
+    .addCommand(exportCommand);
 }
 
 interface StateOptions {
