@@ -12760,6 +12760,18 @@ export interface paths {
                                 latencyMs: number;
                                 /** @description The browser origin the decision read (`null` as text when the browser sent no valid origin); null for a server request. */
                                 origin: string | null;
+                                /** @description The list entries that let the request through the stages it passed, in stage order (API allowlist, tenant list, key IP list or domain rules): for allow, what allowed it; for would-deny, the stages before the one that would have denied. Empty when no entry matched (an open API, mode off, a denial at the first stage) and for requests recorded before ipgate kept them. */
+                                matched: {
+                                    /**
+                                     * @description The list: an API's network allowlist, the tenant's IP list, the key's IP list or domain rules.
+                                     * @enum {unknown}
+                                     */
+                                    list: "api-allowlist" | "tenant" | "key-ips" | "key-domains";
+                                    /** @description The entry (or domain rule) id. */
+                                    entryId: string;
+                                    /** @description The entry's name now; null when it has none, was removed since, or is an API allowlist entry and the token sees one tenant only. */
+                                    name: string | null;
+                                }[];
                             }[];
                             /** @description Pass as cursor to read the next page. */
                             nextCursor?: string;
@@ -12958,6 +12970,18 @@ export interface paths {
                             latencyMs: number;
                             /** @description The browser origin the decision read (`null` as text when the browser sent no valid origin); null for a server request. */
                             origin: string | null;
+                            /** @description The list entries that let the request through the stages it passed, in stage order (API allowlist, tenant list, key IP list or domain rules): for allow, what allowed it; for would-deny, the stages before the one that would have denied. Empty when no entry matched (an open API, mode off, a denial at the first stage) and for requests recorded before ipgate kept them. */
+                            matched: {
+                                /**
+                                 * @description The list: an API's network allowlist, the tenant's IP list, the key's IP list or domain rules.
+                                 * @enum {unknown}
+                                 */
+                                list: "api-allowlist" | "tenant" | "key-ips" | "key-domains";
+                                /** @description The entry (or domain rule) id. */
+                                entryId: string;
+                                /** @description The entry's name now; null when it has none, was removed since, or is an API allowlist entry and the token sees one tenant only. */
+                                name: string | null;
+                            }[];
                         };
                     };
                 };

@@ -10,6 +10,7 @@ import { gatewayAnswer } from '../gateway/gateway-responses.js';
 import { observationReason, type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
 import { createRequestIds } from '../gateway/request-ids.js';
 import { type Logger, silentLogger } from '../log/logger.js';
+import { recordedMatches } from '../records/recorded-matches.js';
 import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
@@ -186,6 +187,7 @@ export function createDecider(options: DeciderOptions): Decider {
           reason: outcome.reason,
           latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
           origin: recordedOrigin(outcome.origin),
+          matched: recordedMatches(outcome),
         },
         observation:
           outcome.observation === undefined || key === undefined || client === null

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { ClientAddressStrategy } from '@ipgate/core';
 import { Counter, Registry } from 'prom-client';
 import { type Logger, silentLogger } from '../log/logger.js';
+import { recordedMatches } from '../records/recorded-matches.js';
 import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
@@ -215,6 +216,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           reason: call.reason,
           latencyMs: Math.round(elapsedMs * 1000) / 1000,
           origin: recordedOrigin(outcome?.origin),
+          matched: recordedMatches(outcome),
         },
         observation:
           outcome?.observation === undefined || key === undefined || client === null

@@ -53,11 +53,22 @@ export function withMatchedIds(decision: Decision, input: SnapshotDecisionInput)
   if (decision.matched.every((m) => m.id !== undefined)) return decision;
   return {
     ...decision,
-    matched: decision.matched.map((m) => (m.id !== undefined ? m : { ...m, id: idOf(m, input) })),
+    matched: decision.matched.map((m) => (m.id !== undefined ? m : { ...m, id: matchedEntryId(m, input) })),
   };
 }
 
-function idOf(m: MatchedRule, input: SnapshotDecisionInput): string | undefined {
+/** The compiled parts a matched rule may belong to. */
+export type MatchedOwners = Pick<SnapshotDecisionInput, 'api' | 'tenant' | 'key'>;
+
+/**
+ * The id of the entry a matched rule stands for: its own (domain rules keep theirs), or the one the
+ * compiled list keeps at its position. Reads no store; a packed id is unpacked in place.
+ *
+ * @example
+ * matchedEntryId(decision.matched[0], { api, tenant, key }); // 'ent_…'
+ */
+export function matchedEntryId(m: MatchedRule, input: MatchedOwners): string | undefined {
+  if (m.id !== undefined) return m.id;
   if (m.list === 'tenant') return input.tenant?.entryIds.at(m.index);
   if (m.list === 'api-allowlist') return input.api?.allowlistIds.at(m.index);
   if (m.list === 'key-ips') return input.key?.ipIds.at(m.index);

@@ -167,6 +167,11 @@ export interface RequestsTable {
   would_deny: DefaultedFlag;
   /** The browser origin the decision read (`null` text for an unparsable one); SQL null: a server request. */
   origin: string | null;
+  /**
+   * The entries the request matched, as JSON `[{"list":"tenant","entryId":"ent_…"}]`; null or `[]`:
+   * none (and every record written before the column).
+   */
+  matched: string | null;
 }
 
 export interface PrincipalsTable {

@@ -9,6 +9,7 @@ import { notificationsMigration } from './migrations/0005-notifications.js';
 import { reportOnlyMigration } from './migrations/0006-report-only.js';
 import { storeIdentityMigration } from './migrations/0007-store-identity.js';
 import { entryUsageMigration } from './migrations/0008-entry-usage.js';
+import { requestMatchedMigration } from './migrations/0009-request-matched.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -27,6 +28,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0006-report-only': reportOnlyMigration(dialect),
     '0007-store-identity': storeIdentityMigration(),
     '0008-entry-usage': entryUsageMigration(dialect),
+    '0009-request-matched': requestMatchedMigration(),
   };
 }
 

@@ -5,10 +5,10 @@ import type { RequestsTable } from './database.js';
 import { invalid, notFound } from './errors.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
 import { flag, toBool, toDate } from './rows.js';
-import type { Page, PageRequest, RequestFilter, RequestRecord } from './store.js';
+import type { Page, PageRequest, RecordedMatch, RequestFilter, RequestRecord } from './store.js';
 import * as v from './validate.js';
 
-/** Rows per insert: 15 columns each stays far below both dialects' bound-parameter limits. */
+/** Rows per insert: 16 columns each stays far below both dialects' bound-parameter limits. */
 const CHUNK = 500;
 
 const DECISIONS = ['allow', 'deny', 'would-deny'] as const;
@@ -33,7 +33,49 @@ function requestFromRow(row: Selectable<RequestsTable>): RequestRecord {
     reason: row.reason,
     latencyMs: Number(row.latency_ms),
     origin: row.origin ?? null,
+    matched: matchedFromColumn(row.matched),
   };
+}
+
+const LISTS: readonly RecordedMatch['list'][] = ['api-allowlist', 'tenant', 'key-ips', 'key-domains'];
+
+/** At most one entry per list matches a request (the four stages); a few more leave room, not a log. */
+const MAX_MATCHED = 8;
+
+function matchedFromColumn(text: string | null): RecordedMatch[] {
+  if (text === null || text === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) return [];
+    // A row is shown, never trusted to be well formed: anything odd in it is left out.
+    return parsed.filter(
+      (m): m is RecordedMatch =>
+        typeof m === 'object' &&
+        m !== null &&
+        LISTS.includes((m as RecordedMatch).list) &&
+        typeof (m as RecordedMatch).entryId === 'string',
+    );
+  } catch {
+    return [];
+  }
+}
+
+function matchedToColumn(matched: unknown): string | null {
+  if (matched === undefined || matched === null) return null;
+  if (!Array.isArray(matched) || matched.length > MAX_MATCHED) {
+    throw invalid('matched', `matched must be a list of at most ${MAX_MATCHED} entries.`);
+  }
+  if (matched.length === 0) return null;
+  const out = matched.map((m: unknown, i) => {
+    if (typeof m !== 'object' || m === null)
+      throw invalid(`matched[${i}]`, 'A matched entry must be an object.');
+    const { list, entryId } = m as Record<string, unknown>;
+    return {
+      list: v.oneOf(list, `matched[${i}].list`, LISTS),
+      entryId: v.text(entryId, `matched[${i}].entryId`),
+    };
+  });
+  return JSON.stringify(out);
 }
 
 /**
@@ -147,6 +189,7 @@ function toRow(r: RequestRecord) {
     reason: r.reason === null ? null : longText(r.reason, 'reason'),
     latency_ms: r.latencyMs,
     origin: r.origin === undefined || r.origin === null ? null : longText(r.origin, 'origin'),
+    matched: matchedToColumn(r.matched),
   };
 }
 

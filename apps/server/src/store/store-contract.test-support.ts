@@ -1218,6 +1218,7 @@ export function storeContract(factory: StoreFactory): void {
         reason: null,
         latencyMs: 1.25,
         origin: null,
+        matched: [],
         ...extra,
       });
 
@@ -1297,6 +1298,22 @@ export function storeContract(factory: StoreFactory): void {
         expect(await ids('deny')).toEqual([`${id}_d`]);
       });
 
+      it('keeps the entries a request matched, in stage order; a record without them reads as none', async () => {
+        const t = await tenant();
+        const matched = [
+          { list: 'api-allowlist', entryId: 'ent_api' },
+          { list: 'tenant', entryId: 'ent_tenant' },
+          { list: 'key-domains', entryId: 'kdm_1' },
+        ] as const;
+        const withMatches = record(`req_m_${t.id}`, { tenantId: t.id, matched });
+        const { matched: _, ...older } = record(`req_o_${t.id}`, { tenantId: t.id });
+        await store.appendRequests([withMatches, older]);
+        expect((await store.getRequest(withMatches.requestId)).matched).toEqual(matched);
+        expect((await store.getRequest(older.requestId)).matched).toEqual([]);
+        const listed = (await store.listRequests({ tenantId: t.id })).items;
+        expect(listed.find((r) => r.requestId === withMatches.requestId)?.matched).toEqual(matched);
+      });
+
       it('appends a batch, skips repeated ids, and reads one back', async () => {
         const t = await tenant();
         const id = `req_${Math.random()}`;
@@ -1312,6 +1329,10 @@ export function storeContract(factory: StoreFactory): void {
         [{ status: 42 }, 'status'],
         [{ decision: 'maybe' }, 'decision'],
         [{ origin: 'x'.repeat(2001) }, 'origin'],
+        [{ matched: [{ list: 'nowhere', entryId: 'ent_1' }] }, 'matched[0].list'],
+        [{ matched: [{ list: 'tenant', entryId: '' }] }, 'matched[0].entryId'],
+        [{ matched: 'ent_1' }, 'matched'],
+        [{ matched: Array.from({ length: 9 }, () => ({ list: 'tenant', entryId: 'ent_1' })) }, 'matched'],
         [{ at: new Date('x') }, 'at'],
         [{ latencyMs: -1 }, 'latencyMs'],
         [{ requestId: '' }, 'requestId'],

@@ -11,7 +11,7 @@
  * - Bad input is an `IpGateError` with status 400 and `field` set.
  */
 
-import type { EntryType } from '@ipgate/core';
+import type { EntryType, RuleList } from '@ipgate/core';
 import type { Assessment } from '../review/assessment.js';
 import type { ConsoleSession } from './console-sessions.js';
 import type { AuditFilter } from './history.js';
@@ -429,6 +429,19 @@ export interface RequestRecord {
    * origin); null or absent for a server request. What a simulation decides domain rules with.
    */
   readonly origin?: string | null | undefined;
+  /**
+   * The list entries that let the request through the stages it passed, in stage order: an API
+   * allowlist entry, a tenant entry, a key's IP entry or domain rule. For an allowed request, the
+   * entries it was allowed by; for `would-deny`, those of the stages before the one that would have
+   * denied. Empty (or absent) when none did: an open API, mode `off`, a denial at the first stage.
+   */
+  readonly matched?: readonly RecordedMatch[] | undefined;
+}
+
+/** One entry a recorded request matched: its list and its id (its name is read when the log is shown). */
+export interface RecordedMatch {
+  readonly list: RuleList;
+  readonly entryId: string;
 }
 
 /** What happened to a recorded request. */

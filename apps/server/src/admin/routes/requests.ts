@@ -4,12 +4,18 @@
  */
 
 import { IpGateError } from '@ipgate/core';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { principalOf } from '../auth/access.js';
+import { recordedMatchNames } from '../lists/entry-names.js';
 import { errorResponses, Id, Page } from '../schemas/common.js';
 import { RequestQuery, RequestRecord, toRequestRecordDto } from '../schemas/requests.js';
 import { type AdminApp, type AdminDeps, defined, page, TenantParams } from './context.js';
 
 const tags = ['requests'];
+
+/** An API's allowlist is the operator's: its entries are named for tokens that see every tenant. */
+const namesFor = (request: FastifyRequest) => ({ apiAllowlistNames: principalOf(request).tenantId === null });
 
 /**
  * Registers the request log routes.
@@ -41,8 +47,9 @@ export function registerRequestRoutes(app: AdminApp, { store }: AdminDeps): void
         }),
         page(defined({ limit, cursor })),
       );
+      const names = await recordedMatchNames(store, result.items, namesFor(request));
       return {
-        items: result.items.map(toRequestRecordDto),
+        items: result.items.map((r) => toRequestRecordDto(r, names)),
         ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
       };
     },
@@ -65,7 +72,7 @@ export function registerRequestRoutes(app: AdminApp, { store }: AdminDeps): void
       if (record.tenantId !== request.params.tenantId) {
         throw new IpGateError('IPG_NOT_FOUND', `No request ${JSON.stringify(request.params.requestId)}.`);
       }
-      return toRequestRecordDto(record);
+      return toRequestRecordDto(record, await recordedMatchNames(store, [record], namesFor(request)));
     },
   );
 }
