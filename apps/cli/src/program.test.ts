@@ -61,7 +61,7 @@ describe('ipgate', () => {
   it('--help lists the management commands and documents every exit code; no later command is stubbed', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const command of ['tenants', 'apis', 'keys', 'entries', 'observed', 'simulate']) {
+    for (const command of ['tenants', 'apis', 'keys', 'entries', 'observed', 'requests', 'simulate']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
     expect(r.stdout).toContain('IPGATE_TOKEN');
@@ -90,6 +90,10 @@ describe('ipgate', () => {
     [
       ['observed', '--help'],
       ['authorize', 'reject', '--rotate-key'],
+    ],
+    [
+      ['requests', 'list', '--help'],
+      ['--decision <decision>', '--since <time>', '--limit <n>', '--tenant <tenantId>'],
     ],
     [
       ['check', '--help'],

@@ -9,6 +9,7 @@ import { apisCommand } from './manage/apis-command.js';
 import { entriesCommand } from './manage/entries-command.js';
 import { keysCommand } from './manage/keys-command.js';
 import { observedCommand } from './manage/observed-command.js';
+import { requestsCommand } from './manage/requests-command.js';
 import { simulateCommand } from './manage/simulate-command.js';
 import { tenantsCommand } from './manage/tenants-command.js';
 import { type CommandIo, flushAll, printError } from './output.js';
@@ -31,9 +32,10 @@ Examples:
   $ ipgate tenants list
   $ ipgate entries add 203.0.113.0/24 --tenant ten_… --name office
   $ ipgate check 203.0.113.7 --tenant ten_… --key key_…
+  $ ipgate requests show req_… --tenant ten_…       # a denial's requestId: stage, reason, entries matched
   $ ipgate simulate --tenant ten_… --remove ent_…   # what the change would do to recorded traffic
 
-The management commands (tenants, apis, keys, entries, observed, check --tenant, simulate) talk to a running
+The management commands (tenants, apis, keys, entries, observed, requests, check --tenant, simulate) talk to a running
 ipgate serve: --server <url> or IPGATE_SERVER (default http://127.0.0.1:8081, the admin listener),
 the admin token from IPGATE_TOKEN. Each has --json for one JSON document instead of text.
 Run "ipgate <command> --help" for a command's options and examples.
@@ -76,6 +78,7 @@ export function createProgram(io: CommandIo): Command {
     keysCommand(io),
     entriesCommand(io),
     observedCommand(io),
+    requestsCommand(io),
     simulateCommand(io),
   ]) {
     program.addCommand(command.copyInheritedSettings(program));

@@ -89,6 +89,32 @@ export interface ObservedIp {
   readonly version: number;
 }
 
+/** One entry a logged request matched; `name` null when it has none, is gone, or is not shown. */
+export interface MatchedEntry {
+  readonly list: 'api-allowlist' | 'tenant' | 'key-ips' | 'key-domains';
+  readonly entryId: string;
+  readonly name: string | null;
+}
+
+/** A request of the request log. */
+export interface LoggedRequest {
+  readonly requestId: string;
+  readonly at: string;
+  readonly tenantId: string | null;
+  readonly apiId: string | null;
+  readonly keyId: string | null;
+  readonly client: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly decision: 'allow' | 'deny' | 'would-deny';
+  readonly stage: string | null;
+  readonly reason: string | null;
+  readonly latencyMs: number;
+  readonly origin: string | null;
+  readonly matched: readonly MatchedEntry[];
+}
+
 export interface CheckResult {
   readonly allow: boolean;
   readonly status: number;
