@@ -12295,7 +12295,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a tenant's audit events */
+        /**
+         * List a tenant's audit events
+         * @description Newest first; filtered by actor, action, target (type and id) and time (since inclusive, until exclusive).
+         */
         get: {
             parameters: {
                 query?: {
@@ -12303,6 +12306,18 @@ export interface paths {
                     limit?: number;
                     /** @description The nextCursor of the previous page. */
                     cursor?: string;
+                    /** @description Exactly this actor, e.g. token:prn_1. */
+                    actor?: string;
+                    /** @description Exactly this action, e.g. tenant.ip_entry.added. */
+                    action?: string;
+                    /** @description The kind of resource, e.g. tenant_ip_entry. */
+                    targetType?: string;
+                    /** @description The resource id. */
+                    targetId?: string;
+                    /** @description From this time on (inclusive). */
+                    since?: string;
+                    /** @description Before this time (exclusive). */
+                    until?: string;
                 };
                 header?: never;
                 path: {

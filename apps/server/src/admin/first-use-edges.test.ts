@@ -269,6 +269,22 @@ describe('first-use edges of the management API', () => {
     expect((await q(`until=${encodeURIComponent(future)}&action=tenant.created`)).length).toBeGreaterThan(0);
     const bad = await f.app.inject({ url: '/v1/audit-events?since=yesterday', headers: owner() });
     expect(bad.statusCode).toBe(400);
+
+    // A tenant's list takes the same filters (what its console page sends).
+    const tq = (query: string) =>
+      f.app
+        .inject({ url: `/v1/tenants/${tenantId}/audit-events?${query}`, headers: owner() })
+        .then((r) => r.json().items);
+    expect((await tq('action=tenant.created')).map((e: { id: string }) => e.id)).toEqual([created.id]);
+    expect(await tq('action=tenant.deleted')).toEqual([]);
+    expect((await tq(`actor=${encodeURIComponent(created.actor)}`)).length).toBeGreaterThan(0);
+    expect(await tq('actor=token:prn_nobody')).toEqual([]);
+    expect(await tq(`since=${encodeURIComponent(future)}`)).toEqual([]);
+    const badTenant = await f.app.inject({
+      url: `/v1/tenants/${tenantId}/audit-events?until=tomorrow`,
+      headers: owner(),
+    });
+    expect(badTenant.statusCode).toBe(400);
   });
 
   it('a pending observed address becomes authorized when an entry listing it is added', async () => {

@@ -13,8 +13,9 @@ export async function listAuditEvents(
   ctx: StoreContext,
   tenantId: string,
   page?: PageRequest,
+  filter: AuditFilter = {},
 ): Promise<Page<AuditEvent>> {
-  return auditPage(ctx, tenantId, page);
+  return auditPage(ctx, tenantId, page, filter);
 }
 
 /**

@@ -96,7 +96,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     loadRules: (onChunk, options) => loadRules(ctx, onChunk, options),
     rulesSince: (version, options) => rulesSince(ctx, version, options),
 
-    listAuditEvents: (t, page) => history.listAuditEvents(ctx, t, page),
+    listAuditEvents: (t, page, filter) => history.listAuditEvents(ctx, t, page, filter),
     listAllAuditEvents: (page, filter) => history.listAllAuditEvents(ctx, page, filter),
     changesSince: (version, limit) => history.changesSince(ctx, version, limit),
     currentVersion: () => history.currentVersion(ctx),

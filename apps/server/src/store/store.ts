@@ -830,8 +830,8 @@ export interface Store {
     options?: { readonly maxChanges?: number | undefined },
   ): Promise<RulesDelta | undefined>;
 
-  /** The tenant's audit events, newest first. */
-  listAuditEvents(tenantId: string, page?: PageRequest): Promise<Page<AuditEvent>>;
+  /** The tenant's audit events, newest first, narrowed as {@link listAllAuditEvents} narrows. */
+  listAuditEvents(tenantId: string, page?: PageRequest, filter?: AuditFilter): Promise<Page<AuditEvent>>;
   /** Every audit event (all tenants and the top-level APIs and principals), newest first. */
   listAllAuditEvents(page?: PageRequest, filter?: AuditFilter): Promise<Page<AuditEvent>>;
 

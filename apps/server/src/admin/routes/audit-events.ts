@@ -3,7 +3,8 @@
  * (`/v1/audit-events`, tokens for all tenants only), newest first.
  */
 import { isIpGateError } from '@ipgate/core';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
+import type { AuditFilter } from '../../store/history.js';
 import type { Store } from '../../store/store.js';
 import { AuditEvent, toAuditEventDto } from '../schemas/audit-events.js';
 import { errorResponses, Page, PageQuery } from '../schemas/common.js';
@@ -14,7 +15,7 @@ const tags = ['audit'];
 const Text = (description: string) =>
   Type.Optional(Type.String({ minLength: 1, maxLength: 200, description }));
 
-/** `GET /v1/audit-events` filters. @example ?actor=token:prn_1&action=tenant.ip_mode.changed&since=2026-01-01T00:00:00Z */
+/** The audit lists' filters. @example ?actor=token:prn_1&action=tenant.ip_mode.changed&since=2026-01-01T00:00:00Z */
 const AuditQuery = Type.Object(
   {
     ...PageQuery.properties,
@@ -28,6 +29,19 @@ const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The store's filter of an audit query (times as dates). */
+function auditFilter(q: Static<typeof AuditQuery>): AuditFilter {
+  const { actor, action, targetType, targetId, since, until } = q;
+  return {
+    actor,
+    action,
+    targetType,
+    targetId,
+    since: since === undefined ? undefined : new Date(since),
+    until: until === undefined ? undefined : new Date(until),
+  };
+}
+
 /**
  * Registers the audit routes.
  */
@@ -38,15 +52,21 @@ export function registerAuditRoutes(app: AdminApp, { store }: AdminDeps): void {
       config: { access: { role: 'viewer', scope: 'tenant' } },
       schema: {
         summary: "List a tenant's audit events",
+        description:
+          'Newest first; filtered by actor, action, target (type and id) and time (since inclusive, until exclusive).',
         tags,
         params: TenantParams,
-        querystring: PageQuery,
+        querystring: AuditQuery,
         response: { 200: Page(AuditEvent), ...errorResponses },
       },
     },
     async (request) => {
       await store.getTenant(request.params.tenantId);
-      const result = await store.listAuditEvents(request.params.tenantId, page(request.query));
+      const result = await store.listAuditEvents(
+        request.params.tenantId,
+        page(request.query),
+        auditFilter(request.query),
+      );
       const names = await actorNames(store, result.items);
       return {
         items: result.items.map((e) => ({ ...toAuditEventDto(e), actorName: names.get(e.actor) ?? null })),
@@ -69,15 +89,7 @@ export function registerAuditRoutes(app: AdminApp, { store }: AdminDeps): void {
       },
     },
     async (request) => {
-      const { actor, action, targetType, targetId, since, until } = request.query;
-      const result = await store.listAllAuditEvents(page(request.query), {
-        actor,
-        action,
-        targetType,
-        targetId,
-        since: since === undefined ? undefined : new Date(since),
-        until: until === undefined ? undefined : new Date(until),
-      });
+      const result = await store.listAllAuditEvents(page(request.query), auditFilter(request.query));
       const names = await actorNames(store, result.items);
       return {
         items: result.items.map((e) => ({ ...toAuditEventDto(e), actorName: names.get(e.actor) ?? null })),
