@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, eventually, startDemoServer } from './demo-server.test-support.js';
 import { storeFactories } from './store/test-stores.test-support.js';
@@ -19,7 +20,8 @@ for (const factory of await storeFactories()) {
         const r = await demo.admin('GET', `/v1/tenants/${demo.tenantId}/requests?limit=10`);
         return (r.json as { items: unknown[] }).items.length === 3 ? true : undefined;
       });
-    });
+      // A whole server with its recorder; on a loaded machine that takes a while.
+    }, 60_000);
     afterAll(async () => {
       await demo?.close();
     });
@@ -51,6 +53,48 @@ for (const factory of await storeFactories()) {
       expect(r.json).toMatchObject({ preview: false, summary: { add: 2 } });
       expect((await demo.call(hello(), { from: '127.0.0.2', headers: demo.key })).status).toBe(200);
       expect((await demo.call(hello(), { from: '127.0.0.3', headers: demo.key })).status).toBe(200);
+    });
+
+    it('the example files of docs/operations.md import as the page says', async () => {
+      const doc = (name: string) => readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
+      const api = await demo.admin('POST', '/v1/apis', {
+        name: 'docs example',
+        pathPrefix: '/docs-example',
+        upstreamUrl: 'http://127.0.0.1:9',
+      });
+      const url = `/v1/apis/${(api.json as { id: string }).id}/allowlist/entries`;
+      // The loopback admin caller is not on the new list, and an empty allowlist allows everyone.
+      const text = { format: 'text', content: doc('import-offices.txt'), confirmLockout: true };
+      const preview = await demo.admin('POST', `${url}/import`, { ...text, preview: true });
+      expect(preview.json).toMatchObject({
+        summary: { add: 3, update: 0, unchanged: 0, remove: 0, invalid: 0 },
+        problems: [],
+      });
+      const lines = (preview.json as { lines: { line: number; canonical: string }[] }).lines;
+      expect(lines.map((l) => [l.line, l.canonical])).toEqual([
+        [2, '203.0.113.0/24'],
+        [3, '198.51.100.0/24'],
+        [4, '192.0.2.10-192.0.2.20'],
+      ]);
+      const applied = await demo.admin('POST', `${url}/import`, text);
+      expect(applied.json).toMatchObject({ preview: false, summary: { add: 3 }, count: 3 });
+
+      const csv = { format: 'csv', content: doc('import-offices.csv'), confirmLockout: true };
+      const second = await demo.admin('POST', `${url}/import`, { ...csv, preview: true });
+      expect(second.json).toMatchObject({
+        summary: { add: 0, update: 1, unchanged: 1, invalid: 0 },
+        problems: [],
+      });
+      const update = (second.json as { lines: { action: string; changes: string[] }[] }).lines[1];
+      expect(update).toMatchObject({ action: 'update', changes: ['value', 'name', 'enabled', 'expiresAt'] });
+      expect((await demo.admin('POST', `${url}/import`, csv)).status).toBe(200);
+      const exported = await demo.admin('GET', `${url}/export?format=csv`);
+      expect((exported.json as { content: string }).content).toBe(
+        'value,name,expiresAt,enabled\n' +
+          '192.0.2.10 - 192.0.2.20,branch office,,true\n' +
+          '198.51.100.0/24,"partner VPN, until the move",2099-01-01T00:00:00.000Z,false\n' +
+          '203.0.113.0/24,head office,,true\n',
+      );
     });
   });
 }
