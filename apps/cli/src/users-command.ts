@@ -1,5 +1,6 @@
 import { isIpGateError } from '@ipgate/core';
 import { loadSettings, type ServeSettings, settingSpecs } from '@ipgate/server/settings';
+import { ROLES } from '@ipgate/server/vocabulary';
 import { Command, Option } from 'commander';
 import { ExitCode } from './exit-code.js';
 import { type CommandIo, flushAll, printError } from './output.js';
@@ -8,7 +9,6 @@ import { UsageError } from './usage-error.js';
 
 /** The settings that say where the store is. */
 const STORE_SETTINGS: readonly (keyof ServeSettings)[] = ['dataDir', 'databaseUrl'];
-const ROLES = ['viewer', 'editor', 'owner'] as const;
 
 const EXAMPLES = `
 Examples:

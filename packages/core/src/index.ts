@@ -13,6 +13,7 @@ export {
   denyClientAddress,
   isBrowserKey,
   type KeyRestrictions,
+  RESTRICTION_MODES,
   type RestrictionMode,
   type TenantRestriction,
 } from './decision/decide.js';

@@ -1,3 +1,4 @@
+import { AUTH_HEADERS } from '@ipgate/server/vocabulary';
 import { Command, Option } from 'commander';
 import type { CommandIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
@@ -50,10 +51,7 @@ export function apisCommand(io: CommandIo): Command {
       .option('--strip-prefix', 'remove the path prefix before forwarding')
       .option('--no-strip-prefix', 'forward the path as it came')
       .addOption(
-        new Option('--key-header <header>', 'the header that carries the key').choices([
-          'authorization',
-          'x-api-key',
-        ]),
+        new Option('--key-header <header>', 'the header that carries the key').choices(AUTH_HEADERS),
       );
 
   const list = remoteCommand('list', 'list APIs')

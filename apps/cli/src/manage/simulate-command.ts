@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseAllowList } from '@ipgate/core';
+import { parseAllowList, RESTRICTION_MODES } from '@ipgate/core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { collect } from '../collect.js';
 import { ExitCode } from '../exit-code.js';
@@ -230,7 +230,7 @@ function describe(r: Simulation, label: string): string[] {
 }
 
 function mode(value: string): string {
-  if (value === 'off' || value === 'manual' || value === 'auto') return value;
+  if ((RESTRICTION_MODES as readonly string[]).includes(value)) return value;
   throw new InvalidArgumentError(`expected off, manual or auto, got ${JSON.stringify(value)}.`);
 }
 

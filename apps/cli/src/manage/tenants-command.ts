@@ -1,3 +1,4 @@
+import { RESTRICTION_MODES } from '@ipgate/core';
 import { Command, Option } from 'commander';
 import type { CommandIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
@@ -20,8 +21,6 @@ Examples:
 Tenants, their creation and deletion need a token for all tenants; a tenant's own token lists and
 reads its tenant only. Mode: off (every address may call), manual (only listed addresses), auto (manual, plus unknown addresses
 assessed and listed when trustworthy).`;
-
-const MODES = ['off', 'manual', 'auto'];
 
 /** API fields and the options that set them, for errors that name a field. */
 const OPTIONS: Record<string, string> = {
@@ -50,7 +49,7 @@ interface LimitOptions {
 export function tenantsCommand(io: CommandIo): Command {
   const withLimits = (command: Command): Command =>
     command
-      .addOption(new Option('--mode <mode>', 'the IP restriction mode').choices(MODES))
+      .addOption(new Option('--mode <mode>', 'the IP restriction mode').choices(RESTRICTION_MODES))
       .option('--ip-entry-limit <n>', "entries on the tenant's IP list", wholeNumber(0))
       .option('--key-ip-limit <n>', 'IP entries per key', wholeNumber(0))
       .option('--key-domain-limit <n>', 'domain rules per key', wholeNumber(0));

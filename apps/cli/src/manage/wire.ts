@@ -2,6 +2,7 @@
  * The parts of the management API's answers that the commands read and print. The OpenAPI document
  * (`/openapi.json`) describes them whole; `--json` prints them as the server sent them.
  */
+import type { RestrictionMode } from '@ipgate/core';
 
 /** A warning core attached to an accepted entry. */
 export interface Warning {
@@ -12,7 +13,7 @@ export interface Warning {
 export interface Tenant {
   readonly id: string;
   readonly name: string;
-  readonly ipMode: 'off' | 'manual' | 'auto';
+  readonly ipMode: RestrictionMode;
   readonly ipEntryLimit: number;
   readonly keyIpLimit: number;
   readonly keyDomainLimit: number;

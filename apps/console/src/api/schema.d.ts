@@ -16616,6 +16616,7 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "tenant";
                                 tenantId: string;
+                                /** @enum {unknown} */
                                 mode: "off" | "manual" | "auto";
                             };
                             /** @description The enabled, unexpired entries, in list order. */
@@ -16826,6 +16827,7 @@ export interface paths {
                                 /** @enum {string} */
                                 kind: "tenant";
                                 tenantId: string;
+                                /** @enum {unknown} */
                                 mode: "off" | "manual" | "auto";
                             };
                             /** @description The enabled, unexpired entries, in list order. */

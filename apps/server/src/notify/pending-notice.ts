@@ -5,13 +5,14 @@
  */
 import { IpAddress, isIpGateError } from '@ipgate/core';
 import type { Assessment, Store } from '../store/store.js';
+import type { IpMode } from '../store/vocabulary.js';
 
 export interface PendingNotice {
   readonly tenant: {
     readonly id: string;
     readonly name: string;
     /** The tenant's mode when the message is made; in `manual` the assessment is advice only. */
-    readonly ipMode?: 'off' | 'manual' | 'auto' | undefined;
+    readonly ipMode?: IpMode | undefined;
   };
   readonly observedId: string;
   readonly address: string;

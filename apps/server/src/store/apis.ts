@@ -13,7 +13,6 @@ import { flag, nowIso, toBool, toDate } from './rows.js';
 import type {
   Api,
   ApiAllowlistEntry,
-  AuthHeader,
   CreateApiInput,
   CreateOptions,
   MutationOptions,
@@ -22,8 +21,7 @@ import type {
   UpdateApiInput,
 } from './store.js';
 import * as v from './validate.js';
-
-const AUTH_HEADERS: readonly AuthHeader[] = ['authorization', 'x-api-key'];
+import { AUTH_HEADERS } from './vocabulary.js';
 
 /**
  * The stored row as the public entity.

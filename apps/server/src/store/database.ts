@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AuthHeader, EntrySource, IpMode, Role } from './vocabulary.js';
 
 /**
  * A point in time. Written as an ISO-8601 UTC string on both dialects; SQLite hands the string back,
@@ -18,16 +19,10 @@ export type DefaultedFlag = ColumnType<number | boolean, number | undefined, num
 /** JSON, written as text; SQLite returns the text, PostgreSQL (`jsonb`) the parsed value. */
 export type Json = ColumnType<unknown, string | null, string | null>;
 
-/** Tenant IP restriction mode (docs/architecture/README.md#vocabulary). */
-export type IpModeColumn = 'off' | 'manual' | 'auto';
-
-/** Who or what made an entry (docs/architecture/README.md#vocabulary). */
-export type EntrySourceColumn = 'manual' | 'auto' | 'review';
-
 export interface TenantsTable {
   id: string;
   name: string;
-  ip_mode: IpModeColumn;
+  ip_mode: IpMode;
   ip_entry_limit: number;
   key_ip_limit: number;
   key_domain_limit: number;
@@ -47,7 +42,7 @@ export interface IpListEntryColumns {
   canonical: string;
   enabled: Flag;
   expires_at: Timestamp | null;
-  source: EntrySourceColumn;
+  source: EntrySource;
   reason: string | null;
   created_by: string;
   version: number;
@@ -70,7 +65,7 @@ export interface ApisTable {
   path_prefix: string;
   strip_prefix: Flag;
   upstream_url: string;
-  auth_header: 'authorization' | 'x-api-key';
+  auth_header: AuthHeader;
   /** False: the allowlist is report-only. */
   enforce: DefaultedFlag;
   version: number;
@@ -178,7 +173,7 @@ export interface PrincipalsTable {
   id: string;
   kind: 'token' | 'user';
   name: string;
-  role: 'viewer' | 'editor' | 'owner';
+  role: Role;
   /** Null: the principal may act on every tenant. */
   tenant_id: string | null;
   secret_hash: string | null;

@@ -15,8 +15,7 @@ import type {
   UpdateIpEntryInput,
 } from './store.js';
 import * as v from './validate.js';
-
-const SOURCES: readonly EntrySource[] = ['manual', 'auto', 'review'];
+import { ENTRY_SOURCES } from './vocabulary.js';
 
 /**
  * One of the two network lists with state and provenance: a tenant's IP list and an API's allowlist.
@@ -151,7 +150,7 @@ export async function addIpEntry<E extends IpListEntry>(
   const name = input.name === undefined ? '' : v.text(input.name, 'name', { allowEmpty: true });
   const enabled = input.enabled === undefined ? true : v.bool(input.enabled, 'enabled');
   const expiresAt = input.expiresAt === undefined ? null : v.dateOrNull(input.expiresAt, 'expiresAt');
-  const source = input.source === undefined ? 'manual' : v.oneOf(input.source, 'source', SOURCES);
+  const source = input.source === undefined ? 'manual' : v.oneOf(input.source, 'source', ENTRY_SOURCES);
   const reason =
     input.reason === undefined || input.reason === null
       ? null

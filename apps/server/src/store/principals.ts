@@ -15,12 +15,10 @@ import type {
   Page,
   PageRequest,
   Principal,
-  Role,
 } from './store.js';
 import { lockTenant } from './tenants.js';
 import * as v from './validate.js';
-
-const ROLES: readonly Role[] = ['viewer', 'editor', 'owner'];
+import { ROLES } from './vocabulary.js';
 
 /**
  * The stored row as the public entity; secret and password hashes stay behind.

@@ -17,17 +17,11 @@ import type { ConsoleSession } from './console-sessions.js';
 import type { AuditFilter } from './history.js';
 import type { NotificationStore } from './notification-types.js';
 import type { CreateUserInput } from './users.js';
+import type { AuthHeader, EntrySource, IpMode, Role } from './vocabulary.js';
 
 export type { Assessment } from '../review/assessment.js';
 
-/** Tenant IP restriction mode (docs/architecture/README.md#vocabulary). */
-export type IpMode = 'off' | 'manual' | 'auto';
-
-/** Who made an entry: a person, the automatic assessment, or a review action. */
-export type EntrySource = 'manual' | 'auto' | 'review';
-
-/** Which header carries the key for an API. */
-export type AuthHeader = 'authorization' | 'x-api-key';
+export type { AuthHeader, EntrySource, IpMode, Role } from './vocabulary.js';
 
 /** Who makes a change, and (for updates and removals) the version the caller last read. */
 export interface MutationOptions {
@@ -482,8 +476,6 @@ export interface ScannedRequest {
   readonly stage: string | null;
   readonly decision: RequestDecision;
 }
-
-export type Role = 'viewer' | 'editor' | 'owner';
 
 /** Who may use the management API: an admin token (or, later, a console user) with a role and a scope. */
 export interface Principal {

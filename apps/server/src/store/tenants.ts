@@ -11,7 +11,6 @@ import { flag, nowIso, toBool, toDate } from './rows.js';
 import type {
   CreateOptions,
   CreateTenantInput,
-  IpMode,
   MutationOptions,
   Page,
   PageRequest,
@@ -19,8 +18,7 @@ import type {
   UpdateTenantInput,
 } from './store.js';
 import * as v from './validate.js';
-
-const MODES: readonly IpMode[] = ['off', 'manual', 'auto'];
+import { IP_MODES } from './vocabulary.js';
 
 /**
  * The default limits (docs/architecture/management.md#limits): 100 tenant entries, five IPs and five domains
@@ -81,7 +79,7 @@ export async function createTenant(
 ): Promise<Tenant> {
   const actor = v.actor(options.actor);
   const name = v.text(input.name, 'name');
-  const ipMode = input.ipMode === undefined ? 'manual' : v.oneOf(input.ipMode, 'ipMode', MODES);
+  const ipMode = input.ipMode === undefined ? 'manual' : v.oneOf(input.ipMode, 'ipMode', IP_MODES);
   const ipEntryLimit = v.limit(input.ipEntryLimit ?? DEFAULT_LIMITS.ipEntryLimit, 'ipEntryLimit');
   const keyIpLimit = v.limit(input.keyIpLimit ?? DEFAULT_LIMITS.keyIpLimit, 'keyIpLimit');
   const keyDomainLimit = v.limit(input.keyDomainLimit ?? DEFAULT_LIMITS.keyDomainLimit, 'keyDomainLimit');
@@ -165,7 +163,7 @@ export async function updateTenant(
   const expected = v.expectedVersion(options.expectedVersion);
   const set = {
     ...(patch.name === undefined ? {} : { name: v.text(patch.name, 'name') }),
-    ...(patch.ipMode === undefined ? {} : { ip_mode: v.oneOf(patch.ipMode, 'ipMode', MODES) }),
+    ...(patch.ipMode === undefined ? {} : { ip_mode: v.oneOf(patch.ipMode, 'ipMode', IP_MODES) }),
     ...(patch.ipEntryLimit === undefined
       ? {}
       : { ip_entry_limit: v.limit(patch.ipEntryLimit, 'ipEntryLimit') }),

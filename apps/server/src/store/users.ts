@@ -13,8 +13,7 @@ import { nowIso } from './rows.js';
 import type { CreateOptions, MutationOptions, Principal, Role } from './store.js';
 import { lockTenant } from './tenants.js';
 import * as v from './validate.js';
-
-const ROLES: readonly Role[] = ['viewer', 'editor', 'owner'];
+import { ROLES } from './vocabulary.js';
 
 /** What a new console user is made of; `passwordHash` is an encoded Argon2id hash. */
 export interface CreateUserInput {

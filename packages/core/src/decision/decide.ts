@@ -6,9 +6,16 @@ import type { IpSet } from '../set/ip-set.js';
 import type { Decision, MatchedRule, RuleList, Stage } from './decision.js';
 
 /**
- * How a tenant restricts the addresses its keys may be used from (docs/architecture/README.md#vocabulary).
+ * The ways a tenant can restrict the addresses its keys may be used from
+ * (docs/architecture/README.md#vocabulary): the one list the type, the server's schemas and columns,
+ * and the CLI's choices are made from.
+ *
+ * @example RESTRICTION_MODES.includes('manual'); // true
  */
-export type RestrictionMode = 'off' | 'manual' | 'auto';
+export const RESTRICTION_MODES = ['off', 'manual', 'auto'] as const;
+
+/** How a tenant restricts the addresses its keys may be used from: one of {@link RESTRICTION_MODES}. */
+export type RestrictionMode = (typeof RESTRICTION_MODES)[number];
 
 /** A tenant's IP restriction, compiled. */
 export interface TenantRestriction {

@@ -4,6 +4,7 @@
  * server that writes it and the clients that read it cannot disagree; a client parses it with
  * {@link parsePublishedRules}, which fails closed on anything it does not understand.
  */
+import { RESTRICTION_MODES, type RestrictionMode } from '../decision/decide.js';
 import { tryParseEntry } from '../entry/parse-entry.js';
 import { IpGateError } from '../errors/ip-gate-error.js';
 import { IpSet } from '../set/ip-set.js';
@@ -20,7 +21,7 @@ export const PUBLISHED_RULES_FORMAT = 'ipgate.rules/1';
  */
 export type PublishedScope =
   | { readonly kind: 'api'; readonly apiId: string }
-  | { readonly kind: 'tenant'; readonly tenantId: string; readonly mode: 'off' | 'manual' | 'auto' };
+  | { readonly kind: 'tenant'; readonly tenantId: string; readonly mode: RestrictionMode };
 
 /** One enabled, unexpired entry, in canonical form. */
 export interface PublishedEntry {
@@ -60,8 +61,6 @@ export interface CompiledPublishedRules {
    */
   allows(address: string): boolean;
 }
-
-const MODES = ['off', 'manual', 'auto'] as const;
 
 /**
  * Checks a published document (as JSON-parsed from the wire or a disk cache) and compiles it.
@@ -119,9 +118,9 @@ function parseScope(value: unknown): PublishedScope {
   if (
     scope['kind'] === 'tenant' &&
     typeof scope['tenantId'] === 'string' &&
-    (MODES as readonly unknown[]).includes(scope['mode'])
+    (RESTRICTION_MODES as readonly unknown[]).includes(scope['mode'])
   ) {
-    return { kind: 'tenant', tenantId: scope['tenantId'], mode: scope['mode'] as (typeof MODES)[number] };
+    return { kind: 'tenant', tenantId: scope['tenantId'], mode: scope['mode'] as RestrictionMode };
   }
   throw invalid(
     'scope',

@@ -4,6 +4,7 @@
  */
 import { IpGateError } from '@ipgate/core';
 import type { Principal, Role } from '../../store/store.js';
+import { ROLES } from '../../store/vocabulary.js';
 
 /**
  * - `tenant`: the path names a tenant (`tenantId`); a token of another tenant gets 404.
@@ -34,16 +35,14 @@ declare module 'fastify' {
   }
 }
 
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 };
-
 /**
- * True when `role` is at least `needed`.
+ * True when `role` is at least `needed` (ROLES lists them least to most).
  *
  * @example
  * roleAllows('owner', 'editor'); // true
  */
 export function roleAllows(role: Role, needed: Role): boolean {
-  return RANK[role] >= RANK[needed];
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
 
 /**

@@ -3,6 +3,7 @@
  */
 import { type Static, Type } from 'typebox';
 import type { Api as StoredApi } from '../../store/store.js';
+import { AUTH_HEADERS } from '../../store/vocabulary.js';
 import { DateTime, Name } from './common.js';
 
 const Host = Type.Union([Type.String({ minLength: 1, maxLength: 253 }), Type.Null()], {
@@ -23,7 +24,7 @@ const Enforce = Type.Boolean({
   description:
     'false: the allowlist is report-only: it still decides every request, but one it denies goes on to the next stages and, if they pass it, is forwarded and recorded as would-deny. Default true.',
 });
-const AuthHeader = Type.Enum(['authorization', 'x-api-key'], {
+const AuthHeader = Type.Enum(AUTH_HEADERS, {
   description: 'Which header carries the key.',
 });
 

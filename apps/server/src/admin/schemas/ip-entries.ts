@@ -3,6 +3,7 @@
  */
 import { type Static, Type } from 'typebox';
 import type { IpListEntry } from '../../store/store.js';
+import { ENTRY_SOURCES } from '../../store/vocabulary.js';
 import { ConfirmLockout, DateTime, Label, NullableDateTime, Warning } from './common.js';
 import { usageProperty } from './entry-usage.js';
 import { DryRunFlag } from './simulation.js';
@@ -21,7 +22,7 @@ const entryProperties = {
   canonical: Type.String({ description: 'The one spelling ipgate stores and compares.' }),
   enabled: Type.Boolean(),
   expiresAt: NullableDateTime,
-  source: Type.Enum(['manual', 'auto', 'review']),
+  source: Type.Enum(ENTRY_SOURCES),
   reason: Type.Union([Type.String(), Type.Null()]),
   createdBy: Type.String(),
   version: Type.Integer(),

@@ -4,6 +4,7 @@
  */
 import { PUBLISHED_RULES_FORMAT } from '@ipgate/core';
 import { Type } from 'typebox';
+import { IP_MODES } from '../../store/vocabulary.js';
 import { Id } from './common.js';
 
 /** @example { "wait": 30 } */
@@ -48,7 +49,7 @@ export const PublishedRulesDocument = Type.Object(
       Type.Object({
         kind: Type.Literal('tenant'),
         tenantId: Type.String(),
-        mode: Type.Union([Type.Literal('off'), Type.Literal('manual'), Type.Literal('auto')]),
+        mode: Type.Enum(IP_MODES),
       }),
     ]),
     entries: Type.Array(Entry, { description: 'The enabled, unexpired entries, in list order.' }),

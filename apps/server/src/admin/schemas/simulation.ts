@@ -7,6 +7,7 @@ import { type Static, Type } from 'typebox';
 import type { ListDraft } from '../../simulation/draft.js';
 import type { SimulationResult } from '../../simulation/simulate.js';
 import type { SimulationOptions } from '../../simulation/simulator.js';
+import { IP_MODES } from '../../store/vocabulary.js';
 import { DateTime, Label, NullableDateTime } from './common.js';
 
 const Value = Type.String({
@@ -62,7 +63,7 @@ export const SimulateBody = Type.Object(
   {
     draft: Draft,
     mode: Type.Optional(
-      Type.Enum(['off', 'manual', 'auto'], {
+      Type.Enum(IP_MODES, {
         description: "Tenant lists only: the tenant's mode under the draft.",
       }),
     ),

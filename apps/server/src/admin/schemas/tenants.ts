@@ -3,10 +3,11 @@
  */
 import { type Static, Type } from 'typebox';
 import type { Tenant as StoredTenant } from '../../store/store.js';
+import { IP_MODES } from '../../store/vocabulary.js';
 import { modeWarnings } from '../mode-warnings.js';
 import { ConfirmLockout, DateTime, Name, Warning, type WarningType } from './common.js';
 
-const Mode = Type.Enum(['off', 'manual', 'auto'], {
+const Mode = Type.Enum(IP_MODES, {
   description:
     'off: every IP may call; manual: only listed IPs (an empty list denies everyone); auto: listed plus assessed-trustworthy IPs (docs/review.md).',
 });

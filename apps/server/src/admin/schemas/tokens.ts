@@ -3,9 +3,10 @@
  */
 import { type Static, Type } from 'typebox';
 import type { Principal } from '../../store/store.js';
+import { ROLES } from '../../store/vocabulary.js';
 import { DateTime, Id, Name } from './common.js';
 
-const Role = Type.Enum(['viewer', 'editor', 'owner'], {
+const Role = Type.Enum(ROLES, {
   description: 'viewer reads; editor also writes; owner also manages admin tokens.',
 });
 
