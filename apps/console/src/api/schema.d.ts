@@ -173,6 +173,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -197,7 +216,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in to the console
-         * @description Checks a console user’s name and password and starts a session: the answer sets an HttpOnly, SameSite=Strict cookie and carries the CSRF token to send as X-CSRF-Token on changes. Repeated failures from one address or for one name are answered more and more slowly.
+         * @description Checks a console user’s name and password and starts a session: the answer sets an HttpOnly, SameSite=Strict cookie and carries the CSRF token to send as X-CSRF-Token on changes. Repeated failures from one address or for one name are answered more and more slowly, then refused (429).
          */
         post: {
             parameters: {
@@ -298,6 +317,25 @@ export interface paths {
                 };
                 /** @description What every failed request answers. */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description What every failed request answers. */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -453,6 +491,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -671,6 +728,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -851,6 +927,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1061,6 +1156,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -1207,6 +1321,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1423,6 +1556,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -1595,6 +1747,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1803,6 +1974,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2370,6 +2560,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -2548,6 +2757,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2774,6 +3002,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3127,6 +3374,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -3318,6 +3584,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3611,6 +3896,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3960,6 +4264,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -4147,6 +4470,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4364,6 +4706,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -4548,6 +4909,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4769,6 +5149,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -4959,6 +5358,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5185,6 +5603,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -5356,6 +5793,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5574,6 +6030,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5904,6 +6379,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -6194,6 +6688,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6526,6 +7039,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -6698,6 +7230,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7026,6 +7577,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -7316,6 +7886,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7646,6 +8235,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -7820,6 +8428,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8031,6 +8658,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -8220,6 +8866,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -8366,6 +9031,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8567,6 +9251,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9134,6 +9837,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -9312,6 +10034,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9538,6 +10279,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9891,6 +10651,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -10082,6 +10861,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10375,6 +11173,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10724,6 +11541,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -10959,6 +11795,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -11172,6 +12027,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -11423,6 +12297,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -11711,6 +12604,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12049,6 +12961,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -12244,6 +13175,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12472,6 +13422,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -12665,6 +13634,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12907,6 +13895,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -13097,6 +14104,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13312,6 +14338,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -13501,6 +14546,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -13661,6 +14725,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13873,6 +14956,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -14059,6 +15161,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14290,6 +15411,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -14438,6 +15578,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14678,6 +15837,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -14887,6 +16065,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -15063,6 +16260,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -15436,6 +16652,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -15786,6 +17021,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -16172,6 +17426,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -16541,6 +17814,25 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
                 /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
                 500: {
                     headers: {
@@ -16733,6 +18025,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -16944,6 +18255,25 @@ export interface paths {
                 };
                 /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
                 412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED). */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };

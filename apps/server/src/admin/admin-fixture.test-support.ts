@@ -48,7 +48,11 @@ const actor = { actor: 'test:fixture' };
  */
 export async function openAdminFixture(
   factory: StoreFactory,
-  options: { readonly sleep?: (ms: number) => Promise<void> } = {},
+  options: {
+    /** With it, the authentication backoff is on and waits through this (and `now`, if given). */
+    readonly sleep?: (ms: number) => Promise<void>;
+    readonly now?: () => number;
+  } = {},
 ): Promise<AdminFixture> {
   const store = await factory.open();
   const engine = createSnapshotEngine({ store });
@@ -140,11 +144,15 @@ export async function openAdminFixture(
     }
   }
   await engine.refresh();
-  // The matrix sends many bad tokens from one address; the backoff is tested on its own.
+  // The matrix sends many bad tokens from one address; the backoff is tested on its own (an endless
+  // free allowance turns it off).
   const app = await buildAdminApp({
     store,
     engine,
-    authBackoff: { sleep: options.sleep ?? (async () => undefined) },
+    authBackoff:
+      options.sleep === undefined
+        ? { freeFailures: Number.POSITIVE_INFINITY }
+        : { sleep: options.sleep, now: options.now },
   });
   await app.ready();
   return {

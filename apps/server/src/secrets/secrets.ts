@@ -24,7 +24,18 @@ const DISPLAY_RANDOM_CHARS = 4;
  */
 export function newSecret(prefix: string = SECRET_PREFIX): { secret: string; hash: string; prefix: string } {
   const secret = prefix + randomBytes(32).toString('base64url');
-  return { secret, hash: hashSecret(secret), prefix: secret.slice(0, prefix.length + DISPLAY_RANDOM_CHARS) };
+  return { secret, hash: hashSecret(secret), prefix: displayPrefix(secret, prefix) };
+}
+
+/**
+ * The public part of a secret that identifies it: its prefix and the first random characters. Rows
+ * show it; the authentication backoff counts guesses per display prefix.
+ *
+ * @example
+ * displayPrefix('ipg_adm_Zk3xQ…', TOKEN_SECRET_PREFIX); // 'ipg_adm_Zk3x'
+ */
+export function displayPrefix(secret: string, prefix: string): string {
+  return secret.slice(0, prefix.length + DISPLAY_RANDOM_CHARS);
 }
 
 /**

@@ -105,6 +105,11 @@ export const errors = {
       'The request does not match the schema of the route (a field is missing, of the wrong type or unknown).',
   },
   IPG_AUTH_REQUIRED: { status: 401, title: 'No admin credentials were given, or they are not valid.' },
+  IPG_AUTH_THROTTLED: {
+    status: 429,
+    title:
+      'Too many failed sign-ins from this address or for these credentials; try again after Retry-After.',
+  },
   IPG_ROLE_FORBIDDEN: { status: 403, title: 'The credentials are valid but their role does not allow this.' },
   IPG_CSRF_REJECTED: {
     status: 403,

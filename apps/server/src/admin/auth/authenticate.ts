@@ -6,11 +6,13 @@
  * cannot tell whether a resource exists by the status it gets.
  */
 import { IpGateError } from '@ipgate/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSession } from '../../store/console-sessions.js';
+import { displayPrefix, looksLikeSecret, TOKEN_SECRET_PREFIX } from '../../secrets/secrets.js';
 import type { Principal, Store } from '../../store/store.js';
 import { type SessionPolicy, sessionOfRequest } from '../console/session-policy.js';
 import { forbidden, hiddenTenant, roleAllows } from './access.js';
+import { backoffAddressKey } from './backoff-address.js';
 import type { FailureBackoff } from './failure-backoff.js';
 
 /** What the hook needs. */
@@ -38,11 +40,11 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 export function installAuthentication(app: FastifyInstance, options: AuthenticateOptions): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('consoleSession', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     // Unknown routes have no access declared: they fall through to the 404 handler.
     if (access === undefined || access.role === 'public') return;
-    const principal = await authenticate(request, options);
+    const principal = await authenticate(request, reply, options);
     request.principal = principal;
 
     if (access.scope === 'tenant') {
@@ -56,7 +58,11 @@ export function installAuthentication(app: FastifyInstance, options: Authenticat
   });
 }
 
-async function authenticate(request: FastifyRequest, options: AuthenticateOptions): Promise<Principal> {
+async function authenticate(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: AuthenticateOptions,
+): Promise<Principal> {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
     // The console's cookie signs the request in like a token, after its own checks (origin, CSRF).
@@ -69,18 +75,54 @@ async function authenticate(request: FastifyRequest, options: AuthenticateOption
       hint: 'Send Authorization: Bearer <admin token>, or sign in to the console at /console/.',
     });
   }
-  const address = request.socket.remoteAddress ?? 'unknown';
-  const delay = options.backoff.delayFor(address);
-  if (delay > 0) await options.sleep(delay);
   const secret = BEARER.exec(header)?.[1];
+  const turn = await awaitTurn(request, reply, options, authSubject(secret));
   // The store looks the token up by its hash, so nothing here compares secrets byte by byte.
   const principal = secret === undefined ? undefined : await options.store.findTokenBySecret(secret);
   if (principal === undefined) {
-    options.backoff.failed(address);
+    turn.failed();
     throw new IpGateError('IPG_AUTH_REQUIRED', 'The admin token is not valid.', {
       hint: 'Send Authorization: Bearer <admin token> with a token that exists.',
     });
   }
-  options.backoff.succeeded(address);
+  turn.succeeded();
   return principal;
+}
+
+/**
+ * The backoff subject of presented bearer credentials: the token's display prefix, which is the same
+ * for every guess at one token and differs between tokens. Everything that cannot be a token shares one.
+ *
+ * @example
+ * authSubject('ipg_adm_Zk3xQ…'); // 'token:ipg_adm_Zk3x'
+ */
+export function authSubject(secret: string | undefined): string {
+  return looksLikeSecret(secret, TOKEN_SECRET_PREFIX)
+    ? `token:${displayPrefix(secret, TOKEN_SECRET_PREFIX)}`
+    : 'token:(not a token)';
+}
+
+/**
+ * Takes the attempt's turn in the failure backoff (docs/security.md#admin-authentication-backoff): waits
+ * for it, or answers 429 with Retry-After when it is too far away.
+ *
+ * @example
+ * const turn = await awaitTurn(request, reply, options, 'user:vera');
+ */
+export async function awaitTurn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: Pick<AuthenticateOptions, 'backoff' | 'sleep'>,
+  subject: string,
+): Promise<{ failed(): void; succeeded(): void }> {
+  const turn = options.backoff.begin(backoffAddressKey(request.socket.remoteAddress), subject);
+  if (turn.refused) {
+    const seconds = Math.max(1, Math.ceil(turn.retryAfterMs / 1000));
+    reply.header('retry-after', String(seconds));
+    throw new IpGateError('IPG_AUTH_THROTTLED', 'Too many failed attempts to authenticate; not checked.', {
+      hint: `Wait ${seconds} s (Retry-After) and check the credentials: failures from this address or with these credentials are slowed down.`,
+    });
+  }
+  if (turn.waitMs > 0) await options.sleep(turn.waitMs);
+  return turn;
 }

@@ -14,11 +14,15 @@ const PASSWORD = 'correct horse battery staple';
 describe('console sessions', () => {
   let f: AdminFixture;
   const sleeps: number[] = [];
+  // The backoff's clock moves only by the waits it asks for, so the waits are exact.
+  let clock = 0;
   beforeAll(async () => {
     f = await openAdminFixture(sqliteFactory(), {
       sleep: async (ms) => {
         sleeps.push(ms);
+        clock += ms;
       },
+      now: () => clock,
     });
     const hash = await hashPassword(PASSWORD);
     const actor = { actor: 'test:session' };
@@ -31,10 +35,11 @@ describe('console sessions', () => {
   }, 30_000);
   afterAll(async () => f?.close());
 
-  const signIn = async (name: string, headers: Record<string, string> = {}) => {
+  const signIn = async (name: string, headers: Record<string, string> = {}, remoteAddress = '127.0.0.1') => {
     const res = await f.app.inject({
       method: 'POST',
       url: '/v1/session',
+      remoteAddress,
       headers: { host: 'admin.test', ...headers },
       payload: { name, password: PASSWORD },
     });
@@ -212,6 +217,18 @@ describe('console sessions', () => {
       payload: { name: 'backoff-target', password: 'not the password' },
     });
     expect(sleeps).toEqual([100, 200, 400]);
+    // Another user signing in from the guessing address waits its turn there and forgives nothing:
+    // the next guess at the name, from yet another address, waits longer still.
+    await signIn('vera', {}, '127.0.0.77');
+    expect(sleeps).toEqual([100, 200, 400, 400]);
+    const guess = await f.app.inject({
+      method: 'POST',
+      url: '/v1/session',
+      remoteAddress: '127.0.0.79',
+      payload: { name: 'backoff-target', password: 'not the password' },
+    });
+    expect(guess.statusCode).toBe(401);
+    expect(sleeps).toEqual([100, 200, 400, 400, 800]);
   });
 });
 

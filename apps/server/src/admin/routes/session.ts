@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Principal } from '../../store/store.js';
 import { principalOf } from '../auth/access.js';
+import { awaitTurn } from '../auth/authenticate.js';
 import type { FailureBackoff } from '../auth/failure-backoff.js';
 import { verifyNobody, verifyPassword } from '../console/passwords.js';
 import { clearedSessionCookie, overTls, sessionCookie } from '../console/session-cookie.js';
@@ -29,7 +30,7 @@ export interface SessionRouteDeps extends AdminDeps {
  * Registers the session routes.
  */
 export function registerSessionRoutes(app: AdminApp, deps: SessionRouteDeps): void {
-  const { store, sessions, backoff } = deps;
+  const { store, sessions } = deps;
 
   app.post(
     '/v1/session',
@@ -40,34 +41,37 @@ export function registerSessionRoutes(app: AdminApp, deps: SessionRouteDeps): vo
         description:
           'Checks a console user’s name and password and starts a session: the answer sets an HttpOnly, ' +
           'SameSite=Strict cookie and carries the CSRF token to send as X-CSRF-Token on changes. Repeated ' +
-          'failures from one address or for one name are answered more and more slowly.',
+          'failures from one address or for one name are answered more and more slowly, then refused (429).',
         tags,
         body: SignInBody,
-        response: { 200: Session, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 500: ErrorBody },
+        response: {
+          200: Session,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          429: ErrorBody,
+          500: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
       // A page elsewhere must not sign the browser in as someone else (login CSRF).
       refuseOtherOrigins(request);
       const { name, password } = request.body;
-      const address = request.socket.remoteAddress ?? 'unknown';
-      const nameKey = `user:${name.trim().toLowerCase()}`;
-      const delay = Math.max(backoff.delayFor(address), backoff.delayFor(nameKey));
-      if (delay > 0) await deps.sleep(delay);
+      // Guesses at one name are slowed wherever they come from; a success forgives only that name's.
+      const turn = await awaitTurn(request, reply, deps, `user:${name.trim().toLowerCase()}`);
       const found = await store.findUserByName(name);
       const ok =
         found === undefined
           ? await verifyNobody(password)
           : await verifyPassword(found.passwordHash, password);
       if (!ok || found === undefined) {
-        backoff.failed(address);
-        backoff.failed(nameKey);
+        turn.failed();
         throw new IpGateError('IPG_AUTH_REQUIRED', 'The name or the password is wrong.', {
           hint: 'Users are made with ipgate users add; ipgate users reset-password sets a new password.',
         });
       }
-      backoff.succeeded(address);
-      backoff.succeeded(nameKey);
+      turn.succeeded();
       const now = sessions.now();
       const expiresAt = new Date(now + sessions.absoluteTimeoutMs);
       const { secret, session } = await store.createConsoleSession(

@@ -48,6 +48,9 @@ export const errorResponses = {
   412: errorAnswer(
     'If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED).',
   ),
+  429: errorAnswer(
+    'Too many failed attempts to authenticate from this address or with these credentials; unchecked, see Retry-After (IPG_AUTH_THROTTLED).',
+  ),
   500: errorAnswer('A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR).'),
 } as const;
 
