@@ -5,6 +5,7 @@ import {
   type AssessmentHistory,
   assess,
   type DataVersion,
+  heldForBurst,
   type ListedFacts,
 } from './assessment.js';
 import { emptyListed, publicFacts } from './assessment.test-support.js';
@@ -187,6 +188,27 @@ describe('assess is a pure function of (facts, history, settings)', () => {
         if (f.reserved !== null) expect(a.verdict).toBe('held');
         if (h.newAddressesOnKey >= s.burstLimit) expect(a.verdict).toBe('held');
         expect(a.reasons).toHaveLength(a.factors.filter((x) => x.applies).length + 1);
+      }),
+    );
+  });
+
+  it('a burst seen later holds the verdict as assess would with that count, and changes nothing else', () => {
+    fc.assert(
+      fc.property(facts, hist, settings, fc.integer({ min: 1, max: 50 }), (f, h, s, extra) => {
+        const n = Math.max(s.burstLimit, h.newAddressesOnKey) + extra - 1;
+        const later = heldForBurst(assess(f, h, s, data), n, s.burstLimit);
+        const direct = assess(f, { ...h, newAddressesOnKey: n }, s, data);
+        const evidence = (x: typeof later) =>
+          x.factors.map((g) => (g.factor === 'key-burst' ? '' : g.evidence));
+        expect(later.verdict).toBe('held');
+        expect({ ...later, factors: evidence(later), reasons: later.reasons.length }).toEqual({
+          ...direct,
+          factors: evidence(direct),
+          reasons: direct.reasons.length,
+        });
+        expect(later.factors.find((g) => g.factor === 'key-burst')?.evidence).toBe(
+          `${n} new address${n === 1 ? '' : 'es'} on the key within an hour, on every node (holds at ${s.burstLimit})`,
+        );
       }),
     );
   });

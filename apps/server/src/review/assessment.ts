@@ -107,7 +107,7 @@ export function assess(
   const net = listed.networks.get(facts.network);
   const asnEntry = facts.asn === null ? undefined : listed.asns.get(facts.asn);
   const countryEntry = facts.country === null ? undefined : listed.countries.get(facts.country);
-  const factors: AssessmentFactor[] = [
+  const factors: readonly AssessmentFactor[] = [
     scored(
       'same-network',
       net !== undefined,
@@ -171,6 +171,35 @@ export function assess(
           : `${listed.size} address${listed.size === 1 ? '' : 'es'} listed already`,
     ),
   ];
+  return { ...conclude(factors, settings.trustScore), facts, data };
+}
+
+/**
+ * The assessment as it is once a burst of new addresses on its key was seen — by another node, or
+ * after it was made: the `key-burst` factor holds, with the count the store saw, and the verdict and
+ * reasons follow. Everything else (facts, other factors, data) stays as it was assessed.
+ *
+ * @example
+ * heldForBurst(trusted, 6, 5).verdict; // 'held'
+ */
+export function heldForBurst(a: Assessment, newAddresses: number, burstLimit: number): Assessment {
+  const factors = a.factors.map((f) =>
+    f.factor === 'key-burst'
+      ? holding(
+          'key-burst',
+          true,
+          `${newAddresses} new address${newAddresses === 1 ? '' : 'es'} on the key within an hour, on every node (holds at ${burstLimit})`,
+        )
+      : f,
+  );
+  return { ...conclude(factors, a.trustScore), facts: a.facts, data: a.data };
+}
+
+/** The score, verdict and reasons that follow from the factors. */
+function conclude(
+  factors: readonly AssessmentFactor[],
+  trustScore: number,
+): Pick<Assessment, 'verdict' | 'score' | 'trustScore' | 'factors' | 'reasons'> {
   let score = 0;
   let held = false;
   const reasons: string[] = [];
@@ -182,16 +211,16 @@ export function assess(
         `${f.factor}${f.holds ? ' holds' : ` ${f.points >= 0 ? '+' : ''}${f.points}`}: ${f.evidence}`,
       );
   }
-  const verdict = !held && score >= settings.trustScore ? 'trusted' : 'held';
+  const verdict = !held && score >= trustScore ? 'trusted' : 'held';
   reasons.push(
     held
       ? `held by ${factors
           .filter((f) => f.holds)
           .map((f) => f.factor)
           .join(', ')} (score ${score})`
-      : `score ${score} ${verdict === 'trusted' ? '>=' : '<'} ${settings.trustScore}: ${verdict}`,
+      : `score ${score} ${verdict === 'trusted' ? '>=' : '<'} ${trustScore}: ${verdict}`,
   );
-  return { verdict, score, trustScore: settings.trustScore, factors, reasons, facts, data };
+  return { verdict, score, trustScore, factors, reasons };
 }
 
 function scored(factor: FactorName, applies: boolean, weight: number, evidence: string): AssessmentFactor {

@@ -203,6 +203,17 @@ for (const factory of factories) {
         holds: true,
         evidence: '5 new addresses on the key within an hour (holds at 4)',
       });
+      // Hold them all: the addresses auto listed before the limit are undone, held and pending.
+      for (const address of ['127.0.0.2', '127.0.0.3']) {
+        const held = await observed(server, tenantId, address, (x) => x.status === 'pending');
+        expect(held.assessment?.verdict).toBe('held');
+        expect(held.reasons.at(-1)).toMatch(/^held: a burst of \d+ new addresses on the key/);
+      }
+      const listed = (await entries(server, tenantId)).map((e) => e.value);
+      expect(listed).not.toContain('127.0.0.2');
+      expect(listed).not.toContain('127.0.0.3');
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.2', secret)).toBe(403);
+      expect(await call(`${server.gatewayUrl}/hello`, '127.0.0.3', secret)).toBe(403);
     });
 
     it('re-runs the assessment of an observed address and returns its breakdown', async () => {
@@ -335,5 +346,101 @@ describe.skipIf(postgres?.skip !== false)('auto mode on two nodes sharing Postgr
     const elapsed = await admittedOnB('127.0.1.7', done);
     console.log(`node B admitted the reviewed address after ${elapsed.toFixed(0)} ms`);
     expect(elapsed).toBeLessThan(1000);
+  });
+});
+
+describe.skipIf(postgres?.skip !== false)('a burst on one key across two nodes sharing PostgreSQL', () => {
+  const schema = `ipgate_burst_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+  let a: RunningServer;
+  let b: RunningServer;
+  let tenantId: string;
+  let secret: string;
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    const databaseUrl = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    // Four new addresses make a burst; each node sees only two of them.
+    const flags = {
+      listen: '127.0.0.1:0',
+      adminListen: '127.0.0.1:0',
+      databaseUrl,
+      logLevel: 'silent',
+      review: 'burstLimit=4',
+    } as const;
+    a = await startServer(loadSettings({ flags: { ...flags, demo: true, demoUpstreamPort: '0' } }), io, {
+      networkFacts: publicLoopback,
+    });
+    b = await startServer(loadSettings({ flags }), io, { networkFacts: publicLoopback });
+    const { body } = await api(a, 'GET', '/v1/tenants');
+    tenantId = (body['items'] as { id: string }[])[0]?.id as string;
+    secret = a.demoKeySecret as string;
+    await api(a, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  });
+
+  const listedValues = async () => (await entries(a, tenantId)).map((e) => e.value);
+
+  /** Calls from `address` through `node` until it is denied; fails after `ms`. */
+  async function deniedWithin(node: RunningServer, address: string, ms: number): Promise<number> {
+    const started = performance.now();
+    while ((await call(`${node.gatewayUrl}/hello`, address, secret)) !== 403) {
+      if (performance.now() - started > ms) throw new Error(`${address} still admitted after ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return performance.now() - started;
+  }
+
+  it('holds them all on every node once the store counts the limit, though no node did', async () => {
+    for (const [node, address] of [
+      [a, '127.0.0.2'],
+      [a, '127.0.0.3'],
+      [b, '127.0.0.4'],
+    ] as const) {
+      expect(await call(`${node.gatewayUrl}/hello`, address, secret)).toBe(200);
+      await observed(a, tenantId, address, (x) => x.status === 'authorized');
+    }
+    // Node B has seen two new addresses on the key, under its limit of four, and trusts this one: the
+    // request that revealed it passes, as every trusted one does, and the store sees the fourth.
+    expect(await call(`${b.gatewayUrl}/hello`, '127.0.0.5', secret)).toBe(200);
+    for (const address of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']) {
+      const o = await observed(
+        a,
+        tenantId,
+        address,
+        (x) => x.status === 'pending' && x.assessment?.verdict === 'held',
+      );
+      expect(o.assessment?.factors.find((f) => f.factor === 'key-burst')).toMatchObject({
+        holds: true,
+        evidence: '4 new addresses on the key within an hour, on every node (holds at 4)',
+      });
+    }
+    const listed = await listedValues();
+    for (const address of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']) {
+      expect(listed).not.toContain(address);
+    }
+    // Node B wrote the hold: it denies at once. Node A learns of the burst from the change (its
+    // entries go) and from its first write for the key, which the store refuses.
+    for (const address of ['127.0.0.4', '127.0.0.5', '127.0.0.2']) {
+      expect(await call(`${b.gatewayUrl}/hello`, address, secret)).toBe(403);
+    }
+    console.log(
+      `node A denied a held address after ${(await deniedWithin(a, '127.0.0.2', 1000)).toFixed(0)} ms`,
+    );
+    await deniedWithin(a, '127.0.0.3', 1000);
+    // From then on every new address of the key is held on node A too, and none was listed.
+    expect(await call(`${a.gatewayUrl}/hello`, '127.0.0.6', secret)).toBe(403);
+    expect(await call(`${b.gatewayUrl}/hello`, '127.0.0.7', secret)).toBe(403);
+    const after = await listedValues();
+    for (const address of ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7']) {
+      expect(after).not.toContain(address);
+    }
   });
 });

@@ -20,13 +20,27 @@ export interface AutoAuthorization {
   readonly address: string;
   readonly assessment: Assessment;
   readonly at: Date;
+  /** The burst rule, for the store to check against every node's new addresses on the key. */
+  readonly burst: { readonly limit: number; readonly windowMs: number };
+}
+
+/** A burst this node saw on a key: the store holds it for every node and undoes what `auto` listed. */
+export interface BurstHold {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly newAddresses: number;
+  readonly at: Date;
+  readonly burst: { readonly limit: number; readonly windowMs: number };
 }
 
 /**
  * What became of an auto authorization: `authorized` (listed, or covered already), or `refused` with
- * why (the address was rejected by a person, the list is full, the tenant left `auto`, the store failed).
+ * why (the address was rejected by a person, the list is full, the tenant left `auto`, the store failed);
+ * `burst` when the store saw the key in a burst, with the key's new addresses on every node.
  */
-export type AutoAuthorizationResult = { readonly ok: true } | { readonly ok: false; readonly why: string };
+export type AutoAuthorizationResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly why: string; readonly burst?: number | undefined };
 
 /** Options of {@link AutoReview}. */
 export interface AutoReviewOptions {
@@ -37,6 +51,11 @@ export interface AutoReviewOptions {
    * Called off the request path; it must not throw.
    */
   readonly authorize: (a: AutoAuthorization) => Promise<AutoAuthorizationResult>;
+  /**
+   * Holds a burst this node saw, in the store, off the request path; called once per key and hour.
+   * It must not throw.
+   */
+  readonly holdBurst?: ((h: BurstHold) => Promise<void>) | undefined;
   readonly now?: (() => number) | undefined;
   /** Resolves when the network data is loaded; the re-assess route waits for it. */
   readonly ready?: (() => Promise<unknown>) | undefined;
@@ -70,6 +89,8 @@ export class AutoReview {
   private readonly newByKey = new BoundedMap<string, Map<string, number>>(MAX_TRACKED);
   /** Failed authentications per address within the hour. */
   private readonly failures = new BoundedMap<string, { since: number; count: number }>(MAX_TRACKED);
+  /** Keys in a burst, seen here or told by the store: key -> since when, and how many new addresses. */
+  private readonly bursting = new BoundedMap<string, { at: number; count: number }>(MAX_TRACKED);
 
   constructor(private readonly options: AutoReviewOptions) {
     this.now = options.now ?? Date.now;
@@ -95,6 +116,7 @@ export class AutoReview {
     if (assessment.verdict === 'trusted') {
       this.admit(tenant.id, keyId, address, assessment, now);
     } else {
+      if (this.burstHolds(assessment)) this.holdBurst(tenant.id, keyId, now);
       if (memo === undefined) {
         memo = new BoundedMap(MAX_HELD_PER_TENANT);
         this.held.set(tenant, memo);
@@ -182,8 +204,40 @@ export class AutoReview {
     );
   }
 
-  /** Distinct new addresses of the key within the hour, this one included (and noted when `count`). */
+  /** Whether `key-burst` holds the assessment. */
+  private burstHolds(a: Assessment): boolean {
+    return a.factors.some((f) => f.factor === 'key-burst' && f.holds);
+  }
+
+  /**
+   * The first time this node sees the key in a burst within the hour: the store holds it for every
+   * node and undoes what `auto` listed for the key within the hour (hold them all).
+   */
+  private holdBurst(tenantId: string, keyId: string, now: number): void {
+    const known = this.bursting.get(keyId);
+    if (known !== undefined && now - known.at < HOUR_MS) return;
+    const count = this.newByKey.get(keyId)?.size ?? 0;
+    this.bursting.set(keyId, { at: now, count });
+    void this.options.holdBurst?.({
+      tenantId,
+      keyId,
+      newAddresses: count,
+      at: new Date(now),
+      burst: { limit: this.options.settings.burstLimit, windowMs: HOUR_MS },
+    });
+  }
+
+  /**
+   * Distinct new addresses of the key within the hour, this one included (and noted when `count`);
+   * at least what the store counted on every node when it told this node of a burst.
+   */
   private newAddresses(keyId: string, address: string, now: number, count: boolean): number {
+    const told = this.bursting.get(keyId);
+    const cluster = told !== undefined && now - told.at < HOUR_MS ? told.count : 0;
+    return Math.max(cluster, this.localNewAddresses(keyId, address, now, count));
+  }
+
+  private localNewAddresses(keyId: string, address: string, now: number, count: boolean): number {
     let seen = this.newByKey.get(keyId);
     if (seen !== undefined) {
       // Oldest first (insertion order): drop what left the window.
@@ -216,6 +270,13 @@ export class AutoReview {
       forTenant.delete(address);
       if (forTenant.size === 0 && this.admitted.get(tenantId) === forTenant) this.admitted.delete(tenantId);
       if (result.ok) return;
+      if (result.burst !== undefined) {
+        // The store saw the key in a burst over every node: hold its addresses here too, for the hour.
+        const known = this.bursting.get(keyId);
+        if (known === undefined || result.burst > known.count) {
+          this.bursting.set(keyId, { at: known?.at ?? this.now(), count: result.burst });
+        }
+      }
       this.refused.set(`${tenantId}\u0000${address}`, {
         at: this.now(),
         assessment: {
@@ -226,7 +287,14 @@ export class AutoReview {
       });
     };
     this.options
-      .authorize({ tenantId, keyId, address, assessment, at: new Date(now) })
+      .authorize({
+        tenantId,
+        keyId,
+        address,
+        assessment,
+        at: new Date(now),
+        burst: { limit: this.options.settings.burstLimit, windowMs: HOUR_MS },
+      })
       .then(done, (e: unknown) => done({ ok: false, why: e instanceof Error ? e.message : String(e) }));
   }
 }

@@ -14,7 +14,7 @@ const WHY = {
 
 /** Options of {@link startAutoReview}. */
 export interface StartAutoReviewOptions {
-  readonly store: Pick<Store, 'autoAuthorizeAddress'>;
+  readonly store: Pick<Store, 'autoAuthorizeAddress' | 'holdKeyBurst'>;
   /** This process's rules engine: refreshed after each write, so the snapshot holds the entry. */
   readonly engine: { refresh(): Promise<unknown> };
   readonly settings: { readonly review: ReviewSettings; readonly reviewData: string | undefined };
@@ -60,6 +60,24 @@ export function startAutoReview(options: StartAutoReviewOptions): {
     authorize: async (a) => {
       try {
         const result = await store.autoAuthorizeAddress(a);
+        if (result.outcome === 'burst') {
+          logger.warn(
+            {
+              tenantId: a.tenantId,
+              keyId: a.keyId,
+              address: a.address,
+              newAddresses: result.newAddresses,
+              held: result.held.map((o) => o.address),
+            },
+            'burst of new addresses on a key: held them all',
+          );
+          if (result.held.length > 0) await engine.refresh();
+          return {
+            ok: false,
+            why: `a burst of ${result.newAddresses} new addresses on the key within an hour, on every node (holds at ${a.burst.limit})`,
+            burst: result.newAddresses,
+          };
+        }
         if (result.outcome !== 'authorized') {
           logger.info(
             { tenantId: a.tenantId, address: a.address, outcome: result.outcome },
@@ -76,6 +94,24 @@ export function startAutoReview(options: StartAutoReviewOptions): {
       } catch (e) {
         logger.warn({ err: e, tenantId: a.tenantId, address: a.address }, 'auto authorization failed');
         return { ok: false, why: isIpGateError(e) ? e.message : 'the store could not write it' };
+      }
+    },
+    holdBurst: async (h) => {
+      try {
+        const result = await store.holdKeyBurst(h);
+        logger.warn(
+          {
+            tenantId: h.tenantId,
+            keyId: h.keyId,
+            newAddresses: result.newAddresses,
+            held: result.held.map((o) => o.address),
+          },
+          'burst of new addresses on a key: held them all',
+        );
+        if (result.held.length > 0) await engine.refresh();
+      } catch (e) {
+        // The store's own check still refuses the key's next auto authorizations while it lasts.
+        logger.warn({ err: e, tenantId: h.tenantId, keyId: h.keyId }, 'holding a burst failed');
       }
     },
   });

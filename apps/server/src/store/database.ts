@@ -126,6 +126,8 @@ export interface ObservedIpsTable {
   reasons: Json;
   /** The latest assessment (review/assessment.ts `Assessment`) as JSON; null when never assessed. */
   assessment: Json;
+  /** When the stored assessment was made (the first request that carried it); null when never assessed. */
+  assessed_at: Timestamp | null;
   /** Bumped when the status changes (not per call), so review actions can use If-Match. */
   version: number;
 }
@@ -322,4 +324,14 @@ export interface Database {
   /** One row: the store's id, made by the migration that created the table. */
   store_identity: { id: string };
   entry_usage: EntryUsageTable;
+  key_bursts: KeyBurstsTable;
+}
+
+/** A key whose burst of new addresses is held, cluster-wide, until `held_until`. */
+export interface KeyBurstsTable {
+  key_id: string;
+  tenant_id: string;
+  new_addresses: number;
+  started_at: Timestamp;
+  held_until: Timestamp;
 }

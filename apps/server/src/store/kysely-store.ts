@@ -5,6 +5,7 @@ import * as usage from './entry-usage.js';
 import * as history from './history.js';
 import { importIpEntries } from './ip-list-import.js';
 import * as lists from './ip-lists.js';
+import * as bursts from './key-bursts.js';
 import * as keyEntries from './key-entries.js';
 import * as keys from './keys.js';
 import * as channels from './notification-channels.js';
@@ -108,6 +109,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     authorizeObservedIp: (t, id, input, o) => observed.authorizeObservedIp(ctx, t, id, input, o),
     rejectObservedIp: (t, id, input, o) => observed.rejectObservedIp(ctx, t, id, input, o),
     autoAuthorizeAddress: (input) => observed.autoAuthorizeAddress(ctx, input),
+    holdKeyBurst: (input) => bursts.holdKeyBurst(ctx, input),
 
     recordEntryUsage: (batch) => usage.recordEntryUsage(ctx, batch),
     entryUsage: (ids) => usage.entryUsage(ctx, ids),

@@ -1,12 +1,14 @@
 import { canonicalAddress, IpGateError, IpSet, isIpGateError } from '@ipgate/core';
 import { type Selectable, sql, type Transaction } from 'kysely';
+import { heldForBurst } from '../review/assessment.js';
 import { read, type StoreContext } from './context.js';
 import type { Database, ObservedIpsTable } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { insertIpEntry, ipListEntryFromRow } from './ip-lists.js';
+import { checkBurstRule, heldBurst, holdBurstIn, newAddressesOnKey } from './key-bursts.js';
 import { lockKey, rotateInTransaction } from './keys.js';
-import { enqueueEvents, reviewEvent } from './notification-queue.js';
+import { enqueueEvents, enqueuePending, reviewEvent } from './notification-queue.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
 import { notifyNewPending, unseenPending } from './pending-notices.js';
 import { recordChange } from './record.js';
@@ -291,6 +293,7 @@ export async function autoAuthorizeAddress(
   const addr = address(input.address);
   const assessment = checkAssessment(input.assessment);
   const at = v.dateOrNull(input.at, 'at') ?? new Date();
+  const burst = input.burst === undefined ? undefined : checkBurstRule(input.burst);
   return ctx.dialect.transaction(async (trx) => {
     // Lock order as every writer: tenant, key, observed row.
     const tenant = await lockTenant(ctx, trx, tenantId);
@@ -314,6 +317,30 @@ export async function autoAuthorizeAddress(
     const before = row === undefined ? null : observedFromRow(ctx, row);
     // A person said no: the assessment does not overrule them.
     if (before?.status === 'rejected') return { outcome: 'rejected' as const };
+    // The burst rule again, over every node's new addresses on the key: a node sees only its own.
+    let inBurst = await heldBurst(trx, keyId, at);
+    if (inBurst === undefined && burst !== undefined) {
+      const since = new Date(at.getTime() - burst.windowMs);
+      const n = (await newAddressesOnKey(trx, tenantId, keyId, since, addr)) + 1;
+      if (n >= burst.limit) {
+        inBurst = n;
+        const held = await holdBurstIn(ctx, trx, { tenantId, keyId, newAddresses: n, at, burst });
+        await holdThisOne(ctx, trx, before, { tenantId, keyId, addr, at, assessment, n, limit: burst.limit });
+        return { outcome: 'burst' as const, newAddresses: n, held };
+      }
+    }
+    if (inBurst !== undefined) {
+      await holdThisOne(ctx, trx, before, {
+        tenantId,
+        keyId,
+        addr,
+        at,
+        assessment,
+        n: inBurst,
+        limit: burst?.limit ?? inBurst,
+      });
+      return { outcome: 'burst' as const, newAddresses: inBurst, held: [] };
+    }
     const now = nowIso();
     const summary = assessment.reasons.join('; ');
     const entry = (await coveredByList(trx, tenantId, addr, now))
@@ -345,6 +372,7 @@ export async function autoAuthorizeAddress(
               status: 'authorized',
               reasons: JSON.stringify([line]),
               assessment: JSON.stringify(assessment),
+              assessed_at: at.toISOString(),
               version: 1,
             })
             .returningAll()
@@ -355,6 +383,7 @@ export async function autoAuthorizeAddress(
               status: 'authorized',
               reasons: JSON.stringify([...before.reasons, line]),
               assessment: JSON.stringify(assessment),
+              assessed_at: at.toISOString(),
               version: before.status === 'authorized' ? before.version : before.version + 1,
             })
             .where('id', '=', before.id)
@@ -385,6 +414,72 @@ export async function autoAuthorizeAddress(
     );
     return { outcome: 'authorized' as const, observed, entry };
   });
+}
+
+/**
+ * The observation of an address the `auto` mode trusted while its key is in a burst: pending, with
+ * the assessment held by `key-burst`, made now so that the trusted one a node still sends with its
+ * calls does not replace it. A new row is notified here, since the recorder's write will find it.
+ */
+async function holdThisOne(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  before: ObservedIp | null,
+  h: {
+    readonly tenantId: string;
+    readonly keyId: string;
+    readonly addr: string;
+    readonly at: Date;
+    readonly assessment: Assessment;
+    readonly n: number;
+    readonly limit: number;
+  },
+): Promise<void> {
+  if (before !== null && before.status !== 'pending') return;
+  const now = nowIso();
+  const held = JSON.stringify(heldForBurst(h.assessment, h.n, h.limit));
+  const line = `held: a burst of ${h.n} new addresses on the key within an hour (holds at ${h.limit})`;
+  if (before !== null) {
+    await trx
+      .updateTable('observed_ips')
+      .set({ assessment: held, assessed_at: now, reasons: JSON.stringify([...before.reasons, line]) })
+      .where('id', '=', before.id)
+      .execute();
+    return;
+  }
+  const id = newId('obs');
+  await trx
+    .insertInto('observed_ips')
+    .values({
+      id,
+      tenant_id: h.tenantId,
+      key_id: h.keyId,
+      address: h.addr,
+      first_seen: h.at.toISOString(),
+      last_seen: h.at.toISOString(),
+      // The recorder counts the calls; this row only carries the decision.
+      count: 0,
+      status: 'pending',
+      reasons: JSON.stringify(['tenant-ip-not-listed', line]),
+      assessment: held,
+      assessed_at: now,
+      version: 1,
+    })
+    .execute();
+  await enqueuePending(
+    ctx,
+    trx,
+    [
+      {
+        tenantId: h.tenantId,
+        keyId: h.keyId,
+        address: h.addr,
+        observedId: id,
+        firstSeen: h.at.toISOString(),
+      },
+    ],
+    now,
+  );
 }
 
 /** Deletes the tenant's entries for exactly `address` that review added; returns them as they were. */
@@ -537,7 +632,11 @@ async function lockKnownKeys(
 async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Promise<void> {
   // An observation upgrades pending to authorized (the address got listed) and changes nothing
   // else: a rejected address stays rejected, an authorized one is not downgraded by traffic.
-  const upgrades = sql<boolean>`observed_ips.status = 'pending' and excluded.status = 'authorized'`;
+  // A call from before a hold (a burst) must not undo it: only a call after the stored assessment
+  // upgrades a row that has one.
+  const upgrades = sql<boolean>`observed_ips.status = 'pending' and excluded.status = 'authorized' and (observed_ips.assessed_at is null or excluded.last_seen > observed_ips.assessed_at)`;
+  // An older assessment (a node's memory of a verdict since revised in the store) never replaces a newer one.
+  const older = sql<boolean>`excluded.assessed_at < observed_ips.assessed_at`;
   await trx
     .insertInto('observed_ips')
     .values(
@@ -552,6 +651,7 @@ async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Pro
         status: o.status,
         reasons: JSON.stringify(o.reason === undefined ? [] : [o.reason]),
         assessment: o.assessment === undefined ? null : JSON.stringify(o.assessment),
+        assessed_at: o.assessment === undefined ? null : o.firstAt.toISOString(),
         version: 1,
       })),
     )
@@ -561,8 +661,10 @@ async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Pro
         first_seen: sql`case when excluded.first_seen < observed_ips.first_seen then excluded.first_seen else observed_ips.first_seen end`,
         last_seen: sql`case when excluded.last_seen > observed_ips.last_seen then excluded.last_seen else observed_ips.last_seen end`,
         status: sql`case when ${upgrades} then 'authorized' else observed_ips.status end`,
-        // The newest assessment wins; a batch without one keeps what is stored.
-        assessment: sql`coalesce(excluded.assessment, observed_ips.assessment)`,
+        // The newest assessment wins; a batch without one keeps what is stored. The time it was made
+        // stays while the same one comes back with every batch of an address that keeps calling.
+        assessment: sql`case when excluded.assessment is null or ${older} then observed_ips.assessment else excluded.assessment end`,
+        assessed_at: sql`case when excluded.assessment is null or ${older} or excluded.assessment = observed_ips.assessment then observed_ips.assessed_at else excluded.assessed_at end`,
         version: sql`case when ${upgrades} then observed_ips.version + 1 else observed_ips.version end`,
       }),
     )

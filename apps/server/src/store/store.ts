@@ -385,12 +385,48 @@ export interface AutoAuthorizeInput {
   readonly assessment: Assessment;
   /** When the request that revealed the address was decided. */
   readonly at: Date;
+  /**
+   * The `key-burst` rule, checked again in the store against every node's new addresses on the key;
+   * without it only a burst already held (see {@link Store.holdKeyBurst}) refuses the write.
+   */
+  readonly burst?: BurstRule | undefined;
+}
+
+/** How many new addresses on one key within how long make a burst (`burstLimit`, an hour). */
+export interface BurstRule {
+  readonly limit: number;
+  readonly windowMs: number;
 }
 
 /** What {@link Store.autoAuthorizeAddress} did. */
 export type AutoAuthorizeResult =
   | { readonly outcome: 'authorized'; readonly observed: ObservedIp; readonly entry: TenantIpEntry | null }
-  | { readonly outcome: 'not-auto' | 'rejected' | 'key-gone' };
+  | { readonly outcome: 'not-auto' | 'rejected' | 'key-gone' }
+  | {
+      /** The key is in a burst (seen now, or held already): nothing was listed, and all were held. */
+      readonly outcome: 'burst';
+      /** The key's new addresses within the window, on every node. */
+      readonly newAddresses: number;
+      /** The addresses of the key the `auto` mode had listed within the window and are held now. */
+      readonly held: readonly ObservedIp[];
+    };
+
+/** What {@link Store.holdKeyBurst} holds: the key, and the assessment that saw the burst. */
+export interface HoldKeyBurstInput {
+  readonly tenantId: string;
+  readonly keyId: string;
+  /** How many new addresses the node saw on the key within the window. */
+  readonly newAddresses: number;
+  readonly at: Date;
+  readonly burst: BurstRule;
+}
+
+/** What {@link Store.holdKeyBurst} did. */
+export interface HoldKeyBurstResult {
+  /** The larger of the node's count and the store's. */
+  readonly newAddresses: number;
+  readonly held: readonly ObservedIp[];
+}
 
 export interface ObservedIpFilter {
   readonly status?: ObservedStatus | undefined;
@@ -740,6 +776,16 @@ export interface Store {
    * IPG_LIMIT_REACHED as for any add.
    */
   autoAuthorizeAddress(input: AutoAuthorizeInput): Promise<AutoAuthorizeResult>;
+
+  /**
+   * Holds a burst of new addresses on one key, on every node (docs/architecture/review.md#a-burst-on-one-key):
+   * notes the key as in a burst until the window has passed (so {@link autoAuthorizeAddress} lists none of
+   * its addresses meanwhile, whichever node asks), and undoes what the `auto` mode listed for the key
+   * within the window — its `auto` entries removed, the observations back to `pending` with the
+   * assessment held by `key-burst`, `ip.pending` queued, one audit event
+   * `tenant.observed_ip.burst_held` each. A person's entries and decisions are left alone.
+   */
+  holdKeyBurst(input: HoldKeyBurstInput): Promise<HoldKeyBurstResult>;
 
   /** Appends a batch of request records in one transaction. */
   appendRequests(batch: readonly RequestRecord[]): Promise<void>;
