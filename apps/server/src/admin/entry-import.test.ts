@@ -5,8 +5,11 @@
 import { isIpGateError } from '@ipgate/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeFactories } from '../store/test-stores.test-support.js';
+import { createSnapshotEngine } from '../snapshot/snapshot-engine.js';
+import type { Store } from '../store/store.js';
+import { sqliteFactory, storeFactories } from '../store/test-stores.test-support.js';
 import { type AdminFixture, bearer, openAdminFixture } from './admin-fixture.test-support.js';
+import { buildAdminApp } from './app.js';
 
 const as = { actor: 'test:import' };
 
@@ -324,4 +327,59 @@ describe.skipIf((await storeFactories())[0]?.skip)('export round trip on sqlite'
       );
     });
   }
+});
+
+describe('an import racing a single write', () => {
+  it('without a basis, is judged again against the list as it is and applies; with one, is refused', async () => {
+    const real = await sqliteFactory().open();
+    const engine = createSnapshotEngine({ store: real });
+    let edits = 0;
+    let racing = 0;
+    // Someone adds an entry between the route's read and the import's transaction, `racing` times.
+    const store: Store = {
+      ...real,
+      importTenantIpEntries: async (t, input, o) => {
+        if (racing > 0) {
+          racing--;
+          await real.addTenantIpEntry(t, { value: `192.0.2.${++edits}`, name: 'meanwhile' }, as);
+        }
+        return real.importTenantIpEntries(t, input, o);
+      },
+    };
+    const app = await buildAdminApp({ store, engine, authBackoff: { sleep: async () => undefined } });
+    try {
+      const { secret } = await real.createToken({ name: 'o', role: 'owner', tenantId: null }, as);
+      const t = (await real.createTenant({ name: 'race' }, as)).id;
+      const post = (payload: object) =>
+        app.inject({
+          method: 'POST',
+          url: `/v1/tenants/${t}/ip-restriction/entries/import`,
+          headers: bearer(secret),
+          payload,
+        });
+      racing = 2;
+      const ok = await post({ content: '10.0.0.1 a\n', mode: 'replace', confirmLockout: true });
+      expect(ok.statusCode, ok.body).toBe(200);
+      // Two attempts lost to the racing adds; the third judged the list with both — and, replacing,
+      // removed them, as a preview of the list as it then was would have shown.
+      expect(ok.json().summary).toEqual({ add: 1, update: 0, unchanged: 0, remove: 2 });
+      expect((await real.listTenantIpEntries(t)).map((e) => e.name)).toEqual(['a']);
+      // A list that keeps moving: after three attempts the conflict is answered.
+      racing = 3;
+      const busy = await post({ content: '10.0.0.2 b\n' });
+      expect(busy.statusCode).toBe(412);
+      // With a basis of the caller's own, the first conflict is answered: the caller decides again.
+      const basis = (await post({ content: '10.0.0.3 c\n', preview: true })).json().basis;
+      racing = 1;
+      const refused = await post({ content: '10.0.0.3 c\n', basis });
+      expect(refused.statusCode).toBe(412);
+      expect(refused.json().error).toMatchObject({ code: 'IPG_VERSION_CONFLICT', field: 'basis' });
+      expect(racing).toBe(0);
+      expect((await real.listTenantIpEntries(t)).map((e) => e.canonical)).not.toContain('10.0.0.3');
+    } finally {
+      await app.close();
+      engine.close();
+      await real.close();
+    }
+  });
 });
