@@ -100,6 +100,32 @@ export function randomIPv4Cidrs(count, seed) {
   return { family: 4, entries: flat, v4: { entries: flat, firsts, lasts, count }, v6: emptyV6() };
 }
 
+/**
+ * `count` IPv4 entries shaped like the lists people keep: 80 % single addresses (written without a
+ * prefix), 19.9 % networks /24–/31 and 0.1 % larger ones (/12–/23), all at random in the public-looking
+ * space 1.0.0.0–223.255.255.255. Addresses may repeat or fall inside a listed network, as in real lists.
+ *
+ * @returns entries as text, with each entry's first and last address as unsigned 32-bit numbers.
+ */
+export function realisticIPv4List(count, seed) {
+  const next = seededRandom(seed);
+  const entries = new Array(count);
+  const firsts = new Float64Array(count);
+  const lasts = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const roll = below(next, 1000);
+    const address = (1 + below(next, 223)) * 2 ** 24 + (next() & 0xffffff);
+    const length = roll < 800 ? 32 : roll < 999 ? 24 + below(next, 8) : 12 + below(next, 12);
+    const size = 2 ** (32 - length);
+    const network = address - (address % size);
+    entries[k] = length === 32 ? ipv4Text(network) : `${ipv4Text(network)}/${length}`;
+    firsts[k] = network;
+    lasts[k] = network + size - 1;
+  }
+  const flat = flatStrings(entries);
+  return { family: 4, entries: flat, v4: { entries: flat, firsts, lasts, count }, v6: emptyV6() };
+}
+
 const V6_TOP = 0x2000n << 112n; // 2000::/3, global unicast
 const V6_SPAN = 1n << 125n;
 

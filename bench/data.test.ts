@@ -8,6 +8,7 @@ import {
   randomIPv4Cidrs,
   randomMixedCidrs,
   randomQueries,
+  realisticIPv4List,
   seededRandom,
 } from './data.mjs';
 
@@ -33,6 +34,26 @@ describe('bench data', () => {
     for (let k = 0; k < texts.length; k++) {
       // A brute-force scan over every entry agrees with the generator's answer.
       expect(entryContaining(list, families[k], values[k]) !== undefined).toBe(expected[k] === 1);
+    }
+  });
+
+  it('shapes the realistic list as described: 80 % single addresses, the rest networks, bounds as written', () => {
+    const list = realisticIPv4List(20_000, 3);
+    expect(realisticIPv4List(20_000, 3).entries).toEqual(list.entries);
+    const singles = list.entries.filter((e) => !e.includes('/')).length;
+    expect(singles / 20_000).toBeGreaterThan(0.78);
+    expect(singles / 20_000).toBeLessThan(0.82);
+    const lengths = list.entries.filter((e) => e.includes('/')).map((e) => Number(e.split('/')[1]));
+    expect(Math.min(...lengths)).toBeGreaterThanOrEqual(12);
+    expect(lengths.filter((l) => l < 24).length).toBeGreaterThan(0);
+    expect(lengths.filter((l) => l >= 24 && l <= 31).length).toBeGreaterThan(3500);
+    for (let k = 0; k < 2000; k++) {
+      const [address, length = '32'] = (list.entries[k] as string).split('/');
+      const value = (address as string).split('.').reduce((v, part) => v * 256 + Number(part), 0);
+      expect(list.v4.firsts[k]).toBe(value);
+      expect(list.v4.lasts[k]).toBe(value + 2 ** (32 - Number(length)) - 1);
+      expect(value).toBeGreaterThanOrEqual(2 ** 24);
+      expect(value).toBeLessThan(224 * 2 ** 24);
     }
   });
 
