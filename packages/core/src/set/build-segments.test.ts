@@ -1,18 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bigintKeys, buildSegments, numberKeys, type Segments } from './build-segments.js';
+import { bigintKeys, buildSegments, type Segments } from './build-segments.js';
+import { buildIPv4Segments } from './ipv4-segments.js';
 
 type Interval = [start: number, end: number, owner: number];
 
-function build4(intervals: readonly Interval[]): Segments<number> {
-  return buildSegments(
+/** IPv4 has its own sweep (ipv4-segments.ts); both are held to the same cases and the same reference. */
+function build4(intervals: readonly Interval[], sizes?: readonly number[]): Segments<number> {
+  const s = buildIPv4Segments(
     intervals.map((x) => x[0]),
     intervals.map((x) => x[1]),
     intervals.map((x) => x[2]),
     intervals.length,
-    numberKeys,
+    sizes,
   );
+  return { starts: Array.from(s.starts), ends: Array.from(s.ends), owners: Array.from(s.owners) };
 }
+
+const numberKeys = { compare: (a: number, b: number) => a - b, next: (a: number) => a + 1 };
 
 function build6(intervals: readonly Interval[], base: bigint): Segments<bigint> {
   return buildSegments(
@@ -62,7 +67,7 @@ function checkShape<K>(s: Segments<K>, cmp: (a: K, b: K) => number, next: (a: K)
   }
 }
 
-describe('buildSegments', () => {
+describe('buildSegments and buildIPv4Segments', () => {
   it.each<[string, Interval[], Segments<number>]>([
     ['nothing', [], { starts: [], ends: [], owners: [] }],
     [

@@ -4,7 +4,8 @@ import { isIPv4MappedWords, scanIPv6 } from '../address/ipv6.js';
 import type { Entry } from '../entry/entry.js';
 import { parseEntry } from '../entry/parse-entry.js';
 import { createEntryBounds, scanEntry } from '../entry/scan-entry.js';
-import { bigintKeys, buildSegments, numberKeys } from './build-segments.js';
+import { bigintKeys, buildSegments } from './build-segments.js';
+import { buildIPv4Segments } from './ipv4-segments.js';
 import { IPv4Table } from './ipv4-table.js';
 import { IPv6Table } from './ipv6-table.js';
 import {
@@ -149,7 +150,7 @@ export class IpSet {
       if (lo < MAPPED_FIRST) pushV6(lo, MAPPED_FIRST - 1n);
       if (hi > MAPPED_LAST) pushV6(MAPPED_LAST + 1n, hi);
     }
-    const s4 = buildSegments(v4Starts, v4Ends, v4Owners, v4Count, numberKeys, v4Sizes);
+    const s4 = buildIPv4Segments(v4Starts, v4Ends, v4Owners, v4Count, v4Sizes);
     const s6 = buildSegments(v6Starts, v6Ends, v6Owners, v6Starts.length, bigintKeys, v6Sizes);
     // Most lists hold one family only: the other half is the shared empty table, not four empty typed
     // arrays of its own (a node with 100,000 tenants' lists would spend ~60 MB on those); short ones

@@ -25,9 +25,10 @@ export class IPv4Table implements IPv4Lookup {
   private readonly boundaries: IPv4Boundaries | undefined;
 
   constructor(starts: ArrayLike<number>, ends: ArrayLike<number>, owners: ArrayLike<number>) {
-    this.starts = Uint32Array.from(starts);
-    this.ends = Uint32Array.from(ends);
-    this.owners = Int32Array.from(owners);
+    // Typed arrays are taken as they are (a compiled set hands over ones it made for this table alone).
+    this.starts = starts instanceof Uint32Array ? starts : Uint32Array.from(starts);
+    this.ends = ends instanceof Uint32Array ? ends : Uint32Array.from(ends);
+    this.owners = owners instanceof Int32Array ? owners : Int32Array.from(owners);
     const n = this.starts.length;
     const bits = n >= FULL_INDEX_FROM ? 16 : Math.ceil(Math.log2(Math.max(n, 1)));
     this.shift = 32 - bits;

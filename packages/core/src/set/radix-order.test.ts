@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { comparisonOrder, radixOrder } from './build-segments.js';
+import { comparisonOrder, radixOrder } from './ipv4-segments.js';
 
 describe.each([
   ['radixOrder', radixOrder],
