@@ -45,6 +45,8 @@ export {
   type ErrorCode,
   type ErrorDescriptor,
   errors,
+  type GatewayReason,
+  gatewayReasons,
   type WarningCode,
   warnings,
 } from './errors/catalogue.js';

@@ -3,6 +3,7 @@ import {
   type Decision,
   type DecisionReason,
   denyClientAddress,
+  type GatewayReason,
   type HeaderValue,
   type IpAddress,
   isBrowserKey,
@@ -30,17 +31,23 @@ export type PipelineStage =
   | 'key-restriction'
   | 'complete';
 
-/** Core's decision reasons plus the stages the gateway decides itself (route, authentication). */
+/**
+ * Core's decision reasons plus those of the stages the gateway decides itself (route, authentication,
+ * CORS preflights), each in core's catalogue and docs/errors.md.
+ */
 export type PipelineReason =
   | DecisionReason
-  | 'path-invalid'
-  | 'host-invalid'
-  | 'no-route'
-  | 'key-missing'
-  | 'key-ambiguous'
-  | 'key-unknown'
-  | 'cors-preflight'
-  | 'cors-origin-not-allowed';
+  | Extract<
+      GatewayReason,
+      | 'path-invalid'
+      | 'host-invalid'
+      | 'no-route'
+      | 'key-missing'
+      | 'key-ambiguous'
+      | 'key-unknown'
+      | 'cors-preflight'
+      | 'cors-origin-not-allowed'
+    >;
 
 /** A request as the pipeline reads it: no sockets, no server objects, so a decision endpoint can reuse it. */
 export interface PipelineRequest {

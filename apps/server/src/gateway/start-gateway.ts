@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ClientAddressStrategy } from '@ipgate/core';
+import type { ClientAddressStrategy, DecisionReason, GatewayReason } from '@ipgate/core';
 import { Counter, Registry } from 'prom-client';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { recordedMatches } from '../records/recorded-matches.js';
@@ -396,14 +396,14 @@ class Call {
 
   constructor(readonly requestId: string) {}
 
-  decided(decision: RequestRecord['decision'], stage: string, reason: string): void {
+  decided(decision: RequestRecord['decision'], stage: string, reason: DecisionReason | GatewayReason): void {
     this.decision = decision;
     this.stage = stage;
     this.reason = reason;
   }
 
   /** A forwarded request's upstream failed: recorded as such, unless what matters more is that it would have been denied. */
-  upstreamFailed(reason: string): void {
+  upstreamFailed(reason: GatewayReason): void {
     if (this.decision === 'would-deny') return;
     this.decided('allow', 'upstream', reason);
   }

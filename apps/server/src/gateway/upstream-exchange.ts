@@ -1,14 +1,14 @@
 import type { ServerResponse } from 'node:http';
+import type { GatewayReason } from '@ipgate/core';
 import type { Dispatcher } from 'undici';
 import { withCorsHeaders } from './cors.js';
 import { downstreamResponseHeaders } from './forwarding-headers.js';
 
-/** Why a forwarded request did not get the upstream's complete answer. */
-export type ExchangeFailure =
-  | 'client-closed'
-  | 'upstream-timeout'
-  | 'upstream-unreachable'
-  | 'upstream-body-failed';
+/** Why a forwarded request did not get the upstream's complete answer (reasons of core's catalogue). */
+export type ExchangeFailure = Extract<
+  GatewayReason,
+  'client-closed' | 'upstream-timeout' | 'upstream-unreachable' | 'upstream-body-failed'
+>;
 
 /**
  * Told once when an exchange fails, before anything is answered: `error` is undici's (undefined

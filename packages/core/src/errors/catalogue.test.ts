@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decisionReasons, errors, warnings } from './catalogue.js';
+import { decisionReasons, errors, gatewayReasons, warnings } from './catalogue.js';
 import { IpGateError, isIpGateError } from './ip-gate-error.js';
 
 const DOC = new URL('../../../../docs/errors.md', import.meta.url);
@@ -42,7 +42,12 @@ function difference(documented: readonly string[], catalogued: readonly string[]
   };
 }
 
-const catalogued = [...Object.keys(errors), ...Object.keys(warnings), ...Object.keys(decisionReasons)];
+const catalogued = [
+  ...Object.keys(errors),
+  ...Object.keys(warnings),
+  ...Object.keys(decisionReasons),
+  ...Object.keys(gatewayReasons),
+];
 
 describe('docs/errors.md and the catalogue list the same codes', () => {
   const doc = sections(readFileSync(DOC, 'utf8'));
@@ -94,10 +99,13 @@ describe('the catalogue itself', () => {
     expect(text).toMatch(/^\S.*\.$/);
   });
 
-  it.each(Object.entries(decisionReasons))('%s: a kebab-case reason with a description', (code, text) => {
-    expect(code).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-    expect(text).toMatch(/^\S.*\.$/);
-  });
+  it.each(Object.entries({ ...decisionReasons, ...gatewayReasons }))(
+    '%s: a kebab-case reason with a description',
+    (code, text) => {
+      expect(code).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(text).toMatch(/^\S.*\.$/);
+    },
+  );
 });
 
 describe('IpGateError', () => {

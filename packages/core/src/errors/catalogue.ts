@@ -8,7 +8,10 @@
  * - `errors`: what an `IpGateError` carries (bad input or bad configuration), with the HTTP status the
  *   management API answers it with.
  * - `warnings`: attached to accepted entries; they never stop a write.
- * - `decisionReasons`: why a request was allowed or denied, as the gateway records it.
+ * - `decisionReasons`: why a request was allowed or denied, as core's `decide()` gives it.
+ * - `gatewayReasons`: what the gateway (and the decision endpoint) decides or meets itself, around
+ *   core's decision: routing, the key, rules not loaded yet, CORS, the upstream. Recorded and counted
+ *   like a decision reason.
  */
 
 export interface ErrorDescriptor {
@@ -182,3 +185,23 @@ export const decisionReasons = {
 } as const satisfies Record<string, string>;
 
 export type DecisionReason = keyof typeof decisionReasons;
+
+export const gatewayReasons = {
+  'path-invalid':
+    'The request target is not a path the gateway routes: not origin-form, a dot segment, or one an upstream could read as another API.',
+  'host-invalid': 'The Host header is not one host name or address (with an optional port), sent once.',
+  'no-route': "No API is served at the request's host and path.",
+  'key-missing': 'The request carries no key in the header its API takes the key from.',
+  'key-ambiguous': 'The key header was sent more than once: two layers could read different copies.',
+  'key-unknown': 'The presented key is not a key ipgate knows (never made, revoked or expired).',
+  'not-ready': 'The gateway has not loaded its rules yet (no store answer and no last good copy on disk).',
+  'cors-preflight': "A CORS preflight from an origin some key's domain list allows, answered by the gateway.",
+  'cors-origin-not-allowed': "A CORS preflight from an origin no key's domain list allows.",
+  'upstream-unusable': "The API's upstream cannot be used, so the request was not forwarded.",
+  'upstream-unreachable': 'The upstream could not be reached, or failed before it answered.',
+  'upstream-timeout': 'The upstream did not answer in time.',
+  'upstream-body-failed': "The upstream's response broke off after its headers were sent.",
+  'client-closed': 'The caller went away before the upstream answered.',
+} as const satisfies Record<string, string>;
+
+export type GatewayReason = keyof typeof gatewayReasons;
