@@ -1,10 +1,202 @@
-import { Text, Title } from '@mantine/core';
+/**
+ * APIs: the upstreams the gateway protects, and for the chosen one "Security → IP Whitelist": the
+ * addresses that may reach it at all, whatever the key. An empty whitelist lets every source in, so
+ * the first entry locks the API down: the page says so and shows the console's own address first.
+ */
+import { IpSet } from '@ipgate/core';
+import { Alert, Group, Loader, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { api, ifMatch, unwrap } from '../api/client';
+import { IpList, type IpListAdapter } from '../parts/ip-list';
+import { usePaged } from '../parts/pager';
+import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
+import { canEdit, type SessionInfo } from '../session';
 
-export default function Page(_props: { tenantId?: string; session: unknown }) {
+/** How the IP list part reaches an API's allowlist. */
+export function apiListAdapter(apiId: string): IpListAdapter {
+  const path = { apiId };
+  return {
+    key: ['api-entries', apiId],
+    list: async (cursor, limit) =>
+      unwrap(
+        await api.GET('/v1/apis/{apiId}/allowlist/entries', {
+          params: { path, query: cursor === undefined ? { limit } : { limit, cursor } },
+        }),
+      ),
+    get: async (entryId) =>
+      unwrap(
+        await api.GET('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
+          params: { path: { ...path, entryId } },
+        }),
+      ),
+    add: async (f, confirmLockout) =>
+      unwrap(
+        await api.POST('/v1/apis/{apiId}/allowlist/entries', {
+          params: { path },
+          body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, confirmLockout },
+        }),
+      ) as IpEntryWithWarnings,
+    update: async (entry, patch, confirmLockout) =>
+      unwrap(
+        await api.PATCH('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
+          params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
+          body: { ...patch, confirmLockout },
+        }),
+      ) as IpEntry,
+    remove: async (entry, confirmLockout) => {
+      unwrap(
+        await api.DELETE('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
+          params: {
+            path: { ...path, entryId: entry.id },
+            header: ifMatch(entry.version),
+            query: confirmLockout ? { confirmLockout: true } : {},
+          },
+        }),
+      );
+    },
+  };
+}
+
+/** Whether the whitelist as loaded lets the address in; undefined when it is empty (everyone) or unknown. */
+function ownStatus(entries: readonly IpEntry[], address: string | null): boolean | undefined {
+  if (address === null || entries.length === 0) return undefined;
+  const now = Date.now();
+  const active = entries.filter((e) => e.enabled && (e.expiresAt === null || Date.parse(e.expiresAt) > now));
+  try {
+    return IpSet.from(active.map((e) => e.canonical)).has(address);
+  } catch {
+    return undefined;
+  }
+}
+
+function Whitelist(props: { apiId: string; apiName: string; session: SessionInfo }) {
+  const { apiId, session } = props;
+  const editable = canEdit(session);
+  const adapter = useMemo(() => apiListAdapter(apiId), [apiId]);
+  const firstPage = useQuery({
+    queryKey: [...adapter.key, undefined],
+    queryFn: () => adapter.list(undefined, 50),
+  });
+  const entries = firstPage.data?.items ?? [];
+  const own = ownStatus(entries, session.clientAddress);
   return (
-    <>
-      <Title order={1}>apis</Title>
-      <Text>Not built yet.</Text>
-    </>
+    <Stack>
+      <Title order={2} size="h3">
+        Security → IP Whitelist: {props.apiName}
+      </Title>
+      <Text size="sm">
+        Only these source addresses may reach this API, whatever key they present; this is checked before the
+        key and the tenant’s list. With no IPs configured, all source IPs are allowed.
+      </Text>
+      {firstPage.data !== undefined && entries.length === 0 && (
+        <Alert color="blue" title="No IPs configured" data-testid="whitelist-empty">
+          With no IPs configured, all source IPs are allowed.
+          {session.clientAddress !== null && (
+            <>
+              {' '}
+              Add your own IP first (<strong>{session.clientAddress}</strong>, as the server sees it) before
+              you lock the API down: once the list has an entry, only listed addresses get through.
+            </>
+          )}
+        </Alert>
+      )}
+      {own === false && (
+        <Alert color="orange" title="Your IP is not on this whitelist" data-testid="whitelist-own">
+          Calls from <strong>{session.clientAddress}</strong> (your address, as the server sees it) to this
+          API are denied.
+        </Alert>
+      )}
+      {!editable && (
+        <Text size="sm" c="dimmed">
+          You can read this whitelist; changing it needs write access (the editor or owner role).
+        </Text>
+      )}
+      <IpList
+        adapter={adapter}
+        canEdit={editable}
+        clientAddress={session.clientAddress}
+        emptyText="No IPs configured: all source IPs are allowed."
+        addLabel="Add IP"
+      />
+    </Stack>
+  );
+}
+
+export default function ApisPage(props: { session: SessionInfo }) {
+  const { query, pager } = usePaged(['apis'], async (cursor) =>
+    unwrap(
+      await api.GET('/v1/apis', {
+        params: { query: cursor === undefined ? { limit: 50 } : { limit: 50, cursor } },
+      }),
+    ),
+  );
+  const items = query.data?.items ?? [];
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const selected = items.find((a) => a.id === selectedId) ?? items[0];
+  return (
+    <Stack>
+      <Title order={1}>APIs</Title>
+      <Text size="sm">
+        The upstreams the gateway protects, for every tenant. Click an API’s name to see its IP whitelist.
+      </Text>
+      {query.isPending ? (
+        <Group>
+          <Loader size="sm" aria-label="Loading the APIs" />
+          <Text size="sm">Loading…</Text>
+        </Group>
+      ) : query.error !== null ? (
+        <Alert color="red" role="alert" title="The APIs could not be read">
+          {query.error.message}
+        </Alert>
+      ) : items.length === 0 ? (
+        <Text c="dimmed">No API yet. Add one with POST /v1/apis or `ipgate apis create`.</Text>
+      ) : (
+        <Table striped highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Host</Table.Th>
+              <Table.Th>Path</Table.Th>
+              <Table.Th>Upstream</Table.Th>
+              <Table.Th>Whitelist enforced</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((a) => (
+              <Table.Tr key={a.id} aria-selected={a.id === selected?.id}>
+                <Table.Td>
+                  <UnstyledButton
+                    c="indigo.8"
+                    td="underline"
+                    fw={a.id === selected?.id ? 700 : undefined}
+                    onClick={() => setSelectedId(a.id)}
+                    aria-label={`IP Whitelist of ${a.name}`}
+                  >
+                    {a.name}
+                  </UnstyledButton>
+                </Table.Td>
+                <Table.Td>{a.host ?? 'any'}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" ff="monospace">
+                    {a.pathPrefix}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" ff="monospace">
+                    {a.upstreamUrl}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{a.enforce ? 'yes' : 'report only'}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {pager}
+      {selected !== undefined && (
+        <Whitelist key={selected.id} apiId={selected.id} apiName={selected.name} session={props.session} />
+      )}
+    </Stack>
   );
 }
