@@ -6,12 +6,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type ClientAddressConfig, clientAddressStrategy, denialBody, type HeaderValue } from '@ipgate/core';
+import { callRecord, outcomeDecision } from '../gateway/call-record.js';
 import { gatewayAnswer } from '../gateway/gateway-responses.js';
-import { observationReason, type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
+import { type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
 import { createRequestIds } from '../gateway/request-ids.js';
 import { type Logger, silentLogger } from '../log/logger.js';
-import { recordedMatches } from '../records/recorded-matches.js';
-import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
@@ -167,40 +166,17 @@ export function createDecider(options: DeciderOptions): Decider {
     started: number,
   ): void {
     if (recorder === undefined) return;
-    const client = outcome.client?.toString() ?? null;
-    const key = outcome.key;
     try {
-      recorder.record({
-        request: {
+      recorder.record(
+        callRecord(outcome, {
           requestId,
           at,
-          tenantId: key?.tenantId ?? null,
-          apiId: outcome.api?.id ?? null,
-          keyId: key?.id ?? null,
-          client,
           method,
-          // The path only, as the gateway records: queries may carry secrets and personal data.
-          path: outcome.path?.raw ?? '',
           status,
-          decision: outcome.wouldDeny ? 'would-deny' : outcome.allow ? 'allow' : 'deny',
-          stage: outcome.stage,
-          reason: outcome.reason,
-          latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-          origin: recordedOrigin(outcome.origin),
-          matched: recordedMatches(outcome),
-        },
-        observation:
-          outcome.observation === undefined || key === undefined || client === null
-            ? undefined
-            : {
-                tenantId: key.tenantId,
-                keyId: key.id,
-                address: client,
-                status: outcome.observation,
-                reason: observationReason(outcome),
-                assessment: outcome.assessment,
-              },
-      });
+          latencyMs: performance.now() - started,
+          ...outcomeDecision(outcome),
+        }),
+      );
     } catch (e) {
       logger.error({ err: e, requestId }, 'recorder failed');
     }

@@ -4,19 +4,18 @@ import { performance } from 'node:perf_hooks';
 import type { ClientAddressStrategy, DecisionReason, GatewayReason } from '@ipgate/core';
 import { Counter, Registry } from 'prom-client';
 import { type Logger, silentLogger } from '../log/logger.js';
-import { recordedMatches } from '../records/recorded-matches.js';
-import { recordedOrigin } from '../records/recorded-origin.js';
 import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
 import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { RequestRecord } from '../store/store.js';
 import type { UsageCounter } from '../usage/usage-counter.js';
+import { callRecord } from './call-record.js';
 import { preflightHeaders } from './cors.js';
 import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
-import { observationReason, type PipelineOutcome, runPipeline } from './pipeline.js';
+import { type PipelineOutcome, runPipeline } from './pipeline.js';
 import { withEveryCopy } from './presented-key.js';
 import { createRequestIds } from './request-ids.js';
 import { socketPeer } from './socket-peer.js';
@@ -196,40 +195,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     requestsTotal.add(call.decision, call.stage ?? 'none', call.reason ?? 'none');
     latency.observe(call.decision, elapsedMs / 1000);
     try {
-      const outcome = call.outcome;
-      const client = outcome?.client?.toString() ?? null;
-      const key = outcome?.key;
-      recorder.record({
-        request: {
+      recorder.record(
+        callRecord(call.outcome, {
           requestId: call.requestId,
           at: call.at,
-          tenantId: key?.tenantId ?? null,
-          apiId: outcome?.api?.id ?? null,
-          keyId: key?.id ?? null,
-          client,
           method: req.method ?? '',
-          // The path only: queries may carry secrets and personal data.
-          path: outcome?.path?.raw ?? '',
           status: res.headersSent ? res.statusCode : 499,
+          latencyMs: elapsedMs,
           decision: call.decision,
           stage: call.stage,
           reason: call.reason,
-          latencyMs: Math.round(elapsedMs * 1000) / 1000,
-          origin: recordedOrigin(outcome?.origin),
-          matched: recordedMatches(outcome),
-        },
-        observation:
-          outcome?.observation === undefined || key === undefined || client === null
-            ? undefined
-            : {
-                tenantId: key.tenantId,
-                keyId: key.id,
-                address: client,
-                status: outcome.observation,
-                reason: observationReason(outcome),
-                assessment: outcome.assessment,
-              },
-      });
+        }),
+      );
     } catch (e) {
       logger.error({ err: e, requestId: call.requestId }, 'recorder failed');
     }

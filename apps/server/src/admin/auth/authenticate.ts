@@ -7,8 +7,8 @@
  */
 import { IpGateError } from '@ipgate/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ConsoleSession } from '../../store/console-sessions.js';
 import { displayPrefix, looksLikeSecret, TOKEN_SECRET_PREFIX } from '../../secrets/secrets.js';
+import type { ConsoleSession } from '../../store/console-sessions.js';
 import type { Principal, Store } from '../../store/store.js';
 import { type SessionPolicy, sessionOfRequest } from '../console/session-policy.js';
 import { forbidden, hiddenTenant, roleAllows } from './access.js';
