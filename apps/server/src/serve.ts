@@ -251,6 +251,12 @@ export async function startServer(
         .pruneObservedIps(new Date(Date.now() - settings.observedRetentionMs))
         .then((n) => n > 0 && logger.info({ deleted: n }, 'observed address retention'))
         .catch((e: unknown) => logger.warn({ err: e }, 'observed address retention failed; will retry'));
+      store
+        .pruneNotifications(new Date(Date.now() - settings.notificationRetentionMs))
+        .then((n) => {
+          if (Object.values(n).some((c) => c > 0)) logger.info({ deleted: n }, 'notification retention');
+        })
+        .catch((e: unknown) => logger.warn({ err: e }, 'notification retention failed; will retry'));
       // Expired console sessions are refused when presented; this only keeps the table small.
       store
         .pruneConsoleSessions(new Date(), new Date(Date.now() - 24 * 3600_000))

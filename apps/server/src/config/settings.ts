@@ -44,6 +44,8 @@ export interface ServeSettings {
   readonly requestLogRetentionMs: number;
   /** How long an observed address that stopped calling is kept (rejected ones are kept). */
   readonly observedRetentionMs: number;
+  /** How long finished notification deliveries, kept emails and expired action tokens are kept. */
+  readonly notificationRetentionMs: number;
   /** How often a node looks for changes other nodes made (PostgreSQL); also the snapshot rebuild check. */
   readonly syncIntervalMs: number;
   /** Count hits per list entry (docs/architecture/storage.md#entry-usage). */
@@ -324,6 +326,18 @@ export const settingSpecs: readonly SettingSpec[] = [
     defaultText: '90d',
     fromText: (t) => parseDuration(t, 60_000, 3650 * DAY),
     fromJson: durationJson(60_000, 3650 * DAY),
+  }),
+  spec({
+    key: 'notificationRetentionMs',
+    flag: '--notification-retention <duration>',
+    env: ['IPGATE_NOTIFICATION_RETENTION'],
+    description:
+      'how long sent, failed and skipped notifications, outbox emails and expired review links are kept; queued ones stay (e.g. 30d)',
+    defaultValue: 30 * DAY,
+    defaultText: '30d',
+    // At least a day: the once-a-day rule per address reads the notifications of the day.
+    fromText: (t) => parseDuration(t, DAY, 3650 * DAY),
+    fromJson: durationJson(DAY, 3650 * DAY),
   }),
   spec({
     key: 'syncIntervalMs',

@@ -10,6 +10,7 @@ import * as keyEntries from './key-entries.js';
 import * as keys from './keys.js';
 import * as channels from './notification-channels.js';
 import * as queue from './notification-queue.js';
+import * as notificationRetention from './notification-retention.js';
 import * as observed from './observed-ips.js';
 import * as outbox from './outbox.js';
 import * as principals from './principals.js';
@@ -120,6 +121,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
     scanRequests: (filter, onBatch, options) => scanRequests(ctx, filter, onBatch, options),
     pruneRequests: (before, options) => retention.pruneRequests(ctx, before, options),
     pruneObservedIps: (before, options) => retention.pruneObservedIps(ctx, before, options),
+    pruneNotifications: (before, options) => notificationRetention.pruneNotifications(ctx, before, options),
 
     notifications: {
       createChannel: (t, input, o) => channels.createChannel(ctx, t, input, o),

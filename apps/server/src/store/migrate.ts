@@ -11,6 +11,7 @@ import { storeIdentityMigration } from './migrations/0007-store-identity.js';
 import { entryUsageMigration } from './migrations/0008-entry-usage.js';
 import { requestMatchedMigration } from './migrations/0009-request-matched.js';
 import { keyBurstsMigration } from './migrations/0010-key-bursts.js';
+import { notificationRetentionMigration } from './migrations/0011-notification-retention.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -31,6 +32,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0008-entry-usage': entryUsageMigration(dialect),
     '0009-request-matched': requestMatchedMigration(),
     '0010-key-bursts': keyBurstsMigration(dialect),
+    '0011-notification-retention': notificationRetentionMigration(),
   };
 }
 

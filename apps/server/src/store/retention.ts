@@ -74,13 +74,15 @@ export async function pruneObservedIps(
   );
 }
 
-function cutoffOf(before: Date): string {
+/** The cutoff as stored times are written; a time that is not one is a 400 naming `before`. */
+export function cutoffOf(before: Date): string {
   const cutoff = v.dateOrNull(before, 'before');
   if (cutoff === null) throw invalid('before', 'before must be a valid time.');
   return cutoff.toISOString();
 }
 
-async function inBatches(
+/** Runs `deleteBatch` until a batch deletes fewer rows than asked, yielding between batches. */
+export async function inBatches(
   options: PruneOptions,
   deleteBatch: (size: number) => Promise<number>,
 ): Promise<number> {

@@ -15,6 +15,7 @@ import type { EntryType, RuleList } from '@ipgate/core';
 import type { Assessment } from '../review/assessment.js';
 import type { ConsoleSession } from './console-sessions.js';
 import type { AuditFilter } from './history.js';
+import type { NotificationPruneCounts } from './notification-retention.js';
 import type { NotificationStore } from './notification-types.js';
 import type { CreateUserInput } from './users.js';
 import type { AuthHeader, EntrySource, IpMode, Role } from './vocabulary.js';
@@ -809,6 +810,15 @@ export interface Store {
    * many.
    */
   pruneObservedIps(before: Date, options?: { readonly batchSize?: number | undefined }): Promise<number>;
+  /**
+   * Deletes from the notification tables what is older than `before`, in batches: finished
+   * deliveries (sent, failed, skipped) with their attempts, notifications none of whose deliveries is
+   * left, kept emails, action tokens that expired, bursts that ended. Queued deliveries stay.
+   */
+  pruneNotifications(
+    before: Date,
+    options?: { readonly batchSize?: number | undefined },
+  ): Promise<NotificationPruneCounts>;
 
   /** Returns the token's secret once; only its SHA-256 is stored. */
   createToken(
