@@ -54,7 +54,7 @@ export const ImportEntriesBody = Type.Object(
       {
         format: 'csv',
         content:
-          'value,name,expiresAt,enabled\n203.0.113.0/24,office,,true\n198.51.100.7,"vpn, old",2027-01-01T00:00:00.000Z,false\n',
+          'value,name,expiresAt,enabled\n203.0.113.0/24,office,,true\n198.51.100.7,"vpn, old",2030-01-01T00:00:00.000Z,false\n',
         mode: 'merge',
       },
     ],
