@@ -38,7 +38,9 @@ describe.skipIf(skip !== undefined)('Authorized IPs in Chromium', { timeout: 90_
     const row = page.getByRole('row').filter({ hasText: stranger });
     await reloadUntil(page, row);
     expect(await row.textContent()).toContain('demo key');
-    expect(await row.textContent()).toContain('not assessed');
+    // The assessment made when it was first denied: advice in manual mode.
+    expect(await row.textContent()).toContain('127.0.0.0/24');
+    expect(await row.textContent()).toContain('Held, score');
     await screenshotAndAxe(page, 'authorized-ips');
   });
 
@@ -103,6 +105,31 @@ describe.skipIf(skip !== undefined)('Authorized IPs in Chromium', { timeout: 90_
       .toMatchObject({ mode: 'auto' });
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => page.getByRole('radio', { name: 'Manual' }).isChecked()).toBe(true);
+  });
+
+  it('in auto mode shows the assessment made at the first call: network, verdict and its reasons', async () => {
+    const admin = (method: string, body?: unknown) =>
+      fetch(`${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/ip-restriction`, {
+        method,
+        headers: { authorization: `Bearer ${demo.serve.ownerToken}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    expect((await admin('PATCH', { mode: 'auto' })).status).toBe(200);
+    try {
+      // Loopback space is never trusted automatically: held, pending, with the assessment stored.
+      const held = await callGateway(demo.serve.gatewayUrl, '/hello', demo.keySecret, '127.0.0.11');
+      expect(held.status).toBe(403);
+      await page.getByRole('tab', { name: 'Waiting for review' }).click();
+      const row = page.getByRole('row').filter({ hasText: '127.0.0.11' });
+      await reloadUntil(page, row);
+      await expect.poll(() => row.textContent()).toContain('Held, score');
+      const text = (await row.textContent()) ?? '';
+      expect(text).toContain('127.0.0.0/24');
+      expect(text).toContain('reserved-address');
+      expect(text).toContain('loopback');
+    } finally {
+      expect((await admin('PATCH', { mode: 'manual' })).status).toBe(200);
+    }
   });
 
   it('adds notification channels: a private webhook is refused next to its field, an email is added', async () => {

@@ -60,13 +60,13 @@ function NetworkFacts(props: { assessment: Assessment | null }) {
   );
 }
 
-/** The assessment's verdict and reasons (made in auto mode; none in manual). */
+/** The assessment's verdict and reasons, made when the address was first denied (advice in manual mode). */
 function Reasons(props: { observed: ObservedIp }) {
   const a = props.observed.assessment;
   if (a === null)
     return (
       <Text size="xs" c="dimmed">
-        not assessed (manual mode); Assess shows it now
+        not assessed (listed, or seen in mode off); Assess shows it now
       </Text>
     );
   return (
@@ -118,8 +118,8 @@ function AssessmentModal(props: { tenantId: string; observed: ObservedIp | null;
     >
       <Stack>
         <Text size="sm">
-          Made now, against the tenant’s list as stored, on the node that answered. It changes nothing; auto
-          mode makes the same assessment when an address first calls.
+          Made now, against the tenant’s list as stored, on the node that answered; it changes nothing. The
+          one shown in the list was made when the address was first denied.
         </Text>
         {now.isPending ? (
           <Loader size="sm" aria-label="Assessing" />
