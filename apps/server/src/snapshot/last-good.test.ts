@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -192,7 +200,7 @@ describe('last good rules on disk', () => {
   it('a slow rewrite spaces the next one out, so a large copy costs a bounded share of the node', () => {
     // Fast rewrites: the collecting delay alone.
     expect(rewriteDelay({ delayMs: 2000, lastWriteMs: 5, lastRewriteEnd: 10_000, now: 10_001 })).toBe(2000);
-    // A rewrite that took 400 ms: the next starts 20 × 400 ms after it ended, not sooner.
+    // A rewrite that took 400 ms: the next starts REWRITE_SPACING × 400 ms after it ended, not sooner.
     expect(rewriteDelay({ delayMs: 2000, lastWriteMs: 400, lastRewriteEnd: 10_000, now: 11_000 })).toBe(
       10_000 + REWRITE_SPACING * 400 - 11_000,
     );
@@ -242,6 +250,27 @@ describe('last good rules on disk', () => {
     const { header, chunks } = await readBack(path);
     expect(header.units).toBe(2999);
     expect(merged(chunks, 6).tenants.find((t) => t.tenant.id === 'ten_big1500')?.tenant.ipMode).toBe('off');
+  });
+
+  it('a copy changed behind the writer is checked, even at its size and modification time', async () => {
+    const path = freshPath();
+    const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0 });
+    const full = writer.beginFull();
+    full.add(rules(5));
+    full.finish(5, 'sto_a');
+    await writer.flush();
+    // One byte of the body flipped in place; the modification time set back as it was.
+    const { atime, mtime } = statSync(path);
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('203.0.113.0', HEADER_BYTES);
+    bytes[at] = '7'.charCodeAt(0);
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(path, bytes);
+    utimesSync(path, atime, mtime);
+    writer.noteDelta({ version: 6, tenants: new Map([['ten_2', null]]), apis: new Map(), keys: new Map() });
+    await writer.close();
+    expect(writer.stats.failures).toBe(1);
+    expect(writer.needsFull).toBe(true);
   });
 
   it('a rewrite with no copy on disk asks for a full load instead', async () => {
