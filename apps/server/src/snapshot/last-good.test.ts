@@ -252,6 +252,35 @@ describe('last good rules on disk', () => {
     expect(merged(chunks, 6).tenants.find((t) => t.tenant.id === 'ten_big1500')?.tenant.ipMode).toBe('off');
   });
 
+  it('rewrites of the copy a writer wrote itself stay whole and readable, one after another', async () => {
+    const path = freshPath();
+    const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0 });
+    const full = writer.beginFull();
+    full.add(rules(5));
+    full.finish(5, 'sto_a');
+    await writer.flush();
+    for (let v = 6; v < 9; v++) {
+      writer.noteDelta({
+        version: v,
+        tenants: new Map([[`ten_n${v}`, { tenant: { id: `ten_n${v}`, ipMode: 'manual' }, entries: [] }]]),
+        apis: new Map(),
+        keys: new Map(),
+      });
+      await writer.flush();
+    }
+    await writer.close();
+    expect(writer.stats).toMatchObject({ writes: 4, failures: 0, version: 8 });
+    const { header, chunks } = await readBack(path);
+    expect(header.version).toBe(8);
+    expect(merged(chunks, 8).tenants.map((t) => t.tenant.id)).toEqual([
+      'ten_1',
+      'ten_2',
+      'ten_n6',
+      'ten_n7',
+      'ten_n8',
+    ]);
+  });
+
   it('a copy changed behind the writer is checked, even at its size and modification time', async () => {
     const path = freshPath();
     const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0 });
