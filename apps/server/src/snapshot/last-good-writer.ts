@@ -35,7 +35,7 @@ export interface LastGoodWriterOptions {
    * How long changes are collected before the copy is rewritten; default 2000 ms. A storm of changes
    * costs one rewrite per period, not one per change. Each rewrite also waits
    * {@link REWRITE_SPACING} times as long as the previous one took, so that a large copy (a rewrite
-   * copies the whole file) takes at most about 2 % of the node's time however fast changes come.
+   * copies the whole file) takes at most about 1 % of the node's time however fast changes come.
    */
   readonly delayMs?: number | undefined;
   readonly logger?: Logger | undefined;
@@ -92,11 +92,11 @@ interface Pending {
 /**
  * A rewrite starts no sooner than this many times the previous one's duration after it. A rewrite
  * copies the whole file (at 1,000,000 entries ~200 MB, read, written and fsynced in about a second),
- * so under a storm of changes the copy lags by up to about a minute at that size while the node
- * spends ~2 % of its time on it, not more. The copy is what a node starts from when the store is down;
+ * so under a storm of changes the copy lags by up to about two minutes at that size while the node
+ * spends ~1 % of its time on it, not more. The copy is what a node starts from when the store is down;
  * its age is reported wherever it is used.
  */
-export const REWRITE_SPACING = 50;
+export const REWRITE_SPACING = 100;
 
 interface FileIdentity {
   readonly dev: number;

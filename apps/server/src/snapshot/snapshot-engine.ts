@@ -30,7 +30,7 @@ export interface SnapshotEngineOptions {
   /**
    * How long after the previous refresh began {@link SnapshotEngine.refreshSoon} waits, so that a
    * burst of other nodes' changes is read in one refresh (a refresh costs a few round trips to the
-   * store however many changes it carries); default 100 ms. After a quiet spell it does not wait.
+   * store however many changes it carries); default 250 ms. After a quiet spell it does not wait.
    * Own writes use `refresh()`, which never waits.
    */
   readonly coalesceMs?: number | undefined;
@@ -149,7 +149,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => new Date());
   const maxChanges = options.maxChangesPerRefresh ?? 1000;
-  const coalesceMs = options.coalesceMs ?? 100;
+  const coalesceMs = options.coalesceMs ?? 250;
 
   const rules = new CompiledRules((problem, version) =>
     logger.warn({ version, problem }, 'rule row skipped'),
@@ -162,6 +162,8 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   let expiryTimer: NodeJS.Timeout | undefined;
   let soonTimer: NodeJS.Timeout | undefined;
   let lastRunAt = 0;
+  /** When refreshSoon last started a refresh. */
+  let lastSoonAt = 0;
   /** Set by refreshSoon: the next run follows changes without checking the version first. */
   let pendingNotice = false;
   let closed = false;
@@ -373,19 +375,29 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   function refreshSoon(): void {
     pendingNotice = true;
     if (closed || soonTimer !== undefined) return;
-    const wait = Math.max(0, lastRunAt + coalesceMs - Date.now());
+    // Spaced from the previous refresh for other nodes' changes only: a poll or an own write in
+    // between does not hold a lone change back.
+    const wait = Math.max(0, lastSoonAt + coalesceMs - Date.now());
     soonTimer = setTimeout(() => {
       soonTimer = undefined;
+      lastSoonAt = Date.now();
       refresh().catch(() => {}); // logged in run()
     }, wait);
     soonTimer.unref();
   }
 
+  const pollMs = options.pollIntervalMs;
+  /** When the poll's own last refresh began: runs since then were someone else's. */
+  let pollRunAt = -1;
+  // The poll is the safety net for changes no notification announced: a node that refreshed for
+  // another reason within the interval (its own writes, notifications) has just read the store.
   const poll =
-    options.pollIntervalMs !== undefined && options.pollIntervalMs > 0
+    pollMs !== undefined && pollMs > 0
       ? setInterval(() => {
+          if (lastRunAt !== pollRunAt && Date.now() - lastRunAt < pollMs) return;
           refresh().catch(() => {}); // logged in run()
-        }, options.pollIntervalMs)
+          pollRunAt = lastRunAt;
+        }, pollMs)
       : undefined;
   poll?.unref();
 
