@@ -103,6 +103,9 @@ describe.skipIf(skip !== undefined)('Authorized IPs in Chromium', { timeout: 90_
         ).json(),
       )
       .toMatchObject({ mode: 'auto' });
+    // The page has read the new version back before the next change is made from it.
+    await expect.poll(() => page.getByRole('radio', { name: 'Auto' }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: 'Auto' }).focus();
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => page.getByRole('radio', { name: 'Manual' }).isChecked()).toBe(true);
   });
@@ -130,6 +133,40 @@ describe.skipIf(skip !== undefined)('Authorized IPs in Chromium', { timeout: 90_
     } finally {
       expect((await admin('PATCH', { mode: 'manual' })).status).toBe(200);
     }
+  });
+
+  it('tells the person when someone else decided meanwhile, and offers to reload', async () => {
+    const other = '127.0.0.12';
+    expect((await callGateway(demo.serve.gatewayUrl, '/hello', demo.keySecret, other)).status).toBe(403);
+    await page.getByRole('tab', { name: 'Waiting for review' }).click();
+    const row = page.getByRole('row').filter({ hasText: other });
+    await reloadUntil(page, row);
+    await page.getByRole('button', { name: `Authorize ${other}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Authorize ${other}` });
+    await dialog.waitFor();
+    // Someone else rejects it through the API while the dialog is open.
+    const list = await fetch(
+      `${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/observed-ips?status=pending&limit=500`,
+      { headers: { authorization: `Bearer ${demo.serve.ownerToken}` } },
+    );
+    const { items } = (await list.json()) as { items: { id: string; address: string }[] };
+    const id = items.find((o) => o.address === other)?.id as string;
+    const rejected = await fetch(
+      `${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/observed-ips/${id}/reject`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demo.serve.ownerToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      },
+    );
+    expect(rejected.status).toBe(200);
+    await dialog.getByRole('button', { name: 'Authorize' }).click();
+    await dialog.getByText('Changed meanwhile').waitFor();
+    await dialog.getByRole('button', { name: 'Reload the list' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await row.waitFor({ state: 'detached' });
+    // Nothing was authorized: the rejection stands.
+    expect((await callGateway(demo.serve.gatewayUrl, '/hello', demo.keySecret, other)).status).toBe(403);
   });
 
   it('adds notification channels: a private webhook is refused next to its field, an email is added', async () => {
