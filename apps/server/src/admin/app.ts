@@ -7,8 +7,8 @@ import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-prov
 import type { ClientAddressConfig } from '@ipgate/core';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { Counter, Registry } from 'prom-client';
-import { createDecider } from '../decision/decider.js';
-import { registerDecisionRoutes } from '../decision/decision-routes.js';
+import { createDecider } from '../proxy-decision/decider.js';
+import { registerDecisionRoutes } from '../proxy-decision/decision-routes.js';
 import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
 import { createSimulator } from '../simulation/simulator.js';

@@ -4,7 +4,7 @@
  * as in a middleware's list, empty denies everyone), its client-address setting the gateway's
  * strategy, its source the socket the client really sends from. The gateway and every middleware
  * must give the same answer; the decision endpoint is held to the gateway by its own table
- * (`decision/decision-table.test.ts`).
+ * (`proxy-decision/decision-table.test.ts`).
  */
 import { clientAddressStrategy } from '@ipgate/core';
 import { decisionCases } from '@ipgate/test-support/decision-cases';

@@ -6,9 +6,9 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AdminApp } from '../admin/routes/context.js';
 import { withEveryCopy } from '../gateway/presented-key.js';
 import type { Decider, DecisionAnswer } from './decider.js';
+import type { DecisionApp } from './decision-app.js';
 import { ENVOY_PREFIX, type ProxyKind } from './proxy-kinds.js';
 
 const access = { role: 'public' as const, scope: 'any' as const };
@@ -32,7 +32,7 @@ const HEADERS: Record<'nginx' | 'traefik', string> = {
  * @example
  * registerDecisionRoutes(app, { decider: createDecider({ snapshots: engine, clientAddress, recorder }) });
  */
-export function registerDecisionRoutes(app: AdminApp, { decider }: { readonly decider: Decider }): void {
+export function registerDecisionRoutes(app: DecisionApp, { decider }: { readonly decider: Decider }): void {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => {
