@@ -78,6 +78,34 @@ describe.skipIf(skip !== undefined)('API keys in Chromium', { timeout: 90_000 },
     expect((await call(secret)).status).toBe(403);
   });
 
+  it('holds a key to the tenant’s limit of domains; a rule is removed with its trash icon', async () => {
+    const keys = await fetch(`${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/keys?limit=500`, {
+      headers: { authorization: `Bearer ${demo.serve.ownerToken}` },
+    });
+    const { items } = (await keys.json()) as { items: { id: string; name: string }[] };
+    const keyId = items.find((k) => k.name === 'web app')?.id as string;
+    for (const value of ['b.example.com', 'c.example.com', 'd.example.com', 'e.example.com']) {
+      const added = await fetch(
+        `${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/keys/${keyId}/restrictions/domains`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${demo.serve.ownerToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ value }),
+        },
+      );
+      expect(added.status).toBe(201);
+    }
+    await page.reload();
+    await page.getByRole('button', { name: 'Token security of web app' }).click();
+    const domains = page.getByTestId('key-domains');
+    await expect.poll(() => domains.getByTestId('key-domains-used').textContent()).toBe('5 of 5 used');
+    expect(await domains.getByRole('button', { name: 'Add domain' }).isDisabled()).toBe(true);
+    expect(await domains.textContent()).toContain('The list is full (5)');
+    await domains.getByRole('button', { name: 'Remove e.example.com' }).click();
+    await expect.poll(() => domains.getByTestId('key-domains-used').textContent()).toBe('4 of 5 used');
+    expect(await domains.getByRole('button', { name: 'Add domain' }).isDisabled()).toBe(false);
+  });
+
   it('rotates the key: the new secret is shown once, the old one stops at once', async () => {
     await page.getByRole('button', { name: 'Rotate web app' }).click();
     await page
