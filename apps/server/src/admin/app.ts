@@ -23,7 +23,7 @@ import { type ConsoleSessionOptions, sessionPolicy } from './console/session-pol
 import { acceptEmptyJsonBodies } from './http/empty-json-body.js';
 import { installErrorHandlers } from './http/error-handler.js';
 import { listEntryNames } from './lists/entry-names.js';
-import { createRulesPublisher, type RulesSource } from './published/rules-publisher.js';
+import { createRulesPublisher, type SnapshotSource } from './published/rules-publisher.js';
 import { registerReviewActionRoutes } from './review-actions/action-routes.js';
 import { registerApiRoutes } from './routes/apis.js';
 import { registerAuditRoutes } from './routes/audit-events.js';
@@ -60,7 +60,7 @@ export interface AdminAppOptions {
    * The snapshot engine whose rules `GET /v1/rules/…` publishes and whose swaps wake long-polls.
    * Default: `engine` when it is a snapshot engine (with workers, pass the server process's own).
    */
-  readonly snapshots?: (RulesSource & Pick<SnapshotEngine, 'loaded'>) | undefined;
+  readonly snapshots?: (SnapshotSource & Pick<SnapshotEngine, 'loaded'>) | undefined;
   /**
    * The decision endpoint's settings (`/v1/decide/…`): the server's client-address settings, which
    * also say which proxies may ask, and where decided requests are recorded. Default: nobody may ask.
@@ -133,7 +133,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   await registerDocs(app);
 
   // Simulations decide recorded traffic with the rules this process enforces.
-  const rulesInForce = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
+  const rulesInForce = options.snapshots ?? (isSnapshotSource(engine) ? engine : undefined);
   const simulator =
     rulesInForce === undefined ? undefined : createSimulator(store, () => rulesInForce.current);
   const deps = { store, engine, simulator, autoReview: options.autoReview };
@@ -158,7 +158,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     publicUrl: options.review?.publicUrl ?? (() => listeningUrl(app)),
     requireSignIn: options.review?.requireSignIn ?? false,
   });
-  const snapshots = options.snapshots ?? (isRulesSource(engine) ? engine : undefined);
+  const snapshots = options.snapshots ?? (isSnapshotSource(engine) ? engine : undefined);
   if (simulator !== undefined) registerSimulationRoutes(app, { simulator });
   if (snapshots !== undefined) {
     const publisher = createRulesPublisher(snapshots, {
@@ -198,9 +198,9 @@ function listeningUrl(app: AdminApp): string {
   return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
-function isRulesSource(
+function isSnapshotSource(
   engine: RulesEngine,
-): engine is RulesEngine & RulesSource & Pick<SnapshotEngine, 'loaded'> {
+): engine is RulesEngine & SnapshotSource & Pick<SnapshotEngine, 'loaded'> {
   return 'onSwap' in engine && 'current' in engine && 'loaded' in engine;
 }
 

@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectionPeer } from './connection-peer.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
 import { createRequestIds } from './request-ids.js';
-import { socketPeer } from './socket-peer.js';
 
 describe('createRequestIds', () => {
   it('gives req_ + 16 base64url characters, all different, across many refills of the pool', () => {
@@ -69,7 +69,7 @@ describe('latencyHistogram', () => {
   });
 });
 
-describe('socketPeer', () => {
+describe('connectionPeer', () => {
   let server: Server | undefined;
   let client: Socket | undefined;
   afterEach(async () => {
@@ -81,7 +81,7 @@ describe('socketPeer', () => {
   it('parses the peer once per connection, unmapped, and gives the same answer for every request on it', async () => {
     const seen: unknown[] = [];
     server = createServer((req, res) => {
-      seen.push(socketPeer(req.socket));
+      seen.push(connectionPeer(req.socket));
       res.end();
     });
     // Dual-stack: an IPv4 client arrives as ::ffff:127.0.0.1 and must be seen as 127.0.0.1.

@@ -10,6 +10,7 @@ import type { SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { RequestRecord } from '../store/store.js';
 import type { UsageCounter } from '../usage/usage-counter.js';
 import { callRecord } from './call-record.js';
+import { connectionPeer } from './connection-peer.js';
 import { preflightHeaders } from './cors.js';
 import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
@@ -18,7 +19,6 @@ import { outcomeCounter } from './outcome-counter.js';
 import { type PipelineOutcome, runPipeline } from './pipeline.js';
 import { withEveryCopy } from './presented-key.js';
 import { createRequestIds } from './request-ids.js';
-import { socketPeer } from './socket-peer.js';
 import { UpstreamExchange } from './upstream-exchange.js';
 import { upstreamPath } from './upstream-path.js';
 import { createUpstreamPools } from './upstream-pools.js';
@@ -216,7 +216,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   function forward(req: IncomingMessage, res: ServerResponse, outcome: PipelineOutcome, call: Call): void {
     const api = outcome.api;
     const path = outcome.path;
-    const peer = socketPeer(req.socket);
+    const peer = connectionPeer(req.socket);
     const requestId = call.requestId;
     if (api === undefined || path === undefined || peer === undefined || api.upstream === undefined) {
       upstreamErrors.inc({ kind: 'unusable' });

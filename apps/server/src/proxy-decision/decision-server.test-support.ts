@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { loadSettings } from '../config/load-settings.js';
 import { type RunningServer, startServer } from '../serve.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import { type DecisionWorld, seedDecisionWorld } from './decision-cases.test-support.js';
+import { type GatewayWorld, seedGatewayWorld } from './gateway-cases.test-support.js';
 
 /** A running ipgate with the seeded world. */
 export interface DecisionServer {
   readonly server: RunningServer;
-  readonly world: DecisionWorld;
+  readonly world: GatewayWorld;
   /** The upstream's URL; it answers 200 `{"upstream":true,"path":…,"headers":…}`. */
   readonly upstreamUrl: string;
   readonly ownerToken: string;
@@ -35,9 +35,9 @@ export async function startDecisionServer(): Promise<DecisionServer> {
   const upstream = await startUpstream();
   const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-decide-'));
   const store = await openSqliteStore({ path: join(dataDir, 'ipgate.db') });
-  let world: DecisionWorld;
+  let world: GatewayWorld;
   try {
-    world = await seedDecisionWorld(store, { upstreamUrl: upstream.url });
+    world = await seedGatewayWorld(store, { upstreamUrl: upstream.url });
   } finally {
     await store.close();
   }

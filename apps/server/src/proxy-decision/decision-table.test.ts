@@ -6,8 +6,8 @@
  */
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECISION_CASES, type DecisionCase, headersFor } from './decision-cases.test-support.js';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
+import { GATEWAY_CASES, type GatewayCase, headersFor } from './gateway-cases.test-support.js';
 
 let s: DecisionServer;
 const agents = new Map<string, Agent>();
@@ -29,7 +29,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-async function throughGateway(c: DecisionCase) {
+async function throughGateway(c: GatewayCase) {
   const res = await request(`${s.server.gatewayUrl}${c.path}`, {
     headers: headersFor(c, s.world),
     dispatcher: agentFrom(c.from),
@@ -40,11 +40,11 @@ async function throughGateway(c: DecisionCase) {
 
 /** How each proxy asks: its path and the headers it sets. */
 const ASKS = {
-  nginx: (c: DecisionCase) => ({
+  nginx: (c: GatewayCase) => ({
     path: '/v1/decide/nginx',
     headers: { 'x-original-uri': c.path, 'x-original-method': 'GET', 'x-original-host': 'api.example.com' },
   }),
-  traefik: (c: DecisionCase) => ({
+  traefik: (c: GatewayCase) => ({
     path: '/v1/decide/traefik',
     headers: {
       'x-forwarded-uri': c.path,
@@ -52,10 +52,10 @@ const ASKS = {
       'x-forwarded-host': 'api.example.com',
     },
   }),
-  envoy: (c: DecisionCase) => ({ path: `/v1/decide/envoy${c.path}`, headers: {} }),
+  envoy: (c: GatewayCase) => ({ path: `/v1/decide/envoy${c.path}`, headers: {} }),
 } as const;
 
-async function throughDecision(kind: keyof typeof ASKS, c: DecisionCase, extra: Record<string, string> = {}) {
+async function throughDecision(kind: keyof typeof ASKS, c: GatewayCase, extra: Record<string, string> = {}) {
   const ask = ASKS[kind](c);
   const res = await request(`${s.server.adminUrl}${ask.path}`, {
     headers: { ...headersFor(c, s.world), ...ask.headers, 'x-forwarded-for': c.from, ...extra },
@@ -65,14 +65,14 @@ async function throughDecision(kind: keyof typeof ASKS, c: DecisionCase, extra: 
   return { status: res.statusCode, body, headers: res.headers };
 }
 
-const expectedGateway = (c: DecisionCase) => (c.expected === 'allow' ? 200 : c.expected);
-const expectedFor = (kind: keyof typeof ASKS, c: DecisionCase) => {
+const expectedGateway = (c: GatewayCase) => (c.expected === 'allow' ? 200 : c.expected);
+const expectedFor = (kind: keyof typeof ASKS, c: GatewayCase) => {
   if (c.expected === 'allow') return kind === 'nginx' ? 204 : 200;
   return kind === 'nginx' && c.expected === 404 ? 403 : c.expected;
 };
 
 describe('the decision table: gateway and decision endpoint agree', () => {
-  it.each(DECISION_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+  it.each(GATEWAY_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     const gateway = await throughGateway(c);
     expect(gateway.status, gateway.body).toBe(expectedGateway(c));
     if (c.expected === 'allow') expect(JSON.parse(gateway.body).upstream).toBe(true);
@@ -91,7 +91,7 @@ describe('the decision table: gateway and decision endpoint agree', () => {
 });
 
 describe('decision endpoint', () => {
-  const allowed = DECISION_CASES[0] as DecisionCase;
+  const allowed = GATEWAY_CASES[0] as GatewayCase;
 
   it('an allowed answer names the tenant and key for the upstream', async () => {
     const answer = await throughDecision('traefik', allowed);
@@ -162,7 +162,7 @@ describe('decision endpoint', () => {
   });
 
   it('decided requests are in the request log, with the client address and the pending observation', async () => {
-    const denied = DECISION_CASES[1] as DecisionCase;
+    const denied = GATEWAY_CASES[1] as GatewayCase;
     const answer = await throughDecision('nginx', denied);
     const requestId = answer.headers['x-request-id'] as string;
     const headers = { authorization: `Bearer ${s.ownerToken}` };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CompiledRules, compileAll, type SwapChanges } from '../../snapshot/compiled-rules.js';
 import type { RuleEntry, TenantRules } from '../../store/store.js';
-import { createRulesPublisher, type RulesSource, type WaitResult } from './rules-publisher.js';
+import { createRulesPublisher, type SnapshotSource, type WaitResult } from './rules-publisher.js';
 
 const at = new Date('2030-01-01T00:00:00Z');
 
@@ -26,7 +26,7 @@ function fakeSource(version: number, tenants: TenantRules[]) {
   const rules: CompiledRules = compileAll({ version, tenants, apis: [], keys: [] }, at.getTime());
   let reads = 0;
   let builds = 0;
-  const source: RulesSource = {
+  const source: SnapshotSource = {
     get current() {
       reads++;
       return rules.snapshot;

@@ -17,8 +17,11 @@ export type RulesScope =
   | { readonly kind: 'api'; readonly apiId: string }
   | { readonly kind: 'tenant'; readonly tenantId: string };
 
-/** The part of the snapshot engine the publisher reads. */
-export type RulesSource = Pick<SnapshotEngine, 'current' | 'loaded' | 'onSwap'>;
+/**
+ * The part of the snapshot engine the publisher reads: the snapshot in force and its swaps. (Not
+ * @ipgate/node's `RulesSource`, which is what a gate reads its rules from.)
+ */
+export type SnapshotSource = Pick<SnapshotEngine, 'current' | 'loaded' | 'onSwap'>;
 
 /**
  * The names of a scope's entries by id. Compiled lists keep ids and values, not names; the
@@ -94,7 +97,7 @@ interface Published {
  * app.addHook('preClose', async () => publisher.close());
  */
 export function createRulesPublisher(
-  source: RulesSource,
+  source: SnapshotSource,
   options: { readonly names: EntryNames; readonly logger?: Logger | undefined },
 ): RulesPublisher {
   const logger = options.logger ?? silentLogger;

@@ -1,8 +1,8 @@
 /**
- * One table of decision cases, for every adapter, the gateway and the decision endpoint alike: the rules
- * to seed, and requests — source address, key, Origin/Referer, path — with the answer the pipeline
- * gives (docs/architecture/pipeline.md). Shared test support: the gateway and
- * decision endpoint tests run it, and the middlewares can run it through their adapters.
+ * The gateway cases: one table for the gateway and the decision endpoint alike — the rules to seed
+ * (tenants, APIs, keys) and requests — source address, key, Origin/Referer, path — with the answer the
+ * pipeline gives (docs/architecture/pipeline.md). Not the adapters' `DecisionCase` table of
+ * @ipgate/test-support, which is about an IP list alone.
  *
  * Every source address is in 127.0.0.0/8, so a test can send from it for real (undici
  * `new Agent({ localAddress })`) or, behind a trusted proxy, name it in `X-Forwarded-For`.
@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 export type CaseKey = 'plain' | 'domainOnly' | 'blocked' | 'both' | 'browser' | 'unknown';
 
 /** One request and the answer the rules give it. */
-export interface DecisionCase {
+export interface GatewayCase {
   readonly name: string;
   /** The client's address. */
   readonly from: '127.0.0.2' | '127.0.0.3';
@@ -26,8 +26,8 @@ export interface DecisionCase {
   readonly expected: 'allow' | 401 | 403 | 404;
 }
 
-/** What {@link seedDecisionWorld} made: the secret of every key, and ids for follow-up changes. */
-export interface DecisionWorld {
+/** What {@link seedGatewayWorld} made: the secret of every key, and ids for follow-up changes. */
+export interface GatewayWorld {
   readonly secrets: Readonly<Record<CaseKey, string>>;
   readonly tenants: {
     readonly plain: string;
@@ -54,13 +54,13 @@ const actor = { actor: 'test:decision-cases' };
  *   browser key, judged by its domain rules instead of the tenant's list.
  *
  * @example
- * const world = await seedDecisionWorld(store, { upstreamUrl: upstream.url });
- * for (const c of DECISION_CASES) headersFor(c, world);
+ * const world = await seedGatewayWorld(store, { upstreamUrl: upstream.url });
+ * for (const c of GATEWAY_CASES) headersFor(c, world);
  */
-export async function seedDecisionWorld(
+export async function seedGatewayWorld(
   store: Store,
   options: { readonly upstreamUrl: string },
-): Promise<DecisionWorld> {
+): Promise<GatewayWorld> {
   const orders = await store.createApi(
     { name: 'orders', pathPrefix: '/orders', upstreamUrl: options.upstreamUrl, authHeader: 'authorization' },
     actor,
@@ -132,9 +132,9 @@ const APP = 'https://app.example.com';
  * The cases, in stage order.
  *
  * @example
- * it.each(DECISION_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => …);
+ * it.each(GATEWAY_CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => …);
  */
-export const DECISION_CASES: readonly DecisionCase[] = [
+export const GATEWAY_CASES: readonly GatewayCase[] = [
   {
     name: 'listed address, valid key',
     from: '127.0.0.2',
@@ -279,9 +279,9 @@ export const DECISION_CASES: readonly DecisionCase[] = [
  * The request headers of a case (key, Origin, Referer), in lower case.
  *
  * @example
- * headersFor(DECISION_CASES[0], world); // { authorization: 'Bearer ipg_…' }
+ * headersFor(GATEWAY_CASES[0], world); // { authorization: 'Bearer ipg_…' }
  */
-export function headersFor(c: DecisionCase, world: DecisionWorld): Record<string, string> {
+export function headersFor(c: GatewayCase, world: GatewayWorld): Record<string, string> {
   const headers: Record<string, string> = {};
   if (c.key !== undefined) {
     const secret = world.secrets[c.key.key];
