@@ -607,24 +607,18 @@ export interface RulesChunk {
   readonly keys: readonly KeyRules[];
 }
 
-/**
- * Domain operations on tenants, lists, APIs, keys, audit events and changes.
- *
- * @example
- * const store = await openSqliteStore({ path: '/var/lib/ipgate/ipgate.db' });
- * const tenant = await store.createTenant({ name: 'Acme' }, { actor: 'user:ops' });
- * await store.addTenantIpEntry(tenant.id, { value: '203.0.113.0/24', name: 'office' }, { actor: 'user:ops' });
- * const { secret } = await store.createKey(tenant.id, { name: 'ci' }, { actor: 'user:ops' });
- * (await store.findKeyBySecret(secret))?.tenantId === tenant.id; // true
- */
-export interface Store {
+/** Tenants: their settings and mode. Part of {@link Store}. */
+export interface TenantStore {
   createTenant(input: CreateTenantInput, options: CreateOptions): Promise<Tenant>;
   getTenant(tenantId: string): Promise<Tenant>;
   listTenants(page?: PageRequest): Promise<Page<Tenant>>;
   updateTenant(tenantId: string, patch: UpdateTenantInput, options: MutationOptions): Promise<Tenant>;
   /** Deletes the tenant with its lists and keys; its audit events stay. */
   deleteTenant(tenantId: string, options: MutationOptions): Promise<void>;
+}
 
+/** A tenant's IP list. Part of {@link Store}. */
+export interface TenantIpListStore {
   listTenantIpEntries(tenantId: string): Promise<TenantIpEntry[]>;
   getTenantIpEntry(tenantId: string, entryId: string): Promise<TenantIpEntry>;
   /** Atomic against the tenant's `ipEntryLimit`; a second entry with the same canonical form is IPG_ALREADY_EXISTS. */
@@ -642,13 +636,19 @@ export interface Store {
     input: ImportEntriesInput,
     options: ImportOptions,
   ): Promise<ImportEntriesResult<TenantIpEntry>>;
+}
 
+/** APIs: routes to upstreams. Part of {@link Store}. */
+export interface ApiStore {
   createApi(input: CreateApiInput, options: CreateOptions): Promise<Api>;
   getApi(apiId: string): Promise<Api>;
   listApis(page?: PageRequest): Promise<Page<Api>>;
   updateApi(apiId: string, patch: UpdateApiInput, options: MutationOptions): Promise<Api>;
   deleteApi(apiId: string, options: MutationOptions): Promise<void>;
+}
 
+/** An API's network allowlist. Part of {@link Store}. */
+export interface ApiAllowlistStore {
   listApiAllowlistEntries(apiId: string): Promise<ApiAllowlistEntry[]>;
   getApiAllowlistEntry(apiId: string, entryId: string): Promise<ApiAllowlistEntry>;
   /** Limited only when the store was opened with `apiAllowlistEntryLimit`. */
@@ -670,7 +670,10 @@ export interface Store {
     input: ImportEntriesInput,
     options: ImportOptions,
   ): Promise<ImportEntriesResult<ApiAllowlistEntry>>;
+}
 
+/** Keys: made, found by secret, rotated, revoked. Part of {@link Store}. */
+export interface KeyStore {
   /** Returns the secret once; only its SHA-256 is stored. */
   createKey(tenantId: string, input: CreateKeyInput, options: CreateOptions): Promise<KeyWithSecret>;
   getKey(tenantId: string, keyId: string): Promise<ApiKey>;
@@ -688,7 +691,10 @@ export interface Store {
   rotateKey(tenantId: string, keyId: string, options: MutationOptions): Promise<KeyWithSecret>;
   /** The key stops working for good. Revoking a revoked key changes nothing. */
   revokeKey(tenantId: string, keyId: string, options: MutationOptions): Promise<ApiKey>;
+}
 
+/** A key's own IP and domain lists. Part of {@link Store}. */
+export interface KeyEntryStore {
   listKeyIpEntries(tenantId: string, keyId: string): Promise<KeyIpEntry[]>;
   /** Atomic against the tenant's `keyIpLimit`. */
   addKeyIpEntry(
@@ -727,7 +733,10 @@ export interface Store {
     entryId: string,
     options: MutationOptions,
   ): Promise<void>;
+}
 
+/** What requests leave behind for review: observed addresses, entry usage, and the automatic assessment's writes. Part of {@link Store}. */
+export interface ObservationStore {
   /**
    * Upserts a batch of observations: count added, first/last seen widened, status as described on
    * {@link Observation}. One transaction; observations of deleted keys or tenants are dropped.
@@ -787,7 +796,10 @@ export interface Store {
    * `tenant.observed_ip.burst_held` each. A person's entries and decisions are left alone.
    */
   holdKeyBurst(input: HoldKeyBurstInput): Promise<HoldKeyBurstResult>;
+}
 
+/** The request log, and the pruning of every table that grows with traffic. Part of {@link Store}. */
+export interface RequestLogStore {
   /** Appends a batch of request records in one transaction. */
   appendRequests(batch: readonly RequestRecord[]): Promise<void>;
   /** Newest first. */
@@ -819,7 +831,10 @@ export interface Store {
     before: Date,
     options?: { readonly batchSize?: number | undefined },
   ): Promise<NotificationPruneCounts>;
+}
 
+/** Admin tokens and the principals of the management API. Part of {@link Store}. */
+export interface PrincipalStore {
   /** Returns the token's secret once; only its SHA-256 is stored. */
   createToken(
     input: CreateTokenInput,
@@ -836,7 +851,10 @@ export interface Store {
   getPrincipal(principalId: string): Promise<Principal>;
   deletePrincipal(principalId: string, options: MutationOptions): Promise<void>;
   countPrincipals(): Promise<number>;
+}
 
+/** Console users and their sessions. Part of {@link Store}. */
+export interface ConsoleUserStore {
   /** A console user; `passwordHash` is an encoded Argon2id hash (docs/architecture/console.md#users). */
   createUser(input: CreateUserInput, options: CreateOptions): Promise<Principal>;
   /** The user of that name with its password hash, for signing in; undefined when there is none. */
@@ -858,7 +876,10 @@ export interface Store {
   deleteConsoleSession(sessionId: string): Promise<void>;
   /** Deletes sessions past their end or idle since before `idleBefore`; returns how many. */
   pruneConsoleSessions(now: Date, idleBefore: Date): Promise<number>;
+}
 
+/** Every rule, as the snapshot engine loads it. Part of {@link Store}. */
+export interface RulesStore {
   /**
    * Every unit's rules, consistent as of one change version, handed to `onChunk` a part at a time
    * (a few thousand tenants with their keys, then the APIs) so that a large store is never held in
@@ -877,12 +898,18 @@ export interface Store {
     version: number,
     options?: { readonly maxChanges?: number | undefined },
   ): Promise<RulesDelta | undefined>;
+}
 
+/** Audit events. Part of {@link Store}. */
+export interface AuditStore {
   /** The tenant's audit events, newest first, narrowed as {@link listAllAuditEvents} narrows. */
   listAuditEvents(tenantId: string, page?: PageRequest, filter?: AuditFilter): Promise<Page<AuditEvent>>;
   /** Every audit event (all tenants and the top-level APIs and principals), newest first. */
   listAllAuditEvents(page?: PageRequest, filter?: AuditFilter): Promise<Page<AuditEvent>>;
+}
 
+/** Changes: what the nodes follow to stay current. Part of {@link Store}. */
+export interface ChangeStore {
   /** Changes with a version above `version`, oldest first, at most `limit` (default 1000). */
   changesSince(version: number, limit?: number): Promise<Change[]>;
   /** The version of the latest change; 0 for an empty store. */
@@ -898,7 +925,34 @@ export interface Store {
    * every reconnection. Absent where there is nothing to follow (SQLite: one file, polled).
    */
   watchChanges?(onChange: () => void): ChangeWatch;
+}
 
+/**
+ * Domain operations on tenants, lists, APIs, keys, audit events and changes: one interface per
+ * resource, of which the Store is the whole. A module that needs only some can ask for just those
+ * (`TenantStore & KeyStore`); every implementation provides the whole.
+ *
+ * @example
+ * const store = await openSqliteStore({ path: '/var/lib/ipgate/ipgate.db' });
+ * const tenant = await store.createTenant({ name: 'Acme' }, { actor: 'user:ops' });
+ * await store.addTenantIpEntry(tenant.id, { value: '203.0.113.0/24', name: 'office' }, { actor: 'user:ops' });
+ * const { secret } = await store.createKey(tenant.id, { name: 'ci' }, { actor: 'user:ops' });
+ * (await store.findKeyBySecret(secret))?.tenantId === tenant.id; // true
+ */
+export interface Store
+  extends TenantStore,
+    TenantIpListStore,
+    ApiStore,
+    ApiAllowlistStore,
+    KeyStore,
+    KeyEntryStore,
+    ObservationStore,
+    RequestLogStore,
+    PrincipalStore,
+    ConsoleUserStore,
+    RulesStore,
+    AuditStore,
+    ChangeStore {
   /** Notification channels, the delivery queue, the outbox and the one-click action tokens. */
   readonly notifications: NotificationStore;
 
