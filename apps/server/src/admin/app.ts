@@ -4,11 +4,11 @@
  */
 
 import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import type { ClientAddressConfig } from '@ipgate/core';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { type ClientAddressConfig, IpGateError } from '@ipgate/core';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, Registry } from 'prom-client';
-import { createDecider } from '../proxy-decision/decider.js';
-import { registerDecisionRoutes } from '../proxy-decision/decision-routes.js';
+import { createDecider, type Decider } from '../proxy-decision/decider.js';
+import { answerDecision, isEnvoyAsk, registerDecisionRoutes } from '../proxy-decision/decision-routes.js';
 import type { Recorder } from '../records/recorder.js';
 import type { AutoReview } from '../review/auto-review.js';
 import { createSimulator } from '../simulation/simulator.js';
@@ -21,7 +21,7 @@ import { FailureBackoff, type FailureBackoffOptions } from './auth/failure-backo
 import { registerConsoleAssets } from './console/console-assets.js';
 import { type ConsoleSessionOptions, sessionPolicy } from './console/session-policy.js';
 import { acceptEmptyJsonBodies } from './http/empty-json-body.js';
-import { installErrorHandlers } from './http/error-handler.js';
+import { errorBody, installErrorHandlers } from './http/error-handler.js';
 import { listEntryNames } from './lists/entry-names.js';
 import { createRulesPublisher, type SnapshotSource } from './published/rules-publisher.js';
 import { registerReviewActionRoutes } from './review-actions/action-routes.js';
@@ -113,11 +113,32 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     formatsRegistered = true;
   }
   const { store, engine } = options;
+  // Set below, once the snapshots exist; the router's bad-URL answer needs it for Envoy's checks.
+  let decider: Decider | undefined;
   const app: AdminApp = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     // Validation errors are reported one at a time, the most useful first (see validation-error.ts).
     ajv: { customOptions: { allErrors: false } },
     return503OnClosing: true,
+    frameworkErrors: (error, request, reply) => {
+      // Fastify's generic request and reply; the plain ones are all this needs.
+      const plain = {
+        request: request as unknown as FastifyRequest,
+        reply: reply as unknown as FastifyReply,
+      };
+      if (error.code === 'FST_ERR_BAD_URL' && decider !== undefined && isEnvoyAsk(request.raw.url)) {
+        return answerDecision(decider, 'envoy', plain.request, plain.reply);
+      }
+      if (error.code !== 'FST_ERR_BAD_URL') return plain.reply.code(error.statusCode ?? 400).send(error);
+      const bad = new IpGateError(
+        'IPG_VALIDATION_FAILED',
+        'The URL has a percent-escape that is not UTF-8.',
+        {
+          hint: 'Percent-encode path text as UTF-8 (%C3%A9 for é).',
+        },
+      );
+      return plain.reply.code(400).type('application/json; charset=utf-8').send(errorBody(bad));
+    },
   })
     .setValidatorCompiler(TypeBoxValidatorCompiler)
     .withTypeProvider();
@@ -169,7 +190,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
     app.addHook('preClose', async () => publisher.close());
     registerPublishedRulesRoutes(app, { publisher });
   }
-  const decider = createDecider({
+  decider = createDecider({
     snapshots,
     clientAddress: options.decision?.clientAddress ?? { mode: 'socket' },
     recorder: options.decision?.recorder,

@@ -4,6 +4,7 @@ import { denialBody } from '@ipgate/core';
 export type GatewayAnswer =
   | 'denied'
   | 'bad-target'
+  | 'ambiguous-path'
   | 'bad-host'
   | 'unauthenticated'
   | 'no-route'
@@ -16,6 +17,11 @@ const ANSWERS: Readonly<Record<GatewayAnswer, { readonly status: number; readonl
   // The denial body is core's, word for word (docs/architecture/pipeline.md#the-denial-body).
   denied: { status: 403 },
   'bad-target': { status: 400, message: 'The request target cannot be routed.' },
+  'ambiguous-path': {
+    status: 400,
+    message:
+      'The path has an escape or segment that servers read differently (%u, an escaped control byte, escapes that are not UTF-8, a trailing dot or space); send the plain path.',
+  },
   'bad-host': {
     status: 400,
     message: 'The Host header must be one host name or address, optionally with a port, sent once.',
@@ -40,4 +46,16 @@ export function gatewayAnswer(answer: GatewayAnswer, requestId: string): { statu
   const { status, message } = ANSWERS[answer];
   const body = message === undefined ? denialBody(requestId) : { error: message, requestId };
   return { status, body: JSON.stringify(body) };
+}
+
+/**
+ * Which 400 answer a refused route gets: the gateway and the decision endpoint say the same.
+ *
+ * @example
+ * badRequestAnswer('path-ambiguous'); // 'ambiguous-path'
+ */
+export function badRequestAnswer(reason: string): GatewayAnswer {
+  if (reason === 'host-invalid') return 'bad-host';
+  if (reason === 'path-ambiguous') return 'ambiguous-path';
+  return 'bad-target';
 }

@@ -15,6 +15,7 @@ import {
 import type { Assessment } from '../review/assessment.js';
 import type { AutoReview } from '../review/auto-review.js';
 import { hashSecret } from '../secrets/secrets.js';
+import { pathAmbiguity, windowsPath } from '../snapshot/ambiguous-path.js';
 import { decideOnSnapshot } from '../snapshot/decide-on-snapshot.js';
 import { lenientPath, parseRequestPath, type RequestPath } from '../snapshot/request-path.js';
 import type { CompiledApi, CompiledKey, CompiledTenant, Snapshot } from '../snapshot/snapshot.js';
@@ -148,6 +149,9 @@ export function runPipeline(
   const path = parseRequestPath(request.target);
   if (path === undefined) return facts.denied(400, 'route', 'path-invalid');
   facts.path = path;
+  // `/admin%00/x`, `%u002e`, `%c0%ae`: escapes some upstream reads as structure routing never saw.
+  const ambiguity = pathAmbiguity(path.raw);
+  if (ambiguity !== undefined) return facts.denied(400, 'route', 'path-ambiguous', ambiguity);
   // `secure.example,x`, `evil@secure.example`, two Host lines: routing would read no host (a host-less
   // API) where the upstream's framework reads `secure.example`. Only a strict host is routed on.
   const host = hostOf(request.headers['host']);
@@ -160,6 +164,11 @@ export function runPipeline(
   const lenient = lenientPath(path.normalized);
   if (lenient !== path.normalized && snapshot.routes.find(routeHost, lenient) !== api) {
     return facts.denied(400, 'route', 'path-invalid');
+  }
+  // `/admin.`, `/admin%20/x`, `/admin%2e`: Windows servers drop a segment's trailing dots and spaces.
+  const windows = windowsPath(lenient);
+  if (windows !== lenient && snapshot.routes.find(routeHost, windows) !== api) {
+    return facts.denied(400, 'route', 'path-ambiguous', 'a segment ends in a dot or a space');
   }
   if (api === undefined) return facts.denied(404, 'route', 'no-route');
   facts.api = api;

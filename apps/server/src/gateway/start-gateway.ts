@@ -13,7 +13,7 @@ import { callRecord } from './call-record.js';
 import { connectionPeer } from './connection-peer.js';
 import { preflightHeaders } from './cors.js';
 import { upstreamRequestHeaders } from './forwarding-headers.js';
-import { type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
+import { badRequestAnswer, type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
 import { type PipelineOutcome, runPipeline } from './pipeline.js';
@@ -167,9 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       );
       const kind: GatewayAnswer =
         outcome.status === 400
-          ? outcome.reason === 'host-invalid'
-            ? 'bad-host'
-            : 'bad-target'
+          ? badRequestAnswer(outcome.reason)
           : outcome.status === 401
             ? 'unauthenticated'
             : outcome.status === 404

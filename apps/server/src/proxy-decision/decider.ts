@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { type ClientAddressConfig, clientAddressStrategy, denialBody, type HeaderValue } from '@ipgate/core';
 import { callRecord, outcomeDecision } from '../gateway/call-record.js';
-import { gatewayAnswer } from '../gateway/gateway-responses.js';
+import { badRequestAnswer, gatewayAnswer } from '../gateway/gateway-responses.js';
 import { type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
 import { createRequestIds } from '../gateway/request-ids.js';
 import { type Logger, silentLogger } from '../log/logger.js';
@@ -205,7 +205,7 @@ function answerFor(kind: ProxyKind, outcome: PipelineOutcome, requestId: string)
     return { status: 403, headers: jsonHeaders(requestId), body: JSON.stringify(denialBody(requestId)) };
   }
   const { status, body } = gatewayAnswer(
-    outcome.status === 404 ? 'no-route' : outcome.reason === 'host-invalid' ? 'bad-host' : 'bad-target',
+    outcome.status === 404 ? 'no-route' : badRequestAnswer(outcome.reason),
     requestId,
   );
   return { status, headers: jsonHeaders(requestId), body };

@@ -42,15 +42,8 @@ export function registerDecisionRoutes(app: DecisionApp, { decider }: { readonly
 
     const send =
       (kind: ProxyKind) =>
-      async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-        const answer: DecisionAnswer = decider.decide(kind, {
-          method: request.method,
-          url: request.raw.url ?? request.url,
-          headers: withEveryCopy(request.headers, request.raw.rawHeaders),
-          peer: request.socket.remoteAddress,
-        });
-        return reply.code(answer.status).headers(answer.headers).send(answer.body);
-      };
+      (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+        answerDecision(decider, kind, request, reply);
 
     for (const kind of ['nginx', 'traefik'] as const) {
       scope.get(
@@ -91,4 +84,37 @@ export function registerDecisionRoutes(app: DecisionApp, { decider }: { readonly
       handler: send('envoy'),
     });
   });
+}
+
+/**
+ * Decides the request a proxy asks about and sends the answer.
+ *
+ * @example
+ * await answerDecision(decider, 'envoy', request, reply);
+ */
+export async function answerDecision(
+  decider: Decider,
+  kind: ProxyKind,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const answer: DecisionAnswer = decider.decide(kind, {
+    method: request.method,
+    url: request.raw.url ?? request.url,
+    headers: withEveryCopy(request.headers, request.raw.rawHeaders),
+    peer: request.socket.remoteAddress,
+  });
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+/**
+ * Whether a URL the router could not decode is an Envoy check: Envoy puts the client's path after its
+ * prefix as it is, so `/v1/decide/envoy/admin%ff` is the client's odd path, to be decided (and refused)
+ * like the gateway refuses it, not answered as a bad URL of the admin API.
+ *
+ * @example
+ * isEnvoyAsk('/v1/decide/envoy/x%c0%ae'); // true
+ */
+export function isEnvoyAsk(url: string | undefined): boolean {
+  return url?.startsWith(`${ENVOY_PREFIX}/`) === true;
 }

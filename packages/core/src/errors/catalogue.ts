@@ -169,6 +169,8 @@ export const decisionReasons = {
   'forwarded-element-invalid':
     'The forwarded element chosen as the client is not an address (garbage, unknown, obfuscated, zone id, bad port).',
   'too-few-hops': 'The hop-count strategy needs more forwarded elements than the request carries.',
+  'path-ambiguous':
+    'The path has an escape or segment servers read differently (%u, an escaped control byte, escapes that are not UTF-8, a trailing dot or space that names another API); refused with 400.',
   'api-allowlist-not-listed': "The client address is not on the API's network allowlist.",
   'tenant-list-empty': "The tenant's IP restriction is on and lists no address, so every call is blocked.",
   'rules-not-loaded':
