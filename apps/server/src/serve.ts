@@ -239,6 +239,7 @@ export async function startServer(
       intervalMs: settings.notifyIntervalMs,
       retry: { baseMs: settings.notifyRetryBaseMs, maxMs: 3_600_000, maxAttempts: 10 },
       digestThreshold: settings.notifyDigestThreshold,
+      leaseMs: settings.notifyLeaseMs,
     });
     cleanups.push(() => sender.close());
 

@@ -93,6 +93,8 @@ export interface ServeSettings {
   readonly notifyRetryBaseMs: number;
   /** How often the sender looks for due notifications. */
   readonly notifyIntervalMs: number;
+  /** How long a sender holds the deliveries it took; one that died mid-send delays them this long. */
+  readonly notifyLeaseMs: number;
   /** Weights and thresholds of the assessment of unknown addresses (docs/review.md#factors-and-defaults). */
   readonly review: ReviewSettings;
   /** A directory with newer copies of the network data files; undefined: the installed packages. */
@@ -589,6 +591,17 @@ export const settingSpecs: readonly SettingSpec[] = [
     defaultText: '1s',
     fromText: (t) => parseDuration(t, 10, 60_000),
     fromJson: durationJson(10, 60_000),
+  }),
+  spec({
+    key: 'notifyLeaseMs',
+    flag: '--notify-lease <duration>',
+    env: ['IPGATE_NOTIFY_LEASE'],
+    description:
+      'how long a sender holds the notifications it took; after a crash they are sent again once it lapses (must exceed a send)',
+    defaultValue: 60_000,
+    defaultText: '60s',
+    fromText: (t) => parseDuration(t, 1000, 3_600_000),
+    fromJson: durationJson(1000, 3_600_000),
   }),
 ];
 

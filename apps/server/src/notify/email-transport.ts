@@ -10,9 +10,13 @@ import type { RenderedEmail } from './render-email.js';
 
 export interface EmailTransport {
   readonly kind: 'smtp' | 'outbox';
-  /** Sends (or keeps) one email; resolves with what the delivery log records, rejects on failure. */
+  /**
+   * Sends (or keeps) one email; resolves with what the delivery log records, rejects on failure.
+   * `messageKey` names what the email is about (its delivery, or the deliveries of a digest): the
+   * same key gives the same Message-ID, so a copy sent again after a crash is recognisably the same.
+   */
   send(
-    message: RenderedEmail & { readonly to: string },
+    message: RenderedEmail & { readonly to: string; readonly messageKey: string },
     where: { readonly tenantId: string; readonly channelId: string },
   ): Promise<string>;
   close(): void;
@@ -36,6 +40,7 @@ export interface SmtpSettings {
  * const email = smtpTransport({ url: 'smtp://127.0.0.1:2525', from: 'ipgate <ipgate@example.com>', requireTls: false, tlsRejectUnauthorized: true });
  */
 export function smtpTransport(settings: SmtpSettings): EmailTransport {
+  const domain = senderDomain(settings.from);
   const transporter = nodemailer.createTransport({
     url: settings.url,
     requireTLS: settings.requireTls,
@@ -53,6 +58,10 @@ export function smtpTransport(settings: SmtpSettings): EmailTransport {
         subject: message.subject,
         text: message.text,
         html: message.html,
+        // Delivery is at least once (a sender killed between the server's 250 and marking it sent
+        // sends it again after its lease): a stable Message-ID lets mail clients and people tell
+        // the second copy for the same message.
+        messageId: messageIdOf(message.messageKey, domain),
         // Tells mail servers and auto-responders this is machine-made (RFC 3834): no vacation replies.
         headers: { 'Auto-Submitted': 'auto-generated' },
       })) as { response?: string; messageId?: string };
@@ -60,6 +69,22 @@ export function smtpTransport(settings: SmtpSettings): EmailTransport {
     },
     close: () => transporter.close(),
   };
+}
+
+/**
+ * The Message-ID of an email about `key` (a delivery id, or a digest's key): `<key@domain>`.
+ *
+ * @example
+ * messageIdOf('dlv_01jf3v…', 'example.com'); // '<dlv_01jf3v…@example.com>'
+ */
+export function messageIdOf(key: string, domain: string): string {
+  return `<${key.replace(/[^A-Za-z0-9_.-]/g, '-')}@${domain}>`;
+}
+
+/** The domain of the sender's address (`ipgate <ipgate@example.com>` → `example.com`). */
+export function senderDomain(from: string): string {
+  const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from.trim());
+  return m?.[1] ?? 'localhost';
 }
 
 /**

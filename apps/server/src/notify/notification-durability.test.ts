@@ -184,3 +184,105 @@ describe('kill -9 of ipgate serve with a notification waiting for SMTP', () => {
     90_000,
   );
 });
+
+/**
+ * At least once, recognisably: `kill -9` of `ipgate serve` after the SMTP server has the email but
+ * before the sender marks it sent. After the restart the email is sent again once the dead sender's
+ * lease lapses, with the same Message-ID, so the copy can be told for what it is.
+ */
+async function killBetweenSendAndMark(env: Record<string, string>): Promise<void> {
+  const port = await freePort();
+  let first: Started | undefined;
+  let killed = false;
+  const smtp = await startSmtpReceiver(port, async () => {
+    // The server has the whole message and has not answered: the sender cannot have marked it.
+    if (first !== undefined && !killed) {
+      killed = true;
+      await killHard(first.child);
+    }
+  });
+  const args = [
+    '--demo',
+    '--demo-upstream-port',
+    '0',
+    '--smtp-url',
+    `smtp://127.0.0.1:${port}`,
+    '--smtp-from',
+    'ipgate <alerts@ipgate.example.com>',
+    '--notify-interval',
+    '50ms',
+    '--notify-lease',
+    '2s',
+  ];
+  let second: Started | undefined;
+  try {
+    first = await startServe(args, env);
+    const token = /^ {2}(ipg_adm_\S+)$/m.exec(first.out)?.[1] as string;
+    const keySecret = /Bearer (ipg_live_\S+)'/.exec(first.out)?.[1] as string;
+    expect(
+      (await get(`${first.gatewayUrl}/hello`, { authorization: `Bearer ${keySecret}` }, '127.0.0.2')).status,
+    ).toBe(403);
+    await smtp.waitFor(1, 20_000);
+    await until(() => first?.child.signalCode === 'SIGKILL', 10_000, 'the kill');
+
+    second = await startServe(args, env);
+    const [one, two] = await smtp.waitFor(2, 20_000);
+    expect(one?.messageId).toMatch(/^<dlv_[a-z0-9]+@ipgate\.example\.com>$/);
+    expect(two?.messageId).toBe(one?.messageId);
+    expect(two?.subject).toBe(one?.subject);
+
+    const admin = { authorization: `Bearer ${token}` };
+    const tenants = JSON.parse((await get(`${second.adminUrl}/v1/tenants`, admin)).text) as {
+      items: { id: string }[];
+    };
+    const url = `${second.adminUrl}/v1/tenants/${tenants.items[0]?.id}/notification-deliveries`;
+    const delivered = async () =>
+      (
+        JSON.parse((await get(url, admin)).text) as {
+          items: { id: string; status: string; log: { ok: boolean }[] }[];
+        }
+      ).items[0];
+    await until(async () => (await delivered())?.status === 'sent', 10_000, 'the delivery marked sent');
+    const d = await delivered();
+    // The first life's send left no trace but the email: the log has the one attempt that was marked.
+    expect(d?.log.map((a) => a.ok)).toEqual([true]);
+    expect(one?.messageId).toBe(`<${d?.id}@ipgate.example.com>`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.messages).toHaveLength(2);
+  } finally {
+    if (first !== undefined && !killed) await killHard(first.child);
+    if (second !== undefined) await killHard(second.child);
+    await smtp.close();
+  }
+}
+
+describe('kill -9 of ipgate serve between sending an email and marking it sent', () => {
+  it('sends it again after the restart with the same Message-ID, on SQLite', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-notify-twice-'));
+    try {
+      await killBetweenSendAndMark({ IPGATE_DATA_DIR: dataDir });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it.skipIf(postgres?.skip !== false)(
+    'sends it again after the restart with the same Message-ID, on PostgreSQL',
+    async () => {
+      const schema = `ipgate_notify_twice_${randomBytes(6).toString('hex')}`;
+      const c = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+      const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-notify-twice-pg-'));
+      await c.connect();
+      try {
+        await c.query(`create schema ${schema}`);
+        const url = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+        await killBetweenSendAndMark({ DATABASE_URL: url, IPGATE_DATA_DIR: dataDir });
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+        await c.query(`drop schema if exists ${schema} cascade`);
+        await c.end();
+      }
+    },
+    90_000,
+  );
+});

@@ -5,6 +5,7 @@
  * sender — this node after a restart, or another node — sends it. Emails about pending addresses
  * become a digest once a channel has had `digestThreshold` of them within an hour.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { newId } from '../store/ids.js';
 import type { ClaimedDelivery } from '../store/notification-types.js';
@@ -36,12 +37,28 @@ export interface NotificationSenderOptions {
   readonly digestThreshold: number;
   /** Least time between two digests of one channel. */
   readonly digestEveryMs?: number | undefined;
+  /** How long a round holds the deliveries it took (default 60 s); a dead sender's come back after it. */
+  readonly leaseMs?: number | undefined;
 }
 
 export interface NotificationSender {
   /** One round: lease, send, record. Resolves when done (tests call it to avoid waiting). */
   runOnce(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The message key of a digest: the same deliveries give the same key, so a digest sent again after
+ * a crash has the Message-ID of the first copy.
+ *
+ * @example
+ * digestKey(['dlv_b', 'dlv_a']) === digestKey(['dlv_a', 'dlv_b']); // true
+ */
+export function digestKey(deliveryIds: readonly string[]): string {
+  const hash = createHash('sha256')
+    .update([...deliveryIds].sort().join('\n'))
+    .digest('hex');
+  return `digest-${hash.slice(0, 32)}`;
 }
 
 /**
@@ -137,7 +154,10 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
       const l = await links(d.tenantId, notice.observedId, `email link, ${channel.target}`);
       const mail = renderPendingEmail(notice, l);
       await attempt(d, () =>
-        options.email.send({ ...mail, to: channel.target }, { tenantId: d.tenantId, channelId: channel.id }),
+        options.email.send(
+          { ...mail, to: channel.target, messageKey: d.id },
+          { tenantId: d.tenantId, channelId: channel.id },
+        ),
       );
     }
     const rest = ready.slice(single);
@@ -160,7 +180,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     const started = Date.now();
     try {
       const detail = await options.email.send(
-        { ...mail, to: channel.target },
+        { ...mail, to: channel.target, messageKey: digestKey(rest.map(({ d }) => d.id)) },
         { tenantId: first.tenantId, channelId: channel.id },
       );
       await store.notifications.markDigestSent(channel.id, now);
@@ -186,7 +206,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
   }
 
   async function round(): Promise<void> {
-    const due = await store.notifications.claimDueDeliveries(new Date(), BATCH, LEASE_MS);
+    const due = await store.notifications.claimDueDeliveries(new Date(), BATCH, options.leaseMs ?? LEASE_MS);
     if (due.length === 0) return;
     const emailsByChannel = new Map<string, ClaimedDelivery[]>();
     for (const d of due) {

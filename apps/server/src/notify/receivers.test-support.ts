@@ -24,7 +24,11 @@ export interface SmtpReceiver {
  * const smtp = await startSmtpReceiver();
  * const [mail] = await smtp.waitFor(1);
  */
-export async function startSmtpReceiver(port = 0): Promise<SmtpReceiver> {
+export async function startSmtpReceiver(
+  port = 0,
+  /** Runs once a message is in, before the server answers 250 (a test can kill the sender there). */
+  received?: (mail: ParsedMail) => Promise<void>,
+): Promise<SmtpReceiver> {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -32,8 +36,9 @@ export async function startSmtpReceiver(port = 0): Promise<SmtpReceiver> {
     logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
           messages.push(mail);
+          await received?.(mail);
           callback();
         })
         .catch((e: Error) => callback(e));
