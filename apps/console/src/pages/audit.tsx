@@ -1,10 +1,298 @@
-import { Text, Title } from '@mantine/core';
+/**
+ * Audit log: every change to the tenant's configuration, newest first, with who made it (the token's
+ * or user's name now, and its stable id) and what the entity was before and after. Filters go to the
+ * server and the log pages through its cursor.
+ */
+import {
+  Alert,
+  Button,
+  Code,
+  Group,
+  Loader,
+  Modal,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  UnstyledButton,
+} from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ApiError, api, unwrap } from '../api/client';
+import { formatTime, fromLocalInput } from '../parts/time';
+import type { SessionInfo } from '../session';
 
-export default function Page(_props: { tenantId?: string; session: unknown }) {
+const PAGE_SIZE = 50;
+
+interface Filters {
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  since: string;
+  until: string;
+}
+
+const NO_FILTERS: Filters = { actor: '', action: '', targetType: '', targetId: '', since: '', until: '' };
+
+type AuditEvent = Awaited<ReturnType<typeof listPage>>['items'][number];
+
+async function listPage(tenantId: string, filters: Filters, cursor: string | undefined) {
+  const text = (v: string) => (v.trim() === '' ? undefined : v.trim());
+  const query = {
+    limit: PAGE_SIZE,
+    cursor,
+    actor: text(filters.actor),
+    action: text(filters.action),
+    targetType: text(filters.targetType),
+    targetId: text(filters.targetId),
+    since: filters.since === '' ? undefined : fromLocalInput(filters.since),
+    until: filters.until === '' ? undefined : fromLocalInput(filters.until),
+  };
+  // Absent, not undefined: the query string carries only the filters set.
+  const defined = Object.fromEntries(
+    Object.entries(query).filter(([, v]) => v !== undefined),
+  ) as typeof query;
+  return unwrap(
+    await api.GET('/v1/tenants/{tenantId}/audit-events', { params: { path: { tenantId }, query: defined } }),
+  );
+}
+
+/** Who acted, as a person reads it: the name now, or the id when the token or user is gone. */
+function actorLabel(e: AuditEvent): string {
+  if (e.actorName !== null && e.actorName !== undefined) return e.actorName;
+  return e.actor.startsWith('token:') || e.actor.startsWith('user:') ? `${e.actor} (deleted)` : e.actor;
+}
+
+function Json(props: { label: string; value: unknown }) {
   return (
-    <>
-      <Title order={1}>audit</Title>
-      <Text>Not built yet.</Text>
-    </>
+    <div>
+      <Text size="sm" fw={600}>
+        {props.label}
+      </Text>
+      {props.value === null || props.value === undefined ? (
+        <Text size="sm" c="dimmed">
+          —
+        </Text>
+      ) : (
+        // Focusable, so a keyboard can scroll a long entity too.
+        <Code block tabIndex={0} aria-label={props.label} mah={260} style={{ overflow: 'auto' }}>
+          {JSON.stringify(props.value, null, 2)}
+        </Code>
+      )}
+    </div>
+  );
+}
+
+export default function AuditPage(props: { tenantId: string; session: SessionInfo }) {
+  const { tenantId } = props;
+  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const [shown, setShown] = useState<AuditEvent | null>(null);
+
+  const list = useQuery({
+    queryKey: ['audit', tenantId, filters, cursor],
+    queryFn: () => listPage(tenantId, filters, cursor),
+    retry: (count, e) => !(e instanceof ApiError && e.status < 500) && count < 2,
+  });
+  const error = list.error instanceof ApiError ? list.error : null;
+  const fieldError = (field: string) => (error !== null && error.field === field ? error.message : undefined);
+  const apply = (next: Filters) => {
+    setFilters(next);
+    setCursors([undefined]);
+  };
+  const set = <K extends keyof Filters>(k: K, v: Filters[K]) => setDraft({ ...draft, [k]: v });
+  /** A cell's value as a filter: one click narrows the log to it. */
+  const narrow = (patch: Partial<Filters>) => {
+    const next = { ...draft, ...patch };
+    setDraft(next);
+    apply(next);
+  };
+  const items = list.data?.items ?? [];
+
+  return (
+    <Stack>
+      <Title order={1}>Audit log</Title>
+      <Text size="sm">
+        Every change to this tenant’s configuration, newest first: who made it, what and when. Click an action
+        to see the entry before and after; click a name or an action to show only those.
+      </Text>
+      <form
+        aria-label="Filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          apply(draft);
+        }}
+      >
+        <Group align="flex-end" gap="sm">
+          <TextInput
+            label="Actor"
+            placeholder="token:prn_…"
+            value={draft.actor}
+            onChange={(e) => set('actor', e.currentTarget.value)}
+            error={fieldError('actor')}
+            w={200}
+          />
+          <TextInput
+            label="Action"
+            placeholder="tenant.ip_entry.added"
+            value={draft.action}
+            onChange={(e) => set('action', e.currentTarget.value)}
+            error={fieldError('action')}
+            w={220}
+          />
+          <TextInput
+            label="Target type"
+            placeholder="tenant_ip_entry"
+            value={draft.targetType}
+            onChange={(e) => set('targetType', e.currentTarget.value)}
+            error={fieldError('targetType')}
+            w={170}
+          />
+          <TextInput
+            label="Target id"
+            value={draft.targetId}
+            onChange={(e) => set('targetId', e.currentTarget.value)}
+            error={fieldError('targetId')}
+            w={200}
+          />
+          <TextInput
+            type="datetime-local"
+            label="From"
+            value={draft.since}
+            onChange={(e) => set('since', e.currentTarget.value)}
+            error={fieldError('since')}
+          />
+          <TextInput
+            type="datetime-local"
+            label="Until"
+            value={draft.until}
+            onChange={(e) => set('until', e.currentTarget.value)}
+            error={fieldError('until')}
+          />
+          <Button type="submit">Apply filters</Button>
+          <Button
+            variant="default"
+            onClick={() => {
+              setDraft(NO_FILTERS);
+              apply(NO_FILTERS);
+            }}
+          >
+            Clear
+          </Button>
+        </Group>
+      </form>
+      {list.isPending ? (
+        <Group>
+          <Loader size="sm" aria-label="Loading the audit log" />
+          <Text size="sm">Loading…</Text>
+        </Group>
+      ) : list.error !== null ? (
+        <Alert color="red" role="alert" title="The audit log could not be read">
+          {list.error.message}
+        </Alert>
+      ) : items.length === 0 ? (
+        <Text c="dimmed">No change matches these filters.</Text>
+      ) : (
+        <Table striped highlightOnHover aria-label="Audit events">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Time</Table.Th>
+              <Table.Th>Who</Table.Th>
+              <Table.Th>Action</Table.Th>
+              <Table.Th>Target</Table.Th>
+              <Table.Th aria-label="Details" />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {items.map((e) => (
+              <Table.Tr key={e.id} data-audit-id={e.id}>
+                <Table.Td fz="xs">{formatTime(e.at)}</Table.Td>
+                <Table.Td>
+                  <UnstyledButton
+                    c="indigo.8"
+                    td="underline"
+                    fz="sm"
+                    onClick={() => narrow({ actor: e.actor })}
+                    aria-label={`Only changes by ${actorLabel(e)}`}
+                  >
+                    {actorLabel(e)}
+                  </UnstyledButton>
+                  {actorLabel(e) !== e.actor && (
+                    <Text size="xs" c="dimmed" ff="monospace">
+                      {e.actor}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <UnstyledButton
+                    c="indigo.8"
+                    td="underline"
+                    fz="sm"
+                    onClick={() => narrow({ action: e.action })}
+                    aria-label={`Only ${e.action}`}
+                  >
+                    {e.action}
+                  </UnstyledButton>
+                </Table.Td>
+                <Table.Td fz="sm">
+                  {e.targetType}
+                  <Text size="xs" c="dimmed" ff="monospace">
+                    {e.targetId}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Button variant="subtle" size="compact-sm" onClick={() => setShown(e)}>
+                    Details
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {(cursors.length > 1 || list.data?.nextCursor !== undefined) && (
+        <Group>
+          <Button
+            variant="default"
+            size="xs"
+            disabled={cursors.length <= 1}
+            onClick={() => setCursors(cursors.slice(0, -1))}
+          >
+            Newer
+          </Button>
+          <Button
+            variant="default"
+            size="xs"
+            disabled={list.data?.nextCursor === undefined}
+            onClick={() => setCursors([...cursors, list.data?.nextCursor])}
+          >
+            Older
+          </Button>
+        </Group>
+      )}
+      <Modal
+        opened={shown !== null}
+        onClose={() => setShown(null)}
+        title={shown === null ? 'Change' : `${shown.action} by ${actorLabel(shown)}`}
+        size="xl"
+        centered
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
+        {shown !== null && (
+          <Stack gap="sm">
+            <Text size="sm">
+              {formatTime(shown.at)} · {shown.targetType} <Code>{shown.targetId}</Code> · change version{' '}
+              {shown.changeVersion}
+            </Text>
+            <Json label="Before" value={shown.before} />
+            <Json label="After" value={shown.after} />
+          </Stack>
+        )}
+      </Modal>
+    </Stack>
   );
 }
