@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../../cli/src/cli.test-support.js';
+import { ensureBuilt, runCli } from '../../cli/src/cli.test-support.js';
 import { type ServeRun, startServe } from '../../cli/src/serve.test-support.js';
 import { callGateway, consoleTestsSkip, launchChromium, screenshotAndAxe } from './console.test-support.js';
 
@@ -167,7 +167,120 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
 
       // A request id that is not in the log says so.
       await page.goto(`${consoleUrl()}t/${tenantId}/requests/req_missing`);
-      await page.getByRole('dialog', { name: 'Request' }).getByText('No such request').waitFor();
+      const missing = page.getByRole('dialog', { name: 'Request' });
+      await missing.getByText('No such request').waitFor();
+      await page.keyboard.press('Escape');
+      await missing.waitFor({ state: 'hidden' });
+    },
+    SLOW,
+  );
+
+  it(
+    'Audit log: changes with their actor’s name; filters by action and actor on the server',
+    async () => {
+      // A change made through the API with the banner's token, and one made in the console by the owner.
+      const added = await admin('POST', `/v1/tenants/${tenantId}/ip-restriction/entries`, {
+        value: '127.0.0.40',
+        name: 'audited by token',
+      });
+      expect(added.status).toBe(201);
+      await open(page, 'Audit log');
+      const table = page.getByRole('table', { name: 'Audit events' });
+      const row = table.getByRole('row').filter({ hasText: 'tenant.ip_entry.added' }).first();
+      await row.waitFor();
+      // The actor by its name now, with its stable id beside it.
+      expect(await row.textContent()).toMatch(/owner \(made at first start\)token:prn_/);
+      await screenshotAndAxe(page, 'audit');
+
+      await row.getByRole('button', { name: 'Details' }).click();
+      const dialog = page.getByRole('dialog', { name: /tenant\.ip_entry\.added by/ });
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toContain('127.0.0.40');
+      await screenshotAndAxe(page, 'audit-change');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+
+      // One click on an action narrows the log to it, on the server.
+      await row.getByRole('button', { name: 'Only tenant.ip_entry.added' }).click();
+      await expect.poll(() => page.getByLabel('Action').inputValue()).toBe('tenant.ip_entry.added');
+      await expect
+        .poll(async () => {
+          const texts = await table.getByRole('row').allTextContents();
+          return texts.slice(1).every((t) => t.includes('tenant.ip_entry.added'));
+        })
+        .toBe(true);
+      // An action nobody took: nothing.
+      await page.getByLabel('Action').fill('tenant.nothing_like_this');
+      await page.keyboard.press('Enter');
+      await page.getByText('No change matches these filters.').waitFor();
+      await page.getByRole('button', { name: 'Clear' }).click();
+      await table.waitFor();
+    },
+    SLOW,
+  );
+
+  it(
+    'Users and tokens: an owner makes a token (secret shown once), revokes it, and removes a user',
+    async () => {
+      const made = await runCli(
+        ['users', 'add', 'vera', '--role', 'viewer', '--password-stdin', '--data-dir', dir],
+        'viewer password long\n',
+      );
+      expect(made.code, made.stderr).toBe(0);
+      const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      viewerContext.setDefaultTimeout(20_000);
+      const viewer = await viewerContext.newPage();
+      await signIn(viewer, 'vera', 'viewer password long');
+      // Not an owner: no link, and the page itself says so (the API refuses anyway).
+      expect(await viewer.getByRole('link', { name: 'Users and tokens' }).count()).toBe(0);
+      await viewer.goto(`${consoleUrl()}users`);
+      await viewer.getByText('Only owners manage users and tokens.').waitFor();
+
+      await open(page, 'Users and tokens');
+      const table = page.getByRole('table', { name: 'Users and tokens' });
+      await table.getByRole('row').filter({ hasText: 'vera' }).waitFor();
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const form = page.getByRole('dialog', { name: 'Create an admin token' });
+      await form.getByLabel(/^Name/).fill('ci-deploy');
+      await form.getByText('Editor', { exact: true }).click();
+      await screenshotAndAxe(page, 'create-token');
+      await form.getByRole('button', { name: 'Create token' }).click();
+      const shown = page.getByRole('dialog', { name: 'Copy the token now' });
+      const secret = (await shown.getByTestId('token-secret').textContent())?.trim() as string;
+      expect(secret.length).toBeGreaterThan(20);
+      await screenshotAndAxe(page, 'token-secret');
+      await shown.getByRole('button', { name: 'Done' }).click();
+      await shown.waitFor({ state: 'hidden' });
+      // Shown once: the list has the token, never its secret.
+      const tokenRow = table.getByRole('row').filter({ hasText: 'ci-deploy' });
+      await tokenRow.waitFor();
+      expect(await tokenRow.textContent()).toContain('editor');
+      expect(await page.content()).not.toContain(secret);
+      const tenants = () =>
+        fetch(`${serve.adminUrl}/v1/tenants`, { headers: { authorization: `Bearer ${secret}` } }).then(
+          (r) => r.status,
+        );
+      expect(await tenants()).toBe(200);
+      await screenshotAndAxe(page, 'users');
+
+      await tokenRow.getByRole('button', { name: 'Revoke ci-deploy' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Revoke this token?' });
+      await confirm.getByRole('button', { name: 'Revoke' }).click();
+      await tokenRow.waitFor({ state: 'detached' });
+      expect(await tenants()).toBe(401);
+
+      // Removing a console user ends its session at once.
+      await table.getByRole('button', { name: 'Remove vera' }).click();
+      await page
+        .getByRole('dialog', { name: 'Remove this console user?' })
+        .getByRole('button', { name: 'Remove' })
+        .click();
+      await table.getByRole('row').filter({ hasText: 'vera' }).waitFor({ state: 'detached' });
+      const after = await viewer.evaluate(async () => (await fetch('/v1/session')).status);
+      expect(after).toBe(401);
+      // The owner's own row has no remove button: signing oneself out this way is not offered.
+      expect(await table.getByRole('row').filter({ hasText: 'you' }).getByRole('button').count()).toBe(0);
+      await viewerContext.close();
     },
     SLOW,
   );
