@@ -3,7 +3,7 @@
  * and tokens and the tenant switcher, in Debian's Chromium against a real `ipgate serve --demo` on
  * SQLite, with real requests through the gateway from 127.0.0.x source addresses.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -281,6 +281,113 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
       // The owner's own row has no remove button: signing oneself out this way is not offered.
       expect(await table.getByRole('row').filter({ hasText: 'you' }).getByRole('button').count()).toBe(0);
       await viewerContext.close();
+    },
+    SLOW,
+  );
+
+  it(
+    'a concurrent edit (ETag) says the entry changed meanwhile; Reload brings the new version to edit',
+    async () => {
+      const res = await admin('POST', `/v1/tenants/${tenantId}/ip-restriction/entries`, {
+        value: '127.0.0.50',
+        name: 'etag entry',
+      });
+      const entry = (await res.json()) as { id: string; version: number };
+      await open(page, 'API IP Restriction');
+      await page.getByRole('button', { name: 'Edit etag entry' }).click();
+      const dialog = page.getByRole('dialog', { name: 'IP List Configuration' });
+      await dialog.getByLabel('IP Name').fill('my rename');
+      // Someone else renames it first, with the version both read.
+      const theirs = await fetch(
+        `${serve.adminUrl}/v1/tenants/${tenantId}/ip-restriction/entries/${entry.id}`,
+        {
+          method: 'PATCH',
+          headers: {
+            authorization: `Bearer ${serve.ownerToken}`,
+            'content-type': 'application/json',
+            'if-match': `W/"${entry.version}"`,
+          },
+          body: JSON.stringify({ name: 'their rename' }),
+        },
+      );
+      expect(theirs.status).toBe(200);
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      const conflict = dialog.getByRole('alert').filter({ hasText: 'Changed meanwhile' });
+      await conflict.waitFor();
+      await screenshotAndAxe(page, 'etag-conflict');
+      // Nothing of mine was written over theirs.
+      const stored = (await (
+        await admin('GET', `/v1/tenants/${tenantId}/ip-restriction/entries/${entry.id}`)
+      ).json()) as { name: string };
+      expect(stored.name).toBe('their rename');
+      await dialog.getByRole('button', { name: 'Reload the entry' }).click();
+      await expect.poll(() => dialog.getByLabel('IP Name').inputValue()).toBe('their rename');
+      expect(await conflict.count()).toBe(0);
+      await dialog.getByLabel('IP Name').fill('my rename after reload');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await page.getByRole('button', { name: 'Edit my rename after reload' }).waitFor();
+    },
+    SLOW,
+  );
+
+  it(
+    'bulk paste: the preview marks the bad line and why; the import is enforced; export gives it back as CSV',
+    async () => {
+      await open(page, 'API IP Restriction');
+      await page.getByRole('button', { name: 'Bulk paste' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Bulk paste' });
+      const text = dialog.getByLabel('Entries, one per line');
+      await text.fill('127.0.0.60 bulk one\n10.0.0.1/8 bad range\n127.0.0.61 bulk two\n');
+      await dialog.getByRole('button', { name: 'Preview' }).click();
+      const bad = dialog.locator('[data-line="2"]');
+      await bad.waitFor();
+      expect(await bad.getAttribute('data-action')).toBe('invalid');
+      expect(await bad.textContent()).toMatch(/host bits/i);
+      expect(await dialog.locator('[data-action="add"]').count()).toBe(2);
+      expect(await dialog.getByRole('button', { name: 'Import' }).isDisabled()).toBe(true);
+      await screenshotAndAxe(page, 'bulk-paste-preview');
+
+      await text.fill('127.0.0.60 bulk one\n192.168.10.0/24 lab\n127.0.0.61 bulk two\n');
+      await dialog.getByRole('button', { name: 'Preview' }).click();
+      await expect.poll(() => dialog.locator('[data-action="add"]').count()).toBe(3);
+      await dialog.getByRole('button', { name: 'Import' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await page.getByText('Imported: 3 added').waitFor();
+      expect((await callGateway(serve.gatewayUrl, '/hello', keySecret, '127.0.0.60')).status).toBe(200);
+
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Export CSV' }).click();
+      const file = await download;
+      expect(file.suggestedFilename()).toBe(`ip-list-${tenantId}.csv`);
+      const csv = readFileSync(await file.path(), 'utf8');
+      expect(csv).toContain('127.0.0.60,bulk one');
+      expect(csv).toContain('192.168.10.0/24,lab');
+
+      // The impact before a change that removes entries: 127.0.0.60 was just allowed, and replacing the
+      // list with the demo's own address would have denied it.
+      const logged = async () =>
+        (
+          (await (await admin('GET', `/v1/tenants/${tenantId}/requests?client=127.0.0.60`)).json()) as {
+            items: unknown[];
+          }
+        ).items.length;
+      await expect.poll(logged, { timeout: 10_000 }).toBeGreaterThan(0);
+      await page.getByRole('button', { name: 'Bulk paste' }).click();
+      await text.fill('127.0.0.1 demo\n');
+      await dialog.getByText('Replace the list').click();
+      await dialog.getByRole('button', { name: 'Preview' }).click();
+      const impact = dialog.getByTestId('import-impact');
+      await impact.waitFor();
+      expect(await impact.textContent()).toMatch(
+        /would have denied [1-9]\d* requests? from [1-9]\d* address/,
+      );
+      expect(await impact.textContent()).toContain('127.0.0.60');
+      expect(await dialog.textContent()).toMatch(/entries would be removed/);
+      await screenshotAndAxe(page, 'bulk-paste-impact');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      expect((await callGateway(serve.gatewayUrl, '/hello', keySecret, '127.0.0.60')).status).toBe(200);
     },
     SLOW,
   );

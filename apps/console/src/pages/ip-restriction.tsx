@@ -9,6 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
+import { ListFileActions } from '../parts/list-files';
 import { RestrictionMode, restrictionKey, useRestriction } from '../parts/restriction-mode';
 import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
 import { canEdit, type SessionInfo } from '../session';
@@ -124,6 +125,12 @@ export default function IpRestrictionPage(props: { tenantId: string; session: Se
               : ''}
         </Alert>
       )}
+      <ListFileActions
+        tenantId={tenantId}
+        editable={editable}
+        clientAddress={session.clientAddress}
+        invalidate={[adapter.key, restrictionKey(tenantId)]}
+      />
       <IpList
         adapter={adapter}
         canEdit={editable}
