@@ -1,8 +1,8 @@
 import { IpGateError } from '@ipgate/core';
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { hashSecret, looksLikeSecret, newSecret, TOKEN_SECRET_PREFIX } from '../secrets/secrets.js';
 import { read, type StoreContext } from './context.js';
-import type { PrincipalsTable } from './database.js';
+import type { Database, PrincipalsTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
@@ -15,6 +15,7 @@ import type {
   Page,
   PageRequest,
   Principal,
+  Role,
 } from './store.js';
 import { lockTenant } from './tenants.js';
 import * as v from './validate.js';
@@ -37,6 +38,56 @@ export function principalFromRow(row: Selectable<PrincipalsTable>): Principal {
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
+}
+
+/**
+ * Inserts a principal of either kind (an admin token, a console user) and records its creation, in
+ * the caller's transaction: the one way both are made, so their rows and audit events cannot differ.
+ *
+ * @example
+ * const principal = await insertPrincipal(ctx, trx, 'user:ops', { kind: 'token', name: 'ci', role: 'editor', tenantId: null, secretHash, passwordHash: null });
+ */
+export async function insertPrincipal(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  actor: string,
+  fields: {
+    readonly kind: 'token' | 'user';
+    readonly name: string;
+    readonly role: Role;
+    readonly tenantId: string | null;
+    readonly secretHash: string | null;
+    readonly passwordHash: string | null;
+  },
+): Promise<Principal> {
+  const now = nowIso();
+  const row = await trx
+    .insertInto('principals')
+    .values({
+      id: newId('prn'),
+      kind: fields.kind,
+      name: fields.name,
+      role: fields.role,
+      tenant_id: fields.tenantId,
+      secret_hash: fields.secretHash,
+      password_hash: fields.passwordHash,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const principal = principalFromRow(row);
+  await recordChange(ctx, trx, now, {
+    actor,
+    action: 'principal.created',
+    tenantId: fields.tenantId,
+    targetType: 'principal',
+    targetId: principal.id,
+    before: null,
+    after: principal,
+  });
+  return principal;
 }
 
 /**
@@ -75,32 +126,13 @@ export async function createToken(
       );
     }
     const { secret, hash } = newSecret(TOKEN_SECRET_PREFIX);
-    const now = nowIso();
-    const row = await trx
-      .insertInto('principals')
-      .values({
-        id: newId('prn'),
-        kind: 'token',
-        name,
-        role,
-        tenant_id: tenantId,
-        secret_hash: hash,
-        password_hash: null,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const principal = principalFromRow(row);
-    await recordChange(ctx, trx, now, {
-      actor,
-      action: 'principal.created',
+    const principal = await insertPrincipal(ctx, trx, actor, {
+      kind: 'token',
+      name,
+      role,
       tenantId,
-      targetType: 'principal',
-      targetId: principal.id,
-      before: null,
-      after: principal,
+      secretHash: hash,
+      passwordHash: null,
     });
     return { principal, secret };
   });

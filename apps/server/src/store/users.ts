@@ -6,8 +6,7 @@
 import { IpGateError } from '@ipgate/core';
 import { read, type StoreContext } from './context.js';
 import { notFound } from './errors.js';
-import { newId } from './ids.js';
-import { principalFromRow } from './principals.js';
+import { insertPrincipal, principalFromRow } from './principals.js';
 import { recordChange } from './record.js';
 import { nowIso } from './rows.js';
 import type { CreateOptions, MutationOptions, Principal, Role } from './store.js';
@@ -54,34 +53,14 @@ export async function createUser(
         hint: 'Choose another name, or reset that user’s password.',
       });
     }
-    const now = nowIso();
-    const row = await trx
-      .insertInto('principals')
-      .values({
-        id: newId('prn'),
-        kind: 'user',
-        name,
-        role,
-        tenant_id: tenantId,
-        secret_hash: null,
-        password_hash: passwordHash,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const principal = principalFromRow(row);
-    await recordChange(ctx, trx, now, {
-      actor,
-      action: 'principal.created',
+    return insertPrincipal(ctx, trx, actor, {
+      kind: 'user',
+      name,
+      role,
       tenantId,
-      targetType: 'principal',
-      targetId: principal.id,
-      before: null,
-      after: principal,
+      secretHash: null,
+      passwordHash,
     });
-    return principal;
   });
 }
 
