@@ -1,9 +1,9 @@
 import type { IpAddress } from '@ipgate/core';
+import { v4RangeIndex, v6RangeIndex } from './range-search.js';
 
 /**
- * ASN ranges in sorted typed arrays, looked up by binary search (a few hundred nanoseconds, no
- * allocation). IPv4 ranges by their 32-bit bounds; IPv6 ranges by the top 64 bits of their bounds
- * (operators announce nothing longer than a /64 to the world), as two 32-bit words.
+ * ASN ranges in sorted typed arrays, looked up by binary search (range-search.ts). IPv6 ranges by
+ * the top 64 bits of their bounds: operators announce nothing longer than a /64 to the world.
  */
 export class AsnTable {
   private constructor(
@@ -28,32 +28,11 @@ export class AsnTable {
    */
   lookup(address: IpAddress): number | null {
     if (address.family === 4) {
-      const a = address.w3 >>> 0;
-      const s = this.v4Start;
-      let lo = 0;
-      let hi = s.length - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((s[mid] as number) <= a) lo = mid + 1;
-        else hi = mid - 1;
-      }
-      return hi >= 0 && a <= (this.v4End[hi] as number) ? (this.v4Asn[hi] as number) : null;
+      const i = v4RangeIndex(this.v4Start, this.v4End, address.w3 >>> 0);
+      return i < 0 ? null : (this.v4Asn[i] as number);
     }
-    const h = address.w0 >>> 0;
-    const l = address.w1 >>> 0;
-    const s = this.v6Start;
-    let lo = 0;
-    let hi = (s.length >>> 1) - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const sh = s[2 * mid] as number;
-      if (sh < h || (sh === h && (s[2 * mid + 1] as number) <= l)) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    if (hi < 0) return null;
-    const eh = this.v6End[2 * hi] as number;
-    const inside = h < eh || (h === eh && l <= (this.v6End[2 * hi + 1] as number));
-    return inside ? (this.v6Asn[hi] as number) : null;
+    const i = v6RangeIndex(this.v6Start, this.v6End, address.w0 >>> 0, address.w1 >>> 0);
+    return i < 0 ? null : (this.v6Asn[i] as number);
   }
 
   /** The operator's name as the data gives it, or null. */

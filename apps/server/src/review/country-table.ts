@@ -1,5 +1,6 @@
 import type { IpAddress } from '@ipgate/core';
 import type { Reader, Response } from 'maxmind';
+import { v4RangeIndex, v6RangeIndex } from './range-search.js';
 
 /** What the walk needs of mmdb-lib's Reader beyond its public API (stable in its 2.x/3.x line). */
 interface ReaderInternals {
@@ -15,7 +16,7 @@ interface ReaderInternals {
 
 /**
  * Country ranges in sorted typed arrays, from a MaxMind DB file walked once at load: a lookup is a
- * binary search (a few hundred nanoseconds) where the MaxMind reader takes microseconds per address
+ * binary search (range-search.ts, a few hundred nanoseconds) where the MaxMind reader takes microseconds per address
  * (it walks the tree bit by bit and decodes the record), which the request path cannot afford.
  * IPv6 by the top 64 bits, as the ASN table.
  */
@@ -33,34 +34,11 @@ export class CountryTable {
   /** @example table.lookup(IpAddress.parse('8.8.8.8')); // 'US' */
   lookup(address: IpAddress): string | null {
     if (address.family === 4) {
-      const a = address.w3 >>> 0;
-      const s = this.v4Start;
-      let lo = 0;
-      let hi = s.length - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((s[mid] as number) <= a) lo = mid + 1;
-        else hi = mid - 1;
-      }
-      return hi >= 0 && a <= (this.v4End[hi] as number)
-        ? (this.codes[this.v4Code[hi] as number] ?? null)
-        : null;
+      const i = v4RangeIndex(this.v4Start, this.v4End, address.w3 >>> 0);
+      return i < 0 ? null : (this.codes[this.v4Code[i] as number] ?? null);
     }
-    const h = address.w0 >>> 0;
-    const l = address.w1 >>> 0;
-    const s = this.v6Start;
-    let lo = 0;
-    let hi = (s.length >>> 1) - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const sh = s[2 * mid] as number;
-      if (sh < h || (sh === h && (s[2 * mid + 1] as number) <= l)) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    if (hi < 0) return null;
-    const eh = this.v6End[2 * hi] as number;
-    const inside = h < eh || (h === eh && l <= (this.v6End[2 * hi + 1] as number));
-    return inside ? (this.codes[this.v6Code[hi] as number] ?? null) : null;
+    const i = v6RangeIndex(this.v6Start, this.v6End, address.w0 >>> 0, address.w1 >>> 0);
+    return i < 0 ? null : (this.codes[this.v6Code[i] as number] ?? null);
   }
 
   /**
