@@ -56,7 +56,11 @@ export interface LastGoodWriterStats {
 
 /** A full load being written; nothing on disk changes until {@link FullCopy.finish}. */
 export interface FullCopy {
-  add(chunk: RulesChunk): void;
+  /**
+   * Writes a part; resolves at once, or — when the file lags the parts handed over by more than a
+   * few megabytes — once it has caught up, so a caller that awaits it never holds the copy in memory.
+   */
+  add(chunk: RulesChunk): Promise<void> | undefined;
   /** Queues the copy to replace the one on disk. */
   finish(version: number, storeId: string): void;
   /** Drops the copy (the load failed). */
@@ -97,6 +101,9 @@ interface Pending {
  * its age is reported wherever it is used.
  */
 export const REWRITE_SPACING = 100;
+
+/** How much may wait in memory for the disk before a full load waits for it. */
+const QUEUED_BYTES = 8 << 20;
 
 interface FileIdentity {
   readonly dev: number;
@@ -227,6 +234,8 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     write(text: string): void;
     /** Copies bytes as they are (lines of the previous copy, never decoded). */
     writeBytes(bytes: Buffer): void;
+    /** Undefined while little is queued; otherwise resolves when the queue has drained. */
+    drained(): Promise<void> | undefined;
     end(): Promise<{ bytes: number; sha256: string }>;
   } {
     const out = createWriteStream(temp, { flags: 'w', mode: 0o600 });
@@ -250,6 +259,21 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         hash.update(buffer);
         bytes += buffer.length;
         out.write(buffer);
+      },
+      drained() {
+        if (out.writableLength < QUEUED_BYTES || failed !== undefined) return undefined;
+        return new Promise((resolve) => {
+          const done = (): void => {
+            out.off('drain', done);
+            out.off('error', done);
+            out.off('close', done);
+            resolve();
+          };
+          out.on('drain', done);
+          // A failed write is reported where the copy is finished; the load goes on.
+          out.on('error', done);
+          out.on('close', done);
+        });
       },
       end: () =>
         new Promise((resolve, reject) => {
@@ -292,11 +316,12 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     let done = false;
     return {
       add(chunk) {
-        if (done) return;
+        if (done) return undefined;
         for (const rules of chunk.tenants) body.write(encodeUnit({ kind: 't', rules }));
         for (const rules of chunk.apis) body.write(encodeUnit({ kind: 'a', rules }));
         for (const rules of chunk.keys) body.write(encodeUnit({ kind: 'k', rules }));
         units += chunk.tenants.length + chunk.apis.length + chunk.keys.length;
+        return body.drained();
       },
       finish(version, id) {
         if (done) return;

@@ -281,6 +281,34 @@ describe('last good rules on disk', () => {
     ]);
   });
 
+  it('a full copy that lags the load makes the load wait, instead of holding the copy in memory', async () => {
+    const path = freshPath();
+    const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0 });
+    const full = writer.beginFull();
+    const tenant = (t: number): TenantRules =>
+      ({
+        tenant: { id: `ten_w${t}`, ipMode: 'manual' },
+        entries: Array.from({ length: 100 }, (_, e) => ({
+          id: `ent_${t}_${e}`,
+          name: 'x'.repeat(60),
+          type: 'ip' as const,
+          value: `10.0.${t & 255}.${e}`,
+          expiresAt: null,
+        })),
+      }) as TenantRules;
+    // A small part queues little: nothing to wait for.
+    expect(full.add({ version: 9, tenants: [tenant(0)], apis: [], keys: [] })).toBeUndefined();
+    // ~12 MB in one part: more than may wait in memory, so the caller is asked to wait.
+    const big = Array.from({ length: 1000 }, (_, t) => tenant(t + 1));
+    const waited = full.add({ version: 9, tenants: big, apis: [], keys: [] });
+    expect(waited).toBeInstanceOf(Promise);
+    await waited;
+    full.finish(9, 'sto_a');
+    await writer.close();
+    const { header } = await readBack(path);
+    expect(header.units).toBe(1001);
+  });
+
   it('a copy changed behind the writer is checked, even at its size and modification time', async () => {
     const path = freshPath();
     const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0 });

@@ -28,9 +28,10 @@ export interface SnapshotEngineOptions {
    */
   readonly maxChangesPerRefresh?: number | undefined;
   /**
-   * How long after the previous refresh began {@link SnapshotEngine.refreshSoon} waits, so that a
-   * burst of other nodes' changes is read in one refresh (a refresh costs a few round trips to the
-   * store however many changes it carries); default 250 ms. After a quiet spell it does not wait.
+   * How long after the previous refresh began {@link SnapshotEngine.refreshSoon} waits in a burst
+   * (that refresh took several changes at once), so that a storm of other nodes' changes is read in
+   * few refreshes (a refresh costs a few round trips to the store however many changes it carries);
+   * default 250 ms. Changes that come one at a time are read within 20 ms each.
    * Own writes use `refresh()`, which never waits.
    */
   readonly coalesceMs?: number | undefined;
@@ -121,6 +122,12 @@ export interface SnapshotEngine extends RulesEngine {
   close(): void;
 }
 
+/**
+ * The least time between two refreshes for other nodes' changes outside a burst: notices that come
+ * this close together (one change's several, a few changes at once) are still read together.
+ */
+const BURST_EDGE_MS = 20;
+
 // setTimeout fires at once for delays above 2^31 - 1 ms; longer waits are taken in steps.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -162,8 +169,11 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   let expiryTimer: NodeJS.Timeout | undefined;
   let soonTimer: NodeJS.Timeout | undefined;
   let lastRunAt = 0;
-  /** When refreshSoon last started a refresh. */
+  /** When refreshSoon last started a refresh, and how many notices that refresh took. */
   let lastSoonAt = 0;
+  let lastSoonNotices = 0;
+  /** Notices since refreshSoon last started a refresh. */
+  let notices = 0;
   /** Set by refreshSoon: the next run follows changes without checking the version first. */
   let pendingNotice = false;
   let closed = false;
@@ -230,7 +240,9 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     try {
       version = await store.loadRules((chunk) => {
         load.add(chunk);
-        copy?.add(chunk);
+        // The copy on disk may fall behind the load: the load waits for it rather than holding the
+        // whole copy in memory (~200 MB at 1,000,000 entries).
+        return copy?.add(chunk);
       });
     } catch (e) {
       copy?.abandon();
@@ -374,13 +386,18 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
 
   function refreshSoon(): void {
     pendingNotice = true;
+    notices++;
     if (closed || soonTimer !== undefined) return;
-    // Spaced from the previous refresh for other nodes' changes only: a poll or an own write in
-    // between does not hold a lone change back.
-    const wait = Math.max(0, lastSoonAt + coalesceMs - Date.now());
+    // Spaced from the previous refresh for other nodes' changes only (a poll or an own write in
+    // between does not hold a change back), and only in a burst: when that refresh took several
+    // notices at once. Changes that come one at a time are read at once, each.
+    const spacing = lastSoonNotices > 1 ? coalesceMs : BURST_EDGE_MS;
+    const wait = Math.max(0, lastSoonAt + spacing - Date.now());
     soonTimer = setTimeout(() => {
       soonTimer = undefined;
       lastSoonAt = Date.now();
+      lastSoonNotices = notices;
+      notices = 0;
       refresh().catch(() => {}); // logged in run()
     }, wait);
     soonTimer.unref();

@@ -44,7 +44,7 @@ const DEFAULT_MAX_CHANGES = 1_000;
  */
 export async function loadRules(
   ctx: StoreContext,
-  onChunk: (chunk: RulesChunk) => void,
+  onChunk: (chunk: RulesChunk) => void | Promise<void>,
   options: { readonly tenantsPerChunk?: number | undefined } = {},
 ): Promise<number> {
   const perChunk = options.tenantsPerChunk ?? TENANTS_PER_CHUNK[ctx.dialect.name];
@@ -85,7 +85,7 @@ export async function loadRules(
         .orderBy('created_at')
         .orderBy('id')
         .execute();
-      onChunk({
+      await onChunk({
         version,
         tenants: tenants.map((t) => ({
           tenant: { id: t.id, ipMode: t.ip_mode, enforce: toBool(t.enforce) },
@@ -106,7 +106,7 @@ export async function loadRules(
         .limit(APIS_PER_CHUNK)
         .execute();
       if (apis.length === 0) break;
-      onChunk({ version, tenants: [], apis: await apiRules(db, apis), keys: [] });
+      await onChunk({ version, tenants: [], apis: await apiRules(db, apis), keys: [] });
       after = (apis[apis.length - 1] as { id: string }).id;
     }
     return version;

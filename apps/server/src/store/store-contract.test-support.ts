@@ -827,12 +827,13 @@ export function storeContract(factory: StoreFactory): void {
         }
         const chunks: { tenants: string[]; keys: string[]; apis: number }[] = [];
         const version = await store.loadRules(
-          (c) =>
+          (c) => {
             chunks.push({
               tenants: c.tenants.map((r) => r.tenant.id),
               keys: c.keys.map((k) => k.key.tenantId),
               apis: c.apis.length,
-            }),
+            });
+          },
           { tenantsPerChunk: 2 },
         );
         expect(version).toBe(await store.currentVersion());

@@ -886,7 +886,7 @@ export interface RulesStore {
    * memory whole. Resolves with the version. What a node compiles when it starts.
    */
   loadRules(
-    onChunk: (chunk: RulesChunk) => void,
+    onChunk: (chunk: RulesChunk) => void | Promise<void>,
     options?: { readonly tenantsPerChunk?: number | undefined },
   ): Promise<number>;
   /**
