@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Logger } from '../log/logger.js';
-import type { RulesChunk, RulesDelta } from '../store/store.js';
+import type { RulesChunk } from '../store/store.js';
+import { fakeRulesStore, recordingLogger } from './fake-rules-store.test-support.js';
 import { createLastGoodWriter } from './last-good-writer.js';
-import { type FixtureParts, fixtureRules } from './rules-fixture.test-support.js';
+import { fixtureRules } from './rules-fixture.test-support.js';
 import { createSnapshotEngine } from './snapshot-engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipgate-engine-last-good-'));
@@ -13,57 +13,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const LOCATION = 'postgres://db:5432/ipgate';
 
-/** A store holding one set of rules that can be made to fail; every unit counts as changed. */
-function fakeStore(initial: RulesChunk, id = 'sto_one') {
-  const state = { rules: initial, failing: false, id, loads: 0, deltas: 0 };
-  const check = () => {
-    if (state.failing) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
-  };
-  return {
-    state,
-    set(parts: FixtureParts) {
-      state.rules = fixtureRules(parts);
-    },
-    store: {
-      async storeId() {
-        check();
-        return state.id;
-      },
-      async currentVersion() {
-        check();
-        return state.rules.version;
-      },
-      async loadRules(onChunk: (chunk: RulesChunk) => void) {
-        check();
-        state.loads++;
-        onChunk(state.rules);
-        return state.rules.version;
-      },
-      async rulesSince(version: number): Promise<RulesDelta | undefined> {
-        check();
-        state.deltas++;
-        const r = state.rules;
-        if (r.version <= version) return { version, tenants: new Map(), apis: new Map(), keys: new Map() };
-        return {
-          version: r.version,
-          tenants: new Map(r.tenants.map((t) => [t.tenant.id, t])),
-          apis: new Map(r.apis.map((a) => [a.api.id, a])),
-          keys: new Map(r.keys.map((k) => [k.key.id, k])),
-        };
-      },
-    },
-  };
-}
-
-function recordingLogger() {
-  const lines: string[] = [];
-  const logger: Logger = {
-    info: (_f, m) => lines.push(`info ${m}`),
-    warn: (_f, m) => lines.push(`warn ${m}`),
-    error: (_f, m) => lines.push(`error ${m}`),
-  };
-  return { lines, logger };
-}
+/** A store that, made to fail, fails as an unreachable PostgreSQL does. */
+const fakeStore = (rules: RulesChunk) =>
+  fakeRulesStore(rules, { failure: 'connect ECONNREFUSED 127.0.0.1:5432' });
 
 const allowed = (engine: ReturnType<typeof createSnapshotEngine>, address: string) =>
   engine.check({ address, tenantId: 'ten_1', keyId: 'key_1' }).decision.allow;

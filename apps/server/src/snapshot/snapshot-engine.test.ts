@@ -1,65 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../log/logger.js';
-import type { RulesChunk, RulesDelta } from '../store/store.js';
-import { type FixtureParts, fixtureRules } from './rules-fixture.test-support.js';
+import type { RulesChunk } from '../store/store.js';
+import { fakeRulesStore, recordingLogger } from './fake-rules-store.test-support.js';
+import { fixtureRules } from './rules-fixture.test-support.js';
 import { createSnapshotEngine } from './snapshot-engine.js';
 
-/**
- * A store that holds one set of rules: `loadRules` hands them over in two chunks, `rulesSince`
- * returns every unit as changed (or undefined when `tooMany`), each after a small delay.
- */
-function fakeStore(initial: RulesChunk) {
-  const state = { rules: initial, failing: false, tooMany: false, loads: 0, deltas: 0, versions: 0 };
-  const later = () => new Promise((r) => setTimeout(r, 1));
-  return {
-    state,
-    set(parts: FixtureParts) {
-      state.rules = fixtureRules(parts);
-    },
-    store: {
-      async currentVersion() {
-        state.versions++;
-        await later();
-        if (state.failing) throw new Error('store down');
-        return state.rules.version;
-      },
-      async loadRules(onChunk: (chunk: RulesChunk) => void) {
-        state.loads++;
-        await later();
-        if (state.failing) throw new Error('store down');
-        const r = state.rules;
-        onChunk({ version: r.version, tenants: r.tenants, apis: [], keys: r.keys });
-        await later();
-        onChunk({ version: r.version, tenants: [], apis: r.apis, keys: [] });
-        return r.version;
-      },
-      async rulesSince(version: number): Promise<RulesDelta | undefined> {
-        state.deltas++;
-        await later();
-        if (state.failing) throw new Error('store down');
-        if (state.tooMany) return undefined;
-        const r = state.rules;
-        if (r.version <= version) return { version, tenants: new Map(), apis: new Map(), keys: new Map() };
-        return {
-          version: r.version,
-          tenants: new Map(r.tenants.map((t) => [t.tenant.id, t])),
-          apis: new Map(r.apis.map((a) => [a.api.id, a])),
-          keys: new Map(r.keys.map((k) => [k.key.id, k])),
-        };
-      },
-    },
-  };
-}
-
-function recordingLogger() {
-  const lines: string[] = [];
-  const logger: Logger = {
-    info: (_f, m) => lines.push(`info ${m}`),
-    warn: (_f, m) => lines.push(`warn ${m}`),
-    error: (_f, m) => lines.push(`error ${m}`),
-  };
-  return { lines, logger };
-}
+/** Every call waits a little, and loadRules hands the rules over in two chunks. */
+const fakeStore = (rules: RulesChunk) => fakeRulesStore(rules, { delayMs: 1 });
 
 const listed = [{ value: '203.0.113.0/24' }];
 
