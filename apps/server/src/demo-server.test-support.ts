@@ -1,16 +1,10 @@
-/**
- * A whole `ipgate serve --demo` (gateway, admin API, recorder, store) on SQLite or on PostgreSQL in a
- * schema of its own, with helpers to call it over real HTTP from a chosen loopback address.
- */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { Agent, request } from 'undici';
 import { loadSettings } from './config/load-settings.js';
 import { type RunningServer, startServer } from './serve.js';
-import { POSTGRES_TEST_URL, type StoreFactory } from './store/test-stores.test-support.js';
+import { freshPostgresDatabase, type StoreFactory } from './store/test-stores.test-support.js';
 
 /** A running demo server and what a test calls it with. */
 export interface DemoServer {
@@ -57,17 +51,9 @@ export async function startDemoServer(
     storeFlags = { dataDir };
     dispose = async () => rmSync(dataDir, { recursive: true, force: true });
   } else {
-    const schema = `ipgate_demo_${randomBytes(6).toString('hex')}`;
-    const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
-    await client.connect();
-    await client.query(`create schema ${schema}`);
-    storeFlags = {
-      databaseUrl: `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    };
-    dispose = async () => {
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    };
+    const db = await freshPostgresDatabase('ipgate_demo');
+    storeFlags = { databaseUrl: db.databaseUrl };
+    dispose = db.drop;
   }
   const server = await startServer(loadSettings({ flags: { ...base, ...storeFlags } }), {
     out: () => {},

@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.test-support.js';
+import { freshPostgresDatabase, storeFactories } from './store/test-stores.test-support.js';
 
 /**
  * `kill -9` of a running `ipgate serve` in the middle of a stream of writes through the management
@@ -129,16 +127,11 @@ describe('kill -9 of ipgate serve during a stream of writes', () => {
   it.skipIf(postgres?.skip !== false)(
     'loses no acknowledged write on PostgreSQL',
     async () => {
-      const schema = `ipgate_durable_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
-      await admin.connect();
+      const db = await freshPostgresDatabase('ipgate_durable');
       try {
-        await admin.query(`create schema ${schema}`);
-        const url = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-        await durabilityRun({ DATABASE_URL: url, IPGATE_DATA_DIR: '/nonexistent-unused' });
+        await durabilityRun({ DATABASE_URL: db.databaseUrl, IPGATE_DATA_DIR: '/nonexistent-unused' });
       } finally {
-        await admin.query(`drop schema if exists ${schema} cascade`);
-        await admin.end();
+        await db.drop();
       }
     },
     60_000,

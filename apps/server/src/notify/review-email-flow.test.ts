@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
-import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../config/load-settings.js';
 import { testNetworkFacts } from '../review/network-facts.test-support.js';
 import { type RunningServer, startServer } from '../serve.js';
-import { POSTGRES_TEST_URL, storeFactories } from '../store/test-stores.test-support.js';
+import { freshPostgresDatabase, storeFactories } from '../store/test-stores.test-support.js';
 import { type SmtpReceiver, startSmtpReceiver, until } from './receivers.test-support.js';
 
 /**
@@ -67,18 +65,9 @@ describe.each(factories.map((f) => [f.name, f] as const))(
       dataDir = mkdtempSync(join(tmpdir(), 'ipgate-review-mail-'));
       let databaseUrl: string | undefined;
       if (name === 'postgres') {
-        const schema = `ipgate_review_${randomBytes(6).toString('hex')}`;
-        const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
-        await client.connect();
-        await client.query(`create schema ${schema}`);
-        await client.end();
-        databaseUrl = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-        cleanup = async () => {
-          const c = new pg.Client({ connectionString: POSTGRES_TEST_URL });
-          await c.connect();
-          await c.query(`drop schema if exists ${schema} cascade`);
-          await c.end();
-        };
+        const db = await freshPostgresDatabase('ipgate_review');
+        databaseUrl = db.databaseUrl;
+        cleanup = db.drop;
       }
       server = await startServer(
         loadSettings({

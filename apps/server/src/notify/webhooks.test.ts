@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../config/load-settings.js';
 import { testNetworkFacts } from '../review/network-facts.test-support.js';
 import { type RunningServer, startServer } from '../serve.js';
-import { POSTGRES_TEST_URL, storeFactories } from '../store/test-stores.test-support.js';
+import { freshPostgresDatabase, storeFactories } from '../store/test-stores.test-support.js';
 import { forbiddenDestination } from './destination-guard.js';
 import { startWebhookReceiver, until, type WebhookReceiver } from './receivers.test-support.js';
 import { webhookTransport } from './webhook-transport.js';
@@ -110,18 +108,9 @@ describe.each(factories.map((f) => [f.name, f] as const))(
       dataDir = mkdtempSync(join(tmpdir(), 'ipgate-hooks-'));
       let databaseUrl: string | undefined;
       if (name === 'postgres') {
-        const schema = `ipgate_hooks_${randomBytes(6).toString('hex')}`;
-        const c = new pg.Client({ connectionString: POSTGRES_TEST_URL });
-        await c.connect();
-        await c.query(`create schema ${schema}`);
-        await c.end();
-        databaseUrl = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-        cleanup = async () => {
-          const d = new pg.Client({ connectionString: POSTGRES_TEST_URL });
-          await d.connect();
-          await d.query(`drop schema if exists ${schema} cascade`);
-          await d.end();
-        };
+        const db = await freshPostgresDatabase('ipgate_hooks');
+        databaseUrl = db.databaseUrl;
+        cleanup = db.drop;
       }
       server = await startServer(
         loadSettings({

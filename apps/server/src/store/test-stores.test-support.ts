@@ -116,6 +116,27 @@ let probe: Promise<string | undefined> | undefined;
  * const factory = await postgresFactory();
  * if (!factory.skip) await (await factory.open({ maxConnections: 8 })).close();
  */
+/**
+ * A fresh schema for a whole server (or several nodes of one), named in the connection string as an
+ * operator would put it in DATABASE_URL; `drop()` removes it with everything in it.
+ *
+ * @example
+ * const db = await freshPostgresDatabase('ipgate_hooks');
+ * await startServer(loadSettings({ flags: { databaseUrl: db.databaseUrl } }), io);
+ * await db.drop();
+ */
+export async function freshPostgresDatabase(
+  prefix: string,
+): Promise<{ readonly databaseUrl: string; readonly schema: string; drop(): Promise<void> }> {
+  const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await admin(`create schema ${schema}`);
+  return {
+    databaseUrl: `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    schema,
+    drop: () => admin(`drop schema if exists ${schema} cascade`),
+  };
+}
+
 export async function postgresFactory(): Promise<StoreFactory> {
   probe ??= reachable(POSTGRES_TEST_URL);
   const problem = await probe;
