@@ -14,6 +14,7 @@ import { type SessionPolicy, sessionOfRequest } from '../console/session-policy.
 import { forbidden, hiddenTenant, roleAllows } from './access.js';
 import { backoffAddressKey } from './backoff-address.js';
 import type { FailureBackoff } from './failure-backoff.js';
+import { VerifiedSecrets } from './verified-secrets.js';
 
 /** What the hook needs. */
 export interface AuthenticateOptions {
@@ -40,11 +41,12 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 export function installAuthentication(app: FastifyInstance, options: AuthenticateOptions): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('consoleSession', null);
+  const verified = new VerifiedSecrets();
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     // Unknown routes have no access declared: they fall through to the 404 handler.
     if (access === undefined || access.role === 'public') return;
-    const principal = await authenticate(request, reply, options);
+    const principal = await authenticate(request, reply, options, verified);
     request.principal = principal;
 
     if (access.scope === 'tenant') {
@@ -62,6 +64,7 @@ async function authenticate(
   request: FastifyRequest,
   reply: FastifyReply,
   options: AuthenticateOptions,
+  verified: VerifiedSecrets,
 ): Promise<Principal> {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
@@ -76,16 +79,21 @@ async function authenticate(
     });
   }
   const secret = BEARER.exec(header)?.[1];
-  const turn = await awaitTurn(request, reply, options, authSubject(secret));
+  // A token this node found valid recently is not a guess: it skips the backoff (not the check), so
+  // a client's concurrent requests do not queue behind each other.
+  const known = secret !== undefined && verified.has(secret);
+  const turn = known ? undefined : await awaitTurn(request, reply, options, authSubject(secret));
   // The store looks the token up by its hash, so nothing here compares secrets byte by byte.
   const principal = secret === undefined ? undefined : await options.store.findTokenBySecret(secret);
   if (principal === undefined) {
-    turn.failed();
+    if (secret !== undefined) verified.delete(secret);
+    turn?.failed();
     throw new IpGateError('IPG_AUTH_REQUIRED', 'The admin token is not valid.', {
       hint: 'Send Authorization: Bearer <admin token> with a token that exists.',
     });
   }
-  turn.succeeded();
+  turn?.succeeded();
+  if (secret !== undefined) verified.add(secret);
   return principal;
 }
 

@@ -108,4 +108,57 @@ describe('admin authentication backoff over HTTP', () => {
     expect((await get(guess(200), '127.0.0.14')).status).toBe(401);
     expect(waits).toEqual([]);
   });
+
+  it('a client with a valid token is not queued: its concurrent requests all pass at once', async () => {
+    // A store that takes 20 ms to find a token, as a database across a network does: requests overlap.
+    const slow = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name === 'findTokenBySecret')
+          return async (secret: string) => {
+            await new Promise((r) => setTimeout(r, 20));
+            return target.findTokenBySecret(secret);
+          };
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const slowWaits: number[] = [];
+    const slowApp = await buildAdminApp({
+      store: slow,
+      engine: createSnapshotEngine({ store }),
+      authBackoff: {
+        baseDelayMs: BASE_MS,
+        maxDelayMs: MAX_MS,
+        sleep: async (ms) => {
+          slowWaits.push(ms);
+          await new Promise((r) => setTimeout(r, ms));
+        },
+      },
+    });
+    const slowUrl = await slowApp.listen({ host: '127.0.0.1', port: 0 });
+    const agent = new Agent({ localAddress: '127.0.0.14', connections: 64, pipelining: 0 });
+    try {
+      const actor = { actor: 'test:backoff' };
+      const made = await store.createToken({ name: 'busy-client', role: 'viewer' }, actor);
+      const call = async () => {
+        const res = await request(`${slowUrl}/v1/tenants`, {
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${made.secret}` },
+        });
+        await res.body.dump();
+        return res.statusCode;
+      };
+      expect(await call()).toBe(200);
+      const statuses = await Promise.all(Array.from({ length: 40 }, call));
+      expect(statuses).toEqual(Array(40).fill(200));
+      // None of them took a turn in the backoff.
+      expect(slowWaits.filter((ms) => ms > 0)).toEqual([]);
+      // Skipping the backoff is not skipping the check: a token deleted meanwhile is refused at once.
+      await store.deletePrincipal(made.principal.id, actor);
+      expect(await call()).toBe(401);
+    } finally {
+      await agent.close();
+      await slowApp.close();
+    }
+  });
 });
