@@ -2,8 +2,9 @@ import type { Entry } from '@ipgate/core';
 import type { Selectable, Transaction } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { Database, IpListEntryColumns } from './database.js';
-import { alreadyExists, checkVersion, limitReached, notFound } from './errors.js';
+import { checkVersion, limitReached, notFound } from './errors.js';
 import { newId } from './ids.js';
+import { assertCanonicalFree, lockOwnedEntry, type Untyped } from './owned-entries.js';
 import { recordChange } from './record.js';
 import { flag, nowIso, toBool, toDate, toDateOrNull } from './rows.js';
 import type {
@@ -55,10 +56,6 @@ export interface IpListSpec<E extends IpListEntry> {
   ): Promise<void>;
 }
 
-// The two tables are one shape under two names; Kysely cannot type a table chosen at run time, so this
-// module works untyped and converts every row through `ipListEntryFromRow`.
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Untyped = Transaction<any>;
 type Row = Selectable<IpListEntryColumns>;
 
 /**
@@ -335,6 +332,7 @@ export async function insertIpEntry<E extends IpListEntry>(
   return spec.withOwner(ipListEntryFromRow(row), ownerId);
 }
 
+/** The entry of this owner, locked for the write (see owned-entries.ts). */
 async function lockEntry<E extends IpListEntry>(
   ctx: StoreContext,
   t: Untyped,
@@ -342,30 +340,6 @@ async function lockEntry<E extends IpListEntry>(
   ownerId: string,
   entryId: string,
 ): Promise<E> {
-  const row = (await t
-    .selectFrom(spec.table)
-    .selectAll()
-    .where('id', '=', entryId)
-    .where(spec.ownerColumn, '=', ownerId)
-    .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
-    .executeTakeFirst()) as Row | undefined;
-  if (row === undefined) throw notFound(spec.entryNoun, entryId);
+  const row = (await lockOwnedEntry(ctx, t, spec, ownerId, entryId)) as Row;
   return spec.withOwner(ipListEntryFromRow(row), ownerId);
-}
-
-async function assertCanonicalFree<E extends IpListEntry>(
-  t: Untyped,
-  spec: IpListSpec<E>,
-  ownerId: string,
-  canonical: string,
-  exceptId: string | undefined,
-): Promise<void> {
-  const existing: Pick<Row, 'id' | 'name' | 'value'> | undefined = await t
-    .selectFrom(spec.table)
-    .select(['id', 'name', 'value'])
-    .where(spec.ownerColumn, '=', ownerId)
-    .where('canonical', '=', canonical)
-    .$if(exceptId !== undefined, (qb) => qb.where('id', '<>', exceptId as string))
-    .executeTakeFirst();
-  if (existing !== undefined) throw alreadyExists(canonical, existing);
 }

@@ -1,9 +1,10 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { KeyDomainEntriesTable, KeyIpEntriesTable } from './database.js';
-import { alreadyExists, checkVersion, limitReached, notFound } from './errors.js';
+import { checkVersion, limitReached } from './errors.js';
 import { newId } from './ids.js';
 import { getKey, lockKey } from './keys.js';
+import { assertCanonicalFree, lockOwnedEntry, type Untyped } from './owned-entries.js';
 import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
 import type {
@@ -26,6 +27,8 @@ import * as v from './validate.js';
  */
 export interface KeyListSpec<E> {
   readonly table: 'key_ip_entries' | 'key_domain_entries';
+  /** Every key list is owned by its key. */
+  readonly ownerColumn: 'key_id';
   readonly entryNoun: string;
   readonly listNoun: string;
   readonly action: string;
@@ -36,13 +39,10 @@ export interface KeyListSpec<E> {
   fromRow(row: Record<string, unknown>): E;
 }
 
-// See ip-lists.ts: two tables of one shape, chosen at run time, which Kysely cannot type.
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Untyped = Transaction<any>;
-
 /** The key's IP list, limited by the tenant's `keyIpLimit`. */
 export const keyIpList: KeyListSpec<KeyIpEntry> = {
   table: 'key_ip_entries',
+  ownerColumn: 'key_id',
   entryNoun: 'key IP entry',
   listNoun: "key's IP list",
   action: 'key.ip_entry',
@@ -71,6 +71,7 @@ export const keyIpList: KeyListSpec<KeyIpEntry> = {
 /** The key's domain list, limited by the tenant's `keyDomainLimit`. */
 export const keyDomainList: KeyListSpec<KeyDomainEntry> = {
   table: 'key_domain_entries',
+  ownerColumn: 'key_id',
   entryNoun: 'key domain entry',
   listNoun: "key's domain list",
   action: 'key.domain_entry',
@@ -264,6 +265,7 @@ export async function removeKeyEntry<E>(
   });
 }
 
+/** The entry of this key, locked for the write (see owned-entries.ts). */
 async function lockEntry<E>(
   ctx: StoreContext,
   t: Untyped,
@@ -271,30 +273,6 @@ async function lockEntry<E>(
   keyId: string,
   entryId: string,
 ): Promise<{ id: string; version: number; entity: E }> {
-  const row: Record<string, unknown> | undefined = await t
-    .selectFrom(spec.table)
-    .selectAll()
-    .where('id', '=', entryId)
-    .where('key_id', '=', keyId)
-    .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
-    .executeTakeFirst();
-  if (row === undefined) throw notFound(spec.entryNoun, entryId);
+  const row = await lockOwnedEntry(ctx, t, spec, keyId, entryId);
   return { id: entryId, version: Number(row['version']), entity: spec.fromRow(row) };
-}
-
-async function assertCanonicalFree<E>(
-  t: Untyped,
-  spec: KeyListSpec<E>,
-  keyId: string,
-  canonical: string,
-  exceptId: string | undefined,
-): Promise<void> {
-  const existing: { id: string; name: string; value: string } | undefined = await t
-    .selectFrom(spec.table)
-    .select(['id', 'name', 'value'])
-    .where('key_id', '=', keyId)
-    .where('canonical', '=', canonical)
-    .$if(exceptId !== undefined, (qb) => qb.where('id', '<>', exceptId as string))
-    .executeTakeFirst();
-  if (existing !== undefined) throw alreadyExists(canonical, existing);
 }
