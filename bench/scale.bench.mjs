@@ -190,6 +190,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * 200 changes/s would take at that cost. Free of what A and the store take from the shared cores.
  */
 async function changeCost(a, b, seeded) {
+  // A node that just started may still be busy (its last good copy, the collector): wait until B is
+  // idle (under 5 % of a core over a second), for at most a minute.
+  for (let i = 0; i < 60; i++) {
+    const from = treeCpuSeconds(b.child.pid);
+    await sleep(1000);
+    if (treeCpuSeconds(b.child.pid) - from < 0.05) break;
+  }
   const idleFrom = treeCpuSeconds(b.child.pid);
   await sleep(5000);
   const idlePerS = (treeCpuSeconds(b.child.pid) - idleFrom) / 5;
