@@ -372,11 +372,12 @@ describe.skipIf(postgres?.skip !== false)('a burst on one key across two nodes s
     a = await startServer(loadSettings({ flags: { ...flags, demo: true, demoUpstreamPort: '0' } }), io, {
       networkFacts: publicLoopback,
     });
-    b = await startServer(loadSettings({ flags }), io, { networkFacts: publicLoopback });
     const { body } = await api(a, 'GET', '/v1/tenants');
     tenantId = (body['items'] as { id: string }[])[0]?.id as string;
     secret = a.demoKeySecret as string;
     await api(a, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
+    // Started after the switch, so node B's first snapshot has the tenant in auto already.
+    b = await startServer(loadSettings({ flags }), io, { networkFacts: publicLoopback });
   });
 
   afterAll(async () => {
