@@ -387,7 +387,72 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
       await screenshotAndAxe(page, 'bulk-paste-impact');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await dialog.waitFor({ state: 'hidden' });
+      // The same impact before deleting one entry: the trash icon's confirmation replays the day.
+      await page.getByRole('button', { name: 'Delete bulk one' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete this entry?' });
+      const note = confirm.getByTestId('change-impact');
+      await note.waitFor();
+      expect(await note.textContent()).toMatch(/would have denied [1-9]\d* requests? from 1 address/);
+      expect(await note.textContent()).toContain('127.0.0.60');
+      await screenshotAndAxe(page, 'delete-impact');
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      await confirm.waitFor({ state: 'hidden' });
       expect((await callGateway(serve.gatewayUrl, '/hello', keySecret, '127.0.0.60')).status).toBe(200);
+    },
+    SLOW,
+  );
+
+  it(
+    'the tenant switcher moves a user of all tenants between tenants; a tenant’s user has only its own',
+    async () => {
+      const created = await admin('POST', '/v1/tenants', { name: 'Second Co', ipMode: 'off' });
+      expect(created.status).toBe(201);
+      const second = ((await created.json()) as { id: string }).id;
+      await page.reload();
+      await open(page, 'Check an address');
+      const switcher = page.getByRole('combobox', { name: 'Tenant' });
+      expect(await switcher.inputValue()).toBe('Demo Co');
+      // Typing in the switcher searches the tenants.
+      await switcher.focus();
+      await switcher.fill('Second');
+      await page.getByRole('option', { name: 'Second Co' }).click();
+      // The same page, of the other tenant.
+      await expect.poll(() => page.url()).toBe(`${consoleUrl()}t/${second}/check`);
+      await page.getByRole('heading', { name: 'Check an address', level: 1 }).waitFor();
+      await expect.poll(() => switcher.inputValue()).toBe('Second Co');
+
+      const made = await runCli(
+        [
+          'users',
+          'add',
+          'tina',
+          '--role',
+          'editor',
+          '--tenant',
+          second,
+          '--password-stdin',
+          '--data-dir',
+          dir,
+        ],
+        'tenant user password\n',
+      );
+      expect(made.code, made.stderr).toBe(0);
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      context.setDefaultTimeout(20_000);
+      const tenantPage = await context.newPage();
+      await signIn(tenantPage, 'tina', 'tenant user password');
+      expect(tenantPage.url()).toBe(`${consoleUrl()}t/${second}/ip-restriction`);
+      const own = tenantPage.getByRole('combobox', { name: 'Tenant' });
+      await expect.poll(() => own.inputValue()).toBe('Second Co');
+      expect(await own.isDisabled()).toBe(true);
+      expect(await tenantPage.getByRole('link', { name: 'APIs' }).count()).toBe(0);
+      // Another tenant's page, typed in: the API answers it as missing.
+      await tenantPage.goto(`${consoleUrl()}t/${tenantId}/requests`);
+      await tenantPage
+        .getByRole('alert')
+        .filter({ hasText: /No tenant|not found/i })
+        .waitFor();
+      await context.close();
     },
     SLOW,
   );

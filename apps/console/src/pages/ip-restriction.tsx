@@ -8,6 +8,7 @@ import { Alert, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
+import type { ChangeImpact } from '../parts/change-impact';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
 import { ListFileActions } from '../parts/list-files';
 import { RestrictionMode, restrictionKey, useRestriction } from '../parts/restriction-mode';
@@ -44,6 +45,18 @@ export function tenantListAdapter(tenantId: string): IpListAdapter {
           body: { ...patch, confirmLockout },
         }),
       ) as IpEntry,
+    removeImpact: async (entry) => {
+      const answer = unwrap(
+        await api.DELETE('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {
+          params: {
+            path: { ...path, entryId: entry.id },
+            header: ifMatch(entry.version),
+            query: { dryRun: true },
+          },
+        }),
+      ) as unknown as { impact: ChangeImpact };
+      return answer.impact;
+    },
     remove: async (entry, confirmLockout) => {
       unwrap(
         await api.DELETE('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {

@@ -19,6 +19,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError } from '../api/client';
+import { type ChangeImpact, ChangeImpactNote } from './change-impact';
 import { ConfirmModal } from './confirm-modal';
 import { EntryModal } from './entry-modal';
 import { TrashIcon } from './icons';
@@ -35,6 +36,8 @@ export interface IpListAdapter {
   add(fields: EntryFields, confirmLockout: boolean): Promise<IpEntryWithWarnings>;
   update(entry: IpEntry, patch: Partial<EntryFields>, confirmLockout: boolean): Promise<IpEntry>;
   remove(entry: IpEntry, confirmLockout: boolean): Promise<void>;
+  /** What deleting the entry would have done to the last day's traffic (nothing written). */
+  removeImpact?(entry: IpEntry): Promise<ChangeImpact>;
 }
 
 /** A change waiting for the person to confirm that it may lock them out. */
@@ -352,6 +355,12 @@ export function IpList(props: {
           <>
             <strong>{deleting.name || deleting.canonical}</strong> ({deleting.canonical}) will no longer be
             allowed. This cannot be undone.
+            {adapter.removeImpact !== undefined && (
+              <ChangeImpactNote
+                queryKey={[...adapter.key, deleting.id, deleting.version]}
+                load={() => (adapter.removeImpact as NonNullable<IpListAdapter['removeImpact']>)(deleting)}
+              />
+            )}
           </>
         )}
       </ConfirmModal>
