@@ -315,6 +315,10 @@ for (const size of sizes) {
         row.nodeStartMs = a.startMs;
         // The whole `ipgate serve` once it listens: what a node of this size holds resident.
         row.nodeMemory = residentMb(a.child.pid);
+        // And once it has settled: what the load left behind is collected and returned to the system
+        // by V8 within seconds of going idle, not by the time the node listens.
+        await sleep(30_000);
+        row.nodeMemorySettled = residentMb(a.child.pid);
         try {
           if (!skip.has('writes')) {
             log(`${kind} ${size}: ${WRITES} writes`);
