@@ -244,6 +244,59 @@ describe('has, hasAddress, match', () => {
     expect(() => set.sourceAt(2)).toThrow(RangeError);
   });
 
+  it('gives back every entry of a long list of strings exactly as written, plain or not', () => {
+    // Long lists of plain `a.b.c.d[/len]` text keep address and length and print the text again
+    // (set-sources.ts); anything else must come back untouched, in its place.
+    const plain = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })).map(([a, len]) => {
+        const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        return `${formatIPv4((a & mask) >>> 0)}/${len}`;
+      }),
+      fc.integer({ min: 0, max: 0xffffffff }).map(formatIPv4),
+    );
+    const other = fc.constantFrom(
+      '10/8',
+      ' 10.0.0.1',
+      '10.0.0.1 ',
+      '192.168.0/16',
+      '192.0.2.1-9',
+      '10.0.0.0/8 ',
+      '192.0.2.0/255.255.255.0',
+      '192.0.2.1-192.0.2.9',
+      '2001:db8::/32',
+      '::ffff:10.0.0.1',
+      '0.0.0.0/0',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ arbitrary: plain, weight: 4 }, { arbitrary: other, weight: 1 }), {
+          minLength: 60,
+          maxLength: 200,
+        }),
+        (values) => {
+          const set = IpSet.from(values);
+          expect(set.size).toBe(values.length);
+          values.forEach((value, index) => {
+            expect(set.sourceAt(index)).toEqual({ index, id: undefined, name: undefined, value });
+          });
+          expect(() => set.sourceAt(values.length)).toThrow(RangeError);
+          expect(() => set.sourceAt(-1)).toThrow(RangeError);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // Mostly other text (not packed), and all plain (nothing but numbers kept).
+    const mostlyOther = Array.from({ length: 100 }, (_, k) =>
+      k % 3 === 0 ? `10.0.${k}.0/24` : `2001:db8:${k}::/48`,
+    );
+    const allPlain = Array.from({ length: 100 }, (_, k) => (k % 2 === 0 ? `10.0.${k}.1` : `10.1.${k}.0/24`));
+    for (const values of [mostlyOther, allPlain]) {
+      const set = IpSet.from(values);
+      expect(values.map((_, k) => set.sourceAt(k).value)).toEqual(values);
+      expect(set.match(values[0] === '10.0.0.0/24' ? '10.0.0.7' : '10.0.0.1')?.value).toBe(values[0]);
+    }
+  });
+
   const everything = IpSet.from(['0.0.0.0/0', '::/0']);
   it.each([
     ' 10.0.0.1',

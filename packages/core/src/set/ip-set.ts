@@ -3,7 +3,7 @@ import { scanIPv4 } from '../address/ipv4.js';
 import { isIPv4MappedWords, scanIPv6 } from '../address/ipv6.js';
 import type { Entry } from '../entry/entry.js';
 import { parseEntry } from '../entry/parse-entry.js';
-import { createEntryBounds, scanEntry } from '../entry/scan-entry.js';
+import { createEntryBounds, scanEntry, scanPlainIPv4 } from '../entry/scan-entry.js';
 import { bigintKeys, buildSegments } from './build-segments.js';
 import { buildIPv4Segments } from './ipv4-segments.js';
 import { IPv4Table } from './ipv4-table.js';
@@ -15,7 +15,15 @@ import {
   mergeRanges,
   rangeToText,
 } from './range-algebra.js';
-import { type IpSetSource, keepSources, type SetSources } from './set-sources.js';
+import {
+  BARE,
+  type IpSetSource,
+  keepSources,
+  OTHER,
+  PACK_MIN,
+  type PlainEntries,
+  type SetSources,
+} from './set-sources.js';
 import {
   type IPv4Lookup,
   IPv4SmallTable,
@@ -106,9 +114,20 @@ export class IpSet {
     const v6Owners: number[] = [];
     const v6Sizes: number[] = [];
     const bounds = createEntryBounds();
+    // How long lists of strings are written, for keepSources to pack (set-sources.ts).
+    const plain: PlainEntries | undefined =
+      count >= PACK_MIN && typeof sources[0] === 'string'
+        ? { addresses: new Uint32Array(count), forms: new Uint8Array(count) }
+        : undefined;
     for (let index = 0; index < count; index++) {
       const source = sources[index] as IpSetSource;
-      if (typeof source === 'object' && 'canonical' in source) {
+      if (typeof source === 'string' && scanPlainIPv4(source, bounds)) {
+        // What big lists hold; scanEntry would take the same path, and this one notes the form.
+        if (plain !== undefined) {
+          plain.addresses[index] = bounds.first[3] as number;
+          plain.forms[index] = bounds.prefix < 0 ? BARE : bounds.prefix;
+        }
+      } else if (typeof source === 'object' && 'canonical' in source) {
         // Parsed already: take its bounds as they are.
         const { first, last } = source;
         bounds.family = source.family;
@@ -119,6 +138,7 @@ export class IpSet {
         const type = typeof source === 'string' ? undefined : source.type;
         const error = scanEntry(text, bounds, type);
         if (error !== undefined) throw error.withContext({ index });
+        if (plain !== undefined) plain.forms[index] = OTHER;
       }
       if (bounds.family === 4) {
         const first = bounds.first[3] as number;
@@ -156,7 +176,7 @@ export class IpSet {
     // arrays of its own (a node with 100,000 tenants' lists would spend ~60 MB on those); short ones
     // go in one plain array (small-tables.ts).
     return new IpSet(
-      keepSources(sources),
+      keepSources(sources, plain),
       s4.starts.length === 0
         ? EMPTY_V4
         : s4.starts.length <= SMALL_TABLE_MAX
