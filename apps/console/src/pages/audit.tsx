@@ -17,9 +17,10 @@ import {
   Title,
   UnstyledButton,
 } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { hashKey } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
+import { usePaged } from '../parts/pager';
 import { formatTime, fromLocalInput } from '../parts/time';
 import type { SessionInfo } from '../session';
 
@@ -89,20 +90,26 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
   const { tenantId } = props;
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
   const [shown, setShown] = useState<AuditEvent | null>(null);
 
-  const list = useQuery({
-    queryKey: ['audit', tenantId, filters, cursor],
-    queryFn: () => listPage(tenantId, filters, cursor),
+  // Other filters are another list, whose pages start again at the newest.
+  const {
+    query: list,
+    pager,
+    reset,
+  } = usePaged(['audit', tenantId, filters], (cursor) => listPage(tenantId, filters, cursor), {
+    previousLabel: 'Newer',
+    nextLabel: 'Older',
+    label: 'Pages of the audit log',
     retry: (count, e) => !(e instanceof ApiError && e.status < 500) && count < 2,
   });
   const error = list.error instanceof ApiError ? list.error : null;
   const fieldError = (field: string) => (error !== null && error.field === field ? error.message : undefined);
   const apply = (next: Filters) => {
+    // Other filters are another key, which the pager starts at its first page by itself; the same
+    // filters applied again go back to the newest page too.
+    if (hashKey([next]) === hashKey([filters])) reset();
     setFilters(next);
-    setCursors([undefined]);
   };
   const set = <K extends keyof Filters>(k: K, v: Filters[K]) => setDraft({ ...draft, [k]: v });
   /** A cell's value as a filter: one click narrows the log to it. */
@@ -254,26 +261,7 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
           </Table.Tbody>
         </Table>
       )}
-      {(cursors.length > 1 || list.data?.nextCursor !== undefined) && (
-        <Group>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={cursors.length <= 1}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Newer
-          </Button>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={list.data?.nextCursor === undefined}
-            onClick={() => setCursors([...cursors, list.data?.nextCursor])}
-          >
-            Older
-          </Button>
-        </Group>
-      )}
+      {pager}
       <Modal
         opened={shown !== null}
         onClose={() => setShown(null)}

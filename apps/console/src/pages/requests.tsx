@@ -21,10 +21,11 @@ import {
   Title,
   UnstyledButton,
 } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { hashKey, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
 import { nameOf, useApis, useTenantKeys } from '../parts/lookups';
+import { usePaged } from '../parts/pager';
 import { formatTime, fromLocalInput } from '../parts/time';
 import { navigate, usePath } from '../router';
 import type { SessionInfo } from '../session';
@@ -153,14 +154,17 @@ export default function RequestsPage(props: { tenantId: string; session: Session
   // What the form holds, and what the table shows (applied on "Apply filters").
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
   const [lookup, setLookup] = useState('');
   const [clientError, setClientError] = useState<string | undefined>(undefined);
 
-  const list = useQuery({
-    queryKey: ['requests', tenantId, filters, cursor],
-    queryFn: async () => {
+  // Other filters are another list, whose pages start again at the newest.
+  const {
+    query: list,
+    pager,
+    reset,
+  } = usePaged(
+    ['requests', tenantId, filters],
+    async (cursor) => {
       const query = {
         limit: PAGE_SIZE,
         ...(cursor === undefined ? {} : { cursor }),
@@ -175,7 +179,8 @@ export default function RequestsPage(props: { tenantId: string; session: Session
         await api.GET('/v1/tenants/{tenantId}/requests', { params: { path: { tenantId }, query } }),
       );
     },
-  });
+    { previousLabel: 'Newer', nextLabel: 'Older', label: 'Pages of the log' },
+  );
   const filterError = list.error instanceof ApiError ? list.error : null;
   const fieldError = (field: string) =>
     filterError !== null && filterError.field === field ? filterError.message : undefined;
@@ -185,8 +190,14 @@ export default function RequestsPage(props: { tenantId: string; session: Session
     const problem = clientProblem(next.client);
     setClientError(problem);
     if (problem !== undefined) return;
-    setFilters({ ...next, client: next.client.trim() === '' ? '' : canonicalAddress(next.client.trim()) });
-    setCursors([undefined]);
+    const applied = {
+      ...next,
+      client: next.client.trim() === '' ? '' : canonicalAddress(next.client.trim()),
+    };
+    // Other filters are another key, which the pager starts at its first page by itself; the same
+    // filters applied again go back to the newest page too.
+    if (hashKey([applied]) === hashKey([filters])) reset();
+    setFilters(applied);
   };
   const set = <K extends keyof Filters>(k: K, v: Filters[K]) => setDraft({ ...draft, [k]: v });
   const items = list.data?.items ?? [];
@@ -361,26 +372,7 @@ export default function RequestsPage(props: { tenantId: string; session: Session
           </Table.Tbody>
         </Table>
       )}
-      {(cursors.length > 1 || list.data?.nextCursor !== undefined) && (
-        <Group>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={cursors.length <= 1}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Newer
-          </Button>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={list.data?.nextCursor === undefined}
-            onClick={() => setCursors([...cursors, list.data?.nextCursor])}
-          >
-            Older
-          </Button>
-        </Group>
-      )}
+      {pager}
       <Modal
         opened={opened !== null}
         onClose={() => navigate(base)}
