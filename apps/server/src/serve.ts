@@ -187,6 +187,18 @@ export async function startServer(
     }
     cleanups.push(() => gateway.close());
 
+    // Owner notifications: sent in the background from the store's queue, never on the request path
+    // (the management API's test send uses the same email transport).
+    const email: EmailTransport =
+      settings.smtpUrl === undefined
+        ? outboxTransport(store.notifications, logger)
+        : smtpTransport({
+            url: settings.smtpUrl,
+            from: settings.smtpFrom,
+            requireTls: settings.smtpRequireTls,
+            tlsRejectUnauthorized: !settings.smtpTlsInsecure,
+          });
+
     const admin = await buildAdminApp({
       store,
       engine: adminEngine,
@@ -203,6 +215,7 @@ export async function startServer(
         webhookAllowPrivate: settings.webhookAllowPrivate,
       },
       autoReview: review,
+      channelTest: { email },
       rulesStatus: () => engine.status,
       consoleDir: CONSOLE_DIR,
     });
@@ -219,16 +232,6 @@ export async function startServer(
         : `http://${formatHostPort(settings.adminListen)}`;
     const publicUrl = settings.publicUrl ?? adminUrl;
 
-    // Owner notifications: sent in the background from the store's queue, never on the request path.
-    const email: EmailTransport =
-      settings.smtpUrl === undefined
-        ? outboxTransport(store.notifications, logger)
-        : smtpTransport({
-            url: settings.smtpUrl,
-            from: settings.smtpFrom,
-            requireTls: settings.smtpRequireTls,
-            tlsRejectUnauthorized: !settings.smtpTlsInsecure,
-          });
     const sender = startNotificationSender({
       store,
       email,

@@ -15879,6 +15879,241 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/tenants/{tenantId}/notification-channels/{channelId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message to a notification channel
+         * @description Sends one message marked as a test to this channel now, through the real transport (SMTP, or the outbox without --smtp-url; a signed `channel.test` webhook event), and answers how it went within 10 s: `result` ok or failed with `reason` and `detail`. A failed test still answers 200. It never enters the delivery queue. A success clears `failing`; a failure leaves the channel as it is. One test per channel every 10 s (429 IPG_CHANNEL_TEST_THROTTLED); audited as tenant.notification_channel.tested.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The tenant. */
+                    tenantId: string;
+                    /** @description The channel. */
+                    channelId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done: send a test message to a notification channel. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "channelId": "nch_01jf0000000000000000000000",
+                         *       "result": "failed",
+                         *       "reason": "http-status",
+                         *       "detail": "HTTP 500: upstream unavailable",
+                         *       "httpStatus": 500,
+                         *       "via": "webhook",
+                         *       "durationMs": 48,
+                         *       "messageId": "tst_01jf0000000000000000000000",
+                         *       "testedAt": "2026-12-06T19:45:00.000Z",
+                         *       "failing": false
+                         *     }
+                         */
+                        "application/json": {
+                            channelId: string;
+                            /**
+                             * @description ok: the SMTP server, the outbox or the endpoint (2xx) took the message.
+                             * @enum {unknown}
+                             */
+                            result: "ok" | "failed";
+                            /** @description Why it failed; null when ok. */
+                            reason: ("smtp" | "http-status" | "timeout" | "destination-refused" | "connection" | "error") | null;
+                            /** @description What the transport said: `SMTP 250 …`, `HTTP 204`, the error. */
+                            detail: string;
+                            /** @description The endpoint’s answer status (webhooks); null for email or when none came. */
+                            httpStatus: number | null;
+                            /**
+                             * @description outbox: no SMTP server is configured, the email is kept in GET …/outbox.
+                             * @enum {unknown}
+                             */
+                            via: "smtp" | "outbox" | "webhook";
+                            durationMs: number;
+                            /** @description The webhook-id of the test event, or the local part of the email’s Message-ID. */
+                            messageId: string;
+                            /** Format: date-time */
+                            testedAt: string;
+                            /** @description The channel’s state after the test: a success clears it, a failure leaves it as it was. */
+                            failing: boolean;
+                        };
+                    };
+                };
+                /** @description Bad input: a value that is not valid (its own code, e.g. IPG_ENTRY_HOST_BITS) or a request that does not match the schema (IPG_VALIDATION_FAILED); field names it, hint says how to write it. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description No admin token, or one that does not exist (IPG_AUTH_REQUIRED). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The token is valid but its role does not allow this (IPG_ROLE_FORBIDDEN). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Not found, or not yours: another tenant’s resource looks like a missing one (IPG_NOT_FOUND). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Refused: a limit is reached (IPG_LIMIT_REACHED), an equal resource exists (IPG_ALREADY_EXISTS), or the change would deny your own address (IPG_SELF_LOCKOUT). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description If-Match names another version (IPG_VERSION_CONFLICT) or none (IPG_PRECONDITION_FAILED). */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description The channel was tested moments ago; nothing was sent, see Retry-After (IPG_CHANNEL_TEST_THROTTLED). */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description A bug: logged in full on the server, answered without internals (IPG_INTERNAL_ERROR). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable code from docs/errors.md, e.g. IPG_NOT_FOUND. */
+                                code: string;
+                                message: string;
+                                /** @description The request field the error is about. */
+                                field?: string;
+                                /** @description How to write it right. */
+                                hint?: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants/{tenantId}/notification-deliveries": {
         parameters: {
             query?: never;

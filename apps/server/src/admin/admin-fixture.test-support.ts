@@ -6,7 +6,7 @@
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Role, Store } from '../store/store.js';
 import type { StoreFactory } from '../store/test-stores.test-support.js';
-import { buildAdminApp } from './app.js';
+import { type AdminAppOptions, buildAdminApp } from './app.js';
 import type { AdminApp } from './routes/context.js';
 
 /** The ids of one seeded tenant. */
@@ -52,6 +52,8 @@ export async function openAdminFixture(
     /** With it, the authentication backoff is on and waits through this (and `now`, if given). */
     readonly sleep?: (ms: number) => Promise<void>;
     readonly now?: () => number;
+    /** More options of the app (the channel test's transports, private webhooks). */
+    readonly app?: Partial<Omit<AdminAppOptions, 'store' | 'engine'>>;
   } = {},
 ): Promise<AdminFixture> {
   const store = await factory.open();
@@ -147,6 +149,7 @@ export async function openAdminFixture(
   // The matrix sends many bad tokens from one address; the backoff is tested on its own (an endless
   // free allowance turns it off).
   const app = await buildAdminApp({
+    ...options.app,
     store,
     engine,
     authBackoff:

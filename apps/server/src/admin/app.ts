@@ -7,6 +7,9 @@ import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-prov
 import { type ClientAddressConfig, IpGateError } from '@ipgate/core';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, Registry } from 'prom-client';
+import { channelTester, TEST_TIMEOUT_MS } from '../notify/channel-tester.js';
+import { type EmailTransport, outboxTransport } from '../notify/email-transport.js';
+import { webhookTransport } from '../notify/webhook-transport.js';
 import { createDecider, type Decider } from '../proxy-decision/decider.js';
 import { answerDecision, isEnvoyAsk, registerDecisionRoutes } from '../proxy-decision/decision-routes.js';
 import type { Recorder } from '../records/recorder.js';
@@ -87,6 +90,19 @@ export interface AdminAppOptions {
         readonly publicUrl?: (() => string) | undefined;
         readonly requireSignIn?: boolean | undefined;
         readonly webhookAllowPrivate?: boolean | undefined;
+      }
+    | undefined;
+  /**
+   * The test send of a channel (`POST …/notification-channels/{channelId}/test`): the email transport
+   * the notification sender uses (default: the outbox), the test's deadline (default 10 s) and how
+   * often one channel may be tested (default every 10 s).
+   */
+  readonly channelTest?:
+    | {
+        readonly email?: EmailTransport | undefined;
+        readonly timeoutMs?: number | undefined;
+        readonly everyMs?: number | undefined;
+        readonly now?: (() => number) | undefined;
       }
     | undefined;
   /** The `auto` mode's assessment of this process: the decision endpoint uses it, the re-assess route asks it. */
@@ -171,9 +187,19 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   registerAuditRoutes(app, deps);
   registerRequestRoutes(app, deps);
   registerTokenRoutes(app, deps);
-  registerNotificationRoutes(app, deps, {
-    webhookAllowPrivate: options.review?.webhookAllowPrivate ?? false,
+  const webhookAllowPrivate = options.review?.webhookAllowPrivate ?? false;
+  const timeoutMs = options.channelTest?.timeoutMs ?? TEST_TIMEOUT_MS;
+  const tester = channelTester({
+    store,
+    email: options.channelTest?.email ?? outboxTransport(store.notifications, app.log),
+    // Its own transport, so the test's short timeout does not cut the background sender's short.
+    webhooks: webhookTransport({ allowPrivate: webhookAllowPrivate, timeoutMs }),
+    timeoutMs,
+    everyMs: options.channelTest?.everyMs,
+    now: options.channelTest?.now,
   });
+  app.addHook('onClose', async () => tester.close());
+  registerNotificationRoutes(app, deps, { webhookAllowPrivate, tester });
   registerReviewActionRoutes(app, {
     ...deps,
     publicUrl: options.review?.publicUrl ?? (() => listeningUrl(app)),

@@ -147,6 +147,8 @@ export const ROUTES: readonly RouteRow[] = [
     body: { name: 'n2' },
   },
   { method: 'DELETE', path: `${T}/notification-channels/:channelId`, role: 'editor', scope: 'tenant' },
+  // Editor: it sends a message on the tenant's behalf (and is audited).
+  { method: 'POST', path: `${T}/notification-channels/:channelId/test`, role: 'editor', scope: 'tenant' },
   { method: 'GET', path: `${T}/notification-deliveries`, role: 'viewer', scope: 'tenant' },
   // Editor: the outbox's emails carry one-click links that act with an editor's power.
   { method: 'GET', path: `${T}/outbox`, role: 'editor', scope: 'tenant' },

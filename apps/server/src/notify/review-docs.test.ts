@@ -7,6 +7,7 @@ import { assess } from '../review/assessment.js';
 import { publicFacts } from '../review/assessment.test-support.js';
 import { defaultReviewSettings } from '../review/review-settings.js';
 import type { ClaimedDelivery } from '../store/notification-types.js';
+import { testWebhookPayload } from './channel-test-message.js';
 import type { PendingNotice } from './pending-notice.js';
 import { renderPendingEmail } from './render-email.js';
 import type { ActionLinks } from './review-links.js';
@@ -88,7 +89,7 @@ function block(doc: string, name: string, content: string): string {
 }
 
 describe('docs/review.md', () => {
-  it('shows the email, the webhook body and the Node example exactly as the code makes them', () => {
+  it('shows the email, the webhook bodies and the Node example exactly as the code makes them', () => {
     const mail = renderPendingEmail(notice, links);
     const payload = webhookPayload(delivery, notice, links, new Date(at.getTime() + 96_000));
     const doc = readFileSync(docPath, 'utf8');
@@ -101,6 +102,17 @@ describe('docs/review.md', () => {
       expected,
       'sample-webhook',
       ['```json', JSON.stringify(payload, null, 2), '```'].join('\n'),
+    );
+    const test = testWebhookPayload({
+      tenant: notice.tenant,
+      channel: { id: delivery.channel.id, name: delivery.channel.name },
+      messageId: 'tst_01jf3vb2n3m4q5w6e7r8t9y0u1',
+      at: new Date(at.getTime() + 300_000),
+    });
+    expected = block(
+      expected,
+      'sample-test-webhook',
+      ['```json', JSON.stringify(test, null, 2), '```'].join('\n'),
     );
     expected = block(
       expected,

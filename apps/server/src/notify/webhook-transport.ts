@@ -13,6 +13,17 @@ import {
   literalDestinationProblem,
 } from './destination-guard.js';
 
+/** The endpoint answered, but not 2xx: the message says the status and the start of the body. */
+export class WebhookHttpError extends Error {
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(`HTTP ${status}${body === '' ? '' : `: ${body}`}`);
+    this.name = 'WebhookHttpError';
+  }
+}
+
 export interface WebhookTransport {
   /** Posts the payload; resolves with what the delivery log records for a 2xx, rejects otherwise. */
   send(
@@ -74,7 +85,7 @@ export function webhookTransport(options: {
       // Read a little of the answer for the log; never follow redirects (a 3xx is a failure).
       const text = (await r.body.text()).slice(0, 200);
       if (r.statusCode < 200 || r.statusCode >= 300) {
-        throw new Error(`HTTP ${r.statusCode}${text === '' ? '' : `: ${text}`}`);
+        throw new WebhookHttpError(r.statusCode, text);
       }
       return `HTTP ${r.statusCode}`;
     },

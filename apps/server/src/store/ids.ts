@@ -17,7 +17,8 @@ export type IdKind =
   | 'dlv'
   | 'att'
   | 'msg'
-  | 'dig';
+  | 'dig'
+  | 'tst';
 
 const RANDOM_BITS = 80n;
 const RANDOM_LIMIT = 1n << RANDOM_BITS;

@@ -1,4 +1,5 @@
 import * as apis from './apis.js';
+import * as channelTests from './channel-tests.js';
 import * as sessions from './console-sessions.js';
 import type { StoreContext } from './context.js';
 import * as usage from './entry-usage.js';
@@ -129,6 +130,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
       getChannel: (t, c) => channels.getChannel(ctx, t, c),
       updateChannel: (t, c, patch, o) => channels.updateChannel(ctx, t, c, patch, o),
       deleteChannel: (t, c, o) => channels.deleteChannel(ctx, t, c, o),
+      channelForTest: (t, c) => channelTests.channelForTest(ctx, t, c),
+      recordChannelTest: (t, c, result, o) => channelTests.recordChannelTest(ctx, t, c, result, o),
       claimDueDeliveries: (now, limit, leaseMs) => queue.claimDueDeliveries(ctx, now, limit, leaseMs),
       completeDelivery: (id, outcome) => queue.completeDelivery(ctx, id, outcome),
       countSentSince: (c, since) => queue.countSentSince(ctx, c, since),

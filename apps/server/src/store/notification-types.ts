@@ -56,6 +56,34 @@ export interface CreateChannelInput {
 
 export type UpdateChannelInput = Partial<Omit<CreateChannelInput, 'kind'>>;
 
+/** Why a test send failed (docs/review.md#testing-a-channel). */
+export type ChannelTestFailure =
+  | 'smtp'
+  | 'http-status'
+  | 'timeout'
+  | 'destination-refused'
+  | 'connection'
+  | 'error';
+
+/**
+ * How a test send went: the message went out now, outside the queue, through the real transport.
+ */
+export interface ChannelTestResult {
+  readonly ok: boolean;
+  /** The transport: the SMTP server, the outbox (no SMTP server configured), or the webhook endpoint. */
+  readonly via: 'smtp' | 'outbox' | 'webhook';
+  /** Null when it went out. */
+  readonly reason: ChannelTestFailure | null;
+  /** What the transport said: `SMTP 250 …`, `HTTP 204`, the error. */
+  readonly detail: string;
+  /** The endpoint's answer status, for `http-status` failures and webhook successes. */
+  readonly httpStatus: number | null;
+  readonly durationMs: number;
+  /** The webhook-id, or the key of the email's Message-ID. */
+  readonly messageId: string;
+  readonly at: Date;
+}
+
 /** A delivery the sender holds (its lease), with what it needs to send it. */
 export interface ClaimedDelivery {
   readonly id: string;
@@ -159,6 +187,23 @@ export interface NotificationStore {
     options: MutationOptions,
   ): Promise<NotificationChannel>;
   deleteChannel(tenantId: string, channelId: string, options: MutationOptions): Promise<void>;
+
+  /** The channel with its webhook signing secret (null for email), for a test send. */
+  channelForTest(
+    tenantId: string,
+    channelId: string,
+  ): Promise<{ readonly channel: NotificationChannel; readonly secret: string | null }>;
+  /**
+   * Records a test send, audited as `tenant.notification_channel.tested`. A success clears the
+   * channel's failure count (the endpoint works again); a failure leaves it as it is, since a test
+   * proves nothing about the deliveries that failed.
+   */
+  recordChannelTest(
+    tenantId: string,
+    channelId: string,
+    result: ChannelTestResult,
+    options: { readonly actor: string },
+  ): Promise<NotificationChannel>;
 
   /**
    * Takes up to `limit` due deliveries for `leaseMs` (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so nodes

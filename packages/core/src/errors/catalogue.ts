@@ -113,6 +113,10 @@ export const errors = {
     title:
       'Too many failed sign-ins from this address or for these credentials; try again after Retry-After.',
   },
+  IPG_CHANNEL_TEST_THROTTLED: {
+    status: 429,
+    title: 'This notification channel was sent a test message moments ago; try again after Retry-After.',
+  },
   IPG_ROLE_FORBIDDEN: { status: 403, title: 'The credentials are valid but their role does not allow this.' },
   IPG_CSRF_REJECTED: {
     status: 403,

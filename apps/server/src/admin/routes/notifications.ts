@@ -1,21 +1,25 @@
 /**
  * `/v1/tenants/{tenantId}/notification-channels`, `…/notification-deliveries` and `…/outbox`: where a
  * tenant's owners are told about new addresses, how each message went, and the emails kept when no
- * SMTP server is configured (docs/architecture/review.md#notifications).
+ * SMTP server is configured (docs/architecture/review.md#notifications); and `…/{channelId}/test`,
+ * which sends a test message now (docs/review.md#testing-a-channel).
  */
 import { Type } from 'typebox';
+import { type ChannelTester, ChannelTestThrottled } from '../../notify/channel-tester.js';
 import { literalDestinationProblem } from '../../notify/destination-guard.js';
 import { invalid } from '../../store/errors.js';
 import { withEtag } from '../http/etag.js';
-import { errorResponses, Id, IfMatchHeaders, Page, PageQuery } from '../schemas/common.js';
+import { errorAnswer, errorResponses, Id, IfMatchHeaders, Page, PageQuery } from '../schemas/common.js';
 import {
   Channel,
+  ChannelTestResult,
   CreateChannelBody,
   CreatedChannel,
   Delivery,
   DeliveryQuery,
   OutboxEmail,
   toChannelDto,
+  toChannelTestDto,
   toDeliveryDto,
   toOutboxDto,
   UpdateChannelBody,
@@ -29,6 +33,8 @@ const ChannelParams = Type.Object({ ...TenantParams.properties, channelId: Id('T
 export interface NotificationRouteOptions {
   /** Webhook URLs on private or loopback addresses are accepted (`--webhook-allow-private`). */
   readonly webhookAllowPrivate: boolean;
+  /** Sends a channel's test message. */
+  readonly tester: ChannelTester;
 }
 
 /**
@@ -167,6 +173,37 @@ export function registerNotificationRoutes(
         mutation(request),
       );
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/tenants/:tenantId/notification-channels/:channelId/test',
+    {
+      config: config('editor'),
+      schema: {
+        summary: 'Send a test message to a notification channel',
+        description:
+          'Sends one message marked as a test to this channel now, through the real transport (SMTP, or the outbox without --smtp-url; a signed `channel.test` webhook event), and answers how it went within 10 s: `result` ok or failed with `reason` and `detail`. A failed test still answers 200. It never enters the delivery queue. A success clears `failing`; a failure leaves the channel as it is. One test per channel every 10 s (429 IPG_CHANNEL_TEST_THROTTLED); audited as tenant.notification_channel.tested.',
+        tags,
+        params: ChannelParams,
+        response: {
+          200: ChannelTestResult,
+          ...errorResponses,
+          429: errorAnswer(
+            'The channel was tested moments ago; nothing was sent, see Retry-After (IPG_CHANNEL_TEST_THROTTLED).',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId, channelId } = request.params;
+      try {
+        const { result, channel } = await options.tester.test(tenantId, channelId, creation(request).actor);
+        return toChannelTestDto(result, channel);
+      } catch (e) {
+        if (e instanceof ChannelTestThrottled) reply.header('retry-after', String(e.retryAfterSeconds));
+        throw e;
+      }
     },
   );
 

@@ -7,6 +7,7 @@ import type {
   NotificationChannel,
   OutboxMessage,
   Delivery as StoredDelivery,
+  ChannelTestResult as StoredTestResult,
 } from '../../store/notification-types.js';
 import { DateTime, Id, Label } from './common.js';
 
@@ -146,6 +147,76 @@ export const OutboxEmail = Type.Object({
   html: Type.String(),
   createdAt: DateTime,
 });
+
+/** POST …/notification-channels/{channelId}/test: how the test message went. */
+export const ChannelTestResult = Type.Object(
+  {
+    channelId: Type.String(),
+    result: Type.Enum(['ok', 'failed'], {
+      description: 'ok: the SMTP server, the outbox or the endpoint (2xx) took the message.',
+    }),
+    reason: Type.Union(
+      [
+        Type.Enum(['smtp', 'http-status', 'timeout', 'destination-refused', 'connection', 'error'], {
+          description:
+            'smtp: the SMTP server refused; http-status: the endpoint answered non-2xx (httpStatus); timeout: no answer in 10 s; destination-refused: the address is private or loopback (--webhook-allow-private); connection: nothing listens or the name does not resolve; error: anything else.',
+        }),
+        Type.Null(),
+      ],
+      { description: 'Why it failed; null when ok.' },
+    ),
+    detail: Type.String({ description: 'What the transport said: `SMTP 250 …`, `HTTP 204`, the error.' }),
+    httpStatus: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'The endpoint’s answer status (webhooks); null for email or when none came.',
+    }),
+    via: Type.Enum(['smtp', 'outbox', 'webhook'], {
+      description: 'outbox: no SMTP server is configured, the email is kept in GET …/outbox.',
+    }),
+    durationMs: Type.Integer(),
+    messageId: Type.String({
+      description: 'The webhook-id of the test event, or the local part of the email’s Message-ID.',
+    }),
+    testedAt: DateTime,
+    failing: Type.Boolean({
+      description: 'The channel’s state after the test: a success clears it, a failure leaves it as it was.',
+    }),
+  },
+  {
+    examples: [
+      {
+        channelId: 'nch_01jf0000000000000000000000',
+        result: 'failed',
+        reason: 'http-status',
+        detail: 'HTTP 500: upstream unavailable',
+        httpStatus: 500,
+        via: 'webhook',
+        durationMs: 48,
+        messageId: 'tst_01jf0000000000000000000000',
+        testedAt: '2026-12-06T19:45:00.000Z',
+        failing: false,
+      },
+    ],
+  },
+);
+
+/** @example toChannelTestDto(result, channel).result */
+export function toChannelTestDto(
+  r: StoredTestResult,
+  channel: NotificationChannel,
+): Static<typeof ChannelTestResult> {
+  return {
+    channelId: channel.id,
+    result: r.ok ? 'ok' : 'failed',
+    reason: r.reason,
+    detail: r.detail,
+    httpStatus: r.httpStatus,
+    via: r.via,
+    durationMs: r.durationMs,
+    messageId: r.messageId,
+    testedAt: r.at.toISOString(),
+    failing: channel.failing,
+  };
+}
 
 /** @example toChannelDto(channel).failing */
 export function toChannelDto(c: NotificationChannel): ChannelDto {
