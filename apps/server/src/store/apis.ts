@@ -3,10 +3,10 @@ import type { Selectable, Transaction } from 'kysely';
 import { trimPrefix } from '../snapshot/request-path.js';
 import { routeHost } from '../snapshot/route-table.js';
 import { read, type StoreContext } from './context.js';
-import type { ApisTable, Database } from './database.js';
+import type { ApisTable, Database, IpListEntryColumns } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
-import type { IpListSpec } from './ip-lists.js';
+import { type IpListSpec, ipEntryShape, ipListEntryFromRow } from './ip-entries.js';
 import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
 import { flag, nowIso, toBool, toDate } from './rows.js';
@@ -303,15 +303,17 @@ export async function deleteApi(ctx: StoreContext, apiId: string, options: Mutat
  * store was opened with `apiAllowlistEntryLimit`; locked through the API row.
  *
  * @example
- * await addIpEntry(ctx, apiAllowlist, apiId, { value: '198.51.100.0/24' }, { actor });
+ * await addEntry(ctx, apiAllowlist, apiId, { value: '198.51.100.0/24' }, { actor });
  */
 export const apiAllowlist: IpListSpec<ApiAllowlistEntry> = {
+  ...ipEntryShape,
   table: 'api_allowlist_entries',
   ownerColumn: 'api_id',
   entryNoun: 'API allowlist entry',
   listNoun: 'API allowlist',
   action: 'api.allowlist_entry',
   targetType: 'api_allowlist_entry',
+  ownerId: (apiId) => apiId,
   async lockOwner(ctx, trx, apiId) {
     await lockApi(ctx, trx, apiId);
     return { limit: ctx.options.apiAllowlistEntryLimit };
@@ -320,5 +322,8 @@ export const apiAllowlist: IpListSpec<ApiAllowlistEntry> = {
     await getApi(ctx, apiId);
   },
   scope: (apiId) => ({ tenantId: null, apiId }),
-  withOwner: (entry, apiId) => ({ ...entry, apiId }),
+  fromRow: (row, apiId) => ({
+    ...ipListEntryFromRow(row as unknown as Selectable<IpListEntryColumns>),
+    apiId,
+  }),
 };

@@ -3,21 +3,19 @@
  * the counts, one `changes` row (so every node applies the whole import at once, never half of it).
  */
 import { IpGateError } from '@ipgate/core';
-import type { Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { StoreContext } from './context.js';
 import type { IpListEntryColumns } from './database.js';
 import { invalid } from './errors.js';
 import { newId } from './ids.js';
 import { IMPORT_MODES, type ImportRow, listBasis, MAX_IMPORT_ENTRIES, planImport } from './import-plan.js';
-import { type IpListSpec, ipListEntryFromRow } from './ip-lists.js';
+import type { IpListSpec } from './ip-entries.js';
+import type { Untyped } from './owned-entries.js';
 import { recordChange } from './record.js';
 import { flag, nowIso } from './rows.js';
 import type { ImportEntriesInput, ImportEntriesResult, IpListEntry } from './store.js';
 import * as v from './validate.js';
 
-// See ip-lists.ts: the two tables are one shape that Kysely cannot type when chosen at run time.
-// biome-ignore lint/suspicious/noExplicitAny: see above
-type Untyped = Transaction<any>;
 type Row = Selectable<IpListEntryColumns>;
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit with 14 columns. */
@@ -52,7 +50,7 @@ export async function importIpEntries<E extends IpListEntry>(
         .orderBy('created_at')
         .orderBy('id')
         .execute()) as Row[]
-    ).map((r) => spec.withOwner(ipListEntryFromRow(r), ownerId));
+    ).map((r) => spec.fromRow(r, ownerId));
     if (options.expectedBasis !== undefined && listBasis(current) !== options.expectedBasis) {
       throw listChanged(spec.listNoun);
     }
@@ -86,14 +84,14 @@ export async function importIpEntries<E extends IpListEntry>(
         .where('id', '=', before.id)
         .returningAll()
         .executeTakeFirstOrThrow()) as Row;
-      updated.push(spec.withOwner(ipListEntryFromRow(row), ownerId));
+      updated.push(spec.fromRow(row, ownerId));
     }
     const added: E[] = [];
     // Ids made in order sort in order, so the list keeps the file's order for what it adds.
     const values = plan.add.map((r) => {
       const entry = v.ipEntry(r.value);
       return {
-        id: newId('ent'),
+        id: newId(spec.idPrefix),
         [spec.ownerColumn]: ownerId,
         name: r.name ?? '',
         type: entry.type,
@@ -117,7 +115,7 @@ export async function importIpEntries<E extends IpListEntry>(
         .execute()) as Row[];
       const byId = new Map(inserted.map((r) => [r.id, r]));
       for (const value of values.slice(i, i + INSERT_CHUNK)) {
-        added.push(spec.withOwner(ipListEntryFromRow(byId.get(value.id) as Row), ownerId));
+        added.push(spec.fromRow(byId.get(value.id) as Row, ownerId));
       }
     }
     for (const entry of [...updated, ...added]) await spec.afterWrite?.(ctx, trx, ownerId, entry, now);

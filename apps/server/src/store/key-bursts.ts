@@ -11,13 +11,12 @@ import { heldForBurst } from '../review/assessment.js';
 import type { StoreContext } from './context.js';
 import type { Database } from './database.js';
 import { invalid } from './errors.js';
-import { ipListEntryFromRow } from './ip-lists.js';
 import { enqueuePending } from './notification-queue.js';
 import { AUTO_REVIEW_ACTOR, observedFromRow } from './observed-ips.js';
 import { recordChange } from './record.js';
 import { toDate } from './rows.js';
-import type { BurstRule, HoldKeyBurstInput, HoldKeyBurstResult, ObservedIp, TenantIpEntry } from './store.js';
-import { tenantIpList } from './tenant-ip-list.js';
+import type { BurstRule, HoldKeyBurstInput, HoldKeyBurstResult, ObservedIp } from './store.js';
+import { removeAddressEntries } from './tenant-ip-list.js';
 import { lockTenant } from './tenants.js';
 import * as v from './validate.js';
 
@@ -126,7 +125,7 @@ export async function holdBurstIn(
   for (const row of rows) {
     const before = observedFromRow(ctx, row);
     // Only what `auto` listed: an address a person authorized, or one a wider entry covers, stays.
-    const removedEntries = await removeAutoEntries(trx, tenantId, before.address);
+    const removedEntries = await removeAddressEntries(trx, tenantId, before.address, ['auto']);
     if (removedEntries.length === 0) continue;
     const assessment =
       before.assessment === null ? null : heldForBurst(before.assessment, newAddresses, burst.limit);
@@ -199,30 +198,4 @@ export async function holdKeyBurst(ctx: StoreContext, input: HoldKeyBurstInput):
     const held = await holdBurstIn(ctx, trx, { tenantId, keyId, newAddresses, at, burst });
     return { newAddresses, held };
   });
-}
-
-/** Deletes the tenant's `auto` entries for exactly `address`; returns them as they were. */
-async function removeAutoEntries(
-  trx: Transaction<Database>,
-  tenantId: string,
-  address: string,
-): Promise<TenantIpEntry[]> {
-  const canonical = v.ipEntry(address).canonical;
-  const rows = await trx
-    .selectFrom('tenant_ip_entries')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('canonical', '=', canonical)
-    .where('source', '=', 'auto')
-    .execute();
-  if (rows.length === 0) return [];
-  await trx
-    .deleteFrom('tenant_ip_entries')
-    .where(
-      'id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .execute();
-  return rows.map((r) => tenantIpList.withOwner(ipListEntryFromRow(r as never), tenantId));
 }

@@ -5,15 +5,15 @@ import type { StoreContext } from './context.js';
 import * as usage from './entry-usage.js';
 import * as history from './history.js';
 import { importIpEntries } from './ip-list-import.js';
-import * as lists from './ip-lists.js';
 import * as bursts from './key-bursts.js';
-import * as keyEntries from './key-entries.js';
+import { keyDomainList, keyIpList } from './key-lists.js';
 import * as keys from './keys.js';
 import * as channels from './notification-channels.js';
 import * as queue from './notification-queue.js';
 import * as notificationRetention from './notification-retention.js';
 import * as observed from './observed-ips.js';
 import * as outbox from './outbox.js';
+import * as lists from './owned-entries.js';
 import * as principals from './principals.js';
 import * as requestLog from './request-log.js';
 import { scanRequests } from './request-scan.js';
@@ -34,7 +34,6 @@ import * as users from './users.js';
  */
 export function createKyselyStore(ctx: StoreContext): Store {
   const { apiAllowlist } = apis;
-  const { keyIpList, keyDomainList } = keyEntries;
   return {
     createTenant: (input, o) => tenants.createTenant(ctx, input, o),
     getTenant: (id) => tenants.getTenant(ctx, id),
@@ -42,11 +41,11 @@ export function createKyselyStore(ctx: StoreContext): Store {
     updateTenant: (id, patch, o) => tenants.updateTenant(ctx, id, patch, o),
     deleteTenant: (id, o) => tenants.deleteTenant(ctx, id, o),
 
-    listTenantIpEntries: (t) => lists.listIpEntries(ctx, tenantIpList, t),
-    getTenantIpEntry: (t, e) => lists.getIpEntry(ctx, tenantIpList, t, e),
-    addTenantIpEntry: (t, input, o) => lists.addIpEntry(ctx, tenantIpList, t, input, o),
-    updateTenantIpEntry: (t, e, patch, o) => lists.updateIpEntry(ctx, tenantIpList, t, e, patch, o),
-    removeTenantIpEntry: (t, e, o) => lists.removeIpEntry(ctx, tenantIpList, t, e, o),
+    listTenantIpEntries: (t) => lists.listEntries(ctx, tenantIpList, t),
+    getTenantIpEntry: (t, e) => lists.getEntry(ctx, tenantIpList, t, e),
+    addTenantIpEntry: (t, input, o) => lists.addEntry(ctx, tenantIpList, t, input, o),
+    updateTenantIpEntry: (t, e, patch, o) => lists.updateEntry(ctx, tenantIpList, t, e, patch, o),
+    removeTenantIpEntry: (t, e, o) => lists.removeEntry(ctx, tenantIpList, t, e, o),
     importTenantIpEntries: (t, input, o) => importIpEntries(ctx, tenantIpList, t, input, o),
 
     createApi: (input, o) => apis.createApi(ctx, input, o),
@@ -55,11 +54,11 @@ export function createKyselyStore(ctx: StoreContext): Store {
     updateApi: (id, patch, o) => apis.updateApi(ctx, id, patch, o),
     deleteApi: (id, o) => apis.deleteApi(ctx, id, o),
 
-    listApiAllowlistEntries: (a) => lists.listIpEntries(ctx, apiAllowlist, a),
-    getApiAllowlistEntry: (a, e) => lists.getIpEntry(ctx, apiAllowlist, a, e),
-    addApiAllowlistEntry: (a, input, o) => lists.addIpEntry(ctx, apiAllowlist, a, input, o),
-    updateApiAllowlistEntry: (a, e, patch, o) => lists.updateIpEntry(ctx, apiAllowlist, a, e, patch, o),
-    removeApiAllowlistEntry: (a, e, o) => lists.removeIpEntry(ctx, apiAllowlist, a, e, o),
+    listApiAllowlistEntries: (a) => lists.listEntries(ctx, apiAllowlist, a),
+    getApiAllowlistEntry: (a, e) => lists.getEntry(ctx, apiAllowlist, a, e),
+    addApiAllowlistEntry: (a, input, o) => lists.addEntry(ctx, apiAllowlist, a, input, o),
+    updateApiAllowlistEntry: (a, e, patch, o) => lists.updateEntry(ctx, apiAllowlist, a, e, patch, o),
+    removeApiAllowlistEntry: (a, e, o) => lists.removeEntry(ctx, apiAllowlist, a, e, o),
     importApiAllowlistEntries: (a, input, o) => importIpEntries(ctx, apiAllowlist, a, input, o),
 
     createKey: (t, input, o) => keys.createKey(ctx, t, input, o),
@@ -70,16 +69,19 @@ export function createKyselyStore(ctx: StoreContext): Store {
     rotateKey: (t, k, o) => keys.rotateKey(ctx, t, k, o),
     revokeKey: (t, k, o) => keys.revokeKey(ctx, t, k, o),
 
-    listKeyIpEntries: (t, k) => keyEntries.listKeyEntries(ctx, keyIpList, t, k),
-    addKeyIpEntry: (t, k, input, o) => keyEntries.addKeyEntry(ctx, keyIpList, t, k, input, o),
-    updateKeyIpEntry: (t, k, e, patch, o) => keyEntries.updateKeyEntry(ctx, keyIpList, t, k, e, patch, o),
-    removeKeyIpEntry: (t, k, e, o) => keyEntries.removeKeyEntry(ctx, keyIpList, t, k, e, o),
+    listKeyIpEntries: (t, k) => lists.listEntries(ctx, keyIpList, { tenantId: t, keyId: k }),
+    addKeyIpEntry: (t, k, input, o) => lists.addEntry(ctx, keyIpList, { tenantId: t, keyId: k }, input, o),
+    updateKeyIpEntry: (t, k, e, patch, o) =>
+      lists.updateEntry(ctx, keyIpList, { tenantId: t, keyId: k }, e, patch, o),
+    removeKeyIpEntry: (t, k, e, o) => lists.removeEntry(ctx, keyIpList, { tenantId: t, keyId: k }, e, o),
 
-    listKeyDomainEntries: (t, k) => keyEntries.listKeyEntries(ctx, keyDomainList, t, k),
-    addKeyDomainEntry: (t, k, input, o) => keyEntries.addKeyEntry(ctx, keyDomainList, t, k, input, o),
+    listKeyDomainEntries: (t, k) => lists.listEntries(ctx, keyDomainList, { tenantId: t, keyId: k }),
+    addKeyDomainEntry: (t, k, input, o) =>
+      lists.addEntry(ctx, keyDomainList, { tenantId: t, keyId: k }, input, o),
     updateKeyDomainEntry: (t, k, e, patch, o) =>
-      keyEntries.updateKeyEntry(ctx, keyDomainList, t, k, e, patch, o),
-    removeKeyDomainEntry: (t, k, e, o) => keyEntries.removeKeyEntry(ctx, keyDomainList, t, k, e, o),
+      lists.updateEntry(ctx, keyDomainList, { tenantId: t, keyId: k }, e, patch, o),
+    removeKeyDomainEntry: (t, k, e, o) =>
+      lists.removeEntry(ctx, keyDomainList, { tenantId: t, keyId: k }, e, o),
 
     createToken: (input, o) => principals.createToken(ctx, input, o),
     findTokenBySecret: (secret) => principals.findTokenBySecret(ctx, secret),

@@ -5,10 +5,11 @@ import { read, type StoreContext } from './context.js';
 import type { Database, ObservedIpsTable } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { insertIpEntry, ipListEntryFromRow } from './ip-lists.js';
+import { ipEntryColumns, type NewIpEntry } from './ip-entries.js';
 import { checkBurstRule, heldBurst, holdBurstIn, newAddressesOnKey } from './key-bursts.js';
 import { lockKey, rotateInTransaction } from './keys.js';
 import { enqueueEvents, enqueuePending, reviewEvent } from './notification-queue.js';
+import { insertEntry } from './owned-entries.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
 import { notifyNewPending, unseenPending } from './pending-notices.js';
 import { recordChange } from './record.js';
@@ -25,9 +26,10 @@ import type {
   Page,
   PageRequest,
   RejectedObservedIp,
+  Tenant,
   TenantIpEntry,
 } from './store.js';
-import { tenantIpList } from './tenant-ip-list.js';
+import { removeAddressEntries, tenantIpList } from './tenant-ip-list.js';
 import { getTenant, lockTenant } from './tenants.js';
 import * as v from './validate.js';
 
@@ -179,18 +181,12 @@ export async function authorizeObservedIp(
     const before = await lockObserved(ctx, trx, tenantId, observedId);
     checkVersion('observed IP', before, expected);
     const now = nowIso();
-    const entry = (await coveredByList(trx, tenantId, before.address, now))
-      ? null
-      : await insertIpEntry(trx, tenantIpList, tenantId, tenant.ipEntryLimit, now, {
-          name: name ?? before.address,
-          entry: v.ipEntry(before.address),
-          value: before.address,
-          enabled: true,
-          expiresAt: null,
-          source: 'review',
-          reason: reason === undefined || reason === '' ? null : reason,
-          createdBy: actor,
-        });
+    const entry = await listAddress(trx, tenant, before.address, now, {
+      name: name ?? before.address,
+      source: 'review',
+      reason: reason === undefined || reason === '' ? null : reason,
+      createdBy: actor,
+    });
     const observed = await setStatus(ctx, trx, before, 'authorized', `authorized by ${actor}`, reason);
     await recordChange(ctx, trx, now, {
       actor,
@@ -244,7 +240,7 @@ export async function rejectObservedIp(
     const rotated = key === undefined ? null : await rotateInTransaction(trx, key, now);
     // A rejected address must not pass by the entry authorizing it added: reject undoes authorize.
     // Entries a person wrote, or wider ones, are kept; `stillListed` tells the caller about them.
-    const removedEntries = await removeReviewEntries(trx, tenantId, before.address);
+    const removedEntries = await removeAddressEntries(trx, tenantId, before.address, ['review', 'auto']);
     const stillListed = await coveredByList(trx, tenantId, before.address, now);
     const observed = await setStatus(
       ctx,
@@ -343,18 +339,12 @@ export async function autoAuthorizeAddress(
     }
     const now = nowIso();
     const summary = assessment.reasons.join('; ');
-    const entry = (await coveredByList(trx, tenantId, addr, now))
-      ? null
-      : await insertIpEntry(trx, tenantIpList, tenantId, tenant.ipEntryLimit, now, {
-          name: addr,
-          entry: v.ipEntry(addr),
-          value: addr,
-          enabled: true,
-          expiresAt: null,
-          source: 'auto',
-          reason: summary.length > 500 ? `${summary.slice(0, 499)}…` : summary,
-          createdBy: AUTO_REVIEW_ACTOR,
-        });
+    const entry = await listAddress(trx, tenant, addr, now, {
+      name: addr,
+      source: 'auto',
+      reason: summary.length > 500 ? `${summary.slice(0, 499)}…` : summary,
+      createdBy: AUTO_REVIEW_ACTOR,
+    });
     const line = `authorized automatically (score ${assessment.score})`;
     const written =
       before === null
@@ -480,32 +470,6 @@ async function holdThisOne(
     ],
     now,
   );
-}
-
-/** Deletes the tenant's entries for exactly `address` that review added; returns them as they were. */
-async function removeReviewEntries(
-  trx: Transaction<Database>,
-  tenantId: string,
-  address: string,
-): Promise<TenantIpEntry[]> {
-  const canonical = v.ipEntry(address).canonical;
-  const rows = await trx
-    .selectFrom('tenant_ip_entries')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('canonical', '=', canonical)
-    .where('source', 'in', ['review', 'auto'])
-    .execute();
-  if (rows.length === 0) return [];
-  await trx
-    .deleteFrom('tenant_ip_entries')
-    .where(
-      'id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .execute();
-  return rows.map((r) => tenantIpList.withOwner(ipListEntryFromRow(r as never), tenantId));
 }
 
 function compare(a: string, b: string): number {
@@ -686,6 +650,28 @@ async function lockObserved(
     .executeTakeFirst();
   if (row === undefined) throw notFound('observed IP', observedId);
   return observedFromRow(ctx, row);
+}
+
+/**
+ * Puts a reviewed address on the tenant list, unless an entry lets it through already: the new
+ * entry, or null when none was needed.
+ */
+async function listAddress(
+  trx: Transaction<Database>,
+  tenant: Tenant,
+  address: string,
+  now: string,
+  fields: Pick<NewIpEntry, 'name' | 'source' | 'reason' | 'createdBy'>,
+): Promise<TenantIpEntry | null> {
+  if (await coveredByList(trx, tenant.id, address, now)) return null;
+  const columns = ipEntryColumns({
+    ...fields,
+    entry: v.ipEntry(address),
+    value: address,
+    enabled: true,
+    expiresAt: null,
+  });
+  return insertEntry(trx, tenantIpList, tenant.id, tenant.ipEntryLimit, now, columns);
 }
 
 /** Whether an enabled, unexpired entry of the tenant list already lets the address through. */
