@@ -6,6 +6,8 @@
  *
  *   node bench/gateway-profile.mjs [seconds=5] [top=40]        # keeps the .cpuprofile files, prints where
  *   node bench/gateway-profile.mjs 5 40 bare                   # the same for the bare undici proxy
+ *   node bench/gateway-profile.mjs 5 40 dispatch               # … for the bare proxy on pool.dispatch
+ *   PROFILE_WAIT_MS=15000 node bench/gateway-profile.mjs …     # wait longer for the profiles (busy box)
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,13 +27,16 @@ const profiles = join(tmp, 'profiles');
 const upstream = await startProcess(process.execPath, [here('./gateway-upstream.mjs'), '2'], /"port":(\d+)/);
 try {
   const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
-  const profiled = target === 'bare' ? await startBare(upstreamUrl) : await startProfiledIpgate(upstreamUrl);
+  const profiled =
+    target === 'bare' || target === 'dispatch'
+      ? await startBare(upstreamUrl)
+      : await startProfiledIpgate(upstreamUrl);
   const result = JSON.parse(
     await runProcess(process.execPath, [here('./gateway-load.mjs'), JSON.stringify(profiled.load)]),
   );
   await profiled.stop();
   // Cluster workers leave after their primary and write their profiles on the way out.
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.PROFILE_WAIT_MS ?? 3_000)));
   console.log(`load: ${Math.round(result.rps)} req/s, p99 ${result.p99} ms; profiles in ${profiles}`);
   summarise(busiest(profiles), top);
 } finally {
@@ -41,7 +46,14 @@ try {
 async function startBare(upstreamUrl) {
   const bare = await startProcess(
     process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${profiles}`, here('./gateway-bare-proxy.mjs'), '2', upstreamUrl],
+    [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profiles}`,
+      here('./gateway-bare-proxy.mjs'),
+      '2',
+      upstreamUrl,
+      ...(target === 'dispatch' ? ['dispatch'] : []),
+    ],
     /"port":(\d+)/,
   );
   const url = `http://127.0.0.1:${bare.match[1]}/v1/thing`;

@@ -244,6 +244,9 @@ function workerScript(): { exec: string; execArgv?: string[] } {
   const exec = fileURLToPath(new URL(fromSource ? './worker-main.ts' : './worker-main.js', import.meta.url));
   // A larger young generation: fewer scavenges per second under load, so fewer requests wait
   // behind one (the gateway allocates per request; scavenges were a visible share of its p99).
-  const tuning = ['--max-semi-space-size=32'];
+  // Profiling flags the server process was started with (`--cpu-prof`, `--cpu-prof-dir=…`) apply to
+  // the workers too: setting `execArgv` would otherwise drop them (bench/gateway-profile.mjs).
+  const profiling = process.execArgv.filter((a) => /^--(cpu|heap)-prof/.test(a));
+  const tuning = [...profiling, '--max-semi-space-size=32'];
   return fromSource ? { exec, execArgv: ['--import', 'tsx', ...tuning] } : { exec, execArgv: tuning };
 }
