@@ -37,6 +37,22 @@ export interface StoreDialect {
    * once instead of at their next poll; SQLite has nothing to do.
    */
   afterChange(trx: Transaction<Database>, version: number): Promise<void>;
+  /**
+   * Inserts many rows of one table through one prepared statement, kept for the next call, skipping
+   * rows whose `conflict` column is taken; call it inside {@link transaction}. SQLite only: its
+   * driver runs every statement synchronously on the transaction's one connection, so a row costs
+   * one `run` instead of a share of a 500-row statement built, compiled and prepared per batch
+   * (the request log's append was ~30 µs of CPU per record that way). Undefined for PostgreSQL,
+   * whose multi-row statements are one round trip.
+   */
+  readonly insertRows?:
+    | ((
+        table: string,
+        columns: readonly string[],
+        conflict: string,
+        rows: readonly (readonly unknown[])[],
+      ) => void)
+    | undefined;
   /** Decodes a JSON column: SQLite returns text, PostgreSQL's jsonb the value. */
   readJson(value: unknown): unknown;
   /** Maps a driver error from a read to an IpGateError when it means something (store down). */

@@ -13,6 +13,26 @@ const CHUNK = 500;
 
 const DECISIONS = ['allow', 'deny', 'would-deny'] as const;
 
+/** The columns `toRow` fills, in the order `insertRows` binds them. */
+const COLUMNS = [
+  'request_id',
+  'at',
+  'tenant_id',
+  'api_id',
+  'key_id',
+  'client',
+  'method',
+  'path',
+  'status',
+  'decision',
+  'would_deny',
+  'stage',
+  'reason',
+  'latency_ms',
+  'origin',
+  'matched',
+] as const satisfies readonly (keyof ReturnType<typeof toRow>)[];
+
 /** Most characters of a recorded path or reason; the recorder cuts longer ones before queueing them. */
 export const REQUEST_TEXT_MAX = 2000;
 
@@ -96,7 +116,17 @@ export async function appendRequests(ctx: StoreContext, batch: readonly RequestR
     }
   });
   if (rows.length === 0) return;
+  const insertRows = ctx.dialect.insertRows;
   await ctx.dialect.transaction(async (trx) => {
+    if (insertRows !== undefined) {
+      insertRows(
+        'requests',
+        COLUMNS,
+        'request_id',
+        rows.map((row) => COLUMNS.map((c) => row[c])),
+      );
+      return;
+    }
     for (let i = 0; i < rows.length; i += CHUNK) {
       await trx
         .insertInto('requests')

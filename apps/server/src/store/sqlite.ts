@@ -81,7 +81,7 @@ export async function openSqliteDatabase(
     throw storeUnavailable(e);
   }
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
-  const dialect = sqliteStoreDialect(db);
+  const dialect = sqliteStoreDialect(db, database);
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (e) {
@@ -121,11 +121,27 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
  * const dialect = sqliteStoreDialect(db);
  * await dialect.transaction(async (trx) => { ... });
  */
-export function sqliteStoreDialect(db: Kysely<Database>): StoreDialect {
+export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite3.Database): StoreDialect {
   const mutex = new Mutex();
+  // One statement per (table, columns): the SQL is built from the store's own names, never input.
+  const inserts = new Map<string, BetterSqlite3.Statement>();
   return {
     name: 'sqlite',
     lockRows: false,
+    insertRows:
+      database === undefined
+        ? undefined
+        : (table, columns, conflict, rows) => {
+            const key = `${table}(${columns.join(',')}) ${conflict}`;
+            let statement = inserts.get(key);
+            if (statement === undefined) {
+              statement = database.prepare(
+                `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict ("${conflict}") do nothing`,
+              );
+              inserts.set(key, statement);
+            }
+            for (const row of rows) statement.run(row);
+          },
     transaction: (body) =>
       mutex.run(async () => {
         try {

@@ -1,0 +1,59 @@
+/**
+ * The request log's write cost: CPU per record of `appendRequests` into a SQLite store, in the
+ * batches the recorder writes (500), as the recorder thread pays it under the gateway's load.
+ *
+ *   node bench/request-log-append.mjs [records=50000] [batch=500]
+ *
+ * CPU time of this process (not wall time), so it compares well on a busy machine.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '@ipgate/server';
+
+const total = Number(process.argv[2] ?? 50_000);
+const batch = Number(process.argv[3] ?? 500);
+const dir = mkdtempSync(join(os.tmpdir(), 'ipgate-append-'));
+const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
+try {
+  let n = 0;
+  const record = () => ({
+    requestId: `req_${(n++).toString(36).padStart(8, '0')}${Math.random().toString(36).slice(2, 10)}`,
+    at: new Date(),
+    tenantId: 'ten_0123456789abcdef',
+    apiId: 'api_0123456789abcdef',
+    keyId: 'key_0123456789abcdef',
+    client: '127.0.0.1',
+    method: 'GET',
+    path: '/v1/thing',
+    status: 200,
+    decision: 'allow',
+    stage: 'complete',
+    reason: 'allowed',
+    latencyMs: 1.234,
+    origin: null,
+    matched: [
+      { list: 'api-allowlist', entryId: 'ent_0123456789abcdef' },
+      { list: 'tenant', entryId: 'ent_0123456789abcdeg' },
+      { list: 'key-ips', entryId: 'kip_0123456789abcdef' },
+    ],
+  });
+  // Warm-up: the JIT and SQLite's page cache.
+  for (let i = 0; i < 10; i++) await store.appendRequests(Array.from({ length: batch }, record));
+  const batches = Array.from({ length: Math.ceil(total / batch) }, () =>
+    Array.from({ length: batch }, record),
+  );
+  const before = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  for (const b of batches) await store.appendRequests(b);
+  const cpu = process.cpuUsage(before);
+  const wall = Number(process.hrtime.bigint() - started) / 1e3;
+  const count = batches.length * batch;
+  console.log(
+    `appendRequests, ${count} records in batches of ${batch}: ${((cpu.user + cpu.system) / count).toFixed(1)} µs CPU per record` +
+      ` (user ${(cpu.user / count).toFixed(1)}, system ${(cpu.system / count).toFixed(1)}; wall ${(wall / count).toFixed(1)} µs)`,
+  );
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
