@@ -1,6 +1,6 @@
 import type { StoreSettings } from '../store/open-store.js';
 import type { EntryHits } from '../store/store.js';
-import type { RecordedCall, RecorderOptions, RecorderStats } from './recorder.js';
+import type { RecorderOptions, RecorderStats } from './recorder.js';
 
 /**
  * What the recorder thread is started with: where the store is, and the recorder's own options.
@@ -14,14 +14,14 @@ export interface RecorderThreadData {
 }
 
 /**
- * Messages to the recorder thread: calls to record, in order; a flush or close request, answered
- * by a `done` with the same id.
+ * Messages to the recorder thread: calls to record, in order, packed by `packCall`; a flush or
+ * close request, answered by a `done` with the same id.
  *
  * @example
- * thread.postMessage({ t: 'calls', calls } satisfies ToRecorderThread);
+ * thread.postMessage({ t: 'calls', fields } satisfies ToRecorderThread);
  */
 export type ToRecorderThread =
-  | { readonly t: 'calls'; readonly calls: readonly RecordedCall[] }
+  | { readonly t: 'calls'; readonly fields: readonly unknown[] }
   | { readonly t: 'flush' | 'close'; readonly id: number }
   /** Entry usage to add to the store (docs/architecture/storage.md#entry-usage), answered by `usage-done`. */
   | { readonly t: 'usage'; readonly id: number; readonly hits: readonly EntryHits[] };

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openNodeStore } from '../store/open-store.js';
+import { unpackCalls } from './packed-calls.js';
 import { createRecorder } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
 
@@ -23,7 +24,12 @@ try {
   const recorder = createRecorder({ store, logger, ...data.recorder });
   port.on('message', (message: ToRecorderThread) => {
     if (message.t === 'calls') {
-      for (const call of message.calls) recorder.record(call);
+      try {
+        unpackCalls(message.fields, (call) => recorder.record(call));
+      } catch (e) {
+        // Cannot happen with both sides from one build; said loudly rather than recorded shifted.
+        logger.error({ err: e }, 'request records could not be read from the gateway thread');
+      }
       return;
     }
     if (message.t === 'usage') {

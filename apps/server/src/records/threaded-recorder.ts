@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { EntryHits } from '../store/store.js';
+import { packCall } from './packed-calls.js';
 import type { RecordedCall, Recorder, RecorderStats } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
 
@@ -12,15 +13,27 @@ export interface ThreadedRecorderOptions extends RecorderThreadData {
   readonly postEveryMs?: number | undefined;
   /** …or as soon as this many wait; default 256. */
   readonly postAt?: number | undefined;
-  /** Most calls held here while no thread takes them (it is restarting); default 50 000, oldest dropped first. */
+  /**
+   * Most calls held here while no thread takes them (it is restarting); default 50 000. Past it the
+   * oldest are dropped, a hand-over (`postAt` calls) at a time: counted in `stats.dropped` (the
+   * records-dropped metric) and logged.
+   */
   readonly maxWaiting?: number | undefined;
 }
 
 const RESTART_AFTER_MS = 1000;
+const WARN_DROPPED_EVERY_MS = 10_000;
+
+/** Calls packed for one hand-over (`packed-calls.ts`), and how many. */
+interface Batch {
+  readonly fields: unknown[];
+  readonly calls: number;
+}
 
 /**
  * A recorder whose store writes happen on a worker thread of their own, with its own store
- * connection; `record` only appends to an array, handed over every `postEveryMs` or `postAt` calls.
+ * connection; `record` only appends the call's fields to an array (`packed-calls.ts`), handed over
+ * every `postEveryMs` or `postAt` calls.
  *
  * Why: the SQLite driver is synchronous, so a batch write (kysely's statement build, the insert and
  * the WAL fsync) stopped the gateway's event loop for ~15 ms several times a second — every request
@@ -45,7 +58,12 @@ export async function createThreadedRecorder(
   const postAt = Math.max(1, options.postAt ?? 256);
   const maxWaiting = Math.max(1, options.maxWaiting ?? 50_000);
   const data: RecorderThreadData = { store: options.store, recorder: options.recorder };
-  let waiting: RecordedCall[] = [];
+  // The hand-over being filled, and those sealed but not taken (only while the thread restarts).
+  let fields: unknown[] = [];
+  let calls = 0;
+  const held: Batch[] = [];
+  let heldCalls = 0;
+  let lastDropWarning = Number.NEGATIVE_INFINITY;
   let threadStats: RecorderStats = {
     requestsWritten: 0,
     observationsWritten: 0,
@@ -126,10 +144,36 @@ export async function createThreadedRecorder(
   }
 
   function post(): void {
-    if (waiting.length === 0 || !alive) return;
-    const calls = waiting;
-    waiting = [];
-    thread.worker.postMessage({ t: 'calls', calls } satisfies ToRecorderThread);
+    if (calls > 0) {
+      held.push({ fields, calls });
+      heldCalls += calls;
+      fields = [];
+      calls = 0;
+    }
+    if (alive) {
+      for (const batch of held) {
+        thread.worker.postMessage({ t: 'calls', fields: batch.fields } satisfies ToRecorderThread);
+      }
+      held.length = 0;
+      heldCalls = 0;
+      return;
+    }
+    // Only while no thread takes calls (it is restarting): keep the newest, count and say the rest.
+    let dropped = 0;
+    while (heldCalls > maxWaiting && held.length > 1) {
+      const oldest = held.shift() as Batch;
+      heldCalls -= oldest.calls;
+      dropped += oldest.calls;
+    }
+    if (dropped === 0) return;
+    droppedHere += dropped;
+    const now = Date.now();
+    if (now - lastDropWarning < WARN_DROPPED_EVERY_MS) return;
+    lastDropWarning = now;
+    logger.warn(
+      { dropped, droppedSoFar: droppedHere, maxWaiting },
+      'request records dropped: the recorder thread is not taking them (restarting); see ipgate_records_dropped_total',
+    );
   }
 
   function ask(t: 'flush' | 'close'): Promise<void> {
@@ -150,7 +194,7 @@ export async function createThreadedRecorder(
       return {
         ...threadStats,
         dropped: threadStats.dropped + droppedHere,
-        buffered: threadStats.buffered + waiting.length,
+        buffered: threadStats.buffered + heldCalls + calls,
       };
     },
     record(call: RecordedCall): void {
@@ -158,15 +202,8 @@ export async function createThreadedRecorder(
         droppedHere++;
         return;
       }
-      waiting.push(call);
-      if (waiting.length < postAt) return;
-      post();
-      if (waiting.length > maxWaiting) {
-        // Only while no thread takes calls (it is restarting): keep the newest, count the rest.
-        const excess = waiting.length - maxWaiting;
-        waiting.splice(0, excess);
-        droppedHere += excess;
-      }
+      packCall(call, fields);
+      if (++calls >= postAt) post();
     },
     flush: () => ask('flush'),
     recordEntryUsage(hits: readonly EntryHits[]): Promise<void> {
@@ -183,7 +220,7 @@ export async function createThreadedRecorder(
       clearInterval(timer);
       await ask('close');
       closed = true;
-      if (waiting.length > 0) logger.error({ left: waiting.length }, 'records not written at close');
+      if (heldCalls + calls > 0) logger.error({ left: heldCalls + calls }, 'records not written at close');
       await thread.worker.terminate();
     },
   };
