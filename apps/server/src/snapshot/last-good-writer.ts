@@ -6,12 +6,13 @@
  * temporary file that is fsynced and renamed over the copy, so the copy on disk is always a whole
  * one: the previous or the next. Writes run one at a time, in the order the rules were applied.
  */
-import { createHash, type Hash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type Stats, type WriteStream } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, type Stats } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { ApiRules, KeyRules, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
+import { lastGoodBody } from './last-good-body.js';
 import {
   decodeHeader,
   encodeHeader,
@@ -101,9 +102,6 @@ interface Pending {
  * its age is reported wherever it is used.
  */
 export const REWRITE_SPACING = 100;
-
-/** How much may wait in memory for the disk before a full load waits for it. */
-const QUEUED_BYTES = 8 << 20;
 
 interface FileIdentity {
   readonly dev: number;
@@ -228,65 +226,6 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     );
   }
 
-  function bodyWriter(temp: string): {
-    readonly out: WriteStream;
-    readonly hash: Hash;
-    write(text: string): void;
-    /** Copies bytes as they are (lines of the previous copy, never decoded). */
-    writeBytes(bytes: Buffer): void;
-    /** Undefined while little is queued; otherwise resolves when the queue has drained. */
-    drained(): Promise<void> | undefined;
-    end(): Promise<{ bytes: number; sha256: string }>;
-  } {
-    const out = createWriteStream(temp, { flags: 'w', mode: 0o600 });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    let failed: Error | undefined;
-    out.on('error', (e) => {
-      failed = e;
-    });
-    out.write(Buffer.alloc(HEADER_BYTES, 0x20));
-    return {
-      out,
-      hash,
-      write(text) {
-        const buffer = Buffer.from(text);
-        hash.update(buffer);
-        bytes += buffer.length;
-        out.write(buffer);
-      },
-      writeBytes(buffer) {
-        hash.update(buffer);
-        bytes += buffer.length;
-        out.write(buffer);
-      },
-      drained() {
-        if (out.writableLength < QUEUED_BYTES || failed !== undefined) return undefined;
-        return new Promise((resolve) => {
-          const done = (): void => {
-            out.off('drain', done);
-            out.off('error', done);
-            out.off('close', done);
-            resolve();
-          };
-          out.on('drain', done);
-          // A failed write is reported where the copy is finished; the load goes on.
-          out.on('error', done);
-          out.on('close', done);
-        });
-      },
-      end: () =>
-        new Promise((resolve, reject) => {
-          if (failed !== undefined) {
-            reject(failed);
-            return;
-          }
-          out.once('error', reject);
-          out.end(() => resolve({ bytes, sha256: hash.digest('hex') }));
-        }),
-    };
-  }
-
   function header(
     version: number,
     id: string,
@@ -311,7 +250,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
   function beginFull(): FullCopy {
     const started = Date.now();
     const temp = tempPath();
-    const body = bodyWriter(temp);
+    const body = lastGoodBody(temp, HEADER_BYTES);
     let units = 0;
     let done = false;
     return {
@@ -406,7 +345,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       const old = decodeHeader(raw);
       if (old.storeId !== storeId || old.storeLocation !== storeLocation)
         throw new Error('the copy on disk is of another store');
-      const body = bodyWriter(temp);
+      const body = lastGoodBody(temp, HEADER_BYTES);
       const identity = fileIdentity(await source.stat());
       const trusted = ownCopy !== undefined && sameFile(ownCopy, identity) && ownCopy.sha256 === old.sha256;
       const check = trusted ? undefined : createHash('sha256');
@@ -452,6 +391,8 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         }
         if (keepFrom < at) body.writeBytes(part.subarray(keepFrom, at));
         if (at < part.length) carry = Buffer.from(part.subarray(at));
+        // Reading is faster than writing: wait for the disk rather than queue the copy in memory.
+        await body.drained();
       }
       if (carry !== undefined) {
         // The last line of a copy ends with a line break; one without is kept as it was read.
