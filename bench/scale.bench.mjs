@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 import { addEntry, allows, removeEntry, residentMb, startNode, writeAddress } from './scale/nodes.mjs';
+import { B_CORE, canPin, namedConnection, OTHER_CORE, pinBackends, pinProcess } from './scale/pinning.mjs';
 import { seedStore } from './scale/seed.mjs';
 import { freshStore, openDatabase } from './scale/stores.mjs';
 import { hasWrk, wrkLoad } from './wrk-load.mjs';
@@ -43,6 +44,8 @@ const CHANGES = Number(arg('changes', 1000));
 const STORM_RATE = Number(arg('storm-rate', 200));
 const STORM_ROUNDS = Number(arg('storm-rounds', 3));
 const DURATION_S = Number(arg('duration', 10));
+// The storm with node B on a core of its own and everything else on the other (scale/pinning.mjs).
+const PIN = arg('pin', canPin() ? 'on' : 'off') === 'on';
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -218,9 +221,22 @@ async function changeCost(a, b, seeded) {
   };
 }
 
-async function storm(a, b, seeded, kind) {
+async function storm(a, b, seeded, kind, store) {
   const upstream = await startProcess(process.execPath, [here('gateway-upstream.mjs'), '1'], /"port":(\d+)/);
+  let pinned;
+  // Node B alone on one core; node A, its store's backends, the upstream, wrk and this process (which
+  // drives the storm) on the other.
+  const pin = async () => {
+    if (!PIN) return;
+    for (const pid of [a.child.pid, upstream.child.pid, process.pid]) pinProcess(pid, OTHER_CORE);
+    pinProcess(b.child.pid, B_CORE);
+    pinned =
+      kind === 'postgres'
+        ? await pinBackends(store.connectionString, ['ipgate-bench-a', 'ipgate-bench-b'], OTHER_CORE)
+        : undefined;
+  };
   try {
+    await pin();
     // Point the seeded catch-all API at this upstream (a change like any other).
     const res = await fetch(`${a.adminUrl}/v1/apis/${seeded.benchApiId}`, {
       method: 'PATCH',
@@ -235,9 +251,16 @@ async function storm(a, b, seeded, kind) {
     if (probe.status !== 200)
       throw new Error(`the gateway of node B answered ${probe.status}: ${await probe.text()}`);
     const load = async () => {
+      await pin();
       const cpuBefore = treeCpuSeconds(b.child.pid);
       const r = hasWrk()
-        ? await wrkLoad({ url: `${b.gatewayUrl}/bench`, connections: 32, durationS: DURATION_S, headers })
+        ? await wrkLoad({
+            url: `${b.gatewayUrl}/bench`,
+            connections: 32,
+            durationS: DURATION_S,
+            headers,
+            cpu: PIN ? OTHER_CORE : undefined,
+          })
         : JSON.parse(
             await runProcess(process.execPath, [
               here('gateway-load.mjs'),
@@ -288,10 +311,12 @@ async function storm(a, b, seeded, kind) {
       cpuCostPercent: round((1 - quietCpuUs / stormCpuUs) * 100, 1),
       changeCost: cost,
       changesPerS: median(stormy.map((r) => r.changesPerS)),
+      pinning: PIN ? { nodeB: B_CORE, everythingElse: OTHER_CORE, postgresBackends: pinned ?? null } : 'off',
       rounds: { quiet, stormy },
     };
   } finally {
     await upstream.stop();
+    if (PIN) pinProcess(process.pid, `0-${os.availableParallelism() - 1}`);
   }
 }
 
@@ -311,7 +336,7 @@ for (const size of sizes) {
         row.coldStart = await coldStart(store, size >= 1_000_000 ? 1 : 3);
       }
       if (!skip.has('writes') || !skip.has('propagation') || !skip.has('storm')) {
-        const a = await startNode(root, store);
+        const a = await startNode(root, namedConnection(store, 'ipgate-bench-a'));
         row.nodeStartMs = a.startMs;
         // The whole `ipgate serve` once it listens: what a node of this size holds resident.
         row.nodeMemory = residentMb(a.child.pid);
@@ -326,7 +351,7 @@ for (const size of sizes) {
           }
           const needB = (!skip.has('propagation') && kind === 'postgres') || !skip.has('storm');
           if (needB) {
-            const b = await startNode(root, store);
+            const b = await startNode(root, namedConnection(store, 'ipgate-bench-b'));
             try {
               if (!skip.has('propagation') && kind === 'postgres') {
                 log(`${kind} ${size}: propagation of ${CHANGES} changes`);
@@ -334,7 +359,7 @@ for (const size of sizes) {
               }
               if (!skip.has('storm')) {
                 log(`${kind} ${size}: storm of ${STORM_RATE} changes/s`);
-                row.storm = await storm(a, b, seeded, kind);
+                row.storm = await storm(a, b, seeded, kind, store);
               }
             } finally {
               await b.stop();
