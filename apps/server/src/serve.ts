@@ -20,6 +20,7 @@ import { demoBannerLines } from './demo/demo-banner.js';
 import { type DemoUpstream, startDemoUpstream } from './demo/demo-upstream.js';
 import { setUpDemo } from './demo/set-up-demo.js';
 import { startGateway } from './gateway/start-gateway.js';
+import { tuneHeapForRules } from './heap-tuning.js';
 import { registerServerMetrics } from './metrics/server-metrics.js';
 import { type EmailTransport, outboxTransport, smtpTransport } from './notify/email-transport.js';
 import { startNotificationSender } from './notify/notification-sender.js';
@@ -336,6 +337,7 @@ export async function startServer(
  * await runServer(loadSettings({ env: process.env }), { out: console.log, flush: async () => {} });
  */
 export async function runServer(settings: ServeSettings, io: ServeIo): Promise<void> {
+  tuneHeapForRules();
   // Listen for the signals before starting: the banner is printed from within startServer, and a
   // supervisor (or a test) that stops the server as soon as it reads it must get a graceful stop,
   // not the default action of a signal nobody handles yet.

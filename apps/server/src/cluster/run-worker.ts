@@ -5,6 +5,7 @@ import { explainListenError } from '../config/listen-error.js';
 import { clientAddressConfig } from '../config/load-settings.js';
 import type { ServeSettings } from '../config/settings.js';
 import { startGateway } from '../gateway/start-gateway.js';
+import { tuneHeapForRules } from '../heap-tuning.js';
 import { registerServerMetrics } from '../metrics/server-metrics.js';
 import { createThreadedRecorder } from '../records/threaded-recorder.js';
 import { startAutoReview } from '../review/start-review.js';
@@ -28,6 +29,7 @@ import { reportWorkerMetrics } from './cluster-metrics.js';
  * await runWorker(JSON.parse(process.env.IPGATE_WORKER_SETTINGS ?? '{}'));
  */
 export async function runWorker(settings: ServeSettings): Promise<void> {
+  tuneHeapForRules();
   const workerId = cluster.worker?.id ?? 0;
   const logger = pino(
     { level: settings.logLevel, base: { service: 'ipgate', worker: workerId } },
