@@ -126,6 +126,54 @@ for (const factory of await storeFactories()) {
       });
     });
 
+    it('dryRun on an API allowlist: the first entry denies every other address, a removal or disabling its own', async () => {
+      const list = `/v1/apis/${demo.apiId}/allowlist/entries`;
+      const lost = (requests: number) => ({
+        dryRun: true,
+        impact: {
+          allowedToDenied: { requests, addresses: 1, topAddresses: [{ address: '127.0.0.1', requests }] },
+        },
+      });
+      // Empty, the allowlist lets every source in: 127.0.0.2 alone would deny 127.0.0.1's four calls
+      // (127.0.0.2's own three stay denied by the tenant's list).
+      const first = await demo.admin('POST', list, { value: '127.0.0.2', dryRun: true });
+      expect(first.status).toBe(200);
+      expect(first.json).toMatchObject(lost(4));
+      expect(first.json).toMatchObject({ impact: { deniedToAllowed: { requests: 0 } } });
+      const disabled = await demo.admin('POST', list, { value: '127.0.0.2', enabled: false, dryRun: true });
+      expect(disabled.json).toMatchObject({ dryRun: true, impact: { allowedToDenied: { requests: 0 } } });
+      expect((await demo.admin('GET', list)).json).toMatchObject({ items: [] });
+
+      const both = await demo.admin('POST', list, { value: '127.0.0.0/30', name: 'both' });
+      const other = await demo.admin('POST', list, { value: '198.51.100.7', name: 'other' });
+      expect([both.status, other.status]).toEqual([201, 201]);
+      const bothId = (both.json as { id: string }).id;
+      const otherId = (other.json as { id: string }).id;
+      try {
+        const narrowed = await demo.admin('PATCH', `${list}/${bothId}`, { value: '127.0.0.2', dryRun: true });
+        expect(narrowed.status).toBe(200);
+        expect(narrowed.json).toMatchObject(lost(4));
+        const off = await demo.admin('PATCH', `${list}/${bothId}`, { enabled: false, dryRun: true });
+        expect(off.json).toMatchObject(lost(4));
+        const removed = await demo.admin('DELETE', `${list}/${bothId}?dryRun=true`);
+        expect(removed.status).toBe(200);
+        expect(removed.json).toMatchObject(lost(4));
+        // Widening denies no one.
+        const widened = await demo.admin('PATCH', `${list}/${bothId}`, {
+          value: '127.0.0.0/24',
+          dryRun: true,
+        });
+        expect(widened.json).toMatchObject({ dryRun: true, impact: { allowedToDenied: { requests: 0 } } });
+        // Nothing was written.
+        const entries = (await demo.admin('GET', `${list}/${bothId}`)).json;
+        expect(entries).toMatchObject({ value: '127.0.0.0/30', enabled: true });
+      } finally {
+        // "other" first: without "both" it would shut the test's own 127.0.0.1 out.
+        expect((await demo.admin('DELETE', `${list}/${otherId}`)).status).toBe(204);
+        expect((await demo.admin('DELETE', `${list}/${bothId}`)).status).toBe(204);
+      }
+    });
+
     it('docs/simulate-draft.json, the example of docs/operations.md, is a body that works as it is', async () => {
       const body = JSON.parse(
         readFileSync(new URL('../../../docs/simulate-draft.json', import.meta.url), 'utf8'),
