@@ -1,8 +1,9 @@
 /**
  * APIs → Security → IP Whitelist in Chromium against a real `ipgate serve --demo`: an empty whitelist
- * lets every source in and says so; the first entry that leaves out the console's own address asks
- * first; what is added or removed decides the very next request through the gateway; keyboard reach, a
- * viewer's read-only page and axe.
+ * lets every source in and says so; the first entry locks the API down, so it shows what it would have
+ * denied of the recorded traffic first, as does removing an address; the first entry that leaves out
+ * the console's own address asks first; what is added or removed decides the very next request through
+ * the gateway; keyboard reach, a viewer's read-only page and axe.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,45 @@ describe.skipIf(skip !== undefined)('APIs: IP Whitelist in Chromium', { timeout:
   let page: Page;
   // 127.0.0.1 is on the demo tenant's list, so only the API's whitelist decides its calls here.
   const call = () => callGateway(demo.serve.gatewayUrl, '/hello', demo.keySecret, '127.0.0.1');
+
+  /** A management API call with the banner's owner token; its JSON answer. */
+  async function admin<T>(path: string, body?: unknown): Promise<T> {
+    const r = await fetch(`${demo.serve.adminUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        authorization: `Bearer ${demo.serve.ownerToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(r.status).toBe(200);
+    return (await r.json()) as T;
+  }
+
+  const apiPath = async () =>
+    `/v1/apis/${(await admin<{ items: { id: string }[] }>('/v1/apis')).items[0]?.id}`;
+
+  /** The whitelist's values, as the API has them. */
+  const whitelist = async () =>
+    (await admin<{ items: { value: string }[] }>(`${await apiPath()}/allowlist/entries`)).items.map(
+      (e) => e.value,
+    );
+
+  /**
+   * Waits until `count` requests to the API are recorded (about a second after the answer). Calls the
+   * whitelist denied carry no key, so no tenant's log lists them: the API's simulation counts them all.
+   */
+  const recorded = async (count: number) => {
+    const simulate = `${await apiPath()}/allowlist/simulate`;
+    await expect
+      .poll(
+        async () =>
+          (await admin<{ requests: { examined: number } }>(simulate, { draft: { replace: [] } })).requests
+            .examined,
+        { timeout: 15_000 },
+      )
+      .toBe(count);
+  };
 
   beforeAll(async () => {
     demo = await startDemoConsole();
@@ -48,11 +88,28 @@ describe.skipIf(skip !== undefined)('APIs: IP Whitelist in Chromium', { timeout:
     await screenshotAndAxe(page, 'apis');
   });
 
-  it('asks before a first entry that leaves out your own IP; then the gateway denies it on the next request', async () => {
+  it('shows what a first entry would have denied, then asks as it leaves out your own IP; the gateway denies it next', async () => {
+    // The call of the first test, from 127.0.0.1, is what locking the API down would have denied.
+    await recorded(1);
     await page.getByRole('link', { name: 'APIs' }).focus();
     await tabTo(page, page.getByRole('button', { name: 'Add IP' }));
     await page.keyboard.press('Enter');
     await addEntry('127.0.0.30', 'partner');
+    const impact = page.getByRole('dialog', { name: 'Let only this entry in?' });
+    const note = impact.getByTestId('change-impact');
+    await note.waitFor();
+    expect(await note.textContent()).toContain(
+      'would have denied 1 request from 1 address in the last 24 hours (127.0.0.1: 1)',
+    );
+    await screenshotAndAxe(page, 'apis-first-entry-impact');
+    // Cancel: nothing is added, the form keeps what was typed.
+    await impact.getByRole('button', { name: 'Cancel' }).click();
+    await impact.waitFor({ state: 'hidden' });
+    expect(await whitelist()).toEqual([]);
+    const form = page.getByRole('dialog', { name: 'IP List Configuration' });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await impact.getByTestId('change-impact').waitFor();
+    await impact.getByRole('button', { name: 'Add' }).click();
     const lockout = page.getByRole('dialog', { name: 'This would lock you out' });
     await lockout.waitFor();
     expect(await lockout.textContent()).toContain('127.0.0.1');
@@ -72,6 +129,20 @@ describe.skipIf(skip !== undefined)('APIs: IP Whitelist in Chromium', { timeout:
     expect((await call()).status).toBe(200);
     await page.getByTestId('whitelist-own').waitFor({ state: 'detached' });
     await screenshotAndAxe(page, 'apis-whitelist');
+
+    // Removing your own IP while partner stays would deny 127.0.0.1's calls: the dialog says so first.
+    await recorded(3);
+    await page.getByRole('button', { name: 'Delete console host' }).click();
+    const removing = page.getByRole('dialog', { name: 'Delete this entry?' });
+    const note = removing.getByTestId('change-impact');
+    await note.waitFor();
+    expect(await note.textContent()).toContain(
+      'would have denied 3 requests from 1 address in the last 24 hours (127.0.0.1: 3)',
+    );
+    await screenshotAndAxe(page, 'apis-remove-impact');
+    await removing.getByRole('button', { name: 'Cancel' }).click();
+    await removing.waitFor({ state: 'hidden' });
+    expect((await whitelist()).sort()).toEqual(['127.0.0.1', '127.0.0.30']);
 
     await page.getByRole('button', { name: 'Delete partner' }).click();
     await page

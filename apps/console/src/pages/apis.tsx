@@ -8,6 +8,7 @@ import { Alert, Group, Loader, Stack, Table, Text, Title, UnstyledButton } from 
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
+import type { ChangeImpact } from '../parts/change-impact';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
 import { usePaged } from '../parts/pager';
 import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
@@ -18,6 +19,8 @@ export function apiListAdapter(apiId: string): IpListAdapter {
   const path = { apiId };
   return {
     key: ['api-entries', apiId],
+    // An empty whitelist lets every source in: the first entry in force locks the API down.
+    openWhileEmpty: true,
     list: async (cursor, limit) =>
       unwrap(
         await api.GET('/v1/apis/{apiId}/allowlist/entries', {
@@ -44,6 +47,36 @@ export function apiListAdapter(apiId: string): IpListAdapter {
           body: { ...patch, confirmLockout },
         }),
       ) as IpEntry,
+    addImpact: async (f) => {
+      const answer = unwrap(
+        await api.POST('/v1/apis/{apiId}/allowlist/entries', {
+          params: { path },
+          body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, dryRun: true },
+        }),
+      ) as unknown as { impact: ChangeImpact };
+      return answer.impact;
+    },
+    updateImpact: async (entry, patch) => {
+      const answer = unwrap(
+        await api.PATCH('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
+          params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
+          body: { ...patch, dryRun: true },
+        }),
+      ) as unknown as { impact: ChangeImpact };
+      return answer.impact;
+    },
+    removeImpact: async (entry) => {
+      const answer = unwrap(
+        await api.DELETE('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
+          params: {
+            path: { ...path, entryId: entry.id },
+            header: ifMatch(entry.version),
+            query: { dryRun: true },
+          },
+        }),
+      ) as unknown as { impact: ChangeImpact };
+      return answer.impact;
+    },
     remove: async (entry, confirmLockout) => {
       unwrap(
         await api.DELETE('/v1/apis/{apiId}/allowlist/entries/{entryId}', {

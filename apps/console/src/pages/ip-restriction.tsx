@@ -45,6 +45,15 @@ export function tenantListAdapter(tenantId: string): IpListAdapter {
           body: { ...patch, confirmLockout },
         }),
       ) as IpEntry,
+    updateImpact: async (entry, patch) => {
+      const answer = unwrap(
+        await api.PATCH('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {
+          params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
+          body: { ...patch, dryRun: true },
+        }),
+      ) as unknown as { impact: ChangeImpact };
+      return answer.impact;
+    },
     removeImpact: async (entry) => {
       const answer = unwrap(
         await api.DELETE('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {

@@ -2,6 +2,12 @@
  * An IP list as a table with its Add / edit / enable / delete controls: a tenant's list (API IP
  * Restriction) and an API's allowlist (IP Whitelist) both use it. Viewers get the table without any
  * control. Pages come from the server (limit and cursor).
+ *
+ * A change that can deny requests the list allows now — disabling an entry, a value that covers fewer
+ * addresses, the first entry of a list that is open while empty — is replayed on the last 24 hours of
+ * traffic first (the API's `dryRun`): when it would have denied anyone, the figures and the addresses
+ * are shown with Confirm / Cancel; when it would have denied no one it is saved directly, and the
+ * notice says so.
  */
 import {
   ActionIcon,
@@ -17,10 +23,11 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { ApiError } from '../api/client';
-import { type ChangeImpact, ChangeImpactNote } from './change-impact';
+import { type ChangeImpact, ChangeImpactNote, deniesNone, ImpactAlert } from './change-impact';
 import { ConfirmModal } from './confirm-modal';
+import { type EntryCover, inForce, narrows } from './entry-coverage';
 import { EntryModal } from './entry-modal';
 import { TrashIcon } from './icons';
 import type { EntryFields, IpEntry, IpEntryWithWarnings } from './types';
@@ -38,7 +45,52 @@ export interface IpListAdapter {
   remove(entry: IpEntry, confirmLockout: boolean): Promise<void>;
   /** What deleting the entry would have done to the last day's traffic (nothing written). */
   removeImpact?(entry: IpEntry): Promise<ChangeImpact>;
+  /** What editing the entry would have done to the last day's traffic (nothing written). */
+  updateImpact?(entry: IpEntry, patch: Partial<EntryFields>): Promise<ChangeImpact>;
+  /** What adding the entry would have done to the last day's traffic (nothing written). */
+  addImpact?(fields: EntryFields): Promise<ChangeImpact>;
+  /**
+   * True for a list that lets every address in while no entry is in force (an API's whitelist): its
+   * first entry in force — added, enabled or edited — denies every other address, so it is asked about
+   * like a narrowing.
+   */
+  readonly openWhileEmpty?: boolean;
 }
+
+/** A change shown with its impact, waiting for Confirm or Cancel. */
+interface PendingImpact {
+  readonly title: string;
+  readonly what: ReactNode;
+  readonly confirmLabel: string;
+  /** The server's answer, or why there is none (the change is then asked about all the same). */
+  readonly impact: ChangeImpact | { readonly unreadable: string };
+  /**
+   * Makes the change; true when it was saved (false: another question was asked, e.g. a lockout).
+   * `noneDenied`: saved without asking, because it would have denied no one; the notice says so.
+   */
+  readonly run: (noneDenied: boolean) => Promise<boolean>;
+  readonly onDone: () => void;
+  readonly onError: (e: unknown) => void;
+}
+
+/** A question about a change's impact, before the impact is known. */
+type ImpactQuestion = Omit<PendingImpact, 'impact'> & { readonly load: () => Promise<ChangeImpact> };
+
+/** The fields of a form that differ from the entry. */
+function patchOf(entry: IpEntry, fields: EntryFields): Partial<EntryFields> {
+  const patch: Partial<EntryFields> = {};
+  if (fields.value !== entry.value) patch.value = fields.value;
+  if (fields.name !== entry.name) patch.name = fields.name;
+  if (fields.enabled !== entry.enabled) patch.enabled = fields.enabled;
+  if (fields.expiresAt !== entry.expiresAt) patch.expiresAt = fields.expiresAt;
+  return patch;
+}
+
+function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError(0, 'NETWORK', String(e), undefined, undefined);
+}
+
+const NONE_DENIED = 'It would have denied none of the requests allowed in the last 24 hours.';
 
 /** A change waiting for the person to confirm that it may lock them out. */
 interface PendingLockout {
@@ -69,6 +121,7 @@ export function IpList(props: {
   const [formError, setFormError] = useState<ApiError | null>(null);
   const [deleting, setDeleting] = useState<IpEntry | null>(null);
   const [lockout, setLockout] = useState<PendingLockout | null>(null);
+  const [pendingImpact, setPendingImpact] = useState<PendingImpact | null>(null);
   const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
 
   const list = useQuery({
@@ -96,43 +149,153 @@ export function IpList(props: {
     }
   };
 
+  /**
+   * Reads the change's impact: when it would have denied no one, makes the change at once (and says
+   * so); otherwise, or when the impact cannot be read, asks with the figures. True when saved now.
+   */
+  const throughImpact = async (question: ImpactQuestion): Promise<boolean> => {
+    const { load, ...rest } = question;
+    let impact: PendingImpact['impact'];
+    try {
+      impact = await load();
+    } catch (e) {
+      impact = { unreadable: e instanceof Error ? e.message : String(e) };
+    }
+    if (!('unreadable' in impact) && deniesNone(impact)) return question.run(true);
+    setPendingImpact({ ...rest, impact });
+    return false;
+  };
+
+  /**
+   * True when the change puts the first entry in force on a list that lets everyone in while none is:
+   * every other address is then denied. The first page must be the whole list to tell.
+   */
+  const locksDown = (before: EntryCover | null, after: EntryCover): boolean =>
+    adapter.openWhileEmpty === true &&
+    list.data !== undefined &&
+    cursors.length === 1 &&
+    list.data.nextCursor === undefined &&
+    !list.data.items.some((e) => inForce(e)) &&
+    (before === null || !inForce(before)) &&
+    inForce(after);
+
+  /** Whether the change can deny requests the list allows now: only then is its impact read. */
+  const mayDeny = (before: IpEntry | null, after: EntryCover): boolean =>
+    (before !== null && narrows(before, after)) || locksDown(before, after);
+
+  /** How to read the change's impact, or undefined when it cannot deny anyone the list allows. */
+  const impactOfSave = (entry: IpEntry | null, fields: EntryFields): ImpactQuestion['load'] | undefined => {
+    if (!mayDeny(entry, fields)) return undefined;
+    const { addImpact, updateImpact } = adapter;
+    if (entry === null) return addImpact === undefined ? undefined : () => addImpact(fields);
+    return updateImpact === undefined ? undefined : () => updateImpact(entry, patchOf(entry, fields));
+  };
+
+  const commitSave = (entry: IpEntry | null, fields: EntryFields, noneDenied: boolean): Promise<boolean> =>
+    guarded(async (confirm) => {
+      const impactNote = noneDenied ? ` ${NONE_DENIED}` : '';
+      if (entry === null) {
+        const added = await adapter.add(fields, confirm);
+        setNotice(
+          added.warnings.length > 0
+            ? {
+                color: 'yellow',
+                text: `Added ${added.canonical}. ${added.warnings.map((w) => w.message).join(' ')}${impactNote}`,
+              }
+            : { color: 'green', text: `Added ${added.canonical}.${impactNote}` },
+        );
+      } else {
+        await adapter.update(entry, patchOf(entry, fields), confirm);
+        setNotice({ color: 'green', text: `Saved ${fields.name || fields.value}.${impactNote}` });
+      }
+    });
+
   const save = useMutation({
     mutationFn: async (fields: EntryFields) => {
       const entry = editing?.entry ?? null;
-      return guarded(async (confirm) => {
-        if (entry === null) {
-          const added = await adapter.add(fields, confirm);
-          setNotice(
-            added.warnings.length > 0
-              ? {
-                  color: 'yellow',
-                  text: `Added ${added.canonical}. ${added.warnings.map((w) => w.message).join(' ')}`,
-                }
-              : { color: 'green', text: `Added ${added.canonical}.` },
-          );
-        } else {
-          const patch: Partial<EntryFields> = {};
-          if (fields.value !== entry.value) patch.value = fields.value;
-          if (fields.name !== entry.name) patch.name = fields.name;
-          if (fields.enabled !== entry.enabled) patch.enabled = fields.enabled;
-          if (fields.expiresAt !== entry.expiresAt) patch.expiresAt = fields.expiresAt;
-          await adapter.update(entry, patch, confirm);
-          setNotice({ color: 'green', text: `Saved ${fields.name || fields.value}.` });
-        }
+      const load = impactOfSave(entry, fields);
+      if (load === undefined) return commitSave(entry, fields, false);
+      const label = fields.name || fields.value;
+      const first = locksDown(entry, fields);
+      return throughImpact({
+        load,
+        title: first ? 'Let only this entry in?' : 'Narrow this entry?',
+        what: first ? (
+          <>
+            While no entry is in force every address is let in: once <strong>{label}</strong> ({fields.value})
+            is in force, only the addresses it covers are.
+          </>
+        ) : entry === null ? null : !inForce(fields) ? (
+          <>
+            <strong>{label}</strong> ({entry.value}) will no longer let anyone in.
+          </>
+        ) : (
+          <>
+            <strong>{label}</strong> will cover {fields.value} instead of {entry.value}: fewer addresses.
+          </>
+        ),
+        confirmLabel: entry === null ? 'Add' : 'Save',
+        run: (noneDenied) => commitSave(entry, fields, noneDenied),
+        onDone: () => setEditing(null),
+        onError: (e) => setFormError(asApiError(e)),
       });
     },
     onMutate: () => setFormError(null),
     onSuccess: (done) => {
       if (done) setEditing(null);
     },
-    onError: (e) =>
-      setFormError(e instanceof ApiError ? e : new ApiError(0, 'NETWORK', String(e), undefined, undefined)),
+    onError: (e) => setFormError(asApiError(e)),
   });
 
   const toggle = useMutation({
-    mutationFn: (entry: IpEntry) =>
-      guarded((confirm) => adapter.update(entry, { enabled: !entry.enabled }, confirm)),
+    mutationFn: async (entry: IpEntry) => {
+      const label = entry.name || entry.canonical;
+      const flip = (noneDenied: boolean) =>
+        guarded(async (confirm) => {
+          await adapter.update(entry, { enabled: !entry.enabled }, confirm);
+          if (noneDenied)
+            setNotice({
+              color: 'green',
+              text: `${entry.enabled ? 'Disabled' : 'Enabled'} ${label}. ${NONE_DENIED}`,
+            });
+        });
+      const updateImpact = adapter.updateImpact;
+      const after = { ...entry, enabled: !entry.enabled };
+      if (updateImpact === undefined || !mayDeny(entry, after)) return flip(false);
+      return throughImpact({
+        load: () => updateImpact(entry, { enabled: after.enabled }),
+        title: entry.enabled ? 'Disable this entry?' : 'Let only this entry in?',
+        what: entry.enabled ? (
+          <>
+            <strong>{label}</strong> ({entry.canonical}) will no longer let anyone in until it is enabled
+            again.
+          </>
+        ) : (
+          <>
+            While no entry is in force every address is let in: once <strong>{label}</strong> (
+            {entry.canonical}) is enabled, only the addresses it covers are.
+          </>
+        ),
+        confirmLabel: entry.enabled ? 'Disable' : 'Enable',
+        run: flip,
+        onDone: () =>
+          setNotice({ color: 'green', text: `${entry.enabled ? 'Disabled' : 'Enabled'} ${label}.` }),
+        onError: (e) => setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) }),
+      });
+    },
     onError: (e) => setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) }),
+  });
+
+  const confirmImpact = useMutation({
+    mutationFn: async (pending: PendingImpact) => pending.run(false),
+    onSuccess: (done, pending) => {
+      setPendingImpact(null);
+      if (done) pending.onDone();
+    },
+    onError: (e, pending) => {
+      setPendingImpact(null);
+      pending.onError(e);
+    },
   });
 
   const remove = useMutation({
@@ -274,7 +437,7 @@ export function IpList(props: {
                         checked={e.enabled}
                         onChange={() => toggle.mutate(e)}
                         aria-label={`${label} enabled`}
-                        disabled={toggle.isPending}
+                        disabled={toggle.isPending || confirmImpact.isPending}
                       />
                     ) : (
                       <Text size="sm">{e.enabled ? 'Enabled' : 'Disabled'}</Text>
@@ -342,6 +505,28 @@ export function IpList(props: {
         saving={save.isPending}
         onReload={() => void reloadEntry()}
       />
+      <ConfirmModal
+        opened={pendingImpact !== null}
+        title={pendingImpact?.title ?? ''}
+        confirmLabel={pendingImpact?.confirmLabel ?? 'Confirm'}
+        danger
+        busy={confirmImpact.isPending}
+        onConfirm={() => pendingImpact !== null && confirmImpact.mutate(pendingImpact)}
+        onCancel={() => setPendingImpact(null)}
+      >
+        {pendingImpact !== null && (
+          <Stack gap="xs">
+            <span>{pendingImpact.what}</span>
+            {'unreadable' in pendingImpact.impact ? (
+              <Alert color="orange" p="xs" data-testid="change-impact">
+                The impact on the last 24 hours could not be read: {pendingImpact.impact.unreadable}
+              </Alert>
+            ) : (
+              <ImpactAlert impact={pendingImpact.impact} />
+            )}
+          </Stack>
+        )}
+      </ConfirmModal>
       <ConfirmModal
         opened={deleting !== null}
         title="Delete this entry?"
