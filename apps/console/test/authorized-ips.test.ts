@@ -1,7 +1,8 @@
 /**
  * Authorized IPs in Chromium against a real `ipgate serve --demo`: an unknown address that called is
  * pending, is authorized from the console and admitted on its very next request, and the undo denies it
- * again; the assessment, the notification channels, keyboard reach, a viewer's read-only page and axe.
+ * again; the assessment, the notification channels and their test send, keyboard reach, a viewer's
+ * read-only page and axe.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,10 +191,57 @@ describe.skipIf(skip !== undefined)('Authorized IPs in Chromium', { timeout: 90_
     await dialog.getByRole('button', { name: 'Add' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await page.getByRole('row').filter({ hasText: 'security@example.com' }).waitFor();
-    await page.getByRole('switch', { name: 'security team enabled' }).click();
+    // By keyboard: Mantine's track covers the (visually hidden) input, so a pointer click on the
+    // switch's role element is intercepted by Playwright's hit-target check.
+    await page.getByRole('switch', { name: 'security team enabled' }).focus();
+    await page.keyboard.press('Space');
     await expect
       .poll(() => page.getByRole('switch', { name: 'security team enabled' }).isChecked())
       .toBe(false);
+  });
+
+  it('sends a channel a test message and says how it went: kept, refused when too soon, failed with its reason', async () => {
+    const admin = { authorization: `Bearer ${demo.serve.ownerToken}`, 'content-type': 'application/json' };
+    const channels = `${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/notification-channels`;
+    // A webhook whose host name never resolves (.invalid): accepted when written, fails when sent.
+    const added = await fetch(channels, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({
+        kind: 'webhook',
+        name: 'nowhere',
+        target: 'http://hook.nowhere.invalid/ipgate',
+      }),
+    });
+    expect(added.status).toBe(201);
+    await page.reload();
+    const sendOwner = page.getByRole('button', { name: 'Send test to demo owner' });
+    await tabTo(page, sendOwner, 150);
+    await page.keyboard.press('Enter');
+    const kept = page.getByRole('status').filter({ hasText: 'Test message to demo owner sent' });
+    await kept.waitFor();
+    expect(await kept.textContent()).toContain('kept in the outbox');
+    const outbox = await fetch(`${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/outbox`, {
+      headers: admin,
+    });
+    const { items } = (await outbox.json()) as { items: { subject: string }[] };
+    expect(items.map((i) => i.subject)).toContain('[ipgate] Test message: channel "demo owner" of Demo Co');
+    // Pressed again at once: nothing is sent, and the page says when to try again.
+    await sendOwner.click();
+    const refused = page.getByRole('alert').filter({ hasText: 'moments ago' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(/Wait \d+ s/);
+    await page.getByRole('button', { name: 'Send test to nowhere' }).click();
+    const failed = page.getByRole('alert').filter({ hasText: 'Test message to nowhere failed' });
+    await failed.waitFor({ timeout: 15_000 });
+    expect(await failed.textContent()).toMatch(/could not connect|no answer in time/);
+    await screenshotAndAxe(page, 'authorized-ips-channel-test');
+    const audit = await fetch(
+      `${demo.serve.adminUrl}/v1/tenants/${demo.tenantId}/audit-events?action=tenant.notification_channel.tested`,
+      { headers: admin },
+    );
+    const events = ((await audit.json()) as { items: { after: { result: string } }[] }).items;
+    expect(events.map((e) => e.after.result).sort()).toEqual(['failed', 'ok']);
   });
 
   it('a viewer sees the addresses and channels without any control that changes them', async () => {
@@ -208,6 +256,7 @@ describe.skipIf(skip !== undefined)('Authorized IPs in Chromium', { timeout: 90_
     expect(await viewer.getByRole('button', { name: /^(Authorize|Reject|Undo) / }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: 'Add channel' }).count()).toBe(0);
     expect(await viewer.getByRole('button', { name: /^Remove channel/ }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: /^Send test/ }).count()).toBe(0);
     expect(await viewer.getByRole('switch').count()).toBe(0);
     expect(await viewer.getByRole('radio').count()).toBe(0);
     // Assessing changes nothing, so a viewer may.

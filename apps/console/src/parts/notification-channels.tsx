@@ -1,7 +1,7 @@
 /**
  * Where a tenant's owners hear of new addresses: email recipients and webhook endpoints, each with
  * whether it is failing and its last error. A webhook's signing secret is answered once, when it is
- * added, and shown once.
+ * added, and shown once. "Send test" sends a channel a test message now and says how it went.
  */
 import {
   ActionIcon,
@@ -25,7 +25,7 @@ import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ConfirmModal } from './confirm-modal';
 import { TrashIcon } from './icons';
 import { type OnceSecret, SecretOnceModal } from './secret-once';
-import type { NotificationChannel } from './types';
+import type { ChannelTestResult, NotificationChannel } from './types';
 
 type Kind = NotificationChannel['kind'];
 
@@ -48,6 +48,38 @@ export function targetProblem(kind: Kind, target: string): string | undefined {
   }
 }
 
+/** Why a test failed, in words. */
+function failureText(r: ChannelTestResult): string {
+  switch (r.reason) {
+    case 'smtp':
+      return 'the SMTP server refused it';
+    case 'http-status':
+      return `the endpoint answered HTTP ${r.httpStatus ?? '?'}`;
+    case 'timeout':
+      return 'no answer in time';
+    case 'destination-refused':
+      return 'the address is private or loopback, which this server refuses';
+    case 'connection':
+      return 'could not connect';
+    default:
+      return 'it could not be sent';
+  }
+}
+
+/**
+ * What the page says after a test send.
+ *
+ * @example testResultText('ops', result); // 'Test message to ops failed: the endpoint answered HTTP 500 (HTTP 500: …, 48 ms).'
+ */
+export function testResultText(name: string, r: ChannelTestResult): string {
+  if (r.result === 'ok') {
+    const where =
+      r.via === 'outbox' ? 'kept in the outbox, since no SMTP server is configured' : `${r.detail}`;
+    return `Test message to ${name} sent: ${where} (${r.durationMs} ms).`;
+  }
+  return `Test message to ${name} failed: ${failureText(r)} (${r.detail}, ${r.durationMs} ms).`;
+}
+
 export function NotificationChannels(props: { tenantId: string; editable: boolean }) {
   const { tenantId, editable } = props;
   const client = useQueryClient();
@@ -66,11 +98,12 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
   const [touched, setTouched] = useState(false);
   const [formError, setFormError] = useState<ApiError | null>(null);
   const [removing, setRemoving] = useState<NotificationChannel | null>(null);
-  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  // A failure is an alert (read out at once); everything else a status.
+  const [notice, setNotice] = useState<{ color: string; text: string; alert?: boolean } | null>(null);
   const [secret, setSecret] = useState<OnceSecret | null>(null);
   const refresh = () => client.invalidateQueries({ queryKey: key });
   const say = (e: unknown) =>
-    setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) });
+    setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e), alert: true });
 
   const add = useMutation({
     mutationFn: async () =>
@@ -107,6 +140,30 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
       ),
     onSettled: refresh,
     onError: say,
+  });
+
+  const test = useMutation({
+    mutationFn: async (c: NotificationChannel) =>
+      unwrap(
+        await api.POST('/v1/tenants/{tenantId}/notification-channels/{channelId}/test', {
+          params: { path: { tenantId, channelId: c.id } },
+        }),
+      ),
+    onMutate: () => setNotice(null),
+    onSuccess: (r, c) =>
+      setNotice({
+        color: r.result === 'ok' ? 'green' : 'red',
+        text: testResultText(c.name, r),
+        alert: r.result !== 'ok',
+      }),
+    // A success may have cleared "failing".
+    onSettled: refresh,
+    onError: (e) =>
+      setNotice({
+        color: 'red',
+        text: e instanceof ApiError ? [e.message, e.hint].filter(Boolean).join(' ') : String(e),
+        alert: true,
+      }),
   });
 
   const remove = useMutation({
@@ -159,7 +216,7 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
       {notice !== null && (
         <Alert
           color={notice.color}
-          role="status"
+          role={notice.alert === true ? 'alert' : 'status'}
           withCloseButton
           onClose={() => setNotice(null)}
           closeButtonLabel="Dismiss"
@@ -231,14 +288,26 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
                 </Table.Td>
                 {editable && (
                   <Table.Td>
-                    <ActionIcon
-                      variant="subtle"
-                      color="red.8"
-                      aria-label={`Remove channel ${c.name}`}
-                      onClick={() => setRemoving(c)}
-                    >
-                      <TrashIcon />
-                    </ActionIcon>
+                    <Group gap="xs" wrap="nowrap">
+                      <Button
+                        size="xs"
+                        variant="default"
+                        aria-label={`Send test to ${c.name}`}
+                        loading={test.isPending && test.variables?.id === c.id}
+                        disabled={test.isPending && test.variables?.id !== c.id}
+                        onClick={() => test.mutate(c)}
+                      >
+                        Send test
+                      </Button>
+                      <ActionIcon
+                        variant="subtle"
+                        color="red.8"
+                        aria-label={`Remove channel ${c.name}`}
+                        onClick={() => setRemoving(c)}
+                      >
+                        <TrashIcon />
+                      </ActionIcon>
+                    </Group>
                   </Table.Td>
                 )}
               </Table.Tr>

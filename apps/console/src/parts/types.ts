@@ -34,3 +34,8 @@ export type ApiKey = Json<paths['/v1/tenants/{tenantId}/keys/{keyId}']['get']['r
 export type NotificationChannel = Json<
   paths['/v1/tenants/{tenantId}/notification-channels/{channelId}']['get']['responses'][200]
 >;
+
+/** How a channel's test message went: ok, or failed with its reason. */
+export type ChannelTestResult = Json<
+  paths['/v1/tenants/{tenantId}/notification-channels/{channelId}/test']['post']['responses'][200]
+>;
