@@ -26,7 +26,16 @@ import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 import { addEntry, allows, removeEntry, residentMb, startNode, writeAddress } from './scale/nodes.mjs';
-import { B_CORE, canPin, namedConnection, OTHER_CORE, pinBackends, pinProcess } from './scale/pinning.mjs';
+import {
+  B_CORE,
+  CORES,
+  canPin,
+  namedConnection,
+  OTHER_CORE,
+  pinBackends,
+  pinProcess,
+  unpinProcess,
+} from './scale/pinning.mjs';
 import { seedStore } from './scale/seed.mjs';
 import { freshStore, openDatabase } from './scale/stores.mjs';
 import { hasWrk, wrkLoad } from './wrk-load.mjs';
@@ -69,7 +78,7 @@ function machine() {
     }
   })();
   return {
-    nproc: os.availableParallelism(),
+    nproc: CORES,
     node: process.version,
     cpu,
     uptime: os.loadavg().map((l) => round(l, 2)),
@@ -316,7 +325,7 @@ async function storm(a, b, seeded, kind, store) {
     };
   } finally {
     await upstream.stop();
-    if (PIN) pinProcess(process.pid, `0-${os.availableParallelism() - 1}`);
+    if (PIN) unpinProcess(process.pid);
   }
 }
 

@@ -13,13 +13,16 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
+/** Every core, read before anything is pinned (a pinned process sees only its own core). */
+export const CORES = os.availableParallelism();
+
 /** The core node B runs on, and the core for everything else. */
 export const B_CORE = 1;
 export const OTHER_CORE = 0;
 
 /** Whether this machine can pin: two cores or more, and taskset. */
 export function canPin() {
-  if (os.availableParallelism() < 2) return false;
+  if (CORES < 2) return false;
   try {
     execFileSync('taskset', ['-V'], { stdio: 'ignore' });
     return true;
@@ -36,6 +39,11 @@ export function pinProcess(pid, core) {
   } catch {
     return false;
   }
+}
+
+/** Lets process `pid` run on every core again. */
+export function unpinProcess(pid) {
+  return pinProcess(pid, `0-${CORES - 1}`);
 }
 
 /** A store's `flags` with the PostgreSQL connection named `name`, so its backends can be found. */
