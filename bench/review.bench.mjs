@@ -9,14 +9,19 @@
  *
  *   npm run build && node bench/review.bench.mjs            # ~2 min
  *   node bench/review.bench.mjs --quick                     # shorter
+ *   node bench/review.bench.mjs --quick --cpu-prof DIR      # and a CPU profile of each gateway run in DIR
+ *
+ * Besides requests/s it prints the gateway process's CPU time per request (user + system, from
+ * /proc/PID/stat over the measured load): on a busy machine the fairer figure of the two.
  */
 import { execSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IpAddress, IpSet } from '@ipgate/core';
 import { loadIpLocationData, openSqliteStore } from '@ipgate/server';
+import Database from 'better-sqlite3';
 import { assess } from '../apps/server/dist/review/assessment.js';
 import { AutoReview } from '../apps/server/dist/review/auto-review.js';
 import { listedFacts } from '../apps/server/dist/review/listed-facts.js';
@@ -24,6 +29,10 @@ import { defaultReviewSettings, parseReviewSettings } from '../apps/server/dist/
 import { startProcess } from './gateway-processes.mjs';
 
 const quick = process.argv.includes('--quick');
+const profIndex = process.argv.indexOf('--cpu-prof');
+const profDir = profIndex === -1 ? undefined : process.argv[profIndex + 1];
+if (profIndex !== -1 && (profDir === undefined || profDir.startsWith('--')))
+  throw new Error('--cpu-prof needs a directory: node bench/review.bench.mjs --cpu-prof /tmp/prof');
 const BIN = fileURLToPath(new URL('../apps/cli/bin/ipgate.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./review-load.mjs', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./gateway-upstream.mjs', import.meta.url));
@@ -118,10 +127,23 @@ async function setUp(dataDir, mode, upstreamUrl, keys) {
   }
 }
 
-async function serve(dataDir) {
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), counted from the state field (3) here.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / Number(execSync('getconf CLK_TCK'));
+}
+
+async function serve(dataDir, profileName) {
+  const prof =
+    profDir === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profileName}.cpuprofile`];
   const started = await startProcess(
     process.execPath,
     [
+      ...prof,
       BIN,
       'serve',
       '--listen',
@@ -139,7 +161,30 @@ async function serve(dataDir) {
     ],
     /gateway \(proxy\): +(http:\/\/\S+)/,
   );
-  return { url: started.match[1], stop: started.stop };
+  return { url: started.match[1], stop: started.stop, pid: started.child.pid };
+}
+
+/** Whether the newest assessment the gateway stored was made with the network data loaded. */
+function assessedWithData(dataDir) {
+  const db = new Database(join(dataDir, 'ipgate.db'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db
+      .prepare(
+        'select assessment from observed_ips where assessment is not null order by assessed_at desc limit 1',
+      )
+      .get();
+    return row !== undefined && JSON.parse(row.assessment).data?.date != null;
+  } finally {
+    db.close();
+  }
+}
+
+async function warmUpReview(dataDir, args) {
+  for (let i = 0; i < 30; i++) {
+    await load({ ...args, seed: args.seed + i * 10_000, durationS: 2 });
+    if (assessedWithData(dataDir)) return;
+  }
+  throw new Error('the gateway did not load its network data within the warm-up');
 }
 
 function load(args) {
@@ -173,7 +218,7 @@ async function gatewayRuns() {
         const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
         dirs.push(dir);
         const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
-        const server = await serve(dir);
+        const server = await serve(dir, `${mode}-round${round + 1}`);
         try {
           const common = {
             url: `${server.url}/`,
@@ -184,10 +229,15 @@ async function gatewayRuns() {
             seed: round + 1,
           };
           await load({ ...common, newEvery: 0, durationS: 2 }); // warm-up, known addresses only
+          // The network data loads on a process's first unlisted address, taking seconds of CPU once:
+          // `auto` warms up on new addresses (others than the measured run's) until it has loaded.
+          if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery, seed: 1000 + round });
+          const cpuBefore = cpuMs(server.pid);
           const r = await load({ ...common, newEvery: mode === 'auto' ? newEvery : 0, durationS });
+          r.cpuUsPerRequest = ((cpuMs(server.pid) - cpuBefore) * 1000) / r.total;
           results[mode].push(r);
           console.log(
-            `${mode} round ${round + 1}: ${Math.round(r.rps)} req/s, ${r.non2xx} non-2xx, ${r.newAddresses} new addresses`,
+            `${mode} round ${round + 1}: ${Math.round(r.rps)} req/s, ${r.non2xx} non-2xx, ${r.newAddresses} new addresses, gateway CPU ${r.cpuUsPerRequest.toFixed(1)} µs/request`,
           );
         } finally {
           await server.stop();
@@ -211,11 +261,16 @@ console.log(
   `per new address: facts ${f(a.factsNs)}; assess ${f(a.assessNs)}; AutoReview.decide ${f(a.decideNs)}`,
 );
 const g = await gatewayRuns();
-const avg = (rs) => rs.reduce((s, r) => s + r.rps, 0) / rs.length;
+const avg = (rs, field = 'rps') => rs.reduce((s, r) => s + r[field], 0) / rs.length;
 const manual = avg(g.results.manual);
 const auto = avg(g.results.auto);
 console.log(
   `gateway: manual (known list) ${Math.round(manual)} req/s, auto (1 new address in ${g.newEvery}) ${Math.round(auto)} req/s: auto/manual ${(auto / manual).toFixed(3)} (${((1 - auto / manual) * 100).toFixed(1)} % loss)`,
+);
+const cpuManual = avg(g.results.manual, 'cpuUsPerRequest');
+const cpuAuto = avg(g.results.auto, 'cpuUsPerRequest');
+console.log(
+  `gateway CPU per request: manual ${cpuManual.toFixed(1)} µs, auto ${cpuAuto.toFixed(1)} µs: auto/manual ${(cpuAuto / cpuManual).toFixed(3)}`,
 );
 console.log(`uptime before: ${uptimeBefore}`);
 console.log(`uptime after:  ${execSync('uptime').toString().trim()}`);

@@ -145,7 +145,15 @@ export async function startServer(
 
     const recorder = createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
     cleanups.push(() => recorder.close());
-    const { review } = startAutoReview({ store, engine, settings, networkFacts: parts.networkFacts, logger });
+    const { review, writer: autoWriter } = startAutoReview({
+      store,
+      engine,
+      settings,
+      networkFacts: parts.networkFacts,
+      logger,
+    });
+    // After the gateway has stopped: the trusted addresses still gathered are written, not dropped.
+    cleanups.push(() => autoWriter.close());
     // Each process that decides counts and flushes its own entry hits; the store adds them up.
     const usage = settings.entryUsage ? new UsageCounter() : undefined;
     if (usage !== undefined) {

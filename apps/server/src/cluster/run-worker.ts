@@ -122,6 +122,9 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     }
     const workerMetrics = registerServerMetrics({ engine: snapshots, recorder });
     reportWorkerMetrics(workerMetrics);
+    const autoReview = startAutoReview({ store, engine: snapshots, settings, logger });
+    // After the gateway has stopped: the trusted addresses still gathered are written, not dropped.
+    cleanups.push(() => autoReview.writer.close());
     const gateway = await startGateway({
       engine: snapshots,
       clientAddress: clientAddressStrategy(clientAddressConfig(settings)),
@@ -132,7 +135,7 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
       logger,
       upstreamTimeoutMs: settings.upstreamTimeoutMs,
       metrics: workerMetrics,
-      review: startAutoReview({ store, engine: snapshots, settings, logger }).review,
+      review: autoReview.review,
     });
     cleanups.push(() => gateway.close());
     logger.info(

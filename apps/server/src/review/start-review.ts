@@ -2,6 +2,7 @@ import { isIpGateError } from '@ipgate/core';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { AutoReview } from './auto-review.js';
+import { AutoWriter } from './auto-writer.js';
 import { checkDataDir, lazyNetworkFacts, loadIpLocationData } from './ip-location-data.js';
 import type { NetworkFacts } from './network-facts.js';
 import type { ReviewSettings } from './review-settings.js';
@@ -10,17 +11,20 @@ const WHY = {
   'not-auto': 'the tenant is no longer in auto mode',
   rejected: 'a person rejected this address',
   'key-gone': 'the key is gone',
+  'entry-exists': 'the list holds this address disabled or expired',
 } as const;
 
 /** Options of {@link startAutoReview}. */
 export interface StartAutoReviewOptions {
-  readonly store: Pick<Store, 'autoAuthorizeAddress' | 'holdKeyBurst'>;
+  readonly store: Pick<Store, 'autoAuthorizeAddresses' | 'holdKeyBurst'>;
   /** This process's rules engine: refreshed after each write, so the snapshot holds the entry. */
   readonly engine: { refresh(): Promise<unknown> };
   readonly settings: { readonly review: ReviewSettings; readonly reviewData: string | undefined };
   /** Facts to use instead of the offline data (tests give 127.0.0.0/8 addresses theirs). */
   readonly networkFacts?: NetworkFacts | undefined;
   readonly logger?: Logger | undefined;
+  /** How long a tenant's trusted addresses are gathered before one write (default 250 ms). */
+  readonly flushMs?: number | undefined;
 }
 
 /**
@@ -34,6 +38,8 @@ export interface StartAutoReviewOptions {
 export function startAutoReview(options: StartAutoReviewOptions): {
   readonly review: AutoReview;
   readonly facts: NetworkFacts & { ready(): Promise<NetworkFacts> };
+  /** The batching writer; `close()` writes what is waiting (on a clean stop). */
+  readonly writer: AutoWriter;
 } {
   const logger = options.logger ?? silentLogger;
   const { store, engine, settings } = options;
@@ -53,13 +59,16 @@ export function startAutoReview(options: StartAutoReviewOptions): {
           (e) =>
             logger.error({ err: e }, 'network data could not be loaded; assessing without ASN and country'),
         );
+  // One write per tenant and flush period; this process's snapshot is refreshed after each, before
+  // the overlay lets go of the batch's addresses.
+  const writer = new AutoWriter({ store, written: () => engine.refresh(), flushMs: options.flushMs });
   const review = new AutoReview({
     facts,
     ready: () => facts.ready(),
     settings: settings.review,
     authorize: async (a) => {
       try {
-        const result = await store.autoAuthorizeAddress(a);
+        const result = await writer.authorize(a);
         if (result.outcome === 'burst') {
           logger.warn(
             {
@@ -71,12 +80,18 @@ export function startAutoReview(options: StartAutoReviewOptions): {
             },
             'burst of new addresses on a key: held them all',
           );
-          if (result.held.length > 0) await engine.refresh();
           return {
             ok: false,
             why: `a burst of ${result.newAddresses} new addresses on the key within an hour, on every node (holds at ${a.burst.limit})`,
             burst: result.newAddresses,
           };
+        }
+        if (result.outcome === 'limit-reached') {
+          logger.warn(
+            { tenantId: a.tenantId, address: a.address, limit: result.limit },
+            'auto authorization refused: the tenant list is full; the address stays pending',
+          );
+          return { ok: false, why: `the tenant list holds its limit of ${result.limit} entries` };
         }
         if (result.outcome !== 'authorized') {
           logger.info(
@@ -89,7 +104,6 @@ export function startAutoReview(options: StartAutoReviewOptions): {
           { tenantId: a.tenantId, keyId: a.keyId, address: a.address, score: a.assessment.score },
           'address authorized automatically',
         );
-        await engine.refresh();
         return { ok: true };
       } catch (e) {
         logger.warn({ err: e, tenantId: a.tenantId, address: a.address }, 'auto authorization failed');
@@ -115,5 +129,5 @@ export function startAutoReview(options: StartAutoReviewOptions): {
       }
     },
   });
-  return { review, facts };
+  return { review, facts, writer };
 }

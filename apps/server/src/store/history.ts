@@ -46,14 +46,25 @@ async function auditPage(
   f: AuditFilter = {},
 ): Promise<Page<AuditEvent>> {
   const limit = pageLimit(page);
+  // Events of one change (a batch of auto authorizations) share its version: the id orders them.
   const before =
-    page?.cursor === undefined ? undefined : (decodeCursor(page.cursor, ['number'])[0] as number);
+    page?.cursor === undefined
+      ? undefined
+      : (decodeCursor(page.cursor, ['number', 'string']) as [number, string]);
   const rows = await read(ctx, () =>
     ctx.db
       .selectFrom('audit_events')
       .selectAll()
       .$if(tenantId !== undefined, (qb) => qb.where('tenant_id', '=', tenantId as string))
-      .$if(before !== undefined, (qb) => qb.where('change_version', '<', before as number))
+      .$if(before !== undefined, (qb) => {
+        const [version, id] = before as [number, string];
+        return qb.where((eb) =>
+          eb.or([
+            eb('change_version', '<', version),
+            eb.and([eb('change_version', '=', version), eb('id', '<', id)]),
+          ]),
+        );
+      })
       .$if(f.actor !== undefined, (qb) => qb.where('actor', '=', f.actor as string))
       .$if(f.action !== undefined, (qb) => qb.where('action', '=', f.action as string))
       .$if(f.targetType !== undefined, (qb) => qb.where('target_type', '=', f.targetType as string))
@@ -68,7 +79,7 @@ async function auditPage(
   return toPage(
     rows.map((r) => auditFromRow(ctx, r)),
     limit,
-    (e) => [e.changeVersion],
+    (e) => [e.changeVersion, e.id],
   );
 }
 

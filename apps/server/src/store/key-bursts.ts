@@ -58,6 +58,50 @@ export async function newAddressesOnKey(
   return Number(row.n);
 }
 
+/**
+ * {@link newAddressesOnKey} for several keys at once (a batch of auto authorizations): key -> count
+ * of its observations assessed since `since`, every address included. One grouped read of the
+ * `(key_id, assessed_at)` index per 500 keys.
+ */
+export async function newAddressesOnKeys(
+  trx: Transaction<Database>,
+  tenantId: string,
+  keyIds: readonly string[],
+  since: Date,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>(keyIds.map((k) => [k, 0]));
+  for (let i = 0; i < keyIds.length; i += 500) {
+    const rows = await trx
+      .selectFrom('observed_ips')
+      .select((eb) => ['key_id', eb.fn.countAll<number>().as('n')])
+      .where('key_id', 'in', keyIds.slice(i, i + 500))
+      .where('assessed_at', '>=', since.toISOString())
+      .where('tenant_id', '=', tenantId)
+      .groupBy('key_id')
+      .execute();
+    for (const r of rows) out.set(r.key_id, Number(r.n));
+  }
+  return out;
+}
+
+/** {@link heldBurst} for several keys at once: key -> its burst's count, for the keys held at `at`. */
+export async function heldBursts(
+  trx: Transaction<Database>,
+  keyIds: readonly string[],
+  at: Date,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < keyIds.length; i += 500) {
+    const rows = await trx
+      .selectFrom('key_bursts')
+      .select(['key_id', 'new_addresses', 'held_until'])
+      .where('key_id', 'in', keyIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) if (toDate(r.held_until) > at) out.set(r.key_id, r.new_addresses);
+  }
+  return out;
+}
+
 /** The count of the key's burst while it is held at `at`, or undefined when it is in none. */
 export async function heldBurst(
   trx: Transaction<Database>,

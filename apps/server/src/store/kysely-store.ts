@@ -1,4 +1,5 @@
 import * as apis from './apis.js';
+import * as auto from './auto-authorize.js';
 import * as channelTests from './channel-tests.js';
 import * as sessions from './console-sessions.js';
 import type { StoreContext } from './context.js';
@@ -112,7 +113,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
     getObservedIp: (t, id) => observed.getObservedIp(ctx, t, id),
     authorizeObservedIp: (t, id, input, o) => observed.authorizeObservedIp(ctx, t, id, input, o),
     rejectObservedIp: (t, id, input, o) => observed.rejectObservedIp(ctx, t, id, input, o),
-    autoAuthorizeAddress: (input) => observed.autoAuthorizeAddress(ctx, input),
+    autoAuthorizeAddress: (input) => auto.autoAuthorizeAddress(ctx, input),
+    autoAuthorizeAddresses: (input) => auto.autoAuthorizeAddresses(ctx, input),
     holdKeyBurst: (input) => bursts.holdKeyBurst(ctx, input),
 
     recordEntryUsage: (batch) => usage.recordEntryUsage(ctx, batch),

@@ -97,33 +97,42 @@ export async function enqueueEvents(
       channels.set(r.tenant_id, list);
     }
   }
+  // One statement per chunk, not per event (a batch of auto authorizations queues hundreds): the
+  // rows a dedupe key already took are skipped, and RETURNING names only the ones inserted.
+  const unique = new Map<string, QueuedEvent>();
   for (const e of events) {
+    const k = `${e.tenantId}\n${e.dedupeKey}`;
+    if (!unique.has(k)) unique.set(k, e);
+  }
+  const queued = [...unique.values()];
+  for (let i = 0; i < queued.length; i += CHUNK) {
+    const part = queued.slice(i, i + CHUNK);
     const inserted = await trx
       .insertInto('notifications')
-      .values({
-        id: newId('ntf'),
-        tenant_id: e.tenantId,
-        type: e.type,
-        dedupe_key: e.dedupeKey,
-        observed_id: e.observedId,
-        payload: JSON.stringify(e.payload),
-        created_at: now,
-      })
-      .onConflict((oc) => oc.columns(['tenant_id', 'dedupe_key']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (inserted === undefined) continue;
-    const subscribed = (channels.get(e.tenantId) ?? []).filter(
-      (c) => Array.isArray(c.events) && c.events.includes(e.type),
-    );
-    if (subscribed.length === 0) continue;
-    await trx
-      .insertInto('notification_deliveries')
       .values(
-        subscribed.map((c) => ({
+        part.map((e) => ({
+          id: newId('ntf'),
+          tenant_id: e.tenantId,
+          type: e.type,
+          dedupe_key: e.dedupeKey,
+          observed_id: e.observedId,
+          payload: JSON.stringify(e.payload),
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['tenant_id', 'dedupe_key']).doNothing())
+      .returning(['id', 'tenant_id', 'dedupe_key'])
+      .execute();
+    const ids = new Map(inserted.map((r) => [`${r.tenant_id}\n${r.dedupe_key}`, r.id]));
+    const deliveries = part.flatMap((e) => {
+      const id = ids.get(`${e.tenantId}\n${e.dedupeKey}`);
+      if (id === undefined) return [];
+      return (channels.get(e.tenantId) ?? [])
+        .filter((c) => Array.isArray(c.events) && c.events.includes(e.type))
+        .map((c) => ({
           id: newId('dlv'),
           tenant_id: e.tenantId,
-          notification_id: inserted.id,
+          notification_id: id,
           channel_id: c.id,
           status: 'queued' as const,
           attempts: 0,
@@ -133,9 +142,14 @@ export async function enqueueEvents(
           sent_at: null,
           digest_id: null,
           created_at: now,
-        })),
-      )
-      .execute();
+        }));
+    });
+    for (let j = 0; j < deliveries.length; j += CHUNK) {
+      await trx
+        .insertInto('notification_deliveries')
+        .values(deliveries.slice(j, j + CHUNK))
+        .execute();
+    }
   }
 }
 

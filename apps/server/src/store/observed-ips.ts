@@ -1,14 +1,12 @@
 import { canonicalAddress, IpGateError, IpSet, isIpGateError } from '@ipgate/core';
 import { type Selectable, sql, type Transaction } from 'kysely';
-import { heldForBurst } from '../review/assessment.js';
 import { read, type StoreContext } from './context.js';
 import type { Database, ObservedIpsTable } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { ipEntryColumns, type NewIpEntry } from './ip-entries.js';
-import { checkBurstRule, heldBurst, holdBurstIn, newAddressesOnKey } from './key-bursts.js';
 import { lockKey, rotateInTransaction } from './keys.js';
-import { enqueueEvents, enqueuePending, reviewEvent } from './notification-queue.js';
+import { enqueueEvents, reviewEvent } from './notification-queue.js';
 import { insertEntry } from './owned-entries.js';
 import { decodeCursor, pageLimit, toPage } from './pagination.js';
 import { notifyNewPending, unseenPending } from './pending-notices.js';
@@ -16,8 +14,6 @@ import { recordChange } from './record.js';
 import { nowIso, toDate } from './rows.js';
 import type {
   Assessment,
-  AutoAuthorizeInput,
-  AutoAuthorizeResult,
   MutationOptions,
   Observation,
   ObservedIp,
@@ -33,6 +29,9 @@ import { removeAddressEntries, tenantIpList } from './tenant-ip-list.js';
 import { getTenant, lockTenant } from './tenants.js';
 import * as v from './validate.js';
 
+/** A stored observation row. */
+export type ObservedRow = Selectable<ObservedIpsTable>;
+
 const STATUSES: readonly ObservedStatus[] = ['authorized', 'pending', 'rejected'];
 
 /** Rows per statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
@@ -44,7 +43,7 @@ const CHUNK = 500;
  * @example
  * observedFromRow(ctx, row).reasons; // ['not listed']
  */
-export function observedFromRow(ctx: StoreContext, row: Selectable<ObservedIpsTable>): ObservedIp {
+export function observedFromRow(ctx: StoreContext, row: ObservedRow): ObservedIp {
   const reasons = row.reasons === null ? [] : ctx.dialect.readJson(row.reasons);
   const assessment = row.assessment === null ? null : ctx.dialect.readJson(row.assessment);
   return {
@@ -274,204 +273,6 @@ export async function rejectObservedIp(
 /** Who the audit trail names for the `auto` mode's writes. */
 export const AUTO_REVIEW_ACTOR = 'auto-review';
 
-/**
- * The `auto` mode's write: see {@link Store.autoAuthorizeAddress}.
- *
- * @example
- * await autoAuthorizeAddress(ctx, { tenantId, keyId, address: '198.51.100.9', assessment, at: new Date() });
- */
-export async function autoAuthorizeAddress(
-  ctx: StoreContext,
-  input: AutoAuthorizeInput,
-): Promise<AutoAuthorizeResult> {
-  const tenantId = v.text(input.tenantId, 'tenantId');
-  const keyId = v.text(input.keyId, 'keyId');
-  const addr = address(input.address);
-  const assessment = checkAssessment(input.assessment);
-  const at = v.dateOrNull(input.at, 'at') ?? new Date();
-  const burst = input.burst === undefined ? undefined : checkBurstRule(input.burst);
-  return ctx.dialect.transaction(async (trx) => {
-    // Lock order as every writer: tenant, key, observed row.
-    const tenant = await lockTenant(ctx, trx, tenantId);
-    if (tenant.ipMode !== 'auto') return { outcome: 'not-auto' as const };
-    const key = await trx
-      .selectFrom('keys')
-      .select('id')
-      .where('id', '=', keyId)
-      .where('tenant_id', '=', tenantId)
-      .$if(ctx.dialect.lockRows, (qb) => qb.forShare())
-      .executeTakeFirst();
-    if (key === undefined) return { outcome: 'key-gone' as const };
-    const row = await trx
-      .selectFrom('observed_ips')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('key_id', '=', keyId)
-      .where('address', '=', addr)
-      .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
-      .executeTakeFirst();
-    const before = row === undefined ? null : observedFromRow(ctx, row);
-    // A person said no: the assessment does not overrule them.
-    if (before?.status === 'rejected') return { outcome: 'rejected' as const };
-    // The burst rule again, over every node's new addresses on the key: a node sees only its own.
-    let inBurst = await heldBurst(trx, keyId, at);
-    if (inBurst === undefined && burst !== undefined) {
-      const since = new Date(at.getTime() - burst.windowMs);
-      const n = (await newAddressesOnKey(trx, tenantId, keyId, since, addr)) + 1;
-      if (n >= burst.limit) {
-        inBurst = n;
-        const held = await holdBurstIn(ctx, trx, { tenantId, keyId, newAddresses: n, at, burst });
-        await holdThisOne(ctx, trx, before, { tenantId, keyId, addr, at, assessment, n, limit: burst.limit });
-        return { outcome: 'burst' as const, newAddresses: n, held };
-      }
-    }
-    if (inBurst !== undefined) {
-      await holdThisOne(ctx, trx, before, {
-        tenantId,
-        keyId,
-        addr,
-        at,
-        assessment,
-        n: inBurst,
-        limit: burst?.limit ?? inBurst,
-      });
-      return { outcome: 'burst' as const, newAddresses: inBurst, held: [] };
-    }
-    const now = nowIso();
-    const summary = assessment.reasons.join('; ');
-    const entry = await listAddress(trx, tenant, addr, now, {
-      name: addr,
-      source: 'auto',
-      reason: summary.length > 500 ? `${summary.slice(0, 499)}…` : summary,
-      createdBy: AUTO_REVIEW_ACTOR,
-    });
-    const line = `authorized automatically (score ${assessment.score})`;
-    const written =
-      before === null
-        ? await trx
-            .insertInto('observed_ips')
-            .values({
-              id: newId('obs'),
-              tenant_id: tenantId,
-              key_id: keyId,
-              address: addr,
-              first_seen: at.toISOString(),
-              last_seen: at.toISOString(),
-              // The recorder counts the calls; this row only carries the decision.
-              count: 0,
-              status: 'authorized',
-              reasons: JSON.stringify([line]),
-              assessment: JSON.stringify(assessment),
-              assessed_at: at.toISOString(),
-              version: 1,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow()
-        : await trx
-            .updateTable('observed_ips')
-            .set({
-              status: 'authorized',
-              reasons: JSON.stringify([...before.reasons, line]),
-              assessment: JSON.stringify(assessment),
-              assessed_at: at.toISOString(),
-              version: before.status === 'authorized' ? before.version : before.version + 1,
-            })
-            .where('id', '=', before.id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
-    const observed = observedFromRow(ctx, written);
-    await recordChange(ctx, trx, now, {
-      actor: AUTO_REVIEW_ACTOR,
-      action: 'tenant.observed_ip.auto_authorized',
-      tenantId,
-      keyId,
-      targetType: 'observed_ip',
-      targetId: observed.id,
-      before,
-      after: { ...observed, entry },
-    });
-    // Webhooks hear of it as of any authorization, with the reasons (email carries ip.pending only).
-    await enqueueEvents(
-      ctx,
-      trx,
-      [
-        reviewEvent('ip.authorized', observed, AUTO_REVIEW_ACTOR, {
-          automatic: true,
-          reasons: assessment.reasons,
-        }),
-      ],
-      now,
-    );
-    return { outcome: 'authorized' as const, observed, entry };
-  });
-}
-
-/**
- * The observation of an address the `auto` mode trusted while its key is in a burst: pending, with
- * the assessment held by `key-burst`, made now so that the trusted one a node still sends with its
- * calls does not replace it. A new row is notified here, since the recorder's write will find it.
- */
-async function holdThisOne(
-  ctx: StoreContext,
-  trx: Transaction<Database>,
-  before: ObservedIp | null,
-  h: {
-    readonly tenantId: string;
-    readonly keyId: string;
-    readonly addr: string;
-    readonly at: Date;
-    readonly assessment: Assessment;
-    readonly n: number;
-    readonly limit: number;
-  },
-): Promise<void> {
-  if (before !== null && before.status !== 'pending') return;
-  const now = nowIso();
-  const held = JSON.stringify(heldForBurst(h.assessment, h.n, h.limit));
-  const line = `held: a burst of ${h.n} new addresses on the key within an hour (holds at ${h.limit})`;
-  if (before !== null) {
-    await trx
-      .updateTable('observed_ips')
-      .set({ assessment: held, assessed_at: now, reasons: JSON.stringify([...before.reasons, line]) })
-      .where('id', '=', before.id)
-      .execute();
-    return;
-  }
-  const id = newId('obs');
-  await trx
-    .insertInto('observed_ips')
-    .values({
-      id,
-      tenant_id: h.tenantId,
-      key_id: h.keyId,
-      address: h.addr,
-      first_seen: h.at.toISOString(),
-      last_seen: h.at.toISOString(),
-      // The recorder counts the calls; this row only carries the decision.
-      count: 0,
-      status: 'pending',
-      reasons: JSON.stringify(['tenant-ip-not-listed', line]),
-      assessment: held,
-      assessed_at: now,
-      version: 1,
-    })
-    .execute();
-  await enqueuePending(
-    ctx,
-    trx,
-    [
-      {
-        tenantId: h.tenantId,
-        keyId: h.keyId,
-        address: h.addr,
-        observedId: id,
-        firstSeen: h.at.toISOString(),
-      },
-    ],
-    now,
-  );
-}
-
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -492,7 +293,7 @@ function checkObservation(o: Observation, index: number): Checked {
     return {
       tenantId: v.text(o.tenantId, 'tenantId'),
       keyId: v.text(o.keyId, 'keyId'),
-      address: address(o.address),
+      address: observedAddress(o.address),
       firstAt,
       lastAt,
       count: o.count,
@@ -506,7 +307,7 @@ function checkObservation(o: Observation, index: number): Checked {
 }
 
 /** An assessment is the server's own JSON; a shape check keeps a foreign object out of the column. */
-function checkAssessment(value: unknown): Assessment {
+export function checkAssessment(value: unknown): Assessment {
   const a = value as Partial<Assessment> | null;
   if (
     typeof a !== 'object' ||
@@ -520,7 +321,8 @@ function checkAssessment(value: unknown): Assessment {
   return a as Assessment;
 }
 
-function address(value: unknown): string {
+/** An address as the store keeps it (canonical), or IPG_ADDRESS_INVALID on `address`. */
+export function observedAddress(value: unknown): string {
   try {
     if (typeof value !== 'string') throw new Error('not text');
     return canonicalAddress(value);

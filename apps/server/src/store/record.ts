@@ -59,3 +59,60 @@ export async function recordChange(
     .execute();
   return Number(version);
 }
+
+/** One audit event of {@link recordChanges}: what one mutation of a batch did. */
+export interface AuditRecord {
+  readonly actor: string;
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** Audit rows per statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
+const AUDIT_CHUNK = 200;
+
+/**
+ * Appends ONE `changes` row for a batch of mutations of one tenant, and one audit event per mutation,
+ * all carrying that change's version: nodes follow (and recompile the tenant for) one change, while
+ * the audit trail still names each mutation with its own target, before and after.
+ *
+ * @example
+ * await recordChanges(ctx, trx, now, { tenantId, kind: 'tenant.observed_ip.auto_authorized' }, audits);
+ */
+export async function recordChanges(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  at: string,
+  change: { readonly tenantId: string; readonly kind: string },
+  audits: readonly AuditRecord[],
+): Promise<number> {
+  await ctx.dialect.beforeChange(trx);
+  const { version } = await trx
+    .insertInto('changes')
+    .values({ at, tenant_id: change.tenantId, api_id: null, key_id: null, kind: change.kind })
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  await ctx.dialect.afterChange(trx, Number(version));
+  for (let i = 0; i < audits.length; i += AUDIT_CHUNK) {
+    await trx
+      .insertInto('audit_events')
+      .values(
+        audits.slice(i, i + AUDIT_CHUNK).map((a) => ({
+          id: newId('aud'),
+          change_version: Number(version),
+          at,
+          actor: a.actor,
+          tenant_id: change.tenantId,
+          action: a.action,
+          target_type: a.targetType,
+          target_id: a.targetId,
+          before: a.before === null ? null : JSON.stringify(a.before),
+          after: a.after === null ? null : JSON.stringify(a.after),
+        })),
+      )
+      .execute();
+  }
+  return Number(version);
+}

@@ -399,10 +399,28 @@ export interface BurstRule {
   readonly windowMs: number;
 }
 
-/** What {@link Store.autoAuthorizeAddress} did. */
+/** What {@link Store.autoAuthorizeAddresses} writes: trusted addresses of one tenant, any of its keys. */
+export interface AutoAuthorizeBatchInput {
+  readonly tenantId: string;
+  readonly addresses: readonly {
+    readonly keyId: string;
+    readonly address: string;
+    readonly assessment: Assessment;
+    /** When the request that revealed the address was decided. */
+    readonly at: Date;
+  }[];
+  /** As {@link AutoAuthorizeInput.burst}, for every address of the batch. */
+  readonly burst?: BurstRule | undefined;
+}
+
+/** What {@link Store.autoAuthorizeAddress} did (for each address of a batch). */
 export type AutoAuthorizeResult =
   | { readonly outcome: 'authorized'; readonly observed: ObservedIp; readonly entry: TenantIpEntry | null }
   | { readonly outcome: 'not-auto' | 'rejected' | 'key-gone' }
+  /** The list holds its limit: nothing written for the address, which stays pending. */
+  | { readonly outcome: 'limit-reached'; readonly limit: number }
+  /** A disabled or expired entry of the same value exists (a person's to enable): nothing written. */
+  | { readonly outcome: 'entry-exists'; readonly entryId: string }
   | {
       /** The key is in a burst (seen now, or held already): nothing was listed, and all were held. */
       readonly outcome: 'burst';
@@ -782,10 +800,21 @@ export interface ObservationStore {
    * address to the tenant list (source `auto`, the assessment's reasons as the entry's reason, made by
    * `auto-review`) and marks its observation authorized with the assessment, in one transaction with
    * one audit event (`tenant.observed_ip.auto_authorized`). Writes nothing and says why when the
-   * tenant is no longer in `auto`, the key is gone, or a person rejected the address; a full list is
-   * IPG_LIMIT_REACHED as for any add.
+   * tenant is no longer in `auto`, the key is gone, a person rejected the address, the list is full
+   * (`limit-reached`) or holds the value disabled or expired (`entry-exists`). A batch of one of
+   * {@link autoAuthorizeAddresses}.
    */
   autoAuthorizeAddress(input: AutoAuthorizeInput): Promise<AutoAuthorizeResult>;
+
+  /**
+   * The `auto` mode's write of the trusted addresses a node gathered for one tenant (at most 1,000):
+   * each as {@link autoAuthorizeAddress} would, in order (key, then address), in ONE transaction with
+   * ONE change — so every node recompiles the tenant once for the batch — and one audit event
+   * `tenant.observed_ip.auto_authorized` per address listed, all carrying that change's version.
+   * One result per address, in the order given. When the list fills up midway, the addresses past
+   * its limit are `limit-reached` and the ones before are listed.
+   */
+  autoAuthorizeAddresses(input: AutoAuthorizeBatchInput): Promise<AutoAuthorizeResult[]>;
 
   /**
    * Holds a burst of new addresses on one key, on every node (docs/architecture/review.md#a-burst-on-one-key):

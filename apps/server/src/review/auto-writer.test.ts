@@ -1,0 +1,170 @@
+import { IpAddress } from '@ipgate/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
+import type { Store } from '../store/store.js';
+import { sqliteFactory } from '../store/test-stores.test-support.js';
+import type { AutoReview } from './auto-review.js';
+import { testNetworkFacts } from './network-facts.test-support.js';
+import { defaultReviewSettings } from './review-settings.js';
+import { startAutoReview } from './start-review.js';
+
+/**
+ * The batching writer of the `auto` mode, on a real SQLite store with the real rules engine
+ * (docs/architecture/review.md#auto-on-the-request-path): the trusted addresses of a flush period are
+ * one write and one change version; the process admits them meanwhile; nothing is durable before the
+ * flush, so a process that stops first has promised nothing the store lacks.
+ */
+const facts = testNetworkFacts({ '198.51.100.0/24': { asn: 64500, asnName: 'Test Net', country: 'NL' } });
+const actor = { actor: 'test' };
+const factory = sqliteFactory();
+
+interface Node {
+  readonly engine: SnapshotEngine;
+  readonly review: AutoReview;
+  readonly writer: ReturnType<typeof startAutoReview>['writer'];
+  readonly writes: () => number;
+  readonly refreshes: () => number;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startNode(store: Store, flushMs: number): Promise<Node> {
+  let writes = 0;
+  let refreshes = 0;
+  const engine = createSnapshotEngine({ store });
+  await engine.refresh();
+  cleanups.push(() => engine.close());
+  const counted = {
+    autoAuthorizeAddresses: (input: Parameters<Store['autoAuthorizeAddresses']>[0]) => {
+      writes++;
+      return store.autoAuthorizeAddresses(input);
+    },
+    holdKeyBurst: (input: Parameters<Store['holdKeyBurst']>[0]) => store.holdKeyBurst(input),
+  };
+  const { review, writer } = startAutoReview({
+    store: counted,
+    engine: {
+      refresh: () => {
+        refreshes++;
+        return engine.refresh();
+      },
+    },
+    settings: { review: defaultReviewSettings, reviewData: undefined },
+    networkFacts: facts,
+    flushMs,
+  });
+  return { engine, review, writer, writes: () => writes, refreshes: () => refreshes };
+}
+
+async function setUp(ipEntryLimit?: number) {
+  const store = await factory.open();
+  cleanups.push(() => store.close());
+  const tenant = await store.createTenant({ name: 'Auto', ipMode: 'auto', ipEntryLimit }, actor);
+  await store.addTenantIpEntry(tenant.id, { value: '198.51.100.1' }, actor);
+  const keys = [
+    (await store.createKey(tenant.id, { name: 'one' }, actor)).key.id,
+    (await store.createKey(tenant.id, { name: 'two' }, actor)).key.id,
+  ];
+  return { store, tenantId: tenant.id, keys };
+}
+
+/** What the request path does for each address: the verdict of the process's AutoReview. */
+function decide(node: Node, tenantId: string, keys: readonly string[], addresses: readonly string[]) {
+  const tenant = node.engine.current.tenants.get(tenantId);
+  if (tenant === undefined) throw new Error('the tenant is not in the snapshot');
+  return addresses.map((a, i) =>
+    node.review.decide(tenant, keys[i % keys.length] as string, IpAddress.parse(a)),
+  );
+}
+
+async function settled(node: Node, tenantId: string, addresses: readonly string[]): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (addresses.some((a) => node.review.isAdmitting(tenantId, a))) {
+    if (Date.now() > until) throw new Error('the writer did not write the batch within 10 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const listedValues = async (store: Store, tenantId: string) =>
+  (await store.listTenantIpEntries(tenantId)).map((e) => e.value).sort();
+
+describe('the auto writer', () => {
+  it('several new addresses within one flush: one write, one change version, one refresh; admitted meanwhile', async () => {
+    const { store, tenantId, keys } = await setUp();
+    const node = await startNode(store, 300);
+    const addresses = ['198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5'];
+    const version = await store.currentVersion();
+    const verdicts = decide(node, tenantId, keys, addresses);
+    expect(verdicts.map((v) => v.verdict)).toEqual(['trusted', 'trusted', 'trusted', 'trusted']);
+    // Admitted by this process while the batch waits: the store has nothing yet.
+    for (const a of addresses) expect(node.review.isAdmitting(tenantId, a)).toBe(true);
+    expect(await store.currentVersion()).toBe(version);
+
+    await settled(node, tenantId, addresses);
+    expect(node.writes()).toBe(1);
+    expect(node.refreshes()).toBe(1);
+    expect(await store.currentVersion()).toBe(version + 1);
+    expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1', ...addresses]);
+    // The overlay let go only once this process's snapshot held them all.
+    const list = node.engine.current.tenants.get(tenantId)?.restriction.list;
+    for (const a of addresses) expect(list?.has(a)).toBe(true);
+  });
+
+  it('a process that stops before its flush promised nothing the store lacks: the addresses are assessed again', async () => {
+    const { store, tenantId, keys } = await setUp();
+    const addresses = ['198.51.100.20', '198.51.100.21', '198.51.100.22'];
+    // Node A admits the addresses, then dies before its (minute-long) flush period ends.
+    const a = await startNode(store, 60_000);
+    const version = await store.currentVersion();
+    expect(decide(a, tenantId, keys, addresses).every((v) => v.verdict === 'trusted')).toBe(true);
+    expect(await store.currentVersion()).toBe(version);
+    expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1']);
+    expect((await store.listObservedIps(tenantId)).items).toEqual([]);
+
+    // The process that replaces it (or any other node) assesses them again on their next requests.
+    const b = await startNode(store, 50);
+    expect(decide(b, tenantId, keys, addresses).every((v) => v.verdict === 'trusted')).toBe(true);
+    await settled(b, tenantId, addresses);
+    expect(await store.currentVersion()).toBe(version + 1);
+    expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1', ...addresses].sort());
+  });
+
+  it('a clean stop writes what is waiting', async () => {
+    const { store, tenantId, keys } = await setUp();
+    const node = await startNode(store, 60_000);
+    decide(node, tenantId, keys, ['198.51.100.30', '198.51.100.31']);
+    await node.writer.close();
+    expect(node.writes()).toBe(1);
+    expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1', '198.51.100.30', '198.51.100.31']);
+  });
+
+  it('a tenant at its entry limit: the batch lists what fits; the rest stay pending and are held here for the hour', async () => {
+    const { store, tenantId, keys } = await setUp(3);
+    const node = await startNode(store, 200);
+    const addresses = ['198.51.100.40', '198.51.100.41', '198.51.100.42', '198.51.100.43'];
+    expect(decide(node, tenantId, keys, addresses).every((v) => v.verdict === 'trusted')).toBe(true);
+    await settled(node, tenantId, addresses);
+    expect(node.writes()).toBe(1);
+    // In (key, address) order: key one's .40 and .42 come first; key two's .41 and .43 are past the limit.
+    const listed = await listedValues(store, tenantId);
+    expect(listed).toHaveLength(3);
+    const refused = addresses.filter((a) => !listed.includes(a));
+    expect(refused).toHaveLength(2);
+    const again = decide(node, tenantId, keys, addresses);
+    for (const [i, a] of addresses.entries()) {
+      if (!refused.includes(a)) continue;
+      expect(again[i]?.verdict).toBe('held');
+      expect(again[i]?.reasons.at(-1)).toBe('not authorized: the tenant list holds its limit of 3 entries');
+    }
+    const observed = (await store.listObservedIps(tenantId)).items;
+    expect(
+      observed
+        .filter((o) => o.status === 'authorized')
+        .map((o) => o.address)
+        .sort(),
+    ).toEqual(listed.filter((a) => a !== '198.51.100.1'));
+  });
+});
