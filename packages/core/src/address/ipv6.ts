@@ -1,4 +1,5 @@
 import { scanIPv4 } from './ipv4.js';
+import { scanIPv6Plain } from './ipv6-plain.js';
 
 /**
  * Strict IPv6 per RFC 4291 section 2.2: eight groups of 1–4 hex digits, at most one `::`,
@@ -24,6 +25,19 @@ for (let c = 97; c <= 102; c++) {
  * scanIPv6('2001:db8::1', 0, 11, words); // true; words = [0x20010db8, 0, 0, 1]
  */
 export function scanIPv6(text: string, start: number, end: number, out: Uint32Array): boolean {
+  // The forms addresses arrive in take the fast path (ipv6-plain.ts); it answers no for the rest.
+  if (start === 0 && end === text.length && scanIPv6Plain(text, out)) return true;
+  return scanIPv6Strict(text, start, end, out);
+}
+
+/**
+ * The strict scanner every form goes through when the fast path does not take it (and the model the
+ * fast path is tested against): same contract as {@link scanIPv6}.
+ *
+ * @example
+ * scanIPv6Strict('::ffff:192.0.2.1', 0, 16, new Uint32Array(4)); // true
+ */
+export function scanIPv6Strict(text: string, start: number, end: number, out: Uint32Array): boolean {
   let count = 0;
   let ellipsis = -1;
   let i = start;
