@@ -89,6 +89,8 @@ export class AutoReview {
   private readonly newByKey = new BoundedMap<string, Map<string, number>>(MAX_TRACKED);
   /** Failed authentications per address within the hour. */
   private readonly failures = new BoundedMap<string, { since: number; count: number }>(MAX_TRACKED);
+  /** The tenant's list last assessed against (weakly: a replaced list may go). */
+  private readonly lastList = new BoundedMap<string, WeakRef<IpSet>>(MAX_TRACKED);
   /** Keys in a burst, seen here or told by the store: key -> since when, and how many new addresses. */
   private readonly bursting = new BoundedMap<string, { at: number; count: number }>(MAX_TRACKED);
 
@@ -192,10 +194,15 @@ export class AutoReview {
     const { facts, settings } = this.options;
     const address = client.toString();
     const failures = this.failures.get(address);
+    // The tenant's list before this one: in `auto` each batch adds entries at the end, and the listed
+    // facts are then extended by the new entries instead of rebuilt from the whole list.
+    const list = tenant.restriction.list;
+    const previous = this.lastList.get(tenant.id)?.deref();
+    if (previous !== list) this.lastList.set(tenant.id, new WeakRef(list));
     return assess(
       facts.facts(client),
       {
-        listed: listedFacts(tenant.restriction.list, facts),
+        listed: listedFacts(list, facts, previous),
         newAddressesOnKey: this.newAddresses(keyId, address, now, true),
         authFailures: failures !== undefined && now - failures.since < HOUR_MS ? failures.count : 0,
       },
