@@ -61,40 +61,16 @@ await store.close();
 
 async function wholeWindow(filter, onBatch) {
   const { db } = await openDatabase(options.root, options.store);
+  const { selectRequests } = await serverModule(options.root, 'store/request-scan.js');
   try {
-    const rows = await db
-      .selectFrom('requests')
-      .select([
-        'request_id',
-        'at',
-        'tenant_id',
-        'api_id',
-        'key_id',
-        'client',
-        'origin',
-        'stage',
-        'decision',
-        'would_deny',
-      ])
-      .where('tenant_id', '=', filter.tenantId)
-      .where('at', '>=', filter.since.toISOString())
-      .where('at', '<', filter.until.toISOString())
-      .orderBy('at')
-      .orderBy('request_id')
-      .execute();
-    await onBatch(
-      rows.map((r) => ({
-        requestId: r.request_id,
-        at: new Date(r.at),
-        tenantId: r.tenant_id,
-        apiId: r.api_id,
-        keyId: r.key_id,
-        client: r.client,
-        origin: r.origin,
-        stage: r.stage,
-        decision: r.would_deny === true || r.would_deny === 1 ? 'would-deny' : r.decision,
-      })),
+    const rows = await selectRequests(
+      db,
+      { tenantId: filter.tenantId },
+      filter.since.toISOString(),
+      undefined,
+      filter.until.toISOString(),
     );
+    await onBatch(rows);
     return { rows: rows.length, truncated: false };
   } finally {
     await db.destroy();

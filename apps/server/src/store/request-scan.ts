@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import { read, type StoreContext } from './context.js';
+import type { Database } from './database.js';
 import { invalid } from './errors.js';
 import { toBool, toDate } from './rows.js';
 import type { RequestScanFilter, ScannedRequest } from './store.js';
@@ -69,7 +71,7 @@ export async function scanRequests(
 
 type CheckedFilter = ReturnType<typeof checkFilter>;
 
-async function page(
+function page(
   ctx: StoreContext,
   f: CheckedFilter,
   from: number,
@@ -77,36 +79,54 @@ async function page(
   end: number,
   limit: number,
 ): Promise<ScannedRequest[]> {
-  const since = new Date(from).toISOString();
-  const rows = await read(ctx, () =>
-    ctx.db
-      .selectFrom('requests')
-      .select([
-        'request_id',
-        'at',
-        'tenant_id',
-        'api_id',
-        'key_id',
-        'client',
-        'origin',
-        'stage',
-        'decision',
-        'would_deny',
-      ])
-      .$if(f.tenantId !== undefined, (qb) => qb.where('tenant_id', '=', f.tenantId as string))
-      .$if(f.apiId !== undefined, (qb) => qb.where('api_id', '=', f.apiId as string))
-      .$if(f.keyId !== undefined, (qb) => qb.where('key_id', '=', f.keyId as string))
-      .where('at', '>=', since)
-      .where('at', '<', new Date(end).toISOString())
-      // Ties on the time the last page ended at: only the ids after the last one read.
-      .$if(afterId !== undefined, (qb) =>
-        qb.where((eb) => eb.or([eb('at', '>', since), eb('request_id', '>', afterId as string)])),
-      )
-      .orderBy('at')
-      .orderBy('request_id')
-      .limit(limit)
-      .execute(),
+  return read(ctx, () =>
+    selectRequests(ctx.db, f, new Date(from).toISOString(), afterId, new Date(end).toISOString(), limit),
   );
+}
+
+/**
+ * The records of one tenant, key or API from `since` (only ids after `afterId` at that very time)
+ * to before `until`, oldest first, at most `limit` of them (all without one): one page of a scan.
+ * The benchmark reads a whole window with it to compare with the paged scan.
+ *
+ * @example
+ * const rows = await selectRequests(db, { tenantId }, since.toISOString(), undefined, until.toISOString());
+ */
+export async function selectRequests(
+  db: Kysely<Database>,
+  f: Pick<RequestScanFilter, 'tenantId' | 'apiId' | 'keyId'>,
+  since: string,
+  afterId: string | undefined,
+  until: string,
+  limit?: number,
+): Promise<ScannedRequest[]> {
+  const rows = await db
+    .selectFrom('requests')
+    .select([
+      'request_id',
+      'at',
+      'tenant_id',
+      'api_id',
+      'key_id',
+      'client',
+      'origin',
+      'stage',
+      'decision',
+      'would_deny',
+    ])
+    .$if(f.tenantId !== undefined, (qb) => qb.where('tenant_id', '=', f.tenantId as string))
+    .$if(f.apiId !== undefined, (qb) => qb.where('api_id', '=', f.apiId as string))
+    .$if(f.keyId !== undefined, (qb) => qb.where('key_id', '=', f.keyId as string))
+    .where('at', '>=', since)
+    .where('at', '<', until)
+    // Ties on the time the last page ended at: only the ids after the last one read.
+    .$if(afterId !== undefined, (qb) =>
+      qb.where((eb) => eb.or([eb('at', '>', since), eb('request_id', '>', afterId as string)])),
+    )
+    .orderBy('at')
+    .orderBy('request_id')
+    .$if(limit !== undefined, (qb) => qb.limit(limit as number))
+    .execute();
   return rows.map((r) => ({
     requestId: r.request_id,
     at: toDate(r.at),
