@@ -2,13 +2,13 @@ import { IpGateError } from '@ipgate/core';
 import type { Selectable, Transaction } from 'kysely';
 import { trimPrefix } from '../snapshot/request-path.js';
 import { routeHost } from '../snapshot/route-table.js';
-import { read, type StoreContext } from './context.js';
+import type { StoreContext } from './context.js';
 import type { ApisTable, Database, IpListEntryColumns } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { type IpListSpec, ipEntryShape, ipListEntryFromRow } from './ip-entries.js';
-import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
+import { pagePosition, readById, readCreationPage } from './resource-reads.js';
 import { flag, nowIso, toBool, toDate } from './rows.js';
 import type {
   Api,
@@ -194,30 +194,14 @@ export async function createApi(
  * One API, or IPG_NOT_FOUND.
  */
 export async function getApi(ctx: StoreContext, apiId: string): Promise<Api> {
-  const row = await read(ctx, () =>
-    ctx.db.selectFrom('apis').selectAll().where('id', '=', apiId).executeTakeFirst(),
-  );
-  if (row === undefined) throw notFound('API', apiId);
-  return apiFromRow(row);
+  return readById(ctx, 'apis', 'API', apiId, apiFromRow);
 }
 
 /**
  * APIs, oldest first, one page at a time.
  */
 export async function listApis(ctx: StoreContext, page?: PageRequest): Promise<Page<Api>> {
-  const limit = pageLimit(page);
-  const after = creationCursor(page);
-  const rows = await read(ctx, () =>
-    ctx.db
-      .selectFrom('apis')
-      .selectAll()
-      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute(),
-  );
-  return creationPage(rows.map(apiFromRow), limit);
+  return readCreationPage(ctx, 'apis', pagePosition(page), apiFromRow);
 }
 
 /**

@@ -5,8 +5,8 @@ import { read, type StoreContext } from './context.js';
 import type { Database, KeysTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
+import { pagePosition, readCreationPage } from './resource-reads.js';
 import { flag, nowIso, toBool, toDate, toDateOrNull } from './rows.js';
 import type {
   ApiKey,
@@ -149,21 +149,9 @@ export async function listKeys(
   tenantId: string,
   page?: PageRequest,
 ): Promise<Page<ApiKey>> {
-  const limit = pageLimit(page);
-  const after = creationCursor(page);
+  const at = pagePosition(page);
   await getTenant(ctx, tenantId);
-  const rows = await read(ctx, () =>
-    ctx.db
-      .selectFrom('keys')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute(),
-  );
-  return creationPage(rows.map(keyFromRow), limit);
+  return readCreationPage(ctx, 'keys', at, keyFromRow, tenantId);
 }
 
 /**

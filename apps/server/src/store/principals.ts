@@ -5,8 +5,8 @@ import { read, type StoreContext } from './context.js';
 import type { Database, PrincipalsTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
-import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
+import { pagePosition, readById, readCreationPage } from './resource-reads.js';
 import { nowIso, toDate } from './rows.js';
 import type {
   CreateOptions,
@@ -164,21 +164,7 @@ export async function listPrincipals(
   page?: PageRequest,
   filter: { readonly tenantId?: string | undefined } = {},
 ): Promise<Page<Principal>> {
-  const limit = pageLimit(page);
-  const after = creationCursor(page);
-  const tenantId = filter.tenantId;
-  const rows = await read(ctx, () =>
-    ctx.db
-      .selectFrom('principals')
-      .selectAll()
-      .$if(tenantId !== undefined, (qb) => qb.where('tenant_id', '=', tenantId as string))
-      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute(),
-  );
-  return creationPage(rows.map(principalFromRow), limit);
+  return readCreationPage(ctx, 'principals', pagePosition(page), principalFromRow, filter.tenantId);
 }
 
 /**
@@ -188,11 +174,7 @@ export async function listPrincipals(
  * const p = await getPrincipal(ctx, 'prn_…');
  */
 export async function getPrincipal(ctx: StoreContext, principalId: string): Promise<Principal> {
-  const row = await read(ctx, () =>
-    ctx.db.selectFrom('principals').selectAll().where('id', '=', principalId).executeTakeFirst(),
-  );
-  if (row === undefined) throw notFound('principal', principalId);
-  return principalFromRow(row);
+  return readById(ctx, 'principals', 'principal', principalId, principalFromRow);
 }
 
 /**

@@ -1,12 +1,12 @@
 import { IpGateError } from '@ipgate/core';
 import type { Selectable, Transaction } from 'kysely';
-import { read, type StoreContext } from './context.js';
+import type { StoreContext } from './context.js';
 import type { Database, TenantsTable } from './database.js';
 import { checkVersion, notFound } from './errors.js';
 import { newId } from './ids.js';
 import { enqueueEvents } from './notification-queue.js';
-import { createdAfter, creationCursor, creationPage, pageLimit } from './pagination.js';
 import { recordChange } from './record.js';
+import { pagePosition, readById, readCreationPage } from './resource-reads.js';
 import { flag, nowIso, toBool, toDate } from './rows.js';
 import type {
   CreateOptions,
@@ -120,30 +120,14 @@ export async function createTenant(
  * One tenant, or IPG_NOT_FOUND.
  */
 export async function getTenant(ctx: StoreContext, tenantId: string): Promise<Tenant> {
-  const row = await read(ctx, () =>
-    ctx.db.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst(),
-  );
-  if (row === undefined) throw notFound('tenant', tenantId);
-  return tenantFromRow(row);
+  return readById(ctx, 'tenants', 'tenant', tenantId, tenantFromRow);
 }
 
 /**
  * Tenants, oldest first, one page at a time.
  */
 export async function listTenants(ctx: StoreContext, page?: PageRequest): Promise<Page<Tenant>> {
-  const limit = pageLimit(page);
-  const after = creationCursor(page);
-  const rows = await read(ctx, () =>
-    ctx.db
-      .selectFrom('tenants')
-      .selectAll()
-      .$if(after !== undefined, (qb) => qb.where(createdAfter(after)))
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit + 1)
-      .execute(),
-  );
-  return creationPage(rows.map(tenantFromRow), limit);
+  return readCreationPage(ctx, 'tenants', pagePosition(page), tenantFromRow);
 }
 
 /**
