@@ -34,16 +34,19 @@ export function usePath(): string {
 
 /** A link to a console path: a real anchor (keyboard, middle-click), navigated in place. */
 export function Link(props: AnchorProps & { to: string; children: ReactNode; 'aria-current'?: 'page' }) {
-  const { to, ...rest } = props;
+  const { to, onClick, ...rest } = props as typeof props & { onClick?: (e: React.MouseEvent) => void };
   return (
     <Anchor
+      {...rest}
       href={BASE + to}
+      // A component that renders the link (Mantine's NavLink) passes its own onClick: both run, or
+      // the link would load the whole console again and drop the keyboard's focus on the page's body.
       onClick={(e: React.MouseEvent) => {
-        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        onClick?.(e);
+        if (e.defaultPrevented || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
         navigate(to);
       }}
-      {...rest}
     />
   );
 }

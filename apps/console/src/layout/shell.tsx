@@ -3,7 +3,7 @@
  */
 import { AppShell, Badge, Button, Group, NavLink, Select, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { type ReactNode, useEffect } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { Link, navigate } from '../router';
 import { type SessionInfo, useSignOut } from '../session';
@@ -42,7 +42,13 @@ export function Shell(props: {
     if (section === 'home' && first !== undefined) navigate(`/t/${first}/ip-restriction`, { replace: true });
   }, [section, first]);
 
-  const current = tenantId ?? first;
+  // The tenant last chosen stays the current one on the pages of no tenant (APIs, users), so the
+  // navigation leads back to it rather than to the first tenant.
+  const [lastTenant, setLastTenant] = useState(tenantId);
+  useEffect(() => {
+    if (tenantId !== undefined) setLastTenant(tenantId);
+  }, [tenantId]);
+  const current = tenantId ?? lastTenant ?? first;
   const tenantSection = TENANT_SECTIONS.some(([s]) => s === section) ? section : 'ip-restriction';
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 240, breakpoint: 'sm' }} padding="md">

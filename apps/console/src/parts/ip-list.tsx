@@ -23,7 +23,7 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { type ChangeImpact, ChangeImpactNote, deniesNone, ImpactAlert } from './change-impact';
 import { ConfirmModal } from './confirm-modal';
@@ -123,6 +123,15 @@ export function IpList(props: {
   const [lockout, setLockout] = useState<PendingLockout | null>(null);
   const [pendingImpact, setPendingImpact] = useState<PendingImpact | null>(null);
   const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  // After a delete the row, and the trash icon that had the focus, are gone: the focus goes to the
+  // notice saying so, not to the page's body (where the keyboard would start again from the top).
+  const noticeRef = useRef<HTMLDivElement>(null);
+  const [focusNotice, setFocusNotice] = useState(false);
+  useEffect(() => {
+    if (!focusNotice || notice === null) return;
+    noticeRef.current?.focus();
+    setFocusNotice(false);
+  }, [focusNotice, notice]);
 
   const list = useQuery({
     queryKey: [...adapter.key, cursor],
@@ -302,7 +311,10 @@ export function IpList(props: {
     mutationFn: (entry: IpEntry) => guarded((confirm) => adapter.remove(entry, confirm)),
     onSuccess: (done, entry) => {
       setDeleting(null);
-      if (done) setNotice({ color: 'green', text: `Deleted ${entry.name || entry.canonical}.` });
+      if (done) {
+        setNotice({ color: 'green', text: `Deleted ${entry.name || entry.canonical}.` });
+        setFocusNotice(true);
+      }
     },
     onError: (e) => {
       setDeleting(null);
@@ -365,6 +377,8 @@ export function IpList(props: {
       </Group>
       {notice !== null && (
         <Alert
+          ref={noticeRef}
+          tabIndex={-1}
           color={notice.color}
           role="status"
           withCloseButton
@@ -435,9 +449,10 @@ export function IpList(props: {
                     {props.canEdit ? (
                       <Switch
                         checked={e.enabled}
-                        onChange={() => toggle.mutate(e)}
+                        // Not disabled while a change runs: a disabled control loses the keyboard's focus.
+                        onChange={() => !toggle.isPending && !confirmImpact.isPending && toggle.mutate(e)}
                         aria-label={`${label} enabled`}
-                        disabled={toggle.isPending || confirmImpact.isPending}
+                        aria-disabled={toggle.isPending || confirmImpact.isPending}
                       />
                     ) : (
                       <Text size="sm">{e.enabled ? 'Enabled' : 'Disabled'}</Text>

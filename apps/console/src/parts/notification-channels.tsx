@@ -278,9 +278,10 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
                   {editable ? (
                     <Switch
                       checked={c.enabled}
-                      onChange={() => toggle.mutate(c)}
+                      // Not disabled while a change runs: a disabled control loses the keyboard's focus.
+                      onChange={() => !toggle.isPending && toggle.mutate(c)}
                       aria-label={`${c.name} enabled`}
-                      disabled={toggle.isPending}
+                      aria-disabled={toggle.isPending}
                     />
                   ) : (
                     <Text size="sm">{c.enabled ? 'Enabled' : 'Disabled'}</Text>
