@@ -20,11 +20,12 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { useTenants } from '../layout/shell';
 import { ConfirmModal } from '../parts/confirm-modal';
+import { usePaged } from '../parts/pager';
 import { formatTime } from '../parts/time';
 import type { SessionInfo } from '../session';
 
@@ -159,17 +160,14 @@ export default function UsersPage(props: { session: SessionInfo }) {
   const client = useQueryClient();
   const tenants = useTenants();
   const owner = session.user.role === 'owner';
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [removing, setRemoving] = useState<Principal | null>(null);
   const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
 
-  const list = useQuery({
-    queryKey: ['principals', cursor],
-    queryFn: () => listPage(cursor),
+  const { query: list, pager } = usePaged(['principals'], listPage, {
     enabled: owner,
+    label: 'Pages of users and tokens',
   });
   const remove = useMutation({
     mutationFn: async (p: Principal) =>
@@ -289,26 +287,7 @@ export default function UsersPage(props: { session: SessionInfo }) {
           </Table.Tbody>
         </Table>
       )}
-      {(cursors.length > 1 || list.data?.nextCursor !== undefined) && (
-        <Group>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={cursors.length <= 1}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Previous page
-          </Button>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={list.data?.nextCursor === undefined}
-            onClick={() => setCursors([...cursors, list.data?.nextCursor])}
-          >
-            Next page
-          </Button>
-        </Group>
-      )}
+      {pager}
       <CreateTokenModal
         opened={creating}
         onClose={() => setCreating(false)}
