@@ -128,6 +128,7 @@ export class AutoWriter {
         await this.options.written();
       } catch {
         // The store has the entries; the snapshot catches up on its next refresh (poll or notice).
+        // The engine has already logged the failed read (once per outage), so it is not lost here.
       }
     }
     batch.forEach((w, i) => {
