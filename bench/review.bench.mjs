@@ -10,6 +10,10 @@
  *   npm run build && node bench/review.bench.mjs            # ~2 min
  *   node bench/review.bench.mjs --quick                     # shorter
  *   node bench/review.bench.mjs --quick --cpu-prof DIR      # and a CPU profile of each gateway run in DIR
+ *   node bench/review.bench.mjs --new-every=50,200,1000     # auto at several stream rates, same run
+ *
+ * `--new-every=N[,N…]`: in `auto`, one request in N comes from a never-seen address (default 50);
+ * with several, each round measures `manual` and then `auto` at each N, so every ratio is of one run.
  *
  * Besides requests/s it prints the gateway process's CPU time per request (user + system, from
  * /proc/PID/stat over the measured load): on a busy machine the fairer figure of the two.
@@ -33,6 +37,15 @@ const profIndex = process.argv.indexOf('--cpu-prof');
 const profDir = profIndex === -1 ? undefined : process.argv[profIndex + 1];
 if (profIndex !== -1 && (profDir === undefined || profDir.startsWith('--')))
   throw new Error('--cpu-prof needs a directory: node bench/review.bench.mjs --cpu-prof /tmp/prof');
+const newEveryArg = process.argv.find((a) => a.startsWith('--new-every='));
+const NEW_EVERY = (newEveryArg?.slice('--new-every='.length) ?? '50').split(',').map((t) => {
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 2)
+    throw new Error(
+      `--new-every takes whole numbers from 2, comma-separated (e.g. --new-every=50,200,1000); got ${JSON.stringify(t)}`,
+    );
+  return n;
+});
 const BIN = fileURLToPath(new URL('../apps/cli/bin/ipgate.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./review-load.mjs', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./gateway-upstream.mjs', import.meta.url));
@@ -204,21 +217,27 @@ function load(args) {
   });
 }
 
+/** Monotonic µs, the clock of a --cpu-prof profile's timestamps (any process on this machine). */
+function monotonicUs() {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 async function gatewayRuns() {
   const upstream = await startProcess(process.execPath, [UPSTREAM, '1'], /"port":(\d+)/);
   const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
   const durationS = quick ? 4 : 10;
   const rounds = quick ? 1 : 2;
-  const newEvery = 50;
-  const results = { manual: [], auto: [] };
+  // `manual` with a known list, then `auto` at each stream rate: [label, mode, newEvery].
+  const runs = [['manual', 'manual', 0], ...NEW_EVERY.map((n) => [`auto-${n}`, 'auto', n])];
+  const results = new Map(runs.map(([label]) => [label, []]));
   const dirs = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const mode of ['manual', 'auto']) {
+      for (const [label, mode, newEvery] of runs) {
         const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
         dirs.push(dir);
         const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
-        const server = await serve(dir, `${mode}-round${round + 1}`);
+        const server = await serve(dir, `${label}-round${round + 1}`);
         try {
           const common = {
             url: `${server.url}/`,
@@ -231,13 +250,15 @@ async function gatewayRuns() {
           await load({ ...common, newEvery: 0, durationS: 2 }); // warm-up, known addresses only
           // The network data loads on a process's first unlisted address, taking seconds of CPU once:
           // `auto` warms up on new addresses (others than the measured run's) until it has loaded.
-          if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery, seed: 1000 + round });
+          if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery: 50, seed: 1000 + round });
           const cpuBefore = cpuMs(server.pid);
-          const r = await load({ ...common, newEvery: mode === 'auto' ? newEvery : 0, durationS });
+          const windowUs = [monotonicUs()];
+          const r = await load({ ...common, newEvery, durationS });
+          windowUs.push(monotonicUs());
           r.cpuUsPerRequest = ((cpuMs(server.pid) - cpuBefore) * 1000) / r.total;
-          results[mode].push(r);
+          results.get(label).push(r);
           console.log(
-            `${mode} round ${round + 1}: ${Math.round(r.rps)} req/s, ${r.non2xx} non-2xx, ${r.newAddresses} new addresses, gateway CPU ${r.cpuUsPerRequest.toFixed(1)} µs/request`,
+            `${label} round ${round + 1}: ${Math.round(r.rps)} req/s, ${r.non2xx} non-2xx, ${r.newAddresses} new addresses, gateway CPU ${r.cpuUsPerRequest.toFixed(1)} µs/request${profDir === undefined ? '' : `, profile window ${windowUs.join(' ')} µs`}`,
           );
         } finally {
           await server.stop();
@@ -248,7 +269,7 @@ async function gatewayRuns() {
     await upstream.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
-  return { results, durationS, newEvery };
+  return { results, durationS };
 }
 
 const uptimeBefore = execSync('uptime').toString().trim();
@@ -262,15 +283,20 @@ console.log(
 );
 const g = await gatewayRuns();
 const avg = (rs, field = 'rps') => rs.reduce((s, r) => s + r[field], 0) / rs.length;
-const manual = avg(g.results.manual);
-const auto = avg(g.results.auto);
+const manual = avg(g.results.get('manual'));
+const cpuManual = avg(g.results.get('manual'), 'cpuUsPerRequest');
 console.log(
-  `gateway: manual (known list) ${Math.round(manual)} req/s, auto (1 new address in ${g.newEvery}) ${Math.round(auto)} req/s: auto/manual ${(auto / manual).toFixed(3)} (${((1 - auto / manual) * 100).toFixed(1)} % loss)`,
+  `gateway: manual (known list) ${Math.round(manual)} req/s, CPU ${cpuManual.toFixed(1)} µs/request`,
 );
-const cpuManual = avg(g.results.manual, 'cpuUsPerRequest');
-const cpuAuto = avg(g.results.auto, 'cpuUsPerRequest');
-console.log(
-  `gateway CPU per request: manual ${cpuManual.toFixed(1)} µs, auto ${cpuAuto.toFixed(1)} µs: auto/manual ${(cpuAuto / cpuManual).toFixed(3)}`,
-);
+for (const n of NEW_EVERY) {
+  const rs = g.results.get(`auto-${n}`);
+  const auto = avg(rs);
+  const cpuAuto = avg(rs, 'cpuUsPerRequest');
+  // The CPU a new address costs the gateway beyond a known one's request: (auto − manual) × N.
+  const perNewMs = ((cpuAuto - cpuManual) * n) / 1000;
+  console.log(
+    `gateway: auto (1 new address in ${n}) ${Math.round(auto)} req/s: auto/manual ${(auto / manual).toFixed(3)} (${((1 - auto / manual) * 100).toFixed(1)} % loss); CPU ${cpuAuto.toFixed(1)} µs/request: auto/manual ${(cpuAuto / cpuManual).toFixed(3)}, ≈ ${perNewMs.toFixed(2)} ms CPU per new address`,
+  );
+}
 console.log(`uptime before: ${uptimeBefore}`);
 console.log(`uptime after:  ${execSync('uptime').toString().trim()}`);
