@@ -10,15 +10,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '@ipgate/server';
+import { createRequestIds } from '../apps/server/dist/gateway/request-ids.js';
 
 const total = Number(process.argv[2] ?? 50_000);
 const batch = Number(process.argv[3] ?? 500);
 const dir = mkdtempSync(join(os.tmpdir(), 'ipgate-append-'));
 const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
 try {
-  let n = 0;
+  // The gateway's own ids: their order decides where each insert lands in the primary key's B-tree.
+  const ids = createRequestIds();
   const record = () => ({
-    requestId: `req_${(n++).toString(36).padStart(8, '0')}${Math.random().toString(36).slice(2, 10)}`,
+    requestId: ids.next(),
     at: new Date(),
     tenantId: 'ten_0123456789abcdef',
     apiId: 'api_0123456789abcdef',

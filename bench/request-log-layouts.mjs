@@ -3,12 +3,14 @@
  * gateway's row (ids shaped like the gateway's, random), and `EXPLAIN QUERY PLAN` of the log's reads
  * with and without the `at` index. Measures SQLite alone, to decide whether a schema change is worth it.
  *
- *   node bench/request-log-layouts.mjs [layout=all] [records=50000] [prefill=100000]
+ *   node bench/request-log-layouts.mjs [layout=all] [records=50000] [prefill=100000] [ids=random] [sync=full]
  *   node bench/request-log-layouts.mjs plans
  *
  * Layouts: current (text primary key + at, tenant, api indexes), intpk (integer rowid key, request id
  * in its own unique index), noat (current without the `at` index), worowid (current, WITHOUT ROWID),
- * noidx (no secondary index: the floor). CPU time of this process, so it compares well on a busy box;
+ * noidx (no secondary index: the floor). Ids: `random` (`req_` + 16 random base64url characters, the
+ * gateway's ids until 2026-12-07) or `time` (the gateway's time-ordered ids, from the built
+ * `apps/server/dist`). Sync: the connection's `synchronous` setting, `full` or `normal`. CPU time of this process, so it compares well on a busy box;
  * run the layouts alternately, more than once.
  */
 import { randomBytes } from 'node:crypto';
@@ -65,7 +67,19 @@ const READS = {
     'select request_id from requests where key_id = ? and at >= ? and at < ? order by at, request_id limit 500',
 };
 
-const [which = 'all', records = '50000', prefill = '100000'] = process.argv.slice(2);
+const [which = 'all', records = '50000', prefill = '100000', ids = 'random', sync = 'full'] =
+  process.argv.slice(2);
+const ID_SOURCES = {
+  random: async () => () => `req_${randomBytes(12).toString('base64url')}`,
+  time: async () => {
+    const { createRequestIds } = await import('../apps/server/dist/gateway/request-ids.js');
+    const source = createRequestIds();
+    return () => source.next();
+  },
+};
+if (!(ids in ID_SOURCES)) throw new Error(`Unknown ids ${ids}: use random or time.`);
+if (sync !== 'full' && sync !== 'normal') throw new Error(`Unknown sync ${sync}: use full or normal.`);
+const nextId = await ID_SOURCES[ids]();
 if (which === 'plans') plans();
 else
   for (const name of which === 'all' ? Object.keys(LAYOUTS) : [which])
@@ -78,13 +92,13 @@ function measure(name, total, before) {
   const db = new Database(join(dir, 'log.db'));
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${sync}`);
     for (const statement of LAYOUTS[name]) db.exec(statement);
     const insert = db.prepare(
       `insert into requests (${NAMES.join(', ')}) values (${NAMES.map(() => '?').join(', ')}) on conflict(request_id) do nothing`,
     );
     const row = () => [
-      `req_${randomBytes(12).toString('base64url')}`,
+      nextId(),
       new Date().toISOString(),
       `ten_${(Math.random() * 20) | 0}`,
       'api_0123456789abcdef',
@@ -114,7 +128,7 @@ function measure(name, total, before) {
     write(total);
     const cpu = process.cpuUsage(started);
     console.log(
-      `${name}: ${((cpu.user + cpu.system) / total).toFixed(1)} µs CPU per record` +
+      `${name}, ${ids} ids, synchronous ${sync}: ${((cpu.user + cpu.system) / total).toFixed(1)} µs CPU per record` +
         ` (user ${(cpu.user / total).toFixed(1)}, system ${(cpu.system / total).toFixed(1)}; ${total} after ${before})`,
     );
   } finally {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectionPeer } from './connection-peer.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { outcomeCounter } from './outcome-counter.js';
@@ -24,7 +24,60 @@ describe('createRequestIds', () => {
     const b = createRequestIds();
     expect(a.next()).not.toBe(b.next());
   });
+
+  it('starts with the time it was made, in characters that sort like the numbers', () => {
+    const before = Date.now();
+    const id = createRequestIds().next();
+    const after = Date.now();
+    const ms = decode(id.slice(4, 11));
+    expect(ms).toBeGreaterThanOrEqual(before);
+    expect(ms).toBeLessThanOrEqual(after);
+  });
+
+  it('sorts by the time it was made, byte by byte, across milliseconds and sources', () => {
+    const now = vi.spyOn(Date, 'now');
+    try {
+      const a = createRequestIds();
+      const b = createRequestIds();
+      const made: string[] = [];
+      // 63 → 64 and 4095 → 4096 carry into the next character: the order must survive them.
+      for (const ms of [1_800_000_000_063, 1_800_000_000_064, 1_800_000_004_095, 1_800_000_004_096]) {
+        now.mockReturnValue(ms);
+        made.push(a.next(), b.next());
+      }
+      for (let i = 2; i < made.length; i++) {
+        expect(Buffer.compare(Buffer.from(made[i - 2] as string), Buffer.from(made[i] as string))).toBe(-1);
+      }
+      expect(decode((made[7] as string).slice(4, 11))).toBe(1_800_000_004_096);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it('grows within one millisecond too, but where its counter goes round', () => {
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    try {
+      const ids = createRequestIds();
+      let previous = ids.next();
+      for (let i = 0; i < 3_000; i++) {
+        const id = ids.next();
+        // The counter (3 characters after the time) wraps to '---' once every 262,144 ids.
+        if (id.slice(11, 14) !== '---') expect(id > previous).toBe(true);
+        previous = id;
+      }
+    } finally {
+      now.mockRestore();
+    }
+  });
 });
+
+/** The number a run of sorted base64url characters stands for. */
+function decode(chars: string): number {
+  const alphabet = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+  let n = 0;
+  for (const c of chars) n = n * 64 + alphabet.indexOf(c);
+  return n;
+}
 
 describe('outcomeCounter', () => {
   it('hands its counts to prom-client when the registry is read, and only the new ones next time', async () => {
