@@ -407,49 +407,127 @@ async function tenantList(trx: Transaction<Database>, tenantId: string) {
   };
 }
 
-/** Inserts the batch's entries and writes its observations `authorized`, a statement per chunk. */
+/** The columns of an entry the batch adds, in the order SQLite's cached statement binds them. */
+const ENTRY_COLUMNS = [
+  'id',
+  'tenant_id',
+  'name',
+  'type',
+  'value',
+  'canonical',
+  'enabled',
+  'expires_at',
+  'source',
+  'reason',
+  'created_by',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof EntryRow)[];
+
+/** An observation row the batch inserts, as written (SQLite returns it the same). */
+type FreshObserved = {
+  id: string;
+  tenant_id: string;
+  key_id: string;
+  address: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  status: 'authorized';
+  reasons: string;
+  assessment: string;
+  assessed_at: string;
+  version: number;
+};
+
+/** The columns of an observation the batch makes, in the order SQLite's cached statement binds them. */
+const OBSERVED_COLUMNS = [
+  'id',
+  'tenant_id',
+  'key_id',
+  'address',
+  'first_seen',
+  'last_seen',
+  'count',
+  'status',
+  'reasons',
+  'assessment',
+  'assessed_at',
+  'version',
+] as const satisfies readonly (keyof FreshObserved & keyof ObservedRow)[];
+
+/**
+ * Inserts the batch's entries and writes its observations `authorized`: on SQLite a cached statement
+ * per row (`StoreDialect.insertRows`: no SQL built and parsed per batch, and the rows returned are
+ * the ones written, so no RETURNING to read back), elsewhere a multi-row statement per chunk.
+ */
 async function writeListed(
   ctx: StoreContext,
   trx: Transaction<Database>,
   tenantId: string,
   listed: readonly { item: Item; before: ObservedIp | null; entry: EntryRow | null }[],
 ): Promise<{ observed: ObservedIp; entry: TenantIpEntry | null }[]> {
+  const insertRows = ctx.dialect.insertRows;
   const entries = listed.flatMap((l) => (l.entry === null ? [] : [l.entry]));
   const entryById = new Map<string, TenantIpEntry>();
-  for (let i = 0; i < entries.length; i += CHUNK) {
-    const rows = await trx
-      .insertInto('tenant_ip_entries')
-      .values(entries.slice(i, i + CHUNK))
-      .returningAll()
-      .execute();
-    for (const r of rows) entryById.set(r.id, tenantIpList.fromRow(r, r.tenant_id));
+  if (insertRows !== undefined) {
+    // Conflicts on the new id only: a duplicate value would break the list's unique constraint and
+    // fail the batch, which the list read under the write lock rules out.
+    insertRows(
+      'tenant_ip_entries',
+      ENTRY_COLUMNS,
+      'id',
+      entries.map((e) => ENTRY_COLUMNS.map((c) => e[c])),
+    );
+    for (const e of entries) entryById.set(e.id, tenantIpList.fromRow(e, tenantId));
+  } else {
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const rows = await trx
+        .insertInto('tenant_ip_entries')
+        .values(entries.slice(i, i + CHUNK))
+        .returningAll()
+        .execute();
+      for (const r of rows) entryById.set(r.id, tenantIpList.fromRow(r, r.tenant_id));
+    }
   }
   const line = (a: Assessment): string => `authorized automatically (score ${a.score})`;
-  const fresh = listed.filter((l) => l.before === null);
+  const fresh: FreshObserved[] = listed
+    .filter((l) => l.before === null)
+    .map(({ item }) => ({
+      id: newId('obs'),
+      tenant_id: tenantId,
+      key_id: item.keyId,
+      address: item.addr,
+      first_seen: item.at.toISOString(),
+      last_seen: item.at.toISOString(),
+      // The recorder counts the calls; this row only carries the decision.
+      count: 0,
+      status: 'authorized' as const,
+      reasons: JSON.stringify([line(item.assessment)]),
+      assessment: JSON.stringify(item.assessment),
+      assessed_at: item.at.toISOString(),
+      version: 1,
+    }));
   const inserted = new Map<string, ObservedIp>();
-  for (let i = 0; i < fresh.length; i += CHUNK) {
-    const rows = await trx
-      .insertInto('observed_ips')
-      .values(
-        fresh.slice(i, i + CHUNK).map(({ item }) => ({
-          id: newId('obs'),
-          tenant_id: tenantId,
-          key_id: item.keyId,
-          address: item.addr,
-          first_seen: item.at.toISOString(),
-          last_seen: item.at.toISOString(),
-          // The recorder counts the calls; this row only carries the decision.
-          count: 0,
-          status: 'authorized' as const,
-          reasons: JSON.stringify([line(item.assessment)]),
-          assessment: JSON.stringify(item.assessment),
-          assessed_at: item.at.toISOString(),
-          version: 1,
-        })),
-      )
-      .returningAll()
-      .execute();
-    for (const r of rows) inserted.set(`${r.key_id}\n${r.address}`, observedFromRow(ctx, r));
+  if (insertRows !== undefined) {
+    // The primary key (tenant, key, address) cannot conflict: these rows were missing under the lock.
+    insertRows(
+      'observed_ips',
+      OBSERVED_COLUMNS,
+      'id',
+      fresh.map((r) => OBSERVED_COLUMNS.map((c) => r[c])),
+    );
+    for (const r of fresh) inserted.set(`${r.key_id}\n${r.address}`, observedFromRow(ctx, r));
+  } else {
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const rows = await trx
+        .insertInto('observed_ips')
+        .values(fresh.slice(i, i + CHUNK))
+        .returningAll()
+        .execute();
+      for (const r of rows) inserted.set(`${r.key_id}\n${r.address}`, observedFromRow(ctx, r));
+    }
   }
   const out: { observed: ObservedIp; entry: TenantIpEntry | null }[] = [];
   for (const { item, before, entry } of listed) {

@@ -16,6 +16,7 @@ import { storeUnavailable } from './errors.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
 import { Mutex } from './mutex.js';
+import { cachedStatements } from './sqlite-statements.js';
 import type { Store } from './store.js';
 
 /**
@@ -80,7 +81,9 @@ export async function openSqliteDatabase(
   } catch (e) {
     throw storeUnavailable(e);
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: cachedStatements(database) }),
+  });
   const dialect = sqliteStoreDialect(db, database);
   try {
     await migrateToLatest(db, 'sqlite');
