@@ -8,19 +8,29 @@
  *   node, each answered once it is in force on that node (median, p99);
  * - propagation (PostgreSQL): how long after node A answers a write node B enforces it (its check
  *   endpoint), over at least 1,000 changes (median, p99, max);
- * - a change storm: node B's gateway under load (wrk) with and without node A making 200 changes/s
- *   spread over tenants, in alternating rounds; B's requests/s and its CPU per request.
+ * - a change storm: 200 changes/s spread over tenants, written straight through the store layer by a
+ *   process of its own (`scale/storm-driver.mjs`; `--storm-via=admin` makes them through node A's
+ *   admin API instead), while node B — on a core of its own — applies them: B's CPU per change with
+ *   its gateway idle; then, in rounds alternating without and with the storm, B's gateway at full
+ *   load (wrk: requests/s, CPU per request) and at a fixed offered rate below its capacity
+ *   (`scale/fixed-rate-load.mjs`: CPU per request, the capacity the storm takes from B).
  *
  *   npm run bench:scale                                     # every size, both stores (long: ~30 min)
  *   npm run bench:scale -- --sizes=10000 --stores=sqlite    # one size, one store
  *   npm run bench:scale -- --root=/path/to/other/checkout --label=before --writes=20 --skip=storm
+ *   npm run bench:scale -- --sizes=1000000 --skip=cold,writes,propagation --reuse   # the storm alone
  *
  * `--root` runs another checkout's build (the same benchmark measures the code before a change);
- * `--skip=cold,writes,propagation,storm` leaves phases out. Needs a build (the npm script runs it),
- * PostgreSQL at IPGATE_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) for the
- * PostgreSQL rows, and Debian's wrk for the storm (`apt-get install wrk`; autocannon otherwise).
+ * `--skip=cold,writes,propagation,storm` leaves phases out; `--reuse` keeps each seeded store (a file
+ * in the temporary directory, a schema, named by label and size) and reuses it in later runs.
+ * Storm: `--storm-rate` (200), `--storm-rounds` (3), `--duration` (10 s a round), `--fixed-rate`
+ * (requests/s; `auto`: half of B's quiet full-load rate; `off`), `--pin=off`. A storm round under
+ * 95 % of its rate is reported in `storm.failedRate` and the run exits with 1. Needs a build (the
+ * npm script runs it), PostgreSQL at IPGATE_BENCH_DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/test) for the PostgreSQL rows, and Debian's wrk for the storm
+ * (`apt-get install wrk`; autocannon otherwise).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from './gateway-cpu.mjs';
@@ -34,10 +44,12 @@ import {
   OTHER_CORE,
   pinBackends,
   pinProcess,
+  pinTree,
   unpinProcess,
 } from './scale/pinning.mjs';
-import { seedStore } from './scale/seed.mjs';
-import { freshStore, openDatabase } from './scale/stores.mjs';
+import { isSeeded, seedStore } from './scale/seed.mjs';
+import { freshStore, namedStore, openDatabase, openStore } from './scale/stores.mjs';
+import { pacedStorm, stormPlan } from './scale/storm-plan.mjs';
 import { hasWrk, wrkLoad } from './wrk-load.mjs';
 
 const arg = (name, fallback) =>
@@ -53,6 +65,15 @@ const CHANGES = Number(arg('changes', 1000));
 const STORM_RATE = Number(arg('storm-rate', 200));
 const STORM_ROUNDS = Number(arg('storm-rounds', 3));
 const DURATION_S = Number(arg('duration', 10));
+const STORM_VIA = arg('storm-via', 'store');
+if (STORM_VIA !== 'store' && STORM_VIA !== 'admin')
+  throw new Error(`--storm-via: store or admin, not ${STORM_VIA}`);
+const FIXED_RATE = arg('fixed-rate', 'auto');
+if (FIXED_RATE !== 'auto' && FIXED_RATE !== 'off' && !(Number(FIXED_RATE) > 0))
+  throw new Error(`--fixed-rate: requests/s, auto or off, not ${FIXED_RATE}`);
+const REUSE = process.argv.includes('--reuse');
+// The storm driver's PostgreSQL connections, named so their backends are pinned with the rest.
+const STORM_CONNECTION = 'ipgate-bench-storm';
 // The storm with node B on a core of its own and everything else on the other (scale/pinning.mjs).
 const PIN = arg('pin', canPin() ? 'on' : 'off') === 'on';
 
@@ -144,64 +165,122 @@ async function propagation(a, b, tenants, count) {
   };
 }
 
-// Numbers the storms' changes across rounds, so a round never adds an address an earlier one left.
-let stormSerial = 0;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Makes `rate` changes/s on node A, spread over tenants, until stopped; counts what it made. */
-function startStorm(adminUrl, tenants, rate) {
-  let stopped = false;
-  let made = 0;
-  let failed = 0;
-  let firstError;
-  const inFlight = new Set();
-  const pending = [];
-  const tick = setInterval(() => {
-    // 10 ms ticks: rate / 100 changes each, at most 32 waiting for an answer.
-    for (let k = 0; k < rate / 100 && inFlight.size < 32; k++) {
-      const i = stormSerial++;
-      const tenantId = tenants[(i * 15_485_863) % tenants.length];
-      const p = (async () => {
-        // Every other change removes an entry the storm added (the oldest), so lists keep their size.
-        if (i % 2 === 1 && pending.length > 64) {
-          const previous = pending.shift();
-          await removeEntry(adminUrl, previous.tenantId, previous.id);
-        } else {
-          pending.push({
-            tenantId,
-            id: (await addEntry(adminUrl, tenantId, writeAddress(2_000_000 + i))).id,
-          });
-        }
-        made++;
-      })()
-        .catch((e) => {
-          failed++;
-          firstError ??= e.message;
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-  }, 10);
+/**
+ * Where a storm's numbering starts: a different place each run, so a reused store (`--reuse`) is
+ * never sent an address a run before left in a list.
+ */
+const stormSerialStart = () => 2 * Math.floor((Date.now() / 1000) % 1_000_000);
+
+/**
+ * The storm made through node A's admin API (`--storm-via=admin`): what a client of the platform
+ * does, but on two cores A cannot make 200 changes/s beside everything else.
+ */
+function adminStorm(adminUrl, tenantIds) {
+  const plan = stormPlan(tenantIds, { serial: stormSerialStart() });
+  const storm = pacedStorm(
+    plan,
+    async (c) =>
+      c.kind === 'add'
+        ? (await addEntry(adminUrl, c.tenantId, c.address)).id
+        : removeEntry(adminUrl, c.tenantId, c.entryId),
+    { maxInFlight: 32 },
+  );
   return {
-    async stop() {
-      stopped = true;
-      clearInterval(tick);
-      await Promise.all(inFlight);
-      return { made, failed, firstError };
+    pids: [],
+    async start(rate) {
+      storm.start(rate);
     },
-    get stopped() {
-      return stopped;
+    stop: () => storm.stop(),
+    async close() {
+      for (const { tenantId, entryId } of plan.takeListed())
+        await removeEntry(adminUrl, tenantId, entryId).catch(() => {});
     },
   };
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The storm made straight through the store layer (the default): `scale/storm-driver.mjs` in a
+ * process of its own, on the same core as the store.
+ */
+async function driverStorm(store, tenantIds) {
+  const child = fork(here('scale/storm-driver.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const reply = (type) =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      void exited.then((code) =>
+        reject(new Error(`the storm driver exited with ${code} (waiting for ${type})`)),
+      );
+    });
+  if (PIN) pinProcess(child.pid, OTHER_CORE);
+  const ready = reply('ready');
+  child.send({
+    type: 'init',
+    root,
+    store: namedStore(store, STORM_CONNECTION),
+    tenantIds,
+    serial: stormSerialStart(),
+  });
+  await ready;
+  return {
+    pids: [child.pid],
+    async start(rate) {
+      const started = reply('started');
+      child.send({ type: 'start', rate });
+      await started;
+    },
+    async stop() {
+      const stopped = reply('stopped');
+      child.send({ type: 'stop' });
+      const { type: _, ...result } = await stopped;
+      return result;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const closed = reply('closed');
+      child.send({ type: 'close' });
+      const { left } = await closed;
+      await exited;
+      if (left > 0) log(`the storm driver could not remove ${left} of the entries it added`);
+    },
+  };
+}
 
 /**
- * What a change costs node B itself, with its gateway idle: B's CPU over a storm made on A, less
- * what B spends idle (its polls) over as long, per change applied; and the share of one core that
- * 200 changes/s would take at that cost. Free of what A and the store take from the shared cores.
+ * A storm's summary for the report, and whether it reached the rate: at under 95 % of
+ * `--storm-rate` the phase measured a lesser storm than the target's, and fails (loudly).
  */
-async function changeCost(a, b, seeded) {
+function checkedStorm(result, problems, what) {
+  const short = result.ratePerS < STORM_RATE * 0.95;
+  if (short || result.failed > 0) {
+    const problem = `${what}: ${result.ratePerS} changes/s (target ${STORM_RATE}), ${result.failed} failed${
+      result.firstError === undefined ? '' : ` (${result.firstError})`
+    }`;
+    problems.push(problem);
+    log(`STORM SHORT OF ITS RATE — ${problem}`);
+  }
+  return {
+    changesPerS: result.ratePerS,
+    failed: result.failed,
+    ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
+    ...(result.cpuMsPerChange === undefined ? {} : { driverCpuMsPerChange: result.cpuMsPerChange }),
+  };
+}
+
+/**
+ * What a change costs node B itself, with its gateway idle: B's CPU over a storm, less what B spends
+ * idle (its polls) over as long, per change applied; and the share of one core that `--storm-rate`
+ * changes/s would take at that cost. Free of what the storm's writer and the store take from the
+ * other core.
+ */
+async function changeCost(b, source, problems) {
   // A node that just started may still be busy (its last good copy, the collector): wait until B is
   // idle (under 5 % of a core over a second), for at most a minute.
   for (let i = 0; i < 60; i++) {
@@ -214,116 +293,198 @@ async function changeCost(a, b, seeded) {
   const idlePerS = (treeCpuSeconds(b.child.pid) - idleFrom) / 5;
   const from = treeCpuSeconds(b.child.pid);
   const started = Date.now();
-  const s = startStorm(a.adminUrl, seeded.writableTenantIds, STORM_RATE);
+  await source.start(STORM_RATE);
   await sleep(DURATION_S * 1000);
-  const { made, failed, firstError } = await s.stop();
+  const result = await source.stop();
   await sleep(1000); // B applies the last changes
   const cpu = treeCpuSeconds(b.child.pid) - from - idlePerS * ((Date.now() - started) / 1000);
-  const ms = (cpu * 1000) / made;
+  const ms = (cpu * 1000) / result.made;
   return {
-    changesPerS: round(made / DURATION_S, 0),
-    failed,
-    ...(firstError ? { firstError } : {}),
+    ...checkedStorm(result, problems, 'change cost'),
     idleCpuMsPerS: round(idlePerS * 1000, 1),
     cpuMsPerChange: round(ms, 3),
     coreSharePercentAt200: round((STORM_RATE * ms) / 10, 1),
   };
 }
 
+/**
+ * One measurement of B's gateway: `measure()` runs a load generator and resolves with its report;
+ * B's CPU (its whole process tree, from /proc) is read around it.
+ */
+async function onB(b, measure) {
+  const cpuBefore = treeCpuSeconds(b.child.pid);
+  const at = performance.now();
+  const r = await measure();
+  const seconds = (performance.now() - at) / 1000;
+  const cpu = treeCpuSeconds(b.child.pid) - cpuBefore;
+  return {
+    ...(r.offeredRps === undefined ? {} : { offeredRps: r.offeredRps }),
+    rps: Math.round(r.rps),
+    cpuUsPerRequest: round((cpu * 1e6) / r.total, 1),
+    // B's CPU per second of the window: at a fixed offered rate, what the storm adds shows here too.
+    cpuMsPerS: round((cpu * 1000) / seconds, 1),
+    p99Ms: r.p99,
+    non2xx: r.non2xx,
+    ...(r.mostBehind > 0 ? { mostBehind: r.mostBehind } : {}),
+  };
+}
+
+/**
+ * Rounds alternating without and with the storm (`--storm-rounds` of each), `load()` measuring B in
+ * each. After a storm, B is given two seconds to apply its last changes before the next quiet round.
+ */
+async function alternate(what, source, load, problems) {
+  const quiet = [];
+  const stormy = [];
+  for (let i = 0; i < STORM_ROUNDS; i++) {
+    quiet.push(await load());
+    await source.start(STORM_RATE);
+    const r = await load();
+    const made = await source.stop();
+    stormy.push({ ...r, ...checkedStorm(made, problems, `${what} round ${i + 1}`) });
+    log(
+      `${what} round ${i + 1}: quiet ${JSON.stringify(quiet.at(-1))} storm ${JSON.stringify(stormy.at(-1))}`,
+    );
+    await sleep(2000);
+  }
+  return { quiet, stormy };
+}
+
 async function storm(a, b, seeded, kind, store) {
   const upstream = await startProcess(process.execPath, [here('gateway-upstream.mjs'), '1'], /"port":(\d+)/);
+  const source =
+    STORM_VIA === 'admin'
+      ? adminStorm(a.adminUrl, seeded.writableTenantIds)
+      : await driverStorm(store, seeded.writableTenantIds);
   let pinned;
-  // Node B alone on one core; node A, its store's backends, the upstream, wrk and this process (which
-  // drives the storm) on the other.
+  // Node B alone on one core; the storm's writer (the driver, or node A), the store's backends, the
+  // upstream (with its worker), the load generators and this process on the other.
   const pin = async () => {
     if (!PIN) return;
-    for (const pid of [a.child.pid, upstream.child.pid, process.pid]) pinProcess(pid, OTHER_CORE);
-    pinProcess(b.child.pid, B_CORE);
+    for (const pid of [upstream.child.pid, process.pid, ...source.pids, ...(a ? [a.child.pid] : [])])
+      pinTree(pid, OTHER_CORE);
+    pinTree(b.child.pid, B_CORE);
     pinned =
       kind === 'postgres'
-        ? await pinBackends(store.connectionString, ['ipgate-bench-a', 'ipgate-bench-b'], OTHER_CORE)
+        ? await pinBackends(
+            store.connectionString,
+            ['ipgate-bench-a', 'ipgate-bench-b', STORM_CONNECTION],
+            OTHER_CORE,
+          )
         : undefined;
   };
+  const problems = [];
   try {
     await pin();
-    // Point the seeded catch-all API at this upstream (a change like any other).
-    const res = await fetch(`${a.adminUrl}/v1/apis/${seeded.benchApiId}`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${seeded.ownerToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ upstreamUrl: `http://127.0.0.1:${upstream.match[1]}` }),
-    });
-    if (res.status !== 200)
-      throw new Error(`point the bench API at the upstream: ${res.status} ${await res.text()}`);
-    await new Promise((r) => setTimeout(r, 1000));
-    const headers = { authorization: `Bearer ${seeded.benchKey.secret}` };
-    const probe = await fetch(`${b.gatewayUrl}/bench`, { headers });
-    if (probe.status !== 200)
-      throw new Error(`the gateway of node B answered ${probe.status}: ${await probe.text()}`);
-    const load = async () => {
-      await pin();
-      const cpuBefore = treeCpuSeconds(b.child.pid);
-      const r = hasWrk()
-        ? await wrkLoad({
-            url: `${b.gatewayUrl}/bench`,
-            connections: 32,
-            durationS: DURATION_S,
-            headers,
-            cpu: PIN ? OTHER_CORE : undefined,
-          })
-        : JSON.parse(
-            await runProcess(process.execPath, [
-              here('gateway-load.mjs'),
-              JSON.stringify({
-                url: `${b.gatewayUrl}/bench`,
-                connections: 32,
-                durationS: DURATION_S,
-                headers,
-              }),
-            ]),
-          );
-      const cpu = treeCpuSeconds(b.child.pid) - cpuBefore;
-      return { rps: Math.round(r.rps), cpuUsPerRequest: round((cpu * 1e6) / r.total, 1), non2xx: r.non2xx };
-    };
-    const cost = await changeCost(a, b, seeded);
-    log(`change cost on B (idle gateway): ${JSON.stringify(cost)}`);
-    await load(); // warm-up
-    const quiet = [];
-    const stormy = [];
-    for (let round_ = 0; round_ < STORM_ROUNDS; round_++) {
-      quiet.push(await load());
-      const s = startStorm(a.adminUrl, seeded.writableTenantIds, STORM_RATE);
-      const r = await load();
-      const { made, failed, firstError } = await s.stop();
-      stormy.push({
-        ...r,
-        changesPerS: round(made / DURATION_S, 0),
-        failed,
-        ...(firstError ? { firstError } : {}),
-      });
-      log(
-        `storm round ${round_ + 1}: quiet ${JSON.stringify(quiet.at(-1))} storm ${JSON.stringify(stormy.at(-1))}`,
+    // Point the seeded catch-all API at this upstream: a change like any other, through the store.
+    const writer = await openStore(root, store);
+    try {
+      await writer.updateApi(
+        seeded.benchApiId,
+        { upstreamUrl: `http://127.0.0.1:${upstream.match[1]}` },
+        { actor: 'token:bench' },
       );
+    } finally {
+      await writer.close();
     }
-    const q = median(quiet.map((r) => r.rps));
-    const s = median(stormy.map((r) => r.rps));
-    const quietCpuUs = median(quiet.map((r) => r.cpuUsPerRequest));
-    const stormCpuUs = median(stormy.map((r) => r.cpuUsPerRequest));
-    return {
+    const headers = { authorization: `Bearer ${seeded.benchKey.secret}` };
+    // B applies it within its poll (SQLite) or on the notification (PostgreSQL).
+    for (let i = 0; ; i++) {
+      const probe = await fetch(`${b.gatewayUrl}/bench`, { headers });
+      const text = await probe.text();
+      if (probe.status === 200) break;
+      if (i === 100) throw new Error(`the gateway of node B answered ${probe.status}: ${text}`);
+      await sleep(100);
+    }
+    const maxLoad = () =>
+      onB(b, async () => {
+        await pin();
+        return hasWrk()
+          ? wrkLoad({
+              url: `${b.gatewayUrl}/bench`,
+              connections: 32,
+              durationS: DURATION_S,
+              headers,
+              cpu: PIN ? OTHER_CORE : undefined,
+            })
+          : JSON.parse(
+              await runProcess(process.execPath, [
+                here('gateway-load.mjs'),
+                JSON.stringify({
+                  url: `${b.gatewayUrl}/bench`,
+                  connections: 32,
+                  durationS: DURATION_S,
+                  headers,
+                }),
+              ]),
+            );
+      });
+    const cost = await changeCost(b, source, problems);
+    log(`change cost on B (idle gateway): ${JSON.stringify(cost)}`);
+    await maxLoad(); // warm-up
+    const max = await alternate('max-rate', source, maxLoad, problems);
+    const q = median(max.quiet.map((r) => r.rps));
+    const s = median(max.stormy.map((r) => r.rps));
+    const quietCpuUs = median(max.quiet.map((r) => r.cpuUsPerRequest));
+    const stormCpuUs = median(max.stormy.map((r) => r.cpuUsPerRequest));
+    const result = {
       kind,
+      via: STORM_VIA,
       quietRps: q,
       stormRps: s,
+      // Requests/s at full load follow the load generator, which shares core 0 with the storm's
+      // writer and the store: this drop is mostly that contention, not B's cost.
       rpsCostPercent: round((1 - s / q) * 100, 1),
       quietCpuUs,
       stormCpuUs,
-      // The gateway's own cost: the share of its CPU the changes take (node A and the store run on
-      // the same two cores and take requests/s from it too, which rpsCostPercent includes).
       cpuCostPercent: round((1 - quietCpuUs / stormCpuUs) * 100, 1),
       changeCost: cost,
-      changesPerS: median(stormy.map((r) => r.changesPerS)),
+      changesPerS: median(max.stormy.map((r) => r.changesPerS)),
       pinning: PIN ? { nodeB: B_CORE, everythingElse: OTHER_CORE, postgresBackends: pinned ?? null } : 'off',
-      rounds: { quiet, stormy },
+      rounds: { quiet: max.quiet, stormy: max.stormy },
     };
+    const rate =
+      FIXED_RATE === 'auto' ? Math.max(100, Math.round((q * 0.5) / 100) * 100) : Number(FIXED_RATE);
+    if (FIXED_RATE !== 'off') {
+      const fixedLoad = () =>
+        onB(b, async () => {
+          await pin();
+          const args = [
+            here('scale/fixed-rate-load.mjs'),
+            JSON.stringify({ url: `${b.gatewayUrl}/bench`, rate, durationS: DURATION_S, headers }),
+          ];
+          return JSON.parse(
+            PIN
+              ? await runProcess('taskset', ['-c', String(OTHER_CORE), process.execPath, ...args])
+              : await runProcess(process.execPath, args),
+          );
+        });
+      const fixed = await alternate(`fixed ${rate}/s`, source, fixedLoad, problems);
+      const fq = median(fixed.quiet.map((r) => r.cpuUsPerRequest));
+      const fs = median(fixed.stormy.map((r) => r.cpuUsPerRequest));
+      const extraMsPerS =
+        median(fixed.stormy.map((r) => r.cpuMsPerS)) - median(fixed.quiet.map((r) => r.cpuMsPerS));
+      result.fixedRate = {
+        offeredRps: rate,
+        quietCpuUs: fq,
+        stormCpuUs: fs,
+        // B serves every request either way, so the capacity the storm takes from it is the share of
+        // its CPU per request the changes add (an upper bound below saturation: B's idle cost is
+        // spread over fewer requests than at full load)…
+        capacityLostPercent: round((1 - fq / fs) * 100, 1),
+        // …and the share of its core the storm adds (the lower bound: per-request costs unchanged).
+        coreSharePercent: round(extraMsPerS / 10, 1),
+        changesPerS: median(fixed.stormy.map((r) => r.changesPerS)),
+        rounds: fixed,
+      };
+    }
+    if (problems.length > 0) {
+      result.failedRate = problems;
+      process.exitCode = 1;
+    }
+    return result;
   } finally {
+    await source.close();
     await upstream.stop();
     if (PIN) unpinProcess(process.pid);
   }
@@ -332,51 +493,61 @@ async function storm(a, b, seeded, kind, store) {
 log(`scale benchmark (${label}, ${root}) on`, JSON.stringify(machine()));
 for (const size of sizes) {
   for (const kind of stores) {
-    const store = await freshStore(kind, `${label}_${size}`);
+    const store = await freshStore(kind, `${label}_${size}`, { reuse: REUSE });
     try {
-      log(`${kind} ${size}: seeding`);
       const seedStarted = Date.now();
       const { db } = await openDatabase(root, store);
-      const seeded = await seedStore(db, kind, { entries: size });
+      const reused = REUSE && (await isSeeded(db));
+      log(`${kind} ${size}: ${reused ? 'reusing the seeded store' : 'seeding'}`);
+      const seeded = await seedStore(db, kind, { entries: size, write: !reused });
       await db.destroy();
       const row = { label, kind, size, shape: seeded.shape, seedS: round((Date.now() - seedStarted) / 1000) };
+      if (reused) row.reusedStore = true;
       if (!skip.has('cold')) {
         log(`${kind} ${size}: cold start`);
         row.coldStart = await coldStart(store, size >= 1_000_000 ? 1 : 3);
       }
-      if (!skip.has('writes') || !skip.has('propagation') || !skip.has('storm')) {
-        const a = await startNode(root, namedConnection(store, 'ipgate-bench-a'));
-        row.nodeStartMs = a.startMs;
-        // The whole `ipgate serve` once it listens: what a node of this size holds resident.
-        row.nodeMemory = residentMb(a.child.pid);
-        // And once it has settled: what the load left behind is collected and returned to the system
-        // by V8 within seconds of going idle, not by the time the node listens.
-        await sleep(30_000);
-        row.nodeMemorySettled = residentMb(a.child.pid);
-        try {
-          if (!skip.has('writes')) {
-            log(`${kind} ${size}: ${WRITES} writes`);
-            row.writes = await writeLatency(a.adminUrl, seeded.writableTenantIds, WRITES);
-          }
-          const needB = (!skip.has('propagation') && kind === 'postgres') || !skip.has('storm');
-          if (needB) {
-            const b = await startNode(root, namedConnection(store, 'ipgate-bench-b'));
-            try {
-              if (!skip.has('propagation') && kind === 'postgres') {
-                log(`${kind} ${size}: propagation of ${CHANGES} changes`);
-                row.propagation = await propagation(a, b, seeded.writableTenantIds, CHANGES);
-              }
-              if (!skip.has('storm')) {
-                log(`${kind} ${size}: storm of ${STORM_RATE} changes/s`);
-                row.storm = await storm(a, b, seeded, kind, store);
-              }
-            } finally {
-              await b.stop();
-            }
-          }
-        } finally {
-          await a.stop();
+      const propagate = !skip.has('propagation') && kind === 'postgres';
+      const stormHere = !skip.has('storm');
+      // Node A makes the writes, the changes propagated and the storm through the admin API; the
+      // storm through the store needs node B alone.
+      const needA = !skip.has('writes') || propagate || (stormHere && STORM_VIA === 'admin');
+      const a = needA ? await startNode(root, namedConnection(store, 'ipgate-bench-a')) : undefined;
+      try {
+        if (a) {
+          row.nodeStartMs = a.startMs;
+          // The whole `ipgate serve` once it listens: what a node of this size holds resident.
+          row.nodeMemory = residentMb(a.child.pid);
+          // And once it has settled: what the load left behind is collected and returned to the
+          // system by V8 within seconds of going idle, not by the time the node listens.
+          await sleep(30_000);
+          row.nodeMemorySettled = residentMb(a.child.pid);
         }
+        if (!skip.has('writes')) {
+          log(`${kind} ${size}: ${WRITES} writes`);
+          row.writes = await writeLatency(a.adminUrl, seeded.writableTenantIds, WRITES);
+        }
+        if (propagate || stormHere) {
+          const b = await startNode(root, namedConnection(store, 'ipgate-bench-b'));
+          try {
+            if (propagate) {
+              log(`${kind} ${size}: propagation of ${CHANGES} changes`);
+              row.propagation = await propagation(a, b, seeded.writableTenantIds, CHANGES);
+            }
+            if (stormHere) {
+              log(
+                `${kind} ${size}: storm of ${STORM_RATE} changes/s through the ${STORM_VIA === 'admin' ? 'admin API' : 'store'}`,
+              );
+              // Node A idle beside the storm would still refresh on every change, on core 0.
+              if (STORM_VIA === 'store') await a?.stop();
+              row.storm = await storm(STORM_VIA === 'admin' ? a : undefined, b, seeded, kind, store);
+            }
+          } finally {
+            await b.stop();
+          }
+        }
+      } finally {
+        await a?.stop();
       }
       report(row);
     } finally {

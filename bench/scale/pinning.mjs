@@ -11,6 +11,7 @@
  * result says so.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** Every core, read before anything is pinned (a pinned process sees only its own core). */
@@ -39,6 +40,28 @@ export function pinProcess(pid, core) {
   } catch {
     return false;
   }
+}
+
+/**
+ * Pins process `pid` and every process it started (a cluster's workers forked before the pin keep
+ * the affinity they were born with): how many were pinned.
+ */
+export function pinTree(pid, core) {
+  let pinned = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const p = pending.pop();
+    if (pinProcess(p, core)) pinned++;
+    try {
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
+        if (children !== '') pending.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pinned;
 }
 
 /** Lets process `pid` run on every core again. */

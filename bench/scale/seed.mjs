@@ -88,7 +88,8 @@ function entriesOfTenant(next) {
  *
  * @param {import('kysely').Kysely<any>} db
  * @param {'sqlite' | 'postgres'} dialect
- * @param {{ entries: number, seed?: number, upstreamUrl?: string, onProgress?: (text: string) => void }} options
+ * @param {{ entries: number, seed?: number, upstreamUrl?: string, write?: boolean, onProgress?: (text: string) => void }} options
+ *   `write: false` writes nothing: the ids and secrets of a store this seed already filled.
  * @returns the ids and secrets the benchmark needs
  */
 export async function seedStore(db, dialect, options) {
@@ -254,6 +255,32 @@ export async function seedStore(db, dialect, options) {
     updated_at: at,
   });
 
+  if (options.write !== false) await writeSeed(db, dialect, batches, id, at, options.onProgress);
+
+  return {
+    shape: { ...shape, entries: tenantEntries },
+    tenantIds,
+    // Tenants with room for a few more entries under the limit of 100: where the benchmark writes.
+    writableTenantIds: tenantIds.filter((_, t) => counts[t] <= 95 && t !== 0),
+    keyIds,
+    apiIds,
+    benchApiId,
+    benchKey: { tenantId: tenantIds[0], keyId: keyIds[0], secret: benchKeySecret(0) },
+    ownerToken: BENCH_OWNER_TOKEN,
+  };
+}
+
+/** Whether the store already holds a seed (its marking change: a seed's transaction is all or nothing). */
+export async function isSeeded(db) {
+  const row = await db
+    .selectFrom('changes')
+    .select('version')
+    .where('kind', '=', 'bench.seeded')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function writeSeed(db, dialect, batches, id, at, onProgress) {
   await db.transaction().execute(async (trx) => {
     for (const [table, rows] of Object.entries(batches)) {
       const columns = rows.length === 0 ? 1 : Object.keys(rows[0]).length;
@@ -265,7 +292,7 @@ export async function seedStore(db, dialect, options) {
           .values(rows.slice(i, i + chunk))
           .execute();
       }
-      options.onProgress?.(`${table}: ${rows.length}`);
+      onProgress?.(`${table}: ${rows.length}`);
     }
     await trx
       .insertInto('principals')
@@ -289,16 +316,4 @@ export async function seedStore(db, dialect, options) {
   });
   // Fresh statistics, as a database that grew over time would have.
   if (dialect === 'postgres') await sql`analyze`.execute(db);
-
-  return {
-    shape: { ...shape, entries: tenantEntries },
-    tenantIds,
-    // Tenants with room for a few more entries under the limit of 100: where the benchmark writes.
-    writableTenantIds: tenantIds.filter((_, t) => counts[t] <= 95 && t !== 0),
-    keyIds,
-    apiIds,
-    benchApiId,
-    benchKey: { tenantId: tenantIds[0], keyId: keyIds[0], secret: benchKeySecret(0) },
-    ownerToken: BENCH_OWNER_TOKEN,
-  };
 }

@@ -3,7 +3,7 @@
  * the server's own store code from a chosen checkout (`root`), so the same benchmark measures the
  * code before a change (another worktree) and after it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,25 +17,34 @@ export function serverModule(root, path) {
 }
 
 /**
- * Makes an empty store and returns how to reach it: `{ kind, path | connectionString + schema, settings, drop }`.
- * `settings` are the `ipgate serve` flags that open it.
+ * Makes an empty store and returns how to reach it: `{ kind, path | connectionString + schema, flags, drop }`.
+ * `flags` are the `ipgate serve` flags that open it. With `reuse`, the store has a fixed name per
+ * `label` (a file in the temporary directory, a schema) and is kept, not dropped: a later run finds
+ * it seeded and skips the minutes a seed of 1,000,000 entries takes.
  */
-export async function freshStore(kind, label) {
+export async function freshStore(kind, label, { reuse = false } = {}) {
   if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(os.tmpdir(), `ipgate-scale-${label}-`));
+    const dir = reuse
+      ? join(os.tmpdir(), `ipgate-scale-${label}`)
+      : mkdtempSync(join(os.tmpdir(), `ipgate-scale-${label}-`));
+    mkdirSync(dir, { recursive: true });
     return {
       kind,
       dataDir: dir,
       path: join(dir, 'ipgate.db'),
       flags: { dataDir: dir },
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
+      drop: async () => {
+        if (!reuse) rmSync(dir, { recursive: true, force: true });
+      },
     };
   }
   const pg = (await import('pg')).default;
-  const schema = `bench_scale_${label}_${process.pid}_${Date.now()}`.replace(/[^a-z0-9_]/g, '_');
+  const schema = (
+    reuse ? `bench_scale_${label}` : `bench_scale_${label}_${process.pid}_${Date.now()}`
+  ).replace(/[^a-z0-9_]/g, '_');
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`create schema "${schema}"`);
+  await admin.query(`create schema if not exists "${schema}"`);
   await admin.end();
   const url = new URL(POSTGRES_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
@@ -46,6 +55,7 @@ export async function freshStore(kind, label) {
     databaseUrl: url.toString(),
     flags: { databaseUrl: url.toString() },
     drop: async () => {
+      if (reuse) return;
       const c = new pg.Client({ connectionString: POSTGRES_URL });
       await c.connect();
       await c.query(`drop schema "${schema}" cascade`);
@@ -72,4 +82,15 @@ export async function openStore(root, store) {
   }
   const { openPostgresStore } = await serverModule(root, 'store/postgres.js');
   return openPostgresStore({ connectionString: store.connectionString, schema: store.schema });
+}
+
+/**
+ * `store` with its PostgreSQL connections named `name` (`application_name`), for code that opens it
+ * through {@link openStore}; a SQLite store as it is.
+ */
+export function namedStore(store, name) {
+  if (store.kind !== 'postgres') return store;
+  const url = new URL(store.connectionString);
+  url.searchParams.set('application_name', name);
+  return { ...store, connectionString: url.toString() };
 }
