@@ -72,6 +72,8 @@ const FIXED_RATE = arg('fixed-rate', 'auto');
 if (FIXED_RATE !== 'auto' && FIXED_RATE !== 'off' && !(Number(FIXED_RATE) > 0))
   throw new Error(`--fixed-rate: requests/s, auto or off, not ${FIXED_RATE}`);
 const REUSE = process.argv.includes('--reuse');
+// How much nicer than this process the upstream and the load generators run (see storm()).
+const LOAD_NICE = 10;
 // The storm driver's PostgreSQL connections, named so their backends are pinned with the rest.
 const STORM_CONNECTION = 'ipgate-bench-storm';
 // The storm with node B on a core of its own and everything else on the other (scale/pinning.mjs).
@@ -351,7 +353,13 @@ async function alternate(what, source, load, problems) {
 }
 
 async function storm(a, b, seeded, kind, store) {
-  const upstream = await startProcess(process.execPath, [here('gateway-upstream.mjs'), '1'], /"port":(\d+)/);
+  // The upstream and the load generators yield core 0 to the storm's writer and the store (they run
+  // at a lower priority): the storm's rate is the given of the measurement, the load's rate follows.
+  const upstream = await startProcess(
+    'nice',
+    ['-n', String(LOAD_NICE), process.execPath, here('gateway-upstream.mjs'), '1'],
+    /"port":(\d+)/,
+  );
   const source =
     STORM_VIA === 'admin'
       ? adminStorm(a.adminUrl, seeded.writableTenantIds)
@@ -406,6 +414,7 @@ async function storm(a, b, seeded, kind, store) {
               durationS: DURATION_S,
               headers,
               cpu: PIN ? OTHER_CORE : undefined,
+              nice: LOAD_NICE,
             })
           : JSON.parse(
               await runProcess(process.execPath, [
@@ -453,10 +462,11 @@ async function storm(a, b, seeded, kind, store) {
             here('scale/fixed-rate-load.mjs'),
             JSON.stringify({ url: `${b.gatewayUrl}/bench`, rate, durationS: DURATION_S, headers }),
           ];
+          const niced = ['nice', '-n', String(LOAD_NICE), process.execPath, ...args];
           return JSON.parse(
             PIN
-              ? await runProcess('taskset', ['-c', String(OTHER_CORE), process.execPath, ...args])
-              : await runProcess(process.execPath, args),
+              ? await runProcess('taskset', ['-c', String(OTHER_CORE), ...niced])
+              : await runProcess(niced[0], niced.slice(1)),
           );
         });
       const fixed = await alternate(`fixed ${rate}/s`, source, fixedLoad, problems);

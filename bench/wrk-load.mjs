@@ -37,10 +37,11 @@ export function wrkVersion() {
 
 /**
  * Runs wrk (one thread, `connections` keep-alive connections) for `durationS`, on CPU `cpu` when
- * given, sending `headers` with every request. Its CPU time comes from the shell that ran it (`times`:
- * the children's user and system time).
+ * given, sending `headers` with every request, at niceness `nice` when given (it then yields its core
+ * to what runs beside it). Its CPU time comes from the shell that ran it (`times`: the children's user
+ * and system time).
  */
-export async function wrkLoad({ url, connections, durationS, cpu, headers = {} }) {
+export async function wrkLoad({ url, connections, durationS, cpu, nice, headers = {} }) {
   const script = 'wrk "$@" && times';
   // --timeout: a slow peer (express-ipfilter answers in seconds under load) is measured, not failed.
   const args = [
@@ -56,10 +57,11 @@ export async function wrkLoad({ url, connections, durationS, cpu, headers = {} }
     ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
     url,
   ];
+  const niced = nice === undefined ? ['bash', ...args] : ['nice', '-n', String(nice), 'bash', ...args];
   const out =
     cpu === undefined
-      ? await runProcess('bash', args)
-      : await runProcess('taskset', ['-c', String(cpu), 'bash', ...args]);
+      ? await runProcess(niced[0], niced.slice(1))
+      : await runProcess('taskset', ['-c', String(cpu), ...niced]);
   return parseWrk(out);
 }
 
