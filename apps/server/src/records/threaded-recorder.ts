@@ -12,7 +12,7 @@ export interface ThreadedRecorderOptions extends RecorderThreadData {
   /**
    * Hand calls to the thread at least this often; default 100 ms. Every hand-over wakes the thread
    * (a message, a wake-up, an event-loop turn on both sides), and the thread's recorder writes the
-   * store only every second or 500 records anyway: at 20 ms a worker under load sent ~50 messages
+   * store only every second or 2,000 records anyway: at 20 ms a worker under load sent ~50 messages
    * a second of ~50 calls each.
    */
   readonly postEveryMs?: number | undefined;
