@@ -214,13 +214,13 @@ export class IpSet {
     const w2 = scratch[2] as number;
     const w3 = scratch[3] as number;
     if (isIPv4MappedWords(w0, w1, w2)) return this.v4.contains(w3);
-    return this.v6.find(w0, w1, w2, w3) !== -1;
+    return this.v6.contains(w0, w1, w2, w3);
   }
 
   /** Like {@link has}, for an address parsed already (parse the client address once per request). */
   hasAddress(address: IpAddress): boolean {
     if (address.family === 4 || address.isIPv4Mapped) return this.v4.contains(address.w3);
-    return this.v6.find(address.w0, address.w1, address.w2, address.w3) !== -1;
+    return this.v6.contains(address.w0, address.w1, address.w2, address.w3);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { IPv6Boundaries } from './ipv6-boundaries.js';
 import type { IPv6Lookup } from './small-tables.js';
 
 const M32 = 0xffffffffn;
@@ -22,6 +23,9 @@ const INDEX_FROM = 4096;
  *   address's key ties with it (a segment narrower than its key, such as a /128), not on every lookup;
  * - each segment's start and end words sit side by side (32 bytes), so a lookup that must compare both
  *   reads one cache line, not two.
+ *
+ * From 4096 segments on, membership (`contains`, for `IpSet.has`) has its own structure as well
+ * (ipv6-boundaries.ts): one index read and one cache line where this search reads two or three.
  */
 export class IPv6Table implements IPv6Lookup {
   /** Segment k: start words at 8k..8k+3, end words at 8k+4..8k+7. */
@@ -40,6 +44,8 @@ export class IPv6Table implements IPv6Lookup {
   private readonly shift: number;
   /** For large tables: how many segments start below each bucket. */
   private readonly buckets: Uint32Array | undefined;
+  /** Membership alone, for large tables; smaller ones answer from `find`. */
+  private readonly boundaries: IPv6Boundaries | undefined;
   readonly owners: Int32Array;
 
   constructor(starts: readonly bigint[], ends: readonly bigint[], owners: readonly number[]) {
@@ -80,6 +86,13 @@ export class IPv6Table implements IPv6Lookup {
     // About four segments a bucket (one or two cache lines of keys), from 2^16 buckets up to 2^18.
     this.shift = 32 - Math.min(18, Math.max(16, Math.ceil(Math.log2(Math.max(n, 1))) - 2));
     this.buckets = n >= INDEX_FROM ? buildBuckets(words, keyWord, this.lead, this.shift, n) : undefined;
+    this.boundaries = n >= INDEX_FROM ? new IPv6Boundaries(words, n) : undefined;
+  }
+
+  /** True when some segment holds the address. */
+  contains(w0: number, w1: number, w2: number, w3: number): boolean {
+    const boundaries = this.boundaries;
+    return boundaries === undefined ? this.find(w0, w1, w2, w3) !== -1 : boundaries.has(w0, w1, w2, w3);
   }
 
   get size(): number {

@@ -26,6 +26,8 @@ export interface IPv4Lookup {
 /** What a compiled set asks of its IPv6 half, whichever table holds it. */
 export interface IPv6Lookup {
   readonly size: number;
+  /** True when some segment holds the address (four 32-bit words). */
+  contains(w0: number, w1: number, w2: number, w3: number): boolean;
   /** The segment holding the address (four 32-bit words), or -1. */
   find(w0: number, w1: number, w2: number, w3: number): number;
   /** Segment bounds as bigints, for set algebra. */
@@ -107,6 +109,10 @@ export class IPv6SmallTable implements IPv6Lookup {
     }
     this.size = n;
     this.#cells = cells.slice(); // exactly as long as the list, as above
+  }
+
+  contains(w0: number, w1: number, w2: number, w3: number): boolean {
+    return this.find(w0, w1, w2, w3) !== -1;
   }
 
   find(w0: number, w1: number, w2: number, w3: number): number {
