@@ -24,6 +24,7 @@ import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ConfirmModal } from '../parts/confirm-modal';
 import { keysKey } from '../parts/key-names';
 import { KeyRuleList } from '../parts/key-rule-list';
+import { Notice, type NoticeText } from '../parts/notice';
 import { usePaged } from '../parts/pager';
 import { type OnceSecret, SecretOnceModal } from '../parts/secret-once';
 import type { ApiKey } from '../parts/types';
@@ -75,7 +76,7 @@ export default function KeysPage(props: { tenantId: string; session: SessionInfo
   const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [secret, setSecret] = useState<OnceSecret | null>(null);
-  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  const [notice, setNotice] = useState<NoticeText | null>(null);
   const refresh = () => client.invalidateQueries({ queryKey: keysKey(tenantId) });
   const say = (e: unknown) =>
     setNotice({ color: 'red', text: e instanceof ApiError ? e.message : String(e) });
@@ -172,17 +173,7 @@ export default function KeysPage(props: { tenantId: string; session: SessionInfo
       <Text size="sm">
         Callers present a key; ipgate keeps only its hash. Click a key’s name to see its token security.
       </Text>
-      {notice !== null && (
-        <Alert
-          color={notice.color}
-          role="status"
-          withCloseButton
-          onClose={() => setNotice(null)}
-          closeButtonLabel="Dismiss"
-        >
-          {notice.text}
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice(null)} />
       {query.isPending ? (
         <Group>
           <Loader size="sm" aria-label="Loading the keys" />

@@ -25,6 +25,7 @@ import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { useTenants } from '../layout/shell';
 import { ConfirmModal } from '../parts/confirm-modal';
+import { Notice, type NoticeText } from '../parts/notice';
 import { usePaged } from '../parts/pager';
 import { formatTime } from '../parts/time';
 import type { SessionInfo } from '../session';
@@ -163,7 +164,7 @@ export default function UsersPage(props: { session: SessionInfo }) {
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [removing, setRemoving] = useState<Principal | null>(null);
-  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  const [notice, setNotice] = useState<NoticeText | null>(null);
 
   const { query: list, pager } = usePaged(['principals'], listPage, {
     enabled: owner,
@@ -219,17 +220,7 @@ export default function UsersPage(props: { session: SessionInfo }) {
       <Group justify="flex-end">
         <Button onClick={() => setCreating(true)}>Create token</Button>
       </Group>
-      {notice !== null && (
-        <Alert
-          color={notice.color}
-          role="status"
-          withCloseButton
-          onClose={() => setNotice(null)}
-          closeButtonLabel="Dismiss"
-        >
-          {notice.text}
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice(null)} />
       {list.isPending ? (
         <Group>
           <Loader size="sm" aria-label="Loading users and tokens" />

@@ -30,6 +30,7 @@ import { ConfirmModal } from './confirm-modal';
 import { type EntryCover, inForce, narrows } from './entry-coverage';
 import { EntryModal } from './entry-modal';
 import { TrashIcon } from './icons';
+import { Notice, type NoticeText } from './notice';
 import type { EntryFields, IpEntry, IpEntryWithWarnings } from './types';
 
 const PAGE_SIZE = 50;
@@ -122,7 +123,7 @@ export function IpList(props: {
   const [deleting, setDeleting] = useState<IpEntry | null>(null);
   const [lockout, setLockout] = useState<PendingLockout | null>(null);
   const [pendingImpact, setPendingImpact] = useState<PendingImpact | null>(null);
-  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  const [notice, setNotice] = useState<NoticeText | null>(null);
   // After a delete the row, and the trash icon that had the focus, are gone: the focus goes to the
   // notice saying so, not to the page's body (where the keyboard would start again from the top).
   const noticeRef = useRef<HTMLDivElement>(null);
@@ -375,19 +376,7 @@ export function IpList(props: {
           </Button>
         )}
       </Group>
-      {notice !== null && (
-        <Alert
-          ref={noticeRef}
-          tabIndex={-1}
-          color={notice.color}
-          role="status"
-          withCloseButton
-          onClose={() => setNotice(null)}
-          closeButtonLabel="Dismiss"
-        >
-          {notice.text}
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice(null)} ref={noticeRef} />
       {list.isPending ? (
         <Group>
           <Loader size="sm" aria-label="Loading the list" />

@@ -19,10 +19,11 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { TrashIcon } from './icons';
 import { keysKey } from './key-names';
+import { Notice, type NoticeText } from './notice';
 import type { ApiKey } from './types';
 
 export type RuleKind = 'domains' | 'ips';
@@ -102,7 +103,7 @@ export function KeyRuleList(props: {
   const [value, setValue] = useState('');
   const [name, setName] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<ReactNode>(null);
+  const [notice, setNotice] = useState<NoticeText | null>(null);
   const live = checkRule(kind, value);
   const enabled = kind === 'domains' ? key.domainRestrictionEnabled : key.ipRestrictionEnabled;
   const refresh = async () => {
@@ -135,7 +136,10 @@ export function KeyRuleList(props: {
     },
     onMutate: () => setError(null),
     onSuccess: async (added) => {
-      setNotice(`Added ${added.canonical}.${added.warnings.map((w) => ` ${w.message}`).join('')}`);
+      setNotice({
+        color: 'green',
+        text: `Added ${added.canonical}.${added.warnings.map((w) => ` ${w.message}`).join('')}`,
+      });
       setValue('');
       setName('');
       await refresh();
@@ -156,7 +160,7 @@ export function KeyRuleList(props: {
         );
     },
     onMutate: () => setError(null),
-    onSuccess: (_r, rule) => setNotice(`Removed ${rule.canonical}.`),
+    onSuccess: (_r, rule) => setNotice({ color: 'green', text: `Removed ${rule.canonical}.` }),
     onSettled: refresh,
     onError: failed,
   });
@@ -204,17 +208,7 @@ export function KeyRuleList(props: {
             {enabled ? `${text.toggle}: on` : `${text.toggle}: off`}
           </Text>
         )}
-        {notice !== null && (
-          <Alert
-            color="green"
-            role="status"
-            withCloseButton
-            onClose={() => setNotice(null)}
-            closeButtonLabel="Dismiss"
-          >
-            {notice}
-          </Alert>
-        )}
+        <Notice notice={notice} onDismiss={() => setNotice(null)} />
         {otherError !== null && (
           <Alert
             color="red"

@@ -1,11 +1,12 @@
 /**
  * The file actions above a tenant's IP list: Bulk paste (editors and owners) and Export CSV (everyone).
  */
-import { Alert, Button, Group, Stack } from '@mantine/core';
+import { Button, Group, Stack } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { BulkImportModal } from './bulk-import';
 import { downloadTenantCsv } from './export-list';
+import { Notice, type NoticeText } from './notice';
 
 export function ListFileActions(props: {
   tenantId: string;
@@ -16,7 +17,7 @@ export function ListFileActions(props: {
 }) {
   const client = useQueryClient();
   const [bulk, setBulk] = useState(false);
-  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  const [notice, setNotice] = useState<NoticeText | null>(null);
   const exportCsv = useMutation({
     mutationFn: () => downloadTenantCsv(props.tenantId),
     onMutate: () => setNotice(null),
@@ -35,17 +36,7 @@ export function ListFileActions(props: {
           Export CSV
         </Button>
       </Group>
-      {notice !== null && (
-        <Alert
-          color={notice.color}
-          role="status"
-          withCloseButton
-          onClose={() => setNotice(null)}
-          closeButtonLabel="Dismiss"
-        >
-          {notice.text}
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice(null)} />
       {props.editable && (
         <BulkImportModal
           tenantId={props.tenantId}

@@ -24,6 +24,7 @@ import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ConfirmModal } from './confirm-modal';
 import { TrashIcon } from './icons';
+import { Notice, type NoticeText } from './notice';
 import { type OnceSecret, SecretOnceModal } from './secret-once';
 import type { ChannelTestResult, NotificationChannel } from './types';
 
@@ -99,7 +100,7 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
   const [formError, setFormError] = useState<ApiError | null>(null);
   const [removing, setRemoving] = useState<NotificationChannel | null>(null);
   // A failure is an alert (read out at once); everything else a status.
-  const [notice, setNotice] = useState<{ color: string; text: string; alert?: boolean } | null>(null);
+  const [notice, setNotice] = useState<NoticeText | null>(null);
   const [secret, setSecret] = useState<OnceSecret | null>(null);
   const refresh = () => client.invalidateQueries({ queryKey: key });
   const say = (e: unknown) =>
@@ -213,17 +214,7 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
         authorize / reject links, or a signed webhook (every event). Without an SMTP server, emails are kept
         in the outbox.
       </Text>
-      {notice !== null && (
-        <Alert
-          color={notice.color}
-          role={notice.alert === true ? 'alert' : 'status'}
-          withCloseButton
-          onClose={() => setNotice(null)}
-          closeButtonLabel="Dismiss"
-        >
-          {notice.text}
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice(null)} />
       {channels.isPending ? (
         <Loader size="sm" aria-label="Loading the channels" />
       ) : channels.error !== null ? (

@@ -23,6 +23,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { useKeyName } from './key-names';
+import { Notice, type NoticeText } from './notice';
 import { usePaged } from './pager';
 import { restrictionKey } from './restriction-mode';
 import { type OnceSecret, SecretOnceModal } from './secret-once';
@@ -197,7 +198,7 @@ export function ObservedTable(props: {
   const [reason, setReason] = useState('');
   const [rotate, setRotate] = useState(false);
   const [formError, setFormError] = useState<ApiError | null>(null);
-  const [notice, setNotice] = useState<{ color: string; text: string } | null>(null);
+  const [notice, setNotice] = useState<NoticeText | null>(null);
   const [secret, setSecret] = useState<OnceSecret | null>(null);
 
   const refresh = async () => {
@@ -296,17 +297,7 @@ export function ObservedTable(props: {
 
   return (
     <Stack>
-      {notice !== null && (
-        <Alert
-          color={notice.color}
-          role="status"
-          withCloseButton
-          onClose={() => setNotice(null)}
-          closeButtonLabel="Dismiss"
-        >
-          {notice.text}
-        </Alert>
-      )}
+      <Notice notice={notice} onDismiss={() => setNotice(null)} />
       {query.isPending ? (
         <Group>
           <Loader size="sm" aria-label="Loading the addresses" />
