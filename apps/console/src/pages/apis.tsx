@@ -4,12 +4,13 @@
  * the first entry locks the API down: the page says so and shows the console's own address first.
  */
 import { IpSet } from '@ipgate/core';
-import { Alert, Group, Loader, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core';
+import { Alert, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
 import type { ChangeImpact } from '../parts/change-impact';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
+import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
 import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
 import { canEdit, type SessionInfo } from '../session';
@@ -173,18 +174,13 @@ export default function ApisPage(props: { session: SessionInfo }) {
       <Text size="sm">
         The upstreams the gateway protects, for every tenant. Click an API’s name to see its IP whitelist.
       </Text>
-      {query.isPending ? (
-        <Group>
-          <Loader size="sm" aria-label="Loading the APIs" />
-          <Text size="sm">Loading…</Text>
-        </Group>
-      ) : query.error !== null ? (
-        <Alert color="red" role="alert" title="The APIs could not be read">
-          {query.error.message}
-        </Alert>
-      ) : items.length === 0 ? (
-        <Text c="dimmed">No API yet. Add one with POST /v1/apis or `ipgate apis create`.</Text>
-      ) : (
+      <ListState
+        query={query}
+        loadingLabel="Loading the APIs"
+        failedTitle="The APIs could not be read"
+        isEmpty={items.length === 0}
+        empty="No API yet. Add one with POST /v1/apis or `ipgate apis create`."
+      >
         <Table striped highlightOnHover>
           <Table.Thead>
             <Table.Tr>
@@ -225,7 +221,7 @@ export default function ApisPage(props: { session: SessionInfo }) {
             ))}
           </Table.Tbody>
         </Table>
-      )}
+      </ListState>
       {pager}
       {selected !== undefined && (
         <Whitelist key={selected.id} apiId={selected.id} apiName={selected.name} session={props.session} />

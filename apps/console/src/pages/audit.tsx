@@ -4,11 +4,9 @@
  * server and the log pages through its cursor.
  */
 import {
-  Alert,
   Button,
   Code,
   Group,
-  Loader,
   Modal,
   Stack,
   Table,
@@ -20,6 +18,7 @@ import {
 import { hashKey } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
+import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
 import { formatTime, fromLocalInput } from '../parts/time';
 import type { SessionInfo } from '../session';
@@ -192,18 +191,13 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
           </Button>
         </Group>
       </form>
-      {list.isPending ? (
-        <Group>
-          <Loader size="sm" aria-label="Loading the audit log" />
-          <Text size="sm">Loading…</Text>
-        </Group>
-      ) : list.error !== null ? (
-        <Alert color="red" role="alert" title="The audit log could not be read">
-          {list.error.message}
-        </Alert>
-      ) : items.length === 0 ? (
-        <Text c="dimmed">No change matches these filters.</Text>
-      ) : (
+      <ListState
+        query={list}
+        loadingLabel="Loading the audit log"
+        failedTitle="The audit log could not be read"
+        isEmpty={items.length === 0}
+        empty="No change matches these filters."
+      >
         <Table striped highlightOnHover aria-label="Audit events">
           <Table.Thead>
             <Table.Tr>
@@ -260,7 +254,7 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
             ))}
           </Table.Tbody>
         </Table>
-      )}
+      </ListState>
       {pager}
       <Modal
         opened={shown !== null}

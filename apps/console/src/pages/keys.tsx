@@ -7,7 +7,6 @@ import {
   Alert,
   Button,
   Group,
-  Loader,
   Modal,
   SegmentedControl,
   SimpleGrid,
@@ -24,6 +23,7 @@ import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ConfirmModal } from '../parts/confirm-modal';
 import { keysKey } from '../parts/key-names';
 import { KeyRuleList } from '../parts/key-rule-list';
+import { ListState } from '../parts/list-state';
 import { Notice, type NoticeText } from '../parts/notice';
 import { usePaged } from '../parts/pager';
 import { type OnceSecret, SecretOnceModal } from '../parts/secret-once';
@@ -174,18 +174,13 @@ export default function KeysPage(props: { tenantId: string; session: SessionInfo
         Callers present a key; ipgate keeps only its hash. Click a key’s name to see its token security.
       </Text>
       <Notice notice={notice} onDismiss={() => setNotice(null)} />
-      {query.isPending ? (
-        <Group>
-          <Loader size="sm" aria-label="Loading the keys" />
-          <Text size="sm">Loading…</Text>
-        </Group>
-      ) : query.error !== null ? (
-        <Alert color="red" role="alert" title="The keys could not be read">
-          {query.error.message}
-        </Alert>
-      ) : items.length === 0 ? (
-        <Text c="dimmed">No key yet: create one for each app or server that calls the API.</Text>
-      ) : (
+      <ListState
+        query={query}
+        loadingLabel="Loading the keys"
+        failedTitle="The keys could not be read"
+        isEmpty={items.length === 0}
+        empty="No key yet: create one for each app or server that calls the API."
+      >
         <Table striped highlightOnHover>
           <Table.Thead>
             <Table.Tr>
@@ -258,7 +253,7 @@ export default function KeysPage(props: { tenantId: string; session: SessionInfo
             ))}
           </Table.Tbody>
         </Table>
-      )}
+      </ListState>
       {pager}
       {selected !== undefined && (
         <Stack gap="sm">

@@ -24,6 +24,7 @@ import {
 import { hashKey, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
+import { ListState } from '../parts/list-state';
 import { nameOf, useApis, useTenantKeys } from '../parts/lookups';
 import { usePaged } from '../parts/pager';
 import { formatTime, fromLocalInput } from '../parts/time';
@@ -307,22 +308,17 @@ export default function RequestsPage(props: { tenantId: string; session: Session
           </Button>
         </Group>
       </form>
-      {list.isPending ? (
-        <Group>
-          <Loader size="sm" aria-label="Loading the log" />
-          <Text size="sm">Loading…</Text>
-        </Group>
-      ) : list.error !== null ? (
-        <Alert color="red" role="alert" title="The log could not be read">
-          {list.error.message}
-        </Alert>
-      ) : items.length === 0 ? (
-        <Text c="dimmed">
-          {filters === NO_FILTERS
+      <ListState
+        query={list}
+        loadingLabel="Loading the log"
+        failedTitle="The log could not be read"
+        isEmpty={items.length === 0}
+        empty={
+          filters === NO_FILTERS
             ? 'No request yet. Calls through the gateway with this tenant’s keys appear here about a second after they are answered.'
-            : 'No request matches these filters.'}
-        </Text>
-      ) : (
+            : 'No request matches these filters.'
+        }
+      >
         <Table striped highlightOnHover aria-label="Requests">
           <Table.Thead>
             <Table.Tr>
@@ -371,7 +367,7 @@ export default function RequestsPage(props: { tenantId: string; session: Session
             ))}
           </Table.Tbody>
         </Table>
-      )}
+      </ListState>
       {pager}
       <Modal
         opened={opened !== null}

@@ -10,7 +10,6 @@ import {
   Code,
   CopyButton,
   Group,
-  Loader,
   Modal,
   SegmentedControl,
   Select,
@@ -25,6 +24,7 @@ import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { useTenants } from '../layout/shell';
 import { ConfirmModal } from '../parts/confirm-modal';
+import { ListState } from '../parts/list-state';
 import { Notice, type NoticeText } from '../parts/notice';
 import { usePaged } from '../parts/pager';
 import { formatTime } from '../parts/time';
@@ -221,16 +221,7 @@ export default function UsersPage(props: { session: SessionInfo }) {
         <Button onClick={() => setCreating(true)}>Create token</Button>
       </Group>
       <Notice notice={notice} onDismiss={() => setNotice(null)} />
-      {list.isPending ? (
-        <Group>
-          <Loader size="sm" aria-label="Loading users and tokens" />
-          <Text size="sm">Loading…</Text>
-        </Group>
-      ) : list.error !== null ? (
-        <Alert color="red" role="alert" title="Not read">
-          {list.error.message}
-        </Alert>
-      ) : (
+      <ListState query={list} loadingLabel="Loading users and tokens" failedTitle="Not read">
         <Table striped highlightOnHover aria-label="Users and tokens">
           <Table.Thead>
             <Table.Tr>
@@ -277,7 +268,7 @@ export default function UsersPage(props: { session: SessionInfo }) {
             })}
           </Table.Tbody>
         </Table>
-      )}
+      </ListState>
       {pager}
       <CreateTokenModal
         opened={creating}

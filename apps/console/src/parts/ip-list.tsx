@@ -14,7 +14,6 @@ import {
   Alert,
   Button,
   Group,
-  Loader,
   Stack,
   Switch,
   Table,
@@ -30,6 +29,7 @@ import { ConfirmModal } from './confirm-modal';
 import { type EntryCover, inForce, narrows } from './entry-coverage';
 import { EntryModal } from './entry-modal';
 import { TrashIcon } from './icons';
+import { ListState } from './list-state';
 import { Notice, type NoticeText } from './notice';
 import type { EntryFields, IpEntry, IpEntryWithWarnings } from './types';
 
@@ -377,18 +377,13 @@ export function IpList(props: {
         )}
       </Group>
       <Notice notice={notice} onDismiss={() => setNotice(null)} ref={noticeRef} />
-      {list.isPending ? (
-        <Group>
-          <Loader size="sm" aria-label="Loading the list" />
-          <Text size="sm">Loading…</Text>
-        </Group>
-      ) : list.error !== null ? (
-        <Alert color="red" role="alert" title="The list could not be read">
-          {list.error.message}
-        </Alert>
-      ) : items.length === 0 ? (
-        <Text c="dimmed">{props.emptyText}</Text>
-      ) : (
+      <ListState
+        query={list}
+        loadingLabel="Loading the list"
+        failedTitle="The list could not be read"
+        isEmpty={items.length === 0}
+        empty={props.emptyText}
+      >
         <Table striped highlightOnHover>
           <Table.Thead>
             <Table.Tr>
@@ -472,7 +467,7 @@ export function IpList(props: {
             })}
           </Table.Tbody>
         </Table>
-      )}
+      </ListState>
       {needle !== '' && (
         <Text size="sm" c="dimmed">
           {shown.length} of {items.length} on this page match.

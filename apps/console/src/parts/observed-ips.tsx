@@ -23,6 +23,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { useKeyName } from './key-names';
+import { ListState } from './list-state';
 import { Notice, type NoticeText } from './notice';
 import { usePaged } from './pager';
 import { restrictionKey } from './restriction-mode';
@@ -298,18 +299,13 @@ export function ObservedTable(props: {
   return (
     <Stack>
       <Notice notice={notice} onDismiss={() => setNotice(null)} />
-      {query.isPending ? (
-        <Group>
-          <Loader size="sm" aria-label="Loading the addresses" />
-          <Text size="sm">Loading…</Text>
-        </Group>
-      ) : query.error !== null ? (
-        <Alert color="red" role="alert" title="The addresses could not be read">
-          {query.error.message}
-        </Alert>
-      ) : items.length === 0 ? (
-        <Text c="dimmed">{props.emptyText}</Text>
-      ) : (
+      <ListState
+        query={query}
+        loadingLabel="Loading the addresses"
+        failedTitle="The addresses could not be read"
+        isEmpty={items.length === 0}
+        empty={props.emptyText}
+      >
         <Table.ScrollContainer minWidth={900}>
           <Table striped>
             <Table.Thead>
@@ -399,7 +395,7 @@ export function ObservedTable(props: {
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
-      )}
+      </ListState>
       {pager}
       <Modal
         closeButtonProps={{ 'aria-label': 'Close' }}
