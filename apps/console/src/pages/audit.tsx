@@ -3,21 +3,11 @@
  * or user's name now, and its stable id) and what the entity was before and after. Filters go to the
  * server and the log pages through its cursor.
  */
-import {
-  Button,
-  Code,
-  Group,
-  Modal,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-  UnstyledButton,
-} from '@mantine/core';
+import { Button, Code, Modal, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { hashKey } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
+import { FilterForm } from '../parts/filter-form';
 import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
 import { formatTime, fromLocalInput } from '../parts/time';
@@ -126,71 +116,48 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
         Every change to this tenant’s configuration, newest first: who made it, what and when. Click an action
         to see the entry before and after; click a name or an action to show only those.
       </Text>
-      <form
-        aria-label="Filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply(draft);
+      <FilterForm
+        range={draft}
+        onRange={set}
+        fieldError={fieldError}
+        onApply={() => apply(draft)}
+        onClear={() => {
+          setDraft(NO_FILTERS);
+          apply(NO_FILTERS);
         }}
       >
-        <Group align="flex-end" gap="sm">
-          <TextInput
-            label="Actor"
-            placeholder="token:prn_…"
-            value={draft.actor}
-            onChange={(e) => set('actor', e.currentTarget.value)}
-            error={fieldError('actor')}
-            w={200}
-          />
-          <TextInput
-            label="Action"
-            placeholder="tenant.ip_entry.added"
-            value={draft.action}
-            onChange={(e) => set('action', e.currentTarget.value)}
-            error={fieldError('action')}
-            w={220}
-          />
-          <TextInput
-            label="Target type"
-            placeholder="tenant_ip_entry"
-            value={draft.targetType}
-            onChange={(e) => set('targetType', e.currentTarget.value)}
-            error={fieldError('targetType')}
-            w={170}
-          />
-          <TextInput
-            label="Target id"
-            value={draft.targetId}
-            onChange={(e) => set('targetId', e.currentTarget.value)}
-            error={fieldError('targetId')}
-            w={200}
-          />
-          <TextInput
-            type="datetime-local"
-            label="From"
-            value={draft.since}
-            onChange={(e) => set('since', e.currentTarget.value)}
-            error={fieldError('since')}
-          />
-          <TextInput
-            type="datetime-local"
-            label="Until"
-            value={draft.until}
-            onChange={(e) => set('until', e.currentTarget.value)}
-            error={fieldError('until')}
-          />
-          <Button type="submit">Apply filters</Button>
-          <Button
-            variant="default"
-            onClick={() => {
-              setDraft(NO_FILTERS);
-              apply(NO_FILTERS);
-            }}
-          >
-            Clear
-          </Button>
-        </Group>
-      </form>
+        <TextInput
+          label="Actor"
+          placeholder="token:prn_…"
+          value={draft.actor}
+          onChange={(e) => set('actor', e.currentTarget.value)}
+          error={fieldError('actor')}
+          w={200}
+        />
+        <TextInput
+          label="Action"
+          placeholder="tenant.ip_entry.added"
+          value={draft.action}
+          onChange={(e) => set('action', e.currentTarget.value)}
+          error={fieldError('action')}
+          w={220}
+        />
+        <TextInput
+          label="Target type"
+          placeholder="tenant_ip_entry"
+          value={draft.targetType}
+          onChange={(e) => set('targetType', e.currentTarget.value)}
+          error={fieldError('targetType')}
+          w={170}
+        />
+        <TextInput
+          label="Target id"
+          value={draft.targetId}
+          onChange={(e) => set('targetId', e.currentTarget.value)}
+          error={fieldError('targetId')}
+          w={200}
+        />
+      </FilterForm>
       <ListState
         query={list}
         loadingLabel="Loading the audit log"

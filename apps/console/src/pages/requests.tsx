@@ -24,6 +24,7 @@ import {
 import { hashKey, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
+import { FilterForm } from '../parts/filter-form';
 import { ListState } from '../parts/list-state';
 import { nameOf, useApis, useTenantKeys } from '../parts/lookups';
 import { usePaged } from '../parts/pager';
@@ -230,84 +231,63 @@ export default function RequestsPage(props: { tenantId: string; session: Session
           </Button>
         </Group>
       </form>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          apply(draft);
+      <FilterForm
+        range={draft}
+        onRange={set}
+        fieldError={fieldError}
+        onApply={() => apply(draft)}
+        onClear={() => {
+          setDraft(NO_FILTERS);
+          apply(NO_FILTERS);
         }}
-        aria-label="Filters"
-      >
-        <Group align="flex-end" gap="sm">
-          <Select
-            label="Decision"
-            placeholder="Any"
-            data={Object.entries(DECISIONS).map(([value, d]) => ({ value, label: d.label }))}
-            value={draft.decision}
-            onChange={(v) => set('decision', v as Decision | null)}
-            clearable
-            w={150}
-          />
-          <Select
-            label="Key"
-            placeholder={keys.isPending ? 'Loading…' : 'Any'}
-            data={(keys.data ?? []).map((k) => ({ value: k.id, label: `${k.name} (${k.prefix}…)` }))}
-            value={draft.keyId}
-            onChange={(v) => set('keyId', v)}
-            error={fieldError('keyId')}
-            clearable
-            searchable
-            w={220}
-          />
-          {allTenants && (
-            <Select
-              label="API"
-              placeholder={apis.isPending ? 'Loading…' : 'Any'}
-              data={(apis.data ?? []).map((a) => ({ value: a.id, label: a.name }))}
-              value={draft.apiId}
-              onChange={(v) => set('apiId', v)}
-              error={fieldError('apiId')}
-              clearable
-              searchable
-              w={180}
-            />
-          )}
-          <TextInput
-            label="Client address"
-            placeholder="Any"
-            value={draft.client}
-            onChange={(e) => set('client', e.currentTarget.value)}
-            error={clientError ?? fieldError('client')}
-            w={180}
-          />
-          <TextInput
-            type="datetime-local"
-            label="From"
-            value={draft.since}
-            onChange={(e) => set('since', e.currentTarget.value)}
-            error={fieldError('since')}
-          />
-          <TextInput
-            type="datetime-local"
-            label="Until"
-            value={draft.until}
-            onChange={(e) => set('until', e.currentTarget.value)}
-            error={fieldError('until')}
-          />
-          <Button type="submit">Apply filters</Button>
-          <Button
-            variant="default"
-            onClick={() => {
-              setDraft(NO_FILTERS);
-              apply(NO_FILTERS);
-            }}
-          >
-            Clear
-          </Button>
+        actions={
           <Button variant="default" onClick={() => void list.refetch()} loading={list.isFetching}>
             Refresh
           </Button>
-        </Group>
-      </form>
+        }
+      >
+        <Select
+          label="Decision"
+          placeholder="Any"
+          data={Object.entries(DECISIONS).map(([value, d]) => ({ value, label: d.label }))}
+          value={draft.decision}
+          onChange={(v) => set('decision', v as Decision | null)}
+          clearable
+          w={150}
+        />
+        <Select
+          label="Key"
+          placeholder={keys.isPending ? 'Loading…' : 'Any'}
+          data={(keys.data ?? []).map((k) => ({ value: k.id, label: `${k.name} (${k.prefix}…)` }))}
+          value={draft.keyId}
+          onChange={(v) => set('keyId', v)}
+          error={fieldError('keyId')}
+          clearable
+          searchable
+          w={220}
+        />
+        {allTenants && (
+          <Select
+            label="API"
+            placeholder={apis.isPending ? 'Loading…' : 'Any'}
+            data={(apis.data ?? []).map((a) => ({ value: a.id, label: a.name }))}
+            value={draft.apiId}
+            onChange={(v) => set('apiId', v)}
+            error={fieldError('apiId')}
+            clearable
+            searchable
+            w={180}
+          />
+        )}
+        <TextInput
+          label="Client address"
+          placeholder="Any"
+          value={draft.client}
+          onChange={(e) => set('client', e.currentTarget.value)}
+          error={clientError ?? fieldError('client')}
+          w={180}
+        />
+      </FilterForm>
       <ListState
         query={list}
         loadingLabel="Loading the log"
