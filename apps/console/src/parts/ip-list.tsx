@@ -21,7 +21,7 @@ import {
   TextInput,
   UnstyledButton,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { type ChangeImpact, ChangeImpactNote, deniesNone, ImpactAlert } from './change-impact';
@@ -31,6 +31,7 @@ import { EntryModal } from './entry-modal';
 import { TrashIcon } from './icons';
 import { ListState } from './list-state';
 import { Notice, type NoticeText } from './notice';
+import { usePaged } from './pager';
 import type { EntryFields, IpEntry, IpEntryWithWarnings } from './types';
 
 const PAGE_SIZE = 50;
@@ -115,8 +116,6 @@ export function IpList(props: {
 }) {
   const { adapter } = props;
   const client = useQueryClient();
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
   const [search, setSearch] = useState('');
   const [editing, setEditing] = useState<{ entry: IpEntry | null } | null>(null);
   const [formError, setFormError] = useState<ApiError | null>(null);
@@ -134,10 +133,12 @@ export function IpList(props: {
     setFocusNotice(false);
   }, [focusNotice, notice]);
 
-  const list = useQuery({
-    queryKey: [...adapter.key, cursor],
-    queryFn: () => adapter.list(cursor, PAGE_SIZE),
-  });
+  // Another list (another API) is another key, whose pages start again at the first.
+  const {
+    query: list,
+    pager,
+    page,
+  } = usePaged(adapter.key, (cursor) => adapter.list(cursor, PAGE_SIZE), { label: 'Pages of the list' });
 
   const refresh = async () => {
     await client.invalidateQueries({ queryKey: adapter.key });
@@ -183,7 +184,7 @@ export function IpList(props: {
   const locksDown = (before: EntryCover | null, after: EntryCover): boolean =>
     adapter.openWhileEmpty === true &&
     list.data !== undefined &&
-    cursors.length === 1 &&
+    page === 1 &&
     list.data.nextCursor === undefined &&
     !list.data.items.some((e) => inForce(e)) &&
     (before === null || !inForce(before)) &&
@@ -473,26 +474,7 @@ export function IpList(props: {
           {shown.length} of {items.length} on this page match.
         </Text>
       )}
-      {(cursors.length > 1 || list.data?.nextCursor !== undefined) && (
-        <Group>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={cursors.length <= 1}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            Previous page
-          </Button>
-          <Button
-            variant="default"
-            size="xs"
-            disabled={list.data?.nextCursor === undefined}
-            onClick={() => setCursors([...cursors, list.data?.nextCursor])}
-          >
-            Next page
-          </Button>
-        </Group>
-      )}
+      {pager}
       <EntryModal
         opened={editing !== null}
         entry={editing?.entry ?? null}
