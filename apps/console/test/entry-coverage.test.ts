@@ -3,7 +3,7 @@
  * traffic before they are saved (apps/console/src/parts/entry-coverage.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { inForce, narrows } from '../src/parts/entry-coverage.js';
+import { inForce, letsIn, narrows } from '../src/parts/entry-coverage.js';
 
 const NOW = Date.parse('2026-12-07T00:00:00Z');
 const at = (value: string, enabled = true, expiresAt: string | null = null) => ({
@@ -46,5 +46,32 @@ describe('inForce', () => {
     expect(inForce(at('10.0.0.1', false), NOW)).toBe(false);
     expect(inForce(at('10.0.0.1', true, '2026-12-08T00:00:00Z'), NOW)).toBe(true);
     expect(inForce(at('10.0.0.1', true, '2026-12-07T00:00:00Z'), NOW)).toBe(false);
+  });
+});
+
+describe('letsIn', () => {
+  const entry = (canonical: string, enabled = true, expiresAt: string | null = null) => ({
+    canonical,
+    enabled,
+    expiresAt,
+  });
+
+  it('is true for an address an entry in force covers, false otherwise', () => {
+    const list = [entry('10.0.0.0/8'), entry('2001:db8::/32')];
+    expect(letsIn(list, '10.1.2.3', NOW)).toBe(true);
+    expect(letsIn(list, '2001:db8::7', NOW)).toBe(true);
+    expect(letsIn(list, '192.0.2.1', NOW)).toBe(false);
+    expect(letsIn([], '192.0.2.1', NOW)).toBe(false);
+  });
+
+  it('leaves out entries that are disabled or expired', () => {
+    expect(letsIn([entry('10.0.0.0/8', false)], '10.1.2.3', NOW)).toBe(false);
+    expect(letsIn([entry('10.0.0.0/8', true, '2026-12-06T00:00:00Z')], '10.1.2.3', NOW)).toBe(false);
+    expect(letsIn([entry('10.0.0.0/8', true, '2026-12-08T00:00:00Z')], '10.1.2.3', NOW)).toBe(true);
+  });
+
+  it('says nothing without an address, or when an entry does not parse', () => {
+    expect(letsIn([entry('10.0.0.0/8')], null, NOW)).toBeUndefined();
+    expect(letsIn([entry('not an address')], '10.1.2.3', NOW)).toBeUndefined();
   });
 });

@@ -3,12 +3,12 @@
  * addresses that may reach it at all, whatever the key. An empty whitelist lets every source in, so
  * the first entry locks the API down: the page says so and shows the console's own address first.
  */
-import { IpSet } from '@ipgate/core';
 import { Alert, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
 import type { ChangeImpact } from '../parts/change-impact';
+import { letsIn } from '../parts/entry-coverage';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
 import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
@@ -92,18 +92,6 @@ export function apiListAdapter(apiId: string): IpListAdapter {
   };
 }
 
-/** Whether the whitelist as loaded lets the address in; undefined when it is empty (everyone) or unknown. */
-function ownStatus(entries: readonly IpEntry[], address: string | null): boolean | undefined {
-  if (address === null || entries.length === 0) return undefined;
-  const now = Date.now();
-  const active = entries.filter((e) => e.enabled && (e.expiresAt === null || Date.parse(e.expiresAt) > now));
-  try {
-    return IpSet.from(active.map((e) => e.canonical)).has(address);
-  } catch {
-    return undefined;
-  }
-}
-
 function Whitelist(props: { apiId: string; apiName: string; session: SessionInfo }) {
   const { apiId, session } = props;
   const editable = canEdit(session);
@@ -113,7 +101,8 @@ function Whitelist(props: { apiId: string; apiName: string; session: SessionInfo
     queryFn: () => adapter.list(undefined, 50),
   });
   const entries = firstPage.data?.items ?? [];
-  const own = ownStatus(entries, session.clientAddress);
+  // An empty whitelist lets everyone in: there is nothing to say about the console's own address.
+  const own = entries.length === 0 ? undefined : letsIn(entries, session.clientAddress);
   return (
     <Stack>
       <Title order={2} size="h3">

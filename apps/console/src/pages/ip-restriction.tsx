@@ -3,12 +3,12 @@
  * from, and whether the list lets it in.
  */
 
-import { IpSet } from '@ipgate/core';
 import { Alert, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
 import type { ChangeImpact } from '../parts/change-impact';
+import { letsIn } from '../parts/entry-coverage';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
 import { ListFileActions } from '../parts/list-files';
 import { RestrictionMode, restrictionKey, useRestriction } from '../parts/restriction-mode';
@@ -80,18 +80,6 @@ export function tenantListAdapter(tenantId: string): IpListAdapter {
   };
 }
 
-/** Whether the list as loaded lets the address in (enabled, unexpired entries). */
-function listed(entries: readonly IpEntry[], address: string | null): boolean | undefined {
-  if (address === null) return undefined;
-  const now = Date.now();
-  const active = entries.filter((e) => e.enabled && (e.expiresAt === null || Date.parse(e.expiresAt) > now));
-  try {
-    return IpSet.from(active.map((e) => e.canonical)).has(address);
-  } catch {
-    return undefined;
-  }
-}
-
 export default function IpRestrictionPage(props: { tenantId: string; session: SessionInfo }) {
   const { tenantId, session } = props;
   const editable = canEdit(session);
@@ -102,7 +90,7 @@ export default function IpRestrictionPage(props: { tenantId: string; session: Se
     queryKey: [...adapter.key, undefined],
     queryFn: () => adapter.list(undefined, 50),
   });
-  const ownListed = listed(firstPage.data?.items ?? [], session.clientAddress);
+  const ownListed = letsIn(firstPage.data?.items ?? [], session.clientAddress);
   const r = restriction.data;
   return (
     <Stack>

@@ -36,3 +36,22 @@ export function narrows(before: EntryCover, after: EntryCover, now = Date.now())
     return false;
   }
 }
+
+/**
+ * Whether the entries in force let the address in; undefined when there is no address to ask about
+ * or an entry does not parse (the page then says nothing rather than something wrong).
+ *
+ * @example letsIn([{ canonical: '10.0.0.0/8', enabled: true, expiresAt: null }], '10.1.2.3'); // true
+ */
+export function letsIn(
+  entries: readonly (Pick<EntryCover, 'enabled' | 'expiresAt'> & { readonly canonical: string })[],
+  address: string | null,
+  now = Date.now(),
+): boolean | undefined {
+  if (address === null) return undefined;
+  try {
+    return IpSet.from(entries.filter((e) => inForce(e, now)).map((e) => e.canonical)).has(address);
+  } catch {
+    return undefined;
+  }
+}
