@@ -7,18 +7,17 @@ import { Alert, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core'
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
-import type { ChangeImpact } from '../parts/change-impact';
 import { letsIn } from '../parts/entry-coverage';
+import { entryListAdapter } from '../parts/entry-routes';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
 import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
-import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
 import { canEdit, type SessionInfo } from '../session';
 
 /** How the IP list part reaches an API's allowlist. */
 export function apiListAdapter(apiId: string): IpListAdapter {
   const path = { apiId };
-  return {
+  return entryListAdapter({
     key: ['api-entries', apiId],
     // An empty whitelist lets every source in: the first entry in force locks the API down.
     openWhileEmpty: true,
@@ -34,62 +33,27 @@ export function apiListAdapter(apiId: string): IpListAdapter {
           params: { path: { ...path, entryId } },
         }),
       ),
-    add: async (f, confirmLockout) =>
+    post: async (f, options) =>
       unwrap(
         await api.POST('/v1/apis/{apiId}/allowlist/entries', {
           params: { path },
-          body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, confirmLockout },
+          body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, ...options },
         }),
-      ) as IpEntryWithWarnings,
-    update: async (entry, patch, confirmLockout) =>
+      ),
+    patch: async (entry, patch, options) =>
       unwrap(
         await api.PATCH('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
           params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
-          body: { ...patch, confirmLockout },
+          body: { ...patch, ...options },
         }),
-      ) as IpEntry,
-    addImpact: async (f) => {
-      const answer = unwrap(
-        await api.POST('/v1/apis/{apiId}/allowlist/entries', {
-          params: { path },
-          body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, dryRun: true },
-        }),
-      ) as unknown as { impact: ChangeImpact };
-      return answer.impact;
-    },
-    updateImpact: async (entry, patch) => {
-      const answer = unwrap(
-        await api.PATCH('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
-          params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
-          body: { ...patch, dryRun: true },
-        }),
-      ) as unknown as { impact: ChangeImpact };
-      return answer.impact;
-    },
-    removeImpact: async (entry) => {
-      const answer = unwrap(
-        await api.DELETE('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
-          params: {
-            path: { ...path, entryId: entry.id },
-            header: ifMatch(entry.version),
-            query: { dryRun: true },
-          },
-        }),
-      ) as unknown as { impact: ChangeImpact };
-      return answer.impact;
-    },
-    remove: async (entry, confirmLockout) => {
+      ),
+    delete: async (entry, options) =>
       unwrap(
         await api.DELETE('/v1/apis/{apiId}/allowlist/entries/{entryId}', {
-          params: {
-            path: { ...path, entryId: entry.id },
-            header: ifMatch(entry.version),
-            query: confirmLockout ? { confirmLockout: true } : {},
-          },
+          params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version), query: options },
         }),
-      );
-    },
-  };
+      ),
+  });
 }
 
 function Whitelist(props: { apiId: string; apiName: string; session: SessionInfo }) {

@@ -7,17 +7,17 @@ import { Alert, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
-import type { ChangeImpact } from '../parts/change-impact';
 import { letsIn } from '../parts/entry-coverage';
+import { entryListAdapter } from '../parts/entry-routes';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
 import { ListFileActions } from '../parts/list-files';
 import { RestrictionMode, restrictionKey, useRestriction } from '../parts/restriction-mode';
-import type { IpEntry, IpEntryWithWarnings } from '../parts/types';
 import { canEdit, type SessionInfo } from '../session';
 
+/** How the IP list part reaches a tenant's IP list. */
 export function tenantListAdapter(tenantId: string): IpListAdapter {
   const path = { tenantId };
-  return {
+  return entryListAdapter({
     key: ['tenant-entries', tenantId],
     list: async (cursor, limit) =>
       unwrap(
@@ -31,53 +31,27 @@ export function tenantListAdapter(tenantId: string): IpListAdapter {
           params: { path: { ...path, entryId } },
         }),
       ),
-    add: async (f, confirmLockout) =>
+    post: async (f, options) =>
       unwrap(
         await api.POST('/v1/tenants/{tenantId}/ip-restriction/entries', {
           params: { path },
-          body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, confirmLockout },
+          body: { value: f.value, name: f.name, enabled: f.enabled, expiresAt: f.expiresAt, ...options },
         }),
-      ) as IpEntryWithWarnings,
-    update: async (entry, patch, confirmLockout) =>
+      ),
+    patch: async (entry, patch, options) =>
       unwrap(
         await api.PATCH('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {
           params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
-          body: { ...patch, confirmLockout },
+          body: { ...patch, ...options },
         }),
-      ) as IpEntry,
-    updateImpact: async (entry, patch) => {
-      const answer = unwrap(
-        await api.PATCH('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {
-          params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version) },
-          body: { ...patch, dryRun: true },
-        }),
-      ) as unknown as { impact: ChangeImpact };
-      return answer.impact;
-    },
-    removeImpact: async (entry) => {
-      const answer = unwrap(
-        await api.DELETE('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {
-          params: {
-            path: { ...path, entryId: entry.id },
-            header: ifMatch(entry.version),
-            query: { dryRun: true },
-          },
-        }),
-      ) as unknown as { impact: ChangeImpact };
-      return answer.impact;
-    },
-    remove: async (entry, confirmLockout) => {
+      ),
+    delete: async (entry, options) =>
       unwrap(
         await api.DELETE('/v1/tenants/{tenantId}/ip-restriction/entries/{entryId}', {
-          params: {
-            path: { ...path, entryId: entry.id },
-            header: ifMatch(entry.version),
-            query: confirmLockout ? { confirmLockout: true } : {},
-          },
+          params: { path: { ...path, entryId: entry.id }, header: ifMatch(entry.version), query: options },
         }),
-      );
-    },
-  };
+      ),
+  });
 }
 
 export default function IpRestrictionPage(props: { tenantId: string; session: SessionInfo }) {
