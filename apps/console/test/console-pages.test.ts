@@ -3,14 +3,13 @@
  * and tokens and the tenant switcher, in Debian's Chromium against a real `ipgate serve --demo` on
  * SQLite, with real requests through the gateway from 127.0.0.x source addresses.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli } from '../../cli/src/cli.test-support.js';
-import { type ServeRun, startServe } from '../../cli/src/serve.test-support.js';
-import { callGateway, consoleTestsSkip, launchChromium, screenshotAndAxe } from './console.test-support.js';
+import { runCli } from '../../cli/src/cli.test-support.js';
+import type { ServeRun } from '../../cli/src/serve.test-support.js';
+import { callGateway, consoleTestsSkip, screenshotAndAxe } from './console.test-support.js';
+import { type DemoConsole, signInOn, startDemoConsole } from './demo-console.test-support.js';
 
 const skip = consoleTestsSkip();
 
@@ -18,6 +17,7 @@ const skip = consoleTestsSkip();
 const SLOW = 90_000;
 
 describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner pages in Chromium', () => {
+  let demo: DemoConsole;
   let dir: string;
   let serve: ServeRun;
   let browser: Browser;
@@ -41,14 +41,8 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
   }
 
   beforeAll(async () => {
-    await ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'ipgate-console-pages-'));
-    serve = await startServe(['--demo', '--demo-upstream-port', '0', '--data-dir', dir]);
-    password = /sign in as owner, password: (\S+)/.exec(serve.banner)?.[1] as string;
-    tenantId = /Demo: tenant (ten_\w+)/.exec(serve.banner)?.[1] as string;
-    keySecret = /Bearer (ipg_live_[\w-]+)/.exec(serve.banner)?.[1] as string;
-    expect(password, serve.banner).toBeDefined();
-    browser = await launchChromium();
+    demo = await startDemoConsole();
+    ({ serve, browser, dir, tenantId, keySecret, ownerPassword: password } = demo);
     owner = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // A locator that never appears fails with its name well before the test's own timeout.
     owner.setDefaultTimeout(20_000);
@@ -57,18 +51,10 @@ describe.skipIf(skip !== undefined)('the console’s check, log, audit and owner
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop();
   }, 60_000);
 
-  async function signIn(p: Page, name: string, secret: string): Promise<void> {
-    await p.goto(consoleUrl());
-    await p.getByLabel('User name').fill(name);
-    await p.getByLabel(/^Password/).fill(secret);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'API IP Restriction' }).waitFor();
-  }
+  const signIn = (p: Page, name: string, secret: string) => signInOn(p, consoleUrl(), name, secret);
 
   async function open(p: Page, label: string, heading = label): Promise<void> {
     await p.getByRole('navigation').getByRole('link', { name: label }).click();

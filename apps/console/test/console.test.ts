@@ -1,28 +1,16 @@
-/**
- * The web console end to end: Debian's Chromium drives the console served by a real `ipgate serve
- * --demo` on SQLite, and real requests through the gateway from 127.0.0.x source addresses show that
- * what a person does on the page is enforced on the very next request.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli } from '../../cli/src/cli.test-support.js';
-import { type ServeRun, startServe } from '../../cli/src/serve.test-support.js';
-import {
-  callGateway,
-  consoleTestsSkip,
-  launchChromium,
-  refusedCount,
-  screenshotAndAxe,
-} from './console.test-support.js';
+import { runCli } from '../../cli/src/cli.test-support.js';
+import type { ServeRun } from '../../cli/src/serve.test-support.js';
+import { callGateway, consoleTestsSkip, refusedCount, screenshotAndAxe } from './console.test-support.js';
+import { type DemoConsole, signInOn, startDemoConsole } from './demo-console.test-support.js';
 
 const skip = consoleTestsSkip();
 
 describe.skipIf(skip !== undefined)('the web console in Chromium', () => {
+  let demo: DemoConsole;
   let dir: string;
   let serve: ServeRun;
   let browser: Browser;
@@ -34,33 +22,19 @@ describe.skipIf(skip !== undefined)('the web console in Chromium', () => {
   const consoleUrl = () => `${serve.adminUrl}/console/`;
 
   beforeAll(async () => {
-    await ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'ipgate-console-'));
-    serve = await startServe(['--demo', '--demo-upstream-port', '0', '--data-dir', dir]);
-    password = /sign in as owner, password: (\S+)/.exec(serve.banner)?.[1] as string;
-    tenantId = /Demo: tenant (ten_\w+)/.exec(serve.banner)?.[1] as string;
-    keySecret = /Bearer (ipg_live_[\w-]+)/.exec(serve.banner)?.[1] as string;
-    expect(password, serve.banner).toBeDefined();
-    browser = await launchChromium();
+    demo = await startDemoConsole();
+    ({ serve, browser, dir, tenantId, keySecret, ownerPassword: password } = demo);
     owner = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await owner.newPage();
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await serve?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await demo?.stop();
   }, 60_000);
 
   const row = (p: Page, text: string) => p.getByRole('row').filter({ hasText: text });
 
-  async function signIn(p: Page, name: string, secret: string): Promise<void> {
-    await p.goto(consoleUrl());
-    await p.getByLabel('User name').fill(name);
-    await p.getByLabel(/^Password/).fill(secret);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'API IP Restriction' }).waitFor();
-  }
+  const signIn = (p: Page, name: string, secret: string) => signInOn(p, consoleUrl(), name, secret);
 
   it('serves the console with a strict CSP, long-cached hashed assets and index.html for its routes', async () => {
     const index = await fetch(consoleUrl());

@@ -56,11 +56,7 @@ export async function startDemoConsole(extraArgs: readonly string[] = []): Promi
     async signIn(name, password, path) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
-      await page.goto(url('/'));
-      await page.getByLabel('User name').fill(name);
-      await page.getByLabel(/^Password/).fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'API IP Restriction' }).waitFor();
+      await signInOn(page, url('/'), name, password);
       if (path !== undefined) await page.goto(url(path));
       return page;
     },
@@ -79,6 +75,24 @@ export async function startDemoConsole(extraArgs: readonly string[] = []): Promi
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs in on the console's sign-in page and waits for the first page after it.
+ *
+ * @example await signInOn(page, demo.url('/'), 'owner', demo.ownerPassword);
+ */
+export async function signInOn(
+  page: Page,
+  consoleUrl: string,
+  name: string,
+  password: string,
+): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'API IP Restriction' }).waitFor();
 }
 
 /** What the keyboard check below reads in the page (this file is type-checked without the DOM library). */
