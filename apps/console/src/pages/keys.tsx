@@ -7,7 +7,6 @@ import {
   Alert,
   Button,
   Group,
-  Modal,
   SegmentedControl,
   SimpleGrid,
   Stack,
@@ -21,6 +20,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ConfirmModal } from '../parts/confirm-modal';
+import { FormModal } from '../parts/form-modal';
 import { keysKey } from '../parts/key-names';
 import { KeyRuleList } from '../parts/key-rule-list';
 import { ListState } from '../parts/list-state';
@@ -291,66 +291,52 @@ export default function KeysPage(props: { tenantId: string; session: SessionInfo
           </SimpleGrid>
         </Stack>
       )}
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
+      <FormModal
         opened={creating}
         onClose={() => setCreating(false)}
         title="Create a key"
-        centered
+        noValidate
+        onSubmit={() => {
+          setTouched(true);
+          if (name.trim() !== '') create.mutate();
+        }}
+        submitLabel="Create"
+        busy={create.isPending}
       >
-        <form
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            setTouched(true);
-            if (name.trim() !== '') create.mutate();
-          }}
-        >
-          <Stack>
-            <TextInput
-              label="Name"
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-              onBlur={() => setTouched(true)}
-              error={nameError}
-              maxLength={200}
-              required
-              data-autofocus
-            />
-            <div>
-              <Text size="sm" fw={500} id="new-key-kind" mb={4}>
-                Who calls with it
-              </Text>
-              <SegmentedControl
-                aria-labelledby="new-key-kind"
-                value={kind}
-                onChange={(v) => setKind(v as NewKind)}
-                data={[
-                  { value: 'server', label: 'Servers' },
-                  { value: 'browser', label: 'Browsers' },
-                  { value: 'any', label: 'Anyone' },
-                ]}
-              />
-              <Text size="xs" c="dimmed" mt={4}>
-                {KINDS[kind]}
-              </Text>
-            </div>
-            {formError !== null && formError.field !== 'name' && (
-              <Alert color="red" role="alert" title="Not created">
-                {formError.message}
-              </Alert>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setCreating(false)}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending}>
-                Create
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      </Modal>
+        <TextInput
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          onBlur={() => setTouched(true)}
+          error={nameError}
+          maxLength={200}
+          required
+          data-autofocus
+        />
+        <div>
+          <Text size="sm" fw={500} id="new-key-kind" mb={4}>
+            Who calls with it
+          </Text>
+          <SegmentedControl
+            aria-labelledby="new-key-kind"
+            value={kind}
+            onChange={(v) => setKind(v as NewKind)}
+            data={[
+              { value: 'server', label: 'Servers' },
+              { value: 'browser', label: 'Browsers' },
+              { value: 'any', label: 'Anyone' },
+            ]}
+          />
+          <Text size="xs" c="dimmed" mt={4}>
+            {KINDS[kind]}
+          </Text>
+        </div>
+        {formError !== null && formError.field !== 'name' && (
+          <Alert color="red" role="alert" title="Not created">
+            {formError.message}
+          </Alert>
+        )}
+      </FormModal>
       <ConfirmModal
         opened={rotating !== null}
         title="Rotate this key?"

@@ -24,6 +24,7 @@ import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { useTenants } from '../layout/shell';
 import { ConfirmModal } from '../parts/confirm-modal';
+import { FormModal } from '../parts/form-modal';
 import { ListState } from '../parts/list-state';
 import { Notice, type NoticeText } from '../parts/notice';
 import { usePaged } from '../parts/pager';
@@ -78,81 +79,65 @@ function CreateTokenModal(props: {
     create.error !== null && !['name', 'role', 'tenantId'].includes(error?.field ?? '') ? create.error : null;
   const ALL = '*';
   return (
-    <Modal
+    <FormModal
       opened={props.opened}
       onClose={props.onClose}
       title="Create an admin token"
-      centered
-      closeButtonProps={{ 'aria-label': 'Close' }}
+      noValidate
+      onSubmit={() => create.mutate()}
+      submitLabel="Create token"
+      busy={create.isPending}
     >
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <Stack>
-          <TextInput
-            label="Name"
-            description="Who or what uses it, e.g. ci-deploy or Terraform."
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value)}
-            error={fieldError('name')}
-            required
-            data-autofocus
-          />
-          <div>
-            <Text size="sm" fw={500} id="token-role-label" mb={4}>
-              Role
-            </Text>
-            <SegmentedControl
-              aria-labelledby="token-role-label"
-              value={role}
-              onChange={(v) => setRole(v as Role)}
-              data={[
-                { value: 'viewer', label: 'Viewer' },
-                { value: 'editor', label: 'Editor' },
-                { value: 'owner', label: 'Owner' },
-              ]}
-            />
-            <Text size="xs" c="dimmed" mt={4}>
-              {ROLES[role]}
-            </Text>
-          </div>
-          <Select
-            label="Scope"
-            description={
-              allTenants
-                ? 'All tenants, or one tenant only.'
-                : 'Your own tenant: a tenant’s owner makes tokens for it only.'
-            }
-            data={[
-              ...(allTenants ? [{ value: ALL, label: 'All tenants' }] : []),
-              ...(tenants.data ?? []).map((t) => ({ value: t.id, label: t.name })),
-            ]}
-            value={tenantId ?? ALL}
-            onChange={(v) => setTenantId(v === null || v === ALL ? null : v)}
-            disabled={!allTenants}
-            allowDeselect={false}
-            error={fieldError('tenantId')}
-          />
-          {general !== null && (
-            <Alert color="red" role="alert" title="Not created">
-              {general.message}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create token
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <TextInput
+        label="Name"
+        description="Who or what uses it, e.g. ci-deploy or Terraform."
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        error={fieldError('name')}
+        required
+        data-autofocus
+      />
+      <div>
+        <Text size="sm" fw={500} id="token-role-label" mb={4}>
+          Role
+        </Text>
+        <SegmentedControl
+          aria-labelledby="token-role-label"
+          value={role}
+          onChange={(v) => setRole(v as Role)}
+          data={[
+            { value: 'viewer', label: 'Viewer' },
+            { value: 'editor', label: 'Editor' },
+            { value: 'owner', label: 'Owner' },
+          ]}
+        />
+        <Text size="xs" c="dimmed" mt={4}>
+          {ROLES[role]}
+        </Text>
+      </div>
+      <Select
+        label="Scope"
+        description={
+          allTenants
+            ? 'All tenants, or one tenant only.'
+            : 'Your own tenant: a tenant’s owner makes tokens for it only.'
+        }
+        data={[
+          ...(allTenants ? [{ value: ALL, label: 'All tenants' }] : []),
+          ...(tenants.data ?? []).map((t) => ({ value: t.id, label: t.name })),
+        ]}
+        value={tenantId ?? ALL}
+        onChange={(v) => setTenantId(v === null || v === ALL ? null : v)}
+        disabled={!allTenants}
+        allowDeselect={false}
+        error={fieldError('tenantId')}
+      />
+      {general !== null && (
+        <Alert color="red" role="alert" title="Not created">
+          {general.message}
+        </Alert>
+      )}
+    </FormModal>
   );
 }
 

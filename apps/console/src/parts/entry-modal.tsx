@@ -5,9 +5,10 @@
  */
 
 import { parseEntry } from '@ipgate/core';
-import { Alert, Button, Group, Modal, SegmentedControl, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, SegmentedControl, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiError } from '../api/client';
+import { FormModal } from './form-modal';
 import type { EntryFields, IpEntry } from './types';
 
 /** What the live validation says about a value. */
@@ -86,8 +87,7 @@ export function EntryModal(props: {
       ? serverError
       : null;
 
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     setTouched(true);
     if (live.error !== undefined || value.trim() === '') return;
     await props.onSave({
@@ -99,96 +99,86 @@ export function EntryModal(props: {
   };
 
   return (
-    <Modal
-      closeButtonProps={{ 'aria-label': 'Close' }}
+    <FormModal
       opened={props.opened}
       onClose={props.onClose}
       title="IP List Configuration"
-      centered
       size="lg"
+      noValidate
+      onSubmit={() => void submit()}
+      submitLabel="Save"
+      busy={props.saving}
     >
-      <form onSubmit={submit} noValidate>
-        <Stack>
-          <div>
-            <Text size="sm" fw={500} id="ip-type-label" mb={4}>
-              IP Type
-            </Text>
-            <SegmentedControl
-              aria-labelledby="ip-type-label"
-              value={type}
-              onChange={(v) => setType(v as 'ip' | 'range')}
-              data={[
-                { value: 'ip', label: 'IP' },
-                { value: 'range', label: 'Range' },
-              ]}
-            />
-          </div>
-          <TextInput
-            label="IP Name"
-            description="What people know this address by, e.g. office or CI runner."
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value)}
-            error={fieldError('name')}
-            maxLength={200}
-          />
-          <TextInput
-            label="IP Address or Range"
-            description={
-              live.canonical !== undefined && live.error === undefined
-                ? `Stored as ${live.canonical}`
-                : type === 'ip'
-                  ? 'One address, e.g. 203.0.113.7 or 2001:db8::1'
-                  : 'CIDR (203.0.113.0/24), netmask, or a range (192.168.10.10-20)'
-            }
-            value={value}
-            onChange={(e) => setValue(e.currentTarget.value)}
-            onBlur={() => setTouched(true)}
-            error={valueError}
-            required
-            data-autofocus
-          />
-          {live.warnings.map((w) => (
-            <Alert key={w} color="yellow" title="Check this entry">
-              {w}
-            </Alert>
-          ))}
-          <TextInput
-            type="datetime-local"
-            label="Expires (optional)"
-            description="The entry stops letting anyone in at this time. Empty: never."
-            value={expires}
-            onChange={(e) => setExpires(e.currentTarget.value)}
-            error={fieldError('expiresAt')}
-          />
-          <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-          {generalError !== null && (
-            <Alert
-              color="red"
-              role="alert"
-              title={generalError.code === 'IPG_VERSION_CONFLICT' ? 'Changed meanwhile' : 'Not saved'}
-            >
-              <Stack gap="xs">
-                <Text size="sm">{generalError.message}</Text>
-                {generalError.code === 'IPG_VERSION_CONFLICT' && props.onReload !== undefined && (
-                  <Group>
-                    <Button size="xs" variant="default" onClick={props.onReload}>
-                      Reload the entry
-                    </Button>
-                  </Group>
-                )}
-              </Stack>
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={props.saving}>
-              Save
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      <div>
+        <Text size="sm" fw={500} id="ip-type-label" mb={4}>
+          IP Type
+        </Text>
+        <SegmentedControl
+          aria-labelledby="ip-type-label"
+          value={type}
+          onChange={(v) => setType(v as 'ip' | 'range')}
+          data={[
+            { value: 'ip', label: 'IP' },
+            { value: 'range', label: 'Range' },
+          ]}
+        />
+      </div>
+      <TextInput
+        label="IP Name"
+        description="What people know this address by, e.g. office or CI runner."
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+        error={fieldError('name')}
+        maxLength={200}
+      />
+      <TextInput
+        label="IP Address or Range"
+        description={
+          live.canonical !== undefined && live.error === undefined
+            ? `Stored as ${live.canonical}`
+            : type === 'ip'
+              ? 'One address, e.g. 203.0.113.7 or 2001:db8::1'
+              : 'CIDR (203.0.113.0/24), netmask, or a range (192.168.10.10-20)'
+        }
+        value={value}
+        onChange={(e) => setValue(e.currentTarget.value)}
+        onBlur={() => setTouched(true)}
+        error={valueError}
+        required
+        data-autofocus
+      />
+      {live.warnings.map((w) => (
+        <Alert key={w} color="yellow" title="Check this entry">
+          {w}
+        </Alert>
+      ))}
+      <TextInput
+        type="datetime-local"
+        label="Expires (optional)"
+        description="The entry stops letting anyone in at this time. Empty: never."
+        value={expires}
+        onChange={(e) => setExpires(e.currentTarget.value)}
+        error={fieldError('expiresAt')}
+      />
+      <Switch label="Enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
+      {generalError !== null && (
+        <Alert
+          color="red"
+          role="alert"
+          title={generalError.code === 'IPG_VERSION_CONFLICT' ? 'Changed meanwhile' : 'Not saved'}
+        >
+          <Stack gap="xs">
+            <Text size="sm">{generalError.message}</Text>
+            {generalError.code === 'IPG_VERSION_CONFLICT' && props.onReload !== undefined && (
+              <Group>
+                <Button size="xs" variant="default" onClick={props.onReload}>
+                  Reload the entry
+                </Button>
+              </Group>
+            )}
+          </Stack>
+        </Alert>
+      )}
+    </FormModal>
   );
 }

@@ -10,7 +10,6 @@ import {
   Button,
   Group,
   Loader,
-  Modal,
   SegmentedControl,
   Stack,
   Switch,
@@ -23,6 +22,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ConfirmModal } from './confirm-modal';
+import { FormModal } from './form-modal';
 import { TrashIcon } from './icons';
 import { Notice, type NoticeText } from './notice';
 import { type OnceSecret, SecretOnceModal } from './secret-once';
@@ -307,80 +307,66 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
           </Table.Tbody>
         </Table>
       )}
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
+      <FormModal
         opened={adding}
         onClose={() => setAdding(false)}
         title="Add a notification channel"
-        centered
+        noValidate
+        onSubmit={() => {
+          setTouched(true);
+          if (problem === undefined && name.trim() !== '') add.mutate();
+        }}
+        submitLabel="Add"
+        busy={add.isPending}
       >
-        <form
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            setTouched(true);
-            if (problem === undefined && name.trim() !== '') add.mutate();
+        <div>
+          <Text size="sm" fw={500} id="channel-kind-label" mb={4}>
+            Kind
+          </Text>
+          <SegmentedControl
+            aria-labelledby="channel-kind-label"
+            value={kind}
+            onChange={(v) => {
+              setKind(v as Kind);
+              setFormError(null);
+            }}
+            data={[
+              { value: 'email', label: 'Email' },
+              { value: 'webhook', label: 'Webhook' },
+            ]}
+          />
+        </div>
+        <TextInput
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={nameProblem ?? fieldError('name')}
+          maxLength={200}
+          required
+          data-autofocus
+        />
+        <TextInput
+          label={kind === 'email' ? 'Email address' : 'Webhook URL'}
+          description={
+            kind === 'email'
+              ? 'Gets the first call of each unlisted address, with one-click links.'
+              : 'Gets every event, signed; loopback and private addresses are refused.'
+          }
+          value={target}
+          onChange={(e) => {
+            setTarget(e.currentTarget.value);
+            if (formError?.field === 'target') setFormError(null);
           }}
-        >
-          <Stack>
-            <div>
-              <Text size="sm" fw={500} id="channel-kind-label" mb={4}>
-                Kind
-              </Text>
-              <SegmentedControl
-                aria-labelledby="channel-kind-label"
-                value={kind}
-                onChange={(v) => {
-                  setKind(v as Kind);
-                  setFormError(null);
-                }}
-                data={[
-                  { value: 'email', label: 'Email' },
-                  { value: 'webhook', label: 'Webhook' },
-                ]}
-              />
-            </div>
-            <TextInput
-              label="Name"
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-              error={nameProblem ?? fieldError('name')}
-              maxLength={200}
-              required
-              data-autofocus
-            />
-            <TextInput
-              label={kind === 'email' ? 'Email address' : 'Webhook URL'}
-              description={
-                kind === 'email'
-                  ? 'Gets the first call of each unlisted address, with one-click links.'
-                  : 'Gets every event, signed; loopback and private addresses are refused.'
-              }
-              value={target}
-              onChange={(e) => {
-                setTarget(e.currentTarget.value);
-                if (formError?.field === 'target') setFormError(null);
-              }}
-              onBlur={() => setTouched(true)}
-              error={(touched ? problem : undefined) ?? fieldError('target')}
-              required
-            />
-            {formError !== null && !['name', 'target'].includes(formError.field ?? '') && (
-              <Alert color="red" role="alert" title="Not added">
-                {formError.message}
-              </Alert>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setAdding(false)}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={add.isPending}>
-                Add
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      </Modal>
+          onBlur={() => setTouched(true)}
+          error={(touched ? problem : undefined) ?? fieldError('target')}
+          required
+        />
+        {formError !== null && !['name', 'target'].includes(formError.field ?? '') && (
+          <Alert color="red" role="alert" title="Not added">
+            {formError.message}
+          </Alert>
+        )}
+      </FormModal>
       <ConfirmModal
         opened={removing !== null}
         title="Remove this channel?"

@@ -22,6 +22,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
+import { FormModal } from './form-modal';
 import { useKeyName } from './key-names';
 import { ListState } from './list-state';
 import { Notice, type NoticeText } from './notice';
@@ -397,101 +398,73 @@ export function ObservedTable(props: {
         </Table.ScrollContainer>
       </ListState>
       {pager}
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
+      <FormModal
         opened={authorizing !== null}
         onClose={() => setAuthorizing(null)}
         title={`Authorize ${authorizing?.address ?? ''}`}
-        centered
+        onSubmit={() => {
+          if (authorizing !== null) authorize.mutate(authorizing);
+        }}
+        submitLabel="Authorize"
+        busy={authorize.isPending}
       >
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (authorizing !== null) authorize.mutate(authorizing);
-          }}
-        >
-          <Stack>
-            <Text size="sm">
-              The address joins the tenant’s IP list (source review); its next call with any of the tenant’s
-              keys passes.
-            </Text>
-            <TextInput
-              label="Entry name (optional)"
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-              error={formError?.field === 'name' ? formError.message : undefined}
-              maxLength={200}
-              data-autofocus
-            />
-            <TextInput
-              label="Reason (optional)"
-              description="Kept in the audit log."
-              value={reason}
-              onChange={(e) => setReason(e.currentTarget.value)}
-              error={formError?.field === 'reason' ? formError.message : undefined}
-              maxLength={500}
-            />
-            {formError !== null && !['name', 'reason'].includes(formError.field ?? '') && formAlert}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setAuthorizing(null)}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={authorize.isPending}>
-                Authorize
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      </Modal>
-      <Modal
-        closeButtonProps={{ 'aria-label': 'Close' }}
+        <Text size="sm">
+          The address joins the tenant’s IP list (source review); its next call with any of the tenant’s keys
+          passes.
+        </Text>
+        <TextInput
+          label="Entry name (optional)"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={formError?.field === 'name' ? formError.message : undefined}
+          maxLength={200}
+          data-autofocus
+        />
+        <TextInput
+          label="Reason (optional)"
+          description="Kept in the audit log."
+          value={reason}
+          onChange={(e) => setReason(e.currentTarget.value)}
+          error={formError?.field === 'reason' ? formError.message : undefined}
+          maxLength={500}
+        />
+        {formError !== null && !['name', 'reason'].includes(formError.field ?? '') && formAlert}
+      </FormModal>
+      <FormModal
         opened={rejecting !== null}
         onClose={() => setRejecting(null)}
         title={`${rejecting?.status === 'authorized' ? 'Undo' : 'Reject'} ${rejecting?.address ?? ''}`}
-        centered
+        onSubmit={() => {
+          if (rejecting !== null) reject.mutate(rejecting);
+        }}
+        submitLabel={rejecting?.status === 'authorized' ? 'Undo' : 'Reject'}
+        busy={reject.isPending}
+        danger
       >
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (rejecting !== null) reject.mutate(rejecting);
-          }}
-        >
-          <Stack>
-            <List size="sm">
-              <List.Item>The address stays denied and is not reviewed again.</List.Item>
-              {rejecting?.status === 'authorized' && (
-                <List.Item>
-                  The entries that authorizing it added are removed from the list; entries a person wrote
-                  stay.
-                </List.Item>
-              )}
-            </List>
-            <TextInput
-              label="Reason (optional)"
-              description="Kept in the audit log."
-              value={reason}
-              onChange={(e) => setReason(e.currentTarget.value)}
-              error={formError?.field === 'reason' ? formError.message : undefined}
-              maxLength={500}
-              data-autofocus
-            />
-            <Checkbox
-              label={`Also rotate the key ${rejecting === null ? '' : `“${keyName(rejecting.keyId)}”`}: its secret stops working at once, the new one is shown once`}
-              checked={rotate}
-              onChange={(e) => setRotate(e.currentTarget.checked)}
-            />
-            {formError !== null && formError.field !== 'reason' && formAlert}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setRejecting(null)}>
-                Cancel
-              </Button>
-              <Button type="submit" color="red.8" loading={reject.isPending}>
-                {rejecting?.status === 'authorized' ? 'Undo' : 'Reject'}
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      </Modal>
+        <List size="sm">
+          <List.Item>The address stays denied and is not reviewed again.</List.Item>
+          {rejecting?.status === 'authorized' && (
+            <List.Item>
+              The entries that authorizing it added are removed from the list; entries a person wrote stay.
+            </List.Item>
+          )}
+        </List>
+        <TextInput
+          label="Reason (optional)"
+          description="Kept in the audit log."
+          value={reason}
+          onChange={(e) => setReason(e.currentTarget.value)}
+          error={formError?.field === 'reason' ? formError.message : undefined}
+          maxLength={500}
+          data-autofocus
+        />
+        <Checkbox
+          label={`Also rotate the key ${rejecting === null ? '' : `“${keyName(rejecting.keyId)}”`}: its secret stops working at once, the new one is shown once`}
+          checked={rotate}
+          onChange={(e) => setRotate(e.currentTarget.checked)}
+        />
+        {formError !== null && formError.field !== 'reason' && formAlert}
+      </FormModal>
       <AssessmentModal tenantId={tenantId} observed={assessing} onClose={() => setAssessing(null)} />
       <SecretOnceModal secret={secret} onClose={() => setSecret(null)} />
     </Stack>
