@@ -3,13 +3,14 @@
  * addresses that may reach it at all, whatever the key. An empty whitelist lets every source in, so
  * the first entry locks the API down: the page says so and shows the console's own address first.
  */
-import { Alert, Stack, Table, Text, Title, UnstyledButton } from '@mantine/core';
+import { Alert, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
 import { letsIn } from '../parts/entry-coverage';
 import { entryListAdapter } from '../parts/entry-routes';
 import { IpList, type IpListAdapter } from '../parts/ip-list';
+import { LinkButton } from '../parts/link-button';
 import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
 import { canEdit, type SessionInfo } from '../session';
@@ -148,15 +149,13 @@ export default function ApisPage(props: { session: SessionInfo }) {
             {items.map((a) => (
               <Table.Tr key={a.id} aria-selected={a.id === selected?.id}>
                 <Table.Td>
-                  <UnstyledButton
-                    c="indigo.8"
-                    td="underline"
-                    fw={a.id === selected?.id ? 700 : undefined}
+                  <LinkButton
+                    selected={a.id === selected?.id}
                     onClick={() => setSelectedId(a.id)}
                     aria-label={`IP Whitelist of ${a.name}`}
                   >
                     {a.name}
-                  </UnstyledButton>
+                  </LinkButton>
                 </Table.Td>
                 <Table.Td>{a.host ?? 'any'}</Table.Td>
                 <Table.Td>

@@ -3,11 +3,12 @@
  * or user's name now, and its stable id) and what the entity was before and after. Filters go to the
  * server and the log pages through its cursor.
  */
-import { Button, Code, Modal, Stack, Table, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
+import { Button, Code, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { hashKey } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
 import { FilterForm } from '../parts/filter-form';
+import { LinkButton } from '../parts/link-button';
 import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
 import { formatTime, fromLocalInput } from '../parts/time';
@@ -180,15 +181,13 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
               <Table.Tr key={e.id} data-audit-id={e.id}>
                 <Table.Td fz="xs">{formatTime(e.at)}</Table.Td>
                 <Table.Td>
-                  <UnstyledButton
-                    c="indigo.8"
-                    td="underline"
+                  <LinkButton
                     fz="sm"
                     onClick={() => narrow({ actor: e.actor })}
                     aria-label={`Only changes by ${actorLabel(e)}`}
                   >
                     {actorLabel(e)}
-                  </UnstyledButton>
+                  </LinkButton>
                   {actorLabel(e) !== e.actor && (
                     <Text size="xs" c="dimmed" ff="monospace">
                       {e.actor}
@@ -196,15 +195,13 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <UnstyledButton
-                    c="indigo.8"
-                    td="underline"
+                  <LinkButton
                     fz="sm"
                     onClick={() => narrow({ action: e.action })}
                     aria-label={`Only ${e.action}`}
                   >
                     {e.action}
-                  </UnstyledButton>
+                  </LinkButton>
                 </Table.Td>
                 <Table.Td fz="sm">
                   {e.targetType}

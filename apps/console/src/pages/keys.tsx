@@ -14,7 +14,6 @@ import {
   Text,
   TextInput,
   Title,
-  UnstyledButton,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -23,6 +22,7 @@ import { ConfirmModal } from '../parts/confirm-modal';
 import { FormModal } from '../parts/form-modal';
 import { keysKey } from '../parts/key-names';
 import { KeyRuleList } from '../parts/key-rule-list';
+import { LinkButton } from '../parts/link-button';
 import { ListState } from '../parts/list-state';
 import { Notice, type NoticeText } from '../parts/notice';
 import { usePaged } from '../parts/pager';
@@ -197,15 +197,13 @@ export default function KeysPage(props: { tenantId: string; session: SessionInfo
             {items.map((k) => (
               <Table.Tr key={k.id} aria-selected={k.id === selected?.id}>
                 <Table.Td>
-                  <UnstyledButton
-                    c="indigo.8"
-                    td="underline"
-                    fw={k.id === selected?.id ? 700 : undefined}
+                  <LinkButton
+                    selected={k.id === selected?.id}
                     onClick={() => setSelectedId(k.id)}
                     aria-label={`Token security of ${k.name}`}
                   >
                     {k.name}
-                  </UnstyledButton>
+                  </LinkButton>
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" ff="monospace">

@@ -19,12 +19,12 @@ import {
   Text,
   TextInput,
   Title,
-  UnstyledButton,
 } from '@mantine/core';
 import { hashKey, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
 import { FilterForm } from '../parts/filter-form';
+import { LinkButton } from '../parts/link-button';
 import { ListState } from '../parts/list-state';
 import { nameOf, useApis, useTenantKeys } from '../parts/lookups';
 import { usePaged } from '../parts/pager';
@@ -316,15 +316,13 @@ export default function RequestsPage(props: { tenantId: string; session: Session
             {items.map((r) => (
               <Table.Tr key={r.requestId} data-request-id={r.requestId}>
                 <Table.Td>
-                  <UnstyledButton
-                    c="indigo.8"
-                    td="underline"
+                  <LinkButton
                     fz="sm"
                     onClick={() => navigate(`${base}/${encodeURIComponent(r.requestId)}`)}
                     aria-label={`Request ${r.requestId}`}
                   >
                     {formatTime(r.at)}
-                  </UnstyledButton>
+                  </LinkButton>
                 </Table.Td>
                 <Table.Td>{r.method}</Table.Td>
                 <Table.Td ff="monospace" fz="sm">

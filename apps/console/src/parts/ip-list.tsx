@@ -9,18 +9,7 @@
  * are shown with Confirm / Cancel; when it would have denied no one it is saved directly, and the
  * notice says so.
  */
-import {
-  ActionIcon,
-  Alert,
-  Button,
-  Group,
-  Stack,
-  Switch,
-  Table,
-  Text,
-  TextInput,
-  UnstyledButton,
-} from '@mantine/core';
+import { ActionIcon, Alert, Button, Group, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
@@ -29,6 +18,7 @@ import { ConfirmModal } from './confirm-modal';
 import { type EntryCover, inForce, narrows } from './entry-coverage';
 import { EntryModal } from './entry-modal';
 import { TrashIcon } from './icons';
+import { LinkButton } from './link-button';
 import { ListState } from './list-state';
 import { Notice, type NoticeText } from './notice';
 import { usePaged } from './pager';
@@ -404,9 +394,7 @@ export function IpList(props: {
                 <Table.Tr key={e.id} data-entry-id={e.id}>
                   <Table.Td>
                     {props.canEdit ? (
-                      <UnstyledButton
-                        c="indigo.8"
-                        td="underline"
+                      <LinkButton
                         onClick={() => {
                           setFormError(null);
                           setEditing({ entry: e });
@@ -414,7 +402,7 @@ export function IpList(props: {
                         aria-label={`Edit ${label}`}
                       >
                         {e.name || <em>(no name)</em>}
-                      </UnstyledButton>
+                      </LinkButton>
                     ) : (
                       e.name || <em>(no name)</em>
                     )}
