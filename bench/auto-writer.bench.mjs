@@ -8,6 +8,7 @@
  *
  *   npm run build && node bench/auto-writer.bench.mjs                 # 70 new addresses/s for 10 s
  *   node bench/auto-writer.bench.mjs --rate 200 --seconds 5
+ *   node bench/auto-writer.bench.mjs --listed 20000                 # a tenant whose list holds 20,000 already
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/auto-writer.bench.mjs   # where the time goes
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,16 +20,19 @@ import { parseReviewSettings } from '../apps/server/dist/review/review-settings.
 import { startAutoReview } from '../apps/server/dist/review/start-review.js';
 import { createSnapshotEngine } from '../apps/server/dist/snapshot/snapshot-engine.js';
 
-function option(name, fallback) {
+function option(name, fallback, { min = Number.MIN_VALUE } = {}) {
   const i = process.argv.indexOf(name);
   if (i === -1) return fallback;
   const n = Number(process.argv[i + 1]);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(`${name} needs a positive number, e.g. ${name} ${fallback}`);
+  if (!Number.isFinite(n) || n < min)
+    throw new Error(`${name} needs a number from ${min}, e.g. ${name} ${fallback}`);
   return n;
 }
 const rate = option('--rate', 70);
 const seconds = option('--seconds', 10);
+// Entries the tenant's list holds before the run (single addresses elsewhere): what grows with a
+// list that `auto` has filled for a long time shows here.
+const seeded = Math.trunc(option('--listed', 0, { min: 0 }));
 
 // As bench/review.bench.mjs: listed ordinary networks, new addresses from the /48 of the IPv6 one.
 const KNOWN = ['81.2.69.142', '85.214.132.117', '193.99.144.80', '2003:e1:1::1'];
@@ -40,6 +44,12 @@ const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
 const actor = { actor: 'user:bench' };
 const tenant = await store.createTenant({ name: 'bench', ipMode: 'auto', ipEntryLimit: 1_000_000 }, actor);
 for (const value of KNOWN) await store.addTenantIpEntry(tenant.id, { value }, actor);
+for (let i = 0; i < seeded; i += 1000) {
+  const rows = [];
+  for (let j = i; j < Math.min(seeded, i + 1000); j++)
+    rows.push({ value: `2a02:8100:${(j >>> 16) & 0xffff}:${(j & 0xffff).toString(16)}::1` });
+  await store.importTenantIpEntries(tenant.id, { mode: 'merge', rows }, actor);
+}
 const keys = [];
 for (let i = 0; i < KEYS; i++) keys.push((await store.createKey(tenant.id, { name: `k${i}` }, actor)).key.id);
 
@@ -105,6 +115,7 @@ console.log(
   JSON.stringify({
     rate,
     seconds,
+    seeded,
     newAddresses: fresh,
     trusted,
     listed,

@@ -225,6 +225,42 @@ describe.each(factories.map((f) => [f.name, f] as const))(
       ]);
     });
 
+    it.skipIf(factory.skip)(
+      'an address the list lets through already gets no entry; one it holds disabled or expired is left to a person',
+      async () => {
+        const { tenantId, k1 } = await setUp('Covered');
+        await store.addTenantIpEntry(tenantId, { value: '198.51.100.0/24' }, actor);
+        await store.addTenantIpEntry(tenantId, { value: '2001:db8:7::5' }, actor);
+        await store.addTenantIpEntry(tenantId, { value: '203.0.113.9/32' }, actor);
+        // A disabled range covers nothing: its addresses are listed as they come.
+        await store.addTenantIpEntry(tenantId, { value: '192.0.2.0/24', enabled: false }, actor);
+        const expired = await store.addTenantIpEntry(
+          tenantId,
+          { value: '198.18.0.20', expiresAt: new Date(Date.now() + 1000) },
+          actor,
+        );
+        await new Promise((r) => setTimeout(r, 1100));
+        const results = await store.autoAuthorizeAddresses({
+          tenantId,
+          addresses: [
+            item(k1, '198.51.100.77'),
+            item(k1, '2001:db8:7:0::5'),
+            item(k1, '203.0.113.9'),
+            item(k1, '192.0.2.5'),
+            item(k1, '198.18.0.20'),
+          ],
+        });
+        expect(results).toMatchObject([
+          { outcome: 'authorized', entry: null },
+          { outcome: 'authorized', entry: null },
+          { outcome: 'authorized', entry: null },
+          { outcome: 'authorized', entry: { value: '192.0.2.5', source: 'auto' } },
+          { outcome: 'entry-exists', entryId: expired.id },
+        ]);
+        expect((await store.listTenantIpEntries(tenantId)).length).toBe(6);
+      },
+    );
+
     it.skipIf(factory.skip)('bad input is refused whole, naming the address', async () => {
       const { tenantId, k1 } = await setUp('Bad input');
       await expect(

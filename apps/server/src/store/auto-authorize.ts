@@ -105,7 +105,7 @@ export async function autoAuthorizeAddresses(
     if (tenant.ipMode !== 'auto') return results.fill({ outcome: 'not-auto' });
     const keys = await liveKeys(ctx, trx, tenantId, ordered);
     const observed = await lockObservedRows(ctx, trx, tenantId, ordered);
-    const list = await tenantList(trx, tenantId);
+    const list = await tenantList(trx, tenantId, ordered);
     const now = nowIso();
     const summary = (a: Assessment): string => {
       const text = a.reasons.join('; ');
@@ -372,30 +372,54 @@ async function lockObservedRows(
 }
 
 /**
- * The tenant's list as the write needs it, read once per batch: what enabled, unexpired entries
- * let through, every entry's canonical value (the list holds each once), and the count for the limit.
+ * What the write needs of the tenant's list, read once per batch without reading the whole list
+ * (the batch is a few dozen addresses; the list may hold tens of thousands `auto` added): the count
+ * for the limit, the live ranges (an address inside one is listed already), and the entries of
+ * exactly the batch's addresses — live ones cover their address, disabled or expired ones are a
+ * person's to enable. The list holds each canonical value once (a unique constraint).
  */
-async function tenantList(trx: Transaction<Database>, tenantId: string) {
-  const rows = await trx
-    .selectFrom('tenant_ip_entries')
-    .select(['id', 'canonical', 'enabled', 'expires_at'])
-    .where('tenant_id', '=', tenantId)
-    .execute();
+async function tenantList(trx: Transaction<Database>, tenantId: string, items: readonly Item[]) {
   const at = new Date();
+  const live = (r: { enabled: unknown; expires_at: unknown }): boolean =>
+    (r.enabled === true || r.enabled === 1) &&
+    (r.expires_at === null || toDate(r.expires_at as string | Date) > at);
+  const { n } = await trx
+    .selectFrom('tenant_ip_entries')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  const ranges = await trx
+    .selectFrom('tenant_ip_entries')
+    .select(['canonical', 'enabled', 'expires_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('type', '=', 'range')
+    .execute();
+  const set = IpSet.from(ranges.filter(live).map((r) => r.canonical));
+  // An address's entry is stored under the entry's canonical form of it.
+  const canonicalOf = new Map(items.map((i) => [i.addr, v.ipEntry(i.addr).canonical]));
+  const wanted = [...new Set(canonicalOf.values())];
   const canonical = new Map<string, string>();
-  const live: string[] = [];
-  for (const r of rows) {
-    canonical.set(r.canonical, r.id);
-    if ((r.enabled === true || r.enabled === 1) && (r.expires_at === null || toDate(r.expires_at) > at))
-      live.push(r.canonical);
+  const listed = new Set<string>();
+  for (let i = 0; i < wanted.length; i += CHUNK) {
+    const rows = await trx
+      .selectFrom('tenant_ip_entries')
+      .select(['id', 'canonical', 'enabled', 'expires_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('canonical', 'in', wanted.slice(i, i + CHUNK))
+      .execute();
+    for (const r of rows) {
+      canonical.set(r.canonical, r.id);
+      if (live(r)) listed.add(r.canonical);
+    }
   }
-  const set = IpSet.from(live);
   // Single addresses this batch adds: an exact match is all a later item of the batch can hit.
   const added = new Set<string>();
   return {
-    count: rows.length,
+    count: Number(n),
+    /** The entry id of a batch address's canonical value, when the list holds it (in any state). */
     canonical,
-    covers: (addr: string): boolean => added.has(addr) || set.has(addr),
+    covers: (addr: string): boolean =>
+      added.has(addr) || listed.has(canonicalOf.get(addr) ?? addr) || set.has(addr),
     add(addr: string, canon: string, id: string): void {
       added.add(addr);
       canonical.set(canon, id);
