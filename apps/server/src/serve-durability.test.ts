@@ -1,58 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { freshPostgresDatabase, storeFactories } from './store/test-stores.test-support.js';
+import { killHard, startServeProcess, withServeStore } from './serve-process.test-support.js';
+import { storeFactories } from './store/test-stores.test-support.js';
 
 /**
  * `kill -9` of a running `ipgate serve` in the middle of a stream of writes through the management
  * API: after a restart on the same store, every write the API acknowledged (201) is there.
  */
-const bin = fileURLToPath(new URL('../../cli/bin/ipgate.js', import.meta.url));
 const postgres = (await storeFactories()).find((f) => f.name === 'postgres');
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly adminUrl: string;
-  readonly ownerToken: string | undefined;
-}
-
-function startServe(env: Record<string, string>): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [bin, 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'error'],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    err += b.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner in time:\n${out}\n${err}`)), 20_000);
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString('utf8');
-      const admin = /admin API: +(http:\/\/\S+)\/v1/.exec(out);
-      // The banner ends with the admin line when there is no token, or with the token's curl line.
-      const done = admin !== null && (!/Owner admin token/.test(out) || /curl -H/.test(out));
-      if (done) {
-        clearTimeout(timer);
-        const token = /^ {2}(ipg_adm_\S+)$/m.exec(out)?.[1];
-        resolve({ child, adminUrl: admin[1] as string, ownerToken: token });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`ipgate serve exited with ${code}:\n${err}`)));
-  });
-}
-
-async function killHard(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+// The banner ends with the admin line when there is no token, or with the token's curl line.
+const startServe = (env: Record<string, string>) =>
+  startServeProcess([], env, { done: (out) => !/Owner admin token/.test(out) || /curl -H/.test(out) });
 
 async function durabilityRun(env: Record<string, string>): Promise<void> {
   const first = await startServe(env);
@@ -115,25 +74,15 @@ async function durabilityRun(env: Record<string, string>): Promise<void> {
 }
 
 describe('kill -9 of ipgate serve during a stream of writes', () => {
-  it('loses no acknowledged write on SQLite', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-durable-'));
-    try {
-      await durabilityRun({ IPGATE_DATA_DIR: dataDir });
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it(
+    'loses no acknowledged write on SQLite',
+    () => withServeStore('sqlite', 'ipgate-durable', durabilityRun),
+    60_000,
+  );
 
   it.skipIf(postgres?.skip !== false)(
     'loses no acknowledged write on PostgreSQL',
-    async () => {
-      const db = await freshPostgresDatabase('ipgate_durable');
-      try {
-        await durabilityRun({ DATABASE_URL: db.databaseUrl, IPGATE_DATA_DIR: '/nonexistent-unused' });
-      } finally {
-        await db.drop();
-      }
-    },
+    () => withServeStore('postgres', 'ipgate-durable', durabilityRun),
     60_000,
   );
 });
