@@ -5,6 +5,7 @@ import { UsageError } from '../usage-error.js';
 import { segment } from './admin-client.js';
 import { defined } from './defined.js';
 import { wholeNumber } from './option-parsers.js';
+import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { fields, table, yesNo } from './table.js';
 import { EXPECT_VERSION_HELP, ifMatchFor } from './versioned-write.js';
@@ -54,16 +55,12 @@ export function apisCommand(io: CommandIo): Command {
         new Option('--key-header <header>', 'the header that carries the key').choices(AUTH_HEADERS),
       );
 
-  const list = remoteCommand('list', 'list APIs')
-    .option('--limit <n>', 'show at most n (default: all)', wholeNumber(1))
-    .option('--cursor <cursor>', 'go on from where a --limit stopped')
-    .action((o: RemoteOptions & { limit?: number; cursor?: string }) =>
-      runRemote(io, o, async (ctx) => {
-        const page = await ctx.client.list<Api>('/v1/apis', defined({ limit: o.limit, cursor: o.cursor }));
-        ctx.emit(page, () => (page.items.length === 0 ? ['no APIs'] : apiTable(page.items)));
-        if (page.nextCursor !== undefined) ctx.note(`more: add --cursor ${page.nextCursor}`);
-      }),
-    );
+  const list = withPaging(remoteCommand('list', 'list APIs')).action((o: RemoteOptions & PagingOptions) =>
+    runRemote(io, o, async (ctx) => {
+      const page = await ctx.client.list<Api>('/v1/apis', defined({ limit: o.limit, cursor: o.cursor }));
+      emitPage(ctx, page, 'no APIs', apiTable);
+    }),
+  );
 
   const get = remoteCommand('get', 'show an API')
     .argument('<apiId>')

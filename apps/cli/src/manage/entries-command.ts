@@ -7,6 +7,7 @@ import { defined } from './defined.js';
 import { entriesFileCommands } from './entries-file-commands.js';
 import { type ListTarget, listTarget, type TargetOptions } from './list-target.js';
 import { expiry, NEVER, wholeNumber } from './option-parsers.js';
+import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { RemoteError } from './remote-error.js';
 import { fields, table, when, yesNo } from './table.js';
@@ -66,19 +67,14 @@ export function entriesCommand(io: CommandIo): Command {
       .option('--key <keyId>', "a key's own IP rules (with --tenant)")
       .option('--domains', "with --key: the key's domain rules instead of its IP rules");
 
-  const list = targeted('list', 'list the entries of one list')
-    .option('--limit <n>', 'show at most n (default: all)', wholeNumber(1))
-    .option('--cursor <cursor>', 'go on from where a --limit stopped')
-    .action((o: Options & { limit?: number; cursor?: string }) =>
+  const list = withPaging(targeted('list', 'list the entries of one list')).action(
+    (o: Options & PagingOptions) =>
       runRemote(io, o, async (ctx) => {
         const target = listTarget(o);
         const page = await ctx.client.list<Entry>(target.path, defined({ limit: o.limit, cursor: o.cursor }));
-        ctx.emit(page, () =>
-          page.items.length === 0 ? [`no entries on ${target.label}`] : entryTable(target, page.items),
-        );
-        if (page.nextCursor !== undefined) ctx.note(`more: add --cursor ${page.nextCursor}`);
+        emitPage(ctx, page, `no entries on ${target.label}`, (items) => entryTable(target, items));
       }),
-    );
+  );
 
   const add = targeted('add', 'add an entry')
     .argument('<value>', 'an address, CIDR, netmask, range, or (with --domains) a domain rule')

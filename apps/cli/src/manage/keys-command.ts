@@ -4,6 +4,7 @@ import { UsageError } from '../usage-error.js';
 import { segment } from './admin-client.js';
 import { defined } from './defined.js';
 import { onOff, wholeNumber } from './option-parsers.js';
+import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { secretLines } from './secret-lines.js';
 import { fields, table, when } from './table.js';
@@ -48,19 +49,16 @@ export function keysCommand(io: CommandIo): Command {
   const read = async (ctx: RemoteContext, tenant: string, id: string) =>
     (await ctx.client.call<Key>('GET', `${base(tenant)}/${segment(id)}`)).body;
 
-  const list = tenantCommand('list', "list a tenant's keys (never their secrets)")
-    .option('--limit <n>', 'show at most n (default: all)', wholeNumber(1))
-    .option('--cursor <cursor>', 'go on from where a --limit stopped')
-    .action((o: RemoteOptions & { tenant: string; limit?: number; cursor?: string }) =>
+  const list = withPaging(tenantCommand('list', "list a tenant's keys (never their secrets)")).action(
+    (o: RemoteOptions & PagingOptions & { tenant: string }) =>
       runRemote(io, o, async (ctx) => {
         const page = await ctx.client.list<Key>(
           base(o.tenant),
           defined({ limit: o.limit, cursor: o.cursor }),
         );
-        ctx.emit(page, () => (page.items.length === 0 ? ['no keys'] : keyTable(page.items)));
-        if (page.nextCursor !== undefined) ctx.note(`more: add --cursor ${page.nextCursor}`);
+        emitPage(ctx, page, 'no keys', keyTable);
       }),
-    );
+  );
 
   const get = tenantCommand('get', 'show a key')
     .argument('<keyId>')

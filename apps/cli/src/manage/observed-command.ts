@@ -3,6 +3,7 @@ import type { CommandIo } from '../output.js';
 import { segment } from './admin-client.js';
 import { defined } from './defined.js';
 import { wholeNumber } from './option-parsers.js';
+import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { secretLines } from './secret-lines.js';
 import { table } from './table.js';
@@ -43,26 +44,19 @@ export function observedCommand(io: CommandIo): Command {
   const versionOf = async (ctx: RemoteContext, tenant: string, id: string) =>
     (await ctx.client.call<ObservedIp>('GET', `${base(tenant)}/${segment(id)}`)).body.version;
 
-  const list = tenantCommand('list', 'list observed addresses, last seen first')
-    .addOption(new Option('--status <status>', 'only these').choices(['pending', 'authorized', 'rejected']))
-    .option('--key <keyId>', 'only addresses seen with this key')
-    .option('--limit <n>', 'show at most n (default: all)', wholeNumber(1))
-    .option('--cursor <cursor>', 'go on from where a --limit stopped')
-    .action(
-      (
-        o: RemoteOptions & { tenant: string; status?: string; key?: string; limit?: number; cursor?: string },
-      ) =>
-        runRemote(io, o, async (ctx) => {
-          const page = await ctx.client.list<ObservedIp>(base(o.tenant), {
-            query: { status: o.status, keyId: o.key },
-            ...defined({ limit: o.limit, cursor: o.cursor }),
-          });
-          ctx.emit(page, () =>
-            page.items.length === 0 ? ['no observed addresses'] : observedTable(page.items),
-          );
-          if (page.nextCursor !== undefined) ctx.note(`more: add --cursor ${page.nextCursor}`);
-        }),
-    );
+  const list = withPaging(
+    tenantCommand('list', 'list observed addresses, last seen first')
+      .addOption(new Option('--status <status>', 'only these').choices(['pending', 'authorized', 'rejected']))
+      .option('--key <keyId>', 'only addresses seen with this key'),
+  ).action((o: RemoteOptions & PagingOptions & { tenant: string; status?: string; key?: string }) =>
+    runRemote(io, o, async (ctx) => {
+      const page = await ctx.client.list<ObservedIp>(base(o.tenant), {
+        query: { status: o.status, keyId: o.key },
+        ...defined({ limit: o.limit, cursor: o.cursor }),
+      });
+      emitPage(ctx, page, 'no observed addresses', observedTable);
+    }),
+  );
 
   const authorize = tenantCommand('authorize', "add an observed address to the tenant's IP list")
     .argument('<observedId>')

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { CommandIo } from '../output.js';
 import { segment } from './admin-client.js';
 import { defined } from './defined.js';
-import { wholeNumber } from './option-parsers.js';
+import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { pastTime } from './simulate-command.js';
 import { fields, table } from './table.js';
@@ -21,7 +21,7 @@ entries that let the request through (MATCHED: each passed stage's list and entr
 /** A page of the log: a request log is large, so unlike the other lists it is never read whole. */
 const DEFAULT_LIMIT = 50;
 
-interface ListOptions extends RemoteOptions {
+interface ListOptions extends RemoteOptions, PagingOptions {
   readonly tenant: string;
   readonly decision?: string;
   readonly key?: string;
@@ -29,8 +29,6 @@ interface ListOptions extends RemoteOptions {
   readonly client?: string;
   readonly since?: string;
   readonly until?: string;
-  readonly limit?: number;
-  readonly cursor?: string;
 }
 
 /**
@@ -43,33 +41,32 @@ export function requestsCommand(io: CommandIo): Command {
     remoteCommand(name, description).requiredOption('--tenant <tenantId>', 'the tenant whose keys made them');
   const base = (tenant: string) => `/v1/tenants/${segment(tenant)}/requests`;
 
-  const list = tenantCommand('list', 'list logged requests, newest first')
-    .addOption(new Option('--decision <decision>', 'only these').choices(['allow', 'deny', 'would-deny']))
-    .option('--key <keyId>', 'only requests with this key')
-    .option('--api <apiId>', 'only requests to this API')
-    .option('--client <address>', 'only requests from this client address')
-    .option('--since <time>', 'from: a time with a zone, or 90m, 12h, 7d ago', pastTime)
-    .option('--until <time>', 'before this time', pastTime)
-    .option('--limit <n>', `show at most n (default ${DEFAULT_LIMIT})`, wholeNumber(1))
-    .option('--cursor <cursor>', 'go on from where a --limit stopped')
-    .action((o: ListOptions) =>
-      runRemote(io, o, async (ctx) => {
-        const page = await ctx.client.list<LoggedRequest>(base(o.tenant), {
-          query: {
-            decision: o.decision,
-            keyId: o.key,
-            apiId: o.api,
-            client: o.client,
-            since: o.since,
-            until: o.until,
-          },
-          limit: o.limit ?? DEFAULT_LIMIT,
-          ...defined({ cursor: o.cursor }),
-        });
-        ctx.emit(page, () => (page.items.length === 0 ? ['no logged requests'] : requestTable(page.items)));
-        if (page.nextCursor !== undefined) ctx.note(`more: add --cursor ${page.nextCursor}`);
-      }),
-    );
+  const list = withPaging(
+    tenantCommand('list', 'list logged requests, newest first')
+      .addOption(new Option('--decision <decision>', 'only these').choices(['allow', 'deny', 'would-deny']))
+      .option('--key <keyId>', 'only requests with this key')
+      .option('--api <apiId>', 'only requests to this API')
+      .option('--client <address>', 'only requests from this client address')
+      .option('--since <time>', 'from: a time with a zone, or 90m, 12h, 7d ago', pastTime)
+      .option('--until <time>', 'before this time', pastTime),
+    `show at most n (default ${DEFAULT_LIMIT})`,
+  ).action((o: ListOptions) =>
+    runRemote(io, o, async (ctx) => {
+      const page = await ctx.client.list<LoggedRequest>(base(o.tenant), {
+        query: {
+          decision: o.decision,
+          keyId: o.key,
+          apiId: o.api,
+          client: o.client,
+          since: o.since,
+          until: o.until,
+        },
+        limit: o.limit ?? DEFAULT_LIMIT,
+        ...defined({ cursor: o.cursor }),
+      });
+      emitPage(ctx, page, 'no logged requests', requestTable);
+    }),
+  );
 
   const show = tenantCommand('show', 'show one logged request, with the entries it matched')
     .argument('<requestId>')

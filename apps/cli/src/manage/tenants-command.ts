@@ -5,6 +5,7 @@ import { UsageError } from '../usage-error.js';
 import { segment } from './admin-client.js';
 import { defined } from './defined.js';
 import { wholeNumber } from './option-parsers.js';
+import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { fields, table } from './table.js';
 import { EXPECT_VERSION_HELP, ifMatchFor } from './versioned-write.js';
@@ -54,19 +55,16 @@ export function tenantsCommand(io: CommandIo): Command {
       .option('--key-ip-limit <n>', 'IP entries per key', wholeNumber(0))
       .option('--key-domain-limit <n>', 'domain rules per key', wholeNumber(0));
 
-  const list = remoteCommand('list', 'list tenants (a tenant token sees its own)')
-    .option('--limit <n>', 'show at most n (default: all)', wholeNumber(1))
-    .option('--cursor <cursor>', 'go on from where a --limit stopped')
-    .action((o: RemoteOptions & { limit?: number; cursor?: string }) =>
+  const list = withPaging(remoteCommand('list', 'list tenants (a tenant token sees its own)')).action(
+    (o: RemoteOptions & PagingOptions) =>
       runRemote(io, o, async (ctx) => {
         const page = await ctx.client.list<Tenant>(
           '/v1/tenants',
           defined({ limit: o.limit, cursor: o.cursor }),
         );
-        ctx.emit(page, () => (page.items.length === 0 ? ['no tenants'] : tenantTable(page.items)));
-        if (page.nextCursor !== undefined) ctx.note(`more: add --cursor ${page.nextCursor}`);
+        emitPage(ctx, page, 'no tenants', tenantTable);
       }),
-    );
+  );
 
   const get = remoteCommand('get', 'show a tenant')
     .argument('<tenantId>')
