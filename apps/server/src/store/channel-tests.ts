@@ -5,7 +5,7 @@
  */
 import { read, type StoreContext } from './context.js';
 import { notFound } from './errors.js';
-import { channelFromRow } from './notification-channels.js';
+import { channelFromRow, channelRow } from './notification-channels.js';
 import type { ChannelTestResult, NotificationChannel } from './notification-types.js';
 import { recordChange } from './record.js';
 import { lockTenant } from './tenants.js';
@@ -22,15 +22,7 @@ export async function channelForTest(
   tenantId: string,
   channelId: string,
 ): Promise<{ channel: NotificationChannel; secret: string | null }> {
-  const row = await read(ctx, () =>
-    ctx.db
-      .selectFrom('notification_channels')
-      .selectAll()
-      .where('id', '=', channelId)
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst(),
-  );
-  if (row === undefined) throw notFound('notification channel', channelId);
+  const row = await read(ctx, () => channelRow(ctx.db, tenantId, channelId));
   return { channel: channelFromRow(ctx, row), secret: row.secret };
 }
 
@@ -62,12 +54,7 @@ export async function recordChannelTest(
           .where('tenant_id', '=', tenantId)
           .returningAll()
           .executeTakeFirst()
-      : await trx
-          .selectFrom('notification_channels')
-          .selectAll()
-          .where('id', '=', channelId)
-          .where('tenant_id', '=', tenantId)
-          .executeTakeFirst();
+      : await channelRow(trx, tenantId, channelId);
     // Removed while the test was on its way: nothing left to record it on.
     if (row === undefined) throw notFound('notification channel', channelId);
     const channel = channelFromRow(ctx, row);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { read, type StoreContext } from './context.js';
-import type { NotificationChannelsTable } from './database.js';
+import type { Database, NotificationChannelsTable } from './database.js';
 import { checkVersion, invalid, notFound } from './errors.js';
 import { newId } from './ids.js';
 import {
@@ -203,16 +203,29 @@ export async function getChannel(
   tenantId: string,
   channelId: string,
 ): Promise<NotificationChannel> {
-  const row = await read(ctx, () =>
-    ctx.db
-      .selectFrom('notification_channels')
-      .selectAll()
-      .where('id', '=', channelId)
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst(),
-  );
+  return channelFromRow(ctx, await read(ctx, () => channelRow(ctx.db, tenantId, channelId)));
+}
+
+/**
+ * The stored row of one channel of this tenant, webhook secret included, or IPG_NOT_FOUND; `db` is
+ * the store's connection or a transaction.
+ *
+ * @example
+ * const row = await channelRow(trx, tenantId, channelId);
+ */
+export async function channelRow(
+  db: Kysely<Database>,
+  tenantId: string,
+  channelId: string,
+): Promise<Selectable<NotificationChannelsTable>> {
+  const row = await db
+    .selectFrom('notification_channels')
+    .selectAll()
+    .where('id', '=', channelId)
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
   if (row === undefined) throw notFound('notification channel', channelId);
-  return channelFromRow(ctx, row);
+  return row;
 }
 
 /**
@@ -267,14 +280,7 @@ async function lockedChannel(
   expected: ReturnType<typeof v.expectedVersion>,
 ): Promise<NotificationChannel> {
   await lockTenant(ctx, trx, tenantId);
-  const row = await trx
-    .selectFrom('notification_channels')
-    .selectAll()
-    .where('id', '=', channelId)
-    .where('tenant_id', '=', tenantId)
-    .executeTakeFirst();
-  if (row === undefined) throw notFound('notification channel', channelId);
-  const before = channelFromRow(ctx, row);
+  const before = channelFromRow(ctx, await channelRow(trx, tenantId, channelId));
   checkVersion('notification channel', before, expected);
   return before;
 }
