@@ -4,6 +4,8 @@
  * shortened (so a denial costs a bounded amount of log space).
  */
 
+import type { ClientAddressResult, ForwardingHeader } from './strategy.js';
+
 const SHOWN_CHARS = 64;
 
 /**
@@ -27,4 +29,27 @@ export function quoteInput(text: string): string {
  */
 export function fromTheRight(position: number): string {
   return position === 1 ? 'the rightmost element' : `element ${position} from the right`;
+}
+
+/**
+ * The denial for the header element that should have held the client and does not: it has no `for=`
+ * (`node` undefined: a Forwarded element without one) or it is not an address. `position` counts
+ * from the right, from 1.
+ *
+ * @example
+ * elementInvalid('unknown', 1, 'x-forwarded-for', true).detail;
+ * // 'the rightmost element of x-forwarded-for, "unknown", is not an address'
+ */
+export function elementInvalid(
+  node: string | undefined,
+  position: number,
+  header: ForwardingHeader,
+  sawForwardingHeaders: boolean,
+): ClientAddressResult {
+  const where = `${fromTheRight(position)} of ${header}`;
+  const detail =
+    node === undefined
+      ? `${where} has no for= parameter`
+      : `${where}, ${quoteInput(node)}, is not an address`;
+  return { ok: false, reason: 'forwarded-element-invalid', detail, sawForwardingHeaders };
 }

@@ -1,4 +1,4 @@
-import { fromTheRight, quoteInput } from './detail.js';
+import { elementInvalid } from './detail.js';
 import { parseForwardedNode } from './forwarded-node.js';
 import { hasForwardingHeaders } from './forwarding-headers.js';
 import { readHeaderNodes } from './header-elements.js';
@@ -72,14 +72,7 @@ export function hopCount(options: HopCountOptions): ClientAddressStrategy {
       }
       const node = nodes[nodes.length - hops];
       const address = node === undefined ? undefined : parseForwardedNode(node, header);
-      if (address === undefined) {
-        const position = fromTheRight(hops);
-        const detail =
-          node === undefined
-            ? `${position} of ${header} has no for= parameter`
-            : `${position} of ${header}, ${quoteInput(node)}, is not an address`;
-        return { ok: false, reason: 'forwarded-element-invalid', detail, sawForwardingHeaders };
-      }
+      if (address === undefined) return elementInvalid(node, hops, header, sawForwardingHeaders);
       return { ok: true, address, via: 'header', sawForwardingHeaders };
     },
   };

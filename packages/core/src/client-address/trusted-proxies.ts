@@ -1,5 +1,5 @@
 import type { IpSet, IpSetSource } from '../set/ip-set.js';
-import { fromTheRight, quoteInput } from './detail.js';
+import { elementInvalid } from './detail.js';
 import { parseForwardedNode } from './forwarded-node.js';
 import { hasForwardingHeaders } from './forwarding-headers.js';
 import { readHeaderNodes } from './header-elements.js';
@@ -78,14 +78,8 @@ export function trustedProxies(options: TrustedProxiesOptions): ClientAddressStr
       for (let k = nodes.length - 1; ; k--) {
         const node = nodes[k];
         const address = node === undefined ? undefined : parseForwardedNode(node, header);
-        if (address === undefined) {
-          const position = fromTheRight(nodes.length - k);
-          const detail =
-            node === undefined
-              ? `${position} of ${header} has no for= parameter`
-              : `${position} of ${header}, ${quoteInput(node)}, is not an address`;
-          return { ok: false, reason: 'forwarded-element-invalid', detail, sawForwardingHeaders };
-        }
+        if (address === undefined)
+          return elementInvalid(node, nodes.length - k, header, sawForwardingHeaders);
         if (k === 0 || !trusted.hasAddress(address)) {
           return { ok: true, address, via: 'header', sawForwardingHeaders };
         }
