@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { loadSettings } from './config/load-settings.js';
-import { type RunningServer, startServer } from './serve.js';
+import { type RunningServer, type ServeParts, startServer } from './serve.js';
 import { freshPostgresDatabase, type StoreFactory } from './store/test-stores.test-support.js';
 
 /** A running demo server and what a test calls it with. */
@@ -15,18 +16,22 @@ export interface DemoServer {
   readonly key: Record<string, string>;
   readonly tenantId: string;
   readonly apiId: string;
-  /** A request from `from` (a loopback address) to the gateway or the admin listener. */
+  /**
+   * A request from `from` (a loopback address) to the gateway or the admin listener; a string body
+   * is sent as it is, any other as JSON.
+   */
   call(
     url: string,
     options?: { from?: string; method?: string; headers?: Record<string, string>; body?: unknown },
-  ): Promise<{ status: number; json: unknown; text: string }>;
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; json: unknown; text: string }>;
   /** An admin API call as the owner. */
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
   close(): Promise<void>;
 }
 
 /**
- * Starts a demo server on the factory's kind of store.
+ * Starts a demo server on the factory's kind of store, with `flags` as on the command line and the
+ * `parts` a test puts in (e.g. network facts).
  *
  * @example
  * const demo = await startDemoServer(sqliteFactory(), { trustProxy: '127.0.0.1' });
@@ -34,7 +39,8 @@ export interface DemoServer {
  */
 export async function startDemoServer(
   factory: StoreFactory,
-  flags: Record<string, string> = {},
+  flags: Record<string, string | boolean> = {},
+  parts: ServeParts = {},
 ): Promise<DemoServer> {
   const base = {
     listen: '127.0.0.1:0',
@@ -55,10 +61,11 @@ export async function startDemoServer(
     storeFlags = { databaseUrl: db.databaseUrl };
     dispose = db.drop;
   }
-  const server = await startServer(loadSettings({ flags: { ...base, ...storeFlags } }), {
-    out: () => {},
-    flush: async () => {},
-  });
+  const server = await startServer(
+    loadSettings({ flags: { ...base, ...storeFlags } }),
+    { out: () => {}, flush: async () => {} },
+    parts,
+  );
   const owner = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
   const call: DemoServer['call'] = async (url, options = {}) => {
     const dispatcher = new Agent({ localAddress: options.from ?? '127.0.0.1' });
@@ -66,7 +73,12 @@ export async function startDemoServer(
       const r = await request(url, {
         method: (options.method ?? 'GET') as 'GET',
         headers: options.headers ?? {},
-        body: options.body === undefined ? null : JSON.stringify(options.body),
+        body:
+          options.body === undefined
+            ? null
+            : typeof options.body === 'string'
+              ? options.body
+              : JSON.stringify(options.body),
         dispatcher,
       });
       const text = await r.body.text();
@@ -76,7 +88,7 @@ export async function startDemoServer(
       } catch {
         json = undefined;
       }
-      return { status: r.statusCode, json, text };
+      return { status: r.statusCode, headers: r.headers, json, text };
     } finally {
       await dispatcher.close();
     }

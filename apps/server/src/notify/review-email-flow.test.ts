@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../config/load-settings.js';
+import { type DemoServer, startDemoServer } from '../demo-server.test-support.js';
 import { testNetworkFacts } from '../review/network-facts.test-support.js';
-import { type RunningServer, startServer } from '../serve.js';
-import { freshPostgresDatabase, storeFactories } from '../store/test-stores.test-support.js';
+import type { RunningServer } from '../serve.js';
+import { storeFactories } from '../store/test-stores.test-support.js';
 import { type SmtpReceiver, startSmtpReceiver, until } from './receivers.test-support.js';
 
 /**
@@ -17,25 +13,6 @@ import { type SmtpReceiver, startSmtpReceiver, until } from './receivers.test-su
  * enforces the decision on the very next request.
  */
 const factories = await storeFactories();
-
-async function call(
-  url: string,
-  options: { from?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
-) {
-  const dispatcher = new Agent({ localAddress: options.from ?? '127.0.0.1' });
-  try {
-    const r = await request(url, {
-      method: (options.method ?? 'GET') as 'GET',
-      headers: options.headers ?? {},
-      dispatcher,
-      ...(options.body === undefined ? {} : { body: options.body }),
-    });
-    const text = await r.body.text();
-    return { status: r.statusCode, headers: r.headers, text };
-  } finally {
-    await dispatcher.close();
-  }
-}
 
 function linksOf(mail: ParsedMail): { authorize: string; reject: string; stop: string } {
   const text = mail.text ?? '';
@@ -51,39 +28,20 @@ const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
 describe.each(factories.map((f) => [f.name, f] as const))(
   'one-click review by email on %s',
-  (name, factory) => {
+  (_name, factory) => {
+    let demo: DemoServer;
     let server: RunningServer;
     let smtp: SmtpReceiver;
-    let dataDir: string;
-    let cleanup: () => Promise<void> = async () => {};
     let admin: Record<string, string>;
     let tenantId: string;
+    const call: DemoServer['call'] = (url, options) => demo.call(url, options);
 
     beforeAll(async () => {
       if (factory.skip) return;
       smtp = await startSmtpReceiver();
-      dataDir = mkdtempSync(join(tmpdir(), 'ipgate-review-mail-'));
-      let databaseUrl: string | undefined;
-      if (name === 'postgres') {
-        const db = await freshPostgresDatabase('ipgate_review');
-        databaseUrl = db.databaseUrl;
-        cleanup = db.drop;
-      }
-      server = await startServer(
-        loadSettings({
-          flags: {
-            listen: '127.0.0.1:0',
-            adminListen: '127.0.0.1:0',
-            dataDir,
-            ...(databaseUrl === undefined ? {} : { databaseUrl }),
-            demo: true,
-            demoUpstreamPort: '0',
-            logLevel: 'silent',
-            smtpUrl: smtp.url,
-            notifyIntervalMs: '50ms',
-          },
-        }),
-        { out: () => {}, flush: async () => {} },
+      demo = await startDemoServer(
+        factory,
+        { smtpUrl: smtp.url, notifyIntervalMs: '50ms' },
         // 127.0.0.0/24 as a public network, so the manual mode's advice has facts to show.
         {
           networkFacts: testNetworkFacts({
@@ -91,16 +49,12 @@ describe.each(factories.map((f) => [f.name, f] as const))(
           }),
         },
       );
-      admin = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
-      const tenants = await call(`${server.adminUrl}/v1/tenants`, { headers: admin });
-      tenantId = (JSON.parse(tenants.text) as { items: { id: string }[] }).items[0]?.id as string;
+      ({ server, owner: admin, tenantId } = demo);
     }, 30_000);
 
     afterAll(async () => {
-      await server?.close();
+      await demo?.close();
       await smtp?.close();
-      await cleanup();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     });
 
     const key = () => ({ authorization: `Bearer ${server.demoKeySecret}` });

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../config/load-settings.js';
+import { type DemoServer, startDemoServer } from '../demo-server.test-support.js';
 import { testNetworkFacts } from '../review/network-facts.test-support.js';
 import { type RunningServer, startServer } from '../serve.js';
-import { freshPostgresDatabase, storeFactories } from '../store/test-stores.test-support.js';
+import { storeFactories } from '../store/test-stores.test-support.js';
 import { forbiddenDestination } from './destination-guard.js';
 import { startWebhookReceiver, until, type WebhookReceiver } from './receivers.test-support.js';
 import { webhookTransport } from './webhook-transport.js';
@@ -76,73 +77,28 @@ describe('the SSRF guard', () => {
 
 describe.each(factories.map((f) => [f.name, f] as const))(
   'webhooks of a running server on %s',
-  (name, factory) => {
+  (_name, factory) => {
+    let demo: DemoServer;
     let server: RunningServer;
     let receiver: WebhookReceiver;
-    let dataDir: string;
-    let cleanup: () => Promise<void> = async () => {};
     let admin: Record<string, string>;
     let tenantId: string;
-
-    async function call(
-      url: string,
-      o: { from?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
-    ) {
-      const dispatcher = new Agent({ localAddress: o.from ?? '127.0.0.1' });
-      try {
-        const r = await request(url, {
-          method: (o.method ?? 'GET') as 'GET',
-          headers: o.headers ?? {},
-          dispatcher,
-          ...(o.body === undefined ? {} : { body: o.body }),
-        });
-        return { status: r.statusCode, text: await r.body.text() };
-      } finally {
-        await dispatcher.close();
-      }
-    }
+    const call: DemoServer['call'] = (url, options) => demo.call(url, options);
 
     beforeAll(async () => {
       if (factory.skip) return;
       receiver = await startWebhookReceiver();
-      dataDir = mkdtempSync(join(tmpdir(), 'ipgate-hooks-'));
-      let databaseUrl: string | undefined;
-      if (name === 'postgres') {
-        const db = await freshPostgresDatabase('ipgate_hooks');
-        databaseUrl = db.databaseUrl;
-        cleanup = db.drop;
-      }
-      server = await startServer(
-        loadSettings({
-          flags: {
-            listen: '127.0.0.1:0',
-            adminListen: '127.0.0.1:0',
-            dataDir,
-            ...(databaseUrl === undefined ? {} : { databaseUrl }),
-            demo: true,
-            demoUpstreamPort: '0',
-            logLevel: 'silent',
-            webhookAllowPrivate: true,
-            notifyIntervalMs: '50ms',
-            notifyRetryBaseMs: '100ms',
-          },
-        }),
-        { out: () => {}, flush: async () => {} },
+      demo = await startDemoServer(
+        factory,
+        { webhookAllowPrivate: true, notifyIntervalMs: '50ms', notifyRetryBaseMs: '100ms' },
         { networkFacts: testNetworkFacts({ '127.0.0.0/24': { asn: 64500, country: 'NL' } }) },
       );
-      admin = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
-      tenantId = (
-        JSON.parse((await call(`${server.adminUrl}/v1/tenants`, { headers: admin })).text) as {
-          items: { id: string }[];
-        }
-      ).items[0]?.id as string;
+      ({ server, owner: admin, tenantId } = demo);
     }, 30_000);
 
     afterAll(async () => {
-      await server?.close();
+      await demo?.close();
       await receiver?.close();
-      await cleanup();
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
     });
 
     it.skipIf(factory.skip)(
