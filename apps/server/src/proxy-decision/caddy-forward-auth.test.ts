@@ -6,26 +6,33 @@
  * loudly and skips. The packaged system service is never used.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
-import { freePort, sourceAgents, stopProcess, waitForListening } from './local-proxy.test-support.js';
+import {
+  freePort,
+  proxyBinaryPresent,
+  shippedConfig,
+  sourceAgents,
+  stopProcess,
+  waitForListening,
+} from './local-proxy.test-support.js';
+import {
+  itDeniesAndAsksForAKey,
+  itRecordsAndFollowsRuleChanges,
+  type ProxyUnderTest,
+} from './proxy-scenarios.test-support.js';
 
 const CADDY = process.env['CADDY_BIN'] ?? '/usr/bin/caddy';
-const SITE = fileURLToPath(new URL('../../../../docs/caddy-forward-auth.Caddyfile', import.meta.url));
-const present = existsSync(CADDY);
-
-if (!present) {
-  const message = `Caddy not found at ${CADDY}: the Caddy forward_auth tests cannot run (apt-get install -y caddy).`;
-  if (process.env['CI'] === 'true') throw new Error(message);
-  console.warn(`\n*** SKIPPED: ${message} ***\n`);
-}
-
-const DENIED = "Access denied. You don't have permission to access this.";
+const present = proxyBinaryPresent({
+  name: 'Caddy',
+  path: CADDY,
+  tests: 'the Caddy forward_auth tests',
+  aptPackage: 'caddy',
+});
 
 let s: DecisionServer;
 let dir: string;
@@ -68,6 +75,10 @@ describe.skipIf(!present)('Caddy forward_auth with docs/caddy-forward-auth.Caddy
     return { status: res.statusCode, headers: res.headers, text };
   };
   const key = () => ({ authorization: `Bearer ${s.world.secrets.plain}` });
+  const proxy: ProxyUnderTest = {
+    server: () => s,
+    call: (address, path, headers) => call(address, path, headers),
+  };
   const upstreamSaw = (text: string) =>
     JSON.parse(text) as { upstream: boolean; path: string; headers: Record<string, string> };
 
@@ -91,23 +102,7 @@ describe.skipIf(!present)('Caddy forward_auth with docs/caddy-forward-auth.Caddy
     expect(seen.headers['true-client-ip']).toBeUndefined();
   });
 
-  it('an unlisted address gets 403 with the documented JSON body and its X-Request-Id, from ipgate', async () => {
-    const res = await call('127.0.0.3', '/orders/7', key());
-    expect(res.status).toBe(403);
-    expect(res.headers['content-type']).toContain('application/json');
-    const requestId = res.headers['x-request-id'];
-    expect(requestId).toMatch(/^req_[A-Za-z0-9_-]{16}$/);
-    expect(JSON.parse(res.text)).toEqual({ error: DENIED, requestId });
-  });
-
-  it('no key and an unknown key get 401 with a JSON body and WWW-Authenticate', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${s.world.secrets.unknown}` }]) {
-      const res = await call('127.0.0.2', '/orders/7', headers);
-      expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer');
-      expect(JSON.parse(res.text)).toMatchObject({ error: 'A valid API key is required.' });
-    }
-  });
+  itDeniesAndAsksForAKey(proxy);
 
   it("ipgate reads the client from Caddy's X-Forwarded-For: a client's own X-Forwarded-For never wins", async () => {
     // Caddy does not trust its clients' forwarding headers: it replaces X-Forwarded-For with the
@@ -148,43 +143,8 @@ describe.skipIf(!present)('Caddy forward_auth with docs/caddy-forward-auth.Caddy
     expect(JSON.parse(res.text)).toMatchObject({ error: 'No API is served at this address.' });
   });
 
-  it('the request is in the request log with the client address Caddy saw', async () => {
-    const res = await call('127.0.0.3', '/orders/recorded', {
-      ...key(),
-      'x-forwarded-for': '127.0.0.2',
-      'x-forwarded-method': 'DELETE',
-    });
-    const requestId = res.headers['x-request-id'] as string;
-    const url = `${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/requests/${requestId}`;
-    let found: Record<string, unknown> | undefined;
-    for (let i = 0; i < 40 && found === undefined; i++) {
-      const r = await fetch(url, { headers: { authorization: `Bearer ${s.ownerToken}` } });
-      if (r.status === 200) found = (await r.json()) as Record<string, unknown>;
-      else await new Promise((done) => setTimeout(done, 100));
-    }
-    expect(found).toMatchObject({
-      requestId,
-      client: '127.0.0.3',
-      method: 'GET',
-      path: '/orders/recorded',
-      decision: 'deny',
-      stage: 'tenant-restriction',
-    });
-  });
-
-  it('a rule change through the management API is enforced on the next request', async () => {
-    expect((await call('127.0.0.3', '/orders/8', key())).status).toBe(403);
-    const added = await fetch(
-      `${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/ip-restriction/entries`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${s.ownerToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ value: '127.0.0.3', name: 'second office' }),
-      },
-    );
-    expect(added.status, await added.text()).toBe(201);
-    expect((await call('127.0.0.3', '/orders/8', key())).status).toBe(200);
-  });
+  // Caddy replaces the client's X-Forwarded-* with what it saw.
+  itRecordsAndFollowsRuleChanges(proxy, { 'x-forwarded-for': '127.0.0.2', 'x-forwarded-method': 'DELETE' });
 
   it('ipgate unreachable: Caddy answers 502 and nothing reaches the upstream', async () => {
     const port = await freePort();
@@ -220,16 +180,9 @@ async function startCaddy(name: string, port: number, ipgate: string): Promise<v
 
 /** The shipped site block with its three CHANGE addresses replaced. */
 function shippedSite(port: number, ipgate: string): string {
-  const upstream = new URL(s.upstreamUrl).host;
-  let text = readFileSync(SITE, 'utf8');
-  for (const [from, to] of [
+  return shippedConfig('caddy-forward-auth.Caddyfile', [
     ['\n:80 {\n', `\nhttp://:${port} {\n`],
     ['forward_auth 127.0.0.1:8081 {', `forward_auth ${ipgate} {`],
-    ['reverse_proxy 127.0.0.1:3000 {', `reverse_proxy ${upstream} {`],
-  ] as const) {
-    if (text.split(from).length !== 2)
-      throw new Error(`docs/caddy-forward-auth.Caddyfile: expected one ${JSON.stringify(from)}`);
-    text = text.replace(from, to);
-  }
-  return text;
+    ['reverse_proxy 127.0.0.1:3000 {', `reverse_proxy ${new URL(s.upstreamUrl).host} {`],
+  ]);
 }

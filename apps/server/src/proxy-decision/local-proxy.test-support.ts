@@ -1,10 +1,13 @@
 /**
- * What the tests that run a real proxy (nginx, Caddy) from a temp dir share: a free loopback port to
- * give it, waiting until it listens (or saying why it died), and HTTP agents that send from a chosen
- * loopback address, so one test plays clients on 127.0.0.2 and 127.0.0.3.
+ * What the tests that run a real proxy (nginx, Caddy) from a temp dir share: finding its binary, its
+ * shipped config pointed at this test's servers, a free loopback port to give it, waiting until it
+ * listens (or saying why it died), and HTTP agents that send from a chosen loopback address, so one
+ * test plays clients on 127.0.0.2 and 127.0.0.3.
  */
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 
 /**
@@ -88,4 +91,41 @@ export async function stopProcess(child: ChildProcess | undefined, signal: NodeJ
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
   await exited;
+}
+
+/**
+ * Whether the proxy's binary is at `path`. Under CI=true a missing one throws (the run fails);
+ * elsewhere it says so loudly and the suite skips.
+ *
+ * @example
+ * const present = proxyBinaryPresent({ name: 'nginx', path: '/usr/sbin/nginx', tests: 'the nginx auth_request tests', aptPackage: 'nginx' });
+ */
+export function proxyBinaryPresent(binary: {
+  readonly name: string;
+  readonly path: string;
+  /** What cannot run without it. */
+  readonly tests: string;
+  readonly aptPackage: string;
+}): boolean {
+  if (existsSync(binary.path)) return true;
+  const message = `${binary.name} not found at ${binary.path}: ${binary.tests} cannot run (apt-get install -y ${binary.aptPackage}).`;
+  if (process.env['CI'] === 'true') throw new Error(message);
+  console.warn(`\n*** SKIPPED: ${message} ***\n`);
+  return false;
+}
+
+/**
+ * A shipped config file (under docs/) with each `from` that stands in it exactly once replaced by
+ * its `to`: the addresses marked CHANGE pointed at this test's servers. A `from` that is missing or
+ * repeated throws, so the test follows the file rather than silently testing something else.
+ *
+ * @example shippedConfig('nginx-auth-request.conf', [['listen 80;', `listen 127.0.0.1:${port};`]]);
+ */
+export function shippedConfig(name: string, replacements: readonly (readonly [string, string])[]): string {
+  let text = readFileSync(fileURLToPath(new URL(`../../../../docs/${name}`, import.meta.url)), 'utf8');
+  for (const [from, to] of replacements) {
+    if (text.split(from).length !== 2) throw new Error(`docs/${name}: expected one ${JSON.stringify(from)}`);
+    text = text.replace(from, to);
+  }
+  return text;
 }

@@ -5,24 +5,33 @@
  * Under CI=true a missing nginx fails the run; elsewhere the suite says so loudly and skips.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
-import { freePort, sourceAgents, stopProcess, waitForListening } from './local-proxy.test-support.js';
+import {
+  freePort,
+  proxyBinaryPresent,
+  shippedConfig,
+  sourceAgents,
+  stopProcess,
+  waitForListening,
+} from './local-proxy.test-support.js';
+import {
+  itDeniesAndAsksForAKey,
+  itRecordsAndFollowsRuleChanges,
+  type ProxyUnderTest,
+} from './proxy-scenarios.test-support.js';
 
 const NGINX = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
-const CONF = fileURLToPath(new URL('../../../../docs/nginx-auth-request.conf', import.meta.url));
-const present = existsSync(NGINX);
-
-if (!present) {
-  const message = `nginx not found at ${NGINX}: the nginx auth_request tests cannot run (apt-get install -y nginx).`;
-  if (process.env['CI'] === 'true') throw new Error(message);
-  console.warn(`\n*** SKIPPED: ${message} ***\n`);
-}
+const present = proxyBinaryPresent({
+  name: 'nginx',
+  path: NGINX,
+  tests: 'the nginx auth_request tests',
+  aptPackage: 'nginx',
+});
 
 let s: DecisionServer;
 let nginx: ChildProcess | undefined;
@@ -37,7 +46,14 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
     dir = mkdtempSync(join(tmpdir(), 'ipgate-nginx-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    writeFileSync(join(dir, 'ipgate.conf'), shippedConfig(port));
+    writeFileSync(
+      join(dir, 'ipgate.conf'),
+      shippedConfig('nginx-auth-request.conf', [
+        ['server 127.0.0.1:8081;', `server ${new URL(s.server.adminUrl).host};`],
+        ['server 127.0.0.1:3000;', `server ${new URL(s.upstreamUrl).host};`],
+        ['listen 80;', `listen 127.0.0.1:${port};`],
+      ]),
+    );
     for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, temp));
     writeFileSync(
       join(dir, 'nginx.conf'),
@@ -80,6 +96,7 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
     return { status: res.statusCode, headers: res.headers, text };
   };
   const key = () => ({ authorization: `Bearer ${s.world.secrets.plain}` });
+  const proxy: ProxyUnderTest = { server: () => s, call };
 
   it('a listed address with a valid key reaches the upstream, which learns the tenant, key and request id', async () => {
     const res = await call('127.0.0.2', '/orders/7?x=1', {
@@ -99,26 +116,7 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
     expect(seen.headers['true-client-ip']).toBeUndefined();
   });
 
-  it('an unlisted address gets 403 with the denial body and its X-Request-Id', async () => {
-    const res = await call('127.0.0.3', '/orders/7', key());
-    expect(res.status).toBe(403);
-    expect(res.headers['content-type']).toContain('application/json');
-    const requestId = res.headers['x-request-id'];
-    expect(requestId).toMatch(/^req_[A-Za-z0-9_-]{16}$/);
-    expect(JSON.parse(res.text)).toEqual({
-      error: "Access denied. You don't have permission to access this.",
-      requestId,
-    });
-  });
-
-  it('no key and an unknown key get 401 with a JSON body and WWW-Authenticate', async () => {
-    for (const headers of [{}, { authorization: `Bearer ${s.world.secrets.unknown}` }]) {
-      const res = await call('127.0.0.2', '/orders/7', headers);
-      expect(res.status).toBe(401);
-      expect(res.headers['www-authenticate']).toBe('Bearer');
-      expect(JSON.parse(res.text)).toMatchObject({ error: 'A valid API key is required.' });
-    }
-  });
+  itDeniesAndAsksForAKey(proxy);
 
   it('a spoofed X-Forwarded-For from the client changes nothing', async () => {
     const denied = await call('127.0.0.3', '/orders/7', { ...key(), 'x-forwarded-for': '127.0.0.2' });
@@ -134,54 +132,5 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
     expect(res.status).toBe(403);
   });
 
-  it('the request is in the request log with the client address nginx saw', async () => {
-    const res = await call('127.0.0.3', '/orders/recorded', key());
-    const requestId = res.headers['x-request-id'] as string;
-    const url = `${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/requests/${requestId}`;
-    let found: Record<string, unknown> | undefined;
-    for (let i = 0; i < 40 && found === undefined; i++) {
-      const r = await fetch(url, { headers: { authorization: `Bearer ${s.ownerToken}` } });
-      if (r.status === 200) found = (await r.json()) as Record<string, unknown>;
-      else await new Promise((done) => setTimeout(done, 100));
-    }
-    expect(found).toMatchObject({
-      requestId,
-      client: '127.0.0.3',
-      method: 'GET',
-      path: '/orders/recorded',
-      decision: 'deny',
-      stage: 'tenant-restriction',
-    });
-  });
-
-  it('a rule change through the management API is enforced on the next request', async () => {
-    expect((await call('127.0.0.3', '/orders/7', key())).status).toBe(403);
-    const added = await fetch(
-      `${s.server.adminUrl}/v1/tenants/${s.world.tenants.plain}/ip-restriction/entries`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${s.ownerToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ value: '127.0.0.3', name: 'second office' }),
-      },
-    );
-    expect(added.status, await added.text()).toBe(201);
-    expect((await call('127.0.0.3', '/orders/7', key())).status).toBe(200);
-  });
+  itRecordsAndFollowsRuleChanges(proxy, {});
 });
-
-/** The shipped config with its three CHANGE addresses pointed at this test's servers. */
-function shippedConfig(port: number): string {
-  const admin = new URL(s.server.adminUrl).host;
-  const upstream = new URL(s.upstreamUrl).host;
-  let text = readFileSync(CONF, 'utf8');
-  for (const [from, to] of [
-    ['server 127.0.0.1:8081;', `server ${admin};`],
-    ['server 127.0.0.1:3000;', `server ${upstream};`],
-    ['listen 80;', `listen 127.0.0.1:${port};`],
-  ] as const) {
-    if (text.split(from).length !== 2)
-      throw new Error(`docs/nginx-auth-request.conf: expected one "${from}"`);
-    text = text.replace(from, to);
-  }
-  return text;
-}
