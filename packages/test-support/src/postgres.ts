@@ -25,8 +25,11 @@ export interface PostgresSchema {
 export interface TestPostgres {
   /** True when PostgreSQL is unreachable and this is not CI: skip the tests that need it. */
   readonly skip: boolean;
-  /** A fresh, empty schema; throws when PostgreSQL is unreachable. */
-  freshSchema(): Promise<PostgresSchema>;
+  /**
+   * A fresh, empty schema named `prefix` and random characters (default `ipg_test_` and the process
+   * id); throws when PostgreSQL is unreachable.
+   */
+  freshSchema(prefix?: string): Promise<PostgresSchema>;
 }
 
 let probe: Promise<string | undefined> | undefined;
@@ -57,10 +60,12 @@ export async function testPostgres(): Promise<TestPostgres> {
   }
   return {
     skip: problem !== undefined && !ci,
-    async freshSchema() {
+    async freshSchema(prefix = `ipg_test_${process.pid}`) {
       if (problem !== undefined)
         throw new Error(`PostgreSQL at ${POSTGRES_TEST_URL} is not reachable: ${problem}`);
-      const schema = `ipg_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+      if (!/^[a-z_][a-z0-9_]*$/.test(prefix))
+        throw new Error(`a schema prefix is lower-case letters, digits and _: ${JSON.stringify(prefix)}`);
+      const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
       await run(`create schema "${schema}"`);
       const separator = POSTGRES_TEST_URL.includes('?') ? '&' : '?';
       return {
@@ -90,7 +95,8 @@ async function reachable(): Promise<string | undefined> {
     await client.query('select 1');
     return undefined;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    // An AggregateError (every address refused) has an empty message.
+    return e instanceof Error ? e.message || e.name : String(e);
   } finally {
     await client.end().catch(() => {});
   }

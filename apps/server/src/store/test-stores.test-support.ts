@@ -2,17 +2,16 @@
  * Fresh, throwaway stores for tests: the same tests run against SQLite and PostgreSQL through these
  * factories (one contract, every implementation: docs/architecture/storage.md#the-store).
  *
- * PostgreSQL is expected at `IPGATE_TEST_DATABASE_URL` (default
+ * PostgreSQL is found as @ipgate/test-support/postgres says (`IPGATE_TEST_DATABASE_URL`, default
  * `postgres://postgres@127.0.0.1:5432/test`). When it cannot be reached, its factory says `skip`
  * and a loud warning is printed, except under `CI=true`, where a missing database must fail the run
  * rather than pass it quietly.
  */
 
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { POSTGRES_TEST_URL, testPostgres } from '@ipgate/test-support/postgres';
 import type { StoreOptions } from './context.js';
 import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
@@ -24,8 +23,7 @@ import type { Store } from './store.js';
  * @example
  * IPGATE_TEST_DATABASE_URL=postgres://postgres@db:5432/test npx vitest run apps/server/src/store
  */
-export const POSTGRES_TEST_URL =
-  process.env['IPGATE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { POSTGRES_TEST_URL };
 
 /**
  * Where one throwaway store lives, so a second process (or a reopen) can find it.
@@ -106,16 +104,6 @@ export function sqliteFactory(): StoreFactory {
   return factory;
 }
 
-let probe: Promise<string | undefined> | undefined;
-
-/**
- * Throwaway PostgreSQL stores: a fresh schema per store, dropped on close. `skip` is true (with a
- * warning) when the database is unreachable, unless `CI=true`.
- *
- * @example
- * const factory = await postgresFactory();
- * if (!factory.skip) await (await factory.open({ maxConnections: 8 })).close();
- */
 /**
  * A fresh schema for a whole server (or several nodes of one), named in the connection string as an
  * operator would put it in DATABASE_URL; `drop()` removes it with everything in it.
@@ -128,41 +116,26 @@ let probe: Promise<string | undefined> | undefined;
 export async function freshPostgresDatabase(
   prefix: string,
 ): Promise<{ readonly databaseUrl: string; readonly schema: string; drop(): Promise<void> }> {
-  const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await admin(`create schema ${schema}`);
-  return {
-    databaseUrl: `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    schema,
-    drop: () => admin(`drop schema if exists ${schema} cascade`),
-  };
+  const { schema, url, drop } = await (await testPostgres()).freshSchema(prefix);
+  return { databaseUrl: url, schema, drop };
 }
 
+/**
+ * Throwaway PostgreSQL stores: a fresh schema per store, dropped on close. `skip` is true (with a
+ * warning) when the database is unreachable, unless `CI=true`.
+ *
+ * @example
+ * const factory = await postgresFactory();
+ * if (!factory.skip) await (await factory.open({ maxConnections: 8 })).close();
+ */
 export async function postgresFactory(): Promise<StoreFactory> {
-  probe ??= reachable(POSTGRES_TEST_URL);
-  const problem = await probe;
-  const ci = process.env['CI'] === 'true';
-  if (problem !== undefined) {
-    const banner = '!'.repeat(78);
-    console.warn(
-      `\n${banner}\n  PostgreSQL at ${POSTGRES_TEST_URL} is not reachable (${problem}).\n` +
-        (ci
-          ? '  CI=true: the PostgreSQL store tests will FAIL, as they must not be skipped in CI.\n'
-          : '  The PostgreSQL store tests are SKIPPED. Start PostgreSQL or set IPGATE_TEST_DATABASE_URL.\n') +
-        `${banner}\n`,
-    );
-  }
+  const postgres = await testPostgres();
   const factory: StoreFactory = {
     name: 'postgres',
-    skip: problem !== undefined && !ci,
+    skip: postgres.skip,
     async createLocation() {
-      if (problem !== undefined)
-        throw new Error(`PostgreSQL at ${POSTGRES_TEST_URL} is not reachable: ${problem}`);
-      const schema = `ipg_test_${process.pid}_${randomBytes(6).toString('hex')}`;
-      await admin(`create schema "${schema}"`);
-      return {
-        location: { kind: 'postgres', connectionString: POSTGRES_TEST_URL, schema },
-        dispose: () => admin(`drop schema if exists "${schema}" cascade`),
-      };
+      const { schema, drop } = await postgres.freshSchema();
+      return { location: { kind: 'postgres', connectionString: POSTGRES_TEST_URL, schema }, dispose: drop };
     },
     openAt: (location, options) => openAt(location, options),
     open: (options) => openFresh(factory, options),
@@ -200,28 +173,4 @@ async function openFresh(factory: StoreFactory, options?: TestStoreOptions): Pro
       }
     },
   };
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_TEST_URL, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-async function reachable(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message || e.name : String(e);
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
