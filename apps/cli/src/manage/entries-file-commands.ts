@@ -3,11 +3,11 @@
  * and from a file, through the management API's import and export routes
  * (docs/architecture/management.md#importing-a-list).
  */
-import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../exit-code.js';
 import type { CommandIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
+import { readFileArgument } from './file-argument.js';
 import { type ListTarget, listTarget, type TargetOptions } from './list-target.js';
 import { type RemoteOptions, runRemote } from './remote-command.js';
 import { table } from './table.js';
@@ -120,7 +120,7 @@ export function entriesFileCommands(
       ) =>
         runRemote(io, o, async (ctx) => {
           const target = fileTarget(o);
-          const content = file === '-' ? await readAll(io) : await readText(file);
+          const content = await readFileArgument(io, file);
           const format = o.format ?? (/\.csv$/i.test(file) ? 'csv' : 'text');
           const body = {
             format,
@@ -233,18 +233,4 @@ function describeImport(r: Imported, target: ListTarget): string {
   const s = r.summary;
   const change = r.changeVersion === null ? 'nothing to change' : `change ${r.changeVersion}`;
   return `imported into ${target.label}: ${s.add} added, ${s.update} updated, ${s.remove} removed, ${s.unchanged} unchanged; ${r.count} entries (${change})`;
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-async function readAll(io: CommandIo): Promise<string> {
-  const chunks: string[] = [];
-  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-  return chunks.join('');
 }

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { parseAllowList, RESTRICTION_MODES } from '@ipgate/core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { collect } from '../collect.js';
 import { ExitCode } from '../exit-code.js';
 import type { CommandIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
+import { readFileArgument } from './file-argument.js';
 import { listTarget, type TargetOptions } from './list-target.js';
 import { onOff, wholeNumber } from './option-parsers.js';
 import { type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
@@ -138,7 +138,7 @@ async function draftOf(o: Options, io: CommandIo): Promise<Record<string, unknow
   if (o.replaceFile !== undefined) {
     if (changes > 0)
       throw new UsageError('--replace-file is the whole list; it does not go with --add or --remove.');
-    const text = o.replaceFile === '-' ? await readAll(io) : await readText(o.replaceFile);
+    const text = await readFileArgument(io, o.replaceFile);
     const parsed = o.domains === true ? domainLines(text) : parseAllowList(text, { source: o.replaceFile });
     const [first] = parsed.errors;
     if (first !== undefined) throw first;
@@ -170,20 +170,6 @@ function domainLines(text: string): {
     entries.push({ value: value as string, name: name.length === 0 ? undefined : name.join(' ') });
   }
   return { entries, errors: [] };
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-async function readAll(io: CommandIo): Promise<string> {
-  const chunks: string[] = [];
-  for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-  return chunks.join('');
 }
 
 function describe(r: Simulation, label: string): string[] {
