@@ -2,11 +2,11 @@ import { decide, IpAddress, isIpGateError } from '@ipgate/core';
 import { Command } from 'commander';
 import { type AllowRules, loadAllowRules } from './allow-rules.js';
 import { collect } from './collect.js';
-import { ExitCode, worstExitCode } from './exit-code.js';
+import { answerEachStdinLine } from './each-stdin-line.js';
+import { ExitCode } from './exit-code.js';
 import { runServerCheck } from './manage/server-check.js';
 import { DEFAULT_SERVER } from './manage/server-target.js';
 import { type CommandIo, flushAll, jsonError, printError } from './output.js';
-import { readLineBatches } from './read-lines.js';
 import { readsStdin } from './stdin-argument.js';
 import { UsageError } from './usage-error.js';
 
@@ -128,23 +128,7 @@ export async function runCheck(address: string, options: CheckOptions, io: Comma
     await flushAll(io);
     return code;
   }
-  let code: ExitCode = ExitCode.ok;
-  let seen = 0;
-  for await (const lines of readLineBatches(io.stdin)) {
-    for (const line of lines) {
-      const input = line.trim();
-      if (input === '') continue;
-      seen++;
-      code = worstExitCode(code, checkOne(input, rules, options, io));
-    }
-    await flushAll(io);
-  }
-  if (seen === 0) {
-    io.err.line('error: standard input held no addresses.');
-    await flushAll(io);
-    return ExitCode.badInput;
-  }
-  return code;
+  return answerEachStdinLine(io, 'addresses', (line) => checkOne(line.trim(), rules, options, io));
 }
 
 function checkOne(input: string, rules: AllowRules, options: CheckOptions, io: CommandIo): ExitCode {

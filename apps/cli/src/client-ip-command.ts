@@ -14,11 +14,11 @@ import {
 } from './client-address-strategy.js';
 import { type ClientIpRequest, parseClientIpRequest } from './client-ip-request.js';
 import { collect } from './collect.js';
-import { ExitCode, worstExitCode } from './exit-code.js';
+import { answerEachStdinLine } from './each-stdin-line.js';
+import { ExitCode } from './exit-code.js';
 import { headersFromOptions, type RequestHeaders } from './header-option.js';
 import { type CommandIo, flushAll, jsonError, printError } from './output.js';
 import { prefixError } from './prefix-error.js';
-import { readLineBatches } from './read-lines.js';
 import { UsageError } from './usage-error.js';
 
 /** Options of `ipgate client-ip`, as commander hands them over. */
@@ -156,34 +156,19 @@ async function resolveLines(
   }
   // Few distinct proxy settings recur over many lines; compile each once.
   const strategies = new Map<string, StrategyResult>();
-  let code: ExitCode = ExitCode.ok;
-  let lineNumber = 0;
-  let seen = 0;
-  for await (const lines of readLineBatches(io.stdin)) {
-    for (const line of lines) {
-      lineNumber++;
-      if (line.trim() === '') continue;
-      seen++;
-      const where = `line ${lineNumber}: `;
-      const prepared = prepareLine(line, base, strategies);
-      if (!prepared.ok) {
-        for (const error of prepared.errors) {
-          if (options.json === true) io.out.json({ line: lineNumber, error: jsonError(error) });
-          else printError(io.err, prefixError(error, where));
-        }
-        code = ExitCode.badInput;
-        continue;
+  return answerEachStdinLine(io, 'requests', (line, lineNumber) => {
+    const where = `line ${lineNumber}: `;
+    const prepared = prepareLine(line, base, strategies);
+    if (!prepared.ok) {
+      for (const error of prepared.errors) {
+        if (options.json === true) io.out.json({ line: lineNumber, error: jsonError(error) });
+        else printError(io.err, prefixError(error, where));
       }
-      const { chosen, request } = prepared;
-      code = worstExitCode(code, report(chosen, request.remote, request.headers, options, io, where));
+      return ExitCode.badInput;
     }
-    await flushAll(io);
-  }
-  if (seen === 0) {
-    io.err.line('error: standard input held no requests.');
-    return ExitCode.badInput;
-  }
-  return code;
+    const { chosen, request } = prepared;
+    return report(chosen, request.remote, request.headers, options, io, where);
+  });
 }
 
 function report(

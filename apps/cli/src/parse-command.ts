@@ -1,8 +1,8 @@
 import { type Entry, type EntryType, tryParseEntry } from '@ipgate/core';
 import { Command, Option } from 'commander';
+import { answerEachStdinLine } from './each-stdin-line.js';
 import { ExitCode, worstExitCode } from './exit-code.js';
 import { type CommandIo, flushAll, jsonError, printError } from './output.js';
-import { readLineBatches } from './read-lines.js';
 import { readsStdin } from './stdin-argument.js';
 
 /** Options of `ipgate parse`, as commander hands them over. */
@@ -68,22 +68,7 @@ export async function runParse(
     await flushAll(io);
     return code;
   }
-  let seen = 0;
-  for await (const lines of readLineBatches(io.stdin)) {
-    for (const line of lines) {
-      const input = line.trim();
-      if (input === '') continue;
-      seen++;
-      code = worstExitCode(code, report(input, options, io));
-    }
-    await flushAll(io);
-  }
-  if (seen === 0) {
-    io.err.line('error: standard input held no entries.');
-    await flushAll(io);
-    return ExitCode.badInput;
-  }
-  return code;
+  return answerEachStdinLine(io, 'entries', (line) => report(line.trim(), options, io));
 }
 
 function report(input: string, options: ParseOptions, io: CommandIo): ExitCode {
