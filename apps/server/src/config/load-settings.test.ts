@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { IpGateError } from '@ipgate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { configError } from './config-error.test-support.js';
 import { clientAddressConfig, loadSettings } from './load-settings.js';
 import { settingSpecs } from './settings.js';
 
@@ -11,17 +12,6 @@ function configFile(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'ipgate-config-')), 'ipgate.json');
   writeFileSync(path, content);
   return path;
-}
-
-function configError(run: () => unknown): IpGateError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(IpGateError);
-    expect((e as IpGateError).code).toBe('IPG_CONFIG_INVALID');
-    return e as IpGateError;
-  }
-  throw new Error('expected IPG_CONFIG_INVALID');
 }
 
 describe('loadSettings', () => {

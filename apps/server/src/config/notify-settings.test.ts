@@ -1,17 +1,6 @@
-import { IpGateError } from '@ipgate/core';
 import { describe, expect, it } from 'vitest';
+import { configError } from './config-error.test-support.js';
 import { loadSettings } from './load-settings.js';
-
-function refusal(run: () => unknown): IpGateError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(IpGateError);
-    expect((e as IpGateError).code).toBe('IPG_CONFIG_INVALID');
-    return e as IpGateError;
-  }
-  throw new Error('expected IPG_CONFIG_INVALID');
-}
 
 describe('notification settings', () => {
   it('default to the outbox, the admin listener as public URL, 72 h links, the SSRF guard on', () => {
@@ -37,20 +26,22 @@ describe('notification settings', () => {
     ['mail.example.com:25', /smtp/],
     ['not a url', /URL/],
   ])('refuse the SMTP URL %j, naming the setting', (value, why) => {
-    const flag = refusal(() => loadSettings({ flags: { smtpUrl: value } }));
+    const flag = configError(() => loadSettings({ flags: { smtpUrl: value } }));
     expect(flag.message).toContain('--smtp-url');
     expect(flag.message).toMatch(why);
-    const env = refusal(() => loadSettings({ env: { IPGATE_SMTP_URL: value } }));
+    const env = configError(() => loadSettings({ env: { IPGATE_SMTP_URL: value } }));
     expect(env.message).toContain('IPGATE_SMTP_URL');
   });
 
   it('refuse a public URL with a query or another scheme, and a sender without an address', () => {
-    expect(refusal(() => loadSettings({ flags: { publicUrl: 'https://x.example/?a=1' } })).message).toContain(
+    expect(
+      configError(() => loadSettings({ flags: { publicUrl: 'https://x.example/?a=1' } })).message,
+    ).toContain('--public-url');
+    expect(configError(() => loadSettings({ flags: { publicUrl: 'ftp://x.example' } })).message).toContain(
       '--public-url',
     );
-    expect(refusal(() => loadSettings({ flags: { publicUrl: 'ftp://x.example' } })).message).toContain(
-      '--public-url',
+    expect(configError(() => loadSettings({ flags: { smtpFrom: 'ipgate' } })).message).toContain(
+      '--smtp-from',
     );
-    expect(refusal(() => loadSettings({ flags: { smtpFrom: 'ipgate' } })).message).toContain('--smtp-from');
   });
 });
