@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from './config/load-settings.js';
 import { type RunningServer, startServer } from './serve.js';
-import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.test-support.js';
+import { freshPostgresDatabase, storeFactories } from './store/test-stores.test-support.js';
 
 /**
  * Two gateway nodes on one PostgreSQL database
@@ -30,16 +28,14 @@ for (const syncInterval of ['250ms', '60s'])
   describe.skipIf(postgres?.skip !== false)(
     `two nodes sharing PostgreSQL (sync interval ${syncInterval})`,
     () => {
-      const schema = `ipgate_nodes_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+      let dropSchema: (() => Promise<void>) | undefined;
       let a: RunningServer;
       let b: RunningServer;
 
       beforeAll(async () => {
-        await admin.connect();
-        await admin.query(`create schema ${schema}`);
         // The schema travels in the connection string, as an operator would put it in DATABASE_URL.
-        const databaseUrl = `${POSTGRES_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+        const { databaseUrl, drop } = await freshPostgresDatabase('ipgate_nodes');
+        dropSchema = drop;
         const flags = {
           listen: '127.0.0.1:0',
           adminListen: '127.0.0.1:0',
@@ -55,8 +51,7 @@ for (const syncInterval of ['250ms', '60s'])
       afterAll(async () => {
         await b?.close();
         await a?.close();
-        await admin.query(`drop schema if exists ${schema} cascade`);
-        await admin.end();
+        await dropSchema?.();
       });
 
       it('the second node starts from the rules the first one wrote, and makes no second owner token', async () => {

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from './config/load-settings.js';
@@ -12,7 +10,11 @@ import { readLastGoodHeader } from './snapshot/last-good-read.js';
 import { openPostgresStore } from './store/postgres.js';
 import type { Store } from './store/store.js';
 import { startTcpRelay, type TcpRelay } from './store/tcp-relay.test-support.js';
-import { POSTGRES_TEST_URL, storeFactories } from './store/test-stores.test-support.js';
+import {
+  freshPostgresDatabase,
+  POSTGRES_TEST_URL,
+  storeFactories,
+} from './store/test-stores.test-support.js';
 
 /**
  * Nodes on a real PostgreSQL reached through a TCP relay the test cuts and restores
@@ -80,8 +82,7 @@ async function loggedPaths(store: Store): Promise<string[]> {
 describe.skipIf(postgres?.skip !== false)(
   'nodes whose PostgreSQL goes away (through a cut TCP relay)',
   () => {
-    const schema = `ipgate_down_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    let dropSchema: (() => Promise<void>) | undefined;
     const dirs: string[] = [];
     const running = new Set<RunningServer>();
     let relay: TcpRelay;
@@ -94,16 +95,16 @@ describe.skipIf(postgres?.skip !== false)(
     let databaseUrl: string;
 
     beforeAll(async () => {
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      const options = `?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-      store = await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema });
+      const db = await freshPostgresDatabase('ipgate_down');
+      dropSchema = db.drop;
+      store = await openPostgresStore({ connectionString: POSTGRES_TEST_URL, schema: db.schema });
       const target = new URL(POSTGRES_TEST_URL);
       relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 5432) });
-      const relayed = new URL(POSTGRES_TEST_URL);
+      // The same database and schema, reached through the relay.
+      const relayed = new URL(db.databaseUrl);
       relayed.hostname = '127.0.0.1';
       relayed.port = String(relay.port);
-      databaseUrl = `${relayed.toString()}${options}`;
+      databaseUrl = relayed.toString();
       upstream = createServer((_req, res) => res.end('ok'));
       await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
       const address = upstream.address();
@@ -121,8 +122,7 @@ describe.skipIf(postgres?.skip !== false)(
       await relay?.close();
       await store?.close();
       await new Promise<void>((r) => (upstream === undefined ? r() : upstream.close(() => r())));
-      await admin.query(`drop schema if exists ${schema} cascade`);
-      await admin.end();
+      await dropSchema?.();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     });
 
