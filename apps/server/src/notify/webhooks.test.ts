@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../config/load-settings.js';
 import { type DemoServer, startDemoServer } from '../demo-server.test-support.js';
 import { testNetworkFacts } from '../review/network-facts.test-support.js';
-import { type RunningServer, startServer } from '../serve.js';
-import { storeFactories } from '../store/test-stores.test-support.js';
+import type { RunningServer } from '../serve.js';
+import { sqliteFactory, storeFactories } from '../store/test-stores.test-support.js';
 import { forbiddenDestination } from './destination-guard.js';
 import { startWebhookReceiver, until, type WebhookReceiver } from './receivers.test-support.js';
 import { webhookTransport } from './webhook-transport.js';
@@ -217,27 +212,12 @@ describe.each(factories.map((f) => [f.name, f] as const))(
 );
 
 describe('webhook channels when private destinations are not allowed', () => {
-  let server: RunningServer;
-  let dataDir: string;
+  let demo: DemoServer;
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'ipgate-hooks-ssrf-'));
-    server = await startServer(
-      loadSettings({
-        flags: {
-          listen: '127.0.0.1:0',
-          adminListen: '127.0.0.1:0',
-          dataDir,
-          demo: true,
-          demoUpstreamPort: '0',
-          logLevel: 'silent',
-        },
-      }),
-      { out: () => {}, flush: async () => {} },
-    );
+    demo = await startDemoServer(sqliteFactory());
   });
   afterAll(async () => {
-    await server?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it.each([
@@ -247,16 +227,13 @@ describe('webhook channels when private destinations are not allowed', () => {
     'http://169.254.169.254/latest',
     'http://10.0.0.5/',
   ])('refuses %s with a message naming the field', async (target) => {
-    const headers = { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/json' };
-    const tenants = await request(`${server.adminUrl}/v1/tenants`, { headers });
-    const tenantId = ((await tenants.body.json()) as { items: { id: string }[] }).items[0]?.id;
-    const r = await request(`${server.adminUrl}/v1/tenants/${tenantId}/notification-channels`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ kind: 'webhook', name: 'x', target }),
+    const r = await demo.admin('POST', `/v1/tenants/${demo.tenantId}/notification-channels`, {
+      kind: 'webhook',
+      name: 'x',
+      target,
     });
-    expect(r.statusCode).toBe(400);
-    const body = (await r.body.json()) as { error: { field: string; hint: string } };
+    expect(r.status).toBe(400);
+    const body = r.json as { error: { field: string; hint: string } };
     expect(body.error.field).toBe('target');
     expect(body.error.hint).toContain('--webhook-allow-private');
   });
