@@ -35,8 +35,7 @@ import type { RulesEngine } from './snapshot/rules-engine.js';
 import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
 import { openNodeStore, openNodeStoreNow, storeLocation } from './store/open-store.js';
 import type { ReachableStore } from './store/reachable-store.js';
-import { UsageCounter } from './usage/usage-counter.js';
-import { startUsageFlusher } from './usage/usage-flusher.js';
+import { startEntryUsage } from './usage/entry-usage.js';
 
 /** Where the start-up banner goes (the CLI's standard output). Logs go to standard error as JSON. */
 export interface ServeIo {
@@ -154,17 +153,14 @@ export async function startServer(
     });
     // After the gateway has stopped: the trusted addresses still gathered are written, not dropped.
     cleanups.push(() => autoWriter.close());
-    // Each process that decides counts and flushes its own entry hits; the store adds them up.
-    const usage = settings.entryUsage ? new UsageCounter() : undefined;
-    if (usage !== undefined) {
-      const flusher = startUsageFlusher({
-        counter: usage,
-        store,
-        intervalMs: settings.usageFlushIntervalMs,
-        logger,
-      });
-      cleanups.push(() => flusher.close());
-    }
+    const entryUsage = startEntryUsage({
+      enabled: settings.entryUsage,
+      store,
+      intervalMs: settings.usageFlushIntervalMs,
+      logger,
+    });
+    cleanups.push(() => entryUsage.close());
+    const usage = entryUsage.counter;
 
     const workers = resolveWorkerCount(settings.workers);
     // With workers, the gateway's metrics live in the workers: /metrics gathers them over IPC.

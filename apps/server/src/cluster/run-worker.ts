@@ -12,8 +12,7 @@ import { startAutoReview } from '../review/start-review.js';
 import { lastGoodPath } from '../snapshot/last-good-path.js';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import { openNodeStore, storeLocation } from '../store/open-store.js';
-import { UsageCounter } from '../usage/usage-counter.js';
-import { startUsageFlusher } from '../usage/usage-flusher.js';
+import { startEntryUsage } from '../usage/entry-usage.js';
 import { type FromWorker, isToWorker } from './cluster-messages.js';
 import { reportWorkerMetrics } from './cluster-metrics.js';
 
@@ -108,18 +107,15 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
       logger,
     });
     cleanups.push(() => recorder.close());
-    // The worker flushes its own entry hits (additive upserts add up across workers and nodes),
-    // through the recorder's thread: a synchronous SQLite write must not stop this event loop.
-    const usage = settings.entryUsage ? new UsageCounter() : undefined;
-    if (usage !== undefined) {
-      const flusher = startUsageFlusher({
-        counter: usage,
-        store: recorder,
-        intervalMs: settings.usageFlushIntervalMs,
-        logger,
-      });
-      cleanups.push(() => flusher.close());
-    }
+    // Through the recorder's thread: a synchronous SQLite write must not stop this event loop.
+    const entryUsage = startEntryUsage({
+      enabled: settings.entryUsage,
+      store: recorder,
+      intervalMs: settings.usageFlushIntervalMs,
+      logger,
+    });
+    cleanups.push(() => entryUsage.close());
+    const usage = entryUsage.counter;
     const workerMetrics = registerServerMetrics({ engine: snapshots, recorder });
     reportWorkerMetrics(workerMetrics);
     const autoReview = startAutoReview({ store, engine: snapshots, settings, logger });
