@@ -37,6 +37,33 @@ describe('EntryIds', () => {
     expect([0, 1].map((i) => EntryIds.of(extremes).at(i))).toEqual(extremes);
   });
 
+  it('gives each list its own ids when ids of several lists are read in turn (the cache of recent ids)', () => {
+    // Same last digits: the same slot of the cache, so each read pushes the other list's id out.
+    const a = EntryIds.of(['ent_0000000000000000000000000a', 'ent_0000000000000000000000000b']);
+    const b = EntryIds.of(['ent_1000000000000000000000000a', 'ent_2000000000000000000000000b']);
+    const again = EntryIds.of(['ent_0000000000000000000000000a', 'ent_0000000000000000000000000b']);
+    for (let round = 0; round < 3; round++) {
+      expect(a.at(0)).toBe('ent_0000000000000000000000000a');
+      expect(b.at(0)).toBe('ent_1000000000000000000000000a');
+      expect(b.at(1)).toBe('ent_2000000000000000000000000b');
+      expect(a.at(1)).toBe('ent_0000000000000000000000000b');
+      expect(again.at(1)).toBe('ent_0000000000000000000000000b');
+    }
+    // Many lists and positions read at random, far more than the cache holds: always the right id.
+    const lists = Array.from({ length: 20 }, (_, l) =>
+      Array.from(
+        { length: 300 },
+        (_, i) => `kie_${String(l).padStart(2, '0')}${i.toString(32).padStart(24, '0')}`,
+      ),
+    );
+    const packed = lists.map((ids) => EntryIds.of(ids));
+    for (let n = 0; n < 20_000; n++) {
+      const l = (n * 7919) % 20;
+      const i = (n * 104_729) % 300;
+      expect(packed[l]?.at(i)).toBe(lists[l]?.[i]);
+    }
+  });
+
   it('refuses an id with a comma rather than mixing up the positions after it', () => {
     expect(() => EntryIds.of(['ent_1', 'a,b'])).toThrow(/comma/);
     expect(EntryIds.of([])).toBe(EntryIds.none);
