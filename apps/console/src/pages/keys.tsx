@@ -3,21 +3,11 @@
  * chosen key its "Token security": allowed domains for browser callers and IP addresses for server
  * callers, each up to the tenant's limits.
  */
-import {
-  Alert,
-  Button,
-  Group,
-  SegmentedControl,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Button, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
+import { ChoiceField } from '../parts/choice-field';
 import { ConfirmModal } from '../parts/confirm-modal';
 import { FormModal } from '../parts/form-modal';
 import { keysKey } from '../parts/key-names';
@@ -311,24 +301,17 @@ export default function KeysPage(props: { tenantId: string; session: SessionInfo
           required
           data-autofocus
         />
-        <div>
-          <Text size="sm" fw={500} id="new-key-kind" mb={4}>
-            Who calls with it
-          </Text>
-          <SegmentedControl
-            aria-labelledby="new-key-kind"
-            value={kind}
-            onChange={(v) => setKind(v as NewKind)}
-            data={[
-              { value: 'server', label: 'Servers' },
-              { value: 'browser', label: 'Browsers' },
-              { value: 'any', label: 'Anyone' },
-            ]}
-          />
-          <Text size="xs" c="dimmed" mt={4}>
-            {KINDS[kind]}
-          </Text>
-        </div>
+        <ChoiceField
+          label="Who calls with it"
+          value={kind}
+          onChange={(v) => setKind(v as NewKind)}
+          data={[
+            { value: 'server', label: 'Servers' },
+            { value: 'browser', label: 'Browsers' },
+            { value: 'any', label: 'Anyone' },
+          ]}
+          description={KINDS[kind]}
+        />
         {formError !== null && formError.field !== 'name' && (
           <Alert color="red" role="alert" title="Not created">
             {formError.message}

@@ -11,7 +11,6 @@ import {
   CopyButton,
   Group,
   Modal,
-  SegmentedControl,
   Select,
   Stack,
   Table,
@@ -23,6 +22,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { useTenants } from '../layout/shell';
+import { ChoiceField } from '../parts/choice-field';
 import { ConfirmModal } from '../parts/confirm-modal';
 import { FormModal } from '../parts/form-modal';
 import { ListState } from '../parts/list-state';
@@ -97,24 +97,17 @@ function CreateTokenModal(props: {
         required
         data-autofocus
       />
-      <div>
-        <Text size="sm" fw={500} id="token-role-label" mb={4}>
-          Role
-        </Text>
-        <SegmentedControl
-          aria-labelledby="token-role-label"
-          value={role}
-          onChange={(v) => setRole(v as Role)}
-          data={[
-            { value: 'viewer', label: 'Viewer' },
-            { value: 'editor', label: 'Editor' },
-            { value: 'owner', label: 'Owner' },
-          ]}
-        />
-        <Text size="xs" c="dimmed" mt={4}>
-          {ROLES[role]}
-        </Text>
-      </div>
+      <ChoiceField
+        label="Role"
+        value={role}
+        onChange={(v) => setRole(v as Role)}
+        data={[
+          { value: 'viewer', label: 'Viewer' },
+          { value: 'editor', label: 'Editor' },
+          { value: 'owner', label: 'Owner' },
+        ]}
+        description={ROLES[role]}
+      />
       <Select
         label="Scope"
         description={

@@ -4,21 +4,11 @@
  * and how the last day's traffic would have been decided with it. Import then sends the same text with
  * the preview's basis, so it applies only to the list the person saw.
  */
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Modal,
-  SegmentedControl,
-  Stack,
-  Table,
-  Text,
-  Textarea,
-} from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, Stack, Table, Text, Textarea } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
+import { ChoiceField } from './choice-field';
 
 type ImportBody = {
   content: string;
@@ -144,28 +134,23 @@ export function BulkImportModal(props: {
           styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
           data-autofocus
         />
-        <div>
-          <Text size="sm" fw={500} id="import-mode-label" mb={4}>
-            Mode
-          </Text>
-          <SegmentedControl
-            aria-labelledby="import-mode-label"
-            value={mode}
-            onChange={(v) => {
-              setMode(v as 'merge' | 'replace');
-              reset();
-            }}
-            data={[
-              { value: 'merge', label: 'Add to the list' },
-              { value: 'replace', label: 'Replace the list' },
-            ]}
-          />
-          <Text size="xs" c="dimmed" mt={4}>
-            {mode === 'merge'
+        <ChoiceField
+          label="Mode"
+          value={mode}
+          onChange={(v) => {
+            setMode(v as 'merge' | 'replace');
+            reset();
+          }}
+          data={[
+            { value: 'merge', label: 'Add to the list' },
+            { value: 'replace', label: 'Replace the list' },
+          ]}
+          description={
+            mode === 'merge'
               ? 'Entries already listed take the name given here; the others stay.'
-              : 'The list becomes exactly these entries: the others are removed.'}
-          </Text>
-        </div>
+              : 'The list becomes exactly these entries: the others are removed.'
+          }
+        />
         {error !== null && error !== undefined && (
           <Alert
             color="red"

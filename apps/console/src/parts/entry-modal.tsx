@@ -5,9 +5,10 @@
  */
 
 import { parseEntry } from '@ipgate/core';
-import { Alert, Button, Group, SegmentedControl, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiError } from '../api/client';
+import { ChoiceField } from './choice-field';
 import { FormModal } from './form-modal';
 import type { EntryFields, IpEntry } from './types';
 
@@ -109,20 +110,15 @@ export function EntryModal(props: {
       submitLabel="Save"
       busy={props.saving}
     >
-      <div>
-        <Text size="sm" fw={500} id="ip-type-label" mb={4}>
-          IP Type
-        </Text>
-        <SegmentedControl
-          aria-labelledby="ip-type-label"
-          value={type}
-          onChange={(v) => setType(v as 'ip' | 'range')}
-          data={[
-            { value: 'ip', label: 'IP' },
-            { value: 'range', label: 'Range' },
-          ]}
-        />
-      </div>
+      <ChoiceField
+        label="IP Type"
+        value={type}
+        onChange={(v) => setType(v as 'ip' | 'range')}
+        data={[
+          { value: 'ip', label: 'IP' },
+          { value: 'range', label: 'Range' },
+        ]}
+      />
       <TextInput
         label="IP Name"
         description="What people know this address by, e.g. office or CI runner."

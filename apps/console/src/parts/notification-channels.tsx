@@ -10,7 +10,6 @@ import {
   Button,
   Group,
   Loader,
-  SegmentedControl,
   Stack,
   Switch,
   Table,
@@ -21,6 +20,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
+import { ChoiceField } from './choice-field';
 import { ConfirmModal } from './confirm-modal';
 import { FormModal } from './form-modal';
 import { TrashIcon } from './icons';
@@ -319,23 +319,18 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
         submitLabel="Add"
         busy={add.isPending}
       >
-        <div>
-          <Text size="sm" fw={500} id="channel-kind-label" mb={4}>
-            Kind
-          </Text>
-          <SegmentedControl
-            aria-labelledby="channel-kind-label"
-            value={kind}
-            onChange={(v) => {
-              setKind(v as Kind);
-              setFormError(null);
-            }}
-            data={[
-              { value: 'email', label: 'Email' },
-              { value: 'webhook', label: 'Webhook' },
-            ]}
-          />
-        </div>
+        <ChoiceField
+          label="Kind"
+          value={kind}
+          onChange={(v) => {
+            setKind(v as Kind);
+            setFormError(null);
+          }}
+          data={[
+            { value: 'email', label: 'Email' },
+            { value: 'webhook', label: 'Webhook' },
+          ]}
+        />
         <TextInput
           label="Name"
           value={name}
