@@ -17,6 +17,7 @@ import { type ChangeImpact, ChangeImpactNote, deniesNone, ImpactAlert } from './
 import { ConfirmModal } from './confirm-modal';
 import { type EntryCover, inForce, narrows } from './entry-coverage';
 import { EntryModal } from './entry-modal';
+import { EntryValueCell } from './entry-value-cell';
 import { TrashIcon } from './icons';
 import { LinkButton } from './link-button';
 import { ListState } from './list-state';
@@ -408,16 +409,7 @@ export function IpList(props: {
                     )}
                   </Table.Td>
                   <Table.Td>{e.type === 'ip' ? 'IP' : 'Range'}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm" ff="monospace">
-                      {e.value}
-                    </Text>
-                    {e.canonical !== e.value && (
-                      <Text size="xs" c="dimmed" ff="monospace">
-                        stored as {e.canonical}
-                      </Text>
-                    )}
-                  </Table.Td>
+                  <EntryValueCell value={e.value} canonical={e.canonical} />
                   <Table.Td>
                     {props.canEdit ? (
                       <Switch

@@ -21,6 +21,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
+import { EntryValueCell } from './entry-value-cell';
 import { TrashIcon } from './icons';
 import { keysKey } from './key-names';
 import { Notice, type NoticeText } from './notice';
@@ -247,16 +248,7 @@ export function KeyRuleList(props: {
             <Table.Tbody>
               {items.map((r) => (
                 <Table.Tr key={r.id}>
-                  <Table.Td>
-                    <Text size="sm" ff="monospace">
-                      {r.value}
-                    </Text>
-                    {r.canonical !== r.value && (
-                      <Text size="xs" c="dimmed" ff="monospace">
-                        stored as {r.canonical}
-                      </Text>
-                    )}
-                  </Table.Td>
+                  <EntryValueCell value={r.value} canonical={r.canonical} />
                   <Table.Td>{r.name}</Table.Td>
                   {editable && (
                     <Table.Td>
