@@ -27,6 +27,19 @@ interface Filters {
 
 const NO_FILTERS: Filters = { actor: '', action: '', targetType: '', targetId: '', since: '', until: '' };
 
+/** The filters typed as text, in the form's order. */
+const TEXT_FILTERS: readonly {
+  field: 'actor' | 'action' | 'targetType' | 'targetId';
+  label: string;
+  placeholder?: string;
+  width: number;
+}[] = [
+  { field: 'actor', label: 'Actor', placeholder: 'token:prn_…', width: 200 },
+  { field: 'action', label: 'Action', placeholder: 'tenant.ip_entry.added', width: 220 },
+  { field: 'targetType', label: 'Target type', placeholder: 'tenant_ip_entry', width: 170 },
+  { field: 'targetId', label: 'Target id', width: 200 },
+];
+
 type AuditEvent = Awaited<ReturnType<typeof listPage>>['items'][number];
 
 async function listPage(tenantId: string, filters: Filters, cursor: string | undefined) {
@@ -127,37 +140,17 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
           apply(NO_FILTERS);
         }}
       >
-        <TextInput
-          label="Actor"
-          placeholder="token:prn_…"
-          value={draft.actor}
-          onChange={(e) => set('actor', e.currentTarget.value)}
-          error={fieldError('actor')}
-          w={200}
-        />
-        <TextInput
-          label="Action"
-          placeholder="tenant.ip_entry.added"
-          value={draft.action}
-          onChange={(e) => set('action', e.currentTarget.value)}
-          error={fieldError('action')}
-          w={220}
-        />
-        <TextInput
-          label="Target type"
-          placeholder="tenant_ip_entry"
-          value={draft.targetType}
-          onChange={(e) => set('targetType', e.currentTarget.value)}
-          error={fieldError('targetType')}
-          w={170}
-        />
-        <TextInput
-          label="Target id"
-          value={draft.targetId}
-          onChange={(e) => set('targetId', e.currentTarget.value)}
-          error={fieldError('targetId')}
-          w={200}
-        />
+        {TEXT_FILTERS.map((f) => (
+          <TextInput
+            key={f.field}
+            label={f.label}
+            placeholder={f.placeholder}
+            value={draft[f.field]}
+            onChange={(e) => set(f.field, e.currentTarget.value)}
+            error={fieldError(f.field)}
+            w={f.width}
+          />
+        ))}
       </FilterForm>
       <ListState
         query={list}
