@@ -218,8 +218,6 @@ export default function AuditPage(props: { tenantId: string; session: SessionInf
         onClose={() => setShown(null)}
         title={shown === null ? 'Change' : `${shown.action} by ${actorLabel(shown)}`}
         size="xl"
-        centered
-        closeButtonProps={{ 'aria-label': 'Close' }}
       >
         {shown !== null && (
           <Stack gap="sm">

@@ -347,14 +347,7 @@ export default function RequestsPage(props: { tenantId: string; session: Session
         </Table>
       </ListState>
       {pager}
-      <Modal
-        opened={opened !== null}
-        onClose={() => navigate(base)}
-        title="Request"
-        size="lg"
-        centered
-        closeButtonProps={{ 'aria-label': 'Close' }}
-      >
+      <Modal opened={opened !== null} onClose={() => navigate(base)} title="Request" size="lg">
         {opened !== null && (
           <RequestDetail tenantId={tenantId} requestId={opened} keys={keys.data} apis={apis.data} />
         )}

@@ -257,13 +257,7 @@ export default function UsersPage(props: { session: SessionInfo }) {
           setSecret(t);
         }}
       />
-      <Modal
-        opened={secret !== null}
-        onClose={() => setSecret(null)}
-        title="Copy the token now"
-        centered
-        closeButtonProps={{ 'aria-label': 'Close' }}
-      >
+      <Modal opened={secret !== null} onClose={() => setSecret(null)} title="Copy the token now">
         {secret !== null && (
           <Stack>
             <Text size="sm">

@@ -111,14 +111,7 @@ export function BulkImportModal(props: {
     (apply.error instanceof ApiError && apply.error.code === 'IPG_SELF_LOCKOUT' ? null : apply.error);
 
   return (
-    <Modal
-      opened={props.opened}
-      onClose={props.onClose}
-      title="Bulk paste"
-      size="xl"
-      centered
-      closeButtonProps={{ 'aria-label': 'Close' }}
-    >
+    <Modal opened={props.opened} onClose={props.onClose} title="Bulk paste" size="xl">
       <Stack>
         <Textarea
           label="Entries, one per line"

@@ -13,13 +13,7 @@ export function ConfirmModal(props: {
   onCancel: () => void;
 }) {
   return (
-    <Modal
-      closeButtonProps={{ 'aria-label': 'Close' }}
-      opened={props.opened}
-      onClose={props.onCancel}
-      title={props.title}
-      centered
-    >
+    <Modal opened={props.opened} onClose={props.onCancel} title={props.title}>
       <Stack>
         <Text size="sm" component="div">
           {props.children}

@@ -23,11 +23,9 @@ export function FormModal(props: {
 }) {
   return (
     <Modal
-      closeButtonProps={{ 'aria-label': 'Close' }}
       opened={props.opened}
       onClose={props.onClose}
       title={props.title}
-      centered
       {...(props.size === undefined ? {} : { size: props.size })}
     >
       <form

@@ -111,14 +111,7 @@ function AssessmentModal(props: { tenantId: string; observed: ObservedIp | null;
   });
   const a = now.data;
   return (
-    <Modal
-      closeButtonProps={{ 'aria-label': 'Close' }}
-      opened={o !== null}
-      onClose={props.onClose}
-      title={`Assessment of ${o?.address ?? ''}`}
-      centered
-      size="xl"
-    >
+    <Modal opened={o !== null} onClose={props.onClose} title={`Assessment of ${o?.address ?? ''}`} size="xl">
       <Stack>
         <Text size="sm">
           Made now, against the tenant’s list as stored, on the node that answered; it changes nothing. The

@@ -13,14 +13,7 @@ export interface OnceSecret {
 export function SecretOnceModal(props: { secret: OnceSecret | null; onClose: () => void }) {
   const s = props.secret;
   return (
-    <Modal
-      closeButtonProps={{ 'aria-label': 'Close' }}
-      opened={s !== null}
-      onClose={props.onClose}
-      title={s?.title ?? ''}
-      centered
-      size="lg"
-    >
+    <Modal opened={s !== null} onClose={props.onClose} title={s?.title ?? ''} size="lg">
       {s !== null && (
         <Stack>
           <Text size="sm">{s.what}</Text>
