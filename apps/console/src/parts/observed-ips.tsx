@@ -290,6 +290,19 @@ export function ObservedTable(props: {
     </Alert>
   );
 
+  /** Why a person authorized or rejected the address; the audit log keeps it. */
+  const reasonField = (autofocus: boolean) => (
+    <TextInput
+      label="Reason (optional)"
+      description="Kept in the audit log."
+      value={reason}
+      onChange={(e) => setReason(e.currentTarget.value)}
+      error={formError?.field === 'reason' ? formError.message : undefined}
+      maxLength={500}
+      data-autofocus={autofocus || undefined}
+    />
+  );
+
   return (
     <Stack>
       <Notice notice={notice} onDismiss={() => setNotice(null)} />
@@ -413,14 +426,7 @@ export function ObservedTable(props: {
           maxLength={200}
           data-autofocus
         />
-        <TextInput
-          label="Reason (optional)"
-          description="Kept in the audit log."
-          value={reason}
-          onChange={(e) => setReason(e.currentTarget.value)}
-          error={formError?.field === 'reason' ? formError.message : undefined}
-          maxLength={500}
-        />
+        {reasonField(false)}
         {formError !== null && !['name', 'reason'].includes(formError.field ?? '') && formAlert}
       </FormModal>
       <FormModal
@@ -442,15 +448,7 @@ export function ObservedTable(props: {
             </List.Item>
           )}
         </List>
-        <TextInput
-          label="Reason (optional)"
-          description="Kept in the audit log."
-          value={reason}
-          onChange={(e) => setReason(e.currentTarget.value)}
-          error={formError?.field === 'reason' ? formError.message : undefined}
-          maxLength={500}
-          data-autofocus
-        />
+        {reasonField(true)}
         <Checkbox
           label={`Also rotate the key ${rejecting === null ? '' : `“${keyName(rejecting.keyId)}”`}: its secret stops working at once, the new one is shown once`}
           checked={rotate}
