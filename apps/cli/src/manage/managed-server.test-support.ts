@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings, type RunningServer, startServer } from '@ipgate/server';
+import { Agent, request } from 'undici';
 import { type CliRun, runCli } from '../cli.test-support.js';
 
 /** A running server and its owner token. */
@@ -21,6 +22,13 @@ export interface ManagedServer {
     args: readonly string[],
     env?: Readonly<Record<string, string | undefined>>,
   ): Promise<{ code: number | null; body: T; stderr: string }>;
+  /** With `demo`: the demo tenant's id. */
+  readonly demoTenantId: string | undefined;
+  /**
+   * Calls the gateway's `/hello` from a loopback `address` with the demo key (or `secret`): its
+   * status and the X-Request-Id it gave.
+   */
+  callGateway(address: string, secret?: string): Promise<{ status: number; requestId: string }>;
   /** Calls the management API directly, for set-up the commands under test do not do. */
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -49,11 +57,42 @@ export async function startManagedServer(options: { demo?: boolean } = {}): Prom
   if (ownerToken === undefined) throw new Error('no owner token on a fresh store');
   const baseEnv = { IPGATE_TOKEN: ownerToken, IPGATE_SERVER: server.adminUrl };
   const ipgate: ManagedServer['ipgate'] = (args, env) => runCli(args, undefined, { ...baseEnv, ...env });
+  const api: ManagedServer['api'] = async (method, path, body) => {
+    const response = await fetch(`${server.adminUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${ownerToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text === '' ? undefined : JSON.parse(text)) as never;
+  };
+  const demoTenantId =
+    options.demo === true
+      ? (await api<{ items: { id: string }[] }>('GET', '/v1/tenants')).items[0]?.id
+      : undefined;
   return {
     server,
     adminUrl: server.adminUrl,
     ownerToken,
+    demoTenantId,
     ipgate,
+    async callGateway(address, secret = server.demoKeySecret) {
+      const agent = new Agent({ localAddress: address });
+      try {
+        const res = await request(`${server.gatewayUrl}/hello`, {
+          headers: { authorization: `Bearer ${secret}` },
+          dispatcher: agent,
+        });
+        await res.body.text();
+        return { status: res.statusCode, requestId: String(res.headers['x-request-id']) };
+      } finally {
+        await agent.close();
+      }
+    },
     async json(args, env) {
       const r = await ipgate([...args, '--json'], env);
       let body: unknown;
@@ -64,19 +103,7 @@ export async function startManagedServer(options: { demo?: boolean } = {}): Prom
       }
       return { code: r.code, body: body as never, stderr: r.stderr };
     },
-    async api(method, path, body) {
-      const response = await fetch(`${server.adminUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${ownerToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-      return (text === '' ? undefined : JSON.parse(text)) as never;
-    },
+    api,
     async close() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -10,31 +9,20 @@ import { type ManagedServer, startManagedServer } from './managed-server.test-su
  */
 let s: ManagedServer;
 let tenant: string;
-let secret: string;
-const agents: Agent[] = [];
 
 beforeAll(async () => {
   await ensureBuilt();
   s = await startManagedServer({ demo: true });
-  secret = s.server.demoKeySecret as string;
-  tenant = (await s.api<{ items: { id: string }[] }>('GET', '/v1/tenants')).items[0]?.id as string;
+  tenant = s.demoTenantId as string;
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(agents.map((a) => a.close()));
   await s?.close();
 });
 
 /** Calls the gateway from `address` with the demo key; returns the request id the gateway gave. */
-async function callFrom(address: string): Promise<{ status: number; requestId: string }> {
-  const agent = new Agent({ localAddress: address });
-  agents.push(agent);
-  const res = await request(`${s.server.gatewayUrl}/hello`, {
-    headers: { authorization: `Bearer ${secret}` },
-    dispatcher: agent,
-  });
-  await res.body.text();
-  return { status: res.statusCode, requestId: String(res.headers['x-request-id']) };
+function callFrom(address: string): Promise<{ status: number; requestId: string }> {
+  return s.callGateway(address);
 }
 
 interface Logged {

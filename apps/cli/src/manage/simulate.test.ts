@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -17,31 +16,17 @@ let entry: string;
 let key: string;
 let dir: string;
 
-async function callFrom(address: string, secret: string): Promise<void> {
-  const agent = new Agent({ localAddress: address });
-  try {
-    const res = await request(`${s.server.gatewayUrl}/hello`, {
-      headers: { authorization: `Bearer ${secret}` },
-      dispatcher: agent,
-    });
-    await res.body.text();
-  } finally {
-    await agent.close();
-  }
-}
-
 beforeAll(async () => {
   await ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'ipgate-simulate-'));
   s = await startManagedServer({ demo: true });
-  const secret = s.server.demoKeySecret as string;
-  tenant = (await s.api<{ items: { id: string }[] }>('GET', '/v1/tenants')).items[0]?.id as string;
+  tenant = s.demoTenantId as string;
   entry = (await s.api<{ items: { id: string }[] }>('GET', `/v1/tenants/${tenant}/ip-restriction/entries`))
     .items[0]?.id as string;
   key = (await s.api<{ items: { id: string }[] }>('GET', `/v1/tenants/${tenant}/keys`)).items[0]
     ?.id as string;
-  for (let i = 0; i < 3; i++) await callFrom('127.0.0.1', secret);
-  for (let i = 0; i < 2; i++) await callFrom('127.0.0.2', secret);
+  for (let i = 0; i < 3; i++) await s.callGateway('127.0.0.1');
+  for (let i = 0; i < 2; i++) await s.callGateway('127.0.0.2');
   for (let i = 0; i < 100; i++) {
     const page = await s.api<{ items: unknown[] }>('GET', `/v1/tenants/${tenant}/requests`);
     if (page.items.length === 5) break;
