@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { connect, type Server } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import type { Source } from './decision-cases.js';
 
 /** Listens on `::` (dual stack: IPv4 peers arrive IPv4-mapped) on a free port; returns the port. */
@@ -11,6 +11,23 @@ export async function listen(server: Server): Promise<number> {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+/**
+ * A loopback port nothing listens on right now: the kernel's pick, released at once. For a server a
+ * test starts later on it, or for a closed port to connect to.
+ *
+ * @example const port = await freePort();
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Closes a server and every connection it still has. */

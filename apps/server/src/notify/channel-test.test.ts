@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '@ipgate/test-support/sockets';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AdminFixture, bearer, openAdminFixture } from '../admin/admin-fixture.test-support.js';
@@ -47,15 +48,6 @@ async function silentServer(): Promise<{ url: string; close(): Promise<void> }> 
         server.close(() => r());
       }),
   };
-}
-
-/** A port nothing listens on: one the system gave out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 describe.each(factories.map((f) => [f.name, f] as const))(
@@ -268,7 +260,7 @@ describe.each(factories.map((f) => [f.name, f] as const))(
         }
         expect(await channel('a', created.id)).toMatchObject({ failing: false, consecutiveFailures: 0 });
 
-        const closed = await addWebhook(`http://127.0.0.1:${await closedPort()}/hook`);
+        const closed = await addWebhook(`http://127.0.0.1:${await freePort()}/hook`);
         const r = await send('a', closed.id);
         expect(r.json()).toMatchObject({ result: 'failed', reason: 'connection', httpStatus: null });
         expect((r.json() as TestAnswer).detail).toMatch(/ECONNREFUSED/);

@@ -1,6 +1,6 @@
+import { freePort } from '@ipgate/test-support/sockets';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../proxy-decision/local-proxy.test-support.js';
 import {
   killHard,
   type ServeProcess,

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '@ipgate/test-support/sockets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
 import { storeFactories } from '../store/test-stores.test-support.js';
@@ -14,14 +14,6 @@ import { webhookTransport } from './webhook-transport.js';
  */
 const factories = await storeFactories();
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('retryAt', () => {
   it('doubles from the base up to the ceiling, then gives up', () => {

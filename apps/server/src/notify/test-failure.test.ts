@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '@ipgate/test-support/sockets';
 import { describe, expect, it } from 'vitest';
 import { smtpTransport } from './email-transport.js';
 import { classifyTestFailure, TestTimeout } from './test-failure.js';
@@ -10,14 +11,6 @@ import { webhookTransport } from './webhook-transport.js';
  * closed port, undici's own header timeout, the SSRF guard; anything unknown is `error` (or `smtp`
  * for the SMTP transport, whose other failures are the server's refusals).
  */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 describe('classifyTestFailure', () => {
   it('nodemailer against a closed port is a connection failure', async () => {
     const email = smtpTransport({

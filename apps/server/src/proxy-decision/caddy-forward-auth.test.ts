@@ -5,15 +5,16 @@
  * 127.0.0.2 and 127.0.0.3. Under CI=true a missing Caddy fails the run; elsewhere the suite says so
  * loudly and skips. The packaged system service is never used.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@ipgate/test-support/sockets';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
 import {
-  freePort,
   proxyBinaryPresent,
   shippedConfig,
   sourceAgents,

@@ -1,30 +1,14 @@
 /**
  * What the tests that run a real proxy (nginx, Caddy) from a temp dir share: finding its binary, its
- * shipped config pointed at this test's servers, a free loopback port to give it, waiting until it
- * listens (or saying why it died), and HTTP agents that send from a chosen loopback address, so one
- * test plays clients on 127.0.0.2 and 127.0.0.3.
+ * shipped config pointed at this test's servers, waiting until it listens (or saying why it died),
+ * and HTTP agents that send from a chosen loopback address, so one test plays clients on 127.0.0.2
+ * and 127.0.0.3. A free port to give it comes from @ipgate/test-support/sockets.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
-
-/**
- * A port nothing listens on right now (the kernel's pick, released at once).
- *
- * @example const port = await freePort();
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Resolves once 127.0.0.1:`port` accepts connections; rejects with the process's log when it exits
