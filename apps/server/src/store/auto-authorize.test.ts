@@ -261,6 +261,33 @@ describe.each(factories.map((f) => [f.name, f] as const))(
       },
     );
 
+    it.skipIf(factory.skip)(
+      'an IPv4 address the list holds in its IPv4-mapped form, or the other way round, gets no entry',
+      async () => {
+        const { tenantId, k1, k2 } = await setUp('Mapped');
+        // The gateway's set lets 198.51.100.7 in through ::ffff:198.51.100.7, and the other way round.
+        await store.addTenantIpEntry(tenantId, { value: '::ffff:198.51.100.7' }, actor);
+        await store.addTenantIpEntry(tenantId, { value: '203.0.113.9' }, actor);
+        const results = await store.autoAuthorizeAddresses({
+          tenantId,
+          addresses: [
+            item(k1, '198.51.100.7'),
+            item(k1, '::ffff:203.0.113.9'),
+            // Added by this batch as 192.0.2.44: its twin on another key needs no second entry.
+            item(k1, '192.0.2.44'),
+            item(k2, '::ffff:192.0.2.44'),
+          ],
+        });
+        expect(results).toMatchObject([
+          { outcome: 'authorized', entry: null },
+          { outcome: 'authorized', entry: null },
+          { outcome: 'authorized', entry: { value: '192.0.2.44', source: 'auto' } },
+          { outcome: 'authorized', entry: null },
+        ]);
+        expect((await store.listTenantIpEntries(tenantId)).length).toBe(3);
+      },
+    );
+
     it.skipIf(factory.skip)('bad input is refused whole, naming the address', async () => {
       const { tenantId, k1 } = await setUp('Bad input');
       await expect(

@@ -3,7 +3,7 @@
  * addresses a node gathered for one tenant over a flush period, listed in one transaction with one
  * change version, so that every node recompiles the tenant once per batch instead of once per address.
  */
-import { IpSet, isIpGateError } from '@ipgate/core';
+import { IpAddress, IpSet, isIpGateError } from '@ipgate/core';
 import type { Transaction } from 'kysely';
 import { heldForBurst } from '../review/assessment.js';
 import type { StoreContext } from './context.js';
@@ -375,8 +375,8 @@ async function lockObservedRows(
  * What the write needs of the tenant's list, read once per batch without reading the whole list
  * (the batch is a few dozen addresses; the list may hold tens of thousands `auto` added): the count
  * for the limit, the live ranges (an address inside one is listed already), and the entries of
- * exactly the batch's addresses — live ones cover their address, disabled or expired ones are a
- * person's to enable. The list holds each canonical value once (a unique constraint).
+ * exactly the batch's addresses and their IPv4-mapped twins — live ones cover their address,
+ * disabled or expired ones are a person's to enable. The list holds each canonical value once (a unique constraint).
  */
 async function tenantList(trx: Transaction<Database>, tenantId: string, items: readonly Item[]) {
   const at = new Date();
@@ -395,9 +395,8 @@ async function tenantList(trx: Transaction<Database>, tenantId: string, items: r
     .where('type', '=', 'range')
     .execute();
   const set = IpSet.from(ranges.filter(live).map((r) => r.canonical));
-  // An address's entry is stored under the entry's canonical form of it.
-  const canonicalOf = new Map(items.map((i) => [i.addr, v.ipEntry(i.addr).canonical]));
-  const wanted = [...new Set(canonicalOf.values())];
+  const formsOf = new Map(items.map((i) => [i.addr, entryForms(i.addr)]));
+  const wanted = [...new Set([...formsOf.values()].flat())];
   const canonical = new Map<string, string>();
   const listed = new Set<string>();
   for (let i = 0; i < wanted.length; i += CHUNK) {
@@ -412,23 +411,37 @@ async function tenantList(trx: Transaction<Database>, tenantId: string, items: r
       if (live(r)) listed.add(r.canonical);
     }
   }
-  // Single addresses this batch adds: an exact match is all a later item of the batch can hit.
+  // Single addresses this batch adds, in every form: an exact match is all a later item can hit.
   const added = new Set<string>();
+  const forms = (addr: string): readonly string[] => formsOf.get(addr) ?? entryForms(addr);
   return {
     count: Number(n),
     /** The entry id of a batch address's canonical value, when the list holds it (in any state). */
     canonical,
     covers: (addr: string): boolean =>
-      added.has(addr) || listed.has(canonicalOf.get(addr) ?? addr) || set.has(addr),
+      forms(addr).some((f) => added.has(f) || listed.has(f)) || set.has(addr),
     add(addr: string, canon: string, id: string): void {
-      added.add(addr);
+      for (const f of forms(addr)) added.add(f);
       canonical.set(canon, id);
     },
     remove(addr: string, canon: string): void {
-      added.delete(addr);
+      for (const f of forms(addr)) added.delete(f);
       canonical.delete(canon);
     },
   };
+}
+
+/**
+ * The canonical values a single-address entry letting `addr` in may be stored under: the entry's
+ * own canonical form, and for an IPv4 address its IPv4-mapped form `::ffff:a.b.c.d` (or the other
+ * way round), which the gateway's compiled set matches alike.
+ */
+function entryForms(addr: string): string[] {
+  const own = v.ipEntry(addr).canonical;
+  const a = IpAddress.parse(addr);
+  if (a.family === 4) return [own, IpAddress.fromWords(6, 0, 0, 0xffff, a.w3).toString()];
+  if (a.isIPv4Mapped) return [own, a.unmap().toString()];
+  return [own];
 }
 
 /** The columns of an entry the batch adds, in the order SQLite's cached statement binds them. */
