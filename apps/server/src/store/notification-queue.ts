@@ -3,7 +3,7 @@
  * written in the transaction of whatever made them (a batch of observations, a review action), one
  * delivery per subscribed channel; senders lease due deliveries, and record each attempt.
  */
-import { type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { Database, NotificationDeliveriesTable } from './database.js';
 import { newId } from './ids.js';
@@ -169,14 +169,21 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   const at = now.toISOString();
   const until = new Date(now.getTime() + leaseMs).toISOString();
-  return ctx.dialect.transaction(async (trx) => {
-    const due = await trx
+  const dueQuery = (db: Kysely<Database>) =>
+    db
       .selectFrom('notification_deliveries')
       .select('id')
       .where('status', '=', 'queued')
       .where('next_attempt_at', '<=', at)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', at)]))
-      .orderBy('next_attempt_at')
+      .orderBy('next_attempt_at');
+  // Nearly every round (one a second on every node) finds nothing due: a plain read says so without
+  // taking the write lock. On SQLite another process may hold that lock (another node, a worker, a
+  // storm of changes), and the synchronous driver would wait for it on the node's event loop — every
+  // request in flight with it. What is due is claimed below, in the transaction, as before.
+  if ((await read(ctx, () => dueQuery(ctx.db).limit(1).executeTakeFirst())) === undefined) return [];
+  return ctx.dialect.transaction(async (trx) => {
+    const due = await dueQuery(trx)
       .limit(limit)
       .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate().skipLocked())
       .execute();
