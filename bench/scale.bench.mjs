@@ -21,7 +21,7 @@
  *   npm run bench:scale -- --sizes=1000000 --skip=cold,writes,propagation --reuse   # the storm alone
  *
  * `--root` runs another checkout's build (the same benchmark measures the code before a change);
- * `--skip=cold,writes,propagation,storm` leaves phases out; `--reuse` keeps each seeded store (a file
+ * `--skip=cold,writes,propagation,storm` leaves phases out (`max-rate`: the storm's full-load rounds); `--reuse` keeps each seeded store (a file
  * in the temporary directory, a schema, named by label and size) and reuses it in later runs.
  * Storm: `--storm-rate` (200), `--storm-rounds` (3), `--duration` (10 s a round), `--fixed-rate`
  * (requests/s; `auto`: half of B's quiet full-load rate; `off`), `--pin=off`. A storm round under
@@ -430,28 +430,33 @@ async function storm(a, b, seeded, kind, store) {
       });
     const cost = await changeCost(b, source, problems);
     log(`change cost on B (idle gateway): ${JSON.stringify(cost)}`);
+    const result = { kind, via: STORM_VIA, changeCost: cost };
+    result.pinning = PIN
+      ? { nodeB: B_CORE, everythingElse: OTHER_CORE, postgresBackends: pinned ?? null }
+      : 'off';
     await maxLoad(); // warm-up
-    const max = await alternate('max-rate', source, maxLoad, problems);
-    const q = median(max.quiet.map((r) => r.rps));
-    const s = median(max.stormy.map((r) => r.rps));
-    const quietCpuUs = median(max.quiet.map((r) => r.cpuUsPerRequest));
-    const stormCpuUs = median(max.stormy.map((r) => r.cpuUsPerRequest));
-    const result = {
-      kind,
-      via: STORM_VIA,
-      quietRps: q,
-      stormRps: s,
-      // Requests/s at full load follow the load generator, which shares core 0 with the storm's
-      // writer and the store: this drop is mostly that contention, not B's cost.
-      rpsCostPercent: round((1 - s / q) * 100, 1),
-      quietCpuUs,
-      stormCpuUs,
-      cpuCostPercent: round((1 - quietCpuUs / stormCpuUs) * 100, 1),
-      changeCost: cost,
-      changesPerS: median(max.stormy.map((r) => r.changesPerS)),
-      pinning: PIN ? { nodeB: B_CORE, everythingElse: OTHER_CORE, postgresBackends: pinned ?? null } : 'off',
-      rounds: { quiet: max.quiet, stormy: max.stormy },
-    };
+    let q;
+    if (!skip.has('max-rate')) {
+      const max = await alternate('max-rate', source, maxLoad, problems);
+      q = median(max.quiet.map((r) => r.rps));
+      const s = median(max.stormy.map((r) => r.rps));
+      const quietCpuUs = median(max.quiet.map((r) => r.cpuUsPerRequest));
+      const stormCpuUs = median(max.stormy.map((r) => r.cpuUsPerRequest));
+      Object.assign(result, {
+        quietRps: q,
+        stormRps: s,
+        // Requests/s at full load follow the load generator, which shares core 0 with the storm's
+        // writer and the store: this drop is mostly that contention, not B's cost.
+        rpsCostPercent: round((1 - s / q) * 100, 1),
+        quietCpuUs,
+        stormCpuUs,
+        cpuCostPercent: round((1 - quietCpuUs / stormCpuUs) * 100, 1),
+        changesPerS: median(max.stormy.map((r) => r.changesPerS)),
+        rounds: { quiet: max.quiet, stormy: max.stormy },
+      });
+    }
+    if (FIXED_RATE === 'auto' && q === undefined)
+      throw new Error('--fixed-rate=auto needs the max-rate rounds: give a rate with --skip=max-rate');
     const rate =
       FIXED_RATE === 'auto' ? Math.max(100, Math.round((q * 0.5) / 100) * 100) : Number(FIXED_RATE);
     if (FIXED_RATE !== 'off') {
