@@ -27,6 +27,7 @@ import { startNotificationSender } from './notify/notification-sender.js';
 import { webhookTransport } from './notify/webhook-transport.js';
 import { bootstrapOwnerToken } from './owner-token.js';
 import { createRecorder } from './records/recorder.js';
+import { createThreadedRecorder } from './records/threaded-recorder.js';
 import type { NetworkFacts } from './review/network-facts.js';
 import { startAutoReview } from './review/start-review.js';
 import { lastGoodPath } from './snapshot/last-good-path.js';
@@ -142,7 +143,19 @@ export async function startServer(
     const watch = store.watchChanges?.(() => engine.refreshSoon());
     if (watch !== undefined) cleanups.push(() => watch.close());
 
-    const recorder = createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
+    // On SQLite, request records are written on a thread of their own with its own connection, as in
+    // gateway workers: the driver is synchronous, and while another process holds the file's write
+    // lock (another node, a worker, a bulk import) a batch written here would stop this event loop —
+    // every request in flight — until it got the lock, for up to the busy timeout.
+    const threaded =
+      settings.databaseUrl === undefined
+        ? await createThreadedRecorder({
+            store: { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl },
+            recorder: { maxBuffered: settings.recordBuffer },
+            logger,
+          })
+        : undefined;
+    const recorder = threaded ?? createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
     cleanups.push(() => recorder.close());
     const { review, writer: autoWriter } = startAutoReview({
       store,
@@ -155,7 +168,8 @@ export async function startServer(
     cleanups.push(() => autoWriter.close());
     const entryUsage = startEntryUsage({
       enabled: settings.entryUsage,
-      store,
+      // Through the recorder's thread where there is one, for the same reason.
+      store: threaded ?? store,
       intervalMs: settings.usageFlushIntervalMs,
       logger,
     });
