@@ -4,12 +4,11 @@
  * the first entry locks the API down: the page says so and shows the console's own address first.
  */
 import { Alert, Stack, Table, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
 import { letsIn } from '../parts/entry-coverage';
 import { entryListAdapter } from '../parts/entry-routes';
-import { IpList, type IpListAdapter } from '../parts/ip-list';
+import { IpList, type IpListAdapter, useFirstPage } from '../parts/ip-list';
 import { LinkButton } from '../parts/link-button';
 import { ListState } from '../parts/list-state';
 import { usePaged } from '../parts/pager';
@@ -61,10 +60,7 @@ function Whitelist(props: { apiId: string; apiName: string; session: SessionInfo
   const { apiId, session } = props;
   const editable = canEdit(session);
   const adapter = useMemo(() => apiListAdapter(apiId), [apiId]);
-  const firstPage = useQuery({
-    queryKey: [...adapter.key, undefined],
-    queryFn: () => adapter.list(undefined, 50),
-  });
+  const firstPage = useFirstPage(adapter);
   const entries = firstPage.data?.items ?? [];
   // An empty whitelist lets everyone in: there is nothing to say about the console's own address.
   const own = entries.length === 0 ? undefined : letsIn(entries, session.clientAddress);

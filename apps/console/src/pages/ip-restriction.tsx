@@ -4,12 +4,11 @@
  */
 
 import { Alert, Group, Loader, Stack, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api, ifMatch, unwrap } from '../api/client';
 import { letsIn } from '../parts/entry-coverage';
 import { entryListAdapter } from '../parts/entry-routes';
-import { IpList, type IpListAdapter } from '../parts/ip-list';
+import { IpList, type IpListAdapter, useFirstPage } from '../parts/ip-list';
 import { ListFileActions } from '../parts/list-files';
 import { RestrictionMode, restrictionKey, useRestriction } from '../parts/restriction-mode';
 import { canEdit, type SessionInfo } from '../session';
@@ -60,10 +59,7 @@ export default function IpRestrictionPage(props: { tenantId: string; session: Se
   const adapter = useMemo(() => tenantListAdapter(tenantId), [tenantId]);
   const restriction = useRestriction(tenantId);
   // The first page is enough to say whether the console's own address is listed in most lists.
-  const firstPage = useQuery({
-    queryKey: [...adapter.key, undefined],
-    queryFn: () => adapter.list(undefined, 50),
-  });
+  const firstPage = useFirstPage(adapter);
   const ownListed = letsIn(firstPage.data?.items ?? [], session.clientAddress);
   const r = restriction.data;
   return (

@@ -10,7 +10,7 @@
  * notice says so.
  */
 import { ActionIcon, Alert, Button, Group, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { type ChangeImpact, ChangeImpactNote, deniesNone, ImpactAlert } from './change-impact';
@@ -48,6 +48,17 @@ export interface IpListAdapter {
    * like a narrowing.
    */
   readonly openWhileEmpty?: boolean;
+}
+
+/**
+ * The list's first page, as the table reads it (same key, same page size, so one read serves both):
+ * what a page says about the list as a whole, e.g. whether it lets the console's own address in.
+ */
+export function useFirstPage(adapter: IpListAdapter) {
+  return useQuery({
+    queryKey: [...adapter.key, undefined],
+    queryFn: () => adapter.list(undefined, PAGE_SIZE),
+  });
 }
 
 /** A change shown with its impact, waiting for Confirm or Cancel. */
