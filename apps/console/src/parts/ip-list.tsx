@@ -9,7 +9,7 @@
  * are shown with Confirm / Cancel; when it would have denied no one it is saved directly, and the
  * notice says so.
  */
-import { ActionIcon, Alert, Button, Group, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
@@ -18,11 +18,11 @@ import { ConfirmModal } from './confirm-modal';
 import { type EntryCover, inForce, narrows } from './entry-coverage';
 import { EntryModal } from './entry-modal';
 import { EntryValueCell } from './entry-value-cell';
-import { TrashIcon } from './icons';
 import { LinkButton } from './link-button';
 import { ListState } from './list-state';
 import { Notice, type NoticeText } from './notice';
 import { usePaged } from './pager';
+import { TrashButton } from './trash-button';
 import type { EntryFields, IpEntry, IpEntryWithWarnings } from './types';
 
 const PAGE_SIZE = 50;
@@ -444,14 +444,7 @@ export function IpList(props: {
                   </Table.Td>
                   {props.canEdit && (
                     <Table.Td>
-                      <ActionIcon
-                        variant="subtle"
-                        color="red.8"
-                        aria-label={`Delete ${label}`}
-                        onClick={() => setDeleting(e)}
-                      >
-                        <TrashIcon />
-                      </ActionIcon>
+                      <TrashButton aria-label={`Delete ${label}`} onClick={() => setDeleting(e)} />
                     </Table.Td>
                   )}
                 </Table.Tr>

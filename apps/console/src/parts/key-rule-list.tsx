@@ -5,7 +5,6 @@
  */
 import { parseDomainRule, parseEntry } from '@ipgate/core';
 import {
-  ActionIcon,
   Alert,
   Button,
   Card,
@@ -22,9 +21,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { EntryValueCell } from './entry-value-cell';
-import { TrashIcon } from './icons';
 import { keysKey } from './key-names';
 import { Notice, type NoticeText } from './notice';
+import { TrashButton } from './trash-button';
 import type { ApiKey } from './types';
 
 export type RuleKind = 'domains' | 'ips';
@@ -252,15 +251,11 @@ export function KeyRuleList(props: {
                   <Table.Td>{r.name}</Table.Td>
                   {editable && (
                     <Table.Td>
-                      <ActionIcon
-                        variant="subtle"
-                        color="red.8"
+                      <TrashButton
                         aria-label={`Remove ${r.canonical}`}
                         onClick={() => remove.mutate(r)}
                         loading={remove.isPending && remove.variables?.id === r.id}
-                      >
-                        <TrashIcon />
-                      </ActionIcon>
+                      />
                     </Table.Td>
                   )}
                 </Table.Tr>

@@ -4,7 +4,6 @@
  * added, and shown once. "Send test" sends a channel a test message now and says how it went.
  */
 import {
-  ActionIcon,
   Alert,
   Badge,
   Button,
@@ -23,9 +22,9 @@ import { ApiError, api, ifMatch, unwrap } from '../api/client';
 import { ChoiceField } from './choice-field';
 import { ConfirmModal } from './confirm-modal';
 import { FormModal } from './form-modal';
-import { TrashIcon } from './icons';
 import { Notice, type NoticeText } from './notice';
 import { type OnceSecret, SecretOnceModal } from './secret-once';
+import { TrashButton } from './trash-button';
 import type { ChannelTestResult, NotificationChannel } from './types';
 
 type Kind = NotificationChannel['kind'];
@@ -291,14 +290,7 @@ export function NotificationChannels(props: { tenantId: string; editable: boolea
                       >
                         Send test
                       </Button>
-                      <ActionIcon
-                        variant="subtle"
-                        color="red.8"
-                        aria-label={`Remove channel ${c.name}`}
-                        onClick={() => setRemoving(c)}
-                      >
-                        <TrashIcon />
-                      </ActionIcon>
+                      <TrashButton aria-label={`Remove channel ${c.name}`} onClick={() => setRemoving(c)} />
                     </Group>
                   </Table.Td>
                 )}
