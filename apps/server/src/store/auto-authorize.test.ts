@@ -288,6 +288,29 @@ describe.each(factories.map((f) => [f.name, f] as const))(
       },
     );
 
+    it.skipIf(factory.skip)(
+      'an address whose IPv4-mapped twin a person disabled is left to them, as the same value is',
+      async () => {
+        const { tenantId, k1 } = await setUp('Mapped disabled');
+        const off = await store.addTenantIpEntry(
+          tenantId,
+          { value: '::ffff:198.51.100.8', enabled: false },
+          actor,
+        );
+        const offV4 = await store.addTenantIpEntry(tenantId, { value: '203.0.113.8', enabled: false }, actor);
+        const results = await store.autoAuthorizeAddresses({
+          tenantId,
+          addresses: [item(k1, '198.51.100.8'), item(k1, '::ffff:203.0.113.8')],
+        });
+        // A new entry for either would let in the address the person turned off.
+        expect(results).toMatchObject([
+          { outcome: 'entry-exists', entryId: off.id },
+          { outcome: 'entry-exists', entryId: offV4.id },
+        ]);
+        expect((await store.listTenantIpEntries(tenantId)).length).toBe(2);
+      },
+    );
+
     it.skipIf(factory.skip)('bad input is refused whole, naming the address', async () => {
       const { tenantId, k1 } = await setUp('Bad input');
       await expect(

@@ -222,9 +222,10 @@ export async function autoAuthorizeAddresses(
       let entry: EntryRow | null = null;
       if (!list.covers(addr)) {
         const canonical = v.ipEntry(addr);
-        const existing = list.canonical.get(canonical.canonical);
+        const existing = list.entryOf(addr);
         if (existing !== undefined) {
-          // A disabled or expired entry of the same value: a person's to enable, not auto's to add.
+          // A disabled or expired entry of the same address (in either form, as the gateway matches
+          // them): a person's to enable, not auto's to add.
           answer({ outcome: 'entry-exists', entryId: existing });
           continue;
         }
@@ -376,7 +377,8 @@ async function lockObservedRows(
  * (the batch is a few dozen addresses; the list may hold tens of thousands `auto` added): the count
  * for the limit, the live ranges (an address inside one is listed already), and the entries of
  * exactly the batch's addresses and their IPv4-mapped twins — live ones cover their address,
- * disabled or expired ones are a person's to enable. The list holds each canonical value once (a unique constraint).
+ * disabled or expired ones are a person's to enable. The list holds each canonical value once (a
+ * unique constraint).
  */
 async function tenantList(trx: Transaction<Database>, tenantId: string, items: readonly Item[]) {
   const at = new Date();
@@ -416,8 +418,14 @@ async function tenantList(trx: Transaction<Database>, tenantId: string, items: r
   const forms = (addr: string): readonly string[] => formsOf.get(addr) ?? entryForms(addr);
   return {
     count: Number(n),
-    /** The entry id of a batch address's canonical value, when the list holds it (in any state). */
-    canonical,
+    /** The id of the list's entry for a batch address in any of its forms, in any state. */
+    entryOf: (addr: string): string | undefined => {
+      for (const f of forms(addr)) {
+        const id = canonical.get(f);
+        if (id !== undefined) return id;
+      }
+      return undefined;
+    },
     covers: (addr: string): boolean =>
       forms(addr).some((f) => added.has(f) || listed.has(f)) || set.has(addr),
     add(addr: string, canon: string, id: string): void {
