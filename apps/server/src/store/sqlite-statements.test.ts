@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cachedStatements } from './sqlite-statements.js';
+import { cachedStatements, MAX_CACHED_SQL_LENGTH } from './sqlite-statements.js';
 
 /** Counts the statements better-sqlite3 really prepares. */
 function counted(): { database: BetterSqlite3.Database; prepared: string[] } {
@@ -57,6 +57,22 @@ describe('cachedStatements', () => {
     cache.prepare('select 1');
     cache.prepare('select 2');
     expect(prepared).toEqual(['select 1', 'select 2', 'select 3', 'select 2']);
+  });
+
+  it('never keeps a text longer than MAX_CACHED_SQL_LENGTH (texts that grow with their values)', () => {
+    const { database, prepared } = counted();
+    const cache = cachedStatements(database);
+    open.push(cache);
+    const values = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const long = `select value from json_each(?) where value in (${values(800).join(', ')})`;
+    expect(long.length).toBeGreaterThan(MAX_CACHED_SQL_LENGTH);
+    expect(cache.prepare(long).all(['[5, 900]'])).toEqual([{ value: 5 }]);
+    expect(cache.prepare(long).all(['[799]'])).toEqual([{ value: 799 }]);
+    expect(cache.cached).toBe(0);
+    expect(prepared.filter((s) => s === long)).toHaveLength(2);
+    cache.prepare('select 1');
+    cache.prepare('select 1');
+    expect(cache.cached).toBe(1);
   });
 
   it('gives an iterator a statement of its own, so a cached one can run meanwhile', () => {
