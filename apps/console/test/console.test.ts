@@ -1,3 +1,8 @@
+/**
+ * The web console end to end: Debian's Chromium drives the console served by a real `ipgate serve
+ * --demo` on SQLite, and real requests through the gateway from 127.0.0.x source addresses show that
+ * what a person does on the page is enforced on the very next request.
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
