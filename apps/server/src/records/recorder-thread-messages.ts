@@ -14,7 +14,7 @@ export interface RecorderThreadData {
 }
 
 /**
- * Messages to the recorder thread: calls to record, in order, packed by `packCall`; a flush or
+ * Messages to the recorder thread: calls to record, in order, packed by a `CallPacker`; a flush or
  * close request, answered by a `done` with the same id.
  *
  * @example

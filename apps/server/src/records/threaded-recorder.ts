@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { EntryHits } from '../store/store.js';
-import { packCall } from './packed-calls.js';
+import { CallPacker } from './packed-calls.js';
 import type { RecordedCall, Recorder, RecorderStats } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
 
@@ -64,8 +64,7 @@ export async function createThreadedRecorder(
   const maxWaiting = Math.max(1, options.maxWaiting ?? 50_000);
   const data: RecorderThreadData = { store: options.store, recorder: options.recorder };
   // The hand-over being filled, and those sealed but not taken (only while the thread restarts).
-  let fields: unknown[] = [];
-  let calls = 0;
+  const packer = new CallPacker();
   const held: Batch[] = [];
   let heldCalls = 0;
   let lastDropWarning = Number.NEGATIVE_INFINITY;
@@ -149,11 +148,10 @@ export async function createThreadedRecorder(
   }
 
   function post(): void {
+    const calls = packer.calls;
     if (calls > 0) {
-      held.push({ fields, calls });
+      held.push({ fields: packer.take(), calls });
       heldCalls += calls;
-      fields = [];
-      calls = 0;
     }
     if (alive) {
       for (const batch of held) {
@@ -199,7 +197,7 @@ export async function createThreadedRecorder(
       return {
         ...threadStats,
         dropped: threadStats.dropped + droppedHere,
-        buffered: threadStats.buffered + heldCalls + calls,
+        buffered: threadStats.buffered + heldCalls + packer.calls,
       };
     },
     record(call: RecordedCall): void {
@@ -207,8 +205,8 @@ export async function createThreadedRecorder(
         droppedHere++;
         return;
       }
-      packCall(call, fields);
-      if (++calls >= postAt) post();
+      packer.add(call);
+      if (packer.calls >= postAt) post();
     },
     flush: () => ask('flush'),
     recordEntryUsage(hits: readonly EntryHits[]): Promise<void> {
@@ -225,7 +223,9 @@ export async function createThreadedRecorder(
       clearInterval(timer);
       await ask('close');
       closed = true;
-      if (heldCalls + calls > 0) logger.error({ left: heldCalls + calls }, 'records not written at close');
+      if (heldCalls + packer.calls > 0) {
+        logger.error({ left: heldCalls + packer.calls }, 'records not written at close');
+      }
       await thread.worker.terminate();
     },
   };
