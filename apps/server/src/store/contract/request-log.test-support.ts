@@ -126,6 +126,20 @@ export function requestLogContract(context: ContractContext): void {
       expect(listed.find((r) => r.requestId === withMatches.requestId)?.matched).toEqual(matched);
     });
 
+    it('keeps matched entry ids with quotes, backslashes and non-ASCII text as they were sent', async () => {
+      const t = await tenant();
+      const odd = [
+        { list: 'tenant', entryId: 'ent_"quoted"' },
+        { list: 'key-ips', entryId: 'kip_back\\slash' },
+        { list: 'key-domains', entryId: 'kdm_ünïcødé_✓' },
+      ] as const;
+      const same = record(`req_q1_${t.id}`, { tenantId: t.id, matched: odd });
+      const again = record(`req_q2_${t.id}`, { tenantId: t.id, matched: [...odd] });
+      await store.appendRequests([same, again]);
+      expect((await store.getRequest(same.requestId)).matched).toEqual(odd);
+      expect((await store.getRequest(again.requestId)).matched).toEqual(odd);
+    });
+
     it('appends a batch, skips repeated ids, and reads one back', async () => {
       const t = await tenant();
       const id = `req_${Math.random()}`;
@@ -148,12 +162,19 @@ export function requestLogContract(context: ContractContext): void {
       [{ at: new Date('x') }, 'at'],
       [{ latencyMs: -1 }, 'latencyMs'],
       [{ requestId: '' }, 'requestId'],
+      // After a record whose values passed: each is checked again when it differs.
+      [{ client: '203.0.113.7\u202e' }, 'client'],
+      [{ method: ' ' }, 'method'],
+      [{ matched: [{ list: 'tenant', entryId: 'ent_1\u0000' }] }, 'matched[0].entryId'],
     ])('refuses a batch with a bad record %j (field %s), writing none of it', async (bad, field) => {
       const t = await tenant();
       await rejects(
         () =>
           store.appendRequests([
-            record(`ok_${Math.random()}`, { tenantId: t.id }),
+            record(`ok_${Math.random()}`, {
+              tenantId: t.id,
+              matched: [{ list: 'tenant', entryId: 'ent_1' }],
+            }),
             record('bad', { tenantId: t.id, ...(bad as object) }),
           ]),
         {
