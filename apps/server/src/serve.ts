@@ -158,7 +158,9 @@ export async function startServer(
     const recorder = threaded ?? createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
     cleanups.push(() => recorder.close());
     const { review, writer: autoWriter } = startAutoReview({
-      store,
+      // The `auto` mode's writes through the recorder's thread where there is one, for the same
+      // reason: a batch's commit waits for the write lock and an fsync.
+      store: threaded ?? store,
       engine,
       settings,
       networkFacts: parts.networkFacts,

@@ -118,7 +118,8 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     const usage = entryUsage.counter;
     const workerMetrics = registerServerMetrics({ engine: snapshots, recorder });
     reportWorkerMetrics(workerMetrics);
-    const autoReview = startAutoReview({ store, engine: snapshots, settings, logger });
+    // The `auto` mode's writes too: a batch's commit (the write lock, an fsync) on SQLite.
+    const autoReview = startAutoReview({ store: recorder, engine: snapshots, settings, logger });
     // After the gateway has stopped: the trusted addresses still gathered are written, not dropped.
     cleanups.push(() => autoReview.writer.close());
     const gateway = await startGateway({

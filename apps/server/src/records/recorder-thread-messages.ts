@@ -1,6 +1,6 @@
 import type { StoreSettings } from '../store/open-store.js';
-import type { EntryHits } from '../store/store.js';
 import type { RecorderOptions, RecorderStats } from './recorder.js';
+import type { ThreadError, ThreadStoreMethod } from './thread-store-calls.js';
 
 /**
  * What the recorder thread is started with: where the store is, and the recorder's own options.
@@ -15,7 +15,8 @@ export interface RecorderThreadData {
 
 /**
  * Messages to the recorder thread: calls to record, in order, packed by a `CallPacker`; a flush or
- * close request, answered by a `done` with the same id.
+ * close request, answered by a `done` with the same id; a store call (`thread-store-calls.ts`),
+ * answered by a `store-done` with the same id.
  *
  * @example
  * thread.postMessage({ t: 'calls', fields } satisfies ToRecorderThread);
@@ -23,11 +24,16 @@ export interface RecorderThreadData {
 export type ToRecorderThread =
   | { readonly t: 'calls'; readonly fields: readonly unknown[] }
   | { readonly t: 'flush' | 'close'; readonly id: number }
-  /** Entry usage to add to the store (docs/architecture/storage.md#entry-usage), answered by `usage-done`. */
-  | { readonly t: 'usage'; readonly id: number; readonly hits: readonly EntryHits[] };
+  | {
+      readonly t: 'store';
+      readonly id: number;
+      readonly method: ThreadStoreMethod;
+      readonly input: unknown;
+    };
 
 /**
- * Messages from the recorder thread: started (or not), a request done, current counters, a log line.
+ * Messages from the recorder thread: started (or not), a request done, a store call's answer, current
+ * counters, a log line.
  *
  * @example
  * if (message.t === 'done') pending.get(message.id)?.(message.stats);
@@ -37,7 +43,8 @@ export type FromRecorderThread =
   | { readonly t: 'failed'; readonly message: string }
   | { readonly t: 'done'; readonly id: number; readonly stats: RecorderStats }
   | { readonly t: 'stats'; readonly stats: RecorderStats }
-  | { readonly t: 'usage-done'; readonly id: number; readonly error?: string | undefined }
+  /** A store call's answer: its value, or why it failed. */
+  | { readonly t: 'store-done'; readonly id: number; readonly value?: unknown; readonly error?: ThreadError }
   | {
       readonly t: 'log';
       readonly level: 'info' | 'warn' | 'error';

@@ -1,13 +1,15 @@
 /**
  * The thread a {@link createThreadedRecorder} recorder writes through: its own store connection and
  * an ordinary `createRecorder` (aggregation, batching, retries, caps), fed by messages from the
- * gateway's thread. Started by `threaded-recorder.ts`, never by hand.
+ * gateway's thread, and the gateway thread's other store writes (`thread-store-calls.ts`: entry
+ * usage, the `auto` mode's authorizations). Started by `threaded-recorder.ts`, never by hand.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openNodeStore } from '../store/open-store.js';
 import { unpackCalls } from './packed-calls.js';
 import { createRecorder } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
+import { runStoreCall, toThreadError } from './thread-store-calls.js';
 
 /** Request records per write on this thread (see below); the recorder's default is 500. */
 const THREAD_BATCH_SIZE = 2000;
@@ -39,16 +41,12 @@ try {
       }
       return;
     }
-    if (message.t === 'usage') {
+    if (message.t === 'store') {
       const { id } = message;
-      store.recordEntryUsage(message.hits).then(
-        () => port.postMessage({ t: 'usage-done', id } satisfies FromRecorderThread),
+      runStoreCall(store, message.method, message.input).then(
+        (value) => port.postMessage({ t: 'store-done', id, value } satisfies FromRecorderThread),
         (e: unknown) =>
-          port.postMessage({
-            t: 'usage-done',
-            id,
-            error: e instanceof Error ? e.message : String(e),
-          } satisfies FromRecorderThread),
+          port.postMessage({ t: 'store-done', id, error: toThreadError(e) } satisfies FromRecorderThread),
       );
       return;
     }

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isIpGateError } from '@ipgate/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sampleAssessment } from '../review/assessment.test-support.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { RecordedCall } from './recorder.js';
 import { createThreadedRecorder } from './threaded-recorder.js';
@@ -11,11 +13,11 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function storeWithKey(dataDir: string) {
+async function storeWithKey(dataDir: string, ipMode: 'manual' | 'auto' = 'manual') {
   const store = await openSqliteStore({ path: join(dataDir, 'ipgate.db') });
   const actor = { actor: 'test' };
   const api = await store.createApi({ name: 'a', upstreamUrl: 'http://127.0.0.1:1' }, actor);
-  const tenant = await store.createTenant({ name: 't', ipMode: 'manual' }, actor);
+  const tenant = await store.createTenant({ name: 't', ipMode }, actor);
   const { key } = await store.createKey(tenant.id, { name: 'k' }, actor);
   return { store, apiId: api.id, tenantId: tenant.id, keyId: key.id };
 }
@@ -94,6 +96,57 @@ describe('createThreadedRecorder', () => {
     }
     await expect(
       recorder.recordEntryUsage([{ entryId: 'ent_t', hits: 1, lastMatchedAt: at }]),
+    ).rejects.toThrow(/not running/);
+    await store.close();
+  });
+
+  it("writes the auto mode's authorizations through its thread, committed before it answers", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-threaded-recorder-'));
+    dirs.push(dataDir);
+    const { store, tenantId, keyId } = await storeWithKey(dataDir, 'auto');
+    const recorder = await createThreadedRecorder({
+      store: { dataDir, databaseUrl: undefined },
+      recorder: {},
+    });
+    const burst = { limit: 10, windowMs: 3_600_000 };
+    // Within the burst window of the hold below, which undoes what auto listed in it.
+    const at = new Date(Date.now() - 1000);
+    try {
+      const [result] = await recorder.autoAuthorizeAddresses({
+        tenantId,
+        burst,
+        addresses: [
+          { keyId, address: '198.51.100.9', assessment: sampleAssessment('198.51.100.9', 'trusted'), at },
+        ],
+      });
+      expect(result).toMatchObject({
+        outcome: 'authorized',
+        observed: { address: '198.51.100.9', status: 'authorized', firstSeen: at },
+        entry: { value: '198.51.100.9', source: 'auto' },
+      });
+      // Answered after the commit: this connection, not the thread's, reads the entry at once.
+      expect((await store.listTenantIpEntries(tenantId)).map((e) => e.value)).toContain('198.51.100.9');
+
+      const held = await recorder.holdKeyBurst({ tenantId, keyId, newAddresses: 10, at: new Date(), burst });
+      expect(held.held.map((o) => o.address)).toEqual(['198.51.100.9']);
+      expect((await store.listTenantIpEntries(tenantId)).map((e) => e.value)).not.toContain('198.51.100.9');
+
+      // The store's refusal comes back as what it is, an IpGateError naming the field.
+      const refused = await recorder
+        .holdKeyBurst({ tenantId, keyId, newAddresses: 1, at: new Date(), burst: { limit: 0, windowMs: 1 } })
+        .catch((e: unknown) => e);
+      expect(isIpGateError(refused)).toBe(true);
+      expect(refused).toMatchObject({ status: 400, field: 'burst.limit' });
+    } finally {
+      await recorder.close();
+    }
+    await expect(
+      recorder.autoAuthorizeAddresses({
+        tenantId,
+        addresses: [
+          { keyId, address: '198.51.100.10', assessment: sampleAssessment('198.51.100.10', 'trusted'), at },
+        ],
+      }),
     ).rejects.toThrow(/not running/);
     await store.close();
   });

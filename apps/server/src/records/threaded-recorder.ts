@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type Logger, silentLogger } from '../log/logger.js';
-import type { EntryHits } from '../store/store.js';
 import { CallPacker } from './packed-calls.js';
 import type { RecordedCall, Recorder, RecorderStats } from './recorder.js';
 import type { FromRecorderThread, RecorderThreadData, ToRecorderThread } from './recorder-thread-messages.js';
+import { fromThreadError, type ThreadStoreCalls, type ThreadStoreMethod } from './thread-store-calls.js';
 
 /** Options of {@link createThreadedRecorder}. */
 export interface ThreadedRecorderOptions extends RecorderThreadData {
@@ -46,8 +46,13 @@ interface Batch {
  * thread of its own the same work no longer delays requests. Nothing is skipped: every call is
  * recorded as before, by the same `createRecorder` (aggregation, batching, retries and caps).
  *
+ * The gateway thread's other store writes go the same way (`thread-store-calls.ts`): entry usage and
+ * the `auto` mode's authorizations, each answered once the thread's store has committed it.
+ *
  * If the thread dies, it is started again after a second; the calls it held are lost, as they would
- * be in a process crash, and calls made meanwhile wait here (bounded by `maxWaiting`).
+ * be in a process crash, and calls made meanwhile wait here (bounded by `maxWaiting`). Store calls
+ * in flight fail, and new ones are refused until the new thread runs: their callers keep what they
+ * would keep after a failed store write.
  *
  * @example
  * const recorder = await createThreadedRecorder({ store: settings, recorder: {}, logger });
@@ -58,7 +63,7 @@ interface Batch {
  */
 export async function createThreadedRecorder(
   options: ThreadedRecorderOptions,
-): Promise<Recorder & { readonly stats: RecorderStats } & ThreadedUsageWriter> {
+): Promise<Recorder & { readonly stats: RecorderStats } & ThreadStoreCalls> {
   const logger = options.logger ?? silentLogger;
   const postAt = Math.max(1, options.postAt ?? 1024);
   const maxWaiting = Math.max(1, options.maxWaiting ?? 50_000);
@@ -81,7 +86,8 @@ export async function createThreadedRecorder(
   let stopping = false;
   let nextId = 0;
   const answers = new Map<number, () => void>();
-  const usageAnswers = new Map<number, (error: string | undefined) => void>();
+  /** Store calls handed to the thread and not answered yet. */
+  const storeAnswers = new Map<number, { resolve(value: unknown): void; reject(e: Error): void }>();
 
   function start(): { worker: Worker; ready: Promise<void> } {
     const worker = new Worker(fileURLToPath(threadScript()), { workerData: data });
@@ -102,10 +108,13 @@ export async function createThreadedRecorder(
           case 'stats':
             threadStats = message.stats;
             return;
-          case 'usage-done':
-            usageAnswers.get(message.id)?.(message.error);
-            usageAnswers.delete(message.id);
+          case 'store-done': {
+            const answer = storeAnswers.get(message.id);
+            storeAnswers.delete(message.id);
+            if (message.error === undefined) answer?.resolve(message.value);
+            else answer?.reject(fromThreadError(message.error));
             return;
+          }
           case 'log':
             logger[message.level](message.fields, message.message);
             return;
@@ -121,8 +130,10 @@ export async function createThreadedRecorder(
       // Flushes waiting for this thread's answer would wait forever: release them now.
       for (const done of answers.values()) done();
       answers.clear();
-      for (const done of usageAnswers.values()) done('the recorder thread ended');
-      usageAnswers.clear();
+      // Whether the store finished these is not known: their callers hear it as a failure.
+      for (const { reject } of storeAnswers.values())
+        reject(new Error('the recorder thread ended before the store answered'));
+      storeAnswers.clear();
       if (stopping) return;
       logger.error(
         { code },
@@ -189,6 +200,19 @@ export async function createThreadedRecorder(
     });
   }
 
+  /** Runs a store call on the thread's connection; answered once the thread's store has finished it. */
+  function callStore<M extends ThreadStoreMethod>(
+    method: M,
+    input: Parameters<ThreadStoreCalls[M]>[0],
+  ): Promise<Awaited<ReturnType<ThreadStoreCalls[M]>>> {
+    if (!alive || stopping) return Promise.reject(new Error('the recorder thread is not running'));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      storeAnswers.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      thread.worker.postMessage({ t: 'store', id, method, input } satisfies ToRecorderThread);
+    });
+  }
+
   const timer = setInterval(post, Math.max(1, options.postEveryMs ?? 100));
   timer.unref();
 
@@ -209,14 +233,9 @@ export async function createThreadedRecorder(
       if (packer.calls >= postAt) post();
     },
     flush: () => ask('flush'),
-    recordEntryUsage(hits: readonly EntryHits[]): Promise<void> {
-      if (!alive || stopping) return Promise.reject(new Error('the recorder thread is not running'));
-      const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        usageAnswers.set(id, (error) => (error === undefined ? resolve() : reject(new Error(error))));
-        thread.worker.postMessage({ t: 'usage', id, hits } satisfies ToRecorderThread);
-      });
-    },
+    recordEntryUsage: (hits) => callStore('recordEntryUsage', hits),
+    autoAuthorizeAddresses: (input) => callStore('autoAuthorizeAddresses', input),
+    holdKeyBurst: (input) => callStore('holdKeyBurst', input),
     async close(): Promise<void> {
       if (stopping) return;
       stopping = true;
@@ -229,18 +248,6 @@ export async function createThreadedRecorder(
       await thread.worker.terminate();
     },
   };
-}
-
-/**
- * Entry usage written by the recorder thread, on its store connection: a gateway worker's usage
- * flusher hands its batches here, so a synchronous SQLite write (waiting, perhaps, for the thread's own
- * batch to commit) never stops the worker's event loop.
- *
- * @example
- * startUsageFlusher({ counter, store: recorder, intervalMs: 10_000 });
- */
-export interface ThreadedUsageWriter {
-  recordEntryUsage(hits: readonly EntryHits[]): Promise<void>;
 }
 
 /**
