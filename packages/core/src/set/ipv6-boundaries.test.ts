@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bigintKeys, buildSegments } from './build-segments.js';
-import { IPv6Boundaries } from './ipv6-boundaries.js';
+import { IPv6Boundaries, twoLevel } from './ipv6-boundaries.js';
 
 const MAX6 = (1n << 128n) - 1n;
 const M32 = 0xffffffffn;
@@ -149,7 +149,95 @@ describe('IPv6Boundaries', () => {
     ]);
     expect(s.n).toBe(4);
     const b = new IPv6Boundaries(s.words, s.n);
-    expect(b.byteLength).toBe(4 * 16 + 3 * 4); // and an index of 2^1 + 1 bucket counts
+    // And an index of 2^1 + 1 buckets: one 32-bit count for their one group, a byte for each bucket.
+    expect(b.byteLength).toBe(4 * 16 + 4 + 3);
     expect([29n, 30n, 39n, 40n, 41n].map((q) => has(b, q))).toEqual([true, false, false, true, false]);
+  });
+
+  it('crowded buckets narrow the index groups, and has() still agrees with a linear scan', () => {
+    const groupBits = new Set<number>();
+    fc.assert(
+      fc.property(
+        // Clusters of single addresses (every other address, so none touch) far apart in the space,
+        // so that one bucket, or a few of one group, hold hundreds of boundaries.
+        fc.array(
+          fc.record({
+            at: fc.bigInt({ min: 0n, max: MAX6 - 4096n }),
+            count: fc.integer({ min: 1, max: 400 }),
+            step: fc.constantFrom(2n, 3n, 1n << 40n),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.array(fc.bigInt({ min: 0n, max: MAX6 }), { maxLength: 20 }),
+        (clusters, random) => {
+          const ranges: [bigint, bigint][] = [];
+          for (const { at, count, step } of clusters)
+            for (let k = 0n; k < BigInt(count); k++) {
+              const q = at + k * step;
+              if (q <= MAX6) ranges.push([q, q]);
+            }
+          const { words: segments, n } = segmentsOf(ranges);
+          const b = new IPv6Boundaries(segments, n);
+          groupBits.add(b.indexGroupBits);
+          const queries = new Set<bigint>(random);
+          for (const [lo] of ranges) for (const q of [lo - 1n, lo, lo + 1n]) queries.add(q);
+          // Single addresses only: inside is being one of them.
+          const listed = new Set(ranges.map(([lo]) => lo));
+          for (const q of queries) {
+            if (q < 0n || q > MAX6) continue;
+            expect(has(b, q), q.toString(16)).toBe(listed.has(q));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // Both the widest groups and narrower ones must have been built, or the property tested one only.
+    expect(groupBits.has(5)).toBe(true);
+    expect([...groupBits].some((g) => g < 5)).toBe(true);
+  });
+});
+
+describe('twoLevel', () => {
+  it('a group whose count reaches 256 is narrowed: a byte counts to 255', () => {
+    const below = new Uint32Array(40).fill(256);
+    below[0] = 0;
+    const { group, groups, within } = twoLevel(below);
+    expect(group).toBe(0);
+    const counts = [...below].map((_, k) => (groups[k >>> group] as number) + (within[k] as number));
+    expect(counts).toEqual([...below]);
+    below.fill(255, 1);
+    expect(twoLevel(below).group).toBe(5);
+  });
+
+  it('a count per group plus a byte per bucket give every bucket its count, in the widest groups that fit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 300 })), {
+          minLength: 1,
+          maxLength: 300,
+        }),
+        (steps) => {
+          // Counts below each bucket only grow.
+          const below = new Uint32Array(steps.length);
+          let total = 0;
+          steps.forEach((step, k) => {
+            total += step;
+            below[k] = total;
+          });
+          const { group, groups, within } = twoLevel(below);
+          for (let k = 0; k < below.length; k++)
+            expect((groups[k >>> group] as number) + (within[k] as number)).toBe(below[k]);
+          if (group < 5) {
+            // One group of the next width up holds more than a byte can count.
+            const width = 1 << (group + 1);
+            let widest = 0;
+            for (let k = 0; k < below.length; k++)
+              widest = Math.max(widest, (below[k] as number) - (below[k & ~(width - 1)] as number));
+            expect(widest).toBeGreaterThan(255);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

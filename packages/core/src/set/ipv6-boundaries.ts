@@ -5,9 +5,17 @@
  *
  * Why beside the segments: a lookup in the segments reads a start, then its end, and in a million
  * segments each read is a miss to main memory. Here a bucket index on the bits after those every
- * boundary shares (about two boundaries a bucket, at most 2^20 buckets: 4 MiB) points at the bucket's
+ * boundary shares (about two boundaries a bucket, at most 2^20 buckets) points at the bucket's
  * boundaries, stored whole (four words, 16 bytes each) and searched by full comparison: one read into
  * the index, then one cache line, with no key that can tie and no second read to settle a tie.
+ *
+ * The index is two arrays read side by side (neither read waits for the other): a 32-bit count every
+ * 2^g buckets and a byte per bucket counting from it, 1.1 MiB at 2^20 buckets where one 32-bit count a
+ * bucket took 4 MiB. A request parses its address between two lookups, so the processor cannot run
+ * ahead to the next lookup's reads: each lookup pays its reads' latency in full, and a read from 1 MiB
+ * costs about 50 ns less than one from 4 MiB (bench/README.md, "IPv6 membership from union
+ * boundaries"). Groups shrink (g from 5 down to 0) until every byte fits, so a crowded list keeps
+ * exact counts; at g = 0 the bytes are all zero and the 32-bit counts are the whole index.
  * Smaller keys were tried (32- and 64-bit windows of the boundary with a flag for the bits after them):
  * every address inside a /128, and inside anything narrower than the window, ties with its boundary and
  * needs the whole boundary all the same, which cost more than the memory they saved.
@@ -24,8 +32,13 @@ export class IPv6Boundaries {
   private readonly bit: number;
   /** A bucket is the top 32 - shift bits after the shared ones. */
   private readonly shift: number;
-  /** buckets[b] = how many boundaries lie in buckets below b. */
-  private readonly buckets: Uint32Array;
+  /**
+   * How many boundaries lie in buckets below b: `groups[b >>> group] + within[b]` (a group is 2^group
+   * buckets; `within` counts from the group's first bucket).
+   */
+  private readonly groups: Uint32Array;
+  private readonly within: Uint8Array;
+  private readonly group: number;
 
   /**
    * @param segments sorted, disjoint segments (they may touch): segment k's start at words 8k..8k+3,
@@ -42,18 +55,26 @@ export class IPv6Boundaries {
     this.bit = lead & 31;
     const bits = Math.min(20, Math.max(1, Math.ceil(Math.log2(Math.max(count, 2))) - 1));
     this.shift = 32 - bits;
-    const buckets = new Uint32Array(2 ** bits + 1);
+    const below = new Uint32Array(2 ** bits + 1);
     let j = 0;
-    for (let b = 0; b < buckets.length; b++) {
+    for (let b = 0; b < below.length; b++) {
       while (j < count && this.bucketAt(4 * j) < b) j++;
-      buckets[b] = j;
+      below[b] = j;
     }
-    this.buckets = buckets;
+    const { group, groups, within } = twoLevel(below);
+    this.group = group;
+    this.groups = groups;
+    this.within = within;
   }
 
   /** Bytes held, for memory accounting. */
   get byteLength(): number {
-    return this.words.byteLength + this.buckets.byteLength;
+    return this.words.byteLength + this.groups.byteLength + this.within.byteLength;
+  }
+
+  /** Buckets per group of the index, as a power of two (5 unless a group holds over 255 boundaries). */
+  get indexGroupBits(): number {
+    return this.group;
   }
 
   /** True when the address (four 32-bit words, most significant first) is inside some segment. */
@@ -86,8 +107,11 @@ export class IPv6Boundaries {
       a = (a << bit) | (b >>> (32 - bit));
     }
     const bucket = a >>> this.shift;
-    let lo = this.buckets[bucket] as number;
-    let hi = this.buckets[bucket + 1] as number;
+    const groups = this.groups;
+    const within = this.within;
+    const group = this.group;
+    let lo = (groups[bucket >>> group] as number) + (within[bucket] as number);
+    let hi = (groups[(bucket + 1) >>> group] as number) + (within[bucket + 1] as number);
     // First boundary above the address; every one before it is at or below it.
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -120,6 +144,37 @@ export class IPv6Boundaries {
     const top = this.bit === 0 ? a : (a << this.bit) | (b >>> (32 - this.bit));
     return top >>> this.shift;
   }
+}
+
+/** The widest groups, from 2^5 buckets down to one, in which every bucket's count fits a byte. */
+const WIDEST_GROUP = 5;
+
+/**
+ * Splits `below` (how many boundaries lie below each bucket) into a count per group and a byte per
+ * bucket, with the widest groups whose bytes all fit.
+ */
+export function twoLevel(below: Uint32Array): { group: number; groups: Uint32Array; within: Uint8Array } {
+  let group = WIDEST_GROUP;
+  // Largest count from a group's first bucket, for groups of 2^g buckets: shrink g until it fits.
+  while (group > 0 && widestSpan(below, group) > 255) group--;
+  const groups = new Uint32Array((below.length >>> group) + 1);
+  const within = new Uint8Array(below.length);
+  for (let b = 0; b < below.length; b++) {
+    const first = b >>> group;
+    if ((b & ((1 << group) - 1)) === 0) groups[first] = below[b] as number;
+    within[b] = (below[b] as number) - (groups[first] as number);
+  }
+  return { group, groups, within };
+}
+
+/** The most boundaries any group of 2^group buckets adds over its first bucket's count. */
+function widestSpan(below: Uint32Array, group: number): number {
+  let widest = 0;
+  for (let b = 0; b < below.length; b++) {
+    const span = (below[b] as number) - (below[b & ~((1 << group) - 1)] as number);
+    if (span > widest) widest = span;
+  }
+  return widest;
 }
 
 /** How many leading bits the values at `x` and `y` share (0–128). */
