@@ -1,9 +1,11 @@
 /**
  * Reads a node's last good rules back from disk, for a start while the store is unreachable. The copy
- * is checked whole — header, store location, length and SHA-256 of the body — before one unit is
- * handed over, and every unit is checked as it is parsed; the caller compiles into a load that only
- * swaps in when every unit was read (`CompiledRules.beginLoad`), so a bad copy is refused, never
- * half-used.
+ * (its base) is checked whole — header, store location, length and SHA-256 of the body — and its
+ * journal scanned record by record (`last-good-journal.ts`) before one unit is handed over, and every
+ * unit is checked as it is parsed; the caller compiles into a load that only swaps in when every unit
+ * was read (`CompiledRules.beginLoad`), so a bad copy is refused, never half-used. A journal whose
+ * tail is cut short or damaged is used up to its last whole record (a whole earlier state of the
+ * store), and the result says so for the log.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,7 +19,34 @@ import {
   headerChecksum,
   type LastGoodHeader,
   LastGoodRefused,
+  type LastGoodUnit,
+  type LineIds,
+  lineIds,
 } from './last-good-format.js';
+import {
+  baseLineStays,
+  forEachLine,
+  type JournalScan,
+  journalLineStays,
+  journalPath,
+  readJournal,
+  scanJournal,
+} from './last-good-journal.js';
+
+/**
+ * A copy read back: its base's header with the version and time of the state read (the journal's
+ * last whole record's, when it has one), and what became of the journal.
+ */
+export interface LastGoodCopy extends LastGoodHeader {
+  readonly journal: {
+    /** Records replayed onto the base. */
+    readonly records: number;
+    /** Why the journal's tail was left out (cut short by a crash, damaged); undefined when whole. */
+    readonly damage: string | undefined;
+    /** Why the journal beside the base was not used at all (it continues another base). */
+    readonly ignored: string | undefined;
+  };
+}
 
 /** Units per chunk handed to the caller: small parts, as a load from the store hands them. */
 const UNITS_PER_CHUNK = 500;
@@ -35,7 +64,7 @@ export async function readLastGood(
   path: string,
   expect: { readonly storeLocation: string },
   onChunk: (chunk: RulesChunk) => void,
-): Promise<LastGoodHeader> {
+): Promise<LastGoodCopy> {
   let file: FileHandle;
   try {
     file = await open(path, 'r');
@@ -62,8 +91,29 @@ export async function readLastGood(
       hash.update(part as Buffer);
     if (headerChecksum(header, hash.digest('hex')) !== header.sha256)
       throw new LastGoodRefused('corrupt', 'the checksum of the copy does not match its header');
-    await handOver(file, header, onChunk);
-    return header;
+    const scan = await scanJournal(journalPath(path), header).catch((e: unknown) => {
+      if (e instanceof LastGoodRefused) throw e;
+      throw new LastGoodRefused(
+        'unreadable',
+        `the journal of the copy cannot be read: ${(e as Error).message}`,
+      );
+    });
+    const used = scan !== undefined && scan.ignored === undefined && scan.records > 0 ? scan : undefined;
+    const chunks = chunker(header.version, onChunk);
+    const units = await handOver(file, chunks, (ids) => used === undefined || baseLineStays(used, ids));
+    if (units !== header.units)
+      throw new LastGoodRefused(
+        'corrupt',
+        `the copy holds ${units} units where its header says ${header.units}`,
+      );
+    if (used !== undefined) await replay(path, header, used, chunks);
+    chunks.flush();
+    return {
+      ...header,
+      version: used?.version ?? header.version,
+      writtenAt: used?.writtenAt === undefined ? header.writtenAt : new Date(used.writtenAt).toISOString(),
+      journal: { records: used?.records ?? 0, damage: scan?.damage, ignored: scan?.ignored },
+    };
   } finally {
     await file.close();
   }
@@ -89,11 +139,35 @@ async function readHeader(file: FileHandle): Promise<LastGoodHeader> {
   return decodeHeader(raw.subarray(0, bytesRead));
 }
 
+/** Units gathered into chunks of {@link UNITS_PER_CHUNK}, handed over as they fill. */
+function chunker(version: number, onChunk: (chunk: RulesChunk) => void) {
+  let tenants: TenantRules[] = [];
+  let apis: ApiRules[] = [];
+  let keys: KeyRules[] = [];
+  const flush = (): void => {
+    if (tenants.length + apis.length + keys.length === 0) return;
+    onChunk({ version, tenants, apis, keys });
+    tenants = [];
+    apis = [];
+    keys = [];
+  };
+  return {
+    add(unit: LastGoodUnit): void {
+      if (unit.kind === 't') tenants.push(unit.rules);
+      else if (unit.kind === 'a') apis.push(unit.rules);
+      else keys.push(unit.rules);
+      if (tenants.length + apis.length + keys.length >= UNITS_PER_CHUNK) flush();
+    },
+    flush,
+  };
+}
+
+/** Hands over the base's units that `stays` keeps; resolves with how many units the base holds. */
 async function handOver(
   file: FileHandle,
-  header: LastGoodHeader,
-  onChunk: (chunk: RulesChunk) => void,
-): Promise<void> {
+  chunks: ReturnType<typeof chunker>,
+  stays: (ids: LineIds) => boolean,
+): Promise<number> {
   const stream = createReadStream('', {
     fd: file.fd,
     start: HEADER_BYTES,
@@ -101,30 +175,34 @@ async function handOver(
     encoding: 'utf8',
   });
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let tenants: TenantRules[] = [];
-  let apis: ApiRules[] = [];
-  let keys: KeyRules[] = [];
   let units = 0;
-  const flush = (): void => {
-    if (tenants.length + apis.length + keys.length === 0) return;
-    onChunk({ version: header.version, tenants, apis, keys });
-    tenants = [];
-    apis = [];
-    keys = [];
-  };
   for await (const line of lines) {
     if (line === '') continue;
-    const unit = decodeUnit(line);
     units++;
-    if (unit.kind === 't') tenants.push(unit.rules);
-    else if (unit.kind === 'a') apis.push(unit.rules);
-    else keys.push(unit.rules);
-    if (tenants.length + apis.length + keys.length >= UNITS_PER_CHUNK) flush();
+    if (!stays(lineIds(line))) continue;
+    chunks.add(decodeUnit(line));
   }
-  flush();
-  if (units !== header.units)
-    throw new LastGoodRefused(
-      'corrupt',
-      `the copy holds ${units} units where its header says ${header.units}`,
-    );
+  return units;
+}
+
+/** Hands over the journal's units as its whole records leave them (each unit's last line). */
+async function replay(
+  path: string,
+  header: LastGoodHeader,
+  scan: JournalScan,
+  chunks: ReturnType<typeof chunker>,
+): Promise<void> {
+  const again = await readJournal(
+    journalPath(path),
+    header,
+    (record) =>
+      forEachLine(record, (line, start, end, offset) => {
+        if (journalLineStays(scan, line, offset))
+          chunks.add(decodeUnit(record.body.toString('utf8', start, end)));
+      }),
+    scan.end,
+  );
+  // The same bytes as scanned, checked again: a journal changed between the two reads is refused.
+  if (again === undefined || again.records !== scan.records || again.sha256 !== scan.sha256)
+    throw new LastGoodRefused('corrupt', 'the journal of the copy changed while it was read');
 }

@@ -1,14 +1,17 @@
 /**
  * Keeps a node's last good rules on disk (format: `last-good-format.ts`), following the rules it
- * applies: a full load streams every unit to a new copy as the store hands them over; changes are
- * collected and written together, at most once per `delayMs`, by rewriting the copy with the changed
- * units' lines replaced (the other lines are copied as bytes, never parsed). Every write goes to a
- * temporary file that is fsynced and renamed over the copy, so the copy on disk is always a whole
- * one: the previous or the next. Writes run one at a time, in the order the rules were applied.
+ * applies: a full load streams every unit to a new copy (the base) as the store hands them over;
+ * changes are collected and written together, at most once per `delayMs`, as one record appended to
+ * the base's journal (`last-good-journal.ts`) and fsynced — what a change costs is what it changed.
+ * When the journal has grown to half the base, the next write compacts instead: the base is
+ * rewritten with the journal's and the collected units' lines in place of their old ones (the other
+ * lines copied as bytes, never parsed). A base is always written to a temporary file that is fsynced
+ * and renamed over the copy, then the journal removed; a journal left beside a newer base names
+ * another base and is ignored. Writes run one at a time, in the order the rules were applied.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { ApiRules, KeyRules, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
@@ -25,6 +28,18 @@ import {
   lineIds,
   sealHeader,
 } from './last-good-format.js';
+import {
+  deletionLine,
+  encodeRecord,
+  forEachLine,
+  type JournalScan,
+  journalHead,
+  journalLineStays,
+  journalPath,
+  readJournal,
+  scanJournal,
+  unitKey,
+} from './last-good-journal.js';
 import { readLastGoodHeader } from './last-good-read.js';
 
 /** Options of {@link createLastGoodWriter}. */
@@ -33,23 +48,35 @@ export interface LastGoodWriterOptions {
   /** Where the store is, without credentials; written into the header, checked on load. */
   readonly storeLocation: string;
   /**
-   * How long changes are collected before the copy is rewritten; default 2000 ms. A storm of changes
-   * costs one rewrite per period, not one per change. Each rewrite also waits
-   * {@link REWRITE_SPACING} times as long as the previous one took, so that a large copy (a rewrite
-   * copies the whole file) takes at most about 1 % of the node's time however fast changes come.
+   * How long changes are collected before they are written (one journal record, one fsync); default
+   * 2000 ms. A storm of changes costs one write per period, not one per change.
    */
   readonly delayMs?: number | undefined;
+  /**
+   * The journal is compacted into a new base once it would grow past this share of the base's size;
+   * default 0.5. So a compaction (which copies the whole base) comes once per half a base's worth of
+   * changed units — its cost spread over them — and a start from the copy reads at most one and a
+   * half times the base. Each compaction also waits {@link REWRITE_SPACING} times as long as the
+   * previous one took (the journal meanwhile grows further). 0 compacts at every write.
+   */
+  readonly journalShare?: number | undefined;
+  /** {@link REWRITE_SPACING} unless given (tests give 0 to see compactions one after another). */
+  readonly compactionSpacing?: number | undefined;
   readonly logger?: Logger | undefined;
 }
 
 /** Counters of the writer, for metrics, tests and benchmarks. */
 export interface LastGoodWriterStats {
-  /** Copies written (full and rewrites). */
+  /** Writes made: whole bases (a full load's, compactions) and journal records. */
   readonly writes: number;
+  /** Of those, records appended to the journal. */
+  readonly journalRecords: number;
+  /** Of those, compactions (a new base from the old one, its journal and the collected changes). */
+  readonly compactions: number;
   readonly failures: number;
   /** Duration of the last write, from its first byte to its rename (ms). */
   readonly lastWriteMs: number | undefined;
-  /** Size of the copy last written (bytes). */
+  /** Size of what was last written (bytes): the base, or the journal record. */
   readonly lastBytes: number | undefined;
   /** The change version of the copy on disk, once one was written or adopted. */
   readonly version: number | undefined;
@@ -73,8 +100,11 @@ export interface LastGoodWriter {
   beginFull(): FullCopy;
   /** Notes the units of an applied delta; written within `delayMs`. */
   noteDelta(delta: RulesDelta): void;
-  /** Declares the copy on disk (read at start) the base that changes are written onto. */
-  adopt(header: LastGoodHeader): void;
+  /**
+   * Declares the copy on disk (read at start) the one that changes are written onto; the first write
+   * then compacts it (its journal's tail is not known to this writer).
+   */
+  adopt(header: Pick<LastGoodHeader, 'storeId' | 'version'>): void;
   /**
    * True when a rewrite found no usable copy to start from (deleted, damaged): the next refresh
    * should load everything, which writes a whole copy.
@@ -95,11 +125,10 @@ interface Pending {
 }
 
 /**
- * A rewrite starts no sooner than this many times the previous one's duration after it. A rewrite
- * copies the whole file (at 1,000,000 entries ~200 MB, read, written and fsynced in about a second),
- * so under a storm of changes the copy lags by up to about two minutes at that size while the node
- * spends ~1 % of its time on it, not more. The copy is what a node starts from when the store is down;
- * its age is reported wherever it is used.
+ * A compaction starts no sooner than this many times the previous one's duration after it. A
+ * compaction copies the whole base (at 1,000,000 entries ~200 MB, read, written and fsynced in about
+ * a second), so however fast changes come the node spends at most ~1 % of its time on it; the
+ * journal takes the changes meanwhile, so the copy never lags by more than `delayMs`.
  */
 export const REWRITE_SPACING = 100;
 
@@ -128,7 +157,7 @@ const sameFile = (a: FileIdentity, b: FileIdentity): boolean =>
   a.ctimeMs === b.ctimeMs;
 
 /**
- * How long to wait before the next rewrite: the collecting delay, or longer after a slow rewrite.
+ * How long to wait before the next compaction: the collecting delay, or longer after a slow one.
  *
  * @example
  * rewriteDelay({ delayMs: 2000, lastWriteMs: 400, lastRewriteEnd: 0, now: 1_000 }); // 7000
@@ -138,8 +167,9 @@ export function rewriteDelay(p: {
   readonly lastWriteMs: number | undefined;
   readonly lastRewriteEnd: number;
   readonly now: number;
+  readonly spacing?: number | undefined;
 }): number {
-  const spaced = p.lastRewriteEnd + REWRITE_SPACING * (p.lastWriteMs ?? 0) - p.now;
+  const spaced = p.lastRewriteEnd + (p.spacing ?? REWRITE_SPACING) * (p.lastWriteMs ?? 0) - p.now;
   return Math.max(p.delayMs, spaced);
 }
 
@@ -171,10 +201,29 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
    * CPU at platform size. Any other file (adopted at start, replaced, touched) is checked.
    */
   let ownCopy: (FileIdentity & { readonly sha256: string }) | undefined;
-  /** When the last rewrite ended (ms); with its duration, when the next may start. */
+  /** When the last compaction ended (ms) and how long it took; when the next may start. */
   let lastRewriteEnd = 0;
+  let lastCompactionMs: number | undefined;
+  const journalShare = options.journalShare ?? 0.5;
+  /**
+   * The base this writer last put on disk, and its journal as this writer wrote it (opened on the
+   * first record). Undefined when the copy on disk was not written by this writer or a write failed
+   * part way: the next write compacts, which reads the journal's whole records back first.
+   */
+  let chain:
+    | {
+        readonly baseSha256: string;
+        readonly baseBytes: number;
+        file: FileHandle | undefined;
+        /** Where the next record goes, and the checksum it chains to. */
+        end: number;
+        sha256: string;
+      }
+    | undefined;
   const stats = {
     writes: 0,
+    journalRecords: 0,
+    compactions: 0,
     failures: 0,
     lastWriteMs: undefined as number | undefined,
     lastBytes: undefined as number | undefined,
@@ -209,12 +258,8 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     }
     await rename(temp, path);
     ownCopy = { ...fileIdentity(written), sha256: header.sha256 };
-    const dir = await open(dirname(path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await syncDir(path);
+    await startJournal(header);
     stats.writes++;
     stats.lastWriteMs = Date.now() - started;
     stats.lastBytes = HEADER_BYTES + header.bytes;
@@ -224,6 +269,91 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       { path, version: header.version, bytes: stats.lastBytes, ms: stats.lastWriteMs },
       'last good rules written',
     );
+  }
+
+  /**
+   * The base just written starts with an empty journal: the old one goes (after the base's rename is
+   * durable; if the node dies in between, the old journal names the old base and is ignored).
+   */
+  async function startJournal(base: LastGoodHeader): Promise<void> {
+    const old = chain?.file;
+    chain = undefined;
+    await old?.close();
+    await unlink(journalPath(path)).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+    });
+    chain = { baseSha256: base.sha256, baseBytes: base.bytes, file: undefined, end: 0, sha256: base.sha256 };
+  }
+
+  /** The collected changes as a journal record's body: unit lines, and deletions. */
+  function recordBody(changes: Pending): Buffer {
+    const lines: string[] = [];
+    for (const [id, rules] of changes.tenants)
+      lines.push(rules === null ? deletionLine('t', id) : encodeUnit({ kind: 't', rules }));
+    for (const [id, rules] of changes.apis)
+      lines.push(rules === null ? deletionLine('a', id) : encodeUnit({ kind: 'a', rules }));
+    for (const [id, rules] of changes.keys) {
+      // A deleted tenant's deletion takes its keys with it.
+      if (rules !== null && changes.tenants.get(rules.key.tenantId) === null) continue;
+      lines.push(rules === null ? deletionLine('k', id) : encodeUnit({ kind: 'k', rules }));
+    }
+    return Buffer.from(lines.join(''));
+  }
+
+  /**
+   * Appends the changes to the journal as one record and fsyncs it; false when the journal is due
+   * for compaction instead (or this writer does not know its end).
+   */
+  async function append(changes: Pending): Promise<boolean> {
+    const at = chain;
+    if (at === undefined) return false;
+    const started = Date.now();
+    const body = recordBody(changes);
+    const record = encodeRecord({
+      previous: at.sha256,
+      version: changes.version,
+      writtenAt: started,
+      body,
+    });
+    const compactionAllowed =
+      rewriteDelay({
+        delayMs: 0,
+        lastWriteMs: lastCompactionMs,
+        lastRewriteEnd,
+        now: started,
+        spacing: options.compactionSpacing,
+      }) === 0;
+    if (compactionAllowed && at.end + record.bytes.length > journalShare * at.baseBytes) return false;
+    try {
+      if (at.file === undefined) {
+        // A new journal: its first line names the base; the directory is synced for its name.
+        const file = await open(journalPath(path), 'w', 0o600);
+        at.file = file;
+        const head = journalHead(at.baseSha256);
+        await file.write(head, 0, head.length, 0);
+        at.end = head.length;
+        await file.sync();
+        await syncDir(path);
+      }
+      await at.file.write(record.bytes, 0, record.bytes.length, at.end);
+      // One fsync per record (at most one per delayMs): a record the writer reports written survives
+      // a power cut; one cut short by a crash is left out by the reader, with the records before it.
+      await at.file.datasync();
+    } catch (e) {
+      // The journal's end is not known any more: the next write compacts (whole records only).
+      chain = undefined;
+      await at.file?.close().catch(() => {});
+      throw e;
+    }
+    at.end += record.bytes.length;
+    at.sha256 = record.sha256;
+    stats.writes++;
+    stats.journalRecords++;
+    stats.lastWriteMs = Date.now() - started;
+    stats.lastBytes = record.bytes.length;
+    stats.version = changes.version;
+    needsFull = false;
+    return true;
   }
 
   function header(
@@ -245,6 +375,15 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       },
       body.sha256,
     );
+  }
+
+  async function syncDir(of: string): Promise<void> {
+    const dir = await open(dirname(of), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   function beginFull(): FullCopy {
@@ -287,6 +426,9 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
               onDisk.sha256 === headerChecksum({ ...onDisk }, body.sha256)
             ) {
               await unlink(temp);
+              // What was loaded is the base alone: a journal beside it is of changes the store no
+              // longer holds (restored to this version), or of an earlier base.
+              await startJournal(onDisk);
               stats.version = version;
               needsFull = false;
               return;
@@ -308,10 +450,11 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     };
   }
 
-  /** Whether the line at `start`..`end` of `bytes` stays: its unit did not change. */
-  function keepLine(bytes: Buffer, start: number, end: number, changes: Pending): boolean {
-    // Kind and ids are ASCII and come first; 200 bytes hold them (ids are a few dozen characters).
-    const ids = lineIds(bytes.toString('latin1', start, Math.min(end, start + 200)));
+  /** Whether a unit's line stays: the collected changes do not replace or delete it. */
+  function notChanged(
+    ids: { readonly kind: string; readonly id: string; readonly tenantId: string | undefined },
+    changes: Pending,
+  ): boolean {
     if (ids.kind === 't') return !changes.tenants.has(ids.id);
     if (ids.kind === 'a') return !changes.apis.has(ids.id);
     if (changes.keys.has(ids.id)) return false;
@@ -319,14 +462,43 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     return !(ids.tenantId !== undefined && changes.tenants.get(ids.tenantId) === null);
   }
 
-  /** Rewrites the copy with the collected units' lines replaced. */
-  async function rewrite(changes: Pending): Promise<void> {
+  /** Whether the base's line at `start`..`end` of `bytes` stays: neither journal nor changes touch its unit. */
+  function keepLine(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    changes: Pending,
+    journal: JournalScan | undefined,
+  ): boolean {
+    // Kind and ids are ASCII and come first; 200 bytes hold them (ids are a few dozen characters).
+    const ids = lineIds(bytes.toString('latin1', start, Math.min(end, start + 200)));
+    if (journal !== undefined) {
+      if (journal.last.has(unitKey(ids.kind, ids.id))) return false;
+      if (ids.kind === 'k' && ids.tenantId !== undefined && journal.deletedTenants.has(ids.tenantId))
+        return false;
+    }
+    return notChanged(ids, changes);
+  }
+
+  /** Writes the collected changes: a journal record, or a compaction when one is due. */
+  async function write(changes: Pending): Promise<void> {
     if (changes.version < 0) return;
     if (storeId === undefined) {
       needsFull = true;
       return;
     }
+    if (await append(changes)) return;
     const started = Date.now();
+    try {
+      await rewrite(changes, storeId, started);
+    } finally {
+      lastRewriteEnd = Date.now();
+      lastCompactionMs = lastRewriteEnd - started;
+    }
+  }
+
+  /** Rewrites the base with the journal's and the collected units' lines in place of their old ones. */
+  async function rewrite(changes: Pending, storeId: string, started: number): Promise<void> {
     let source: Awaited<ReturnType<typeof open>>;
     try {
       source = await open(path, 'r');
@@ -345,6 +517,13 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       const old = decodeHeader(raw);
       if (old.storeId !== storeId || old.storeLocation !== storeLocation)
         throw new Error('the copy on disk is of another store');
+      const scanned = await scanJournal(journalPath(path), old);
+      if (scanned?.damage !== undefined)
+        logger.warn(
+          { path: journalPath(path), damage: scanned.damage, records: scanned.records },
+          'the journal of the last good rules ends in a damaged record; compacting the whole records before it',
+        );
+      const journal = scanned !== undefined && scanned.ignored === undefined ? scanned : undefined;
       const body = lastGoodBody(temp, HEADER_BYTES);
       const identity = fileIdentity(await source.stat());
       const trusted = ownCopy !== undefined && sameFile(ownCopy, identity) && ownCopy.sha256 === old.sha256;
@@ -372,7 +551,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
           }
           const line = Buffer.concat([carry, part.subarray(0, nl + 1)]);
           carry = undefined;
-          if (line.length > 1 && keepLine(line, 0, line.length - 1, changes)) {
+          if (line.length > 1 && keepLine(line, 0, line.length - 1, changes, journal)) {
             body.writeBytes(line);
             units++;
           }
@@ -380,7 +559,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         }
         let keepFrom = at;
         for (let nl = part.indexOf(10, at); nl !== -1; nl = part.indexOf(10, at)) {
-          const drop = nl === at || !keepLine(part, at, nl, changes);
+          const drop = nl === at || !keepLine(part, at, nl, changes, journal);
           if (drop) {
             if (keepFrom < at) body.writeBytes(part.subarray(keepFrom, at));
             keepFrom = nl + 1;
@@ -396,7 +575,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       }
       if (carry !== undefined) {
         // The last line of a copy ends with a line break; one without is kept as it was read.
-        if (keepLine(carry, 0, carry.length, changes)) {
+        if (keepLine(carry, 0, carry.length, changes, journal)) {
           body.writeBytes(carry);
           body.write('\n');
           units++;
@@ -404,6 +583,23 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       }
       if (check !== undefined && headerChecksum(old, check.digest('hex')) !== old.sha256)
         throw new Error('the copy on disk does not match its checksum');
+      if (journal !== undefined && journal.records > 0) {
+        // Each unit the journal names, as its last whole record left it, unless changed again since.
+        const again = await readJournal(
+          journalPath(path),
+          old,
+          (record) =>
+            forEachLine(record, (line, start, end, offset) => {
+              if (!journalLineStays(journal, line, offset) || !notChanged(line, changes)) return;
+              body.writeBytes(record.body.subarray(start, end + 1));
+              units++;
+            }),
+          journal.end,
+        );
+        if (again === undefined || again.sha256 !== journal.sha256)
+          throw new Error('the journal of the copy changed while it was compacted');
+        await body.drained();
+      }
       for (const rules of changes.tenants.values())
         if (rules !== null) {
           body.write(encodeUnit({ kind: 't', rules }));
@@ -420,6 +616,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
           units++;
         }
       await commit(temp, header(changes.version, storeId, units, await body.end()), started);
+      stats.compactions++;
     } catch (e) {
       await unlink(temp).catch(() => {});
       needsFull = true;
@@ -431,15 +628,12 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
 
   function scheduleRewrite(): void {
     if (timer !== undefined || closed) return;
-    timer = setTimeout(
-      () => {
-        timer = undefined;
-        const changes = pending;
-        pending = emptyPending();
-        void enqueue(() => rewrite(changes).finally(() => (lastRewriteEnd = Date.now())));
-      },
-      rewriteDelay({ delayMs, lastWriteMs: stats.lastWriteMs, lastRewriteEnd, now: Date.now() }),
-    );
+    timer = setTimeout(() => {
+      timer = undefined;
+      const changes = pending;
+      pending = emptyPending();
+      void enqueue(() => write(changes));
+    }, delayMs);
     timer.unref();
   }
 
@@ -461,6 +655,8 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     adopt(h) {
       storeId = h.storeId;
       stats.version = h.version;
+      // Not written by this writer: its journal's tail is read back by the first write's compaction.
+      chain = undefined;
     },
     get needsFull() {
       return needsFull;
@@ -474,13 +670,16 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         timer = undefined;
         const changes = pending;
         pending = emptyPending();
-        void enqueue(() => rewrite(changes));
+        void enqueue(() => write(changes));
       }
       return tail;
     },
     async close() {
       await this.flush();
       closed = true;
+      const file = chain?.file;
+      if (chain !== undefined) chain.file = undefined;
+      await file?.close();
     },
   };
 }

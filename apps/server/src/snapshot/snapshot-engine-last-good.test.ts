@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RulesChunk } from '../store/store.js';
 import { fakeRulesStore, recordingLogger } from './fake-rules-store.test-support.js';
+import { journalPath } from './last-good-journal.js';
 import { createLastGoodWriter } from './last-good-writer.js';
 import { fixtureRules } from './rules-fixture.test-support.js';
 import { createSnapshotEngine } from './snapshot-engine.js';
@@ -24,7 +25,8 @@ const allowed = (engine: ReturnType<typeof createSnapshotEngine>, address: strin
 async function nodeWithCopy(): Promise<{ path: string; fake: ReturnType<typeof fakeStore> }> {
   const path = join(dir, `copy-${++n}`);
   const fake = fakeStore(fixtureRules({ version: 1, tenantEntries: [{ value: '198.51.100.0/24' }] }));
-  const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 5 });
+  // Changes go to the journal however small the copy (the default compacts a tiny copy at once).
+  const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 5, journalShare: 1000 });
   const engine = createSnapshotEngine({
     store: fake.store,
     lastGood: { path, storeLocation: LOCATION, writer },
@@ -121,6 +123,28 @@ describe('a node whose store cannot be reached at start', () => {
     expect(engine.status).toMatchObject({ source: 'store', version: 4 });
     await writer.close();
     expect(writer.stats.version).toBe(4);
+    engine.close();
+  });
+
+  it('with the journal of its copy cut short, serves the last whole state and says so', async () => {
+    const { path, fake } = await nodeWithCopy();
+    // Version 2 went to the journal; a crash cut its record short.
+    const journal = readFileSync(journalPath(path));
+    writeFileSync(journalPath(path), journal.subarray(0, journal.length - 5));
+    fake.state.failing = true;
+    const { lines, logger } = recordingLogger();
+    const engine = createSnapshotEngine({
+      store: fake.store,
+      logger,
+      lastGood: { path, storeLocation: LOCATION },
+    });
+    await engine.start();
+    expect(engine.status).toMatchObject({ source: 'last-good-copy', version: 1 });
+    expect(allowed(engine, '198.51.100.9')).toBe(true);
+    expect(allowed(engine, '203.0.113.9')).toBe(false);
+    expect(
+      lines.some((l) => /^error the journal of the last good rules ends in a damaged record/.test(l)),
+    ).toBe(true);
     engine.close();
   });
 

@@ -355,6 +355,16 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
       fromCopy = header;
       loaded = true;
       copyRefused = undefined;
+      if (header.journal.damage !== undefined)
+        logger.error(
+          { path: lastGood.path, damage: header.journal.damage, version: header.version },
+          'the journal of the last good rules ends in a damaged record (cut short by a crash, or changed on disk); serving the rules as of its last whole record',
+        );
+      if (header.journal.ignored !== undefined)
+        logger.warn(
+          { path: lastGood.path, reason: header.journal.ignored },
+          'the journal beside the last good rules was not used',
+        );
       logger.error(
         {
           path: lastGood.path,
@@ -362,6 +372,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
           writtenAt: header.writtenAt,
           ageSeconds: Math.round((Date.now() - Date.parse(header.writtenAt)) / 1000),
           tenants: rules.snapshot.tenants.size,
+          journalRecords: header.journal.records,
         },
         'SERVING LAST GOOD RULES FROM DISK: the store cannot be reached; rules change nowhere until it answers again',
       );
