@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { NewAudit, NewChange } from './change-append.js';
 import type { Database } from './database.js';
 import type { DialectName } from './dialect.js';
 
@@ -26,17 +27,21 @@ export interface StoreDialect {
    */
   readTransaction<T>(body: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
-   * Called in the transaction right before its `changes` row is written. PostgreSQL takes a
-   * transaction-scoped advisory lock here so change versions commit in the order they are handed
-   * out (a follower reading `changesSince` never sees 7 before 6 commits); SQLite has nothing to do.
+   * Takes the lock every change takes before its version is handed out ({@link appendChange}
+   * takes it itself), for a transaction that must serialise with every other change earlier than
+   * that. PostgreSQL: a transaction-scoped advisory lock, so change versions commit in the order
+   * they are handed out (a follower reading `changesSince` never sees 7 before 6 commits); SQLite
+   * has nothing to do (one writer).
    */
   beforeChange(trx: Transaction<Database>): Promise<void>;
   /**
-   * Called in the transaction right after its `changes` row is written. PostgreSQL queues a
+   * Appends a mutation's `changes` row and its audit events in the transaction, and returns the
+   * change's version. PostgreSQL also takes the lock of {@link beforeChange} first and queues a
    * `NOTIFY ipgate_changes` (delivered at commit, never for a rollback) so other nodes refresh at
-   * once instead of at their next poll; SQLite has nothing to do.
+   * once instead of at their next poll, all in one statement (postgres-change-append.ts); SQLite
+   * inserts the rows (change-append.ts).
    */
-  afterChange(trx: Transaction<Database>, version: number): Promise<void>;
+  appendChange(trx: Transaction<Database>, change: NewChange, audits: readonly NewAudit[]): Promise<number>;
   /**
    * Inserts many rows of one table through one prepared statement, kept for the next call, skipping
    * rows whose `conflict` column is taken; call it inside {@link transaction}. SQLite only: its

@@ -6,6 +6,7 @@ import type { Database } from './database.js';
 import { invalid, storeUnavailable } from './errors.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
+import { appendChangePostgres } from './postgres-change-append.js';
 import { CHANGES_CHANNEL, watchPostgresChanges } from './postgres-changes.js';
 import type { Store } from './store.js';
 
@@ -138,9 +139,8 @@ export function postgresStoreDialect(db: Kysely<Database>): StoreDialect {
     async beforeChange(trx) {
       await sql`select pg_advisory_xact_lock(${CHANGES_LOCK})`.execute(trx);
     },
-    async afterChange(trx, version) {
-      await sql`select pg_notify(${CHANGES_CHANNEL}, ${String(version)})`.execute(trx);
-    },
+    appendChange: (trx, change, audits) =>
+      appendChangePostgres(trx, change, audits, CHANGES_LOCK, CHANGES_CHANNEL),
     readJson: (value) => value,
     translateError: translatePostgresError,
     destroy: () => db.destroy(),

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import type { NewAudit } from './change-append.js';
 import type { StoreContext } from './context.js';
 import type { Database } from './database.js';
 import { newId } from './ids.js';
@@ -29,35 +30,17 @@ export async function recordChange(
   at: string,
   change: ChangeRecord,
 ): Promise<number> {
-  await ctx.dialect.beforeChange(trx);
-  const { version } = await trx
-    .insertInto('changes')
-    .values({
+  return ctx.dialect.appendChange(
+    trx,
+    {
       at,
-      tenant_id: change.tenantId,
-      api_id: change.apiId ?? null,
-      key_id: change.keyId ?? null,
+      tenantId: change.tenantId,
+      apiId: change.apiId ?? null,
+      keyId: change.keyId ?? null,
       kind: change.action,
-    })
-    .returning('version')
-    .executeTakeFirstOrThrow();
-  await ctx.dialect.afterChange(trx, Number(version));
-  await trx
-    .insertInto('audit_events')
-    .values({
-      id: newId('aud'),
-      change_version: Number(version),
-      at,
-      actor: change.actor,
-      tenant_id: change.tenantId,
-      action: change.action,
-      target_type: change.targetType,
-      target_id: change.targetId,
-      before: change.before === null ? null : JSON.stringify(change.before),
-      after: change.after === null ? null : JSON.stringify(change.after),
-    })
-    .execute();
-  return Number(version);
+    },
+    [auditRow(change)],
+  );
 }
 
 /** One audit event of {@link recordChanges}: what one mutation of a batch did. */
@@ -69,9 +52,6 @@ export interface AuditRecord {
   readonly before: unknown;
   readonly after: unknown;
 }
-
-/** Audit rows per statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
-const AUDIT_CHUNK = 200;
 
 /**
  * Appends ONE `changes` row for a batch of mutations of one tenant, and one audit event per mutation,
@@ -88,31 +68,21 @@ export async function recordChanges(
   change: { readonly tenantId: string; readonly kind: string },
   audits: readonly AuditRecord[],
 ): Promise<number> {
-  await ctx.dialect.beforeChange(trx);
-  const { version } = await trx
-    .insertInto('changes')
-    .values({ at, tenant_id: change.tenantId, api_id: null, key_id: null, kind: change.kind })
-    .returning('version')
-    .executeTakeFirstOrThrow();
-  await ctx.dialect.afterChange(trx, Number(version));
-  for (let i = 0; i < audits.length; i += AUDIT_CHUNK) {
-    await trx
-      .insertInto('audit_events')
-      .values(
-        audits.slice(i, i + AUDIT_CHUNK).map((a) => ({
-          id: newId('aud'),
-          change_version: Number(version),
-          at,
-          actor: a.actor,
-          tenant_id: change.tenantId,
-          action: a.action,
-          target_type: a.targetType,
-          target_id: a.targetId,
-          before: a.before === null ? null : JSON.stringify(a.before),
-          after: a.after === null ? null : JSON.stringify(a.after),
-        })),
-      )
-      .execute();
-  }
-  return Number(version);
+  return ctx.dialect.appendChange(
+    trx,
+    { at, tenantId: change.tenantId, apiId: null, keyId: null, kind: change.kind },
+    audits.map(auditRow),
+  );
+}
+
+function auditRow(a: AuditRecord): NewAudit {
+  return {
+    id: newId('aud'),
+    actor: a.actor,
+    action: a.action,
+    targetType: a.targetType,
+    targetId: a.targetId,
+    before: a.before === null ? null : JSON.stringify(a.before),
+    after: a.after === null ? null : JSON.stringify(a.after),
+  };
 }

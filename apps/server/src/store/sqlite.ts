@@ -10,6 +10,7 @@ import {
   SqliteDriver,
   sql,
 } from 'kysely';
+import { appendChangeRows } from './change-append.js';
 import type { StoreDialect, StoreOptions } from './context.js';
 import type { Database } from './database.js';
 import { storeUnavailable } from './errors.js';
@@ -173,7 +174,7 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
         }
       }),
     beforeChange: async () => {},
-    afterChange: async () => {},
+    appendChange: appendChangeRows,
     readJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
     translateError: translateSqliteError,
     // Waits for a running write to finish, so close never cuts a transaction in half.

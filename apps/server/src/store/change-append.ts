@@ -1,0 +1,94 @@
+/**
+ * How a mutation's `changes` row and audit events are appended, statement by statement: what the
+ * SQLite store does (its statements run in-process, so several cost little), and what the
+ * PostgreSQL store does for the audit events that do not fit its one-statement append
+ * (postgres-change-append.ts).
+ */
+import type { Transaction } from 'kysely';
+import type { Database } from './database.js';
+
+/** A `changes` row to append: what nodes follow and recompile. */
+export interface NewChange {
+  readonly at: string;
+  readonly tenantId: string | null;
+  readonly apiId: string | null;
+  readonly keyId: string | null;
+  readonly kind: string;
+}
+
+/**
+ * An audit event to append with a change; it takes the change's version, time and tenant.
+ * `before` and `after` are JSON text already (or null).
+ */
+export interface NewAudit {
+  readonly id: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string;
+  readonly before: string | null;
+  readonly after: string | null;
+}
+
+/** Audit rows per statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
+export const AUDIT_CHUNK = 200;
+
+/**
+ * Appends the change (its version handed out by the table's key) and its audit events, in
+ * `trx`; returns the version.
+ *
+ * @example
+ * const version = await appendChangeRows(trx, { at, tenantId, apiId: null, keyId: null, kind: 'tenant.updated' }, audits);
+ */
+export async function appendChangeRows(
+  trx: Transaction<Database>,
+  change: NewChange,
+  audits: readonly NewAudit[],
+): Promise<number> {
+  const { version } = await trx
+    .insertInto('changes')
+    .values({
+      at: change.at,
+      tenant_id: change.tenantId,
+      api_id: change.apiId,
+      key_id: change.keyId,
+      kind: change.kind,
+    })
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  await insertAudits(trx, Number(version), change, audits);
+  return Number(version);
+}
+
+/**
+ * Inserts audit events of the change `version`, `AUDIT_CHUNK` rows a statement.
+ *
+ * @example
+ * await insertAudits(trx, version, change, audits.slice(AUDIT_CHUNK));
+ */
+export async function insertAudits(
+  trx: Transaction<Database>,
+  version: number,
+  change: NewChange,
+  audits: readonly NewAudit[],
+): Promise<void> {
+  for (let i = 0; i < audits.length; i += AUDIT_CHUNK) {
+    await trx
+      .insertInto('audit_events')
+      .values(
+        audits.slice(i, i + AUDIT_CHUNK).map((a) => ({
+          id: a.id,
+          change_version: version,
+          at: change.at,
+          actor: a.actor,
+          tenant_id: change.tenantId,
+          action: a.action,
+          target_type: a.targetType,
+          target_id: a.targetId,
+          before: a.before,
+          after: a.after,
+        })),
+      )
+      .execute();
+  }
+}
