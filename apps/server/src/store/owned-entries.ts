@@ -5,7 +5,7 @@
  * the owner is locked before every write so counts and inserts see one list, an entry is found only
  * under its owner, one entry per canonical form, a limit per list, one change record per mutation.
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { Database } from './database.js';
 import { alreadyExists, checkVersion, limitReached, notFound } from './errors.js';
@@ -216,10 +216,17 @@ export async function removeEntry<O, E extends { id: string; version: number }>(
   const expected = v.expectedVersion(options.expectedVersion);
   await ctx.dialect.transaction(async (trx) => {
     await list.lockOwner(ctx, trx, owner);
-    const t = trx as unknown as Untyped;
-    const before = await lockEntry(ctx, t, list, owner, entryId);
+    // Deleted and read back in one statement; a version that does not match throws, which rolls
+    // the delete back with the rest of the transaction.
+    const row: Record<string, unknown> | undefined = await (trx as unknown as Untyped)
+      .deleteFrom(list.table)
+      .where('id', '=', entryId)
+      .where(list.ownerColumn, '=', list.ownerId(owner))
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) throw notFound(list.entryNoun, entryId);
+    const before = list.fromRow(row, owner);
     checkVersion(list.entryNoun, before, expected);
-    await t.deleteFrom(list.table).where('id', '=', entryId).execute();
     await recordChange(ctx, trx, nowIso(), {
       actor,
       action: `${list.action}.removed`,
@@ -251,28 +258,55 @@ export async function insertEntry<O, E extends { id: string; version: number }>(
 ): Promise<E> {
   const t = trx as unknown as Untyped;
   const ownerId = list.ownerId(owner);
-  await assertCanonicalFree(t, list, ownerId, fields.canonical, undefined);
-  if (limit !== undefined) {
-    const { n } = await t
-      .selectFrom(list.table)
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where(list.ownerColumn, '=', ownerId)
-      .executeTakeFirstOrThrow();
-    if (Number(n) >= limit) throw limitReached(list.listNoun, limit);
-  }
-  const row: Record<string, unknown> = await t
+  const values: Record<string, unknown> = {
+    ...fields.columns,
+    id: newId(list.idPrefix),
+    [list.ownerColumn]: ownerId,
+    canonical: fields.canonical,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+  const columns = Object.keys(values);
+  // One statement: inserted only when the canonical form is free and the list has room, so the
+  // usual add is one round trip instead of three. When nothing is inserted, the checks run again
+  // one by one to say which one refused (the owner is locked: nothing changed in between).
+  const row: Record<string, unknown> | undefined = await t
     .insertInto(list.table)
-    .values({
-      ...fields.columns,
-      id: newId(list.idPrefix),
-      [list.ownerColumn]: ownerId,
-      canonical: fields.canonical,
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    })
+    .columns(columns)
+    .expression(
+      t
+        .selectNoFrom(columns.map((c) => sql.val(values[c]).as(c)))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom(list.table)
+                .select('id')
+                .where(list.ownerColumn, '=', ownerId)
+                .where('canonical', '=', fields.canonical),
+            ),
+          ),
+        )
+        .$if(limit !== undefined, (qb) =>
+          qb.where(
+            ({ selectFrom }) =>
+              selectFrom(list.table)
+                .select(({ fn }) => fn.countAll().as('n'))
+                .where(list.ownerColumn, '=', ownerId),
+            '<',
+            limit as number,
+          ),
+        ),
+    )
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (row === undefined) {
+    await assertCanonicalFree(t, list, ownerId, fields.canonical, undefined);
+    if (limit !== undefined) throw limitReached(list.listNoun, limit);
+    throw new Error(
+      `The ${list.entryNoun} was not inserted, though its value is free and its list has no limit.`,
+    );
+  }
   return list.fromRow(row, owner);
 }
 

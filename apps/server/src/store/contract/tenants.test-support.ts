@@ -224,6 +224,10 @@ export function tenantsContract(context: ContractContext): void {
         code: 'IPG_LIMIT_REACHED',
         status: 409,
       });
+      // A value listed already is refused as such, full list or not.
+      await rejects(() => store.addTenantIpEntry(t.id, { value: '10.0.0.2' }, as), {
+        code: 'IPG_ALREADY_EXISTS',
+      });
       // Lowering the limit below the count would leave a surplus nobody decided about: refused.
       await rejects(() => store.updateTenant(t.id, { ipEntryLimit: 1 }, as), {
         code: 'IPG_LIMIT_BELOW_COUNT',
