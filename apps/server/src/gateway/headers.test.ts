@@ -41,6 +41,23 @@ describe('upstreamRequestHeaders', () => {
     });
   });
 
+  it('names the client and host of each request in Forwarded, whichever came before', () => {
+    // The last element made is kept for the next request with the same client and host only.
+    const cases: [string, string | undefined, string][] = [
+      ['203.0.113.9', 'api.example.com', 'for=203.0.113.9;host=api.example.com;proto=http'],
+      ['203.0.113.9', 'api.example.com', 'for=203.0.113.9;host=api.example.com;proto=http'],
+      ['203.0.113.10', 'api.example.com', 'for=203.0.113.10;host=api.example.com;proto=http'],
+      ['203.0.113.10', 'api.example.com:8443', 'for=203.0.113.10;host="api.example.com:8443";proto=http'],
+      ['203.0.113.10', undefined, 'for=203.0.113.10;proto=http'],
+      ['2001:db8::9', undefined, 'for="[2001:db8::9]";proto=http'],
+      ['203.0.113.9', 'api.example.com', 'for=203.0.113.9;host=api.example.com;proto=http'],
+    ];
+    for (const [client, host, forwarded] of cases) {
+      const h = upstreamRequestHeaders({}, { ...context, vouched: undefined, client, host });
+      expect({ client, host, forwarded: h.forwarded }).toEqual({ client, host, forwarded });
+    }
+  });
+
   it('drops underscore spellings of the identity, forwarding and key headers', () => {
     const h = upstreamRequestHeaders(
       {

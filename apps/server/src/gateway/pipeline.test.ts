@@ -57,6 +57,26 @@ describe('runPipeline', () => {
     });
   });
 
+  it('reads each Host header on its own, also when the same one came just before', () => {
+    // The pipeline keeps its last reading of a Host text: a different text must never get it.
+    const hosts: [string | undefined, number, string | undefined][] = [
+      ['API.Example.com:8080', 200, 'api.example.com:8080'],
+      ['API.Example.com:8080', 200, 'api.example.com:8080'],
+      ['evil@api.example.com', 400, undefined],
+      ['evil@api.example.com', 400, undefined],
+      ['api.example.com:8080', 200, 'api.example.com:8080'],
+      ['api.example.com,x', 400, undefined],
+      [undefined, 200, undefined],
+      ['', 200, undefined],
+      ['[2001:DB8::1]', 200, '[2001:db8::1]'],
+      ['API.Example.com:8080', 200, 'api.example.com:8080'],
+    ];
+    for (const [host, status, routed] of hosts) {
+      const o = run('203.0.113.9', '/v1/x', host === undefined ? auth : { ...auth, host });
+      expect({ host, status: o.status, routed: o.host }).toEqual({ host, status, routed });
+    }
+  });
+
   it('says how to record the observation', () => {
     const allowed = run('203.0.113.9', '/v1/x', auth);
     expect([allowed.observation, allowed.key?.id, allowed.client?.toString()]).toEqual([

@@ -366,9 +366,19 @@ function hostOf(value: HeaderValue): string | undefined | null {
   // Two Host lines (the gateway lists every copy): two layers could each read another one.
   if (typeof value !== 'string')
     return value.length === 1 ? hostOf(value[0]) : value.length === 0 ? undefined : null;
+  if (value === lastHostValue) return lastHost;
   const parsed = parseHostHeader(value);
-  return parsed === null ? null : parsed?.text;
+  const host = parsed === null ? null : parsed?.text;
+  lastHostValue = value;
+  lastHost = host;
+  return host;
 }
+
+// The last Host header read and what it gave (strict text, undefined for none, null for one not to
+// route on): requests name the same host one after another, and the reading is a pure function of
+// the text, so an equal text gets the same answer without parsing it again.
+let lastHostValue: string | undefined;
+let lastHost: string | undefined | null;
 
 function single(value: HeaderValue): string | undefined {
   // Node joins repeated unknown headers; a repeated Origin arrives as one odd string and fails to parse.
