@@ -37,6 +37,31 @@ describe('EntryIds', () => {
     expect([0, 1].map((i) => EntryIds.of(extremes).at(i))).toEqual(extremes);
   });
 
+  it("keeps ids that only look like the store's joined, and gives each back exactly", () => {
+    const good = 'ent_0123456789abcdefghijklmnov';
+    const nearMisses = [
+      'ent_0123456789abcdefghijklmnow', // w is not a base-32 digit
+      'ent_0123456789ABCDEFGHIJKLMNOV', // upper case
+      'ent_0123456789abcdefghijklmno', // 25 digits
+      'ent_0123456789abcdefghijklmnovv', // 27
+      'en1_0123456789abcdefghijklmnov', // a digit in the prefix
+      '_0123456789abcdefghijklmnov0000', // no prefix
+      'ent-0123456789abcdefghijklmnov', // no underscore
+      'kie_0123456789abcdefghijklmnov', // another prefix than the first id's
+    ];
+    for (const odd of nearMisses) {
+      for (const ids of [
+        [good, odd],
+        [odd, good],
+      ]) {
+        const kept = EntryIds.of(ids);
+        expect(ids.map((_, i) => kept.at(i))).toEqual(ids);
+        expect(kept.all()).toEqual(ids);
+      }
+    }
+    expect(EntryIds.of([good, good]).all()).toEqual([good, good]);
+  });
+
   it('gives each list its own ids when ids of several lists are read in turn (the cache of recent ids)', () => {
     // Same last digits: the same slot of the cache, so each read pushes the other list's id out.
     const a = EntryIds.of(['ent_0000000000000000000000000a', 'ent_0000000000000000000000000b']);

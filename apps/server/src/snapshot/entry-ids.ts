@@ -8,7 +8,8 @@
  * two digits in 2), about half of `ent_…,` written out — 17 MB less on a node holding 1,200,000
  * entries. Other ids (tests, older stores) are kept joined by commas, which no id contains.
  */
-const STORE_ID = /^([a-z]+)_([0-9a-v]{26})$/;
+import { Buffer } from 'node:buffer';
+
 let nextSerial = 0;
 const PACKED_WIDTH = 17;
 
@@ -31,12 +32,8 @@ export class EntryIds {
    */
   static of(ids: readonly string[]): EntryIds {
     if (ids.length === 0) return EntryIds.none;
-    const prefix = STORE_ID.exec(ids[0] as string)?.[1];
-    if (prefix !== undefined && ids.every((id) => STORE_ID.exec(id)?.[1] === prefix)) {
-      const chars: string[] = [];
-      for (const id of ids) chars.push(pack(id.slice(prefix.length + 1)));
-      return new EntryIds(chars.join(''), ids.length, sharedPrefix(prefix));
-    }
+    const packed = packAll(ids);
+    if (packed !== undefined) return new EntryIds(packed.text, ids.length, sharedPrefix(packed.prefix));
     for (const id of ids) {
       if (id.includes(',')) throw new Error(`entry id ${JSON.stringify(id)} contains a comma`);
     }
@@ -106,20 +103,60 @@ function sharedPrefix(prefix: string): string {
   return shared;
 }
 
-/** 26 base-32 digits as 17 characters of 0-255: three groups of 8 digits in 5 bytes, then 2 in 2. */
-function pack(digits: string): string {
-  let out = '';
-  for (let g = 0; g < 3; g++) {
-    let v = Number.parseInt(digits.slice(g * 8, g * 8 + 8), 32); // 40 bits: exact in a double
-    const bytes: number[] = [];
-    for (let b = 0; b < 5; b++) {
-      bytes.unshift(v % 256);
-      v = Math.floor(v / 256);
-    }
-    out += String.fromCharCode(...bytes);
+/**
+ * Every id packed, when each is the store's kind with the first one's prefix (`[a-z]+`, `_`, 26
+ * base-32 digits); else undefined. Each id's digits become 17 characters of 0-255: three groups of 8
+ * digits (40 bits) in 5 bytes, big-endian, then the last 2 digits (10 bits) in 2. Written into one
+ * buffer read once as Latin-1 (one character per byte): every node compiles a tenant's whole list
+ * again on each change to it — in `auto`, every few hundred milliseconds — and packing id by id (a
+ * regular expression, `parseInt` and a small string per group) cost more than compiling the
+ * addresses themselves (bench/README.md#auto-review).
+ */
+function packAll(ids: readonly string[]): { prefix: string; text: string } | undefined {
+  const first = ids[0] as string;
+  const cut = first.indexOf('_');
+  if (cut < 1) return undefined;
+  for (let i = 0; i < cut; i++) {
+    const c = first.charCodeAt(i);
+    if (c < 97 || c > 122) return undefined; // a-z
   }
-  const tail = Number.parseInt(digits.slice(24), 32); // 10 bits
-  return out + String.fromCharCode(tail >> 8, tail & 255);
+  const prefix = first.slice(0, cut);
+  const length = cut + 1 + 26;
+  const bytes = Buffer.allocUnsafe(ids.length * PACKED_WIDTH);
+  let at = 0;
+  for (const id of ids) {
+    if (id.length !== length || id.charCodeAt(cut) !== 95 || !id.startsWith(prefix)) return undefined;
+    let from = cut + 1;
+    for (let g = 0; g < 3; g++) {
+      // 8 digits as two halves of 20 bits, so that every step stays in 32-bit integers.
+      const high = digits(id, from, 4);
+      const low = digits(id, from + 4, 4);
+      if (high < 0 || low < 0) return undefined;
+      from += 8;
+      bytes[at++] = high >>> 12;
+      bytes[at++] = (high >>> 4) & 255;
+      bytes[at++] = ((high & 15) << 4) | (low >>> 16);
+      bytes[at++] = (low >>> 8) & 255;
+      bytes[at++] = low & 255;
+    }
+    const tail = digits(id, from, 2);
+    if (tail < 0) return undefined;
+    bytes[at++] = tail >>> 8;
+    bytes[at++] = tail & 255;
+  }
+  return { prefix, text: bytes.toString('latin1') };
+}
+
+/** The value of `count` base-32 digits (`0-9a-v`) of `text` from `from`, or -1 if one is not a digit. */
+function digits(text: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 118 ? c - 87 : -1;
+    if (d < 0) return -1;
+    v = (v << 5) | d;
+  }
+  return v;
 }
 
 function unpack(text: string, at: number): string {
