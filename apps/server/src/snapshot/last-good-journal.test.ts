@@ -6,7 +6,7 @@
  * moment while writing leaves a copy that reads back whole.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -369,6 +369,47 @@ describe('the journal of a last good copy', () => {
     expect(copy).toMatchObject({ version: 5, journal: { records: 0 } });
     const expected = models.get(4) as { tenants: TenantRules[] };
     expect(units).toEqual({ ...expected, tenants: expected.tenants.filter((t) => t.tenant.id !== 'ten_3') });
+  });
+
+  it('changes whose write failed are written with the next ones, never left out of a later version', async () => {
+    const path = freshPath();
+    const model: Model = {
+      tenants: new Map([0, 1, 2].map((t) => [`ten_${t}`, tenant(`ten_${t}`, [`10.0.${t}.1`])])),
+      apis: new Map(),
+      keys: new Map([['key_1', key('key_1', 'ten_1', ['203.0.113.9'])]]),
+    };
+    const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0, journalShare: 1000 });
+    const full = writer.beginFull();
+    full.add(chunkOf(model, 1));
+    full.finish(1, 'sto_a');
+    await writer.flush();
+    // The journal cannot be created (a directory in its place): the record of version 2 fails.
+    mkdirSync(journalPath(path));
+    const revoked: RulesDelta = {
+      version: 2,
+      tenants: new Map([['ten_1', tenant('ten_1', [])]]),
+      apis: new Map(),
+      keys: new Map([['key_1', null]]),
+    };
+    apply(model, revoked);
+    writer.noteDelta(revoked);
+    await writer.flush();
+    expect(writer.stats.failures).toBe(1);
+    rmSync(journalPath(path), { recursive: true });
+    const next: RulesDelta = {
+      version: 3,
+      tenants: new Map([['ten_2', tenant('ten_2', ['10.9.9.9'])]]),
+      apis: new Map(),
+      keys: new Map(),
+    };
+    apply(model, next);
+    writer.noteDelta(next);
+    await writer.close();
+    // A copy of version 3 that still held the revoked key and ten_1's old address would let them in
+    // on a start from disk, and the node would never fetch version 2 from the store again.
+    const { copy, units } = await readBack(path);
+    expect(copy.version).toBe(3);
+    expect(units).toEqual(sortedUnits([chunkOf(model, 3)]));
   });
 
   it('a node killed with SIGKILL at any moment while writing leaves a copy that reads back whole', async () => {

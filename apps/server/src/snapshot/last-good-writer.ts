@@ -132,6 +132,9 @@ interface Pending {
  */
 export const REWRITE_SPACING = 100;
 
+/** The least wait before a failed write is tried again (ms). */
+const RETRY_MS = 1000;
+
 interface FileIdentity {
   readonly dev: number;
   readonly ino: number;
@@ -194,6 +197,8 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
   let needsFull = false;
   let closed = false;
   let seq = 0;
+  /** Full loads finished: a write that fails after one need not keep its changes for the next. */
+  let fullLoads = 0;
   /**
    * The copy this writer last put on disk, as the file system identifies it: a rewrite that finds
    * that very file (same inode, size, modification and change times, and the header it wrote) skips
@@ -239,7 +244,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       stats.failures++;
       logger.error(
         { err: e, path },
-        'cannot write the last good rules to disk; will try again on the next change',
+        'cannot write the last good rules to disk; the changes are kept and written at the next try',
       );
     });
     return tail;
@@ -407,6 +412,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         storeId = id;
         // The load holds every change up to its version, the ones collected before it included.
         pending = emptyPending();
+        fullLoads++;
         if (timer !== undefined) clearTimeout(timer);
         timer = undefined;
         const ended = body.end();
@@ -480,21 +486,44 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     return notChanged(ids, changes);
   }
 
-  /** Writes the collected changes: a journal record, or a compaction when one is due. */
+  /**
+   * Writes the collected changes: a journal record, or a compaction when one is due. When that fails,
+   * the changes are kept for the next write: a later record or compaction without them would carry
+   * a later version, so a start from the copy would serve their units as they were before (a deleted
+   * key, a removed address) and the node would never read those changes from the store again.
+   */
   async function write(changes: Pending): Promise<void> {
     if (changes.version < 0) return;
     if (storeId === undefined) {
       needsFull = true;
       return;
     }
-    if (await append(changes)) return;
-    const started = Date.now();
+    const loadsBefore = fullLoads;
     try {
-      await rewrite(changes, storeId, started);
-    } finally {
-      lastRewriteEnd = Date.now();
-      lastCompactionMs = lastRewriteEnd - started;
+      if (await append(changes)) return;
+      const started = Date.now();
+      try {
+        await rewrite(changes, storeId, started);
+      } finally {
+        lastRewriteEnd = Date.now();
+        lastCompactionMs = lastRewriteEnd - started;
+      }
+    } catch (e) {
+      // A full load finished meanwhile holds these changes (and more): nothing to keep then.
+      if (fullLoads === loadsBefore) keepForNextWrite(changes);
+      throw e;
     }
+  }
+
+  /** Puts changes whose write failed back under the ones collected since (which are newer). */
+  function keepForNextWrite(changes: Pending): void {
+    for (const [id, rules] of changes.tenants) if (!pending.tenants.has(id)) pending.tenants.set(id, rules);
+    for (const [id, rules] of changes.apis) if (!pending.apis.has(id)) pending.apis.set(id, rules);
+    for (const [id, rules] of changes.keys) if (!pending.keys.has(id)) pending.keys.set(id, rules);
+    pending.version = Math.max(pending.version, changes.version);
+    // Tried again without waiting for another change; not at once, so a lasting failure (a full
+    // disk) logs once per attempt at most every second.
+    scheduleRewrite(Math.max(delayMs, RETRY_MS));
   }
 
   /** Rewrites the base with the journal's and the collected units' lines in place of their old ones. */
@@ -626,14 +655,14 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     }
   }
 
-  function scheduleRewrite(): void {
+  function scheduleRewrite(after = delayMs): void {
     if (timer !== undefined || closed) return;
     timer = setTimeout(() => {
       timer = undefined;
       const changes = pending;
       pending = emptyPending();
       void enqueue(() => write(changes));
-    }, delayMs);
+    }, after);
     timer.unref();
   }
 
@@ -677,6 +706,9 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     async close() {
       await this.flush();
       closed = true;
+      // A retry of a failed write, scheduled while flushing, is not made after the writer is closed.
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
       const file = chain?.file;
       if (chain !== undefined) chain.file = undefined;
       await file?.close();
