@@ -195,4 +195,49 @@ describe('IpSet at scale against the naive model', () => {
       { numRuns: 3, endOnFailure: true },
     );
   });
+
+  it('IPv6 lists of 4,096+ segments with a crowd in one bucket: the index counts it exactly', () => {
+    const base = 0x2000n << 112n;
+    const span = 1n << 125n;
+    fc.assert(
+      fc.property(
+        // Unbiased: small offsets would put the spread entries in one another and leave too few segments.
+        fc.array(fc.tuple(fc.noBias(fc.bigInt({ min: 0n, max: span - 1n })), fc.nat(40)), {
+          minLength: 3900,
+          maxLength: 4000,
+        }),
+        // Single addresses every third one (none touch), hundreds of them within a few thousand addresses.
+        fc.record({
+          at: fc.bigInt({ min: 0n, max: span - 4096n }),
+          count: fc.integer({ min: 300, max: 900 }),
+        }),
+        fc.array(fc.bigInt({ min: 0n, max: span - 1n }), { minLength: 100, maxLength: 100 }),
+        (picks, crowd, random) => {
+          const texts: string[] = [];
+          const refs: Ref[] = [];
+          for (const [offset, hostBits] of picks) {
+            const host = BigInt(hostBits);
+            const lo = base + ((offset >> host) << host);
+            texts.push(`${fmt6(lo)}/${128n - host}`);
+            refs.push({ lo, hi: lo + (1n << host) - 1n, index: refs.length });
+          }
+          const crowdRefs: Ref[] = [];
+          for (let k = 0n; k < BigInt(crowd.count); k++) {
+            const lo = base + crowd.at + 3n * k;
+            texts.push(fmt6(lo));
+            crowdRefs.push({ lo, hi: lo, index: refs.length });
+            refs.push(crowdRefs.at(-1) as Ref);
+          }
+          const set = IpSet.from(texts);
+          // Hundreds of segments in one bucket: the index's groups must have narrowed to count them.
+          const index = (set as unknown as { v6: { buckets?: { group: number } } }).v6.buckets;
+          expect(index?.group).toBeLessThan(5);
+          const queries = queriesOf(refs, base, base + span - 1n, random);
+          for (const r of crowdRefs.filter((_, k) => k % 7 === 0)) queries.push(r.lo - 1n, r.lo, r.lo + 1n);
+          check(set, refs, queries);
+        },
+      ),
+      { numRuns: 3, endOnFailure: true },
+    );
+  });
 });

@@ -1,3 +1,5 @@
+import { twoLevel } from './bucket-counts.js';
+
 /**
  * Membership in a large IPv6 table, for `IpSet.has`: the union of the table's segments as one sorted
  * list of 128-bit boundaries, where an address is inside when an odd number of boundaries lie at or
@@ -9,13 +11,8 @@
  * boundaries, stored whole (four words, 16 bytes each) and searched by full comparison: one read into
  * the index, then one cache line, with no key that can tie and no second read to settle a tie.
  *
- * The index is two arrays read side by side (neither read waits for the other): a 32-bit count every
- * 2^g buckets and a byte per bucket counting from it, 1.1 MiB at 2^20 buckets where one 32-bit count a
- * bucket took 4 MiB. A request parses its address between two lookups, so the processor cannot run
- * ahead to the next lookup's reads: each lookup pays its reads' latency in full, and a read from 1 MiB
- * costs about 50 ns less than one from 4 MiB (bench/README.md, "IPv6 membership from union
- * boundaries"). Groups shrink (g from 5 down to 0) until every byte fits, so a crowded list keeps
- * exact counts; at g = 0 the bytes are all zero and the 32-bit counts are the whole index.
+ * The index is a 32-bit count every 32 buckets and a byte per bucket (bucket-counts.ts): 1.1 MiB at
+ * 2^20 buckets where a 32-bit count a bucket took 4 MiB, and a read on every lookup's path.
  * Smaller keys were tried (32- and 64-bit windows of the boundary with a flag for the bits after them):
  * every address inside a /128, and inside anything narrower than the window, ties with its boundary and
  * needs the whole boundary all the same, which cost more than the memory they saved.
@@ -144,37 +141,6 @@ export class IPv6Boundaries {
     const top = this.bit === 0 ? a : (a << this.bit) | (b >>> (32 - this.bit));
     return top >>> this.shift;
   }
-}
-
-/** The widest groups, from 2^5 buckets down to one, in which every bucket's count fits a byte. */
-const WIDEST_GROUP = 5;
-
-/**
- * Splits `below` (how many boundaries lie below each bucket) into a count per group and a byte per
- * bucket, with the widest groups whose bytes all fit.
- */
-export function twoLevel(below: Uint32Array): { group: number; groups: Uint32Array; within: Uint8Array } {
-  let group = WIDEST_GROUP;
-  // Largest count from a group's first bucket, for groups of 2^g buckets: shrink g until it fits.
-  while (group > 0 && widestSpan(below, group) > 255) group--;
-  const groups = new Uint32Array((below.length >>> group) + 1);
-  const within = new Uint8Array(below.length);
-  for (let b = 0; b < below.length; b++) {
-    const first = b >>> group;
-    if ((b & ((1 << group) - 1)) === 0) groups[first] = below[b] as number;
-    within[b] = (below[b] as number) - (groups[first] as number);
-  }
-  return { group, groups, within };
-}
-
-/** The most boundaries any group of 2^group buckets adds over its first bucket's count. */
-function widestSpan(below: Uint32Array, group: number): number {
-  let widest = 0;
-  for (let b = 0; b < below.length; b++) {
-    const span = (below[b] as number) - (below[b & ~((1 << group) - 1)] as number);
-    if (span > widest) widest = span;
-  }
-  return widest;
 }
 
 /** How many leading bits the values at `x` and `y` share (0–128). */

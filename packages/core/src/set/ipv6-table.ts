@@ -1,3 +1,4 @@
+import { type BucketCounts, twoLevel } from './bucket-counts.js';
 import { IPv6Boundaries } from './ipv6-boundaries.js';
 import type { IPv6Lookup } from './small-tables.js';
 
@@ -17,8 +18,10 @@ const INDEX_FROM = 4096;
  * cache (52 bytes a segment: 52 MB at a million), so the layout is arranged for few of them:
  * - the bucket index is taken from the bits after the leading bits every segment shares, not from the
  *   top bits of the key word: a list in 2000::/3 (global unicast, what real lists hold) then fills every
- *   bucket instead of one in eight. Up to 2^18 buckets (1 MiB), about four segments each, so a bucket's
- *   keys are one or two cache lines where they were ~120 keys (~16 lines) at a million segments;
+ *   bucket instead of one in eight. Up to 2^18 buckets, about four segments each, so a bucket's keys
+ *   are one or two cache lines where they were ~120 keys (~16 lines) at a million segments; the counts
+ *   are a byte a bucket plus a 32-bit count every 32 (bucket-counts.ts: 288 KiB, where a 32-bit count
+ *   a bucket took 1 MiB), as the index read is on every lookup's path;
  * - each segment's end has a key too, beside its start's: the end's words are read only when the
  *   address's key ties with it (a segment narrower than its key, such as a /128), not on every lookup;
  * - each segment's start and end words sit side by side (32 bytes), so a lookup that must compare both
@@ -43,7 +46,7 @@ export class IPv6Table implements IPv6Lookup {
   /** A bucket is the top 32 - shift bits after the shared ones. */
   private readonly shift: number;
   /** For large tables: how many segments start below each bucket. */
-  private readonly buckets: Uint32Array | undefined;
+  private readonly buckets: BucketCounts | undefined;
   /** Membership alone, for large tables; smaller ones answer from `find`. */
   private readonly boundaries: IPv6Boundaries | undefined;
   readonly owners: Int32Array;
@@ -85,7 +88,8 @@ export class IPv6Table implements IPv6Lookup {
     }
     // About four segments a bucket (one or two cache lines of keys), from 2^16 buckets up to 2^18.
     this.shift = 32 - Math.min(18, Math.max(16, Math.ceil(Math.log2(Math.max(n, 1))) - 2));
-    this.buckets = n >= INDEX_FROM ? buildBuckets(words, keyWord, this.lead, this.shift, n) : undefined;
+    this.buckets =
+      n >= INDEX_FROM ? twoLevel(buildBuckets(words, keyWord, this.lead, this.shift, n)) : undefined;
     this.boundaries = n >= INDEX_FROM ? new IPv6Boundaries(words, n) : undefined;
   }
 
@@ -126,8 +130,9 @@ export class IPv6Table implements IPv6Lookup {
     const buckets = this.buckets;
     if (buckets !== undefined) {
       const bucket = bucketOf(a, b, this.lead, this.shift);
-      lo = buckets[bucket] as number;
-      hi = (buckets[bucket + 1] as number) - 1;
+      const { group, groups, within } = buckets;
+      lo = (groups[bucket >>> group] as number) + (within[bucket] as number);
+      hi = (groups[(bucket + 1) >>> group] as number) + (within[bucket + 1] as number) - 1;
     }
     // Last segment with start <= address; one starting in an earlier bucket may reach into this one.
     let found = lo - 1;
