@@ -6,7 +6,7 @@ import { AUDIT_CHUNK, type NewAudit, type NewChange } from './change-append.js';
 import type { StoreDialect } from './context.js';
 import type { Database } from './database.js';
 import { openPostgresDatabase } from './postgres.js';
-import { CHANGES_CHANNEL } from './postgres-changes.js';
+import { appendChangePostgres } from './postgres-change-append.js';
 
 const postgres = await testPostgres();
 
@@ -35,6 +35,13 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   });
   return { promise, resolve };
 }
+
+// The changes lock and channel are the database's, not the schema's: other stores in the same
+// database (other test files running meanwhile, other lanes on this machine) take the lock and
+// notify on the channel too. The tests of the lock and the notification use a key and a channel of
+// their own, so that they see this file's changes only.
+const LOCK_KEY = 0x7465_0000 + (process.pid % 0xffff);
+const CHANNEL = `ipgate_changes_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
 
 describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () => {
   let db: Kysely<Database>;
@@ -92,17 +99,17 @@ describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () =>
     try {
       const heard: string[] = [];
       listener.on('notification', (n) => {
-        if (n.channel === CHANGES_CHANNEL) heard.push(String(n.payload));
+        if (n.channel === CHANNEL) heard.push(String(n.payload));
       });
-      await listener.query(`listen ${CHANGES_CHANNEL}`);
+      await listener.query(`listen ${CHANNEL}`);
       await expect(
         dialect.transaction(async (trx) => {
-          await dialect.appendChange(trx, change('rolled back'), [audit(900)]);
+          await appendChangePostgres(trx, change('rolled back'), [audit(900)], LOCK_KEY, CHANNEL);
           throw new Error('roll back');
         }),
       ).rejects.toThrow('roll back');
       const version = await dialect.transaction((trx) =>
-        dialect.appendChange(trx, change('kept'), [audit(901)]),
+        appendChangePostgres(trx, change('kept'), [audit(901)], LOCK_KEY, CHANNEL),
       );
       for (let i = 0; i < 200 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
       expect(heard).toEqual([String(version)]);
@@ -118,7 +125,7 @@ describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () =>
     const appended = deferred();
     let holder = 0;
     const first = dialect.transaction(async (trx) => {
-      const v = await dialect.appendChange(trx, change('first'), [audit(910)]);
+      const v = await appendChangePostgres(trx, change('first'), [audit(910)], LOCK_KEY, CHANNEL);
       holder = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]?.pid ?? 0;
       appended.resolve();
       await held.promise;
@@ -132,7 +139,7 @@ describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () =>
     const before = await lastHandedOut();
     let secondDone = false;
     const second = dialect
-      .transaction((trx) => dialect.appendChange(trx, change('second'), [audit(911)]))
+      .transaction((trx) => appendChangePostgres(trx, change('second'), [audit(911)], LOCK_KEY, CHANNEL))
       .finally(() => {
         secondDone = true;
       });
