@@ -99,6 +99,8 @@ async function measure(root, store, tenantIds) {
     const warm = await storm.stop();
     const from = treeCpuSeconds(b.child.pid);
     const started = Date.now();
+    // For a profiler attached from outside (perf record -p): the window starts now.
+    log(`window of node B (pid ${b.child.pid}) starts`);
     await storm.start(RATE);
     await sleep(WINDOW_S * 1000);
     const made = await storm.stop();
