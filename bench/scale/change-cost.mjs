@@ -10,6 +10,7 @@
  *   node bench/scale/change-cost.mjs --store=postgres --size=100000 --label=mine --reuse-only
  *   node bench/scale/change-cost.mjs --store=sqlite --roots=/path/to/before,$PWD --rounds=3
  *   node bench/scale/change-cost.mjs --store=postgres --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof
+ *   node bench/scale/change-cost.mjs --warm=0 --window=15 --serve-args=--last-good-file,/tmp/b/last-good-rules
  *
  * The store is the one `scale.bench.mjs --reuse --label=<label> --sizes=<size>` seeded (seeded here
  * when missing). Prints one JSON line per node run and a summary per build.
@@ -34,6 +35,8 @@ const WARM_S = Number(arg('warm', 15));
 const WINDOW_S = Number(arg('window', 30));
 const ROUNDS = Number(arg('rounds', 1));
 const nodeArgs = arg('node-args', '').split(',').filter(Boolean);
+// Flags for `ipgate serve` (e.g. --last-good-file,/tmp/x: a node's files apart from another run's).
+const serveArgs = arg('serve-args', '').split(',').filter(Boolean);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const round = (n, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const log = (...parts) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
@@ -81,7 +84,10 @@ function driver(root, store, tenantIds) {
 
 /** One fresh node B of `root`: idle CPU, then CPU per change over the window of a steady storm. */
 async function measure(root, store, tenantIds) {
-  const b = await startNode(root, namedConnection(store, 'ipgate-bench-b'), { nodeArgs });
+  const b = await startNode(root, namedConnection(store, 'ipgate-bench-b'), {
+    nodeArgs,
+    extraArgs: serveArgs,
+  });
   const storm = driver(root, store, tenantIds);
   try {
     await storm.init();
