@@ -126,6 +126,37 @@ export function requestLogContract(context: ContractContext): void {
       expect(listed.find((r) => r.requestId === withMatches.requestId)?.matched).toEqual(matched);
     });
 
+    it('keeps each record its own matched entries and time when records share lists and milliseconds', async () => {
+      const t = await tenant();
+      const one = [{ list: 'tenant', entryId: 'ent_one' }] as const;
+      const two = [
+        { list: 'api-allowlist', entryId: 'ent_two' },
+        { list: 'key-ips', entryId: 'kip_two' },
+      ] as const;
+      const ms = Date.UTC(2026, 1, 3, 4, 5, 6, 7);
+      // As the recorder thread hands them: one list object for a run of records, times repeating.
+      const plan = [
+        [one, ms],
+        [one, ms],
+        [two, ms],
+        [one, ms + 1],
+        [undefined, ms + 1],
+        [one, ms],
+      ] as const;
+      const records = plan.map(([matched, at], i) =>
+        record(`req_share_${i}_${t.id}`, { tenantId: t.id, matched, at: new Date(at) }),
+      );
+      await store.appendRequests(records);
+      for (const [i, [matched, at]] of plan.entries()) {
+        const back = await store.getRequest(`req_share_${i}_${t.id}`);
+        expect({ i, matched: back.matched, at: back.at.getTime() }).toEqual({
+          i,
+          matched: matched ?? [],
+          at,
+        });
+      }
+    });
+
     it('keeps matched entry ids with quotes, backslashes and non-ASCII text as they were sent', async () => {
       const t = await tenant();
       const odd = [
