@@ -108,6 +108,8 @@ try {
       process.execPath,
       args,
       /gateway \(proxy\): +(http:\/\/\S+)[\s\S]*admin API:/,
+      // A loaded machine can take longer than the default 30 s to start the workers.
+      { timeoutMs: 120_000 },
     );
     started.push(proc);
     build.pid = proc.child.pid;
