@@ -444,7 +444,8 @@ export const settingSpecs: readonly SettingSpec[] = [
     key: 'lastGoodWriteDelayMs',
     flag: '--last-good-write-delay <duration>',
     env: ['IPGATE_LAST_GOOD_WRITE_DELAY'],
-    description: 'how long rule changes are collected before they are written to the last good rules journal (e.g. 2s)',
+    description:
+      'how long rule changes are collected before they are written to the last good rules journal (e.g. 2s)',
     defaultValue: 2000,
     defaultText: '2s',
     fromText: (t) => parseDuration(t, 0, 600_000),
