@@ -311,6 +311,39 @@ describe.each(factories.map((f) => [f.name, f] as const))(
       },
     );
 
+    it.skipIf(factory.skip)(
+      'a batch says which entries it added, so nodes read just those: an address already covered adds none',
+      async () => {
+        const { tenantId, k1, k2 } = await setUp('Additions');
+        await store.addTenantIpEntry(tenantId, { value: '203.0.113.0/24' }, actor);
+        const from = await store.currentVersion();
+        const results = await store.autoAuthorizeAddresses({
+          tenantId,
+          burst: { limit: 100, windowMs: HOUR },
+          addresses: [item(k1, '198.51.100.31'), item(k2, '203.0.113.31'), item(k2, '2001:db8::31')],
+        });
+        const entries = results.map((r) => (r.outcome === 'authorized' ? (r.entry?.id ?? null) : 'none'));
+        expect(entries[1]).toBeNull(); // covered by the /24: authorized, nothing added
+        let delta = await store.rulesSince(from, { additions: true });
+        expect(delta?.tenants.size).toBe(0);
+        expect(delta?.tenantAdditions?.get(tenantId)?.map((e) => [e.id, e.value])).toEqual([
+          [entries[0], '198.51.100.31'],
+          [entries[2], '2001:db8::31'],
+        ]);
+        // A batch of covered addresses only: the tenant is named with nothing to add.
+        const again = await store.currentVersion();
+        await store.autoAuthorizeAddresses({
+          tenantId,
+          burst: { limit: 100, windowMs: HOUR },
+          addresses: [item(k1, '203.0.113.32')],
+        });
+        expect(await store.currentVersion()).toBe(again + 1);
+        delta = await store.rulesSince(again, { additions: true });
+        expect(delta?.tenants.size).toBe(0);
+        expect(delta?.tenantAdditions?.get(tenantId)).toEqual([]);
+      },
+    );
+
     it.skipIf(factory.skip)('bad input is refused whole, naming the address', async () => {
       const { tenantId, k1 } = await setUp('Bad input');
       await expect(

@@ -287,7 +287,16 @@ export async function autoAuthorizeAddresses(
       // One change for the batch: every node recompiles the tenant once. Each address keeps its own
       // audit event (its observation before and after, its entry, its assessment's reasons), all
       // carrying that change's version. No key's rules change, so the change names none.
-      await recordChanges(ctx, trx, now, { tenantId, kind: 'tenant.observed_ip.auto_authorized' }, audits);
+      // Adding entries is all the batch does to the rules (observations are not rules), so the
+      // change names them and nodes extend the tenant's compiled list with just these rows.
+      const addedEntries = listed.flatMap(({ entry }) => (entry === null ? [] : [entry.id]));
+      await recordChanges(
+        ctx,
+        trx,
+        now,
+        { tenantId, kind: 'tenant.observed_ip.auto_authorized', addedEntries },
+        audits,
+      );
       await enqueueEvents(ctx, trx, events, now);
     }
     // Duplicates answered after their first: fill any left (none in practice).

@@ -14,6 +14,29 @@ export interface NewChange {
   readonly apiId: string | null;
   readonly keyId: string | null;
   readonly kind: string;
+  /**
+   * The ids of the tenant list entries the change added, when adding them is ALL it did to the
+   * rules (then nodes extend the tenant's compiled list instead of recompiling it). Absent or
+   * undefined for anything else — always safe, it only costs the recompile.
+   */
+  readonly addedEntries?: readonly string[] | undefined;
+}
+
+/**
+ * More added ids than this and the change says nothing of them: a node reads a whole list about as
+ * fast as this many rows by id, and the column stays small.
+ */
+export const MAX_ADDED_ENTRIES = 1000;
+
+/** The `added_entries` column of a change: comma-joined ids, or null (see {@link NewChange.addedEntries}). */
+export function addedEntriesColumn(change: NewChange): string | null {
+  const ids = change.addedEntries;
+  if (ids === undefined || change.tenantId === null || ids.length > MAX_ADDED_ENTRIES) return null;
+  for (const id of ids) {
+    // Ids the store makes never hold a comma; one that did could not be told apart when read back.
+    if (id === '' || id.includes(',')) return null;
+  }
+  return ids.join(',');
 }
 
 /**
@@ -53,6 +76,7 @@ export async function appendChangeRows(
       api_id: change.apiId,
       key_id: change.keyId,
       kind: change.kind,
+      added_entries: addedEntriesColumn(change),
     })
     .returning('version')
     .executeTakeFirstOrThrow();

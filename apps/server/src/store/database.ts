@@ -206,6 +206,8 @@ export interface ChangesTable {
   api_id: string | null;
   key_id: string | null;
   kind: string;
+  /** The ids of the tenant entries the change added, comma-joined, when that is all it did; else null. */
+  added_entries: string | null;
 }
 
 export interface NotificationChannelsTable {

@@ -12,6 +12,7 @@ import { entryUsageMigration } from './migrations/0008-entry-usage.js';
 import { requestMatchedMigration } from './migrations/0009-request-matched.js';
 import { keyBurstsMigration } from './migrations/0010-key-bursts.js';
 import { notificationRetentionMigration } from './migrations/0011-notification-retention.js';
+import { changeAddedEntriesMigration } from './migrations/0012-change-added-entries.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -33,6 +34,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0009-request-matched': requestMatchedMigration(),
     '0010-key-bursts': keyBurstsMigration(dialect),
     '0011-notification-retention': notificationRetentionMigration(),
+    '0012-change-added-entries': changeAddedEntriesMigration(),
   };
 }
 

@@ -146,6 +146,12 @@ export async function addEntry<O, E extends { id: string; version: number }, Add
       actor,
       action: `${list.action}.added`,
       ...list.scope(owner),
+      // A tenant's enabled entry added is all this changes of the rules: nodes extend the tenant's
+      // compiled list with it. A disabled one changes no rule; other lists are recompiled as before.
+      addedEntries:
+        list.table === 'tenant_ip_entries' && (after as { enabled?: unknown }).enabled === true
+          ? [after.id]
+          : undefined,
       targetType: list.targetType,
       targetId: after.id,
       before: null,

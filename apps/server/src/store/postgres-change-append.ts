@@ -5,7 +5,13 @@
  * writes pays them on the store's machine twice, in the writer and in its backend.
  */
 import { sql, type Transaction } from 'kysely';
-import { AUDIT_CHUNK, insertAudits, type NewAudit, type NewChange } from './change-append.js';
+import {
+  AUDIT_CHUNK,
+  addedEntriesColumn,
+  insertAudits,
+  type NewAudit,
+  type NewChange,
+} from './change-append.js';
 import type { Database } from './database.js';
 
 /**
@@ -46,9 +52,9 @@ export async function appendChangePostgres(
   const { rows } = await sql<{ version: number }>`
     with locked as (select pg_advisory_xact_lock(${lockKey})),
     change as (
-      insert into changes (at, tenant_id, api_id, key_id, kind)
+      insert into changes (at, tenant_id, api_id, key_id, kind, added_entries)
       select ${change.at}::timestamptz, ${change.tenantId}::text, ${change.apiId}::text,
-        ${change.keyId}::text, ${change.kind}::text
+        ${change.keyId}::text, ${change.kind}::text, ${addedEntriesColumn(change)}::text
       from locked
       returning version, at, tenant_id
     ),

@@ -11,6 +11,8 @@ export interface ChangeRecord {
   readonly tenantId: string | null;
   readonly apiId?: string | null;
   readonly keyId?: string | null;
+  /** The tenant list entries the mutation added, when adding them is all it did to the rules. */
+  readonly addedEntries?: readonly string[] | undefined;
   readonly targetType: string;
   readonly targetId: string;
   readonly before: unknown;
@@ -38,6 +40,7 @@ export async function recordChange(
       apiId: change.apiId ?? null,
       keyId: change.keyId ?? null,
       kind: change.action,
+      addedEntries: change.addedEntries,
     },
     [auditRow(change)],
   );
@@ -65,12 +68,24 @@ export async function recordChanges(
   ctx: StoreContext,
   trx: Transaction<Database>,
   at: string,
-  change: { readonly tenantId: string; readonly kind: string },
+  change: {
+    readonly tenantId: string;
+    readonly kind: string;
+    /** The tenant list entries the batch added, when adding them is all it did to the rules. */
+    readonly addedEntries?: readonly string[] | undefined;
+  },
   audits: readonly AuditRecord[],
 ): Promise<number> {
   return ctx.dialect.appendChange(
     trx,
-    { at, tenantId: change.tenantId, apiId: null, keyId: null, kind: change.kind },
+    {
+      at,
+      tenantId: change.tenantId,
+      apiId: null,
+      keyId: null,
+      kind: change.kind,
+      addedEntries: change.addedEntries,
+    },
     audits.map(auditRow),
   );
 }

@@ -124,7 +124,7 @@ export async function loadRules(
 export async function rulesSince(
   ctx: StoreContext,
   version: number,
-  options: { readonly maxChanges?: number | undefined } = {},
+  options: { readonly maxChanges?: number | undefined; readonly additions?: boolean | undefined } = {},
 ): Promise<RulesDelta | undefined> {
   if (!Number.isInteger(version) || version < 0)
     throw invalid('version', 'version must be a whole number from 0.');
@@ -134,7 +134,7 @@ export async function rulesSince(
   return ctx.dialect.readTransaction(async (db) => {
     const changes = await db
       .selectFrom('changes')
-      .select(['version', 'tenant_id', 'api_id', 'key_id', 'kind'])
+      .select(['version', 'tenant_id', 'api_id', 'key_id', 'kind', 'added_entries'])
       .where('version', '>', version)
       .orderBy('version')
       .limit(maxChanges + 1)
@@ -143,20 +143,35 @@ export async function rulesSince(
     const tenantIds = new Set<string>();
     const apiIds = new Set<string>();
     const keyIds = new Set<string>();
+    // Per tenant, the entries its changes added while every one of them only added entries; a
+    // tenant leaves this map for good at its first change of any other kind.
+    const addedTo = new Map<string, string[]>();
     for (const c of changes) {
       // Principals (admin tokens, users) decide who manages rules, not what they are.
       if (c.kind.startsWith('principal.')) continue;
       // A change names every unit it touched: a key's change names its tenant too, and a review
       // action names the key that called as well as the tenant list it added to.
-      if (c.tenant_id !== null) tenantIds.add(c.tenant_id);
+      if (c.tenant_id !== null) {
+        const first = !tenantIds.has(c.tenant_id);
+        tenantIds.add(c.tenant_id);
+        const added = addedTo.get(c.tenant_id);
+        if (c.added_entries === null || (!first && added === undefined)) addedTo.delete(c.tenant_id);
+        else if (c.added_entries !== '') {
+          if (added === undefined) addedTo.set(c.tenant_id, c.added_entries.split(','));
+          else added.push(...c.added_entries.split(','));
+        } else if (added === undefined) addedTo.set(c.tenant_id, []);
+      }
       if (c.api_id !== null) apiIds.add(c.api_id);
       if (c.key_id !== null) keyIds.add(c.key_id);
     }
     const top =
       changes.length === 0 ? version : Number((changes[changes.length - 1] as { version: number }).version);
+    const additions = options.additions === true ? await addedEntries(db, addedTo) : new Map();
+    for (const id of additions.keys()) tenantIds.delete(id);
     return {
       version: top,
       tenants: await tenantsById(db, [...tenantIds]),
+      ...(options.additions === true ? { tenantAdditions: additions } : {}),
       apis: await apisById(db, [...apiIds]),
       keys: await keysById(db, [...keyIds]),
     };
@@ -216,6 +231,52 @@ async function tenantsById(
       });
     }
   }
+  return out;
+}
+
+/**
+ * The entries each tenant's add-only changes added, read by id, oldest first (as the whole list is
+ * ordered, so that appending them gives the list a full read would). A tenant is left out — and read
+ * whole by the caller — unless every id is there, its own, enabled and without expiry: a row that is
+ * not (removed by a later change would have ended the tenant's add-only run; an expiry needs the
+ * whole list kept for the expiry queue) means the change does not say what the list is.
+ */
+async function addedEntries(
+  db: Kysely<Database>,
+  addedTo: ReadonlyMap<string, readonly string[]>,
+): Promise<Map<string, RuleEntry[]>> {
+  const out = new Map<string, RuleEntry[]>();
+  const wanted = new Map<string, string>();
+  for (const [tenantId, ids] of addedTo) {
+    if (new Set(ids).size !== ids.length) continue; // an id added twice: not an add-only run
+    out.set(tenantId, []);
+    for (const id of ids) wanted.set(id, tenantId);
+  }
+  const rows: (EntryRow & { tenant_id: string; enabled: number | boolean; created_at: unknown })[] = [];
+  for (const part of parts([...wanted.keys()])) {
+    rows.push(
+      ...(await db
+        .selectFrom('tenant_ip_entries')
+        .select(['tenant_id', 'id', 'name', 'type', 'value', 'expires_at', 'enabled', 'created_at'])
+        .where('id', 'in', part)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()),
+    );
+  }
+  const unsure = new Set<string>();
+  for (const row of rows) {
+    const tenantId = wanted.get(row.id);
+    if (tenantId === undefined) continue;
+    wanted.delete(row.id);
+    if (row.tenant_id !== tenantId || !toBool(row.enabled) || row.expires_at !== null) {
+      unsure.add(tenantId);
+      continue;
+    }
+    out.get(tenantId)?.push(ruleEntry(row));
+  }
+  for (const tenantId of wanted.values()) unsure.add(tenantId); // a row that is gone
+  for (const tenantId of unsure) out.delete(tenantId);
   return out;
 }
 

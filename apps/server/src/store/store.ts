@@ -612,6 +612,12 @@ export interface RulesDelta {
   /** The change version the rules reflect: every change up to it, none after. */
   readonly version: number;
   readonly tenants: ReadonlyMap<string, TenantRules | null>;
+  /**
+   * Tenants (not in `tenants`) whose every change since the version asked for only added entries:
+   * the entries they added, enabled and without expiry, oldest first, to append to the tenant's list
+   * as of that version. Only when asked for (`additions`); absent or empty otherwise.
+   */
+  readonly tenantAdditions?: ReadonlyMap<string, readonly RuleEntry[]> | undefined;
   readonly apis: ReadonlyMap<string, ApiRules | null>;
   readonly keys: ReadonlyMap<string, KeyRules | null>;
 }
@@ -925,7 +931,15 @@ export interface RulesStore {
    */
   rulesSince(
     version: number,
-    options?: { readonly maxChanges?: number | undefined },
+    options?: {
+      readonly maxChanges?: number | undefined;
+      /**
+       * When true, a tenant whose every change since `version` only added entries (that said so,
+       * see `RulesDelta.tenantAdditions`) is handed over as just those entries, for a reader holding
+       * the tenant compiled as of `version` to extend. Default false: every touched unit whole.
+       */
+      readonly additions?: boolean | undefined;
+    },
   ): Promise<RulesDelta | undefined>;
 }
 

@@ -189,5 +189,70 @@ export function rulesContract(context: ContractContext): void {
       await rejects(() => store.rulesSince(-1), { status: 400, field: 'version' });
       await rejects(() => store.rulesSince(0, { maxChanges: 0 }), { status: 400, field: 'maxChanges' });
     });
+
+    it('with additions asked for: a tenant whose changes only added entries comes as those entries, any other change as its whole list', async () => {
+      const t = await tenant('additions', { ipMode: 'auto' });
+      const u = await tenant('additions mixed');
+      const old = await store.addTenantIpEntry(t.id, { value: '192.0.2.60' }, as);
+      await store.addTenantIpEntry(u.id, { value: '192.0.2.70' }, as);
+      const start = await store.currentVersion();
+
+      // Two plain adds: just those entries, in the order a full read gives them.
+      const first = await store.addTenantIpEntry(t.id, { value: '192.0.2.61', name: 'one' }, as);
+      const second = await store.addTenantIpEntry(t.id, { value: '2001:db8::61' }, as);
+      let delta = await store.rulesSince(start, { additions: true });
+      expect(delta?.tenants.size).toBe(0);
+      expect(delta?.tenantAdditions?.get(t.id)).toEqual([
+        { id: first.id, name: 'one', type: 'ip', value: '192.0.2.61', expiresAt: null },
+        { id: second.id, name: second.name, type: 'ip', value: '2001:db8::61', expiresAt: null },
+      ]);
+      // Not asked for: the whole list, as always.
+      delta = await store.rulesSince(start);
+      expect(delta?.tenantAdditions).toBeUndefined();
+      expect(delta?.tenants.get(t.id)?.entries.map((e) => e.id)).toEqual([old.id, first.id, second.id]);
+      // A disabled entry added changes no rule, and says nothing: the whole list.
+      await store.addTenantIpEntry(t.id, { value: '192.0.2.62', enabled: false }, as);
+      delta = await store.rulesSince(start, { additions: true });
+      expect(delta?.tenantAdditions?.size).toBe(0);
+      expect(delta?.tenants.get(t.id)?.entries.map((e) => e.id)).toEqual([old.id, first.id, second.id]);
+      const mid = await store.currentVersion();
+
+      // An entry with an expiry: the whole list (expiry needs every row kept).
+      await store.addTenantIpEntry(
+        t.id,
+        { value: '192.0.2.63', expiresAt: new Date(Date.now() + 3_600_000) },
+        as,
+      );
+      delta = await store.rulesSince(mid, { additions: true });
+      expect(delta?.tenantAdditions?.has(t.id)).toBe(false);
+      expect(delta?.tenants.get(t.id)?.entries).toHaveLength(4);
+
+      // An add, then an edit of another entry: the whole list.
+      const from = await store.currentVersion();
+      const added = await store.addTenantIpEntry(u.id, { value: '192.0.2.71' }, as);
+      delta = await store.rulesSince(from, { additions: true });
+      expect(delta?.tenantAdditions?.get(u.id)?.map((e) => e.id)).toEqual([added.id]);
+      await store.updateTenantIpEntry(
+        u.id,
+        added.id,
+        { enabled: false },
+        { ...as, expectedVersion: added.version },
+      );
+      delta = await store.rulesSince(from, { additions: true });
+      expect(delta?.tenantAdditions?.has(u.id)).toBe(false);
+      expect(delta?.tenants.get(u.id)?.entries.map((e) => e.value)).toEqual(['192.0.2.70']);
+      // A later add after the edit: still the whole list (the run since `from` is not add-only).
+      await store.addTenantIpEntry(u.id, { value: '192.0.2.72' }, as);
+      delta = await store.rulesSince(from, { additions: true });
+      expect(delta?.tenantAdditions?.size).toBe(0);
+      expect(delta?.tenants.get(u.id)?.entries.map((e) => e.value)).toEqual(['192.0.2.70', '192.0.2.72']);
+      // An API's or a key's entry added: recompiled whole as before (only tenant lists are extended).
+      const key = (await store.createKey(u.id, { name: 'k' }, as)).key;
+      const at = await store.currentVersion();
+      await store.addKeyIpEntry(u.id, key.id, { value: '192.0.2.73' }, as);
+      delta = await store.rulesSince(at, { additions: true });
+      expect(delta?.tenantAdditions?.size).toBe(0);
+      expect(delta?.keys.get(key.id)?.key.id).toBe(key.id);
+    });
   });
 }
