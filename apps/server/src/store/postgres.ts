@@ -8,6 +8,7 @@ import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
 import { appendChangePostgres } from './postgres-change-append.js';
 import { CHANGES_CHANNEL, watchPostgresChanges } from './postgres-changes.js';
+import { isStalePlan, preparedStatements } from './postgres-statements.js';
 import type { Store } from './store.js';
 
 /** Where and how to open a PostgreSQL store. */
@@ -62,7 +63,7 @@ export async function openPostgresDatabase(
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool,
+      pool: preparedStatements(pool),
       onCreateConnection: async (connection) => {
         if (schema !== undefined)
           await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
@@ -112,28 +113,32 @@ export function postgresStoreDialect(db: Kysely<Database>): StoreDialect {
     lockRows: true,
     async transaction(body) {
       // Deadlocks should not happen (owner row first, then its entries, then the changes lock), but
-      // PostgreSQL may still report one under load; the transaction is safe to run again.
+      // PostgreSQL may still report one under load; the transaction is safe to run again. So after a
+      // named statement went stale (postgres-statements.ts): it is prepared afresh on the next run.
       for (let attempt = 1; ; attempt++) {
         try {
           return await db.transaction().execute(body);
         } catch (e) {
           const code = (e as { code?: unknown } | null)?.code;
-          if ((code === '40P01' || code === '40001') && attempt < 3) continue;
+          if ((code === '40P01' || code === '40001' || isStalePlan(e)) && attempt < 3) continue;
           throw translatePostgresError(e);
         }
       }
     },
     async readTransaction(body) {
-      try {
-        // REPEATABLE READ: every statement sees the snapshot of the first one. Change versions
-        // commit in order (see beforeChange), so the snapshot holds a prefix of the changes.
-        return await db
-          .transaction()
-          .setIsolationLevel('repeatable read')
-          .setAccessMode('read only')
-          .execute(body);
-      } catch (e) {
-        throw translatePostgresError(e);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // REPEATABLE READ: every statement sees the snapshot of the first one. Change versions
+          // commit in order (see beforeChange), so the snapshot holds a prefix of the changes.
+          return await db
+            .transaction()
+            .setIsolationLevel('repeatable read')
+            .setAccessMode('read only')
+            .execute(body);
+        } catch (e) {
+          if (isStalePlan(e) && attempt < 3) continue;
+          throw translatePostgresError(e);
+        }
       }
     },
     async beforeChange(trx) {
