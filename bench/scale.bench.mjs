@@ -30,11 +30,12 @@
  * postgres://postgres@127.0.0.1:5432/test) for the PostgreSQL rows, and Debian's wrk for the storm
  * (`apt-get install wrk`; autocannon otherwise).
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
+import { forkStormDriver } from './scale/driver-process.mjs';
 import { addEntry, allows, removeEntry, residentMb, startNode, writeAddress } from './scale/nodes.mjs';
 import {
   B_CORE,
@@ -207,48 +208,24 @@ function adminStorm(adminUrl, tenantIds) {
  * process of its own, on the same core as the store.
  */
 async function driverStorm(store, tenantIds) {
-  const child = fork(here('scale/storm-driver.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const reply = (type) =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        resolve(m);
-      };
-      child.on('message', onMessage);
-      void exited.then((code) =>
-        reject(new Error(`the storm driver exited with ${code} (waiting for ${type})`)),
-      );
-    });
+  const { child, exited, ask } = forkStormDriver();
   if (PIN) pinProcess(child.pid, OTHER_CORE);
-  const ready = reply('ready');
-  child.send({
-    type: 'init',
-    root,
-    store: namedStore(store, STORM_CONNECTION),
-    tenantIds,
-    serial: stormSerialStart(),
-  });
-  await ready;
+  await ask(
+    { type: 'init', root, store: namedStore(store, STORM_CONNECTION), tenantIds, serial: stormSerialStart() },
+    'ready',
+  );
   return {
     pids: [child.pid],
     async start(rate) {
-      const started = reply('started');
-      child.send({ type: 'start', rate });
-      await started;
+      await ask({ type: 'start', rate }, 'started');
     },
     async stop() {
-      const stopped = reply('stopped');
-      child.send({ type: 'stop' });
-      const { type: _, ...result } = await stopped;
+      const { type: _, ...result } = await ask({ type: 'stop' }, 'stopped');
       return result;
     },
     async close() {
       if (child.exitCode !== null) return;
-      const closed = reply('closed');
-      child.send({ type: 'close' });
-      const { left } = await closed;
+      const { left } = await ask({ type: 'close' }, 'closed');
       await exited;
       if (left > 0) log(`the storm driver could not remove ${left} of the entries it added`);
     },

@@ -15,9 +15,9 @@
  * The store is the one `scale.bench.mjs --reuse --label=<label> --sizes=<size>` seeded (seeded here
  * when missing). Prints one JSON line per node run and a summary per build.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from '../gateway-cpu.mjs';
+import { forkStormDriver } from './driver-process.mjs';
 import { startNode } from './nodes.mjs';
 import { namedConnection } from './pinning.mjs';
 import { isSeeded, seedStore } from './seed.mjs';
@@ -42,25 +42,7 @@ const round = (n, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const log = (...parts) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...parts);
 
 function driver(root, store, tenantIds) {
-  const child = fork(here('storm-driver.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const reply = (type) =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        resolve(m);
-      };
-      child.on('message', onMessage);
-      void exited.then((code) =>
-        reject(new Error(`the storm driver exited with ${code} (waiting for ${type})`)),
-      );
-    });
-  const send = async (message, type) => {
-    const answer = reply(type);
-    child.send(message);
-    return answer;
-  };
+  const { exited, ask: send } = forkStormDriver();
   return {
     init: () =>
       send(

@@ -15,10 +15,11 @@
  * driver removes what it added when it closes. PostgreSQL's own processes (WAL writer, checkpointer,
  * autovacuum) are read too, but other sessions' work on the same server lands there as well.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from '../gateway-cpu.mjs';
+import { forkStormDriver } from './driver-process.mjs';
 import { startNode } from './nodes.mjs';
 import { namedConnection } from './pinning.mjs';
 import { isSeeded, seedStore } from './seed.mjs';
@@ -80,28 +81,7 @@ function spent(before, after) {
 }
 
 function startDriver(root, store, tenantIds, serial) {
-  const child = fork(here('storm-driver.mjs'), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: DRIVER_FLAGS,
-  });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const reply = (type) =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        resolve(m);
-      };
-      child.on('message', onMessage);
-      void exited.then((code) =>
-        reject(new Error(`the storm driver exited with ${code} (waiting for ${type})`)),
-      );
-    });
-  const ask = async (message, type) => {
-    const answer = reply(type);
-    child.send(message);
-    return answer;
-  };
+  const { child, ask } = forkStormDriver(DRIVER_FLAGS);
   return {
     pid: child.pid,
     ready: ask(
