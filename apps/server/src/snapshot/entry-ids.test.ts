@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { newId } from '../store/ids.js';
 import { EntryIds } from './entry-ids.js';
 
 describe('EntryIds', () => {
@@ -87,6 +88,26 @@ describe('EntryIds', () => {
       const i = (n * 104_729) % 300;
       expect(packed[l]?.at(i)).toBe(lists[l]?.[i]);
     }
+  });
+
+  it('extended by more ids, holds what a list of all of them holds, packed or joined', () => {
+    const store = Array.from({ length: 40 }, () => newId('ent'));
+    const other = ['e1', 'e2', 'e3'];
+    for (const [base, more] of [
+      [store.slice(0, 30), store.slice(30)],
+      [[], store.slice(0, 3)],
+      [store.slice(0, 3), []],
+      [other, ['e4']],
+      [store.slice(0, 3), ['e5']], // packed, then an id that does not pack: all joined
+      [store.slice(0, 3), [newId('obs')]], // another prefix
+    ] as const) {
+      const extended = EntryIds.of(base).with(more);
+      const whole = EntryIds.of([...base, ...more]);
+      expect(extended.all()).toEqual([...base, ...more]);
+      expect(extended.size).toBe(whole.size);
+      for (let i = -1; i <= whole.size; i++) expect(extended.at(i)).toBe(whole.at(i));
+    }
+    expect(() => EntryIds.of(other).with(['a,b'])).toThrow(/comma/);
   });
 
   it('refuses an id with a comma rather than mixing up the positions after it', () => {

@@ -40,6 +40,31 @@ export class EntryIds {
     return new EntryIds(ids.join(','), ids.length, undefined);
   }
 
+  /**
+   * These ids followed by `more`: what `EntryIds.of` gives for the whole list, without unpacking this
+   * one — packed ids are joined as they are (a copy of the text), so extending a list of 20,000 costs
+   * the new ids, not the 20,000 (~4 ms to pack again). Falls back to packing all when the new ids do
+   * not pack like these.
+   *
+   * @example
+   * EntryIds.of(['ent_1']).with(['ent_2']).all(); // ['ent_1', 'ent_2']
+   */
+  with(more: readonly string[]): EntryIds {
+    if (more.length === 0) return this;
+    if (this.size === 0) return EntryIds.of(more);
+    if (this.packedPrefix !== undefined) {
+      const packed = packAll(more);
+      if (packed !== undefined && sharedPrefix(packed.prefix) === this.packedPrefix)
+        return new EntryIds(this.text + packed.text, this.size + more.length, this.packedPrefix);
+      return EntryIds.of([...this.all(), ...more]);
+    }
+    // Joined: these did not all pack, so neither would the whole list; `of` would join it too.
+    for (const id of more) {
+      if (id.includes(',')) throw new Error(`entry id ${JSON.stringify(id)} contains a comma`);
+    }
+    return new EntryIds(`${this.text},${more.join(',')}`, this.size + more.length, undefined);
+  }
+
   /** The id at a position of the list, or undefined past its end. */
   at(index: number): string | undefined {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) return undefined;
