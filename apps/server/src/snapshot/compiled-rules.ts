@@ -5,7 +5,7 @@
  * reads the store and hands the rows here.
  */
 import type { ApiRules, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
-import { compileApi, compileKey, compileTenant, type UnitCompile } from './compile-unit.js';
+import { compileApi, compileKey, compileTenant, extendTenant, type UnitCompile } from './compile-unit.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { RouteTable } from './route-table.js';
 import { type MapChanges, ShardedMap } from './sharded-map.js';
@@ -136,8 +136,18 @@ export class CompiledRules {
   }
 
   /**
-   * Recompiles the units of a delta and swaps in a snapshot at its version that shares every other
-   * unit with the one before. Returns which units changed.
+   * True when every tenant the delta hands over as entries added (`tenantAdditions`) is one this
+   * snapshot holds — which {@link apply} extends. A node asks the store again for whole units when not.
+   */
+  canExtend(delta: RulesDelta): boolean {
+    for (const id of delta.tenantAdditions?.keys() ?? []) if (!this.#snapshot.tenants.has(id)) return false;
+    return true;
+  }
+
+  /**
+   * Recompiles the units of a delta, extends the tenants it hands over as entries added (see
+   * {@link canExtend}; throws when one is missing), and swaps in a snapshot at its version that
+   * shares every other unit with the one before. Returns which units changed.
    */
   apply(delta: RulesDelta, now: number): SwapChanges {
     const tenantChanges: [string, CompiledTenant | undefined][] = [];
@@ -154,6 +164,22 @@ export class CompiledRules {
         continue;
       }
       tenantChanges.push([id, this.#tenant(rules, version, now)]);
+    }
+    for (const [id, added] of delta.tenantAdditions ?? []) {
+      const before = this.#snapshot.tenants.get(id);
+      if (before === undefined)
+        throw new Error(
+          `tenant ${id}: entries added to a tenant this node does not hold (check canExtend first)`,
+        );
+      // A list with an expiry ahead keeps its rows for the expiry queue: compiled whole from those
+      // rows and the new ones, as of `now` (an entry due meanwhile is left out, as a full read would).
+      const pending = this.#expiries.payloadOf(tenantUnit(id));
+      if (pending?.kind === 'tenant') {
+        const rules = { tenant: pending.rules.tenant, entries: [...pending.rules.entries, ...added] };
+        tenantChanges.push([id, this.#tenant(rules, version, now)]);
+      } else {
+        tenantChanges.push([id, this.#compile(extendTenant(before, added, version), version).compiled]);
+      }
     }
     for (const [id, rules] of delta.apis) {
       if (rules === null) {

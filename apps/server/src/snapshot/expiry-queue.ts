@@ -43,6 +43,11 @@ export class ExpiryQueue<P> {
     if (this.#heap.length > 2 * this.#live.size + 64) this.#rebuild();
   }
 
+  /** What `unit` was scheduled with, while it waits. */
+  payloadOf(unit: string): P | undefined {
+    return this.#live.get(unit)?.payload;
+  }
+
   /** Forgets `unit` (it was compiled again without an expiry ahead, or it is gone). */
   cancel(unit: string): void {
     this.#live.delete(unit);

@@ -3,11 +3,14 @@
  * go into a real store (SQLite and PostgreSQL); one node follows them unit by unit (`rulesSince`,
  * sometimes only after several changes, as after a missed notification), and after every step its
  * snapshot must decide exactly as a full recompile of the same store state does — on every key, API
- * and tenant, on random probes, through expiry, deletes, renames and key rotation.
+ * and tenant, on random probes, through expiry, deletes, renames and key rotation. Runs of changes
+ * that only add entries (single adds, `auto` batches) are followed by extending the compiled tenant
+ * with just those rows (`additions`), interleaved with every other kind, which recompiles it whole.
  */
 import { type Decision, IpAddress, originOf } from '@ipgate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sampleAssessment } from '../review/assessment.test-support.js';
 import { allRules } from '../store/all-rules.test-support.js';
 import type { Store } from '../store/store.js';
 import { type StoreFactory, storeFactories } from '../store/test-stores.test-support.js';
@@ -33,6 +36,7 @@ type Op =
   | { op: 'rename'; t: number }
   | { op: 'deleteTenant'; t: number }
   | { op: 'entry'; t: number; value: string; expiresIn: number | null }
+  | { op: 'auto'; k: number; values: string[] }
   | { op: 'editEntry'; t: number; e: number; value: string; enabled: boolean }
   | { op: 'removeEntry'; t: number; e: number }
   | { op: 'api'; prefix: string; host: string | null }
@@ -67,6 +71,20 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.record({ op: fc.constant('entry' as const), t: ix, value: entryValue, expiresIn }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('auto' as const),
+      k: ix,
+      values: fc.array(
+        fc.oneof(
+          octet.map((o) => `10.0.0.${o}`),
+          octet.map((o) => `2001:db8::${o.toString(16)}`),
+        ),
+        { minLength: 1, maxLength: 5 },
+      ),
+    }),
   },
   fc.record({
     op: fc.constant('editEntry' as const),
@@ -123,6 +141,11 @@ const SCRIPT: Op[] = [
   { op: 'keyIp', k: 0, value: '10.0.0.7' },
   { op: 'keyDomain', k: 0, value: 'app.example.com' },
   { op: 'sync' },
+  { op: 'auto', k: 0, values: ['10.0.0.40', '2001:db8::28', '10.0.0.7'] },
+  { op: 'sync' },
+  { op: 'entry', t: 0, value: '10.0.0.41', expiresIn: null },
+  { op: 'auto', k: 0, values: ['10.0.0.42'] },
+  { op: 'sync' },
   { op: 'time', minutes: 6 },
   { op: 'sync' },
   { op: 'editEntry', t: 0, e: 1, value: '10.0.0.9', enabled: true },
@@ -159,7 +182,18 @@ async function performOne(store: Store, world: World, o: Op): Promise<void> {
   try {
     switch (o.op) {
       case 'tenant':
-        world.tenants.push((await store.createTenant({ name: `t${world.tenants.length}` }, as)).id);
+        // Every other tenant in `auto`, so that batches list addresses (a `mode` step may change it).
+        world.tenants.push(
+          (
+            await store.createTenant(
+              {
+                name: `t${world.tenants.length}`,
+                ipMode: world.tenants.length % 2 === 0 ? 'auto' : 'manual',
+              },
+              as,
+            )
+          ).id,
+        );
         return;
       case 'mode': {
         const t = pick(world.tenants, o.t);
@@ -187,6 +221,22 @@ async function performOne(store: Store, world: World, o: Op): Promise<void> {
             { value: o.value, name: o.value, expiresAt: expiry(o.expiresIn) },
             as,
           );
+        return;
+      }
+      case 'auto': {
+        const k = pick(world.keys, o.k);
+        if (k === undefined) return;
+        const at = new Date(world.now);
+        await store.autoAuthorizeAddresses({
+          tenantId: k.tenantId,
+          burst: { limit: 1000, windowMs: 3_600_000 },
+          addresses: o.values.map((address) => ({
+            keyId: k.id,
+            address,
+            assessment: sampleAssessment(address, 'trusted'),
+            at,
+          })),
+        });
         return;
       }
       case 'editEntry': {
@@ -401,6 +451,7 @@ for (const factory of factories) {
         'rename',
         'deleteTenant',
         'entry',
+        'auto',
         'editEntry',
         'removeEntry',
         'api',
@@ -417,6 +468,7 @@ for (const factory of factories) {
         'token',
       ])
         if (!kinds.has(arb)) expect(performed.get(arb) ?? 0, arb).toBeGreaterThan(0);
+      expect(extendedTotal).toBeGreaterThan(0);
     }, 240_000);
   });
 }
@@ -425,13 +477,19 @@ async function runModel(store: Store, ops: readonly Op[]): Promise<void> {
   const world: World = { tenants: [], apis: [], keys: [], now: Date.now() };
   const node = new CompiledRules();
   let synced = 0;
+  let extended = 0;
   for (const [step, o] of ops.entries()) {
     await perform(store, world, o);
     // Most steps the node follows at once; a `sync` step after a run without one is the catch-up
     // after missed notifications: several changes in one read.
     if (o.op !== 'sync' && step % 3 === 2) continue;
-    const delta = await store.rulesSince(node.snapshot.version, { maxChanges: 10_000 });
+    // Mostly as a gateway worker follows (add-only runs as just their rows), now and then as the
+    // process that keeps the copy on disk does (whole units).
+    const additions = step % 5 !== 4;
+    const delta = await store.rulesSince(node.snapshot.version, { maxChanges: 10_000, additions });
     if (delta === undefined) throw new Error('rulesSince gave up');
+    expect(node.canExtend(delta)).toBe(true);
+    extended += delta.tenantAdditions?.size ?? 0;
     node.apply(delta, world.now);
     node.expire(world.now);
     synced++;
@@ -439,7 +497,11 @@ async function runModel(store: Store, ops: readonly Op[]): Promise<void> {
     expectSameDecisions(world, node.snapshot, full);
   }
   expect(synced).toBeGreaterThan(0);
+  extendedTotal += extended;
 }
+
+/** Tenants extended rather than recompiled, over a run of the property: the path must be taken. */
+let extendedTotal = 0;
 
 describe('the model test itself', () => {
   it('would notice a unit the node failed to recompile', async () => {

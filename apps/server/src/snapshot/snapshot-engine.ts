@@ -77,6 +77,8 @@ export interface SnapshotEngineStats {
   readonly unitRefreshes: number;
   /** Units compiled by those refreshes and by expiries. */
   readonly unitsCompiled: number;
+  /** Of those, tenants extended with the entries added to them rather than compiled whole. */
+  readonly tenantsExtended: number;
   /** How long the last full load took (ms), from the first read to the swap. */
   readonly lastFullLoadMs: number | undefined;
 }
@@ -188,6 +190,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     fullLoads: 0,
     unitRefreshes: 0,
     unitsCompiled: 0,
+    tenantsExtended: 0,
     lastFullLoadMs: undefined as number | undefined,
   };
   const swapListeners = new Set<(changes: SwapChanges) => void>();
@@ -291,7 +294,17 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
         );
         await loadAll();
       } else if (version > current) {
-        const delta = await store.rulesSince(current, { maxChanges });
+        // Tenants whose changes only added entries come as just those entries, which the compiled
+        // tenant is extended with (an `auto` batch costs its own rows, not the list's). Not where
+        // this process keeps the copy on disk: its journal records whole units, which it has not.
+        let delta = await store.rulesSince(current, { maxChanges, additions: writer === undefined });
+        if (delta !== undefined && !rules.canExtend(delta)) {
+          logger.warn(
+            { from: current },
+            'entries were added to a tenant this node does not hold; reading the tenants whole',
+          );
+          delta = await store.rulesSince(current, { maxChanges });
+        }
         if (delta === undefined) {
           logger.info({ from: current }, 'too many changes to follow one by one; reloading every rule');
           await loadAll();
@@ -300,6 +313,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
           writer?.noteDelta(delta);
           stats.unitRefreshes++;
           stats.unitsCompiled += changes.tenants.size + changes.apis.size + changes.keys.size;
+          stats.tenantsExtended += delta.tenantAdditions?.size ?? 0;
           swapped(changes);
         }
       }

@@ -3,7 +3,7 @@
  * allowlist, a key with its restrictions — so that a node can recompile just the units a change
  * touched (`rulesSince`) instead of the whole store, and load a large store in parts (`loadRules`).
  * Both read in one read-only transaction, so what they return is exactly "every change up to
- * `version`". See docs/architecture/server.md, "How a change reaches the request path".
+ * `version`". See docs/architecture/storage.md, "How a change reaches the request path".
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { StoreContext } from './context.js';

@@ -5,7 +5,7 @@ import type { Kysely, Migration } from 'kysely';
  * adding them is all the change did to the rules (an `auto` batch, one entry added by hand); null
  * for every other change. A node that follows only such changes for a tenant reads just those rows
  * and extends the tenant's compiled list instead of reading and compiling all of it again (see
- * docs/architecture/server.md, "How a change reaches the request path"). Null is always safe: the
+ * docs/architecture/storage.md, "How a change reaches the request path"). Null is always safe: the
  * node then recompiles the tenant as before, so rows written before this column existed need nothing.
  *
  * @example
