@@ -48,11 +48,13 @@ describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () =>
   let dialect: StoreDialect;
   let drop: () => Promise<void>;
   let url: string;
+  let announce: { lockKey: number; channel: string; schema: string };
 
   beforeAll(async () => {
     const schema = await postgres.freshSchema('ipg_test_append');
     drop = schema.drop;
     url = schema.url;
+    announce = { lockKey: LOCK_KEY, channel: CHANNEL, schema: schema.schema };
     ({ db, dialect } = await openPostgresDatabase({
       connectionString: url,
       schema: schema.schema,
@@ -104,15 +106,15 @@ describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () =>
       await listener.query(`listen ${CHANNEL}`);
       await expect(
         dialect.transaction(async (trx) => {
-          await appendChangePostgres(trx, change('rolled back'), [audit(900)], LOCK_KEY, CHANNEL);
+          await appendChangePostgres(trx, change('rolled back'), [audit(900)], announce);
           throw new Error('roll back');
         }),
       ).rejects.toThrow('roll back');
       const version = await dialect.transaction((trx) =>
-        appendChangePostgres(trx, change('kept'), [audit(901)], LOCK_KEY, CHANNEL),
+        appendChangePostgres(trx, change('kept'), [audit(901)], announce),
       );
       for (let i = 0; i < 200 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(heard).toEqual([String(version)]);
+      expect(heard).toEqual([`${announce.schema}:${version}`]);
     } finally {
       await listener.end();
     }
@@ -125,7 +127,7 @@ describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () =>
     const appended = deferred();
     let holder = 0;
     const first = dialect.transaction(async (trx) => {
-      const v = await appendChangePostgres(trx, change('first'), [audit(910)], LOCK_KEY, CHANNEL);
+      const v = await appendChangePostgres(trx, change('first'), [audit(910)], announce);
       holder = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]?.pid ?? 0;
       appended.resolve();
       await held.promise;
@@ -139,7 +141,7 @@ describe.skipIf(postgres.skip)("PostgreSQL's one-statement change append", () =>
     const before = await lastHandedOut();
     let secondDone = false;
     const second = dialect
-      .transaction((trx) => appendChangePostgres(trx, change('second'), [audit(911)], LOCK_KEY, CHANNEL))
+      .transaction((trx) => appendChangePostgres(trx, change('second'), [audit(911)], announce))
       .finally(() => {
         secondDone = true;
       });

@@ -16,7 +16,7 @@ import type { Database } from './database.js';
 
 /**
  * Takes the changes lock (`pg_advisory_xact_lock(lockKey)`), appends the change, queues
- * `NOTIFY channel, '<version>'` and inserts the audit events, in `trx`; returns the version.
+ * `NOTIFY channel, '<schema>:<version>'` (postgres-changes.ts) and inserts the audit events, in `trx`; returns the version.
  *
  * The lock must be held before the version is handed out, so that versions commit in the order
  * they are handed out (a follower never sees 7 before 6 commits). In one statement that order is
@@ -24,15 +24,15 @@ import type { Database } from './database.js';
  * (`nextval`) is computed after the lock is granted.
  *
  * @example
- * const version = await appendChangePostgres(trx, change, audits, 0x69706763, 'ipgate_changes');
+ * const version = await appendChangePostgres(trx, change, audits, { lockKey: 0x69706763, channel: 'ipgate_changes', schema: 'public' });
  */
 export async function appendChangePostgres(
   trx: Transaction<Database>,
   change: NewChange,
   audits: readonly NewAudit[],
-  lockKey: number,
-  channel: string,
+  announce: { readonly lockKey: number; readonly channel: string; readonly schema: string },
 ): Promise<number> {
+  const { lockKey, channel } = announce;
   const first = audits.slice(0, AUDIT_CHUNK);
   const audited =
     first.length === 0
@@ -58,7 +58,7 @@ export async function appendChangePostgres(
       from locked
       returning version, at, tenant_id
     ),
-    announced as (select pg_notify(${channel}, version::text) from change)${audited}
+    announced as (select pg_notify(${channel}, ${`${announce.schema}:`}::text || version::text) from change)${audited}
     select change.version from change, announced`.execute(trx);
   const version = rows[0]?.version;
   if (version === undefined) throw new Error('appending a change returned no version');

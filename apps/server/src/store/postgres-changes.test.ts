@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeNotice, isChangeOf } from './postgres-changes.js';
 import type { Store } from './store.js';
 import { POSTGRES_TEST_URL, storeFactories } from './test-stores.test-support.js';
 
@@ -14,6 +15,18 @@ async function reaches(count: () => number, n: number, ms = 2000): Promise<numbe
   }
   return performance.now() - started;
 }
+
+describe('whose change a notice announces', () => {
+  it("counts its own schema's notices and an older node's bare version, not another schema's", () => {
+    expect(changeNotice('tenant_a', 42)).toBe('tenant_a:42');
+    expect(isChangeOf('tenant_a', changeNotice('tenant_a', 42))).toBe(true);
+    expect(isChangeOf('tenant_a', changeNotice('tenant_b', 42))).toBe(false);
+    expect(isChangeOf('tenant_a', changeNotice('tenant_a_old', 42))).toBe(false);
+    expect(isChangeOf('tenant_a', '42')).toBe(true);
+    expect(isChangeOf('tenant_a', '')).toBe(true);
+    expect(isChangeOf('tenant_a', undefined)).toBe(true);
+  });
+});
 
 describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watchChanges)', () => {
   let store: Store;
@@ -49,6 +62,23 @@ describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watc
     ).rejects.toMatchObject({ code: 'IPG_NOT_FOUND' });
     await new Promise((r) => setTimeout(r, 200));
     expect(calls).toBe(before);
+  });
+
+  it("ignores another schema's changes on the shared channel, and follows an older node's", async () => {
+    const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await admin.connect();
+    try {
+      const before = calls;
+      // What a store in another schema of this database announces: no refresh here.
+      await admin.query(`select pg_notify('ipgate_changes', 'ipg_some_other_schema:7')`);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(calls).toBe(before);
+      // A payload without a schema (an earlier release's node) may be this store's: refresh.
+      await admin.query(`select pg_notify('ipgate_changes', '8')`);
+      await reaches(() => calls, before + 1);
+    } finally {
+      await admin.end();
+    }
   });
 
   it('reconnects after losing its connection, and resyncs', async () => {

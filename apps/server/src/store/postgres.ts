@@ -38,7 +38,7 @@ const CHANGES_LOCK = 0x69706763;
  */
 export async function openPostgresDatabase(
   options: PostgresStoreOptions,
-): Promise<{ db: Kysely<Database>; dialect: StoreDialect }> {
+): Promise<{ db: Kysely<Database>; dialect: StoreDialect; schema: string }> {
   const schema = options.schema;
   if (schema !== undefined && !SCHEMA.test(schema)) {
     throw invalid('schema', 'The schema must be a lower-case SQL identifier (letters, digits, _).');
@@ -70,17 +70,17 @@ export async function openPostgresDatabase(
       },
     }),
   });
-  const dialect = postgresStoreDialect(db);
+  let target: string;
   try {
-    // The schema Kysely's own tables go in: the configured one, or whatever search_path resolves to.
-    const target =
+    // The schema the tables (and Kysely's own) go in: the configured one, or what search_path resolves to.
+    target =
       schema ?? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public';
     await migrateToLatest(db, 'postgres', target);
   } catch (e) {
     await db.destroy();
-    throw dialect.translateError(e instanceof Error && e.cause !== undefined ? e.cause : e);
+    throw translatePostgresError(e instanceof Error && e.cause !== undefined ? e.cause : e);
   }
-  return { db, dialect };
+  return { db, dialect: postgresStoreDialect(db, target), schema: target };
 }
 
 /**
@@ -90,7 +90,7 @@ export async function openPostgresDatabase(
  * const store = await openPostgresStore({ connectionString: process.env.DATABASE_URL! });
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const { db, dialect } = await openPostgresDatabase(options);
+  const { db, dialect, schema } = await openPostgresDatabase(options);
   const store = createKyselyStore({
     db,
     dialect,
@@ -99,7 +99,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     ...store,
     watchChanges: (onChange) =>
-      watchPostgresChanges({ connectionString: options.connectionString }, onChange),
+      watchPostgresChanges({ connectionString: options.connectionString, schema }, onChange),
   };
 }
 
@@ -107,7 +107,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
  * The PostgreSQL side of the store: READ COMMITTED transactions that lock the rows they check
  * (`SELECT … FOR UPDATE`), so concurrent writers to one tenant, API or key queue on its row.
  */
-export function postgresStoreDialect(db: Kysely<Database>): StoreDialect {
+export function postgresStoreDialect(db: Kysely<Database>, schema: string): StoreDialect {
   return {
     name: 'postgres',
     lockRows: true,
@@ -145,7 +145,7 @@ export function postgresStoreDialect(db: Kysely<Database>): StoreDialect {
       await sql`select pg_advisory_xact_lock(${CHANGES_LOCK})`.execute(trx);
     },
     appendChange: (trx, change, audits) =>
-      appendChangePostgres(trx, change, audits, CHANGES_LOCK, CHANGES_CHANNEL),
+      appendChangePostgres(trx, change, audits, { lockKey: CHANGES_LOCK, channel: CHANGES_CHANNEL, schema }),
     readJson: (value) => value,
     translateError: translatePostgresError,
     destroy: () => db.destroy(),
