@@ -59,10 +59,40 @@ export async function migrateToLatest(
     // its own, and fail with 'relation "kysely_migration_lock" does not exist'.
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  let outcome: MigrationResultSet = await migrator.migrateToLatest();
+  // Kysely's PostgreSQL introspection reads every schema's tables and resolves each schema by name
+  // as it goes (`has_schema_privilege`, `pg_get_serial_sequence`), so a schema someone else drops
+  // at that moment fails *this* store's start with 'schema "…" does not exist' (or 'relation
+  // "their_schema.t" does not exist'). Nothing of ours was touched (the migrations had not begun;
+  // they run in one transaction anyway), so run it again.
+  for (let attempt = 1; attempt < 10 && isOtherSchemaDropped(outcome.error, schema); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results } = outcome;
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`store migration ${failed ?? '(setup)'} failed`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Whether `error` is the race with another schema's drop described in {@link migrateToLatest}:
+ * PostgreSQL's "schema does not exist" (3F000) for a schema other than `ours`, or "relation does
+ * not exist" (42P01) for a table named with such a schema (the drop caught between the two).
+ *
+ * @example
+ * isOtherSchemaDropped({ code: '3F000', message: 'schema "gone" does not exist' }, 'ipgate'); // true
+ */
+export function isOtherSchemaDropped(error: unknown, ours: string | undefined): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null | undefined;
+  if (typeof e?.message !== 'string') return false;
+  const named =
+    e.code === '3F000'
+      ? /^schema "([^"]+)" does not exist$/.exec(e.message)?.[1]
+      : e.code === '42P01'
+        ? /^relation "([^".]+)\.[^"]+" does not exist$/.exec(e.message)?.[1]
+        : undefined;
+  return named !== undefined && named !== ours;
 }
