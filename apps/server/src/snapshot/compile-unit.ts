@@ -43,15 +43,16 @@ export function compileTenant(rules: TenantRules, version: number, now: number):
 /**
  * The tenant `before` (compiled as of an earlier version) with entries appended to its list, as
  * {@link compileTenant} would compile the whole list with them at its end — without the list's
- * rows: the set is built again from the values it keeps, and the ids are extended as they are
- * packed. The caller vouches that adding these entries is all that changed since, and that none of
+ * rows: the set is extended (below), and the ids are appended as they are packed. The caller vouches that adding these entries is all that changed since, and that none of
  * them has an expiry (an expiry must be scheduled with the list's rows, which are not here).
  *
- * Why build the set again rather than merge into it: the set's lookup tables give each address
- * range the most specific entry holding it, so a merge must redo that resolution where the new
- * entries overlap; building from the kept values costs the parse of the list (~28 ms at 20,000 IPv6
- * entries, a loaded machine) but none of the store read (about as much again) or the ids' packing
- * (~4 ms), and is the very code a full compile runs (bench/README.md#auto-review).
+ * The set: addresses an `auto` batch adds are single addresses the list did not cover (it adds
+ * none it covers), which `IpSet.withAddresses` keeps in a small set beside the list's tables, folded
+ * in every ~1,000 — a merge into the tables would have to resolve the most specific entry again
+ * wherever new entries overlap old ones, and a rebuild of the whole list costs its parse (~28 ms at
+ * 20,000 IPv6 entries, a loaded machine). Anything else (a range, an address covered already) builds
+ * the whole list from the values the set keeps: no store read (about as costly again), no repacking
+ * of the ids (~4 ms), the very code a full compile runs (bench/README.md#auto-review).
  *
  * @example
  * extendTenant(snapshot.tenants.get('ten_1'), [{ id: 'ent_9', name: 'x', type: 'ip', value: '198.51.100.9', expiresAt: null }], 8);
@@ -70,11 +71,9 @@ export function extendTenant(
   if (added.length > 0) {
     const fresh = compileIps(added, `tenant ${before.id}`, problems);
     if (fresh.set.size > 0) {
-      const values: string[] = new Array(list.size + fresh.set.size);
-      for (let i = 0; i < list.size; i++) values[i] = list.sourceAt(i).value;
-      for (let i = 0; i < fresh.set.size; i++) values[list.size + i] = fresh.set.sourceAt(i).value;
+      const values = valuesOf(fresh.set);
       // Every value compiled already, each on its own: together they compile too.
-      list = IpSet.from(values);
+      list = list.withAddresses(values) ?? IpSet.from([...valuesOf(list), ...values]);
       ids = ids.with(fresh.ids.all());
     }
   }
@@ -93,6 +92,12 @@ export function extendTenant(
     nextExpiry: null,
     problems,
   };
+}
+
+function valuesOf(set: IpSet): string[] {
+  const out: string[] = new Array(set.size);
+  for (let i = 0; i < out.length; i++) out[i] = set.sourceAt(i).value;
+  return out;
 }
 
 /**

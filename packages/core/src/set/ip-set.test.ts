@@ -935,3 +935,83 @@ describe('IpSet.has answers from the union of the IPv4 segments', () => {
     },
   );
 });
+
+describe('IpSet.withAddresses', () => {
+  const small = fc.integer({ min: 0, max: 63 });
+  const value = fc.oneof(
+    small.map((o) => `10.0.0.${o}`),
+    small.map((o) => `::ffff:10.0.0.${o}`),
+    small.map((o) => `2001:db8::${o.toString(16)}`),
+    fc.integer({ min: 0, max: 3 }).map((q) => `10.0.0.${q * 16}/28`),
+    fc.integer({ min: 0, max: 3 }).map((q) => `2001:db8::${(q * 16).toString(16)}/124`),
+    fc.constant('10.0.0.0 - 10.0.0.5'),
+  );
+  const single = fc.oneof(
+    small.map((o) => `10.0.0.${o}`),
+    small.map((o) => `::ffff:10.0.0.${o}`),
+    small.map((o) => `2001:db8::${o.toString(16)}`),
+    small.map((o) => `10.0.0.${o}/32`),
+  );
+  const probes = [
+    ...Array.from({ length: 64 }, (_, o) => `10.0.0.${o}`),
+    ...Array.from({ length: 64 }, (_, o) => `2001:db8::${o.toString(16)}`),
+    '::ffff:10.0.0.9',
+    '192.0.2.1',
+  ];
+
+  it('appended in steps, answers as IpSet.from of the whole list — or declines', () => {
+    fc.assert(
+      fc.property(
+        fc.array(value, { maxLength: 30 }),
+        fc.array(fc.array(single, { minLength: 1, maxLength: 6 }), { maxLength: 30 }),
+        (base, steps) => {
+          let set = IpSet.from(base);
+          const all = [...base];
+          for (const step of steps) {
+            const next = set.withAddresses(step);
+            if (next === undefined) {
+              // Declined only when an address is in the set already.
+              expect(step.some((v) => set.hasAddress(parseEntry(v).first))).toBe(true);
+              set = IpSet.from([...all, ...step]);
+            } else set = next;
+            all.push(...step);
+            const whole = IpSet.from(all);
+            expect(set.size).toBe(whole.size);
+            expect(set.isEmpty).toBe(whole.isEmpty);
+            for (const p of probes) {
+              expect(set.has(p), p).toBe(whole.has(p));
+              expect(set.match(p), p).toEqual(whole.match(p));
+              expect(set.matchAddress(IpAddress.parse(p)), p).toEqual(whole.matchAddress(IpAddress.parse(p)));
+            }
+            for (let i = 0; i < whole.size; i++) {
+              expect(set.sourceAt(i)).toEqual(whole.sourceAt(i));
+              expect(set.entryAt(i).canonical).toBe(whole.entryAt(i).canonical);
+            }
+            expect(set.ranges()).toEqual(whole.ranges());
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('declines what is not a single address or is listed already, and keeps a long run small', () => {
+    const set = IpSet.from(['10.0.0.0/28']);
+    expect(set.withAddresses(['192.0.2.0/30'])).toBeUndefined();
+    expect(set.withAddresses(['10.0.0.3'])).toBeUndefined();
+    expect(set.withAddresses(['192.0.2.1', '::ffff:10.0.0.2'])).toBeUndefined();
+    expect(set.withAddresses([])).toBe(set);
+    expect(() => set.withAddresses(['10.0.0.256'])).toThrow(IpGateError);
+    // 3,000 addresses in batches of 37: folded into the tables now and then, every one still found.
+    let grown = set;
+    const added: string[] = [];
+    for (let b = 0; b < 81; b++) {
+      const batch = Array.from({ length: 37 }, (_, i) => `2001:db8:1::${(b * 37 + i).toString(16)}`);
+      grown = grown.withAddresses(batch) ?? expect.fail('a new address was declined');
+      added.push(...batch);
+    }
+    expect(grown.size).toBe(1 + added.length);
+    for (const [i, a] of added.entries()) expect(grown.match(a)?.index).toBe(1 + i);
+    expect(grown.match('10.0.0.1')?.index).toBe(0);
+  });
+});

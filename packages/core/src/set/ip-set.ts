@@ -45,6 +45,13 @@ export interface IpSetMatch {
 }
 
 const EMPTY_V4 = new IPv4Table([], [], []);
+/**
+ * At most this many addresses appended by `withAddresses` are kept beside the tables (at least
+ * RECENT_MIN, at most a quarter of the list): rebuilding that small set costs little per append,
+ * and folding it in costs one build of the list per that many addresses.
+ */
+const RECENT_MAX = 1024;
+const RECENT_MIN = 64;
 const EMPTY_V6 = new IPv6Table([], [], []);
 const MAPPED_FIRST = 0xffff00000000n;
 const MAPPED_LAST = 0xffffffffffffn;
@@ -93,6 +100,11 @@ export class IpSet {
     private readonly sources: SetSources,
     private readonly v4: IPv4Lookup,
     private readonly v6: IPv6Lookup,
+    /**
+     * Single addresses appended by {@link withAddresses}, none in the tables above: their entries
+     * follow the tables' in list order (positions from `sources.length`).
+     */
+    private readonly recent: IpSet | undefined = undefined,
   ) {}
 
   /** An empty set: matches nothing. */
@@ -190,14 +202,51 @@ export class IpSet {
     );
   }
 
+  /**
+   * This set with single addresses appended as entries at the end of its list: what `IpSet.from`
+   * gives for the whole list, without building the whole list again — when no address is in the set
+   * already, the appended ones are kept in a small set of their own beside the tables, and a lookup
+   * that misses the tables asks it (an address is then in one of the two only, so the most specific
+   * entry is the same as the whole list's). Folded into the tables (the whole list built) once it
+   * grows past {@link RECENT_MAX} entries or a quarter of the list. Undefined when a value is not a
+   * single address, or is in the set already: build the whole list with `IpSet.from` then. A bad value
+   * throws as `from` does.
+   *
+   * @example
+   * IpSet.from(['10.0.0.0/8']).withAddresses(['192.0.2.7'])?.match('192.0.2.7')?.index; // 1
+   * IpSet.from(['10.0.0.0/8']).withAddresses(['10.0.0.7']); // undefined: covered already
+   */
+  withAddresses(values: readonly string[]): IpSet | undefined {
+    if (values.length === 0) return this;
+    const entries = values.map((v) => parseEntry(v));
+    for (const e of entries) {
+      const a = e.first;
+      if (a.w0 !== e.last.w0 || a.w1 !== e.last.w1 || a.w2 !== e.last.w2 || a.w3 !== e.last.w3)
+        return undefined;
+      if (this.hasAddress(a)) return undefined;
+    }
+    const recent = this.recent?.sourceValues() ?? [];
+    const base = this.sources.length;
+    if (recent.length + values.length > Math.min(RECENT_MAX, Math.max(RECENT_MIN, base >> 2)))
+      return IpSet.from([...this.sourceValues(), ...values]);
+    return new IpSet(this.sources, this.v4, this.v6, IpSet.from([...recent, ...values]));
+  }
+
+  /** Every entry's value as given, in list order. */
+  private sourceValues(): string[] {
+    const out: string[] = new Array(this.size);
+    for (let i = 0; i < out.length; i++) out[i] = this.sourceAt(i).value;
+    return out;
+  }
+
   /** How many entries the set was built from. */
   get size(): number {
-    return this.sources.length;
+    return this.sources.length + (this.recent?.size ?? 0);
   }
 
   /** True when no address matches. */
   get isEmpty(): boolean {
-    return this.v4.size === 0 && this.v6.size === 0;
+    return this.v4.size === 0 && this.v6.size === 0 && (this.recent?.isEmpty ?? true);
   }
 
   /**
@@ -206,6 +255,10 @@ export class IpSet {
    * @example IpSet.from(['10.0.0.0/8']).has('10.1.2.3'); // true
    */
   has(address: string): boolean {
+    return this.tablesHave(address) || (this.recent?.has(address) ?? false);
+  }
+
+  private tablesHave(address: string): boolean {
     const v4 = scanIPv4(address, 0, address.length);
     if (v4 >= 0) return this.v4.contains(v4);
     if (!scanIPv6(address, 0, address.length, scratch)) return false;
@@ -219,8 +272,10 @@ export class IpSet {
 
   /** Like {@link has}, for an address parsed already (parse the client address once per request). */
   hasAddress(address: IpAddress): boolean {
-    if (address.family === 4 || address.isIPv4Mapped) return this.v4.contains(address.w3);
-    return this.v6.contains(address.w0, address.w1, address.w2, address.w3);
+    if (address.family === 4 || address.isIPv4Mapped) {
+      if (this.v4.contains(address.w3)) return true;
+    } else if (this.v6.contains(address.w0, address.w1, address.w2, address.w3)) return true;
+    return this.recent?.hasAddress(address) ?? false;
   }
 
   /**
@@ -229,16 +284,27 @@ export class IpSet {
    * @example IpSet.from([{ value: '10.0.0.0/8', name: 'vpn' }]).match('10.9.9.9')?.name; // 'vpn'
    */
   match(address: string): IpSetMatch | undefined {
-    return this.describe(this.findText(address));
+    const found = this.findText(address);
+    if (found === -1 && this.recent !== undefined) return this.fromRecent(this.recent.match(address));
+    return this.describe(found);
   }
 
   /** Like {@link match}, for an address parsed already. */
   matchAddress(address: IpAddress): IpSetMatch | undefined {
-    return this.describe(this.findAddress(address));
+    const found = this.findAddress(address);
+    if (found === -1 && this.recent !== undefined) return this.fromRecent(this.recent.matchAddress(address));
+    return this.describe(found);
+  }
+
+  /** A match of the recent addresses' set, at its position in the whole list. */
+  private fromRecent(m: IpSetMatch | undefined): IpSetMatch | undefined {
+    return m === undefined ? undefined : { ...m, index: this.sources.length + m.index };
   }
 
   /** The entry at a position, parsed (for explanations and listings; not for the request path). */
   entryAt(index: number): Entry {
+    if (this.recent !== undefined && index >= this.sources.length)
+      return this.recent.entryAt(index - this.sources.length);
     const source = this.sources.at(index);
     if (source === undefined) throw new RangeError(`no entry at ${index}`);
     if (typeof source === 'string') return parseEntry(source);
@@ -253,6 +319,8 @@ export class IpSet {
    * @example IpSet.from([{ value: '10/8', id: 'ent_1', name: 'vpn' }]).sourceAt(0); // { index: 0, id: 'ent_1', name: 'vpn', value: '10/8' }
    */
   sourceAt(index: number): IpSetMatch {
+    if (this.recent !== undefined && index >= this.sources.length)
+      return { ...this.recent.sourceAt(index - this.sources.length), index };
     const source = this.sources.at(index);
     if (source === undefined) throw new RangeError(`no entry at ${index}`);
     if (typeof source === 'string') return { index, name: undefined, id: undefined, value: source };
@@ -274,6 +342,7 @@ export class IpSet {
       const [first, last] = this.v6.bounds(k);
       out.push({ family: 6, first, last });
     }
+    if (this.recent !== undefined) out.push(...this.recent.ranges());
     return mergeRanges(out);
   }
 
