@@ -51,6 +51,16 @@ describe('loadSettings', () => {
     ).toBe('postgresql://b@h/db');
   });
 
+  it('prepares PostgreSQL statements unless told not to (a pooler that cannot carry them)', () => {
+    expect(loadSettings({}).databasePreparedStatements).toBe(true);
+    expect(
+      loadSettings({ env: { IPGATE_DATABASE_PREPARED_STATEMENTS: 'off' } }).databasePreparedStatements,
+    ).toBe(false);
+    expect(() => loadSettings({ env: { IPGATE_DATABASE_PREPARED_STATEMENTS: 'sometimes' } })).toThrow(
+      /databasePreparedStatements|database-prepared-statements/,
+    );
+  });
+
   it('builds the trusted-proxy strategy config from a list', () => {
     const s = loadSettings({
       env: { IPGATE_TRUST_PROXY: '10.0.0.0/8, 192.0.2.1', IPGATE_FORWARDED_HEADER: 'Forwarded' },

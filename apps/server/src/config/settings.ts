@@ -33,6 +33,8 @@ export interface ServeSettings {
   readonly dataDir: string;
   /** PostgreSQL instead of the embedded SQLite store. */
   readonly databaseUrl: string | undefined;
+  /** Whether PostgreSQL connections keep named (prepared) statements; off behind a pooler that cannot. */
+  readonly databasePreparedStatements: boolean;
   /** Socket peers whose forwarding headers are believed; empty: none (the socket peer is the client). */
   readonly trustProxy: readonly string[];
   /** Which forwarding header trusted proxies set. */
@@ -265,6 +267,17 @@ export const settingSpecs: readonly SettingSpec[] = [
       },
       () => undefined,
     ),
+  }),
+  spec({
+    key: 'databasePreparedStatements',
+    flag: '--database-prepared-statements <on|off>',
+    env: ['IPGATE_DATABASE_PREPARED_STATEMENTS'],
+    description:
+      'PostgreSQL: prepare statements the store repeats on a connection (off behind a pooler in transaction mode without prepared-statement support)',
+    defaultValue: true,
+    defaultText: 'on',
+    fromText: parseBoolean,
+    fromJson: booleanJson,
   }),
   spec({
     key: 'trustProxy',

@@ -16,6 +16,8 @@ import type { Store } from './store.js';
  */
 export interface StoreSettings {
   readonly databaseUrl: string | undefined;
+  /** PostgreSQL only; default on (see `--database-prepared-statements`). */
+  readonly databasePreparedStatements?: boolean | undefined;
   readonly dataDir: string;
 }
 
@@ -28,7 +30,10 @@ export interface StoreSettings {
  */
 export async function openStore(settings: StoreSettings): Promise<Store> {
   if (settings.databaseUrl !== undefined)
-    return openPostgresStore({ connectionString: settings.databaseUrl });
+    return openPostgresStore({
+      connectionString: settings.databaseUrl,
+      preparedStatements: settings.databasePreparedStatements,
+    });
   mkdirSync(settings.dataDir, { recursive: true });
   return openSqliteStore({ path: join(settings.dataDir, 'ipgate.db') });
 }

@@ -1,5 +1,6 @@
 import { testPostgres } from '@ipgate/test-support/postgres';
 import type { PostgresPool } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreDialect } from './context.js';
@@ -120,6 +121,30 @@ describe.skipIf(postgres.skip)('named statements on PostgreSQL', () => {
     } finally {
       await store.destroy();
     }
+  });
+
+  it('names no statement when prepared statements are off (a pooler in transaction mode)', async () => {
+    const prepared = async (preparedStatements: boolean) => {
+      const { dialect, db } = await openPostgresDatabase({
+        connectionString: url,
+        schema,
+        maxConnections: 1,
+        preparedStatements,
+      });
+      try {
+        for (let i = 0; i < 3; i++)
+          await db.selectFrom('tenants').selectAll().where('id', '=', 'ten_none').execute();
+        // One connection: this reads the session that ran the queries above.
+        const { rows } = await sql<{
+          n: number;
+        }>`select count(*)::int as n from pg_prepared_statements`.execute(db);
+        return rows[0]?.n;
+      } finally {
+        await dialect.destroy();
+      }
+    };
+    expect(await prepared(true)).toBeGreaterThan(0);
+    expect(await prepared(false)).toBe(0);
   });
 
   it('tells a stale plan from other errors', () => {

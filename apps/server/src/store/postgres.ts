@@ -22,6 +22,12 @@ export interface PostgresStoreOptions extends StoreOptions {
   readonly schema?: string | undefined;
   /** Pool size; default 10. */
   readonly maxConnections?: number | undefined;
+  /**
+   * Name the texts a connection runs again (`postgres-statements.ts`); default true. Turn it off
+   * behind a pooler that hands one client's statements to different server connections (PgBouncer in
+   * transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  readonly preparedStatements?: boolean | undefined;
 }
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -63,7 +69,7 @@ export async function openPostgresDatabase(
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool: preparedStatements(pool),
+      pool: options.preparedStatements === false ? pool : preparedStatements(pool),
       onCreateConnection: async (connection) => {
         if (schema !== undefined)
           await connection.executeQuery(CompiledQuery.raw(`set search_path to "${schema}"`));
