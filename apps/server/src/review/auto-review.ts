@@ -4,6 +4,7 @@ import { type Assessment, assess } from './assessment.js';
 import { BoundedMap } from './bounded-map.js';
 import { listedFacts } from './listed-facts.js';
 import type { NetworkFacts } from './network-facts.js';
+import { refusalHoldMs } from './refusal-hold.js';
 import type { ReviewSettings } from './review-settings.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -36,11 +37,18 @@ export interface BurstHold {
 /**
  * What became of an auto authorization: `authorized` (listed, or covered already), or `refused` with
  * why (the address was rejected by a person, the list is full, the tenant left `auto`, the store failed);
- * `burst` when the store saw the key in a burst, with the key's new addresses on every node.
+ * `burst` when the store saw the key in a burst, with the key's new addresses on every node;
+ * `transient` when the store failed rather than refused (down, busy, a connection reset, a timeout):
+ * the address is then held for seconds and written again, not held for the hour.
  */
 export type AutoAuthorizationResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly why: string; readonly burst?: number | undefined };
+  | {
+      readonly ok: false;
+      readonly why: string;
+      readonly burst?: number | undefined;
+      readonly transient?: boolean | undefined;
+    };
 
 /** Options of {@link AutoReview}. */
 export interface AutoReviewOptions {
@@ -66,6 +74,13 @@ interface Remembered {
   readonly assessment: Assessment;
 }
 
+/** A trusted address whose write did not succeed: held until `at + holdMs`. */
+interface Refused extends Remembered {
+  readonly holdMs: number;
+  /** Transient failures in a row (0 after a rule's refusal): each doubles the next wait. */
+  readonly transientInRow: number;
+}
+
 /**
  * The `auto` mode on the request path (docs/architecture/review.md#auto-on-the-request-path): assesses
  * an unknown address in memory, admits a trusted one at once (and from then on, on this node, while
@@ -83,8 +98,8 @@ export class AutoReview {
   private readonly admitted = new Map<string, Map<string, Assessment>>();
   /** Held verdicts per compiled tenant (a list change compiles a new one): key + address -> verdict. */
   private readonly held = new WeakMap<CompiledTenant, BoundedMap<string, Remembered>>();
-  /** Trusted addresses whose write was refused: tenant + address -> a held verdict saying why. */
-  private readonly refused = new BoundedMap<string, Remembered>(MAX_TRACKED);
+  /** Trusted addresses whose write did not succeed: tenant + address -> a held verdict saying why. */
+  private readonly refused = new BoundedMap<string, Refused>(MAX_TRACKED);
   /** New addresses per key within the hour: key -> address -> first seen. */
   private readonly newByKey = new BoundedMap<string, Map<string, number>>(MAX_TRACKED);
   /** Failed authentications per address within the hour. */
@@ -108,7 +123,7 @@ export class AutoReview {
     if (writing !== undefined) return writing;
     const now = this.now();
     const refused = this.refused.get(`${tenant.id}\u0000${address}`);
-    if (refused !== undefined && now - refused.at < HOUR_MS) return refused.assessment;
+    if (refused !== undefined && now - refused.at < refused.holdMs) return refused.assessment;
     let memo = this.held.get(tenant);
     const memoKey = `${keyId}\u0000${address}`;
     const before = memo?.get(memoKey);
@@ -273,10 +288,14 @@ export class AutoReview {
       this.admitted.set(tenantId, forTenant);
     }
     forTenant.set(address, assessment);
+    const refusedKey = `${tenantId}\u0000${address}`;
     const done = (result: AutoAuthorizationResult): void => {
       forTenant.delete(address);
       if (forTenant.size === 0 && this.admitted.get(tenantId) === forTenant) this.admitted.delete(tenantId);
-      if (result.ok) return;
+      if (result.ok) {
+        this.refused.delete(refusedKey);
+        return;
+      }
       if (result.burst !== undefined) {
         // The store saw the key in a burst over every node: hold its addresses here too, for the hour.
         const known = this.bursting.get(keyId);
@@ -284,8 +303,19 @@ export class AutoReview {
           this.bursting.set(keyId, { at: known?.at ?? this.now(), count: result.burst });
         }
       }
-      this.refused.set(`${tenantId}\u0000${address}`, {
-        at: this.now(),
+      const at = this.now();
+      const before = this.refused.get(refusedKey);
+      const transient = result.transient === true;
+      // Failures in a row: a failure an hour after the last one starts again from the first wait.
+      const inRow = !transient
+        ? 0
+        : before !== undefined && at - before.at < HOUR_MS
+          ? before.transientInRow + 1
+          : 1;
+      this.refused.set(refusedKey, {
+        at,
+        holdMs: refusalHoldMs({ transient, inRow }),
+        transientInRow: inRow,
         assessment: {
           ...assessment,
           verdict: 'held',
@@ -302,6 +332,9 @@ export class AutoReview {
         at: new Date(now),
         burst: { limit: this.options.settings.burstLimit, windowMs: HOUR_MS },
       })
-      .then(done, (e: unknown) => done({ ok: false, why: e instanceof Error ? e.message : String(e) }));
+      // `authorize` must not throw; if it does, nothing says the store refused: tried again in seconds.
+      .then(done, (e: unknown) =>
+        done({ ok: false, why: e instanceof Error ? e.message : String(e), transient: true }),
+      );
   }
 }

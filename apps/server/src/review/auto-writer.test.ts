@@ -1,4 +1,4 @@
-import { IpAddress } from '@ipgate/core';
+import { IpAddress, IpGateError } from '@ipgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSnapshotEngine, type SnapshotEngine } from '../snapshot/snapshot-engine.js';
 import type { Store } from '../store/store.js';
@@ -31,15 +31,24 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startNode(store: Store, flushMs: number): Promise<Node> {
+/** What the node's store does to its next writes: fail with the error given, or write. */
+type WriteFault = () => Error | undefined;
+
+async function startNode(
+  store: Store,
+  flushMs: number,
+  more: { readonly now?: () => number; readonly fault?: WriteFault } = {},
+): Promise<Node> {
   let writes = 0;
   let refreshes = 0;
   const engine = createSnapshotEngine({ store });
   await engine.refresh();
   cleanups.push(() => engine.close());
   const counted = {
-    autoAuthorizeAddresses: (input: Parameters<Store['autoAuthorizeAddresses']>[0]) => {
+    autoAuthorizeAddresses: async (input: Parameters<Store['autoAuthorizeAddresses']>[0]) => {
       writes++;
+      const failure = more.fault?.();
+      if (failure !== undefined) throw failure;
       return store.autoAuthorizeAddresses(input);
     },
     holdKeyBurst: (input: Parameters<Store['holdKeyBurst']>[0]) => store.holdKeyBurst(input),
@@ -55,6 +64,7 @@ async function startNode(store: Store, flushMs: number): Promise<Node> {
     settings: { review: defaultReviewSettings, reviewData: undefined },
     networkFacts: facts,
     flushMs,
+    now: more.now,
   });
   return { engine, review, writer, writes: () => writes, refreshes: () => refreshes };
 }
@@ -166,5 +176,96 @@ describe('the auto writer', () => {
         .map((o) => o.address)
         .sort(),
     ).toEqual(listed.filter((a) => a !== '198.51.100.1'));
+  });
+
+  describe('a write the store failed', () => {
+    /** A clock the test moves; the writer's flush timer still runs on real time. */
+    const clock = () => {
+      let t = Date.parse('2026-12-07T10:00:00Z');
+      return { now: () => t, advance: (ms: number) => (t += ms) };
+    };
+    const verdictOf = (node: Node, tenantId: string, keys: readonly string[], a: string) =>
+      decide(node, tenantId, keys, [a])[0];
+
+    it.each([
+      ['the store is down', () => new IpGateError('IPG_STORE_UNAVAILABLE', 'The store cannot be reached.')],
+      ['SQLite is busy', () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
+      ['the connection was reset', () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+      ['a query timed out', () => new Error('Query read timeout')],
+    ])('once because %s: held for seconds, then written on the next request', async (_, failure) => {
+      const { store, tenantId, keys } = await setUp();
+      const time = clock();
+      let failures = 1;
+      const node = await startNode(store, 10, {
+        now: time.now,
+        fault: () => (failures-- > 0 ? failure() : undefined),
+      });
+      const address = '198.51.100.60';
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
+      await settled(node, tenantId, [address]);
+      expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1']);
+      // Held while the store recovers, with the reason…
+      const held = verdictOf(node, tenantId, keys, address);
+      expect(held?.verdict).toBe('held');
+      expect(held?.reasons.at(-1)).toMatch(/^not authorized: /);
+      time.advance(4_000);
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('held');
+      // …but only for seconds: the next request after that is assessed and written again.
+      time.advance(1_000);
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
+      await settled(node, tenantId, [address]);
+      expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1', address]);
+      expect(node.writes()).toBe(2);
+    });
+
+    it('again and again: the wait doubles from 5 s up to 30 s, and a write that works ends it', async () => {
+      const { store, tenantId, keys } = await setUp();
+      const time = clock();
+      let down = true;
+      const node = await startNode(store, 10, {
+        now: time.now,
+        fault: () => (down ? new IpGateError('IPG_STORE_UNAVAILABLE', 'down') : undefined),
+      });
+      const address = '198.51.100.61';
+      const waits: number[] = [];
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
+      await settled(node, tenantId, [address]);
+      for (let attempt = 0; attempt < 6; attempt++) {
+        let waited = 0;
+        while (verdictOf(node, tenantId, keys, address)?.verdict === 'held') {
+          time.advance(1_000);
+          waited += 1_000;
+          if (waited > 120_000) throw new Error('still held after two minutes');
+        }
+        waits.push(waited);
+        // The loop's last decide admitted it again and queued a write: it fails too.
+        await settled(node, tenantId, [address]);
+      }
+      expect(waits).toEqual([5_000, 10_000, 20_000, 30_000, 30_000, 30_000]);
+      expect(node.writes()).toBe(7);
+      down = false;
+      time.advance(30_000);
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
+      await settled(node, tenantId, [address]);
+      expect(node.writes()).toBe(8);
+      expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1', address]);
+    });
+
+    it('because of a rule (the tenant is gone): held for the hour, not retried within seconds', async () => {
+      const { store, tenantId, keys } = await setUp();
+      const time = clock();
+      const node = await startNode(store, 10, {
+        now: time.now,
+        fault: () => new IpGateError('IPG_NOT_FOUND', 'No tenant.'),
+      });
+      const address = '198.51.100.62';
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
+      await settled(node, tenantId, [address]);
+      time.advance(59 * 60_000);
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('held');
+      expect(node.writes()).toBe(1);
+      time.advance(60_000);
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { isIpGateError } from '@ipgate/core';
 import { type Logger, silentLogger } from '../log/logger.js';
+import { isStoreRefusal } from '../records/store-refusal.js';
 import type { Store } from '../store/store.js';
 import { AutoReview } from './auto-review.js';
 import { AutoWriter } from './auto-writer.js';
@@ -25,6 +26,8 @@ export interface StartAutoReviewOptions {
   readonly logger?: Logger | undefined;
   /** How long a tenant's trusted addresses are gathered before one write (default 250 ms). */
   readonly flushMs?: number | undefined;
+  /** The clock of the assessment (tests move it); `Date.now` by default. */
+  readonly now?: (() => number) | undefined;
 }
 
 /**
@@ -66,6 +69,7 @@ export function startAutoReview(options: StartAutoReviewOptions): {
     facts,
     ready: () => facts.ready(),
     settings: settings.review,
+    now: options.now,
     authorize: async (a) => {
       try {
         const result = await writer.authorize(a);
@@ -106,8 +110,14 @@ export function startAutoReview(options: StartAutoReviewOptions): {
         );
         return { ok: true };
       } catch (e) {
-        logger.warn({ err: e, tenantId: a.tenantId, address: a.address }, 'auto authorization failed');
-        return { ok: false, why: isIpGateError(e) ? e.message : 'the store could not write it' };
+        // A refusal (bad input, the tenant gone) holds the address for the hour; anything else (the
+        // store down or busy, a reset connection, a timeout) only for seconds before it is tried again.
+        const transient = !isStoreRefusal(e);
+        logger.warn(
+          { err: e, tenantId: a.tenantId, address: a.address, transient },
+          'auto authorization failed',
+        );
+        return { ok: false, why: isIpGateError(e) ? e.message : 'the store could not write it', transient };
       }
     },
     holdBurst: async (h) => {
