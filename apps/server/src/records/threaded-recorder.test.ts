@@ -151,6 +151,44 @@ describe('createThreadedRecorder', () => {
     await store.close();
   });
 
+  it('a store call that cannot be handed over fails at once and leaves nothing waiting', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-threaded-recorder-'));
+    dirs.push(dataDir);
+    const { store, tenantId, keyId } = await storeWithKey(dataDir, 'auto');
+    const recorder = await createThreadedRecorder({
+      store: { dataDir, databaseUrl: undefined },
+      recorder: {},
+    });
+    const assessment = sampleAssessment('198.51.100.11', 'trusted');
+    const at = new Date();
+    try {
+      // A function cannot be cloned to the thread: postMessage throws.
+      const uncloneable = { ...assessment, explain: () => 'not data' };
+      const failure = await recorder
+        .autoAuthorizeAddresses({
+          tenantId,
+          addresses: [{ keyId, address: '198.51.100.11', assessment: uncloneable, at }],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(failure).toBeInstanceOf(Error);
+      expect(String(failure)).toMatch(/could not be cloned/);
+      expect(recorder.storeCallsWaiting).toBe(0);
+      // The thread still runs and answers the next call.
+      const [result] = await recorder.autoAuthorizeAddresses({
+        tenantId,
+        addresses: [{ keyId, address: '198.51.100.11', assessment, at }],
+      });
+      expect(result).toMatchObject({ outcome: 'authorized' });
+      expect(recorder.storeCallsWaiting).toBe(0);
+    } finally {
+      await recorder.close();
+    }
+    await store.close();
+  });
+
   it('fails to start, loudly, when its thread cannot open the store', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-threaded-recorder-'));
     dirs.push(dataDir);

@@ -63,7 +63,9 @@ interface Batch {
  */
 export async function createThreadedRecorder(
   options: ThreadedRecorderOptions,
-): Promise<Recorder & { readonly stats: RecorderStats } & ThreadStoreCalls> {
+): Promise<
+  Recorder & { readonly stats: RecorderStats; readonly storeCallsWaiting: number } & ThreadStoreCalls
+> {
   const logger = options.logger ?? silentLogger;
   const postAt = Math.max(1, options.postAt ?? 1024);
   const maxWaiting = Math.max(1, options.maxWaiting ?? 50_000);
@@ -194,10 +196,14 @@ export async function createThreadedRecorder(
     post();
     if (!alive) return Promise.resolve();
     const id = nextId++;
-    return new Promise<void>((resolve) => {
-      answers.set(id, resolve);
+    // Handed over first, and only then waited for: a hand-over that throws leaves nothing waiting.
+    // The answer cannot arrive before this turn of the event loop ends.
+    try {
       thread.worker.postMessage({ t, id } satisfies ToRecorderThread);
-    });
+    } catch (e) {
+      return Promise.reject(asError(e));
+    }
+    return new Promise<void>((resolve) => answers.set(id, resolve));
   }
 
   /** Runs a store call on the thread's connection; answered once the thread's store has finished it. */
@@ -207,9 +213,15 @@ export async function createThreadedRecorder(
   ): Promise<Awaited<ReturnType<ThreadStoreCalls[M]>>> {
     if (!alive || stopping) return Promise.reject(new Error('the recorder thread is not running'));
     const id = nextId++;
+    // As in `ask`: an input that cannot be cloned (or a thread that cannot take it) fails the call
+    // now, instead of leaving an answer waiting that no message will ever settle.
+    try {
+      thread.worker.postMessage({ t: 'store', id, method, input } satisfies ToRecorderThread);
+    } catch (e) {
+      return Promise.reject(asError(e));
+    }
     return new Promise((resolve, reject) => {
       storeAnswers.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      thread.worker.postMessage({ t: 'store', id, method, input } satisfies ToRecorderThread);
     });
   }
 
@@ -217,6 +229,10 @@ export async function createThreadedRecorder(
   timer.unref();
 
   return {
+    /** Store calls handed to the thread and not answered yet (for tests and metrics). */
+    get storeCallsWaiting(): number {
+      return storeAnswers.size;
+    },
     get stats(): RecorderStats {
       return {
         ...threadStats,
@@ -248,6 +264,10 @@ export async function createThreadedRecorder(
       await thread.worker.terminate();
     },
   };
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 /**
