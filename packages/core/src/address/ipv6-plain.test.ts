@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanIPv6, scanIPv6Strict } from './ipv6.js';
@@ -150,5 +151,74 @@ describe('scanIPv6Plain: the fast path agrees with the strict scanner', () => {
     expect(plain(longest)).toEqual([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]);
     expect(plain(`0${longest}`)).toBeUndefined();
     expect(strict(`0${longest}`)).toBeUndefined();
+  });
+});
+
+/**
+ * An independent reading of an address `isIPv6` accepts: the halves around `::`, their groups, a
+ * dotted quad as the last two groups; the words it gives.
+ */
+function referenceWords(text: string): number[] {
+  const halves = text.split('::');
+  const groupsOf = (half: string): number[] => {
+    if (half === '') return [];
+    const out: number[] = [];
+    for (const part of half.split(':')) {
+      if (part.includes('.')) {
+        const [a, b, c, d] = part.split('.').map(Number) as [number, number, number, number];
+        out.push(a * 256 + b, c * 256 + d);
+      } else out.push(Number.parseInt(part, 16));
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0] as string);
+  const tail = halves.length > 1 ? groupsOf(halves[1] as string) : [];
+  const all = [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail];
+  return [0, 2, 4, 6].map((k) => (((all[k] as number) << 16) | (all[k + 1] as number)) >>> 0);
+}
+
+/** Node refuses what ipgate refuses, except zone identifiers (`%eth0`), which ipgate refuses too. */
+function expectNodeAgreement(text: string): void {
+  const got = combined(text);
+  const node = isIPv6(text) && !text.includes('%');
+  expect(got !== undefined, JSON.stringify(text)).toBe(node);
+  if (got !== undefined) expect(got, JSON.stringify(text)).toEqual(referenceWords(text));
+  const fast = plain(text);
+  if (fast !== undefined) expect(fast, JSON.stringify(text)).toEqual(referenceWords(text));
+}
+
+describe('scanIPv6 agrees with node:net isIPv6 and a reference expansion', () => {
+  it('on valid spellings of random addresses', () => {
+    fc.assert(
+      fc.property(spelling, (text) => expectNodeAgreement(text)),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('on text near valid addresses', () => {
+    fc.assert(
+      fc.property(mutated, (text) => expectNodeAgreement(text)),
+      { numRuns: 10000 },
+    );
+  });
+
+  it('on noise of colons, dots and digits', () => {
+    fc.assert(
+      fc.property(noise, (text) => expectNodeAgreement(text)),
+      { numRuns: 10000 },
+    );
+  });
+
+  it('on the full-width addresses requests arrive with, one character changed', () => {
+    const full = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 });
+    const edited = fc.tuple(full, fc.nat(), confusable).map(([g, at, c]) => {
+      const text = g.map((x) => x.toString(16).padStart(4, '0')).join(':');
+      const i = at % text.length;
+      return text.slice(0, i) + c + text.slice(i + 1);
+    });
+    fc.assert(
+      fc.property(edited, (text) => expectNodeAgreement(text)),
+      { numRuns: 10000 },
+    );
   });
 });

@@ -55,26 +55,46 @@ export function scanIPv6Plain(text: string, out: Uint32Array): boolean {
   }
   // Each turn reads one group and what follows it; here i < end unless the text is `::`.
   while (i < end) {
-    let h = classAt(text, i, end);
-    if (h > 15 || count === 8) return false;
-    let value = h;
-    // Up to three more digits; `h` ends as the class of the character after the group (OTHER at the end).
-    i++;
-    h = classAt(text, i, end);
-    if (h <= 15) {
-      value = (value << 4) | h;
-      i++;
-      h = classAt(text, i, end);
+    if (count === 8) return false;
+    let value: number;
+    // `h` ends as the class of the character after the group (OTHER at the end).
+    let h: number;
+    if (i + 5 <= end) {
+      // A group and the character after it (at most five) lie inside the text: no end check per
+      // character, which is most of what a character costs besides reading it.
+      value = CLASS[text.charCodeAt(i)] as number;
+      if (value > 15) return false;
+      h = CLASS[text.charCodeAt(++i)] as number;
       if (h <= 15) {
         value = (value << 4) | h;
-        i++;
-        h = classAt(text, i, end);
+        h = CLASS[text.charCodeAt(++i)] as number;
         if (h <= 15) {
           value = (value << 4) | h;
-          i++;
-          h = classAt(text, i, end);
-          // A fifth digit: not a group.
-          if (h <= 15) return false;
+          h = CLASS[text.charCodeAt(++i)] as number;
+          if (h <= 15) {
+            value = (value << 4) | h;
+            h = CLASS[text.charCodeAt(++i)] as number;
+            // A fifth digit: not a group.
+            if (h <= 15) return false;
+          }
+        }
+      }
+    } else {
+      // Near the end: the same steps, each read checked against the end.
+      value = classAt(text, i, end);
+      if (value > 15) return false;
+      h = classAt(text, ++i, end);
+      if (h <= 15) {
+        value = (value << 4) | h;
+        h = classAt(text, ++i, end);
+        if (h <= 15) {
+          value = (value << 4) | h;
+          h = classAt(text, ++i, end);
+          if (h <= 15) {
+            value = (value << 4) | h;
+            h = classAt(text, ++i, end);
+            if (h <= 15) return false;
+          }
         }
       }
     }
