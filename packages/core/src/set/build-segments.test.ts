@@ -191,8 +191,8 @@ describe('buildSegments and buildIPv4Segments', () => {
     fc
       .tuple(fc.integer({ min: lo, max: hi }), fc.integer({ min: lo, max: hi }))
       .map(([a, b]) => (a <= b ? [a, b] : [b, a]));
-  const intervals = (lo: number, hi: number) =>
-    fc.array(interval(lo, hi), { maxLength: 14 }).chain((xs) =>
+  const intervals = (lo: number, hi: number, maxLength = 14) =>
+    fc.array(interval(lo, hi), { maxLength }).chain((xs) =>
       fc
         .shuffledSubarray(
           xs.map((_, k) => k),
@@ -212,6 +212,37 @@ describe('buildSegments and buildIPv4Segments', () => {
         );
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('number keys: a build keeps its segments while later builds run (short lists share buffers)', () => {
+    // Up to 100 intervals: lists of up to 64 are built in shared buffers, longer ones in their own.
+    fc.assert(
+      fc.property(intervals(0, 200, 100), intervals(0, 200, 100), (xs, ys) => {
+        const first = buildIPv4Segments(
+          xs.map((x) => x[0]),
+          xs.map((x) => x[1]),
+          xs.map((x) => x[2]),
+          xs.length,
+        );
+        const kept = {
+          starts: Array.from(first.starts),
+          ends: Array.from(first.ends),
+          owners: Array.from(first.owners),
+        };
+        build4(ys);
+        expect({
+          starts: Array.from(first.starts),
+          ends: Array.from(first.ends),
+          owners: Array.from(first.owners),
+        }).toEqual(kept);
+        expect(kept).toEqual(build4(xs));
+        const points = Array.from({ length: 203 }, (_, k) => k - 1);
+        expect(points.map((p) => ownerAt(kept, p, numberKeys.compare))).toEqual(
+          points.map((p) => referenceOwner(xs, p)),
+        );
+      }),
+      { numRuns: 200 },
     );
   });
 

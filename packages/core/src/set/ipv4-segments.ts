@@ -39,8 +39,19 @@ export function buildIPv4Segments(
   // Each interval's start and the address after its end are the only places an owner can change,
   // so there are fewer than 2 × count segments.
   const capacity = Math.max(1, 2 * count);
-  const out = new Output(new Uint32Array(capacity), new Uint32Array(capacity), new Int32Array(capacity));
-  const heap = new Heap(starts, ends, owners, entrySizes, count);
+  // A short list (most tenants' and keys' lists: a node compiles one on every change to it) works in
+  // buffers kept for the purpose: the build is synchronous, and `result` copies out what it keeps.
+  const small = count <= SCRATCH_COUNT;
+  const out = small
+    ? new Output(scratchStarts, scratchEnds, scratchOwners)
+    : new Output(new Uint32Array(capacity), new Uint32Array(capacity), new Int32Array(capacity));
+  const heap = new Heap(
+    starts,
+    ends,
+    owners,
+    entrySizes,
+    small ? scratchHeap : new Int32Array(Math.max(1, count)),
+  );
   let i = 0;
   let cursor = 0;
   while (i < count || heap.size > 0) {
@@ -102,6 +113,13 @@ class Output {
   }
 }
 
+/** Lists of up to this many intervals are built in the scratch buffers below. */
+const SCRATCH_COUNT = 64;
+const scratchStarts = new Uint32Array(2 * SCRATCH_COUNT);
+const scratchEnds = new Uint32Array(2 * SCRATCH_COUNT);
+const scratchOwners = new Int32Array(2 * SCRATCH_COUNT);
+const scratchHeap = new Int32Array(SCRATCH_COUNT);
+
 /** A max-heap of interval positions, the most specific on top. */
 class Heap {
   size = 0;
@@ -112,9 +130,10 @@ class Heap {
     private readonly ends: ArrayLike<number>,
     private readonly owners: ArrayLike<number>,
     private readonly entrySizes: ArrayLike<number> | undefined,
-    capacity: number,
+    /** At least as long as the intervals pushed; only its first `size` items mean anything. */
+    items: Int32Array,
   ) {
-    this.items = new Int32Array(Math.max(1, capacity));
+    this.items = items;
   }
 
   top(): number {
@@ -178,9 +197,27 @@ const SHORT_LIST = 512;
  */
 export function comparisonOrder(keys: ArrayLike<number>, count: number): Uint32Array {
   const order = new Uint32Array(count);
+  if (count <= INSERTION_MAX) {
+    // An insertion sort: a typed array's `sort` with a comparator calls it through the runtime, a
+    // fixed cost that is most of the sort for the ten entries of a typical list. Stable: a position
+    // goes after every earlier one with an equal key.
+    for (let k = 0; k < count; k++) {
+      const key = keys[k] as number;
+      let j = k;
+      while (j > 0 && (keys[order[j - 1] as number] as number) > key) {
+        order[j] = order[j - 1] as number;
+        j--;
+      }
+      order[j] = k;
+    }
+    return order;
+  }
   for (let k = 0; k < count; k++) order[k] = k;
   return order.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
 }
+
+/** Up to this many keys, {@link comparisonOrder} sorts by insertion. */
+const INSERTION_MAX = 32;
 
 /**
  * Positions sorted by their unsigned 32-bit key: an LSD radix sort in two 16-bit passes.

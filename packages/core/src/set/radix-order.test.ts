@@ -9,7 +9,10 @@ describe.each([
   it('sorts positions by unsigned 32-bit key, stably', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 3 }))),
+        // Past 32 keys too: comparisonOrder sorts short lists another way than longer ones.
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 3 })), {
+          maxLength: 80,
+        }),
         (keys) => {
           const expected = keys
             .map((_, k) => k)
