@@ -58,6 +58,15 @@ export interface StoreDialect {
         rows: readonly (readonly unknown[])[],
       ) => void)
     | undefined;
+  /**
+   * Runs one of the store's own reads (its SQL, `?` placeholders) on the connection of the
+   * transaction in progress, and returns each row as an array of its columns in the select's order;
+   * call it inside {@link readTransaction} or {@link transaction}. SQLite only: better-sqlite3 makes
+   * an object per row otherwise, with a property per column, which was ~40 % of the CPU of reading a
+   * storm's changed tenants' entries (bench/README.md, "What a change costs node B"). Undefined for
+   * PostgreSQL, where Kysely's rows come from the driver as they are.
+   */
+  readonly selectRows?: ((sql: string, parameters: readonly unknown[]) => unknown[][]) | undefined;
   /** Decodes a JSON column: SQLite returns text, PostgreSQL's jsonb the value. */
   readJson(value: unknown): unknown;
   /** Maps a driver error from a read to an IpGateError when it means something (store down). */

@@ -17,7 +17,7 @@ import { storeUnavailable } from './errors.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
 import { Mutex } from './mutex.js';
-import { cachedStatements } from './sqlite-statements.js';
+import { cachedStatements, MAX_CACHED_SQL_LENGTH } from './sqlite-statements.js';
 import type { Store } from './store.js';
 
 /**
@@ -129,6 +129,8 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
   const mutex = new Mutex();
   // One statement per (table, columns): the SQL is built from the store's own names, never input.
   const inserts = new Map<string, BetterSqlite3.Statement>();
+  // Reads in raw mode, by text: the few texts the store reads this way (an `in` list per count of ids).
+  const selects = new Map<string, BetterSqlite3.Statement>();
   return {
     name: 'sqlite',
     lockRows: false,
@@ -145,6 +147,21 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
               inserts.set(key, statement);
             }
             for (const row of rows) statement.run(row);
+          },
+    selectRows:
+      database === undefined
+        ? undefined
+        : (text, parameters) => {
+            let statement = selects.get(text);
+            if (statement === undefined) {
+              statement = database.prepare(text).raw(true);
+              // Kept as the statement cache keeps them (sqlite-statements.ts): short texts, a bounded few.
+              if (text.length <= MAX_CACHED_SQL_LENGTH) {
+                if (selects.size >= MAX_RAW_SELECTS) selects.delete(selects.keys().next().value as string);
+                selects.set(text, statement);
+              }
+            }
+            return statement.all(parameters) as unknown[][];
           },
     transaction: (body) =>
       mutex.run(async () => {
@@ -181,6 +198,9 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
     destroy: () => mutex.run(() => db.destroy()),
   };
 }
+
+/** Raw-mode reads kept by {@link sqliteStoreDialect}; the oldest kept goes first. */
+const MAX_RAW_SELECTS = 64;
 
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|CORRUPT|NOTADB|PROTOCOL)/;
 

@@ -190,6 +190,28 @@ export function rulesContract(context: ContractContext): void {
       await rejects(() => store.rulesSince(0, { maxChanges: 0 }), { status: 400, field: 'maxChanges' });
     });
 
+    it("since a version: each changed tenant's list as a full load reads it (order, fields, expiry)", async () => {
+      const a = await tenant('since lists a');
+      const b = await tenant('since lists b');
+      const soon = new Date(Date.now() + 3_600_000);
+      await store.addTenantIpEntry(a.id, { value: '192.0.2.81', name: 'first' }, as);
+      await store.addTenantIpEntry(b.id, { value: '2001:db8::/48', name: 'v6' }, as);
+      const start = await store.currentVersion();
+      await store.addTenantIpEntry(a.id, { value: '198.51.100.0/24', name: 'net', expiresAt: soon }, as);
+      await store.addTenantIpEntry(b.id, { value: '192.0.2.82' }, as);
+      await store.addTenantIpEntry(a.id, { value: '192.0.2.80', name: 'third' }, as);
+      const delta = await store.rulesSince(start);
+      const full = await allRules(store);
+      for (const t of [a, b]) {
+        expect(delta?.tenants.get(t.id)).toEqual(full.tenants.find((r) => r.tenant.id === t.id));
+      }
+      expect(delta?.tenants.get(a.id)?.entries.map((e) => [e.value, e.type, e.expiresAt])).toEqual([
+        ['192.0.2.81', 'ip', null],
+        ['198.51.100.0/24', 'range', soon],
+        ['192.0.2.80', 'ip', null],
+      ]);
+    });
+
     it('with additions asked for: a tenant whose changes only added entries comes as those entries, any other change as its whole list', async () => {
       const t = await tenant('additions', { ipMode: 'auto' });
       const u = await tenant('additions mixed');
