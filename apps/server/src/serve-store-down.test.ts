@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from './config/load-settings.js';
 import { type RunningServer, startServer } from './serve.js';
-import { readLastGoodHeader } from './snapshot/last-good-read.js';
+import { readLastGood, readLastGoodHeader } from './snapshot/last-good-read.js';
 import { openPostgresStore } from './store/postgres.js';
 import type { Store } from './store/store.js';
 import { startTcpRelay, type TcpRelay } from './store/tcp-relay.test-support.js';
@@ -157,16 +157,22 @@ describe.skipIf(postgres?.skip !== false)(
       running.delete(node);
     }
 
-    /** Waits until the node's copy on disk holds the store's current version. */
+    /**
+     * Waits until the node's copy on disk holds the store's current version: its base and journal
+     * read back (an added entry is a small journal record, the base keeps its older version).
+     */
     async function copyCaughtUp(dir: string): Promise<number> {
       const version = await store.currentVersion();
+      const path = join(dir, 'last-good-rules');
       return until(
         'the last good copy',
         () =>
-          readLastGoodHeader(join(dir, 'last-good-rules')).then(
-            (h) => h.version,
-            () => -1,
-          ),
+          readLastGoodHeader(path)
+            .then(({ storeLocation }) => readLastGood(path, { storeLocation }, () => {}))
+            .then(
+              (copy) => copy.version,
+              () => -1,
+            ),
         (v) => v === version,
       );
     }

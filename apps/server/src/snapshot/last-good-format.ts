@@ -207,7 +207,7 @@ export function decodeUnit(line: string): LastGoodUnit {
         throw bad('tenant');
       return {
         kind: 't',
-        rules: { ...(v as object), tenant, entries: entries(v.entries, bad) } as unknown as TenantRules,
+        rules: { ...(v as object), tenant, entries: decodeEntries(v.entries, bad) } as unknown as TenantRules,
       };
     }
     case 'a': {
@@ -223,7 +223,7 @@ export function decodeUnit(line: string): LastGoodUnit {
         throw bad('api');
       return {
         kind: 'a',
-        rules: { ...(v as object), api, entries: entries(v.entries, bad) } as unknown as ApiRules,
+        rules: { ...(v as object), api, entries: decodeEntries(v.entries, bad) } as unknown as ApiRules,
       };
     }
     case 'k': {
@@ -249,7 +249,7 @@ export function decodeUnit(line: string): LastGoodUnit {
         rules: {
           ...(v as object),
           key,
-          ipEntries: entries(v.ipEntries, bad),
+          ipEntries: decodeEntries(v.ipEntries, bad),
           domains: v.domains,
         } as unknown as KeyRules,
       };
@@ -260,7 +260,12 @@ export function decodeUnit(line: string): LastGoodUnit {
 /** An object whose named fields are not checked yet. */
 type Fields<K extends string> = Partial<Record<K, unknown>>;
 
-function entries(value: unknown, bad: (what: string) => LastGoodRefused): RuleEntry[] {
+/**
+ * A list of entries as a line holds it (JSON), checked as compiling relies on; throws what `bad` makes.
+ *
+ * @example decodeEntries(JSON.parse('[{"id":"ent_1","name":"","type":"ip","value":"10.0.0.1","expiresAt":null}]'), bad);
+ */
+export function decodeEntries(value: unknown, bad: (what: string) => LastGoodRefused): RuleEntry[] {
   if (!Array.isArray(value)) throw bad('entry list');
   return value.map((e: Fields<'id' | 'value' | 'type' | 'expiresAt'> | null) => {
     if (

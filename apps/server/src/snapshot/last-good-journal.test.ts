@@ -3,7 +3,8 @@
  * on read, compacted into a new base now and then. What must hold: a copy read back (base + journal)
  * is exactly what a full copy of the same rules reads back; a journal cut short or damaged is used up
  * to its last whole record and never beyond (a state the store really was in); a node killed at any
- * moment while writing leaves a copy that reads back whole.
+ * moment while writing leaves a copy that reads back whole. Records mix whole units and entries added
+ * to a tenant (what an `auto` batch writes), so all of that holds for both.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,9 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApiRules, KeyRules, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
-import { HEADER_BYTES } from './last-good-format.js';
-import { journalHead, journalPath } from './last-good-journal.js';
+import type { ApiRules, KeyRules, RuleEntry, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
+import { HEADER_BYTES, LastGoodRefused } from './last-good-format.js';
+import {
+  additionLine,
+  decodeAddition,
+  deletionLine,
+  encodeRecord,
+  journalHead,
+  journalLine,
+  journalPath,
+} from './last-good-journal.js';
 import { type LastGoodCopy, readLastGood, readLastGoodHeader } from './last-good-read.js';
 import { createLastGoodWriter } from './last-good-writer.js';
 
@@ -74,6 +83,11 @@ const chunkOf = (m: Model, version: number): RulesChunk => ({
 });
 
 function apply(m: Model, d: RulesDelta): void {
+  for (const [id, added] of d.tenantAdditions ?? []) {
+    const before = m.tenants.get(id);
+    if (before === undefined) throw new Error(`the model adds to ${id}, which it does not hold`);
+    m.tenants.set(id, { ...before, entries: [...before.entries, ...added] });
+  }
   for (const [id, rules] of d.tenants) {
     if (rules !== null) m.tenants.set(id, rules);
     else {
@@ -118,7 +132,10 @@ async function writeFull(path: string, chunk: RulesChunk): Promise<void> {
   await writer.close();
 }
 
-/** A base of version 1, then `records` journal records (version 2, 3, …), each changing one tenant. */
+/**
+ * A base of version 1, then `records` journal records (version 2, 3, …), each changing one tenant:
+ * at even versions by adding two entries to it, at odd ones by a whole new list.
+ */
 async function journalled(records: number): Promise<{ path: string; models: Map<number, unknown> }> {
   const path = freshPath();
   const model: Model = {
@@ -135,12 +152,24 @@ async function journalled(records: number): Promise<{ path: string; models: Map<
   await writer.flush();
   models.set(1, sortedUnits([chunkOf(model, 1)]));
   for (let v = 2; v < 2 + records; v++) {
-    const delta: RulesDelta = {
-      version: v,
-      tenants: new Map([[`ten_${v % 4}`, tenant(`ten_${v % 4}`, [`10.1.${v}.1`, `10.2.${v}.0/24`])]]),
-      apis: new Map(),
-      keys: v === 3 ? new Map([['key_1', null]]) : new Map(),
-    };
+    const id = `ten_${v % 4}`;
+    const delta: RulesDelta =
+      v % 2 === 0
+        ? {
+            version: v,
+            tenants: new Map(),
+            tenantAdditions: new Map([
+              [id, [entry(`ent_add_${v}_0`, `10.3.${v}.1`), entry(`ent_add_${v}_1`, `10.4.${v}.1`)]],
+            ]),
+            apis: new Map(),
+            keys: new Map(),
+          }
+        : {
+            version: v,
+            tenants: new Map([[id, tenant(id, [`10.1.${v}.1`, `10.2.${v}.0/24`])]]),
+            apis: new Map(),
+            keys: v === 3 ? new Map([['key_1', null]]) : new Map(),
+          };
     apply(model, delta);
     writer.noteDelta(delta);
     await writer.flush();
@@ -159,13 +188,27 @@ describe('the journal of a last good copy', () => {
     const journal = readFileSync(journalPath(path), 'latin1');
     expect(journal.startsWith(journalHead((await base).sha256).toString('latin1'))).toBe(true);
     expect(journal.match(/^r \d+ \d+ \d+ [0-9a-f]{64}$/gm)).toHaveLength(3);
+    // The additions are written as the entries added, not as the tenant's list.
+    expect(journal.match(/^\+ t ten_2 \[.*\]$/gm)).toHaveLength(1);
+    expect(journal).not.toContain('10.0.2.1');
     const { copy, units } = await readBack(path);
     expect(copy).toMatchObject({ version: 4, journal: { records: 3, damage: undefined } });
     expect(units).toEqual(models.get(4));
   });
 
   it('replayed onto its base, reads back exactly as a full copy of the same rules (property)', async () => {
+    // Whole units, deletions and entries added to tenants, in any mix, flushed and compacted anywhere.
     const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('add' as const),
+        t: fc.nat(5),
+        values: fc.array(fc.nat(255), { minLength: 1, maxLength: 3 }),
+      }),
+      fc.record({
+        kind: fc.constant('add' as const),
+        t: fc.nat(5),
+        values: fc.array(fc.nat(255), { minLength: 1, maxLength: 3 }),
+      }),
       fc.record({
         kind: fc.constant('tenant' as const),
         t: fc.nat(5),
@@ -209,12 +252,23 @@ describe('the journal of a last good copy', () => {
           writer.adopt(await readLastGoodHeader(path));
           let version = 1;
           for (const { op: o, flush } of steps) {
-            const d = { tenants: new Map(), apis: new Map(), keys: new Map() } as {
+            const d = {
+              tenants: new Map(),
+              tenantAdditions: new Map(),
+              apis: new Map(),
+              keys: new Map(),
+            } as {
               tenants: Map<string, TenantRules | null>;
+              tenantAdditions: Map<string, RuleEntry[]>;
               apis: Map<string, ApiRules | null>;
               keys: Map<string, KeyRules | null>;
             };
             const ip = (v: number) => `10.${v}.0.0/16`;
+            if (o.kind === 'add' && model.tenants.has(`ten_${o.t}`))
+              d.tenantAdditions.set(
+                `ten_${o.t}`,
+                o.values.map((v, i) => entry(`ent_add_${version + 1}_${i}`, `10.${v}.${i}.1`)),
+              );
             if (o.kind === 'tenant' && !gone.has(`ten_${o.t}`))
               d.tenants.set(`ten_${o.t}`, tenant(`ten_${o.t}`, o.values.map(ip)));
             if (o.kind === 'dropTenant' && model.tenants.has(`ten_${o.t}`)) {
@@ -231,7 +285,7 @@ describe('the journal of a last good copy', () => {
             }
             if (o.kind === 'api') d.apis.set(`api_${o.a}`, api(`api_${o.a}`, o.values.map(ip)));
             if (o.kind === 'dropApi' && model.apis.has(`api_${o.a}`)) d.apis.set(`api_${o.a}`, null);
-            if (d.tenants.size + d.apis.size + d.keys.size === 0) continue;
+            if (d.tenants.size + d.tenantAdditions.size + d.apis.size + d.keys.size === 0) continue;
             const delta: RulesDelta = { version: ++version, ...d };
             apply(model, delta);
             writer.noteDelta(delta);
@@ -248,6 +302,68 @@ describe('the journal of a last good copy', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('an addition line reads back as the entries written (property); a malformed one is refused', () => {
+    const text = fc.string({ maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^ten_[a-z0-9]{1,20}$/),
+        fc.array(
+          fc.record({
+            id: fc.stringMatching(/^ent_[a-z0-9]{1,12}$/),
+            name: text,
+            type: fc.constantFrom('ip' as const, 'range' as const),
+            value: text,
+            expiresAt: fc.constant(null),
+          }),
+          { maxLength: 5 },
+        ),
+        (id, entries) => {
+          const line = additionLine(id, entries).slice(0, -1);
+          expect(journalLine(line)).toEqual({
+            kind: 't',
+            id,
+            tenantId: undefined,
+            deleted: false,
+            added: true,
+          });
+          expect(decodeAddition(line)).toEqual({ tenantId: id, entries });
+        },
+      ),
+    );
+    for (const bad of [
+      '+ a api_1 []',
+      '+ t  []',
+      '+ tten_1 []',
+      '+ t ten_1',
+      '+ t ten_1 {}',
+      '+ t ten_1 [{"id":1}]',
+    ])
+      expect(() => decodeAddition(bad), bad).toThrow(LastGoodRefused);
+  });
+
+  it('entries added to a tenant the copy does not hold, or after its deletion, refuse the copy', async () => {
+    for (const body of [
+      additionLine('ten_9', [entry('ent_x', '10.0.0.9')]),
+      deletionLine('t', 'ten_0') + additionLine('ten_0', [entry('ent_x', '10.0.0.9')]),
+    ]) {
+      const path = freshPath();
+      await writeFull(path, { version: 1, tenants: [tenant('ten_0', ['10.0.0.1'])], apis: [], keys: [] });
+      const base = await readLastGoodHeader(path);
+      const record = encodeRecord({
+        previous: base.sha256,
+        version: 2,
+        writtenAt: 1,
+        body: Buffer.from(body),
+      });
+      writeFileSync(journalPath(path), Buffer.concat([journalHead(base.sha256), record.bytes]));
+      await expect(readBack(path)).rejects.toMatchObject({
+        name: 'LastGoodRefused',
+        reason: 'corrupt',
+        message: expect.stringMatching(/does not hold|after deleting/),
+      });
+    }
   });
 
   it('a journal cut short anywhere is used up to its last whole record, and says so', async () => {
@@ -388,6 +504,7 @@ describe('the journal of a last good copy', () => {
     const revoked: RulesDelta = {
       version: 2,
       tenants: new Map([['ten_1', tenant('ten_1', [])]]),
+      tenantAdditions: new Map([['ten_0', [entry('ent_first', '10.7.0.1')]]]),
       apis: new Map(),
       keys: new Map([['key_1', null]]),
     };
@@ -396,9 +513,14 @@ describe('the journal of a last good copy', () => {
     await writer.flush();
     expect(writer.stats.failures).toBe(1);
     rmSync(journalPath(path), { recursive: true });
+    // Entries added again: after the ones whose write failed, as in the store.
     const next: RulesDelta = {
       version: 3,
       tenants: new Map([['ten_2', tenant('ten_2', ['10.9.9.9'])]]),
+      tenantAdditions: new Map([
+        ['ten_0', [entry('ent_second', '10.7.0.2')]],
+        ['ten_1', [entry('ent_third', '10.7.0.3')]],
+      ]),
       apis: new Map(),
       keys: new Map(),
     };
@@ -432,9 +554,12 @@ describe('the journal of a last good copy', () => {
           await writer.flush();
           process.stdout.write('1\\n');
           for (let v = 2; ; v++) {
-            const s = stateAt(v);
-            const changed = s.tenants.filter((t) => t.tenant.id === 'ten_' + (v % 300));
-            writer.noteDelta({ version: v, tenants: new Map([['ten_' + (v % 300), changed[0] ?? null]]), apis: new Map(), keys: new Map() });
+            const id = 'ten_' + (v % 300);
+            const changed = stateAt(v).tenants.find((t) => t.tenant.id === id);
+            if (v % 7 !== 0 && v % 3 === 0 && changed !== undefined)
+              writer.noteDelta({ version: v, tenants: new Map(), tenantAdditions: new Map([[id, changed.entries.slice(-1)]]), apis: new Map(), keys: new Map() });
+            else
+              writer.noteDelta({ version: v, tenants: new Map([[id, changed ?? null]]), apis: new Map(), keys: new Map() });
             await writer.flush();
             process.stdout.write(v + '\\n');
           }
@@ -470,26 +595,41 @@ describe('the journal of a last good copy', () => {
 
 /**
  * The rules as of version `v` in the killed writer's run (also run inside the child, from its source
- * text: self-contained): 300 tenants; at each version one tenant's list changes, and every seventh
- * version that tenant is deleted instead — a tenant deleted stays deleted.
+ * text: self-contained): 300 tenants; at each version one tenant changes: every seventh version it
+ * is deleted (a tenant deleted stays deleted), every third an entry is added to its list, otherwise
+ * its list is replaced.
  */
 function stateAt(v: number) {
-  const last = new Map<number, number>();
-  for (let u = 2; u <= v; u++) last.set(u % 300, u);
   const tenants = [];
   for (let t = 0; t < 300; t++) {
-    let u = last.get(t);
+    let whole = 1;
     let deleted = false;
-    for (let w = t; w <= v; w += 300) if (w >= 2 && w % 7 === 0) deleted = true;
+    const added = [];
+    for (let u = t; u <= v; u += 300) {
+      if (u < 2 || deleted) continue;
+      if (u % 7 === 0) deleted = true;
+      else if (u % 3 === 0) added.push(u);
+      else {
+        whole = u;
+        added.length = 0;
+      }
+    }
     if (deleted) continue;
-    u ??= 1;
     const entries = [];
     for (let e = 0; e < 20; e++)
       entries.push({
         id: `ent_${t}_${e}`,
-        name: `entry ${e} of ${u}`,
+        name: `entry ${e} of ${whole}`,
         type: 'ip',
-        value: `10.${t % 250}.${u % 250}.${e}`,
+        value: `10.${t % 250}.${whole % 250}.${e}`,
+        expiresAt: null,
+      });
+    for (const u of added)
+      entries.push({
+        id: `ent_${t}_a${u}`,
+        name: 'added',
+        type: 'ip',
+        value: `10.${t % 250}.${u % 250}.200`,
         expiresAt: null,
       });
     tenants.push({ tenant: { id: `ten_${t}`, ipMode: 'manual' }, entries });

@@ -8,15 +8,19 @@
  *
  *     r <version> <writtenAt ms> <body bytes> <sha256>\n<body>
  *
- * The body is unit lines as in the base (`t …`, `a …`, `k …`) and deletions (`- t <id>`, `- a <id>`,
- * `- k <id>`; a deleted tenant takes its keys). A record's SHA-256 covers the previous record's (the
+ * The body is unit lines as in the base (`t …`, `a …`, `k …`), deletions (`- t <id>`, `- a <id>`,
+ * `- k <id>`; a deleted tenant takes its keys) and additions (`+ t <id> <json list of entries>`: entries
+ * appended to the tenant's list as the lines before left it — what an `auto` batch changes, written
+ * as its own rows instead of the whole list). A journal with additions is refused whole as corrupt by
+ * an ipgate from before them (an unknown line), rather than read without them. A record's SHA-256 covers the previous record's (the
  * first one's: the base's), its own header fields and its body, so a record cut short by a crash, a
  * damaged byte or a record out of place ends the journal there: what comes before it is a whole
  * state of the store (every record is every change up to its version), what comes after is not used.
  */
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
-import { LastGoodRefused, lineIds } from './last-good-format.js';
+import type { RuleEntry } from '../store/store.js';
+import { decodeEntries, LastGoodRefused, lineIds } from './last-good-format.js';
 
 export const JOURNAL_FORMAT = 'ipgate-last-good-journal';
 export const JOURNAL_FORMAT_VERSION = 1;
@@ -32,6 +36,34 @@ export function journalHead(baseSha256: string): Buffer {
 /** A deleted unit's line in a record's body. */
 export function deletionLine(kind: 't' | 'a' | 'k', id: string): string {
   return `- ${kind} ${id}\n`;
+}
+
+/**
+ * The line of entries added to a tenant's list.
+ *
+ * @example additionLine('ten_1', [entry]); // '+ t ten_1 [{"id":"ent_1",…}]\n'
+ */
+export function additionLine(tenantId: string, entries: readonly RuleEntry[]): string {
+  return `+ t ${tenantId} ${JSON.stringify(entries)}\n`;
+}
+
+/** The entries of an addition line; throws {@link LastGoodRefused}. */
+export function decodeAddition(line: string): { readonly tenantId: string; readonly entries: RuleEntry[] } {
+  const { id } = journalLine(line);
+  let value: unknown;
+  try {
+    value = JSON.parse(line.slice(5 + id.length));
+  } catch {
+    throw new LastGoodRefused('corrupt', `the entries added to ${id} in the journal are not JSON`);
+  }
+  return {
+    tenantId: id,
+    entries: decodeEntries(
+      value,
+      (what) =>
+        new LastGoodRefused('corrupt', `the entries added to ${id} in the journal have a bad ${what}`),
+    ),
+  };
 }
 
 function recordSha(previous: string, version: number, writtenAt: number, body: Buffer): string {
@@ -61,12 +93,14 @@ export function encodeRecord(r: {
 /** The key a unit is known by across base and journal: `t:<id>`, `a:<id>`, `k:<id>`. */
 export const unitKey = (kind: string, id: string): string => `${kind}:${id}`;
 
-/** What a line of a record's body says: a unit's rules, or that it was deleted. */
+/** What a line of a record's body says: a unit's rules, that it was deleted, or entries added to it. */
 export interface JournalLine {
   readonly kind: 't' | 'a' | 'k';
   readonly id: string;
   readonly tenantId: string | undefined;
   readonly deleted: boolean;
+  /** Entries added to a tenant (kind `t`): its rules are the lines before this one plus these. */
+  readonly added: boolean;
 }
 
 /** Throws {@link LastGoodRefused}: a line in a record whose checksum matched is ours and malformed. */
@@ -76,9 +110,16 @@ export function journalLine(line: string): JournalLine {
     const id = line.slice(4);
     if ((kind !== 't' && kind !== 'a' && kind !== 'k') || line[3] !== ' ' || id === '' || id.includes(' '))
       throw new LastGoodRefused('corrupt', 'a deletion in the journal is malformed');
-    return { kind, id, tenantId: undefined, deleted: true };
+    return { kind, id, tenantId: undefined, deleted: true, added: false };
   }
-  return { ...lineIds(line), deleted: false };
+  if (line.startsWith('+ ')) {
+    // Only tenants' lists are extended this way; the ids end before the JSON, within the line's start.
+    const idEnd = line.indexOf(' ', 4);
+    if (line[2] !== 't' || line[3] !== ' ' || idEnd <= 4)
+      throw new LastGoodRefused('corrupt', 'an addition in the journal is malformed');
+    return { kind: 't', id: line.slice(4, idEnd), tenantId: undefined, deleted: false, added: true };
+  }
+  return { ...lineIds(line), deleted: false, added: false };
 }
 
 /** What a scan of the journal found: the records that continue the base, up to the first bad one. */
@@ -96,6 +137,11 @@ export interface JournalScan {
   readonly last: Map<string, number>;
   /** Tenants deleted by the records: their keys go with them. */
   readonly deletedTenants: Set<string>;
+  /**
+   * Tenants with entries added after their last line (in the base, or a record's): their rules are
+   * that line plus the additions that follow it (see {@link additionApplies}).
+   */
+  readonly extended: Set<string>;
   /** Why the journal ends before the end of the file (a record cut short, damaged, out of place). */
   readonly damage: string | undefined;
   /** Why the journal was not used at all (it belongs to an earlier base). */
@@ -125,7 +171,7 @@ export async function readJournal(
   base: { readonly sha256: string; readonly version: number },
   onRecord: (record: JournalRecord) => void,
   until = Number.POSITIVE_INFINITY,
-): Promise<Omit<JournalScan, 'last' | 'deletedTenants'> | undefined> {
+): Promise<Omit<JournalScan, 'last' | 'deletedTenants' | 'extended'> | undefined> {
   let file: FileHandle;
   try {
     file = await open(path, 'r');
@@ -249,13 +295,27 @@ export async function scanJournal(
 ): Promise<JournalScan | undefined> {
   const last = new Map<string, number>();
   const deletedTenants = new Set<string>();
+  const extended = new Set<string>();
+  /** Units whose last line so far is their deletion. */
+  const gone = new Set<string>();
   const read = await readJournal(path, base, (record) =>
     forEachLine(record, (line, _start, _end, offset) => {
-      last.set(unitKey(line.kind, line.id), offset);
+      const key = unitKey(line.kind, line.id);
+      if (line.added) {
+        // A writer never adds to a tenant it deleted: such a record is not ours as it stands.
+        if (gone.has(key))
+          throw new LastGoodRefused('corrupt', `the journal adds entries to ${line.id} after deleting it`);
+        extended.add(line.id);
+        return;
+      }
+      last.set(key, offset);
+      if (line.kind === 't') extended.delete(line.id);
+      if (line.deleted) gone.add(key);
+      else gone.delete(key);
       if (line.deleted && line.kind === 't') deletedTenants.add(line.id);
     }),
   );
-  return read === undefined ? undefined : { ...read, last, deletedTenants };
+  return read === undefined ? undefined : { ...read, last, deletedTenants, extended };
 }
 
 /** Whether a line of the base stays, given what the journal changed after it. */
@@ -273,6 +333,18 @@ export function journalLineStays(
   line: JournalLine,
   offset: number,
 ): boolean {
-  if (line.deleted || scan.last.get(unitKey(line.kind, line.id)) !== offset) return false;
+  if (line.deleted || line.added || scan.last.get(unitKey(line.kind, line.id)) !== offset) return false;
   return !(line.kind === 'k' && line.tenantId !== undefined && scan.deletedTenants.has(line.tenantId));
+}
+
+/**
+ * Whether an addition line of the journal is part of what its tenant ends as: it comes after the
+ * tenant's last line (a whole list or a deletion ends what came before it).
+ */
+export function additionApplies(
+  scan: Pick<JournalScan, 'last' | 'extended'>,
+  line: JournalLine,
+  offset: number,
+): boolean {
+  return line.added && scan.extended.has(line.id) && (scan.last.get(unitKey('t', line.id)) ?? -1) < offset;
 }

@@ -24,7 +24,9 @@ import {
   lineIds,
 } from './last-good-format.js';
 import {
+  additionApplies,
   baseLineStays,
+  decodeAddition,
   forEachLine,
   type JournalScan,
   journalLineStays,
@@ -100,13 +102,21 @@ export async function readLastGood(
     });
     const used = scan !== undefined && scan.ignored === undefined && scan.records > 0 ? scan : undefined;
     const chunks = chunker(header.version, onChunk);
-    const units = await handOver(file, chunks, (ids) => used === undefined || baseLineStays(used, ids));
+    // Tenants the journal adds entries to are held back until their additions are read.
+    const held = new Map<string, TenantRules>();
+    const units = await handOver(
+      file,
+      chunks,
+      (ids) => used === undefined || baseLineStays(used, ids),
+      (unit) => hold(used, unit, held),
+    );
     if (units !== header.units)
       throw new LastGoodRefused(
         'corrupt',
         `the copy holds ${units} units where its header says ${header.units}`,
       );
-    if (used !== undefined) await replay(path, header, used, chunks);
+    if (used !== undefined) await replay(path, header, used, chunks, held);
+    for (const rules of held.values()) chunks.add({ kind: 't', rules });
     chunks.flush();
     return {
       ...header,
@@ -162,11 +172,19 @@ function chunker(version: number, onChunk: (chunk: RulesChunk) => void) {
   };
 }
 
-/** Hands over the base's units that `stays` keeps; resolves with how many units the base holds. */
+/** Keeps a tenant the journal extends in `held` (true), or leaves the unit to be handed over (false). */
+function hold(scan: JournalScan | undefined, unit: LastGoodUnit, held: Map<string, TenantRules>): boolean {
+  if (scan === undefined || unit.kind !== 't' || !scan.extended.has(unit.rules.tenant.id)) return false;
+  held.set(unit.rules.tenant.id, unit.rules);
+  return true;
+}
+
+/** Hands over the base's units that `stays` keeps and `hold` does not; resolves with how many units the base holds. */
 async function handOver(
   file: FileHandle,
   chunks: ReturnType<typeof chunker>,
   stays: (ids: LineIds) => boolean,
+  hold: (unit: LastGoodUnit) => boolean,
 ): Promise<number> {
   const stream = createReadStream('', {
     fd: file.fd,
@@ -180,25 +198,42 @@ async function handOver(
     if (line === '') continue;
     units++;
     if (!stays(lineIds(line))) continue;
-    chunks.add(decodeUnit(line));
+    const unit = decodeUnit(line);
+    if (!hold(unit)) chunks.add(unit);
   }
   return units;
 }
 
-/** Hands over the journal's units as its whole records leave them (each unit's last line). */
+/**
+ * Hands over the journal's units as its whole records leave them (each unit's last line), and adds
+ * to the `held` tenants the entries added after their last line.
+ */
 async function replay(
   path: string,
   header: LastGoodHeader,
   scan: JournalScan,
   chunks: ReturnType<typeof chunker>,
+  held: Map<string, TenantRules>,
 ): Promise<void> {
   const again = await readJournal(
     journalPath(path),
     header,
     (record) =>
       forEachLine(record, (line, start, end, offset) => {
-        if (journalLineStays(scan, line, offset))
-          chunks.add(decodeUnit(record.body.toString('utf8', start, end)));
+        if (additionApplies(scan, line, offset)) {
+          const before = held.get(line.id);
+          // Fail closed: entries added to a tenant the copy does not hold are not a state of the store.
+          if (before === undefined)
+            throw new LastGoodRefused(
+              'corrupt',
+              `the journal adds entries to ${line.id}, which the copy does not hold`,
+            );
+          const { entries } = decodeAddition(record.body.toString('utf8', start, end));
+          held.set(line.id, { ...before, entries: [...before.entries, ...entries] });
+        } else if (journalLineStays(scan, line, offset)) {
+          const unit = decodeUnit(record.body.toString('utf8', start, end));
+          if (!hold(scan, unit, held)) chunks.add(unit);
+        }
       }),
     scan.end,
   );

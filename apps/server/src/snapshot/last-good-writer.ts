@@ -2,7 +2,8 @@
  * Keeps a node's last good rules on disk (format: `last-good-format.ts`), following the rules it
  * applies: a full load streams every unit to a new copy (the base) as the store hands them over;
  * changes are collected and written together, at most once per `delayMs`, as one record appended to
- * the base's journal (`last-good-journal.ts`) and fsynced — what a change costs is what it changed.
+ * the base's journal (`last-good-journal.ts`) and fsynced — what a change costs is what it changed:
+ * a tenant whose changes only added entries (an `auto` batch) is written as those entries.
  * When the journal has grown to half the base, the next write compacts instead: the base is
  * rewritten with the journal's and the collected units' lines in place of their old ones (the other
  * lines copied as bytes, never parsed). A base is always written to a temporary file that is fsynced
@@ -14,10 +15,11 @@ import { createReadStream, type Stats } from 'node:fs';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Logger, silentLogger } from '../log/logger.js';
-import type { ApiRules, KeyRules, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
+import type { ApiRules, KeyRules, RuleEntry, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
 import { lastGoodBody } from './last-good-body.js';
 import {
   decodeHeader,
+  decodeUnit,
   encodeHeader,
   encodeUnit,
   HEADER_BYTES,
@@ -29,6 +31,9 @@ import {
   sealHeader,
 } from './last-good-format.js';
 import {
+  additionApplies,
+  additionLine,
+  decodeAddition,
   deletionLine,
   encodeRecord,
   forEachLine,
@@ -122,6 +127,12 @@ interface Pending {
   readonly tenants: Map<string, TenantRules | null>;
   readonly apis: Map<string, ApiRules | null>;
   readonly keys: Map<string, KeyRules | null>;
+  /**
+   * Entries added to tenants not in `tenants` (whose lines on disk they extend), oldest first. A
+   * tenant's whole rules arriving later replace them; entries added to a tenant in `tenants` are
+   * appended to its rules there.
+   */
+  readonly additions: Map<string, RuleEntry[]>;
 }
 
 /**
@@ -176,7 +187,38 @@ export function rewriteDelay(p: {
   return Math.max(p.delayMs, spaced);
 }
 
-const emptyPending = (): Pending => ({ version: -1, tenants: new Map(), apis: new Map(), keys: new Map() });
+const emptyPending = (): Pending => ({
+  version: -1,
+  tenants: new Map(),
+  apis: new Map(),
+  keys: new Map(),
+  additions: new Map(),
+});
+
+/** A tenant's rules with entries added at the end of its list. */
+const extended = (rules: TenantRules, added: readonly RuleEntry[]): TenantRules => ({
+  ...rules,
+  entries: [...rules.entries, ...added],
+});
+
+/** Whether the journal or the collected changes add entries to the tenant after its last line. */
+const isExtended = (id: string, changes: Pending, journal: JournalScan | undefined): boolean =>
+  changes.additions.has(id) || journal?.extended.has(id) === true;
+
+/** A tenant's rules from its line (the line of a unit the copy holds; anything else is damage). */
+function tenantOf(line: string): TenantRules {
+  const unit = decodeUnit(line);
+  if (unit.kind !== 't') throw new Error(`the line of ${unit.kind} unit where a tenant's was expected`);
+  return unit.rules;
+}
+
+/** The tenant a compaction extends; entries added to one the copy does not hold mean damage. */
+function heldTenant(held: ReadonlyMap<string, TenantRules>, id: string): TenantRules {
+  const rules = held.get(id);
+  if (rules === undefined)
+    throw new Error(`entries were added to tenant ${id}, which the copy does not hold`);
+  return rules;
+}
 
 /**
  * @example
@@ -302,6 +344,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       if (rules !== null && changes.tenants.get(rules.key.tenantId) === null) continue;
       lines.push(rules === null ? deletionLine('k', id) : encodeUnit({ kind: 'k', rules }));
     }
+    for (const [id, entries] of changes.additions) lines.push(additionLine(id, entries));
     return Buffer.from(lines.join(''));
   }
 
@@ -468,13 +511,17 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     return !(ids.tenantId !== undefined && changes.tenants.get(ids.tenantId) === null);
   }
 
-  /** Whether the base's line at `start`..`end` of `bytes` stays: neither journal nor changes touch its unit. */
+  /**
+   * Whether the base's line at `start`..`end` of `bytes` stays as it is: neither journal nor changes
+   * touch its unit. A tenant they only add entries to is put in `held` instead, to be extended.
+   */
   function keepLine(
     bytes: Buffer,
     start: number,
     end: number,
     changes: Pending,
     journal: JournalScan | undefined,
+    held: Map<string, TenantRules>,
   ): boolean {
     // Kind and ids are ASCII and come first; 200 bytes hold them (ids are a few dozen characters).
     const ids = lineIds(bytes.toString('latin1', start, Math.min(end, start + 200)));
@@ -483,7 +530,12 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       if (ids.kind === 'k' && ids.tenantId !== undefined && journal.deletedTenants.has(ids.tenantId))
         return false;
     }
-    return notChanged(ids, changes);
+    if (!notChanged(ids, changes)) return false;
+    if (ids.kind === 't' && isExtended(ids.id, changes, journal)) {
+      held.set(ids.id, tenantOf(bytes.toString('utf8', start, end)));
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -517,7 +569,17 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
 
   /** Puts changes whose write failed back under the ones collected since (which are newer). */
   function keepForNextWrite(changes: Pending): void {
-    for (const [id, rules] of changes.tenants) if (!pending.tenants.has(id)) pending.tenants.set(id, rules);
+    // Additions apply to what came before them: the failed changes' go under the newer ones'.
+    for (const [id, entries] of changes.additions) {
+      if (pending.tenants.has(id)) continue;
+      pending.additions.set(id, [...entries, ...(pending.additions.get(id) ?? [])]);
+    }
+    for (const [id, rules] of changes.tenants) {
+      if (pending.tenants.has(id)) continue;
+      const added = pending.additions.get(id);
+      pending.additions.delete(id);
+      pending.tenants.set(id, added === undefined || rules === null ? rules : extended(rules, added));
+    }
     for (const [id, rules] of changes.apis) if (!pending.apis.has(id)) pending.apis.set(id, rules);
     for (const [id, rules] of changes.keys) if (!pending.keys.has(id)) pending.keys.set(id, rules);
     pending.version = Math.max(pending.version, changes.version);
@@ -554,6 +616,8 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         );
       const journal = scanned !== undefined && scanned.ignored === undefined ? scanned : undefined;
       const body = lastGoodBody(temp, HEADER_BYTES);
+      /** Tenants the journal or the changes add entries to, as their last line left them. */
+      const held = new Map<string, TenantRules>();
       const identity = fileIdentity(await source.stat());
       const trusted = ownCopy !== undefined && sameFile(ownCopy, identity) && ownCopy.sha256 === old.sha256;
       const check = trusted ? undefined : createHash('sha256');
@@ -580,7 +644,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
           }
           const line = Buffer.concat([carry, part.subarray(0, nl + 1)]);
           carry = undefined;
-          if (line.length > 1 && keepLine(line, 0, line.length - 1, changes, journal)) {
+          if (line.length > 1 && keepLine(line, 0, line.length - 1, changes, journal, held)) {
             body.writeBytes(line);
             units++;
           }
@@ -588,7 +652,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         }
         let keepFrom = at;
         for (let nl = part.indexOf(10, at); nl !== -1; nl = part.indexOf(10, at)) {
-          const drop = nl === at || !keepLine(part, at, nl, changes, journal);
+          const drop = nl === at || !keepLine(part, at, nl, changes, journal, held);
           if (drop) {
             if (keepFrom < at) body.writeBytes(part.subarray(keepFrom, at));
             keepFrom = nl + 1;
@@ -604,7 +668,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       }
       if (carry !== undefined) {
         // The last line of a copy ends with a line break; one without is kept as it was read.
-        if (keepLine(carry, 0, carry.length, changes, journal)) {
+        if (keepLine(carry, 0, carry.length, changes, journal, held)) {
           body.writeBytes(carry);
           body.write('\n');
           units++;
@@ -619,7 +683,17 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
           old,
           (record) =>
             forEachLine(record, (line, start, end, offset) => {
-              if (!journalLineStays(journal, line, offset) || !notChanged(line, changes)) return;
+              if (!notChanged(line, changes)) return;
+              if (additionApplies(journal, line, offset)) {
+                const { entries } = decodeAddition(record.body.toString('utf8', start, end));
+                held.set(line.id, extended(heldTenant(held, line.id), entries));
+                return;
+              }
+              if (!journalLineStays(journal, line, offset)) return;
+              if (line.kind === 't' && isExtended(line.id, changes, journal)) {
+                held.set(line.id, tenantOf(record.body.toString('utf8', start, end)));
+                return;
+              }
               body.writeBytes(record.body.subarray(start, end + 1));
               units++;
             }),
@@ -628,6 +702,11 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
         if (again === undefined || again.sha256 !== journal.sha256)
           throw new Error('the journal of the copy changed while it was compacted');
         await body.drained();
+      }
+      for (const [id, entries] of changes.additions) held.set(id, extended(heldTenant(held, id), entries));
+      for (const rules of held.values()) {
+        body.write(encodeUnit({ kind: 't', rules }));
+        units++;
       }
       for (const rules of changes.tenants.values())
         if (rules !== null) {
@@ -669,9 +748,18 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
   return {
     beginFull,
     noteDelta(delta) {
+      const additions = delta.tenantAdditions ?? new Map<string, readonly RuleEntry[]>();
       // Changes of principals (admin tokens) name no unit: nothing on disk would change.
-      if (delta.tenants.size + delta.apis.size + delta.keys.size === 0) return;
+      if (delta.tenants.size + delta.apis.size + delta.keys.size + additions.size === 0) return;
+      for (const [id, added] of additions) {
+        const whole = pending.tenants.get(id);
+        // A deleted tenant stays deleted (the engine never extends a tenant it does not hold).
+        if (whole === null) continue;
+        if (whole !== undefined) pending.tenants.set(id, extended(whole, added));
+        else pending.additions.set(id, [...(pending.additions.get(id) ?? []), ...added]);
+      }
       for (const [id, rules] of delta.tenants) {
+        pending.additions.delete(id);
         pending.tenants.set(id, rules);
         if (rules === null)
           for (const [keyId, key] of pending.keys) if (key?.key.tenantId === id) pending.keys.delete(keyId);

@@ -295,9 +295,9 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
         await loadAll();
       } else if (version > current) {
         // Tenants whose changes only added entries come as just those entries, which the compiled
-        // tenant is extended with (an `auto` batch costs its own rows, not the list's). Not where
-        // this process keeps the copy on disk: its journal records whole units, which it has not.
-        let delta = await store.rulesSince(current, { maxChanges, additions: writer === undefined });
+        // tenant is extended with (an `auto` batch costs its own rows, not the list's); the copy on
+        // disk records them as such too.
+        let delta = await store.rulesSince(current, { maxChanges, additions: true });
         if (delta !== undefined && !rules.canExtend(delta)) {
           logger.warn(
             { from: current },
