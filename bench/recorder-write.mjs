@@ -3,22 +3,31 @@
  * fed gateway-shaped calls (the benchmark's key, one client address, so one aggregated observation),
  * as many per second as `rate` says, in the hand-off's chunks; CPU per call of this process.
  *
- *   node bench/recorder-write.mjs [calls=60000] [batchSize=500] [rate=3000]
+ *   node bench/recorder-write.mjs [calls=60000] [batchSize=500] [rate=3000] [serverDist=apps/server/dist]
  *
  * Compares the recorder's settings (batch size: how many records per transaction, and so how many
- * observation writes and commits per call) with the rest fixed. Needs a build (`npx tsc -b`).
+ * observation writes and commits per call) with the rest fixed, or two builds' recorders (`serverDist`:
+ * another tree's `apps/server/dist`; the store is this tree's). Also prints the CPU per call spent in
+ * the store's two writes, request records and observations: the parts the whole figure is too noisy
+ * on a busy machine to show. Needs a build (`npx tsc -b`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { openSqliteStore } from '@ipgate/server';
 import { createRequestIds } from '../apps/server/dist/gateway/request-ids.js';
-import { createRecorder } from '../apps/server/dist/records/recorder.js';
 import { setUpIpgate } from './gateway-ipgate.mjs';
 
 const calls = Number(process.argv[2] ?? 60_000);
 const batchSize = Number(process.argv[3] ?? 500);
 const rate = Number(process.argv[4] ?? 3_000);
+const serverDist = process.argv[5];
+const { createRecorder } = await import(
+  serverDist === undefined
+    ? '../apps/server/dist/records/recorder.js'
+    : pathToFileURL(resolve(serverDist, 'records/recorder.js')).href
+);
 const CHUNK = 300; // calls per hand-off message at this rate (every 100 ms)
 const dir = mkdtempSync(join(os.tmpdir(), 'ipgate-recorder-write-'));
 try {
@@ -28,7 +37,25 @@ try {
     tenantAllow: ['127.0.0.1'],
   });
   const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
-  const recorder = createRecorder({ store, batchSize });
+  // CPU inside each store write (better-sqlite3 is synchronous, so little else runs meanwhile).
+  const inStore = { requests: 0, observations: 0, observationWrites: 0 };
+  const timed = (method, part) => async (batch) => {
+    const started = process.cpuUsage();
+    try {
+      return await store[method](batch);
+    } finally {
+      const used = process.cpuUsage(started);
+      inStore[part] += used.user + used.system;
+      if (part === 'observations') inStore.observationWrites++;
+    }
+  };
+  const recorder = createRecorder({
+    store: {
+      appendRequests: timed('appendRequests', 'requests'),
+      recordObservations: timed('recordObservations', 'observations'),
+    },
+    batchSize,
+  });
   const ids = createRequestIds();
   const call = () => ({
     request: {
@@ -63,6 +90,7 @@ try {
   };
   await feed(Math.min(calls, 6_000)); // warm-up: the JIT, SQLite's page cache
   const before = process.cpuUsage();
+  Object.assign(inStore, { requests: 0, observations: 0, observationWrites: 0 });
   await feed(calls);
   const cpu = process.cpuUsage(before);
   await recorder.close();
@@ -70,7 +98,9 @@ try {
   if (recorder.stats.requestsWritten !== calls + Math.min(calls, 6_000)) throw new Error('records lost');
   console.log(
     `recorder, batch ${batchSize}, ${rate} calls/s: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call` +
-      ` (user ${(cpu.user / calls).toFixed(1)}, system ${(cpu.system / calls).toFixed(1)})`,
+      ` (user ${(cpu.user / calls).toFixed(1)}, system ${(cpu.system / calls).toFixed(1)});` +
+      ` in the store: request records ${(inStore.requests / calls).toFixed(1)}, observations` +
+      ` ${(inStore.observations / calls).toFixed(2)} µs per call (${inStore.observationWrites} writes)`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -140,6 +140,110 @@ describe('createRecorder', () => {
     await vi.waitFor(() => expect(state.observations).toHaveLength(1), { timeout: 2000 });
   });
 
+  it("writes a known address's count with the request records only when it is due; a new one at once", async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 10, observationIntervalMs: 60_000 });
+    recorders.push(r);
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(state.observations).toHaveLength(1));
+    r.record(call('192.0.2.1'));
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(state.requests).toHaveLength(3));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Several timer writes later: the known pair's count waits, aggregated.
+    expect(state.observations).toHaveLength(1);
+    expect(r.stats.buffered).toBe(1);
+    // A new address goes with the next write, and the waiting count with it.
+    r.record(call('192.0.2.2', new Date(), 'pending'));
+    await vi.waitFor(() => expect(state.observations).toHaveLength(3));
+    expect(state.observations.slice(1)).toEqual([
+      expect.objectContaining({ address: '192.0.2.1', count: 2 }),
+      expect.objectContaining({ address: '192.0.2.2', count: 1, status: 'pending' }),
+    ]);
+    // A new status of a known address is a new observation too.
+    r.record(call('192.0.2.2'));
+    await vi.waitFor(() => expect(state.observations).toHaveLength(4));
+    expect(state.observations[3]).toMatchObject({ address: '192.0.2.2', status: 'authorized' });
+  });
+
+  it('writes waiting counts when their interval is over, and all of them on flush', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 10, observationIntervalMs: 150 });
+    recorders.push(r);
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(state.observations).toHaveLength(1));
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(state.observations).toHaveLength(2), { timeout: 2000 });
+    expect(state.observations[1]).toMatchObject({ address: '192.0.2.1', count: 1 });
+    r.record(call('192.0.2.1'));
+    await r.flush();
+    expect(state.observations).toHaveLength(3);
+    expect(r.stats.buffered).toBe(0);
+  });
+
+  it("on flush, writes the observations a batch's write under way left waiting", async () => {
+    const { store, state } = fakeStore();
+    // A holder, not a variable: the test clears it, and the store sets it again while awaited.
+    const gate: { release?: (() => void) | undefined } = {};
+    const release = (): void => gate.release?.();
+    const slow = {
+      ...store,
+      async appendRequests(batch: readonly RequestRecord[]) {
+        await new Promise<void>((resolve) => {
+          gate.release = resolve;
+        });
+        await store.appendRequests(batch);
+      },
+    };
+    const r = createRecorder({
+      store: slow,
+      flushIntervalMs: 60_000,
+      observationIntervalMs: 60_000,
+      batchSize: 2,
+    });
+    recorders.push(r);
+    r.record(call('192.0.2.1'));
+    const first = r.flush();
+    await vi.waitFor(() => expect(gate.release).toBeTypeOf('function'));
+    release();
+    await first;
+    gate.release = undefined;
+    // A full batch of a known pair: its write leaves the count waiting.
+    r.record(call('192.0.2.1'));
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(gate.release).toBeTypeOf('function'));
+    const flushed = r.flush();
+    release();
+    await flushed;
+    expect(state.requests).toHaveLength(3);
+    expect(state.observations.map((o) => o.count)).toEqual([1, 2]);
+    expect(r.stats.buffered).toBe(0);
+  });
+
+  it('tries a failed observation write again with the next write, not after the interval', async () => {
+    const { store, state } = fakeStore();
+    let failObservations = true;
+    const r = createRecorder({
+      store: {
+        ...store,
+        async recordObservations(batch: readonly Observation[]) {
+          if (failObservations) throw new Error('store down');
+          await store.recordObservations(batch);
+        },
+      },
+      flushIntervalMs: 10,
+      observationIntervalMs: 60_000,
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    recorders.push(r);
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(r.stats.failures).toBeGreaterThan(0));
+    failObservations = false;
+    r.record(call('192.0.2.1'));
+    await vi.waitFor(() => expect(state.observations).toHaveLength(1));
+    expect(state.observations[0]).toMatchObject({ address: '192.0.2.1', count: 2 });
+  });
+
   it('keeps what a failed write held for the next attempt, merged with newer calls', async () => {
     const { store, state } = fakeStore();
     const errors: string[] = [];
