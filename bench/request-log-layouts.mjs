@@ -3,14 +3,17 @@
  * gateway's row (ids shaped like the gateway's, random), and `EXPLAIN QUERY PLAN` of the log's reads
  * with and without the `at` index. Measures SQLite alone, to decide whether a schema change is worth it.
  *
- *   node bench/request-log-layouts.mjs [layout=all] [records=50000] [prefill=100000] [ids=random] [sync=full]
+ *   node bench/request-log-layouts.mjs [layout=all] [records=50000] [prefill=100000] [ids=random] [sync=full] [batch=500] [matched=1]
  *   node bench/request-log-layouts.mjs plans
  *
  * Layouts: current (text primary key + at, tenant, api indexes), intpk (integer rowid key, request id
  * in its own unique index), noat (current without the `at` index), worowid (current, WITHOUT ROWID),
- * noidx (no secondary index: the floor). Ids: `random` (`req_` + 16 random base64url characters, the
+ * noidx (no secondary index: the floor), noapi (current without the per-API index), bytime (WITHOUT
+ * ROWID keyed by (at, request_id), so the table is the `at` index; the request id in a unique index). Ids: `random` (`req_` + 16 random base64url characters, the
  * gateway's ids until 2026-12-07) or `time` (the gateway's time-ordered ids, from the built
- * `apps/server/dist`). Sync: the connection's `synchronous` setting, `full` or `normal`. CPU time of this process, so it compares well on a busy box;
+ * `apps/server/dist`). Sync: the connection's `synchronous` setting, `full` or `normal`. Batch: rows per
+ * transaction (the recorder thread writes up to 2,000). Matched: 1 (a short stand-in, the default of the
+ * earlier figures) or 3 (the gateway bench's three entries, as the store writes them). CPU time of this process, so it compares well on a busy box;
  * run the layouts alternately, more than once.
  */
 import { randomBytes } from 'node:crypto';
@@ -38,6 +41,15 @@ const LAYOUTS = {
   noat: [`create table requests (request_id text primary key, ${COLUMNS})`, TENANT, API],
   worowid: [`create table requests (request_id text primary key, ${COLUMNS}) without rowid`, AT, TENANT, API],
   noidx: [`create table requests (request_id text primary key, ${COLUMNS})`],
+  // Without the per-API index: an API's reads would go through `at`.
+  noapi: [`create table requests (request_id text primary key, ${COLUMNS})`, AT, TENANT],
+  // Keyed by time: the table is the `at` index, the request id has its own unique index.
+  bytime: [
+    `create table requests (request_id text not null, ${COLUMNS}, primary key (at, request_id)) without rowid`,
+    'create unique index requests_id on requests(request_id)',
+    'create index requests_tenant on requests(tenant_id, at)',
+    'create index requests_api on requests(api_id, at)',
+  ],
 };
 const NAMES = [
   'request_id',
@@ -67,8 +79,24 @@ const READS = {
     'select request_id from requests where key_id = ? and at >= ? and at < ? order by at, request_id limit 500',
 };
 
-const [which = 'all', records = '50000', prefill = '100000', ids = 'random', sync = 'full'] =
-  process.argv.slice(2);
+const [
+  which = 'all',
+  records = '50000',
+  prefill = '100000',
+  ids = 'random',
+  sync = 'full',
+  batchArg = '500',
+  matchedArg = '1',
+] = process.argv.slice(2);
+const BATCH = Number(batchArg);
+const MATCHED =
+  matchedArg === '3'
+    ? JSON.stringify([
+        { list: 'api-allowlist', entryId: 'ent_0123456789abcdef' },
+        { list: 'tenant', entryId: 'ent_0123456789abcdeg' },
+        { list: 'key-ips', entryId: 'kip_0123456789abcdef' },
+      ])
+    : '[["api-allowlist","ent_0123456789abcdef"]]';
 const ID_SOURCES = {
   random: async () => () => `req_${randomBytes(12).toString('base64url')}`,
   time: async () => {
@@ -113,11 +141,11 @@ function measure(name, total, before) {
       1.234,
       0,
       null,
-      '[["api-allowlist","ent_0123456789abcdef"]]',
+      MATCHED,
     ];
     const write = (n) => {
-      for (let i = 0; i < n; i += 500) {
-        const rows = Array.from({ length: Math.min(500, n - i) }, row);
+      for (let i = 0; i < n; i += BATCH) {
+        const rows = Array.from({ length: Math.min(BATCH, n - i) }, row);
         db.exec('begin immediate');
         for (const r of rows) insert.run(r);
         db.exec('commit');
@@ -128,7 +156,7 @@ function measure(name, total, before) {
     write(total);
     const cpu = process.cpuUsage(started);
     console.log(
-      `${name}, ${ids} ids, synchronous ${sync}: ${((cpu.user + cpu.system) / total).toFixed(1)} µs CPU per record` +
+      `${name}, ${ids} ids, synchronous ${sync}, ${BATCH} rows per transaction, ${matchedArg} matched: ${((cpu.user + cpu.system) / total).toFixed(1)} µs CPU per record` +
         ` (user ${(cpu.user / total).toFixed(1)}, system ${(cpu.system / total).toFixed(1)}; ${total} after ${before})`,
     );
   } finally {
@@ -138,7 +166,7 @@ function measure(name, total, before) {
 }
 
 function plans() {
-  for (const name of ['current', 'noat']) {
+  for (const name of ['current', 'noat', 'noapi', 'worowid', 'bytime']) {
     const db = new Database(':memory:');
     for (const statement of LAYOUTS[name]) db.exec(statement);
     console.log(`--- ${name}`);
