@@ -8,12 +8,15 @@
  *
  * The engine here keeps no copy on disk, as a gateway worker: it extends the tenant with the batch's
  * rows (`rulesSince` with `additions`). `--whole` reads and compiles the tenant whole on every batch
- * instead, as the process keeping the copy does (and every node did before), for comparison in one
- * sitting.
+ * instead, as every node did before, for comparison in one sitting. `--copy` keeps the last good copy
+ * as `ipgate serve` does, and writes its journal record after every batch (`copy` per batch: more
+ * often than the 2 s of the process, so an upper bound); before the journal took added entries, that
+ * process read the tenant whole (`--whole`).
  *
  *   npx tsc -b && node bench/auto-refresh.bench.mjs                  # lists of 1,500, 5,000 and 20,000 entries
  *   node bench/auto-refresh.bench.mjs --listed 5000 --batch 37 --batches 40
  *   node bench/auto-refresh.bench.mjs --batches 30 --whole
+ *   node bench/auto-refresh.bench.mjs --batches 30 --copy
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,7 @@ import { openSqliteStore } from '@ipgate/server';
 import { assess } from '../apps/server/dist/review/assessment.js';
 import { defaultReviewSettings } from '../apps/server/dist/review/review-settings.js';
 import { CompiledRules } from '../apps/server/dist/snapshot/compiled-rules.js';
+import { createLastGoodWriter } from '../apps/server/dist/snapshot/last-good-writer.js';
 import { createSnapshotEngine } from '../apps/server/dist/snapshot/snapshot-engine.js';
 
 function option(name, fallback) {
@@ -37,6 +41,7 @@ const [batch] = option('--batch', [37]);
 const [batches] = option('--batches', [40]);
 const KEYS = 50;
 const whole = process.argv.includes('--whole');
+const copy = process.argv.includes('--copy');
 
 // A trusted assessment of an address of the review bench's /48; the same for every address (the
 // write's cost does not depend on its reasons).
@@ -74,7 +79,16 @@ async function cpu(into, key, fn) {
 async function run(seeded) {
   const dir = mkdtempSync(join(tmpdir(), 'ipgate-auto-refresh-'));
   const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
-  const engine = createSnapshotEngine({ store });
+  const storeLocation = `sqlite:${join(dir, 'ipgate.db')}`;
+  const writer = copy
+    ? createLastGoodWriter({ path: join(dir, 'last-good-rules'), storeLocation, delayMs: 60_000 })
+    : undefined;
+  const engine = createSnapshotEngine({
+    store,
+    ...(writer === undefined
+      ? {}
+      : { lastGood: { path: join(dir, 'last-good-rules'), storeLocation, writer } }),
+  });
   const parts = {};
   // The engine's own calls, timed where they run (the store read, the compile).
   const rulesSince = store.rulesSince.bind(store);
@@ -103,6 +117,7 @@ async function run(seeded) {
     for (let i = 0; i < KEYS; i++)
       keys.push((await store.createKey(tenant.id, { name: `k${i}` }, actor)).key.id);
     await engine.refresh();
+    await writer?.flush();
     for (const k of Object.keys(parts)) delete parts[k];
     let fresh = 0;
     for (let b = 0; b < batches; b++) {
@@ -120,12 +135,14 @@ async function run(seeded) {
         }),
       );
       await cpu(parts, 'refresh', () => engine.refresh());
+      if (writer !== undefined) await cpu(parts, 'copy', () => writer.flush());
     }
     const size = engine.current.tenants.get(tenant.id).restriction.list.size;
     const per = (k) => Number(((parts[k] ?? 0) / batches).toFixed(2));
     console.log(
       JSON.stringify({
         path: whole ? 'whole' : 'extend',
+        copy,
         listedBefore: seeded,
         listedAfter: size,
         batch,
@@ -135,6 +152,7 @@ async function run(seeded) {
           refresh: per('refresh'),
           'of which rulesSince': per('rulesSince'),
           'of which apply': per('apply'),
+          ...(copy ? { 'copy (journal record)': per('copy') } : {}),
         },
         refreshMsPerNewAddress: Number((per('refresh') / batch).toFixed(3)),
       }),
@@ -142,6 +160,7 @@ async function run(seeded) {
   } finally {
     CompiledRules.prototype.apply = apply;
     engine.close();
+    await writer?.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
