@@ -11,9 +11,12 @@
  *   node bench/review.bench.mjs --quick                     # shorter
  *   node bench/review.bench.mjs --quick --cpu-prof DIR      # and a CPU profile of each gateway run in DIR
  *   node bench/review.bench.mjs --new-every=50,200,1000     # auto at several stream rates, same run
+ *   node bench/review.bench.mjs --rounds=4                  # more rounds (default 2; 1 with --quick)
  *
  * `--new-every=N[,N…]`: in `auto`, one request in N comes from a never-seen address (default 50);
  * with several, each round measures `manual` and then `auto` at each N, so every ratio is of one run.
+ * Besides the ratio of the rounds' averages it prints the median of the per-round ratios (auto ÷ the
+ * same round's manual): on a machine whose speed drifts during the run, the steadier figure.
  *
  * Besides requests/s it prints the gateway process's CPU time per request (user + system, from
  * /proc/PID/stat over the measured load), and that of its event-loop thread alone (the one every
@@ -35,6 +38,10 @@ import { defaultReviewSettings, parseReviewSettings } from '../apps/server/dist/
 import { startProcess } from './gateway-processes.mjs';
 
 const quick = process.argv.includes('--quick');
+const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
+const ROUNDS = roundsArg === undefined ? (quick ? 1 : 2) : Number(roundsArg.slice('--rounds='.length));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(`--rounds takes a whole number ≥ 1, got ${roundsArg}`);
 const profIndex = process.argv.indexOf('--cpu-prof');
 const profDir = profIndex === -1 ? undefined : process.argv[profIndex + 1];
 if (profIndex !== -1 && (profDir === undefined || profDir.startsWith('--')))
@@ -231,7 +238,7 @@ async function gatewayRuns() {
   const upstream = await startProcess(process.execPath, [UPSTREAM, '1'], /"port":(\d+)/);
   const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
   const durationS = quick ? 4 : 10;
-  const rounds = quick ? 1 : 2;
+  const rounds = ROUNDS;
   // `manual` with a known list, then `auto` at each stream rate: [label, mode, newEvery].
   const runs = [['manual', 'manual', 0], ...NEW_EVERY.map((n) => [`auto-${n}`, 'auto', n])];
   const results = new Map(runs.map(([label]) => [label, []]));
@@ -303,8 +310,13 @@ for (const n of NEW_EVERY) {
   const mainAuto = avg(rs, 'mainCpuUsPerRequest');
   // The CPU a new address costs the gateway beyond a known one's request: (auto − manual) × N.
   const perNewMs = ((cpuAuto - cpuManual) * n) / 1000;
+  const manualRounds = g.results.get('manual');
+  const perRound = (field) => median(rs.map((r, i) => r[field] / manualRounds[i][field]));
   console.log(
     `gateway: auto (1 new address in ${n}) ${Math.round(auto)} req/s: auto/manual ${(auto / manual).toFixed(3)} (${((1 - auto / manual) * 100).toFixed(1)} % loss); CPU ${cpuAuto.toFixed(1)} µs/request: auto/manual ${(cpuAuto / cpuManual).toFixed(3)}, ≈ ${perNewMs.toFixed(2)} ms CPU per new address; event-loop thread ${mainAuto.toFixed(1)} µs/request: auto/manual ${(mainAuto / mainManual).toFixed(3)}`,
+  );
+  console.log(
+    `  median of the ${rs.length} per-round ratios (auto ÷ that round's manual): req/s ${perRound('rps').toFixed(3)}, CPU per request ${perRound('cpuUsPerRequest').toFixed(3)} (≈ ${(((perRound('cpuUsPerRequest') - 1) * cpuManual * n) / 1000).toFixed(2)} ms CPU per new address), event-loop thread ${perRound('mainCpuUsPerRequest').toFixed(3)}`,
   );
 }
 console.log(`uptime before: ${uptimeBefore}`);
