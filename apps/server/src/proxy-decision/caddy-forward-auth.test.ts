@@ -11,10 +11,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@ipgate/test-support/sockets';
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
 import {
+  PROXY_REQUEST_TIMEOUTS,
+  PROXY_SUITE_START_MS,
+  PROXY_SUITE_STOP_MS,
   proxyBinaryPresent,
   shippedConfig,
   sourceAgents,
@@ -38,14 +42,18 @@ const present = proxyBinaryPresent({
 let s: DecisionServer;
 let dir: string;
 let base: string;
-const caddies: ChildProcess[] = [];
+const started = new SuiteResources();
 let caddyLog = '';
 const agents = sourceAgents();
 
 describe.skipIf(!present)('Caddy forward_auth with docs/caddy-forward-auth.Caddyfile', () => {
   beforeAll(async () => {
-    s = await startDecisionServer();
-    dir = mkdtempSync(join(tmpdir(), 'ipgate-caddy-'));
+    s = await started.add(startDecisionServer(), (server) => server.close(), 'ipgate');
+    dir = await started.add(
+      mkdtempSync(join(tmpdir(), 'ipgate-caddy-')),
+      (d) => rmSync(d, { recursive: true, force: true }),
+      'the temp dir',
+    );
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     await startCaddy('main', port, new URL(s.server.adminUrl).host);
@@ -61,17 +69,22 @@ describe.skipIf(!present)('Caddy forward_auth with docs/caddy-forward-auth.Caddy
       }),
     });
     if (created.status !== 201) throw new Error(`creating the hosted API: ${await created.text()}`);
-  }, 30_000);
+  }, PROXY_SUITE_START_MS);
 
   afterAll(async () => {
-    await agents.close();
-    for (const caddy of caddies) await stopProcess(caddy, 'SIGTERM');
-    await s?.close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+    try {
+      await agents.close();
+    } finally {
+      await started.closeAll();
+    }
+  }, PROXY_SUITE_STOP_MS);
 
   const call = async (address: string, path: string, headers: Record<string, string> = {}, url = base) => {
-    const res = await request(`${url}${path}`, { headers, dispatcher: agents.from(address) });
+    const res = await request(`${url}${path}`, {
+      headers,
+      dispatcher: agents.from(address),
+      ...PROXY_REQUEST_TIMEOUTS,
+    });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };
   };
@@ -166,11 +179,14 @@ describe.skipIf(!present)('Caddy forward_auth with docs/caddy-forward-auth.Caddy
 async function startCaddy(name: string, port: number, ipgate: string): Promise<void> {
   const config = join(dir, `${name}.Caddyfile`);
   writeFileSync(config, `{\n\tadmin off\n\tdefault_bind 127.0.0.1\n}\n\n${shippedSite(port, ipgate)}`);
-  const caddy = spawn(CADDY, ['run', '--config', config, '--adapter', 'caddyfile'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir },
-  });
-  caddies.push(caddy);
+  const caddy = await started.add(
+    spawn(CADDY, ['run', '--config', config, '--adapter', 'caddyfile'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir },
+    }),
+    (child: ChildProcess) => stopProcess(child, 'SIGTERM'),
+    `caddy (${name})`,
+  );
   const collect = (d: Buffer) => {
     caddyLog += d.toString();
   };

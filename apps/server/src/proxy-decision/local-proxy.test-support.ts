@@ -11,6 +11,21 @@ import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
 
 /**
+ * How long a proxy suite's `beforeAll` may take: ipgate's start (the store seeded, the recorder
+ * thread) took 60 s on a loaded machine (four CPU burners beside the run), and nginx 1.4 s more. What
+ * fails does so sooner and says why: a proxy that exits, or does not listen within 10 s.
+ */
+export const PROXY_SUITE_START_MS = 120_000;
+/** How long its `afterAll` may take: a proxy gets 5 s to stop before it is killed, then ipgate closes. */
+export const PROXY_SUITE_STOP_MS = 60_000;
+
+/**
+ * A request through the proxy that gets no answer fails within the test's time, naming the timeout,
+ * instead of undici's 300 s default holding the connection past the test.
+ */
+export const PROXY_REQUEST_TIMEOUTS = { headersTimeout: 20_000, bodyTimeout: 20_000 } as const;
+
+/**
  * Resolves once 127.0.0.1:`port` accepts connections; rejects with the process's log when it exits
  * first or 10 s pass.
  *
@@ -60,20 +75,35 @@ export function sourceAgents(): { from(address: string): Agent; close(): Promise
       return agent;
     },
     async close() {
-      await Promise.all([...agents.values()].map((a) => a.close()));
+      // Destroyed, not closed: closing waits for requests in flight, and a test that timed out may
+      // have left one that waits up to undici's 300 s for its answer.
+      await Promise.all([...agents.values()].map((a) => a.destroy()));
     },
   };
 }
 
 /**
- * Stops a proxy process with `signal` and waits until it has exited.
+ * Stops a proxy process with `signal` and waits until it has exited; one that has not exited after
+ * `graceMs` (a graceful stop waiting on a connection) is killed, so a suite's end never waits on it.
  *
  * @example await stopProcess(nginx, 'SIGQUIT');
  */
-export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+export async function stopProcess(
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals,
+  graceMs = 5_000,
+): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => {
+    timer = setTimeout(() => r('late'), graceMs);
+  });
+  const first = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (first !== 'late') return;
+  child.kill('SIGKILL');
   await exited;
 }
 

@@ -10,10 +10,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@ipgate/test-support/sockets';
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
 import {
+  PROXY_REQUEST_TIMEOUTS,
+  PROXY_SUITE_START_MS,
+  PROXY_SUITE_STOP_MS,
   proxyBinaryPresent,
   shippedConfig,
   sourceAgents,
@@ -40,11 +44,16 @@ let nginxLog = '';
 let dir: string;
 let base: string;
 const agents = sourceAgents();
+const started = new SuiteResources();
 
 describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf', () => {
   beforeAll(async () => {
-    s = await startDecisionServer();
-    dir = mkdtempSync(join(tmpdir(), 'ipgate-nginx-'));
+    s = await started.add(startDecisionServer(), (server) => server.close(), 'ipgate');
+    dir = await started.add(
+      mkdtempSync(join(tmpdir(), 'ipgate-nginx-')),
+      (d) => rmSync(d, { recursive: true, force: true }),
+      'the temp dir',
+    );
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     writeFileSync(
@@ -74,25 +83,34 @@ describe.skipIf(!present)('nginx auth_request with docs/nginx-auth-request.conf'
         '',
       ].join('\n'),
     );
-    nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    nginx = await started.add(
+      spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+      (child) => stopProcess(child, 'SIGQUIT'),
+      'nginx',
+    );
     nginx.stderr?.on('data', (d: Buffer) => {
       nginxLog += d.toString();
     });
     nginx.stdout?.resume();
     await waitForListening(port, nginx, 'nginx', () => nginxLog);
-  }, 30_000);
+  }, PROXY_SUITE_START_MS);
 
   afterAll(async () => {
-    await stopProcess(nginx, 'SIGQUIT');
-    await agents.close();
-    await s?.close();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+    try {
+      await agents.close();
+    } finally {
+      await started.closeAll();
+    }
+  }, PROXY_SUITE_STOP_MS);
 
   const call = async (address: string, path: string, headers: Record<string, string> = {}) => {
-    const res = await request(`${base}${path}`, { headers, dispatcher: agents.from(address) });
+    const res = await request(`${base}${path}`, {
+      headers,
+      dispatcher: agents.from(address),
+      ...PROXY_REQUEST_TIMEOUTS,
+    });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };
   };
