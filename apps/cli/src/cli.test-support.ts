@@ -23,9 +23,18 @@ export interface CliRun {
 }
 
 /**
+ * How long one run may take before it is killed and the test told so: as long as the management
+ * command tests' own timeout, so that it never fails a run the test would have waited for (a run
+ * took up to 16 s with four CPU burners beside the tests, and over 60 s while other work was frozen
+ * for a benchmark), yet no run outlives its test.
+ */
+export const CLI_RUN_MS = 120_000;
+
+/**
  * Runs the CLI to completion. Standard input gets `stdin` and is then closed (closed at once when
  * absent), so a command that reads it never waits for a person. `env` changes the environment it
- * inherits (an undefined value removes a variable).
+ * inherits (an undefined value removes a variable). A run that has not ended after `limitMs` is
+ * killed and rejected with what it printed so far, rather than outliving its test.
  *
  * @example const r = await runCli(['parse', '10/8']); // r.stdout === '10.0.0.0/8\n'
  */
@@ -33,6 +42,7 @@ export function runCli(
   args: readonly string[],
   stdin?: string,
   env?: Readonly<Record<string, string | undefined>>,
+  limitMs = CLI_RUN_MS,
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
@@ -42,16 +52,29 @@ export function runCli(
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const printed = () => ({
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderr: Buffer.concat(err).toString('utf8'),
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      const { stdout, stderr } = printed();
+      reject(
+        new Error(
+          `ipgate ${args.join(' ')} did not end within ${limitMs / 1000} s; killed it.\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
+    }, limitMs);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, ...printed() });
+    });
     child.stdin.end(stdin);
   });
 }

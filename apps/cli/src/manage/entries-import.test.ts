@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -9,15 +10,21 @@ import { type ManagedServer, startManagedServer } from './managed-server.test-su
 let s: ManagedServer;
 let dir: string;
 
+/** Closed by afterAll, also when beforeAll outlasts its timeout under load. */
+const started = new SuiteResources();
+
 beforeAll(async () => {
   await ensureBuilt();
-  s = await startManagedServer();
+  s = await started.add(startManagedServer(), (server) => server.close(), 'ipgate');
   dir = mkdtempSync(join(tmpdir(), 'ipgate-cli-import-'));
 }, 180_000);
 
 afterAll(async () => {
-  await s?.close();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  try {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await started.closeAll();
+  }
 });
 
 const tenant = async (ipEntryLimit = 100) =>

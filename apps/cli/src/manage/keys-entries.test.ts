@@ -1,3 +1,4 @@
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -6,15 +7,16 @@ import { type ManagedServer, startManagedServer } from './managed-server.test-su
 let s: ManagedServer;
 let tenant: string;
 
+/** Closed by afterAll, also when beforeAll outlasts its timeout under load. */
+const started = new SuiteResources();
+
 beforeAll(async () => {
   await ensureBuilt();
-  s = await startManagedServer();
+  s = await started.add(startManagedServer(), (server) => server.close(), 'ipgate');
   tenant = (await s.api<{ id: string }>('POST', '/v1/tenants', { name: 'Acme', ipMode: 'manual' })).id;
 }, 180_000);
 
-afterAll(async () => {
-  await s?.close();
-});
+afterAll(() => started.closeAll());
 
 interface Key {
   id: string;

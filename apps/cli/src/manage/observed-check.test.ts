@@ -1,3 +1,4 @@
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -12,17 +13,18 @@ let s: ManagedServer;
 let tenant: string;
 let key: string;
 
+/** Closed by afterAll, also when beforeAll outlasts its timeout under load. */
+const started = new SuiteResources();
+
 beforeAll(async () => {
   await ensureBuilt();
-  s = await startManagedServer({ demo: true });
+  s = await started.add(startManagedServer({ demo: true }), (server) => server.close(), 'ipgate');
   tenant = s.demoTenantId as string;
   key = (await s.api<{ items: { id: string }[] }>('GET', `/v1/tenants/${tenant}/keys`)).items[0]
     ?.id as string;
 }, 180_000);
 
-afterAll(async () => {
-  await s?.close();
-});
+afterAll(() => started.closeAll());
 
 interface Observed {
   id: string;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -13,9 +14,12 @@ let other: Server;
 let otherUrl: string;
 let answer: { status: number; type: string; body: string } = { status: 200, type: 'text/plain', body: '' };
 
+/** Closed by afterAll, also when beforeAll outlasts its timeout under load. */
+const started = new SuiteResources();
+
 beforeAll(async () => {
   await ensureBuilt();
-  s = await startManagedServer();
+  s = await started.add(startManagedServer(), (server) => server.close(), 'ipgate');
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   closedUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
@@ -26,13 +30,19 @@ beforeAll(async () => {
     res.end(answer.body);
   });
   await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  await started.add(
+    other,
+    (server) =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    'the other server',
+  );
   otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
 }, 180_000);
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => other?.close(() => resolve()));
-  await s?.close();
-});
+afterAll(() => started.closeAll());
 
 describe('errors of the management commands, and their exit codes', { timeout: 120_000 }, () => {
   it('no IPGATE_TOKEN: says how to set it, before any request (exit 2)', async () => {

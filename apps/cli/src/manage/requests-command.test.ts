@@ -1,3 +1,4 @@
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -10,15 +11,16 @@ import { type ManagedServer, startManagedServer } from './managed-server.test-su
 let s: ManagedServer;
 let tenant: string;
 
+/** Closed by afterAll, also when beforeAll outlasts its timeout under load. */
+const started = new SuiteResources();
+
 beforeAll(async () => {
   await ensureBuilt();
-  s = await startManagedServer({ demo: true });
+  s = await started.add(startManagedServer({ demo: true }), (server) => server.close(), 'ipgate');
   tenant = s.demoTenantId as string;
 }, 180_000);
 
-afterAll(async () => {
-  await s?.close();
-});
+afterAll(() => started.closeAll());
 
 /** Calls the gateway from `address` with the demo key; returns the request id the gateway gave. */
 function callFrom(address: string): Promise<{ status: number; requestId: string }> {

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -16,10 +17,13 @@ let entry: string;
 let key: string;
 let dir: string;
 
+/** Closed by afterAll, also when beforeAll outlasts its timeout under load. */
+const started = new SuiteResources();
+
 beforeAll(async () => {
   await ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'ipgate-simulate-'));
-  s = await startManagedServer({ demo: true });
+  s = await started.add(startManagedServer({ demo: true }), (server) => server.close(), 'ipgate');
   tenant = s.demoTenantId as string;
   entry = (await s.api<{ items: { id: string }[] }>('GET', `/v1/tenants/${tenant}/ip-restriction/entries`))
     .items[0]?.id as string;
@@ -35,8 +39,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await s?.close();
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await started.closeAll();
+  }
 });
 
 describe('ipgate simulate', () => {

@@ -1,3 +1,4 @@
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../cli.test-support.js';
 import { type ManagedServer, startManagedServer } from './managed-server.test-support.js';
@@ -5,14 +6,15 @@ import { type ManagedServer, startManagedServer } from './managed-server.test-su
 // Each test runs the real binary several times; on a loaded machine one start takes seconds.
 let s: ManagedServer;
 
+/** Closed by afterAll, also when beforeAll outlasts its timeout under load. */
+const started = new SuiteResources();
+
 beforeAll(async () => {
   await ensureBuilt();
-  s = await startManagedServer();
+  s = await started.add(startManagedServer(), (server) => server.close(), 'ipgate');
 }, 180_000);
 
-afterAll(async () => {
-  await s?.close();
-});
+afterAll(() => started.closeAll());
 
 interface Tenant {
   id: string;
