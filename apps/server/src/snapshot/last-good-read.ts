@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { ApiRules, KeyRules, RulesChunk, TenantRules } from '../store/store.js';
+import { ExtendedTenants } from './extended-tenants.js';
 import {
   decodeHeader,
   decodeUnit,
@@ -103,7 +104,7 @@ export async function readLastGood(
     const used = scan !== undefined && scan.ignored === undefined && scan.records > 0 ? scan : undefined;
     const chunks = chunker(header.version, onChunk);
     // Tenants the journal adds entries to are held back until their additions are read.
-    const held = new Map<string, TenantRules>();
+    const held = new ExtendedTenants();
     const units = await handOver(
       file,
       chunks,
@@ -173,9 +174,9 @@ function chunker(version: number, onChunk: (chunk: RulesChunk) => void) {
 }
 
 /** Keeps a tenant the journal extends in `held` (true), or leaves the unit to be handed over (false). */
-function hold(scan: JournalScan | undefined, unit: LastGoodUnit, held: Map<string, TenantRules>): boolean {
+function hold(scan: JournalScan | undefined, unit: LastGoodUnit, held: ExtendedTenants): boolean {
   if (scan === undefined || unit.kind !== 't' || !scan.extended.has(unit.rules.tenant.id)) return false;
-  held.set(unit.rules.tenant.id, unit.rules);
+  held.hold(unit.rules);
   return true;
 }
 
@@ -213,7 +214,7 @@ async function replay(
   header: LastGoodHeader,
   scan: JournalScan,
   chunks: ReturnType<typeof chunker>,
-  held: Map<string, TenantRules>,
+  held: ExtendedTenants,
 ): Promise<void> {
   const again = await readJournal(
     journalPath(path),
@@ -221,15 +222,13 @@ async function replay(
     (record) =>
       forEachLine(record, (line, start, end, offset) => {
         if (additionApplies(scan, line, offset)) {
-          const before = held.get(line.id);
+          const { entries } = decodeAddition(record.body.toString('utf8', start, end));
           // Fail closed: entries added to a tenant the copy does not hold are not a state of the store.
-          if (before === undefined)
+          if (!held.append(line.id, entries))
             throw new LastGoodRefused(
               'corrupt',
               `the journal adds entries to ${line.id}, which the copy does not hold`,
             );
-          const { entries } = decodeAddition(record.body.toString('utf8', start, end));
-          held.set(line.id, { ...before, entries: [...before.entries, ...entries] });
         } else if (journalLineStays(scan, line, offset)) {
           const unit = decodeUnit(record.body.toString('utf8', start, end));
           if (!hold(scan, unit, held)) chunks.add(unit);

@@ -16,6 +16,7 @@ import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { ApiRules, KeyRules, RuleEntry, RulesChunk, RulesDelta, TenantRules } from '../store/store.js';
+import { ExtendedTenants } from './extended-tenants.js';
 import { lastGoodBody } from './last-good-body.js';
 import {
   decodeHeader,
@@ -212,12 +213,9 @@ function tenantOf(line: string): TenantRules {
   return unit.rules;
 }
 
-/** The tenant a compaction extends; entries added to one the copy does not hold mean damage. */
-function heldTenant(held: ReadonlyMap<string, TenantRules>, id: string): TenantRules {
-  const rules = held.get(id);
-  if (rules === undefined)
-    throw new Error(`entries were added to tenant ${id}, which the copy does not hold`);
-  return rules;
+/** Entries added to a tenant the copy does not hold: damage, and the compaction stops. */
+function notHeld(id: string): Error {
+  return new Error(`entries were added to tenant ${id}, which the copy does not hold`);
 }
 
 /**
@@ -521,7 +519,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     end: number,
     changes: Pending,
     journal: JournalScan | undefined,
-    held: Map<string, TenantRules>,
+    held: ExtendedTenants,
   ): boolean {
     // Kind and ids are ASCII and come first; 200 bytes hold them (ids are a few dozen characters).
     const ids = lineIds(bytes.toString('latin1', start, Math.min(end, start + 200)));
@@ -532,7 +530,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
     }
     if (!notChanged(ids, changes)) return false;
     if (ids.kind === 't' && isExtended(ids.id, changes, journal)) {
-      held.set(ids.id, tenantOf(bytes.toString('utf8', start, end)));
+      held.hold(tenantOf(bytes.toString('utf8', start, end)));
       return false;
     }
     return true;
@@ -617,7 +615,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
       const journal = scanned !== undefined && scanned.ignored === undefined ? scanned : undefined;
       const body = lastGoodBody(temp, HEADER_BYTES);
       /** Tenants the journal or the changes add entries to, as their last line left them. */
-      const held = new Map<string, TenantRules>();
+      const held = new ExtendedTenants();
       const identity = fileIdentity(await source.stat());
       const trusted = ownCopy !== undefined && sameFile(ownCopy, identity) && ownCopy.sha256 === old.sha256;
       const check = trusted ? undefined : createHash('sha256');
@@ -686,12 +684,12 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
               if (!notChanged(line, changes)) return;
               if (additionApplies(journal, line, offset)) {
                 const { entries } = decodeAddition(record.body.toString('utf8', start, end));
-                held.set(line.id, extended(heldTenant(held, line.id), entries));
+                if (!held.append(line.id, entries)) throw notHeld(line.id);
                 return;
               }
               if (!journalLineStays(journal, line, offset)) return;
               if (line.kind === 't' && isExtended(line.id, changes, journal)) {
-                held.set(line.id, tenantOf(record.body.toString('utf8', start, end)));
+                held.hold(tenantOf(record.body.toString('utf8', start, end)));
                 return;
               }
               body.writeBytes(record.body.subarray(start, end + 1));
@@ -703,7 +701,7 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
           throw new Error('the journal of the copy changed while it was compacted');
         await body.drained();
       }
-      for (const [id, entries] of changes.additions) held.set(id, extended(heldTenant(held, id), entries));
+      for (const [id, entries] of changes.additions) if (!held.append(id, entries)) throw notHeld(id);
       for (const rules of held.values()) {
         body.write(encodeUnit({ kind: 't', rules }));
         units++;
