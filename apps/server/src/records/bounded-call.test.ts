@@ -22,6 +22,27 @@ const base: RecordedCall = {
 };
 
 describe('boundCall', () => {
+  it('keeps an observation that needs no cut as the same object, and copies one it cuts', () => {
+    const kept = { tenantId: 'ten_1', keyId: 'key_1', address: '192.0.2.1', status: 'pending' as const };
+    const withReason = { ...kept, reason: 'not listed' };
+    const long = { ...kept, reason: ` ${'x'.repeat(300)}` };
+    const blank = { ...kept, reason: '  ' };
+    const bounded = (observation: NonNullable<RecordedCall['observation']>) => {
+      const out = boundCall({ ...base, observation });
+      if (typeof out === 'string') throw new Error(out);
+      return out.observation;
+    };
+    expect(bounded(kept)).toBe(kept);
+    expect(bounded(withReason)).toBe(withReason);
+    const cutOne = bounded(long);
+    expect(cutOne).not.toBe(long);
+    expect(cutOne?.reason).toHaveLength(200);
+    expect(long.reason).toHaveLength(301);
+    const blankOne = bounded(blank);
+    expect(blankOne).not.toBe(blank);
+    expect(blankOne?.reason).toBeUndefined();
+  });
+
   it('cuts every text field to what the store keeps, marking the cut', () => {
     const out = boundCall({
       request: {

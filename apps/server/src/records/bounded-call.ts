@@ -40,11 +40,11 @@ export function boundCall(call: RecordedCall): RecordedCall | string {
   };
   const o = call.observation;
   if (o === undefined) return { request };
-  const observation = {
-    ...o,
-    reason: o.reason === undefined ? undefined : (optional(o.reason, SHORT_TEXT_MAX) ?? undefined),
-  };
-  return { request, observation };
+  const reason = o.reason === undefined ? undefined : (optional(o.reason, SHORT_TEXT_MAX) ?? undefined);
+  // The same object when nothing was cut: the recorder thread hands a run of calls one observation
+  // object, and the recorder reuses the aggregation key it made for it (see recorder.ts).
+  if (reason === o.reason) return { request, observation: o };
+  return { request, observation: { ...o, reason } };
 }
 
 /** Trimmed (as the store trims), cut; undefined when blank. */

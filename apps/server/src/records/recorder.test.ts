@@ -84,6 +84,23 @@ describe('createRecorder', () => {
     expect(r.stats).toMatchObject({ requestsWritten: 3, observationsWritten: 2, buffered: 0 });
   });
 
+  it('aggregates calls that share one observation object, and the objects given in turn', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 60_000 });
+    recorders.push(r);
+    const one = call('192.0.2.1');
+    const other = call('192.0.2.2', new Date(), 'pending');
+    // As the recorder thread hands them: consecutive calls give the very same observation object.
+    for (const c of [one, one, other, other, one, other, one]) {
+      r.record({ request: { ...c.request, requestId: `req_${++n}` }, observation: c.observation });
+    }
+    await r.flush();
+    expect(state.observations).toEqual([
+      expect.objectContaining({ address: '192.0.2.1', status: 'authorized', count: 4 }),
+      expect.objectContaining({ address: '192.0.2.2', status: 'pending', count: 3 }),
+    ]);
+  });
+
   it('counts into its aggregate in place, never into an observation a write holds', async () => {
     const { store, state } = fakeStore();
     let release!: () => void;
