@@ -4,10 +4,11 @@
  * the journal, not in their product.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { RuleEntry, RulesChunk, TenantRules } from '../store/store.js';
 import { ExtendedTenants } from './extended-tenants.js';
 import { additionLine, encodeRecord, journalHead, journalPath } from './last-good-journal.js';
@@ -166,5 +167,52 @@ describe('a copy whose journal adds to a large tenant record by record', () => {
     const records = await least(async () => compact(await copyWith(SMALL, 1)));
     const list = await least(async () => compact(await copyWith(LARGE, RECORDS)));
     expect(many).toBeLessThan(2 * (records + list) + 100);
+  });
+});
+
+describe('entries whose write failed', () => {
+  it('are not listed twice when the journal holds them already (a record whose fsync failed)', async () => {
+    const path = join(dir, `copy-${++n}`);
+    const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0, journalShare: 1000 });
+    const full = writer.beginFull();
+    full.add({ version: 1, tenants: [tenant(0, 3)], apis: [], keys: [] });
+    full.finish(1, 'sto_a');
+    await writer.flush();
+    const added = (version: number, k: number) =>
+      writer.noteDelta({
+        version,
+        tenants: new Map(),
+        tenantAdditions: new Map([['ten_big', [entry(k)]]]),
+        apis: new Map(),
+        keys: new Map(),
+      });
+    // The record is written whole, then its fsync fails: the writer keeps the changes for its next
+    // write, a compaction, which reads the journal's whole records, that one included.
+    const probe = await open(path, 'r');
+    const handle = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const sync = vi
+      .spyOn(handle, 'datasync')
+      .mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    try {
+      added(2, 10);
+      await writer.flush();
+    } finally {
+      sync.mockRestore();
+    }
+    expect(writer.stats.failures).toBe(1);
+    added(3, 11);
+    await writer.close();
+    expect(writer.stats).toMatchObject({ compactions: 1, failures: 1 });
+    const chunks: RulesChunk[] = [];
+    const copy = await readLastGood(path, { storeLocation: LOCATION }, (c) => chunks.push(c));
+    expect(copy.version).toBe(3);
+    expect(chunks.flatMap((c) => c.tenants)[0]?.entries.map((e) => e.id)).toEqual([
+      'ent_0',
+      'ent_1',
+      'ent_2',
+      'ent_10',
+      'ent_11',
+    ]);
   });
 });

@@ -32,6 +32,24 @@ export class ExtendedTenants {
     return true;
   }
 
+  /**
+   * Appends the entries the held list does not have yet (by id); false when the tenant is not held.
+   * For changes kept after a write that failed: the journal may hold them already (a record written
+   * whole whose fsync failed, a compaction renamed into place before it failed), and an entry id is
+   * listed once.
+   */
+  appendMissing(tenantId: string, added: readonly RuleEntry[]): boolean {
+    const held = this.tenants.get(tenantId);
+    if (held === undefined) return false;
+    const known = new Set(held.entries.map((e) => e.id));
+    for (const entry of added) {
+      if (known.has(entry.id)) continue;
+      known.add(entry.id);
+      held.entries.push(entry);
+    }
+    return true;
+  }
+
   /** The held tenants, each with its list as extended. */
   *values(): IterableIterator<TenantRules> {
     for (const { rules, entries } of this.tenants.values()) yield { ...rules, entries };

@@ -701,7 +701,8 @@ export function createLastGoodWriter(options: LastGoodWriterOptions): LastGoodWr
           throw new Error('the journal of the copy changed while it was compacted');
         await body.drained();
       }
-      for (const [id, entries] of changes.additions) if (!held.append(id, entries)) throw notHeld(id);
+      // Changes kept after a failed write may be on disk already: their entries are not listed twice.
+      for (const [id, entries] of changes.additions) if (!held.appendMissing(id, entries)) throw notHeld(id);
       for (const rules of held.values()) {
         body.write(encodeUnit({ kind: 't', rules }));
         units++;
