@@ -2,12 +2,16 @@
  * Parts of the gateway's request path alone, two builds in one process, alternating: CPU ns per call
  * of the upstream request's headers (`upstreamRequestHeaders`, the benchmark's request: Host and
  * `Authorization`, one client, key auth) and of reading the Host header (core's `parseHostHeader`, what
- * the pipeline did per request before it kept the last answer). Values are made fresh per call where
- * node makes them fresh per request (the Host text, the request id), so nothing is cached by accident.
+ * the pipeline did per request before it kept the last answer), and of the upstream request as undici
+ * takes it: those headers handed to undici's `Request` (what `pool.dispatch` makes of its options: each
+ * header checked and listed), for a curl-like request (Host, User-Agent, Accept, `Authorization`).
+ * Values are made fresh per call where node makes them fresh per request (the Host text, the request
+ * id), so nothing is cached by accident.
  *
  *   node bench/gateway-parts-ab.mjs OLD_TREE [calls=1000000] [rounds=5]
  *   node bench/gateway-parts-ab.mjs /tmp/ipgate-old
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -39,7 +43,44 @@ const incoming = () => ({
   authorization: `Bearer ipg_live_${'x'.repeat(32)}`,
 });
 
+// undici's own request object, as `Pool#dispatch` makes it (the same undici for both builds).
+const UndiciRequest = createRequire(import.meta.url)('undici/lib/core/request.js');
+const handler = {
+  onRequestStart() {},
+  onResponseStart() {},
+  onResponseData() {},
+  onResponseEnd() {},
+  onResponseError() {},
+};
+const curlLike = () => ({
+  host: `127.0.0.1:${8000 + (serial % 1)}`,
+  'user-agent': 'curl/8.5.0',
+  accept: '*/*',
+  authorization: `Bearer ipg_live_${'x'.repeat(32)}`,
+});
+const context = () => ({
+  peer,
+  peerText: '127.0.0.1',
+  client: '127.0.0.1',
+  vouched: undefined,
+  host: `127.0.0.1:${8000 + (serial % 1)}`,
+  keyHeader: 'authorization',
+  forwardKey: false,
+  requestId: `req_${serial}`,
+  tenantId: 'ten_0123456789abcdef01',
+  keyId: 'key_0123456789abcdef01',
+});
+
 const parts = {
+  'upstream request (headers + undici Request)': (b) => {
+    serial++;
+    const headers = b.headers.upstreamRequestHeaders(curlLike(), context());
+    return new UndiciRequest(
+      'http://127.0.0.1:3000',
+      { method: 'GET', path: '/v1/thing', headers, body: null },
+      handler,
+    );
+  },
   upstreamRequestHeaders: (b) => {
     serial++;
     return b.headers.upstreamRequestHeaders(incoming(), {

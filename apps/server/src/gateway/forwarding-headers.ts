@@ -100,30 +100,34 @@ export interface ForwardingContext {
  * `X-Forwarded-For` / `Forwarded` names the client ipgate decided on
  * (docs/architecture/pipeline.md#7-forward).
  *
+ * Returned as a flat list of name, value, name, value…, which undici takes as it is: an object made
+ * per request would cost a dictionary-mode object with one keyed store per header here and a key
+ * list in undici. Each name comes once (the gateway's own headers after the caller's), except a
+ * header node keeps as a list (`set-cookie`), which comes once per value as node read it.
+ *
  * @example
  * upstreamRequestHeaders({ host: 'api.example.com', 'x-forwarded-for': '6.6.6.6' }, {
  *   peer: IpAddress.parse('203.0.113.9'), client: '203.0.113.9', vouched: undefined, host: 'api.example.com',
  *   keyHeader: 'x-api-key', forwardKey: false, requestId: 'req_1', tenantId: 'ten_1', keyId: 'key_1',
  * });
- * // { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'http', forwarded: 'for=203.0.113.9;host=api.example.com;proto=http', … }
+ * // ['x-forwarded-for', '203.0.113.9', 'x-forwarded-proto', 'http', 'x-forwarded-host', 'api.example.com',
+ * //  'forwarded', 'for=203.0.113.9;host=api.example.com;proto=http', 'x-request-id', 'req_1', …]
  */
-export function upstreamRequestHeaders(
-  incoming: IncomingHttpHeaders,
-  context: ForwardingContext,
-): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: ForwardingContext): string[] {
   const drop = connectionListed(incoming['connection']);
-  const out: OutgoingHttpHeaders = {};
+  const out: string[] = [];
   // `for…in` rather than `Object.entries`: this runs on every forwarded request, and entries
   // allocates an array per header. `incoming` is node's header object, which has no inherited keys.
   for (const name in incoming) {
     const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || drop.has(name)) continue;
-    if (name === IDENTITY_HEADERS.tenantId || name === IDENTITY_HEADERS.keyId) continue;
-    if (name === IDENTITY_HEADERS.requestId) continue;
+    // The forwarding and identity headers are written below, from what ipgate decided.
+    if (SET_BY_GATEWAY.has(name)) continue;
     if (CLIENT_IP_HEADERS.has(name) || REWRITE_HEADERS.has(name)) continue;
     if (name === context.keyHeader && !context.forwardKey) continue;
     if (name.includes('_') && isSetByGateway(name.replaceAll('_', '-'), context.keyHeader)) continue;
-    out[name] = value;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const one of value) out.push(name, one);
   }
   const peer = context.peerText ?? context.peer.toString();
   const host = context.host;
@@ -131,24 +135,25 @@ export function upstreamRequestHeaders(
   // The vouched header is extended with the peer; the other names the client ipgate decided on. A
   // caller's copies of headers no proxy vouches for never reach the upstream, in any form.
   const xff = context.vouched === 'x-forwarded-for' ? joined(incoming['x-forwarded-for']) : undefined;
-  out['x-forwarded-for'] =
-    context.vouched === 'x-forwarded-for' ? (xff === undefined ? peer : `${xff}, ${peer}`) : context.client;
+  out.push(
+    'x-forwarded-for',
+    context.vouched === 'x-forwarded-for' ? (xff === undefined ? peer : `${xff}, ${peer}`) : context.client,
+  );
   // What ipgate itself saw: it is reached over plain HTTP, on the host it routed on.
-  out['x-forwarded-proto'] = 'http';
-  if (host !== undefined) out['x-forwarded-host'] = host;
-  else delete out['x-forwarded-host'];
+  out.push('x-forwarded-proto', 'http');
+  if (host !== undefined) out.push('x-forwarded-host', host);
 
   if (context.vouched === 'forwarded') {
     const element = forwardedElement(context.peer.family, peer, host);
     const forwarded = joined(incoming.forwarded);
-    out.forwarded = forwarded === undefined ? element : `${forwarded}, ${element}`;
+    out.push('forwarded', forwarded === undefined ? element : `${forwarded}, ${element}`);
   } else {
-    out.forwarded = forwardedElement(context.client.includes(':') ? 6 : 4, context.client, host);
+    out.push('forwarded', forwardedElement(context.client.includes(':') ? 6 : 4, context.client, host));
   }
 
-  out[IDENTITY_HEADERS.requestId] = context.requestId;
-  if (context.tenantId !== undefined) out[IDENTITY_HEADERS.tenantId] = context.tenantId;
-  if (context.keyId !== undefined) out[IDENTITY_HEADERS.keyId] = context.keyId;
+  out.push(IDENTITY_HEADERS.requestId, context.requestId);
+  if (context.tenantId !== undefined) out.push(IDENTITY_HEADERS.tenantId, context.tenantId);
+  if (context.keyId !== undefined) out.push(IDENTITY_HEADERS.keyId, context.keyId);
   return out;
 }
 

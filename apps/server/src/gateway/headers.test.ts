@@ -1,6 +1,11 @@
 import { IpAddress } from '@ipgate/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './forwarding-headers.js';
+import {
+  downstreamResponseHeaders,
+  type ForwardingContext,
+  upstreamRequestHeaders,
+} from './forwarding-headers.js';
 import { presentedKey, withEveryCopy } from './presented-key.js';
 import { upstreamPath } from './upstream-path.js';
 
@@ -16,9 +21,25 @@ const context = {
   keyId: undefined,
 };
 
+/** The list `upstreamRequestHeaders` returns, as an object; fails when a name comes twice. */
+function upstream(
+  incoming: Record<string, string | string[]>,
+  ctx: ForwardingContext,
+): Record<string, string> {
+  const list = upstreamRequestHeaders(incoming, ctx);
+  expect(list.length % 2).toBe(0);
+  const out: Record<string, string> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string;
+    expect(Object.hasOwn(out, name), `${name} sent twice`).toBe(false);
+    out[name] = list[i + 1] as string;
+  }
+  return out;
+}
+
 describe('upstreamRequestHeaders', () => {
   it('extends the header the trusted proxies vouch for, and quotes an IPv6 node', () => {
-    const h = upstreamRequestHeaders(
+    const h = upstream(
       {
         host: 'api.example.com',
         'x-forwarded-for': '203.0.113.9',
@@ -53,13 +74,13 @@ describe('upstreamRequestHeaders', () => {
       ['203.0.113.9', 'api.example.com', 'for=203.0.113.9;host=api.example.com;proto=http'],
     ];
     for (const [client, host, forwarded] of cases) {
-      const h = upstreamRequestHeaders({}, { ...context, vouched: undefined, client, host });
-      expect({ client, host, forwarded: h.forwarded }).toEqual({ client, host, forwarded });
+      const h = upstream({}, { ...context, vouched: undefined, client, host });
+      expect({ client, host, forwarded: h['forwarded'] }).toEqual({ client, host, forwarded });
     }
   });
 
   it('drops underscore spellings of the identity, forwarding and key headers', () => {
-    const h = upstreamRequestHeaders(
+    const h = upstream(
       {
         x_ipgate_tenant_id: 'ten_forged',
         x_ipgate_key_id: 'key_forged',
@@ -73,7 +94,7 @@ describe('upstreamRequestHeaders', () => {
   });
 
   it('drops the client-IP headers a caller could forge (X-Real-IP, True-Client-IP, …), in any spelling', () => {
-    const h = upstreamRequestHeaders(
+    const h = upstream(
       {
         'x-real-ip': '10.0.0.1',
         'true-client-ip': '10.0.0.1',
@@ -91,8 +112,49 @@ describe('upstreamRequestHeaders', () => {
     expect(h['x-forwarded-for']).toBe('2001:db8::7');
   });
 
+  it("sends a header node keeps as a list once per value, and drops a caller's X-Forwarded-Host when no host was routed on", () => {
+    const list = upstreamRequestHeaders(
+      { 'set-cookie': ['a=1', 'b=2'], 'x-forwarded-host': 'evil.example', accept: '*/*' },
+      { ...context, vouched: undefined, host: undefined },
+    );
+    expect(list.slice(0, 6)).toEqual(['set-cookie', 'a=1', 'set-cookie', 'b=2', 'accept', '*/*']);
+    expect(list.filter((_, i) => i % 2 === 0 && list[i] === 'x-forwarded-host')).toEqual([]);
+    expect(list).toContain('x-forwarded-for');
+  });
+
+  it('never repeats a name, never passes on what the gateway sets or drops, passes the rest as sent', () => {
+    const written = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id'];
+    const dropped = ['x-ipgate-tenant-id', 'x-ipgate-key-id', 'x-api-key', 'keep-alive', 'te', 'host'];
+    const droppedToo = ['x-real-ip', 'x-original-url', 'x_forwarded_for', 'x_ipgate_key_id'];
+    // Names of no meaning to the gateway: `x-t-` keeps them clear of every list above.
+    const plain = fc.stringMatching(/^x-t-[a-z0-9_-]{1,8}$/).filter((n) => !n.includes('_'));
+    const name = fc.oneof(fc.constantFrom(...written, ...dropped, ...droppedToo, 'accept'), plain);
+    fc.assert(
+      fc.property(
+        fc.dictionary(name, fc.stringMatching(/^[\x21-\x7e]{0,8}$/)),
+        fc.constantFrom<ForwardingContext['vouched']>('forwarded', 'x-forwarded-for', undefined),
+        fc.option(fc.constant('api.example.com'), { nil: undefined }),
+        (incoming, vouched, host) => {
+          const ctx = { ...context, vouched, host, tenantId: 'ten_1', keyId: 'key_1' };
+          const sent = upstream(incoming, ctx); // fails on a repeated name
+          for (const n of written)
+            expect(Object.hasOwn(sent, n)).toBe(n !== 'x-forwarded-host' || host !== undefined);
+          expect([sent['x-request-id'], sent['x-ipgate-tenant-id'], sent['x-ipgate-key-id']]).toEqual([
+            'req_1',
+            'ten_1',
+            'key_1',
+          ]);
+          for (const n of [...dropped.slice(2), ...droppedToo]) expect(sent).not.toHaveProperty(n);
+          for (const [n, v] of Object.entries(incoming)) {
+            if (n === 'accept' || n.startsWith('x-t-')) expect(sent[n]).toBe(v);
+          }
+        },
+      ),
+    );
+  });
+
   it('passes the key on only when told to', () => {
-    const h = upstreamRequestHeaders({ 'x-api-key': 'secret' }, { ...context, forwardKey: true });
+    const h = upstream({ 'x-api-key': 'secret' }, { ...context, forwardKey: true });
     expect(h['x-api-key']).toBe('secret');
   });
 });
@@ -101,7 +163,7 @@ describe('Connection-listed headers (common values take a shortcut, with the sam
   it.each(['close', 'Close', 'keep-alive', 'Keep-Alive', 'close, x-private', 'CLOSE'])(
     'Connection: %s drops the headers it names',
     (connection) => {
-      const h = upstreamRequestHeaders(
+      const h = upstream(
         { connection, close: '1', 'keep-alive': 'timeout=5', 'x-private': '1', 'x-kept': '1' },
         { ...context, vouched: undefined, client: '2001:db8::7' },
       );

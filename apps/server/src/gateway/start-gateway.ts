@@ -260,7 +260,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           requestId,
           tenantId: outcome.key?.tenantId,
           keyId: outcome.key?.id,
-        }) as Record<string, string | string[]>,
+        }),
         body: hasBody ? req : null,
       },
       exchange,
