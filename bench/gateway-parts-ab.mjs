@@ -4,13 +4,18 @@
  * `Authorization`, one client, key auth) and of reading the Host header (core's `parseHostHeader`, what
  * the pipeline did per request before it kept the last answer), and of the upstream request as undici
  * takes it: those headers handed to undici's `Request` (what `pool.dispatch` makes of its options: each
- * header checked and listed), for a curl-like request (Host, User-Agent, Accept, `Authorization`).
+ * header checked and listed), for a curl-like request (Host, User-Agent, Accept, `Authorization`), and
+ * of the response's head: the upstream's headers as undici hands them over, made the caller's
+ * (`downstreamResponseHeaders`) and stored by node's `writeHead` (a response with no socket), and of
+ * the client address by the socket peer (`socketPeer().resolve`, which looks for forwarding headers
+ * in node's header object, made here name by name in three clients' orders).
  * Values are made fresh per call where node makes them fresh per request (the Host text, the request
  * id), so nothing is cached by accident.
  *
  *   node bench/gateway-parts-ab.mjs OLD_TREE [calls=1000000] [rounds=5]
  *   node bench/gateway-parts-ab.mjs /tmp/ipgate-old
  */
+import { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,6 +57,19 @@ const handler = {
   onResponseEnd() {},
   onResponseError() {},
 };
+// node's `req.headers`: built name by name in the order the client sent them (three clients in turn).
+const orders = [
+  ['host', 'user-agent', 'accept', 'authorization'],
+  ['host', 'authorization', 'user-agent', 'accept', 'accept-encoding', 'connection'],
+  ['host', 'connection', 'sec-ch-ua', 'user-agent', 'accept', 'sec-fetch-site', 'sec-fetch-mode', 'referer'],
+];
+const nodeHeaders = () => {
+  const headers = {};
+  for (const name of orders[serial++ % orders.length]) headers[name] = `v${serial}`;
+  return headers;
+};
+// What `ServerResponse` reads of its request.
+const request = { method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1, headers: {} };
 const curlLike = () => ({
   host: `127.0.0.1:${8000 + (serial % 1)}`,
   'user-agent': 'curl/8.5.0',
@@ -80,6 +98,23 @@ const parts = {
       { method: 'GET', path: '/v1/thing', headers, body: null },
       handler,
     );
+  },
+  'response head (headers + writeHead)': (b) => {
+    serial++;
+    const upstreamHeaders = {
+      'content-type': 'application/json',
+      'content-length': '18',
+      date: 'Mon, 07 Dec 2026 10:28:43 GMT',
+      connection: 'keep-alive',
+      'keep-alive': 'timeout=60',
+    };
+    const res = new ServerResponse(request);
+    res.writeHead(200, b.headers.downstreamResponseHeaders(upstreamHeaders, `req_${serial}`));
+    return res;
+  },
+  'client address (socketPeer().resolve)': (b) => {
+    b.strategy ??= b.core.socketPeer();
+    return b.strategy.resolve('127.0.0.1', nodeHeaders());
   },
   upstreamRequestHeaders: (b) => {
     serial++;

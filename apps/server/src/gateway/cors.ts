@@ -4,9 +4,9 @@
  * gateway answers preflights itself, for origins that some active key's domain rules allow, and adds the
  * CORS headers to the answers of browser calls a key's domain rules let through.
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import { type HeaderValue, type ParsedOrigin, parseOrigin } from '@ipgate/core';
 import type { CompiledKey, Snapshot } from '../snapshot/snapshot.js';
+import type { ResponseHeaderList } from './forwarding-headers.js';
 
 /** How long a browser may reuse a preflight answer: ten minutes, so a removed domain stops within that. */
 export const PREFLIGHT_MAX_AGE_SECONDS = 600;
@@ -66,22 +66,26 @@ export function preflightHeaders(
  * @example
  * withCorsHeaders(upstreamHeaders, 'https://app.example.com');
  */
-export function withCorsHeaders(headers: OutgoingHttpHeaders, origin: string): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
+export function withCorsHeaders(headers: ResponseHeaderList, origin: string): ResponseHeaderList {
+  const out: ResponseHeaderList = [];
   let vary: string | undefined;
-  for (const [name, value] of Object.entries(headers)) {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    const value = headers[i + 1] as string | string[];
     const lower = name.toLowerCase();
     if (lower.startsWith('access-control-')) continue;
     if (lower === 'vary') {
-      vary = Array.isArray(value) ? value.join(', ') : value === undefined ? undefined : String(value);
+      const text = Array.isArray(value) ? value.join(', ') : value;
+      vary = vary === undefined ? text : `${vary}, ${text}`;
       continue;
     }
-    out[name] = value;
+    out.push(name, value);
   }
-  out['access-control-allow-origin'] = origin;
-  out['access-control-expose-headers'] = 'X-Request-Id';
-  out['vary'] =
-    vary === undefined || vary.trim() === '' ? 'Origin' : /\borigin\b/i.test(vary) ? vary : `${vary}, Origin`;
+  out.push('access-control-allow-origin', origin, 'access-control-expose-headers', 'X-Request-Id');
+  out.push(
+    'vary',
+    vary === undefined || vary.trim() === '' ? 'Origin' : /\borigin\b/i.test(vary) ? vary : `${vary}, Origin`,
+  );
   return out;
 }
 

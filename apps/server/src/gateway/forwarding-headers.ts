@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ForwardingHeader, IpAddress } from '@ipgate/core';
 
 // RFC 9110 section 7.6.1 and the classic list: these describe one connection, not the message.
@@ -158,16 +158,25 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, context: F
 }
 
 /**
- * The upstream's response headers to pass to the caller: minus hop-by-hop ones, with the request id.
+ * Response headers as `res.writeHead` takes them: a flat list of name, value, name, value…, a value
+ * being a list where the header has several (`set-cookie`).
+ */
+export type ResponseHeaderList = (string | string[])[];
+
+/**
+ * The upstream's response headers to pass to the caller: minus hop-by-hop ones, with the request id,
+ * names in lower case. As a flat list for `res.writeHead`: an object made per response would cost one
+ * keyed store per header here and an own-property check per header in node's `writeHead`. undici
+ * hands over each name once (repeated headers as a list), so each name comes once.
  *
  * @example
  * downstreamResponseHeaders({ 'content-type': 'text/plain', connection: 'close' }, 'req_1');
- * // { 'content-type': 'text/plain', 'x-request-id': 'req_1' }
+ * // ['content-type', 'text/plain', 'x-request-id', 'req_1']
  */
 export function downstreamResponseHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   requestId: string,
-): OutgoingHttpHeaders {
+): ResponseHeaderList {
   // undici hands names over in lower case; other clients may not, so `Connection` is also looked up
   // in any case — but only when the lower-case lookup misses, which keeps the common path one pass.
   let connection = headers['connection'];
@@ -177,14 +186,16 @@ export function downstreamResponseHeaders(
     }
   }
   const drop = connectionListed(connection);
-  const out: OutgoingHttpHeaders = {};
+  const out: ResponseHeaderList = [];
   for (const name in headers) {
     const value = headers[name];
     const lower = name.toLowerCase();
     if (value === undefined || HOP_BY_HOP.has(lower) || drop.has(lower)) continue;
-    out[lower] = value;
+    // A caller must not see two request ids; the gateway's is the one it logged and recorded.
+    if (lower === IDENTITY_HEADERS.requestId) continue;
+    out.push(lower, value);
   }
-  out[IDENTITY_HEADERS.requestId] = requestId;
+  out.push(IDENTITY_HEADERS.requestId, requestId);
   return out;
 }
 

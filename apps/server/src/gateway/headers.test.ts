@@ -1,6 +1,7 @@
 import { IpAddress } from '@ipgate/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { withCorsHeaders } from './cors.js';
 import {
   downstreamResponseHeaders,
   type ForwardingContext,
@@ -188,7 +189,44 @@ describe('downstreamResponseHeaders', () => {
         },
         'req_2',
       ),
-    ).toEqual({ 'set-cookie': ['a=1', 'b=2'], 'x-request-id': 'req_2' });
+    ).toEqual(['set-cookie', ['a=1', 'b=2'], 'x-request-id', 'req_2']);
+  });
+
+  it("replaces the upstream's X-Request-Id with the gateway's, in any case of the name", () => {
+    expect(
+      downstreamResponseHeaders({ 'X-Request-Id': 'upstream_1', 'content-type': 'a/b' }, 'req_3'),
+    ).toEqual(['content-type', 'a/b', 'x-request-id', 'req_3']);
+  });
+});
+
+describe('withCorsHeaders', () => {
+  it("replaces the upstream's CORS headers and adds Origin to its Vary", () => {
+    const list = withCorsHeaders(
+      ['content-type', 'a/b', 'access-control-allow-origin', '*', 'vary', 'Accept', 'x-request-id', 'req_1'],
+      'https://app.example',
+    );
+    expect(list).toEqual([
+      'content-type',
+      'a/b',
+      'x-request-id',
+      'req_1',
+      'access-control-allow-origin',
+      'https://app.example',
+      'access-control-expose-headers',
+      'X-Request-Id',
+      'vary',
+      'Accept, Origin',
+    ]);
+  });
+
+  it.each([
+    [[], 'Origin'],
+    [['vary', 'origin'], 'origin'],
+    [['vary', ['Accept', 'Accept-Encoding']], 'Accept, Accept-Encoding, Origin'],
+    [['vary', ' '], 'Origin'],
+  ] as [string[], string][])('Vary %j → %s', (headers, vary) => {
+    const list = withCorsHeaders(headers, 'https://app.example');
+    expect(list.slice(-2)).toEqual(['vary', vary]);
   });
 });
 
