@@ -25,6 +25,8 @@ export const forwardingHeaderNames: readonly string[] = Object.freeze([
   'x-azure-clientip',
 ]);
 
+const FORWARDING_HEADERS: ReadonlySet<string> = new Set(forwardingHeaderNames);
+
 /**
  * True when the request carries any forwarding header, even an empty one: an empty `X-Forwarded-For`
  * still shows that someone meant to set it.
@@ -34,7 +36,11 @@ export const forwardingHeaderNames: readonly string[] = Object.freeze([
  * hasForwardingHeaders({ host: 'api.example.com' }); // false
  */
 export function hasForwardingHeaders(headers: RequestHeaders): boolean {
-  for (const name of forwardingHeaderNames) {
+  // The request's own names against a set, rather than each of the names above looked up in the
+  // request: a request carries a handful of headers, and on node's header object (a new shape for
+  // each order clients send them in) a name it lacks is the dearest lookup there is. Runs per request.
+  for (const name in headers) {
+    if (!FORWARDING_HEADERS.has(name)) continue;
     const value = headers[name];
     if (typeof value === 'string' || (Array.isArray(value) && value.length > 0)) return true;
   }

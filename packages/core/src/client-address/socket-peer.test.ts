@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forwardingHeaderNames, hasForwardingHeaders } from './forwarding-headers.js';
 import { parsePeer, socketPeer } from './socket-peer.js';
@@ -94,5 +95,26 @@ describe('hasForwardingHeaders', () => {
     ['upper-case names are not read (node lower-cases them)', { 'X-Forwarded-For': '10.0.0.1' }, false],
   ] satisfies Array<[string, RequestHeaders, boolean]>)('%s', (_why, headers, seen) => {
     expect(hasForwardingHeaders(headers)).toBe(seen);
+  });
+
+  it('answers as looking up every forwarding header name does, whatever else the request carries', () => {
+    const name = fc.oneof(
+      fc.constantFrom(...forwardingHeaderNames, 'host', 'accept', 'X-Forwarded-For'),
+      fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
+    );
+    const value = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
+      fc.constant(undefined),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(name, value), (headers) => {
+        const expected = forwardingHeaderNames.some((n) => {
+          const v = headers[n];
+          return typeof v === 'string' || (Array.isArray(v) && v.length > 0);
+        });
+        expect(hasForwardingHeaders(headers)).toBe(expected);
+      }),
+    );
   });
 });
