@@ -249,6 +249,18 @@ describe('the auto writer', () => {
       await settled(node, tenantId, [address]);
       expect(node.writes()).toBe(8);
       expect(await listedValues(store, tenantId)).toEqual(['198.51.100.1', address]);
+      // The write that worked forgot the failures: once the address is removed (unknown again) and the
+      // store fails anew, the first wait is 5 s again, not the 30 s the run of failures had reached.
+      const entry = (await store.listTenantIpEntries(tenantId)).find((e) => e.value === address);
+      await store.removeTenantIpEntry(tenantId, entry?.id ?? '', actor);
+      await node.engine.refresh();
+      down = true;
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
+      await settled(node, tenantId, [address]);
+      time.advance(4_000);
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('held');
+      time.advance(1_000);
+      expect(verdictOf(node, tenantId, keys, address)?.verdict).toBe('trusted');
     });
 
     it('because of a rule (the tenant is gone): held for the hour, not retried within seconds', async () => {
