@@ -65,7 +65,8 @@ const PREFIX48 = '2003:e1:1';
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Median ns per call over batches of `batch` calls of `fn(i)`, for about `ms` milliseconds. */
