@@ -22,6 +22,7 @@ import {
   journalHead,
   journalLine,
   journalPath,
+  readJournal,
 } from './last-good-journal.js';
 import { type LastGoodCopy, readLastGood, readLastGoodHeader } from './last-good-read.js';
 import { createLastGoodWriter } from './last-good-writer.js';
@@ -383,6 +384,90 @@ describe('the journal of a last good copy', () => {
         cut === good.length || ends.some((e) => e.end === cut) || cut === journalHead('x'.repeat(64)).length;
       if (cut > 0 && !atARecordEnd)
         expect(copy.journal.damage ?? copy.journal.ignored).toMatch(/cut short|not its journal|another copy/);
+    }
+  });
+
+  it("records larger than the reader's 1 MiB window, and records across its edges, read back whole", async () => {
+    const path = freshPath();
+    const model: Model = {
+      tenants: new Map([['ten_0', tenant('ten_0', ['10.0.0.1'])]]),
+      apis: new Map(),
+      keys: new Map(),
+    };
+    const models = new Map<number, unknown>();
+    const writer = createLastGoodWriter({ path, storeLocation: LOCATION, delayMs: 0, journalShare: 1e9 });
+    const full = writer.beginFull();
+    full.add(chunkOf(model, 1));
+    full.finish(1, 'sto_a');
+    await writer.flush();
+    models.set(1, sortedUnits([chunkOf(model, 1)]));
+    // Lists of ~0.2 to ~2.5 MB: whole records past the window's size, and edges falling inside bodies
+    // and inside headers as the records add up.
+    const sizes = [3_000, 17_000, 5_000, 31_000, 2_000, 9_000, 1, 12_000];
+    for (const [i, count] of sizes.entries()) {
+      const v = i + 2;
+      const values = Array.from({ length: count }, (_, k) => `10.${v}.${(k >> 8) & 255}.${k & 255}`);
+      const delta: RulesDelta = {
+        version: v,
+        tenants: new Map([[`ten_${i % 3}`, tenant(`ten_${i % 3}`, values)]]),
+        apis: new Map(),
+        keys: new Map(),
+      };
+      apply(model, delta);
+      writer.noteDelta(delta);
+      await writer.flush();
+      models.set(v, sortedUnits([chunkOf(model, v)]));
+    }
+    await writer.close();
+    expect(writer.stats).toMatchObject({ journalRecords: sizes.length, compactions: 0, failures: 0 });
+    const good = readFileSync(journalPath(path));
+    expect(good.length).toBeGreaterThan(4 * 1024 * 1024);
+    const { copy, units } = await readBack(path);
+    expect(copy).toMatchObject({ version: 1 + sizes.length, journal: { damage: undefined } });
+    expect(units).toEqual(models.get(1 + sizes.length));
+    // Cut around each mebibyte edge and around each record's end: the whole records before the cut.
+    const ends = [...good.toString('latin1').matchAll(/^r (\d+) \d+ (\d+) [0-9a-f]{64}\n/gm)].map((m) => ({
+      version: Number(m[1]),
+      end: (m.index as number) + m[0].length + Number(m[2]),
+    }));
+    const cuts = new Set<number>();
+    for (let mib = 1; mib * 1024 * 1024 < good.length; mib++)
+      for (const d of [-300, -1, 0, 1, 200]) cuts.add(mib * 1024 * 1024 + d);
+    for (const e of ends) for (const d of [-1, 0, 1, 70]) cuts.add(e.end + d);
+    for (const cut of [...cuts].filter((c) => c > 0 && c <= good.length).sort((a, b) => a - b)) {
+      writeFileSync(journalPath(path), good.subarray(0, cut));
+      const back = await readBack(path);
+      const whole = ends.filter((e) => e.end <= cut).at(-1);
+      expect(back.copy.version).toBe(whole?.version ?? 1);
+      expect(back.units).toEqual(models.get(back.copy.version));
+    }
+  }, 120_000);
+
+  it('reads the same records whatever its window, so no header or body edge is lost between reads', async () => {
+    const { path } = await journalled(6);
+    const base = await readLastGoodHeader(path);
+    const good = readFileSync(journalPath(path));
+    const readWith = async (bytes: number | undefined, until?: number) => {
+      const records: string[] = [];
+      const result = await readJournal(
+        journalPath(path),
+        base,
+        (r) => records.push(`${r.version} ${r.writtenAt} ${r.bodyAt} ${r.body.toString('latin1')}`),
+        until,
+        bytes,
+      );
+      return { records, result };
+    };
+    const whole = await readWith(undefined);
+    expect(whole.records).toHaveLength(6);
+    expect(whole.result?.damage).toBeUndefined();
+    // Every window from one byte up to past the longest record: each edge falls in every header and body.
+    for (let bytes = 1; bytes <= 400; bytes++) expect(await readWith(bytes)).toEqual(whole);
+    // Cut short: the same whole records and the same damage, whatever the window.
+    for (const until of [good.length - 1, Math.floor(good.length / 2)]) {
+      const cut = await readWith(undefined, until);
+      expect(cut.result?.damage).toMatch(/cut short/);
+      for (const bytes of [1, 7, 64, 255, 256, 257]) expect(await readWith(bytes, until)).toEqual(cut);
     }
   });
 

@@ -171,6 +171,8 @@ export async function readJournal(
   base: { readonly sha256: string; readonly version: number },
   onRecord: (record: JournalRecord) => void,
   until = Number.POSITIVE_INFINITY,
+  /** How much the reader asks the file for at a time (a parameter for tests of the window's edges). */
+  windowBytes = READ_BYTES,
 ): Promise<Omit<JournalScan, 'last' | 'deletedTenants' | 'extended'> | undefined> {
   let file: FileHandle;
   try {
@@ -207,16 +209,36 @@ export async function readJournal(
     }
     let at = head.length;
     let lastVersion = base.version;
-    // A record header is short; its body is read whole (a record is one write of the node's changes).
-    const headBuffer = Buffer.alloc(256);
+    // The file is read in windows of a mebibyte or more, not a header and a body per record: a
+    // journal of many small records (an `auto` batch's few entries each) would otherwise cost two
+    // reads through libuv's thread pool per record, twice per start (scan, then replay).
+    let window = Buffer.alloc(0);
+    let windowAt = at;
+    /** Makes [from, from + need) readable in `window`, or as much of it as the file holds. */
+    const ensure = async (from: number, need: number): Promise<void> => {
+      if (from >= windowAt && from + need <= windowAt + window.length) return;
+      const want = Math.min(Math.max(windowBytes, need), size - from);
+      const next = Buffer.allocUnsafe(want);
+      let got = 0;
+      while (got < want) {
+        const r = await file.read(next, got, want - got, from + got);
+        if (r.bytesRead === 0) break;
+        got += r.bytesRead;
+      }
+      window = next.subarray(0, got);
+      windowAt = from;
+    };
     while (at < size) {
-      const { bytesRead: n } = await file.read(headBuffer, 0, Math.min(headBuffer.length, size - at), at);
-      const nl = headBuffer.subarray(0, n).indexOf(10);
+      // A record header is short: 256 bytes hold it.
+      await ensure(at, Math.min(256, size - at));
+      const headAt = at - windowAt;
+      const headEnd = Math.min(window.length, headAt + 256);
+      const nl = window.subarray(headAt, headEnd).indexOf(10);
       if (nl === -1) {
         result.damage = `the record at byte ${at} is cut short (its header has no end)`;
         break;
       }
-      const m = RECORD_HEAD.exec(headBuffer.toString('latin1', 0, nl));
+      const m = RECORD_HEAD.exec(window.toString('latin1', headAt, headAt + nl));
       if (m === null) {
         result.damage = `the record at byte ${at} has a damaged header`;
         break;
@@ -229,12 +251,13 @@ export async function readJournal(
         result.damage = `the record at byte ${at} is cut short (${size - bodyAt} of ${length} bytes)`;
         break;
       }
-      const body = Buffer.allocUnsafe(length);
-      for (let got = 0; got < length; ) {
-        const r = await file.read(body, got, Math.min(READ_BYTES, length - got), bodyAt + got);
-        if (r.bytesRead === 0) break;
-        got += r.bytesRead;
+      await ensure(bodyAt, length);
+      if (bodyAt + length > windowAt + window.length) {
+        result.damage = `the record at byte ${at} is cut short (the file ended while it was read)`;
+        break;
       }
+      // A copy: the caller may keep the body, and must not keep the window with it.
+      const body = Buffer.from(window.subarray(bodyAt - windowAt, bodyAt - windowAt + length));
       if (recordSha(result.sha256, version, writtenAt, body) !== m[4]) {
         result.damage = `the record at byte ${at} does not match its checksum`;
         break;
