@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { sampleIds, sampleMatches, sampleRequest } from './sample-request.mjs';
 
 const dist = resolve(process.argv[2] ?? 'apps/server/dist');
 const handoffs = Number(process.argv[3] ?? 150);
@@ -20,13 +21,8 @@ const recorder = createRecorder({
   batchSize: 2000,
   flushIntervalMs: 60_000,
 });
-const matched = [
-  { list: 'api-allowlist', entryId: 'ent_0123456789abcdef' },
-  { list: 'tenant', entryId: 'ent_0123456789abcdeg' },
-  { list: 'key-ips', entryId: 'kip_0123456789abcdef' },
-];
-const tenantId = 'ten_0123456789abcdef';
-const keyId = 'key_0123456789abcdef';
+const matched = sampleMatches();
+const { tenantId, keyId } = sampleIds;
 let n = 0;
 const packer = new CallPacker();
 const packed = [];
@@ -34,23 +30,12 @@ for (let h = 0; h < 50 + handoffs; h++) {
   for (let i = 0; i < 1000; i++) {
     n++;
     packer.add({
-      request: {
+      request: sampleRequest({
         requestId: `req_${n.toString(36).padStart(16, '0')}`,
         at: new Date(1.8e12 + n),
-        tenantId,
-        apiId: 'api_0123456789abcdef',
-        keyId,
-        client: '127.0.0.1',
-        method: 'GET',
-        path: '/v1/thing',
-        status: 200,
-        decision: 'allow',
-        stage: 'complete',
-        reason: 'allowed',
         latencyMs: 1.2,
-        origin: null,
         matched,
-      },
+      }),
       observation: { tenantId, keyId, address: '127.0.0.1', status: 'authorized', reason: undefined },
     });
   }

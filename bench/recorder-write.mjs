@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { openSqliteStore } from '@ipgate/server';
 import { createRequestIds } from '../apps/server/dist/gateway/request-ids.js';
 import { setUpIpgate } from './gateway-ipgate.mjs';
+import { sampleRequest } from './sample-request.mjs';
 
 const calls = Number(process.argv[2] ?? 60_000);
 const batchSize = Number(process.argv[3] ?? 500);
@@ -58,27 +59,7 @@ try {
   });
   const ids = createRequestIds();
   const call = () => ({
-    request: {
-      requestId: ids.next(),
-      at: new Date(),
-      tenantId,
-      apiId,
-      keyId,
-      client: '127.0.0.1',
-      method: 'GET',
-      path: '/v1/thing',
-      status: 200,
-      decision: 'allow',
-      stage: 'complete',
-      reason: 'allowed',
-      latencyMs: 1.234,
-      origin: null,
-      matched: [
-        { list: 'api-allowlist', entryId: 'ent_0123456789abcdef' },
-        { list: 'tenant', entryId: 'ent_0123456789abcdeg' },
-        { list: 'key-ips', entryId: 'kip_0123456789abcdef' },
-      ],
-    },
+    request: sampleRequest({ requestId: ids.next(), at: new Date(), ids: { tenantId, apiId, keyId } }),
     observation: { tenantId, keyId, address: '127.0.0.1', status: 'authorized', reason: undefined },
   });
   const feed = async (n) => {

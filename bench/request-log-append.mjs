@@ -15,6 +15,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '@ipgate/server';
 import { createRequestIds } from '../apps/server/dist/gateway/request-ids.js';
+import { sampleMatches, sampleRequest } from './sample-request.mjs';
 
 const total = Number(process.argv[2] ?? 50_000);
 const batch = Number(process.argv[3] ?? 500);
@@ -24,29 +25,13 @@ const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
 try {
   // The gateway's own ids: their order decides where each insert lands in the primary key's B-tree.
   const ids = createRequestIds();
-  const matches = () => [
-    { list: 'api-allowlist', entryId: 'ent_0123456789abcdef' },
-    { list: 'tenant', entryId: 'ent_0123456789abcdeg' },
-    { list: 'key-ips', entryId: 'kip_0123456789abcdef' },
-  ];
-  const sharedMatches = matches();
-  const record = () => ({
-    requestId: ids.next(),
-    at: new Date(),
-    tenantId: 'ten_0123456789abcdef',
-    apiId: 'api_0123456789abcdef',
-    keyId: 'key_0123456789abcdef',
-    client: '127.0.0.1',
-    method: 'GET',
-    path: '/v1/thing',
-    status: 200,
-    decision: 'allow',
-    stage: 'complete',
-    reason: 'allowed',
-    latencyMs: 1.234,
-    origin: null,
-    matched: shared ? sharedMatches : matches(),
-  });
+  const sharedMatches = sampleMatches();
+  const record = () =>
+    sampleRequest({
+      requestId: ids.next(),
+      at: new Date(),
+      matched: shared ? sharedMatches : sampleMatches(),
+    });
   // Warm-up: the JIT and SQLite's page cache.
   for (let i = 0; i < 10; i++) await store.appendRequests(Array.from({ length: batch }, record));
   const batches = Array.from({ length: Math.ceil(total / batch) }, () =>
