@@ -23,7 +23,8 @@
  * `--root` runs another checkout's build (the same benchmark measures the code before a change);
  * `--skip=cold,writes,propagation,storm` leaves phases out (`max-rate`: the storm's full-load rounds); `--reuse` keeps each seeded store (a file
  * in the temporary directory, a schema, named by label and size) and reuses it in later runs.
- * Storm: `--storm-rate` (200), `--storm-rounds` (3), `--duration` (10 s a round), `--storm-warm` (5 s
+ * Storm: `--storm-rate` (200), `--storm-rounds` (3 pairs of a quiet and a storm round, in alternating
+ * order), `--duration` (10 s a round), `--storm-warm` (5 s
  * of storm unmeasured before B's CPU per change), `--fixed-rate`
  * (requests/s; `auto`: half of B's quiet full-load rate; `off`), `--pin=off`. A storm round under
  * 95 % of its rate is reported in `storm.failedRate` and the run exits with 1. Needs a build (the
@@ -322,24 +323,58 @@ async function onB(b, measure) {
 }
 
 /**
- * Rounds alternating without and with the storm (`--storm-rounds` of each), `load()` measuring B in
- * each. After a storm, B is given two seconds to apply its last changes before the next quiet round.
+ * Rounds alternating without and with the storm (`--storm-rounds` pairs), `load()` measuring B in
+ * each. The pairs alternate their order (quiet then storm, storm then quiet, …), so that a host whose
+ * speed drifts during the run weighs on both sides alike; each pair's two rounds are seconds apart, and
+ * `paired()` compares within pairs. After a storm, B is given two seconds to apply its last changes
+ * before a quiet round; a storm round that comes first starts its storm a second before it measures.
  */
 async function alternate(what, source, load, problems) {
   const quiet = [];
   const stormy = [];
-  for (let i = 0; i < STORM_ROUNDS; i++) {
-    quiet.push(await load());
+  const stormRound = async (i) => {
     await source.start(STORM_RATE);
+    await sleep(1000);
     const r = await load();
     const made = await source.stop();
     stormy.push({ ...r, ...checkedStorm(made, problems, `${what} round ${i + 1}`) });
-    log(
-      `${what} round ${i + 1}: quiet ${JSON.stringify(quiet.at(-1))} storm ${JSON.stringify(stormy.at(-1))}`,
-    );
     await sleep(2000);
+  };
+  for (let i = 0; i < STORM_ROUNDS; i++) {
+    if (i % 2 === 0) {
+      quiet.push(await load());
+      await stormRound(i);
+    } else {
+      await stormRound(i);
+      quiet.push(await load());
+    }
+    log(
+      `${what} pair ${i + 1}: quiet ${JSON.stringify(quiet.at(-1))} storm ${JSON.stringify(stormy.at(-1))}`,
+    );
   }
   return { quiet, stormy };
+}
+
+/**
+ * The storm's cost read within pairs of rounds: for each pair, storm ÷ quiet of B's CPU per request
+ * (and of its requests/s); the median over pairs and the spread. Host drift between pairs cancels;
+ * what remains is drift within a pair, which the alternating order spreads to both sides.
+ */
+function paired({ quiet, stormy }, field) {
+  const ratios = quiet.map((q, i) => stormy[i][field] / q[field]);
+  const sorted = [...ratios].sort((x, y) => x - y);
+  // Interpolated between neighbours, so an even number of pairs is not read by its lower middle.
+  const quartile = (p) => {
+    const at = p * (sorted.length - 1);
+    const low = Math.floor(at);
+    return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low);
+  };
+  return {
+    median: round(quartile(0.5), 4),
+    lowerQuartile: round(quartile(0.25), 4),
+    upperQuartile: round(quartile(0.75), 4),
+    pairs: ratios.map((r) => round(r, 3)),
+  };
 }
 
 async function storm(a, b, seeded, kind, store) {
@@ -442,6 +477,13 @@ async function storm(a, b, seeded, kind, store) {
         stormCpuUs,
         cpuCostPercent: round((1 - quietCpuUs / stormCpuUs) * 100, 1),
         changesPerS: median(max.stormy.map((r) => r.changesPerS)),
+        // Within pairs (see paired()): storm ÷ quiet CPU per request; 1 − 1 ÷ that is the share of
+        // B's capacity the storm takes, the reading of the target that host drift does not move.
+        pairedCpu: paired(max, 'cpuUsPerRequest'),
+        pairedCpuCostPercent: round((1 - 1 / paired(max, 'cpuUsPerRequest').median) * 100, 1),
+        // B saturated in every round (its core busy ~1,000 ms/s) makes CPU per request its capacity.
+        leastCpuMsPerS: Math.min(...[...max.quiet, ...max.stormy].map((r) => r.cpuMsPerS)),
+        pairedRps: paired(max, 'rps'),
         rounds: { quiet: max.quiet, stormy: max.stormy },
       });
     }
@@ -479,6 +521,8 @@ async function storm(a, b, seeded, kind, store) {
         capacityLostPercent: round((1 - fq / fs) * 100, 1),
         // …and the share of its core the storm adds (the lower bound: per-request costs unchanged).
         coreSharePercent: round(extraMsPerS / 10, 1),
+        pairedCpu: paired(fixed, 'cpuUsPerRequest'),
+        pairedCapacityLostPercent: round((1 - 1 / paired(fixed, 'cpuUsPerRequest').median) * 100, 1),
         changesPerS: median(fixed.stormy.map((r) => r.changesPerS)),
         rounds: fixed,
       };
