@@ -26,7 +26,8 @@
  * Storm: `--storm-rate` (200), `--storm-rounds` (3 pairs of a quiet and a storm round, in alternating
  * order), `--duration` (10 s a round), `--storm-warm` (5 s
  * of storm unmeasured before B's CPU per change), `--fixed-rate`
- * (requests/s; `auto`: half of B's quiet full-load rate; `off`), `--pin=off`. A storm round under
+ * (requests/s; `auto`: half of B's quiet full-load rate; `off`), `--pin=off`, `--upstream` (`nginx`, when
+ * installed: answers by itself for a few µs; `node`: gateway-upstream.mjs). A storm round under
  * 95 % of its rate is reported in `storm.failedRate` and the run exits with 1. Needs a build (the
  * npm script runs it), PostgreSQL at IPGATE_BENCH_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test) for the PostgreSQL rows, and Debian's wrk for the storm
@@ -51,6 +52,7 @@ import {
   unpinProcess,
 } from './scale/pinning.mjs';
 import { isSeeded, seedStore } from './scale/seed.mjs';
+import { nginxAvailable, startStaticUpstream } from './scale/static-upstream.mjs';
 import { freshStore, namedStore, openDatabase, openStore } from './scale/stores.mjs';
 import { pacedStorm, stormPlan } from './scale/storm-plan.mjs';
 import { hasWrk, wrkLoad } from './wrk-load.mjs';
@@ -78,6 +80,11 @@ const FIXED_RATE = arg('fixed-rate', 'auto');
 if (FIXED_RATE !== 'auto' && FIXED_RATE !== 'off' && !(Number(FIXED_RATE) > 0))
   throw new Error(`--fixed-rate: requests/s, auto or off, not ${FIXED_RATE}`);
 const REUSE = process.argv.includes('--reuse');
+// The storm's upstream: nginx answering by itself (scale/static-upstream.mjs) leaves core 0 to the
+// storm's writer, the store and the load generator; `node` is gateway-upstream.mjs, as before.
+const UPSTREAM = arg('upstream', nginxAvailable() ? 'nginx' : 'node');
+if (UPSTREAM !== 'nginx' && UPSTREAM !== 'node')
+  throw new Error(`--upstream: nginx or node, not ${UPSTREAM}`);
 // How much nicer than this process the upstream and the load generators run (see storm()).
 const LOAD_NICE = 10;
 // The storm driver's PostgreSQL connections, named so their backends are pinned with the rest.
@@ -380,11 +387,14 @@ function paired({ quiet, stormy }, field) {
 async function storm(a, b, seeded, kind, store) {
   // The upstream and the load generators yield core 0 to the storm's writer and the store (they run
   // at a lower priority): the storm's rate is the given of the measurement, the load's rate follows.
-  const upstream = await startProcess(
-    'nice',
-    ['-n', String(LOAD_NICE), process.execPath, here('gateway-upstream.mjs'), '1'],
-    /"port":(\d+)/,
-  );
+  const upstream =
+    UPSTREAM === 'nginx'
+      ? await startStaticUpstream({ nice: LOAD_NICE })
+      : await startProcess(
+          'nice',
+          ['-n', String(LOAD_NICE), process.execPath, here('gateway-upstream.mjs'), '1'],
+          /"port":(\d+)/,
+        ).then((p) => ({ port: Number(p.match[1]), pid: p.child.pid, stop: () => p.stop() }));
   const source =
     STORM_VIA === 'admin'
       ? adminStorm(a.adminUrl, seeded.writableTenantIds)
@@ -394,7 +404,7 @@ async function storm(a, b, seeded, kind, store) {
   // upstream (with its worker), the load generators and this process on the other.
   const pin = async () => {
     if (!PIN) return;
-    for (const pid of [upstream.child.pid, process.pid, ...source.pids, ...(a ? [a.child.pid] : [])])
+    for (const pid of [upstream.pid, process.pid, ...source.pids, ...(a ? [a.child.pid] : [])])
       pinTree(pid, OTHER_CORE);
     pinTree(b.child.pid, B_CORE);
     pinned =
@@ -414,7 +424,7 @@ async function storm(a, b, seeded, kind, store) {
     try {
       await writer.updateApi(
         seeded.benchApiId,
-        { upstreamUrl: `http://127.0.0.1:${upstream.match[1]}` },
+        { upstreamUrl: `http://127.0.0.1:${upstream.port}` },
         { actor: 'token:bench' },
       );
     } finally {
@@ -455,7 +465,7 @@ async function storm(a, b, seeded, kind, store) {
       });
     const cost = await changeCost(b, source, problems);
     log(`change cost on B (idle gateway): ${JSON.stringify(cost)}`);
-    const result = { kind, via: STORM_VIA, changeCost: cost };
+    const result = { kind, via: STORM_VIA, upstream: UPSTREAM, changeCost: cost };
     result.pinning = PIN
       ? { nodeB: B_CORE, everythingElse: OTHER_CORE, postgresBackends: pinned ?? null }
       : 'off';
