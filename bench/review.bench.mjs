@@ -14,7 +14,8 @@
  *   node bench/review.bench.mjs --rounds=4                  # more rounds (default 2; 1 with --quick)
  *
  * `--new-every=N[,N…]`: in `auto`, one request in N comes from a never-seen address (default 50);
- * with several, each round measures `manual` and then `auto` at each N, so every ratio is of one run.
+ * with several, each round measures `manual` and `auto` at each N (every other round in reverse
+ * order, so drift does not favour the modes measured first), so every ratio is of one run.
  * Besides the ratio of the rounds' averages it prints the median of the per-round ratios (auto ÷ the
  * same round's manual): on a machine whose speed drifts during the run, the steadier figure.
  *
@@ -246,7 +247,9 @@ async function gatewayRuns() {
   const dirs = [];
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const [label, mode, newEvery] of runs) {
+      // Every other round runs in reverse order, so that a host whose speed drifts during a round
+      // (this one moves by up to 2× within minutes) does not always favour the modes measured first.
+      for (const [label, mode, newEvery] of round % 2 === 0 ? runs : [...runs].reverse()) {
         const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
         dirs.push(dir);
         const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
