@@ -35,7 +35,8 @@ const only = process.argv
   .split(',');
 const runs = (row) => only === undefined || only.includes(row);
 /**
- * `--rounds=N`: measure the bare proxies and ipgate in turn N times; rows and ratios are medians.
+ * `--rounds=N`: measure the bare proxies and ipgate in turn N times (every other time in reverse
+ * order); rows and ratios are medians.
  * Default 3 for the full run (the box is shared: one measurement each can land on a noisy moment
  * for one row only), 1 with `--quick`.
  */
@@ -242,7 +243,11 @@ async function main() {
     const perRound = proxies.map(() => []);
     for (let round = 1; round <= ROUNDS; round++) {
       if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}`);
-      for (const [i, proxy] of proxies.entries()) {
+      // Every other round in reverse order: a drift within a round does not always favour the
+      // proxies measured first.
+      const order = [...proxies.entries()];
+      if (round % 2 === 0) order.reverse();
+      for (const [i, proxy] of order) {
         perRound[i].push(
           await measure(proxy.name, proxy.url, proxy.headers, { ...pids, targetPid: proxy.pid }),
         );
