@@ -8,11 +8,12 @@
  * of the response's head: the upstream's headers as undici hands them over, made the caller's
  * (`downstreamResponseHeaders`) and stored by node's `writeHead` (a response with no socket), and of
  * the client address by the socket peer (`socketPeer().resolve`, which looks for forwarding headers
- * in node's header object, made here name by name in three clients' orders).
+ * in node's header object, made here name by name in three clients' orders), and of the request
+ * target read for routing (`parseRequestPath`).
  * Values are made fresh per call where node makes them fresh per request (the Host text, the request
  * id), so nothing is cached by accident.
  *
- *   node bench/gateway-parts-ab.mjs OLD_TREE [calls=1000000] [rounds=5]
+ *   node bench/gateway-parts-ab.mjs OLD_TREE [calls=1000000] [rounds=5] [only=part,part…]
  *   node bench/gateway-parts-ab.mjs /tmp/ipgate-old
  */
 import { ServerResponse } from 'node:http';
@@ -20,7 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [oldRoot, callsArg, roundsArg] = process.argv.slice(2);
+const [oldRoot, callsArg, roundsArg, onlyArg] = process.argv.slice(2);
 if (oldRoot === undefined) {
   process.stderr.write('usage: node bench/gateway-parts-ab.mjs OLD_TREE [calls] [rounds]\n');
   process.exit(2);
@@ -37,7 +38,8 @@ for (const [name, root] of [
 ]) {
   const headers = await load(root, 'apps/server/dist/gateway/forwarding-headers.js');
   const core = await load(root, 'packages/core/dist/index.js');
-  builds.push({ name, headers, core, results: new Map() });
+  const paths = await load(root, 'apps/server/dist/snapshot/request-path.js');
+  builds.push({ name, headers, core, paths, results: new Map() });
 }
 
 const peer = builds[0].core.IpAddress.parse('127.0.0.1');
@@ -132,7 +134,16 @@ const parts = {
     });
   },
   parseHostHeader: (b) => b.core.parseHostHeader(`127.0.0.1:${8000 + (serial++ % 1)}`),
+  // The target as node's parser makes it: a new string per request.
+  'request path (parseRequestPath)': (b) =>
+    b.paths.parseRequestPath(`/v1/thing${serial++ % 1 === 0 ? '' : '/'}`),
 };
+// `only`: the parts whose names contain one of these comma-separated texts.
+if (onlyArg !== undefined) {
+  for (const part of Object.keys(parts)) {
+    if (!onlyArg.split(',').some((text) => part.includes(text))) delete parts[part];
+  }
+}
 
 const cpuNs = () => {
   const u = process.cpuUsage();

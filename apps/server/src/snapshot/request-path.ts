@@ -44,14 +44,17 @@ export function parseRequestPath(target: string | undefined): RequestPath | unde
   const pathEnd = q === -1 || q > end ? end : q;
   const raw = target.slice(0, pathEnd);
   const query = target.slice(pathEnd, end);
-  const normalized = raw.replace(ENCODED_UNRESERVED, (m) =>
-    String.fromCharCode(Number.parseInt(m.slice(1), 16)),
-  );
+  // Most paths carry no escape: nothing to decode (the pattern and its callback are skipped).
+  const normalized = raw.includes('%')
+    ? raw.replace(ENCODED_UNRESERVED, (m) => String.fromCharCode(Number.parseInt(m.slice(1), 16)))
+    : raw;
   if (DOT_SEGMENT.test(normalized)) return undefined;
   // `/public/..%2fadmin`, `/public/..\admin`, `/public/..;/admin`: no dot segment for routing, but
   // nginx (decodes %2f), WHATWG URL parsers (read `\` as `/`) and Servlet containers (drop `;…`) resolve
-  // them to `/admin`. Refused like raw dot segments.
-  if (DOT_SEGMENT.test(lenientPath(normalized))) return undefined;
+  // them to `/admin`. Refused like raw dot segments. A lenient reading that is the path itself (the
+  // usual case) was tested just above.
+  const lenient = lenientPath(normalized);
+  if (lenient !== normalized && DOT_SEGMENT.test(lenient)) return undefined;
   return { raw, query, normalized };
 }
 
