@@ -161,4 +161,52 @@ describe('ipgate serve', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('stops the start itself on a SIGTERM during the rules load: no listener opens, exit 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-cli-serve-'));
+    const child = startCli([
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'info',
+    ]);
+    try {
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      );
+      let stdout = '';
+      child.stdout?.on('data', (b: Buffer) => {
+        stdout += b.toString('utf8');
+      });
+      let stderr = '';
+      const signalled = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`never began its rules load:\n${stderr}`)), 30_000);
+        let sent = false;
+        child.stderr?.on('data', (b: Buffer) => {
+          stderr += b.toString('utf8');
+          if (!sent && stderr.includes('"loading every rule from the store"')) {
+            sent = true; // once: a second signal is the way to force an exit
+            clearTimeout(timer);
+            child.kill('SIGTERM');
+            resolve(Date.now());
+          }
+        });
+      });
+      // A node of 1,000,000 entries used to go on loading (and then start) until SIGKILL.
+      expect(await exited, stderr).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalled).toBeLessThan(15_000);
+      expect(stderr).toContain('"asked to stop while starting; stopping what has started"');
+      expect(stderr).toContain('"ipgate stopped while starting"');
+      expect(stderr).not.toContain('"ipgate started"');
+      expect(stdout).not.toContain('ipgate is running');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

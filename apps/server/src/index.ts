@@ -20,6 +20,7 @@ export {
   type RunningServer,
   runServer,
   type ServeIo,
+  StartStopped,
   startServer,
 } from './serve.js';
 export { openStore, type StoreSettings } from './store/open-store.js';

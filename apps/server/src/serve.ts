@@ -64,6 +64,19 @@ const RETENTION_EVERY_MS = 60 * 60 * 1000;
 export interface ServeParts {
   /** Network facts instead of the offline data: tests give 127.0.0.0/8 addresses the facts they need. */
   readonly networkFacts?: NetworkFacts | undefined;
+  /**
+   * Stops the start when aborted (SIGTERM while a large store loads): what has started is closed
+   * in order and `startServer` rejects with {@link StartStopped}. No effect once it has resolved.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What `startServer` rejects with when its `signal` stopped the start. */
+export class StartStopped extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('ipgate was asked to stop while it was starting', options);
+    this.name = 'StartStopped';
+  }
 }
 
 /** The built console in this repository's layout (apps/server/dist → apps/console/dist). */
@@ -85,6 +98,18 @@ export async function startServer(
   const logger = pino({ level: settings.logLevel, base: { service: 'ipgate' } }, pino.destination(2));
   const clientAddress = clientAddressStrategy(clientAddressConfig(settings));
   const cleanups: (() => Promise<void> | void)[] = [];
+  const { signal } = parts;
+  /** Called after each step of the start: the next one is not begun once a stop is asked for. */
+  const unlessStopped = (): void => {
+    if (signal?.aborted === true) throw new StartStopped();
+  };
+  /** Parts that stop a long step of their own when the start is stopped (the rules load, workers). */
+  const onStop = new Set<() => void>();
+  const stopStarting = (): void => {
+    logger.info({}, 'asked to stop while starting; stopping what has started');
+    for (const stop of onStop) stop();
+  };
+  signal?.addEventListener('abort', stopStarting, { once: true });
   const closeAll = async (): Promise<void> => {
     // Reverse order of start: listeners first (no new work), then writers, then the store.
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -102,6 +127,7 @@ export async function startServer(
       ? await openNodeStoreNow(settings)
       : await openNodeStore(settings, logger);
     cleanups.push(() => store.close());
+    unlessStopped();
 
     let demoUpstream: DemoUpstream | undefined;
     let demoKeySecret: string | undefined;
@@ -116,6 +142,7 @@ export async function startServer(
       cleanups.push(() => demoUpstream?.close());
       demo = await setUpDemo(store, { upstreamUrl: demoUpstream.url });
       demoKeySecret = demo?.keySecret;
+      unlessStopped();
     }
 
     const copyPath = lastGoodPath(settings);
@@ -138,7 +165,12 @@ export async function startServer(
       lastGood: copyPath === undefined ? undefined : { path: copyPath, storeLocation: location, writer },
     });
     cleanups.push(() => engine.close());
+    // A large store takes seconds to load: a stop asked for meanwhile ends the load.
+    const closeEngine = (): void => engine.close();
+    onStop.add(closeEngine);
     await engine.start();
+    onStop.delete(closeEngine);
+    unlessStopped();
     // Other nodes' changes: at once by notification where the store offers it, by polling anyway.
     const watch = store.watchChanges?.(() => engine.refreshSoon());
     if (watch !== undefined) cleanups.push(() => watch.close());
@@ -157,6 +189,7 @@ export async function startServer(
         : undefined;
     const recorder = threaded ?? createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
     cleanups.push(() => recorder.close());
+    unlessStopped();
     const { review, writer: autoWriter } = startAutoReview({
       // The `auto` mode's writes through the recorder's thread where there is one, for the same
       // reason: a batch's commit waits for the write lock and an fsync.
@@ -187,7 +220,7 @@ export async function startServer(
     if (workers > 1) {
       // Worker processes run the gateway (each with its own store, engine and recorder); this
       // process keeps the admin listener. The recorder and engine above serve /metrics and check.
-      const pool = await startWorkerPool({ settings, count: workers, logger });
+      const pool = await startWorkerPool({ settings, count: workers, logger, signal });
       gateway = pool;
       adminEngine = clusterRulesEngine(engine, pool);
     } else {
@@ -207,6 +240,7 @@ export async function startServer(
       });
     }
     cleanups.push(() => gateway.close());
+    unlessStopped();
 
     // Owner notifications: sent in the background from the store's queue, never on the request path
     // (the management API's test send uses the same email transport).
@@ -246,6 +280,7 @@ export async function startServer(
         throw explainListenError(e, 'adminListen', '--admin-listen', settings.adminListen);
       });
     cleanups.push(() => admin.close());
+    unlessStopped();
     const adminAddress = admin.server.address();
     const adminUrl =
       typeof adminAddress === 'object' && adminAddress !== null
@@ -308,6 +343,8 @@ export async function startServer(
     }
     // The demo signs in to the console as its owner: the password is printed on the start that makes it.
     const demoUser = settings.demo && store.opened ? await bootstrapDemoUser(store) : undefined;
+    unlessStopped();
+    signal?.removeEventListener('abort', stopStarting);
     printBanner(io, {
       consoleUrl: `${adminUrl}/console/`,
       demoUser: settings.demo ? { password: demoUser?.generatedPassword } : undefined,
@@ -345,7 +382,14 @@ export async function startServer(
       },
     };
   } catch (e) {
+    signal?.removeEventListener('abort', stopStarting);
     await closeAll();
+    // Whatever a step threw once the stop was asked for (a load cut short, workers told to go) is
+    // the stop itself, not a failure to report.
+    if (signal?.aborted === true) {
+      logger.info({}, 'ipgate stopped while starting');
+      throw e instanceof StartStopped ? e : new StartStopped({ cause: e });
+    }
     throw e;
   }
 }
@@ -361,25 +405,26 @@ export async function runServer(settings: ServeSettings, io: ServeIo): Promise<v
   // Listen for the signals before starting: the banner is printed from within startServer, and a
   // supervisor (or a test) that stops the server as soon as it reads it must get a graceful stop,
   // not the default action of a signal nobody handles yet.
-  let stopRequested!: () => void;
-  const stopped = new Promise<void>((done) => {
-    stopRequested = done;
-  });
+  // A signal during the start stops the start itself (a large store takes seconds to load); a second
+  // one meets no handler and ends the process at once.
+  const stopping = new AbortController();
   const stop = (): void => {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
-    stopRequested();
+    stopping.abort();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   let server: RunningServer;
   try {
-    server = await startServer(settings, io);
+    server = await startServer(settings, io, { signal: stopping.signal });
   } catch (e) {
     stop();
+    if (e instanceof StartStopped) return;
     throw e;
   }
-  await stopped;
+  if (!stopping.signal.aborted)
+    await new Promise((done) => stopping.signal.addEventListener('abort', done, { once: true }));
   await server.close();
 }
 

@@ -20,6 +20,8 @@ export interface WorkerPoolOptions {
   readonly refreshTimeoutMs?: number | undefined;
   /** How long `close` waits for a worker to drain before killing it; default 15 s (the gateway drains for 10). */
   readonly stopTimeoutMs?: number | undefined;
+  /** Aborted while the workers start: they are stopped and the start rejects. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Gateway workers on one shared proxy port. */
@@ -158,6 +160,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   };
 
   // First start: all of them listening, or none.
+  let stopStart: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -166,6 +169,12 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
         options.startTimeoutMs ?? 30_000,
       );
       let listening = 0;
+      stopStart = () => {
+        clearTimeout(timer);
+        reject(new Error('stopped while the gateway workers were starting'));
+      };
+      if (options.signal?.aborted === true) return stopStart();
+      options.signal?.addEventListener('abort', stopStart, { once: true });
       onStartEvent = (event) => {
         if (event.failed !== undefined) {
           clearTimeout(timer);
@@ -193,6 +202,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     throw e;
   } finally {
     onStartEvent = undefined;
+    if (stopStart !== undefined) options.signal?.removeEventListener('abort', stopStart);
   }
 
   return {

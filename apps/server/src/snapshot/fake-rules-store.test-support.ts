@@ -52,18 +52,19 @@ export function fakeRulesStore(initial: RulesChunk, options: FakeRulesStoreOptio
         check();
         return state.rules.version;
       },
-      async loadRules(onChunk: (chunk: RulesChunk) => void) {
+      // Waits for each part as the real stores do (the engine may stop a load from its callback).
+      async loadRules(onChunk: (chunk: RulesChunk) => void | Promise<void>) {
         state.loads++;
         await later();
         check();
         const r = state.rules;
         if (delayMs === undefined) {
-          onChunk(r);
+          await onChunk(r);
           return r.version;
         }
-        onChunk({ version: r.version, tenants: r.tenants, apis: [], keys: r.keys });
+        await onChunk({ version: r.version, tenants: r.tenants, apis: [], keys: r.keys });
         await later();
-        onChunk({ version: r.version, tenants: [], apis: r.apis, keys: [] });
+        await onChunk({ version: r.version, tenants: [], apis: r.apis, keys: [] });
         return r.version;
       },
       async rulesSince(version: number): Promise<RulesDelta | undefined> {

@@ -190,4 +190,29 @@ describe('createSnapshotEngine', () => {
     );
     engine.close();
   });
+
+  it('lets timers and signals run during a long load, and stops it on close', async () => {
+    // Like SQLite, this store answers without leaving the microtask queue: a load of a large store
+    // used to hold off every timer (and SIGTERM) until its end.
+    const parts = 1_000_000;
+    let handed = 0;
+    const store = {
+      currentVersion: async () => 1,
+      rulesSince: async () => undefined,
+      async loadRules(onChunk: (chunk: RulesChunk) => void | Promise<void>) {
+        for (; handed < parts; handed++) await onChunk({ version: 1, tenants: [], apis: [], keys: [] });
+        return 1;
+      },
+    };
+    const { lines, logger } = recordingLogger();
+    const engine = createSnapshotEngine({ store, logger });
+    const closer = setTimeout(() => engine.close(), 10);
+    await engine.start();
+    clearTimeout(closer);
+    expect(handed).toBeGreaterThan(0);
+    expect(handed).toBeLessThan(parts);
+    expect([engine.loaded, engine.status.source]).toEqual([false, 'none']);
+    // Closing is not a store failure: nothing says the store is down or that no rules are served.
+    expect(lines).toEqual(['info loading every rule from the store']);
+  });
 });

@@ -120,7 +120,10 @@ export interface SnapshotEngine extends RulesEngine {
    * it. A listener that throws is logged.
    */
   onSwap(listener: (changes: SwapChanges) => void): () => void;
-  /** Stops polling and the expiry timer. The snapshot in force stays readable. */
+  /**
+   * Stops polling and the expiry timer. The snapshot in force stays readable. A load under way stops
+   * after the part it is compiling, and `start()` then resolves with nothing loaded.
+   */
   close(): void;
 }
 
@@ -235,17 +238,25 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   }
 
   async function loadAll(): Promise<void> {
+    // A poll queued behind a load that a close cut short must not begin the load again.
+    if (closed) throw new EngineClosed();
     const started = Date.now();
+    logger.info({}, 'loading every rule from the store');
     const id = writer === undefined ? undefined : await storeIdOf();
     const load = rules.beginLoad(now().getTime());
     const copy = writer?.beginFull();
     let version: number;
     try {
-      version = await store.loadRules((chunk) => {
+      version = await store.loadRules(async (chunk) => {
         load.add(chunk);
         // The copy on disk may fall behind the load: the load waits for it rather than holding the
         // whole copy in memory (~200 MB at 1,000,000 entries).
-        return copy?.add(chunk);
+        await copy?.add(chunk);
+        // The SQLite driver answers without ever leaving the microtask queue, so without this turn
+        // of the event loop a load of 1,000,000 entries held off timers, I/O and signals (SIGTERM)
+        // until its end; now a close stops it after the part being compiled.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (closed) throw new EngineClosed();
       });
     } catch (e) {
       copy?.abandon();
@@ -323,6 +334,8 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
       lastError = undefined;
       syncedAt = Date.now();
     } catch (e) {
+      // Closed while reading (a stop during start-up): nothing failed, and the node is going away.
+      if (closed) throw e;
       const error = e instanceof Error ? e : new Error(String(e));
       if (healthy || lastError === undefined) {
         logger.error(
@@ -360,11 +373,12 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     }
     const load = rules.beginLoad(now().getTime());
     try {
-      const header = await readLastGood(lastGood.path, { storeLocation: lastGood.storeLocation }, (chunk) =>
-        load.add(chunk),
-      );
+      const header = await readLastGood(lastGood.path, { storeLocation: lastGood.storeLocation }, (chunk) => {
+        if (closed) throw new EngineClosed();
+        load.add(chunk);
+      });
       // The store answered meanwhile (a poll): its rules are newer than the copy's.
-      if (loaded) return;
+      if (loaded || closed) return;
       const changes = load.finish(header.version);
       fromCopy = header;
       loaded = true;
@@ -392,6 +406,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
       );
       swapped(changes);
     } catch (e) {
+      if (closed) return;
       copyRefused =
         e instanceof LastGoodRefused ? `${e.reason}: ${e.message}` : `unreadable: ${(e as Error).message}`;
       logger.error(
@@ -405,7 +420,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     try {
       await refresh();
     } catch {
-      if (!loaded) await loadCopy();
+      if (!loaded && !closed) await loadCopy();
     }
   }
 
@@ -519,6 +534,13 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
       soonTimer = undefined;
     },
   };
+}
+
+/** Ends a load cut short by {@link SnapshotEngine.close}. */
+class EngineClosed extends Error {
+  constructor() {
+    super('the rules engine was closed during a load');
+  }
 }
 
 function notFound(what: string, id: string, field: string): IpGateError {
