@@ -101,6 +101,36 @@ describe('createRecorder', () => {
     ]);
   });
 
+  it('aggregates by what an observation says, also when its object is filled again for the next call', async () => {
+    const { store, state } = fakeStore();
+    const r = createRecorder({ store, flushIntervalMs: 60_000 });
+    recorders.push(r);
+    const c = call('192.0.2.1');
+    // A caller that reuses one object for each call's observation (nothing promises it will not).
+    const reused = { ...c.observation } as {
+      -readonly [K in keyof NonNullable<RecordedCall['observation']>]: unknown;
+    };
+    for (const [address, status] of [
+      ['192.0.2.1', 'authorized'],
+      ['192.0.2.2', 'authorized'],
+      ['192.0.2.2', 'pending'],
+      ['192.0.2.1', 'authorized'],
+    ] as const) {
+      reused.address = address;
+      reused.status = status;
+      r.record({
+        request: { ...c.request, requestId: `req_${++n}` },
+        observation: reused as RecordedCall['observation'],
+      });
+    }
+    await r.flush();
+    expect(state.observations).toEqual([
+      expect.objectContaining({ address: '192.0.2.1', status: 'authorized', count: 2 }),
+      expect.objectContaining({ address: '192.0.2.2', status: 'authorized', count: 1 }),
+      expect.objectContaining({ address: '192.0.2.2', status: 'pending', count: 1 }),
+    ]);
+  });
+
   it('counts into its aggregate in place, never into an observation a write holds', async () => {
     const { store, state } = fakeStore();
     let release!: () => void;

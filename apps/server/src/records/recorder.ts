@@ -121,9 +121,12 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
   /** An observation waits whose key the last observation write did not have (or that write failed). */
   let freshObservation = false;
   let observationsWrittenAt = Date.now();
-  /** The observation last recorded, and its aggregation key. */
-  let lastObservation: RecordedCall['observation'];
+  /** The aggregation key last made, and the values it was made of. */
   let lastObservationKey = '';
+  let lastTenantId = '';
+  let lastKeyId = '';
+  let lastAddress = '';
+  let lastStatus = '';
 
   function addObservation(map: Map<string, Observation>, o: Observation): void {
     const k = observationKey(o);
@@ -277,10 +280,20 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
       const o = bounded.observation;
       if (o !== undefined) {
         const at = bounded.request.at;
-        // The recorder thread gives a run of calls one observation object (calls are read, never
-        // changed, once made): its key is made once, not joined and hashed again for every call.
-        if (o !== lastObservation) {
-          lastObservation = o;
+        // Calls in a run mostly share one (tenant, key, address, status): the recorder thread even
+        // hands them one observation object. Its key is made once, not joined and hashed again for
+        // every call. Compared by value, not by object: a caller may fill one object again for the
+        // next call, and a key kept for the object would count that call under the first one's.
+        if (
+          o.address !== lastAddress ||
+          o.keyId !== lastKeyId ||
+          o.tenantId !== lastTenantId ||
+          o.status !== lastStatus
+        ) {
+          lastTenantId = o.tenantId;
+          lastKeyId = o.keyId;
+          lastAddress = o.address;
+          lastStatus = o.status;
           lastObservationKey = observationKey(o);
         }
         const k = lastObservationKey;
