@@ -19,7 +19,8 @@ const requests = Number(requestsArg);
 const RULES = [
   [
     'start-up (not per request)',
-    /internal\/modules|Module\._load|compileSourceTextModule|avvio|fastify\/lib|loadESM/,
+    // Module files read through fs/promises show up under the promise's continuation, not the loader.
+    /internal\/modules|Module\._load|compileSourceTextModule|avvio|fastify\/lib|loadESM|internal\/fs\/promises|bootstrap\/realm|pre_execution/,
   ],
   ['GC', /^\(garbage collector\)/],
   ['socket write syscalls', /^(writev|writeLatin1String|writeUtf8String|writeBuffer|writeAsciiString) /],
