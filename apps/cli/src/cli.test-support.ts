@@ -1,9 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { acquireBuildLock } from './build-lock.test-support.js';
 
 /**
  * Runs the real, built `ipgate` for the command-line tests: `node apps/cli/bin/ipgate.js …` with
@@ -108,8 +109,8 @@ const projects = [
  * Builds the workspace with `npx tsc -b` unless the build is newer than every source.
  *
  * `npm test` builds before vitest, but a developer may run vitest alone after an edit, and the tests
- * must run what they edited. Test files run in parallel workers, so a lock directory makes one of them
- * build while the others wait and then find the build fresh.
+ * must run what they edited. Test files run in parallel workers, so a lock held by a live process
+ * makes one of them build while the others wait and then find the build fresh.
  *
  * @example beforeAll(ensureBuilt, 120_000);
  */
@@ -118,7 +119,7 @@ export async function ensureBuilt(): Promise<void> {
     tmpdir(),
     `ipgate-cli-build-${Buffer.from(repoRoot).toString('base64url').slice(-40)}.lock`,
   );
-  await acquire(lock);
+  const release = await acquireBuildLock(lock);
   try {
     if (!isStale()) return;
     try {
@@ -128,7 +129,7 @@ export async function ensureBuilt(): Promise<void> {
       throw new Error(`npx tsc -b failed:\n${stdout ?? ''}${stderr ?? ''}`);
     }
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    release();
   }
 }
 
@@ -157,22 +158,4 @@ function newestSource(dir: string): number {
     newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
-}
-
-async function acquire(lock: string): Promise<void> {
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    // A lock left by a killed run must not block the next one forever.
-    try {
-      if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
-    } catch {
-      // Gone in the meantime: try again.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
