@@ -149,8 +149,9 @@ describe('IPv6Boundaries', () => {
     ]);
     expect(s.n).toBe(4);
     const b = new IPv6Boundaries(s.words, s.n);
-    // And an index of 2^1 + 1 buckets: one 32-bit count for their one group, a byte for each bucket.
-    expect(b.byteLength).toBe(4 * 16 + 4 + 3);
+    // And an index of 2^1 + 1 buckets: one 32-bit count for their one group, a byte for each bucket;
+    // and a map of 2^5 buckets, two bits each, in three words.
+    expect(b.byteLength).toBe(4 * 16 + 4 + 3 + 3 * 4);
     expect([29n, 30n, 39n, 40n, 41n].map((q) => has(b, q))).toEqual([true, false, false, true, false]);
   });
 

@@ -28,7 +28,8 @@ const INDEX_FROM = 4096;
  *   reads one cache line, not two.
  *
  * From 4096 segments on, membership (`contains`, for `IpSet.has`) has its own structure as well
- * (ipv6-boundaries.ts): one index read and one cache line where this search reads two or three.
+ * (ipv6-boundaries.ts): a map in the cache that answers most addresses far from every entry, else one
+ * index read and one cache line where this search reads two or three.
  */
 export class IPv6Table implements IPv6Lookup {
   /** Segment k: start words at 8k..8k+3, end words at 8k+4..8k+7. */
