@@ -7,6 +7,7 @@
  * loaded machine.
  *
  *   node bench/scale/apply-cost.mjs --store=sqlite --label=mine --size=100000 --roots=/path/to/before,$PWD
+ *   node bench/scale/apply-cost.mjs --store=postgres --tenants=15 --additions   # a refresh of a storm at 60/s
  *
  * The store is the one `scale.bench.mjs --reuse --label=<label> --sizes=<size>` seeded. This script
  * writes `--tenants` entries into it (one per tenant, through the store layer, so that `rulesSince`
@@ -25,6 +26,8 @@ const label = arg('label', 'applycost');
 const TENANTS = Number(arg('tenants', 50));
 const ROUNDS = Number(arg('rounds', 7));
 const REPEATS = Number(arg('repeats', 40));
+// As every node asks (`additions: true`): the tenants the changes only added to come as those entries.
+const ADDITIONS = process.argv.includes('--additions');
 // Copies of the seeded tenants loaded beside them (renamed), for a snapshot of as many tenants as a
 // larger store holds without seeding one: 10 copies of 100,000 entries' 10,000 tenants give 100,000.
 const COPIES = Number(arg('copies', 10));
@@ -81,7 +84,8 @@ try {
     for (const [b, build] of builds.entries()) {
       const deltas = [];
       let t = cpuUs();
-      for (let i = 0; i < REPEATS; i++) deltas.push(await build.store.rulesSince(from, { additions: false }));
+      for (let i = 0; i < REPEATS; i++)
+        deltas.push(await build.store.rulesSince(from, { additions: ADDITIONS }));
       results[b].read.push((cpuUs() - t) / REPEATS / TENANTS);
       t = cpuUs();
       for (const delta of deltas) build.rules.apply(delta, Date.now());
@@ -94,7 +98,9 @@ try {
     applyUsPerTenant: round(median(results[b].apply)),
     rounds: { read: results[b].read.map((x) => round(x)), apply: results[b].apply.map((x) => round(x)) },
   }));
-  console.log(JSON.stringify({ kind, size, tenants: TENANTS, repeats: REPEATS, rows }, null, 1));
+  console.log(
+    JSON.stringify({ kind, size, tenants: TENANTS, additions: ADDITIONS, repeats: REPEATS, rows }, null, 1),
+  );
 } finally {
   for (const [tenantId, entryId] of added)
     await writer.removeTenantIpEntry(tenantId, entryId, { actor: 'token:bench' });

@@ -6,10 +6,21 @@
  * `version`". See docs/architecture/storage.md, "How a change reaches the request path".
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { StoreContext, StoreDialect } from './context.js';
-import type { ApisTable, Database, IpListEntryColumns } from './database.js';
+import { read, type StoreContext, type StoreDialect } from './context.js';
+import type { ApisTable, Database } from './database.js';
+import type { DialectName } from './dialect.js';
 import { invalid } from './errors.js';
-import { flag, toBool, toDateOrNull } from './rows.js';
+import { idsIn } from './ids-in.js';
+import { NOT_IN_ONE_STATEMENT, rulesSinceInOneStatement } from './postgres-rules-since.js';
+import { flag, toBool } from './rows.js';
+import {
+  type AddedEntryRow,
+  changedUnits,
+  checkedAdditions,
+  type EntryRow,
+  ruleEntry,
+  wantedAdditions,
+} from './rule-changes.js';
 import type {
   ApiRules,
   KeyRules,
@@ -92,7 +103,7 @@ export async function loadRules(
           entries: byTenant.get(t.id) ?? [],
         })),
         apis: [],
-        keys: await keyRules(db, keys),
+        keys: await keyRules(db, ctx.dialect.name, keys),
       });
       after = last;
     }
@@ -106,7 +117,7 @@ export async function loadRules(
         .limit(APIS_PER_CHUNK)
         .execute();
       if (apis.length === 0) break;
-      await onChunk({ version, tenants: [], apis: await apiRules(db, apis), keys: [] });
+      await onChunk({ version, tenants: [], apis: await apiRules(db, ctx.dialect.name, apis), keys: [] });
       after = (apis[apis.length - 1] as { id: string }).id;
     }
     return version;
@@ -115,7 +126,8 @@ export async function loadRules(
 
 /**
  * The rules of every unit that changes after `version` touched, read together with those changes in
- * one transaction; undefined when there are more than `maxChanges` changes to follow.
+ * one consistent read (one statement, or one read-only transaction); undefined when there are more
+ * than `maxChanges` changes to follow.
  *
  * @example
  * const delta = await rulesSince(ctx, snapshot.version);
@@ -131,6 +143,27 @@ export async function rulesSince(
   const maxChanges = options.maxChanges ?? DEFAULT_MAX_CHANGES;
   if (!Number.isInteger(maxChanges) || maxChanges < 1)
     throw invalid('maxChanges', 'maxChanges must be a whole number from 1.');
+  // A storm's changes to tenant lists: one statement on PostgreSQL (postgres-rules-since.ts).
+  if (ctx.dialect.name === 'postgres') {
+    const delta = await read(ctx, () => rulesSinceInOneStatement(ctx.db, version, maxChanges, options));
+    if (delta !== NOT_IN_ONE_STATEMENT) return delta;
+  }
+  return rulesSinceInTransaction(ctx, version, maxChanges, options);
+}
+
+/**
+ * {@link rulesSince} read the general way, in one read-only transaction: the changes first, then
+ * the units they touched, a query per kind of row.
+ *
+ * @example
+ * const delta = await rulesSinceInTransaction(ctx, 41, 1000, { additions: true });
+ */
+export function rulesSinceInTransaction(
+  ctx: StoreContext,
+  version: number,
+  maxChanges: number,
+  options: { readonly additions?: boolean | undefined },
+): Promise<RulesDelta | undefined> {
   return ctx.dialect.readTransaction(async (db) => {
     const changes = await db
       .selectFrom('changes')
@@ -140,40 +173,16 @@ export async function rulesSince(
       .limit(maxChanges + 1)
       .execute();
     if (changes.length > maxChanges) return undefined;
-    const tenantIds = new Set<string>();
-    const apiIds = new Set<string>();
-    const keyIds = new Set<string>();
-    // Per tenant, the entries its changes added while every one of them only added entries; a
-    // tenant leaves this map for good at its first change of any other kind.
-    const addedTo = new Map<string, string[]>();
-    for (const c of changes) {
-      // Principals (admin tokens, users) decide who manages rules, not what they are.
-      if (c.kind.startsWith('principal.')) continue;
-      // A change names every unit it touched: a key's change names its tenant too, and a review
-      // action names the key that called as well as the tenant list it added to.
-      if (c.tenant_id !== null) {
-        const first = !tenantIds.has(c.tenant_id);
-        tenantIds.add(c.tenant_id);
-        const added = addedTo.get(c.tenant_id);
-        if (c.added_entries === null || (!first && added === undefined)) addedTo.delete(c.tenant_id);
-        else if (c.added_entries !== '') {
-          if (added === undefined) addedTo.set(c.tenant_id, c.added_entries.split(','));
-          else added.push(...c.added_entries.split(','));
-        } else if (added === undefined) addedTo.set(c.tenant_id, []);
-      }
-      if (c.api_id !== null) apiIds.add(c.api_id);
-      if (c.key_id !== null) keyIds.add(c.key_id);
-    }
-    const top =
-      changes.length === 0 ? version : Number((changes[changes.length - 1] as { version: number }).version);
-    const additions = options.additions === true ? await addedEntries(db, addedTo) : new Map();
+    const { top, tenantIds, apiIds, keyIds, addedTo } = changedUnits(changes, version);
+    const dialect = ctx.dialect;
+    const additions = options.additions === true ? await addedEntries(db, dialect, addedTo) : new Map();
     for (const id of additions.keys()) tenantIds.delete(id);
     return {
       version: top,
-      tenants: await tenantsById(db, ctx.dialect, [...tenantIds]),
+      tenants: await tenantsById(db, dialect, [...tenantIds]),
       ...(options.additions === true ? { tenantAdditions: additions } : {}),
-      apis: await apisById(db, [...apiIds]),
-      keys: await keysById(db, [...keyIds]),
+      apis: await apisById(db, dialect.name, [...apiIds]),
+      keys: await keysById(db, dialect.name, [...keyIds]),
     };
   });
 }
@@ -201,7 +210,6 @@ const API_COLUMNS = [
 
 type KeyRow = Pick<Selectable<Database['keys']>, (typeof KEY_COLUMNS)[number]>;
 type ApiRow = Pick<Selectable<ApisTable>, (typeof API_COLUMNS)[number]>;
-type EntryRow = Pick<Selectable<IpListEntryColumns>, 'id' | 'name' | 'type' | 'value' | 'expires_at'>;
 
 async function tenantsById(
   db: Kysely<Database>,
@@ -210,10 +218,14 @@ async function tenantsById(
 ): Promise<Map<string, TenantRules | null>> {
   const out = new Map<string, TenantRules | null>(ids.map((id) => [id, null]));
   for (const part of parts(ids)) {
+    if (dialect.name === 'postgres') {
+      for (const [id, rules] of await tenantsWithEntries(db, part)) out.set(id, rules);
+      continue;
+    }
     const tenants = await db
       .selectFrom('tenants')
       .select(['id', 'ip_mode', 'enforce'])
-      .where('id', 'in', part)
+      .where(idsIn(dialect.name, 'id', part))
       .execute();
     const byTenant =
       dialect.selectRows === undefined
@@ -221,7 +233,7 @@ async function tenantsById(
             await db
               .selectFrom('tenant_ip_entries')
               .select(['tenant_id', 'id', 'name', 'type', 'value', 'expires_at'])
-              .where('tenant_id', 'in', part)
+              .where(idsIn(dialect.name, 'tenant_id', part))
               .where('enabled', '=', flag(true))
               .orderBy('tenant_id')
               .orderBy('created_at')
@@ -237,6 +249,55 @@ async function tenantsById(
         entries: byTenant.get(t.id) ?? [],
       });
     }
+  }
+  return out;
+}
+
+/**
+ * {@link tenantsById} on PostgreSQL: the tenants and their enabled entries in one statement (a row
+ * per entry, one with null entry columns for a tenant without any), so a refresh makes one round
+ * trip fewer — a round trip is a socket write, a wake-up of the backend and a parse of its answer
+ * on the node, whatever it carries. Tenants that do not exist are not in the result.
+ */
+async function tenantsWithEntries(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, TenantRules>> {
+  const rows = await db
+    .selectFrom('tenants as t')
+    .leftJoin('tenant_ip_entries as e', (join) =>
+      join.onRef('e.tenant_id', '=', 't.id').on('e.enabled', '=', flag(true)),
+    )
+    .select([
+      't.id as tenant_id',
+      't.ip_mode',
+      't.enforce',
+      'e.id',
+      'e.name',
+      'e.type',
+      'e.value',
+      'e.expires_at',
+    ])
+    .where(idsIn('postgres', 't.id', ids))
+    .orderBy('t.id')
+    .orderBy('e.created_at')
+    .orderBy('e.id')
+    .execute();
+  const out = new Map<string, TenantRules>();
+  let current: { readonly id: string; readonly entries: RuleEntry[] } | undefined;
+  for (const r of rows) {
+    if (current?.id !== r.tenant_id) {
+      current = { id: r.tenant_id, entries: [] };
+      out.set(r.tenant_id, {
+        tenant: { id: r.tenant_id, ipMode: r.ip_mode, enforce: toBool(r.enforce) },
+        entries: current.entries,
+      });
+    }
+    // A tenant without entries comes as one row whose entry columns are null.
+    if (r.id === null || r.name === null || r.type === null || r.value === null) continue;
+    current.entries.push(
+      ruleEntry({ id: r.id, name: r.name, type: r.type, value: r.value, expires_at: r.expires_at }),
+    );
   }
   return out;
 }
@@ -267,84 +328,77 @@ function entriesOfTenants(
   );
 }
 
-/**
- * The entries each tenant's add-only changes added, read by id, oldest first (as the whole list is
- * ordered, so that appending them gives the list a full read would). A tenant is left out — and read
- * whole by the caller — unless every id is there, its own, enabled and without expiry: a row that is
- * not (removed by a later change would have ended the tenant's add-only run; an expiry needs the
- * whole list kept for the expiry queue) means the change does not say what the list is.
- */
+/** The entries each tenant's add-only changes added, read by id and checked ({@link checkedAdditions}). */
 async function addedEntries(
   db: Kysely<Database>,
+  dialect: StoreDialect,
   addedTo: ReadonlyMap<string, readonly string[]>,
 ): Promise<Map<string, RuleEntry[]>> {
-  const out = new Map<string, RuleEntry[]>();
-  const wanted = new Map<string, string>();
-  for (const [tenantId, ids] of addedTo) {
-    if (new Set(ids).size !== ids.length) continue; // an id added twice: not an add-only run
-    out.set(tenantId, []);
-    for (const id of ids) wanted.set(id, tenantId);
-  }
-  const rows: (EntryRow & { tenant_id: string; enabled: number | boolean; created_at: unknown })[] = [];
-  for (const part of parts([...wanted.keys()])) {
+  const rows: AddedEntryRow[] = [];
+  for (const part of parts([...wantedAdditions(addedTo).keys()])) {
     rows.push(
       ...(await db
         .selectFrom('tenant_ip_entries')
-        .select(['tenant_id', 'id', 'name', 'type', 'value', 'expires_at', 'enabled', 'created_at'])
-        .where('id', 'in', part)
+        .select(['tenant_id', 'id', 'name', 'type', 'value', 'expires_at', 'enabled'])
+        .where(idsIn(dialect.name, 'id', part))
         .orderBy('created_at')
         .orderBy('id')
         .execute()),
     );
   }
-  const unsure = new Set<string>();
-  for (const row of rows) {
-    const tenantId = wanted.get(row.id);
-    if (tenantId === undefined) continue;
-    wanted.delete(row.id);
-    if (row.tenant_id !== tenantId || !toBool(row.enabled) || row.expires_at !== null) {
-      unsure.add(tenantId);
-      continue;
-    }
-    out.get(tenantId)?.push(ruleEntry(row));
-  }
-  for (const tenantId of wanted.values()) unsure.add(tenantId); // a row that is gone
-  for (const tenantId of unsure) out.delete(tenantId);
-  return out;
+  return checkedAdditions(addedTo, rows);
 }
 
-async function apisById(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, ApiRules | null>> {
+async function apisById(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  ids: readonly string[],
+): Promise<Map<string, ApiRules | null>> {
   const out = new Map<string, ApiRules | null>(ids.map((id) => [id, null]));
   for (const part of parts(ids)) {
-    const apis = await db.selectFrom('apis').select(API_COLUMNS).where('id', 'in', part).execute();
-    for (const rules of await apiRules(db, apis)) out.set(rules.api.id, rules);
+    const apis = await db
+      .selectFrom('apis')
+      .select(API_COLUMNS)
+      .where(idsIn(dialect, 'id', part))
+      .execute();
+    for (const rules of await apiRules(db, dialect, apis)) out.set(rules.api.id, rules);
   }
   return out;
 }
 
-async function keysById(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, KeyRules | null>> {
+async function keysById(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  ids: readonly string[],
+): Promise<Map<string, KeyRules | null>> {
   const out = new Map<string, KeyRules | null>(ids.map((id) => [id, null]));
   for (const part of parts(ids)) {
     const keys = await db
       .selectFrom('keys')
       .select(KEY_COLUMNS)
-      .where('id', 'in', part)
+      .where(idsIn(dialect, 'id', part))
       .where('status', '=', 'active')
       .execute();
-    for (const rules of await keyRules(db, keys)) out.set(rules.key.id, rules);
+    for (const rules of await keyRules(db, dialect, keys)) out.set(rules.key.id, rules);
   }
   return out;
 }
 
-async function apiRules(db: Kysely<Database>, apis: readonly ApiRow[]): Promise<ApiRules[]> {
+async function apiRules(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  apis: readonly ApiRow[],
+): Promise<ApiRules[]> {
   if (apis.length === 0) return [];
   const entries = await db
     .selectFrom('api_allowlist_entries')
     .select(['api_id', 'id', 'name', 'type', 'value', 'expires_at'])
     .where(
-      'api_id',
-      'in',
-      apis.map((a) => a.id),
+      idsIn(
+        dialect,
+        'api_id',
+        apis.map((a) => a.id),
+      ),
     )
     .where('enabled', '=', flag(true))
     .orderBy('api_id')
@@ -368,14 +422,18 @@ async function apiRules(db: Kysely<Database>, apis: readonly ApiRow[]): Promise<
 }
 
 /** The rules of these keys (active ones, read already), in their order. */
-async function keyRules(db: Kysely<Database>, keys: readonly KeyRow[]): Promise<KeyRules[]> {
+async function keyRules(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  keys: readonly KeyRow[],
+): Promise<KeyRules[]> {
   const ips = new Map<string, RuleEntry[]>();
   const domains = new Map<string, RuleDomain[]>();
   for (const part of parts(keys.map((k) => k.id))) {
     const ipRows = await db
       .selectFrom('key_ip_entries')
       .select(['key_id', 'id', 'name', 'type', 'value'])
-      .where('key_id', 'in', part)
+      .where(idsIn(dialect, 'key_id', part))
       .orderBy('key_id')
       .orderBy('created_at')
       .orderBy('id')
@@ -389,7 +447,7 @@ async function keyRules(db: Kysely<Database>, keys: readonly KeyRow[]): Promise<
     const domainRows = await db
       .selectFrom('key_domain_entries')
       .select(['key_id', 'id', 'name', 'value'])
-      .where('key_id', 'in', part)
+      .where(idsIn(dialect, 'key_id', part))
       .orderBy('key_id')
       .orderBy('created_at')
       .orderBy('id')
@@ -421,17 +479,6 @@ async function topVersion(db: Kysely<Database>): Promise<number> {
     .select((eb) => eb.fn.max('version').as('v'))
     .executeTakeFirst();
   return top?.v === null || top?.v === undefined ? 0 : Number(top.v);
-}
-
-function ruleEntry(r: EntryRow): RuleEntry {
-  // The type as a literal: the driver gives every row its own copy of the text, a million of them at scale.
-  return {
-    id: r.id,
-    name: r.name,
-    type: r.type === 'ip' ? 'ip' : 'range',
-    value: r.value,
-    expiresAt: toDateOrNull(r.expires_at),
-  };
 }
 
 /** Rows in owner order grouped by owner, each turned into what the unit keeps. */
