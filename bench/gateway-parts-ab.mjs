@@ -9,7 +9,8 @@
  * (`downstreamResponseHeaders`) and stored by node's `writeHead` (a response with no socket), and of
  * the client address by the socket peer (`socketPeer().resolve`, which looks for forwarding headers
  * in node's header object, made here name by name in three clients' orders), and of the request
- * target read for routing (`parseRequestPath`).
+ * target read for routing (`parseRequestPath`), and of looking for a second key or Host among the raw
+ * headers (`withEveryCopy`).
  * Values are made fresh per call where node makes them fresh per request (the Host text, the request
  * id), so nothing is cached by accident.
  *
@@ -39,7 +40,8 @@ for (const [name, root] of [
   const headers = await load(root, 'apps/server/dist/gateway/forwarding-headers.js');
   const core = await load(root, 'packages/core/dist/index.js');
   const paths = await load(root, 'apps/server/dist/snapshot/request-path.js');
-  builds.push({ name, headers, core, paths, results: new Map() });
+  const keys = await load(root, 'apps/server/dist/gateway/presented-key.js');
+  builds.push({ name, headers, core, paths, keys, results: new Map() });
 }
 
 const peer = builds[0].core.IpAddress.parse('127.0.0.1');
@@ -135,6 +137,20 @@ const parts = {
   },
   parseHostHeader: (b) => b.core.parseHostHeader(`127.0.0.1:${8000 + (serial++ % 1)}`),
   // The target as node's parser makes it: a new string per request.
+  // node's `req.rawHeaders` of a curl-like request: names as sent, values as new strings.
+  'every copy of the key and Host (withEveryCopy)': (b) => {
+    const headers = curlLike();
+    return b.keys.withEveryCopy(headers, [
+      'Host',
+      headers.host,
+      'User-Agent',
+      headers['user-agent'],
+      'Accept',
+      headers.accept,
+      'Authorization',
+      headers.authorization,
+    ]);
+  },
   'request path (parseRequestPath)': (b) =>
     b.paths.parseRequestPath(`/v1/thing${serial++ % 1 === 0 ? '' : '/'}`),
 };

@@ -263,6 +263,32 @@ describe('withEveryCopy', () => {
     const raw = ['Host', 'a.example', 'HOST', 'b.example'];
     expect(withEveryCopy({ host: 'a.example' }, raw).host).toEqual(['a.example', 'b.example']);
   });
+
+  it('lists a name exactly when it came more than once, every copy in order', () => {
+    const name = fc.constantFrom(
+      'Host',
+      'host',
+      'HOST',
+      'Authorization',
+      'authorization',
+      'X-Other',
+      'Hosts',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, fc.string()), { maxLength: 8 }), (pairs) => {
+        const raw = pairs.flat();
+        const headers = { authorization: 'first', host: 'first' };
+        const copies = (wanted: string) =>
+          pairs.filter(([n]) => n.toLowerCase() === wanted).map(([, value]) => value);
+        const auth = copies('authorization');
+        const host = copies('host');
+        const got = withEveryCopy(headers, raw);
+        if (auth.length < 2 && host.length < 2) expect(got).toBe(headers);
+        expect(got.authorization).toEqual(auth.length > 1 ? auth : 'first');
+        expect(got.host).toEqual(host.length > 1 ? host : 'first');
+      }),
+    );
+  });
 });
 
 describe('upstreamPath', () => {

