@@ -10,7 +10,7 @@
  * the client address by the socket peer (`socketPeer().resolve`, which looks for forwarding headers
  * in node's header object, made here name by name in three clients' orders), and of the request
  * target read for routing (`parseRequestPath`), and of looking for a second key or Host among the raw
- * headers (`withEveryCopy`).
+ * headers (`withEveryCopy`), and of naming the matched entries for the record (`recordedMatches`).
  * Values are made fresh per call where node makes them fresh per request (the Host text, the request
  * id), so nothing is cached by accident.
  *
@@ -41,7 +41,8 @@ for (const [name, root] of [
   const core = await load(root, 'packages/core/dist/index.js');
   const paths = await load(root, 'apps/server/dist/snapshot/request-path.js');
   const keys = await load(root, 'apps/server/dist/gateway/presented-key.js');
-  builds.push({ name, headers, core, paths, keys, results: new Map() });
+  const matches = await load(root, 'apps/server/dist/records/recorded-matches.js');
+  builds.push({ name, headers, core, paths, keys, matches, results: new Map() });
 }
 
 const peer = builds[0].core.IpAddress.parse('127.0.0.1');
@@ -151,6 +152,25 @@ const parts = {
       headers.authorization,
     ]);
   },
+  // The bench's three matched entries, as new rule objects per request as the decision makes them.
+  'matched entries for the record (recordedMatches)': (b) =>
+    b.matches.recordedMatches({
+      matched: [
+        {
+          stage: 'api-allowlist',
+          list: 'api-allowlist',
+          index: 999,
+          name: undefined,
+          id: 'ent_a',
+          value: 'x',
+        },
+        { stage: 'tenant-restriction', list: 'tenant', index: 999, name: undefined, id: 'ent_b', value: 'x' },
+        { stage: 'key-restriction', list: 'key-ips', index: 0, name: undefined, id: 'kip_c', value: 'x' },
+      ],
+      api: undefined,
+      tenant: undefined,
+      key: undefined,
+    }),
   'request path (parseRequestPath)': (b) =>
     b.paths.parseRequestPath(`/v1/thing${serial++ % 1 === 0 ? '' : '/'}`),
 };
