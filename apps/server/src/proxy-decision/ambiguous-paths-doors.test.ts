@@ -4,14 +4,16 @@
  * paths before sending them. The world's `/internal` API lists 127.0.0.2 only; the client is 127.0.0.3.
  */
 import { connect } from 'node:net';
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
 
 let s: DecisionServer;
+const started = new SuiteResources();
 beforeAll(async () => {
-  s = await startDecisionServer();
-});
-afterAll(async () => s?.close());
+  s = await started.add(startDecisionServer(), (server) => server.close(), 'ipgate');
+}, 120_000);
+afterAll(() => started.closeAll());
 
 /** Sends one raw HTTP/1.1 request and returns the status and body. */
 function raw(url: string, from: string, target: string, headers: Record<string, string> = {}) {

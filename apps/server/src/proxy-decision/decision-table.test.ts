@@ -4,12 +4,14 @@
  * X-Forwarded-For): every case gets the same answer, translated only where a proxy needs it (nginx:
  * 204 for allow, 403 for no route).
  */
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DecisionServer, startDecisionServer } from './decision-server.test-support.js';
 import { GATEWAY_CASES, type GatewayCase, headersFor } from './gateway-cases.test-support.js';
 
 let s: DecisionServer;
+const started = new SuiteResources();
 const agents = new Map<string, Agent>();
 const agentFrom = (address: string): Agent => {
   let agent = agents.get(address);
@@ -22,12 +24,17 @@ const agentFrom = (address: string): Agent => {
 };
 
 beforeAll(async () => {
-  s = await startDecisionServer();
-});
-afterAll(async () => {
-  await Promise.all([...agents.values()].map((a) => a.close()));
-  await s?.close();
-});
+  s = await started.add(startDecisionServer(), (server) => server.close(), 'ipgate');
+  // Closed before the server, after the tests made them.
+  await started.add(
+    undefined,
+    async () => {
+      await Promise.all([...agents.values()].map((a) => a.close()));
+    },
+    'the agents',
+  );
+}, 120_000);
+afterAll(() => started.closeAll());
 
 async function throughGateway(c: GatewayCase) {
   const res = await request(`${s.server.gatewayUrl}${c.path}`, {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decisionCases } from '@ipgate/test-support/decision-cases';
+import { SuiteResources } from '@ipgate/test-support/suite-resources';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../config/load-settings.js';
@@ -22,9 +23,14 @@ let dataDir: string;
 let server: RunningServer;
 let nginx: Agent;
 const secrets: string[] = [];
+const started = new SuiteResources();
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ipgate-decide-table-'));
+  dataDir = await started.add(
+    mkdtempSync(join(tmpdir(), 'ipgate-decide-table-')),
+    (dir) => rmSync(dir, { recursive: true, force: true }),
+    'the data dir',
+  );
   const store = await openSqliteStore({ path: join(dataDir, 'ipgate.db') });
   try {
     // The upstream is never called by the decision endpoint; the API only has to route.
@@ -37,26 +43,26 @@ beforeAll(async () => {
   } finally {
     await store.close();
   }
-  server = await startServer(
-    loadSettings({
-      flags: {
-        listen: '127.0.0.1:0',
-        adminListen: '127.0.0.1:0',
-        dataDir,
-        trustProxy: '127.0.0.1',
-        logLevel: 'silent',
-      },
-    }),
-    { out: () => undefined, flush: async () => undefined },
+  server = await started.add(
+    startServer(
+      loadSettings({
+        flags: {
+          listen: '127.0.0.1:0',
+          adminListen: '127.0.0.1:0',
+          dataDir,
+          trustProxy: '127.0.0.1',
+          logLevel: 'silent',
+        },
+      }),
+      { out: () => undefined, flush: async () => undefined },
+    ),
+    (running) => running.close(),
+    'ipgate',
   );
-  nginx = new Agent({ localAddress: '127.0.0.1' });
-});
+  nginx = await started.add(new Agent({ localAddress: '127.0.0.1' }), (agent) => agent.close(), 'the agent');
+}, 120_000);
 
-afterAll(async () => {
-  await nginx?.close();
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => started.closeAll());
 
 describe('the middlewares’ decision table, through the decision endpoint (nginx auth_request)', () => {
   it.each(rows.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
