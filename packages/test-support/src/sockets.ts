@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import type { Source } from './decision-cases.js';
@@ -14,12 +15,50 @@ export async function listen(server: Server): Promise<number> {
 }
 
 /**
- * A loopback port nothing listens on right now: the kernel's pick, released at once. For a server a
- * test starts later on it, or for a closed port to connect to.
+ * A loopback port nothing listens on right now, for a server a test starts later on it (nginx, Caddy,
+ * an SMTP receiver started after the server that sends to it) or for a closed port to connect to.
+ *
+ * Picked below the kernel's ephemeral range: a port from that range (what `listen(0)` picks) is
+ * handed to outgoing connections too, and with the many connections a test run makes one of them
+ * took the port between this pick and its use (EADDRINUSE in nginx). A port below the range is
+ * taken only by someone who asks for it by number.
  *
  * @example const port = await freePort();
  */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralPorts();
+  // Above the well-known and the commonly configured ports; the range is ~22,000 ports wide.
+  const from = 10_000;
+  for (let attempt = 0; low - from > 1_000 && attempt < 100; attempt++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (await bindable(port)) return port;
+  }
+  return kernelPort(); // no room below the range on this machine: the kernel's pick, as before
+}
+
+/** The kernel's range of ports for outgoing connections (Linux; the usual default elsewhere). */
+export function ephemeralPorts(): readonly [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+  } catch {
+    // not Linux
+  }
+  return [32_768, 60_999];
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
