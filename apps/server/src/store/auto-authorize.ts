@@ -546,23 +546,22 @@ async function writeListed(
     }
   }
   const line = (a: Assessment): string => `authorized automatically (score ${a.score})`;
-  const fresh: FreshObserved[] = listed
-    .filter((l) => l.before === null)
-    .map(({ item }) => ({
-      id: newId('obs'),
-      tenant_id: tenantId,
-      key_id: item.keyId,
-      address: item.addr,
-      first_seen: item.at.toISOString(),
-      last_seen: item.at.toISOString(),
-      // The recorder counts the calls; this row only carries the decision.
-      count: 0,
-      status: 'authorized' as const,
-      reasons: JSON.stringify([line(item.assessment)]),
-      assessment: JSON.stringify(item.assessment),
-      assessed_at: item.at.toISOString(),
-      version: 1,
-    }));
+  const freshItems = listed.filter((l) => l.before === null).map((l) => l.item);
+  const fresh: FreshObserved[] = freshItems.map((item) => ({
+    id: newId('obs'),
+    tenant_id: tenantId,
+    key_id: item.keyId,
+    address: item.addr,
+    first_seen: item.at.toISOString(),
+    last_seen: item.at.toISOString(),
+    // The recorder counts the calls; this row only carries the decision.
+    count: 0,
+    status: 'authorized' as const,
+    reasons: JSON.stringify([line(item.assessment)]),
+    assessment: JSON.stringify(item.assessment),
+    assessed_at: item.at.toISOString(),
+    version: 1,
+  }));
   const inserted = new Map<string, ObservedIp>();
   if (insertRows !== undefined) {
     // The primary key (tenant, key, address) cannot conflict: these rows were missing under the lock.
@@ -572,7 +571,23 @@ async function writeListed(
       'id',
       fresh.map((r) => OBSERVED_COLUMNS.map((c) => r[c])),
     );
-    for (const r of fresh) inserted.set(`${r.key_id}\n${r.address}`, observedFromRow(ctx, r));
+    // As read back, without parsing the JSON just made from these very values.
+    const item = (i: number): Item => freshItems[i] as Item;
+    for (const [i, r] of fresh.entries())
+      inserted.set(`${r.key_id}\n${r.address}`, {
+        id: r.id,
+        tenantId: r.tenant_id,
+        keyId: r.key_id,
+        address: r.address,
+        firstSeen: toDate(r.first_seen),
+        lastSeen: toDate(r.last_seen),
+        count: r.count,
+        status: r.status,
+        reasons: [line(item(i).assessment)],
+        // The checked assessment the row's JSON was made from.
+        assessment: item(i).assessment,
+        version: r.version,
+      });
   } else {
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const rows = await trx

@@ -5,6 +5,7 @@
  * (postgres-change-append.ts).
  */
 import type { Transaction } from 'kysely';
+import type { StoreDialect } from './context.js';
 import type { Database } from './database.js';
 
 /** A `changes` row to append: what nodes follow and recompile. */
@@ -58,7 +59,8 @@ export const AUDIT_CHUNK = 200;
 
 /**
  * Appends the change (its version handed out by the table's key) and its audit events, in
- * `trx`; returns the version.
+ * `trx`; returns the version. With `insertRows` (SQLite), the audit events go through its kept
+ * statement, a row per `run`, instead of a multi-row statement whose text changes with the count.
  *
  * @example
  * const version = await appendChangeRows(trx, { at, tenantId, apiId: null, keyId: null, kind: 'tenant.updated' }, audits);
@@ -67,6 +69,7 @@ export async function appendChangeRows(
   trx: Transaction<Database>,
   change: NewChange,
   audits: readonly NewAudit[],
+  insertRows?: StoreDialect['insertRows'],
 ): Promise<number> {
   const { version } = await trx
     .insertInto('changes')
@@ -80,9 +83,43 @@ export async function appendChangeRows(
     })
     .returning('version')
     .executeTakeFirstOrThrow();
-  await insertAudits(trx, Number(version), change, audits);
+  if (insertRows !== undefined) {
+    insertRows(
+      'audit_events',
+      AUDIT_COLUMNS,
+      'id',
+      audits.map((a) => [
+        a.id,
+        Number(version),
+        change.at,
+        a.actor,
+        change.tenantId,
+        a.action,
+        a.targetType,
+        a.targetId,
+        a.before,
+        a.after,
+      ]),
+    );
+  } else {
+    await insertAudits(trx, Number(version), change, audits);
+  }
   return Number(version);
 }
+
+/** The columns of an audit event, in the order {@link appendChangeRows} binds them with `insertRows`. */
+const AUDIT_COLUMNS = [
+  'id',
+  'change_version',
+  'at',
+  'actor',
+  'tenant_id',
+  'action',
+  'target_type',
+  'target_id',
+  'before',
+  'after',
+] as const;
 
 /**
  * Inserts audit events of the change `version`, `AUDIT_CHUNK` rows a statement.

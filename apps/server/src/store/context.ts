@@ -44,7 +44,8 @@ export interface StoreDialect {
   appendChange(trx: Transaction<Database>, change: NewChange, audits: readonly NewAudit[]): Promise<number>;
   /**
    * Inserts many rows of one table through one prepared statement, kept for the next call, skipping
-   * rows whose `conflict` column is taken; call it inside {@link transaction}. SQLite only: its
+   * rows whose `conflict` column (or columns, together: a unique constraint) is taken; returns, per
+   * row, whether it was inserted. Call it inside {@link transaction}. SQLite only: its
    * driver runs every statement synchronously on the transaction's one connection, so a row costs
    * one `run` instead of a share of a 500-row statement built, compiled and prepared per batch
    * (the request log's append was ~30 µs of CPU per record that way). Undefined for PostgreSQL,
@@ -54,9 +55,9 @@ export interface StoreDialect {
     | ((
         table: string,
         columns: readonly string[],
-        conflict: string,
+        conflict: string | readonly string[],
         rows: readonly (readonly unknown[])[],
-      ) => void)
+      ) => boolean[])
     | undefined;
   /**
    * Runs one of the store's own reads (its SQL, `?` placeholders) on the connection of the

@@ -3,7 +3,7 @@
  * written in the transaction of whatever made them (a batch of observations, a review action), one
  * delivery per subscribed channel; senders lease due deliveries, and record each attempt.
  */
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { read, type StoreContext } from './context.js';
 import type { Database, NotificationDeliveriesTable } from './database.js';
 import { newId } from './ids.js';
@@ -105,6 +105,37 @@ export async function enqueueEvents(
     if (!unique.has(k)) unique.set(k, e);
   }
   const queued = [...unique.values()];
+  const insertRows = ctx.dialect.insertRows;
+  if (insertRows !== undefined) {
+    // SQLite: the dialect's kept statements, a row per run (no statement built per batch); the
+    // dedupe key's unique constraint skips a row as the multi-row statement's ON CONFLICT does.
+    const rows = queued.map((e) => ({ id: newId('ntf'), e }));
+    const inserted = insertRows(
+      'notifications',
+      NOTIFICATION_COLUMNS,
+      ['tenant_id', 'dedupe_key'],
+      rows.map(({ id, e }) => [
+        id,
+        e.tenantId,
+        e.type,
+        e.dedupeKey,
+        e.observedId,
+        JSON.stringify(e.payload),
+        now,
+      ]),
+    );
+    const deliveries = rows.flatMap(({ id, e }, i) =>
+      inserted[i] ? deliveryRows(channels.get(e.tenantId), e, id, now) : [],
+    );
+    if (deliveries.length > 0)
+      insertRows(
+        'notification_deliveries',
+        DELIVERY_COLUMNS,
+        'id',
+        deliveries.map((d) => DELIVERY_COLUMNS.map((c) => d[c])),
+      );
+    return;
+  }
   for (let i = 0; i < queued.length; i += CHUNK) {
     const part = queued.slice(i, i + CHUNK);
     const inserted = await trx
@@ -126,23 +157,7 @@ export async function enqueueEvents(
     const ids = new Map(inserted.map((r) => [`${r.tenant_id}\n${r.dedupe_key}`, r.id]));
     const deliveries = part.flatMap((e) => {
       const id = ids.get(`${e.tenantId}\n${e.dedupeKey}`);
-      if (id === undefined) return [];
-      return (channels.get(e.tenantId) ?? [])
-        .filter((c) => Array.isArray(c.events) && c.events.includes(e.type))
-        .map((c) => ({
-          id: newId('dlv'),
-          tenant_id: e.tenantId,
-          notification_id: id,
-          channel_id: c.id,
-          status: 'queued' as const,
-          attempts: 0,
-          next_attempt_at: now,
-          lease_until: null,
-          last_error: null,
-          sent_at: null,
-          digest_id: null,
-          created_at: now,
-        }));
+      return id === undefined ? [] : deliveryRows(channels.get(e.tenantId), e, id, now);
     });
     for (let j = 0; j < deliveries.length; j += CHUNK) {
       await trx
@@ -151,6 +166,60 @@ export async function enqueueEvents(
         .execute();
     }
   }
+}
+
+/** The columns of a notification, in the order {@link enqueueEvents} binds them with `insertRows`. */
+const NOTIFICATION_COLUMNS = [
+  'id',
+  'tenant_id',
+  'type',
+  'dedupe_key',
+  'observed_id',
+  'payload',
+  'created_at',
+] as const;
+
+type DeliveryRow = Insertable<NotificationDeliveriesTable>;
+
+/** The columns of a delivery, in the order {@link enqueueEvents} binds them with `insertRows`. */
+const DELIVERY_COLUMNS = [
+  'id',
+  'tenant_id',
+  'notification_id',
+  'channel_id',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'lease_until',
+  'last_error',
+  'sent_at',
+  'digest_id',
+  'created_at',
+] as const satisfies readonly (keyof DeliveryRow)[];
+
+/** One queued delivery of notification `id` per enabled channel of the tenant subscribed to its type. */
+function deliveryRows(
+  channels: readonly { id: string; events: unknown }[] | undefined,
+  e: QueuedEvent,
+  id: string,
+  now: string,
+): DeliveryRow[] {
+  return (channels ?? [])
+    .filter((c) => Array.isArray(c.events) && c.events.includes(e.type))
+    .map((c) => ({
+      id: newId('dlv'),
+      tenant_id: e.tenantId,
+      notification_id: id,
+      channel_id: c.id,
+      status: 'queued' as const,
+      attempts: 0,
+      next_attempt_at: now,
+      lease_until: null,
+      last_error: null,
+      sent_at: null,
+      digest_id: null,
+      created_at: now,
+    }));
 }
 
 /**

@@ -131,23 +131,27 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
   const inserts = new Map<string, BetterSqlite3.Statement>();
   // Reads in raw mode, by text: the few texts the store reads this way (an `in` list per count of ids).
   const selects = new Map<string, BetterSqlite3.Statement>();
+  const insertRows: StoreDialect['insertRows'] =
+    database === undefined
+      ? undefined
+      : (table, columns, conflict, rows) => {
+          const target = typeof conflict === 'string' ? [conflict] : conflict;
+          const key = `${table}(${columns.join(',')}) ${target.join(',')}`;
+          let statement = inserts.get(key);
+          if (statement === undefined) {
+            statement = database.prepare(
+              `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict (${target.map((c) => `"${c}"`).join(', ')}) do nothing`,
+            );
+            inserts.set(key, statement);
+          }
+          const inserted: boolean[] = new Array(rows.length);
+          for (let i = 0; i < rows.length; i++) inserted[i] = statement.run(rows[i]).changes > 0;
+          return inserted;
+        };
   return {
     name: 'sqlite',
     lockRows: false,
-    insertRows:
-      database === undefined
-        ? undefined
-        : (table, columns, conflict, rows) => {
-            const key = `${table}(${columns.join(',')}) ${conflict}`;
-            let statement = inserts.get(key);
-            if (statement === undefined) {
-              statement = database.prepare(
-                `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict ("${conflict}") do nothing`,
-              );
-              inserts.set(key, statement);
-            }
-            for (const row of rows) statement.run(row);
-          },
+    insertRows,
     selectRows:
       database === undefined
         ? undefined
@@ -191,7 +195,7 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
         }
       }),
     beforeChange: async () => {},
-    appendChange: appendChangeRows,
+    appendChange: (trx, change, audits) => appendChangeRows(trx, change, audits, insertRows),
     readJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
     translateError: translateSqliteError,
     // Waits for a running write to finish, so close never cuts a transaction in half.

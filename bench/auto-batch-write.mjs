@@ -1,0 +1,99 @@
+/**
+ * The `auto` mode's store write alone (bench/README.md#auto-review): `Store.autoAuthorizeAddresses`
+ * with batches of 37 new, trusted addresses (what the gateway run gathers in 250 ms) over 50 keys, on
+ * a fresh SQLite file, one after the other, no refresh, no HTTP. Prints the CPU (user + system) per
+ * batch and per address, the wall time per batch (the commit's fsync included) and the run's window
+ * in `--cpu-prof` time. The build is given by its root, so that an old build and a new one run the
+ * same script in one sitting.
+ *
+ *   npx tsc -b && node bench/auto-batch-write.mjs . 200             # this build, 200 batches
+ *   node bench/auto-batch-write.mjs /work/old-build 200              # another build's dist
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/auto-batch-write.mjs . 200
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = resolve(process.argv[2] ?? '.');
+const batches = Number(process.argv[3] ?? 200);
+if (!Number.isInteger(batches) || batches < 1)
+  throw new Error(
+    `the batch count is a whole number from 1, e.g. node bench/auto-batch-write.mjs . 200; got ${process.argv[3]}`,
+  );
+const from = (path) => import(pathToFileURL(join(root, path)).href);
+const { openSqliteStore } = await from('apps/server/dist/index.js');
+const { assess } = await from('apps/server/dist/review/assessment.js');
+const { defaultReviewSettings } = await from('apps/server/dist/review/review-settings.js');
+
+const BATCH = 37;
+const KEYS = 50;
+// A trusted assessment of an address of the review bench's /48, the same for every address.
+const facts = {
+  address: '2003:e1:1::1',
+  network: '2003:e1:1::/48',
+  reserved: null,
+  asn: 3320,
+  asnName: 'Deutsche Telekom AG',
+  country: 'DE',
+  hosting: null,
+};
+const listed = {
+  size: 1,
+  networks: new Map([[facts.network, '2003:e1:1::1']]),
+  asns: new Map([[3320, '2003:e1:1::1']]),
+  countries: new Map([['DE', '2003:e1:1::1']]),
+};
+const assessment = assess(facts, { listed, newAddressesOnKey: 1, authFailures: 0 }, defaultReviewSettings, {
+  date: '2026-06-17',
+  source: 'bench',
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'ipgate-auto-batch-'));
+const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
+try {
+  const actor = { actor: 'user:bench' };
+  const tenant = await store.createTenant({ name: 'b', ipMode: 'auto', ipEntryLimit: 1_000_000 }, actor);
+  await store.addTenantIpEntry(tenant.id, { value: '2003:e1:1::1' }, actor);
+  const keys = [];
+  for (let i = 0; i < KEYS; i++)
+    keys.push((await store.createKey(tenant.id, { name: `k${i}` }, actor)).key.id);
+  let fresh = 0;
+  let cpuMs = 0;
+  let wallMs = 0;
+  // CLOCK_MONOTONIC µs, the clock of a --cpu-prof profile's timestamps: the run's window in it.
+  const windowStartUs = Number(process.hrtime.bigint() / 1000n);
+  for (let b = 0; b < batches; b++) {
+    const addresses = [];
+    for (let i = 0; i < BATCH; i++) {
+      fresh++;
+      const address = `2003:e1:1:${(fresh >>> 16) & 0xffff}:${(fresh & 0xffff).toString(16)}::1`;
+      addresses.push({ keyId: keys[fresh % KEYS], address, assessment, at: new Date() });
+    }
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await store.autoAuthorizeAddresses({
+      tenantId: tenant.id,
+      burst: { limit: 1000, windowMs: 3_600_000 },
+      addresses,
+    });
+    const used = process.cpuUsage(cpu);
+    cpuMs += (used.user + used.system) / 1000;
+    wallMs += performance.now() - started;
+  }
+  const windowEndUs = Number(process.hrtime.bigint() / 1000n);
+  console.log(
+    JSON.stringify({
+      root,
+      batches,
+      batch: BATCH,
+      cpuMsPerBatch: Number((cpuMs / batches).toFixed(2)),
+      cpuUsPerAddress: Math.round((cpuMs * 1000) / batches / BATCH),
+      wallMsPerBatch: Number((wallMs / batches).toFixed(2)),
+      profileWindowUs: [windowStartUs, windowEndUs],
+    }),
+  );
+} finally {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
