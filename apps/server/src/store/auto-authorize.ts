@@ -121,9 +121,7 @@ export async function autoAuthorizeAddresses(
     // to date as this batch assesses addresses. `counted`: the batch's addresses in that count.
     const since = burst === undefined ? undefined : new Date(earliest.getTime() - burst.windowMs);
     const perKey =
-      since === undefined
-        ? new Map<string, number>()
-        : await newAddressesOnKeys(trx, tenantId, [...keys], since);
+      since === undefined ? new Map<string, number>() : await newAddressesOnKeys(trx, [...keys], since);
     const counted = new Set<string>();
     if (since !== undefined) {
       for (const [pair, row] of observed)
