@@ -8,6 +8,7 @@
  *
  *   npx tsc -b && node bench/auto-batch-write.mjs . 200             # this build, 200 batches
  *   node bench/auto-batch-write.mjs /work/old-build 200              # another build's dist
+ *   node bench/auto-batch-write.mjs . 50 20000                       # a list of 20,000 entries before
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/auto-batch-write.mjs . 200
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +22,9 @@ if (!Number.isInteger(batches) || batches < 1)
   throw new Error(
     `the batch count is a whole number from 1, e.g. node bench/auto-batch-write.mjs . 200; got ${process.argv[3]}`,
   );
+const seeded = Number(process.argv[4] ?? 0);
+if (!Number.isInteger(seeded) || seeded < 0)
+  throw new Error(`the entries listed before are a whole number from 0; got ${process.argv[4]}`);
 const from = (path) => import(pathToFileURL(join(root, path)).href);
 const { openSqliteStore } = await from('apps/server/dist/index.js');
 const { assess } = await from('apps/server/dist/review/assessment.js');
@@ -55,6 +59,13 @@ try {
   const actor = { actor: 'user:bench' };
   const tenant = await store.createTenant({ name: 'b', ipMode: 'auto', ipEntryLimit: 1_000_000 }, actor);
   await store.addTenantIpEntry(tenant.id, { value: '2003:e1:1::1' }, actor);
+  // Single addresses elsewhere, as a list `auto` filled for a long time.
+  for (let i = 0; i < seeded; i += 1000) {
+    const rows = [];
+    for (let j = i; j < Math.min(seeded, i + 1000); j++)
+      rows.push({ value: `2a02:8100:${(j >>> 16) & 0xffff}:${(j & 0xffff).toString(16)}::1` });
+    await store.importTenantIpEntries(tenant.id, { mode: 'merge', rows }, actor);
+  }
   const keys = [];
   for (let i = 0; i < KEYS; i++)
     keys.push((await store.createKey(tenant.id, { name: `k${i}` }, actor)).key.id);
@@ -87,6 +98,7 @@ try {
       root,
       batches,
       batch: BATCH,
+      listedBefore: seeded + 1,
       cpuMsPerBatch: Number((cpuMs / batches).toFixed(2)),
       cpuUsPerAddress: Math.round((cpuMs * 1000) / batches / BATCH),
       wallMsPerBatch: Number((wallMs / batches).toFixed(2)),

@@ -13,6 +13,7 @@ import { requestMatchedMigration } from './migrations/0009-request-matched.js';
 import { keyBurstsMigration } from './migrations/0010-key-bursts.js';
 import { notificationRetentionMigration } from './migrations/0011-notification-retention.js';
 import { changeAddedEntriesMigration } from './migrations/0012-change-added-entries.js';
+import { entryTypeIndexMigration } from './migrations/0013-entry-type-index.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -35,6 +36,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0010-key-bursts': keyBurstsMigration(dialect),
     '0011-notification-retention': notificationRetentionMigration(),
     '0012-change-added-entries': changeAddedEntriesMigration(),
+    '0013-entry-type-index': entryTypeIndexMigration(),
   };
 }
 
