@@ -52,7 +52,7 @@ export function adminTokenCommand(io: CommandIo): Command {
       const configFile = (options['config'] as string | undefined) ?? process.env['IPGATE_CONFIG'];
       const settings = loadSettings({ flags, env: process.env, configFile });
       // Loaded only when run, as for serve: the other commands start without the server's modules.
-      const { createOwnerToken, describeStore, openStore } = await import('@ipgate/server');
+      const { createOwnerToken, describeStore, openStore } = await import('@ipgate/server/store-access');
       const store = await openStore(settings);
       let token: Awaited<ReturnType<typeof createOwnerToken>>;
       try {

@@ -16,14 +16,13 @@ export type { AddressFacts, Assessment, DataVersion } from './review/assessment.
 export { DATA_FILES, loadIpLocationData } from './review/ip-location-data.js';
 export type { NetworkFacts } from './review/network-facts.js';
 export {
-  describeStore,
   type RunningServer,
   runServer,
   type ServeIo,
   StartStopped,
   startServer,
 } from './serve.js';
-export { openStore, type StoreSettings } from './store/open-store.js';
+export { describeStore, openStore, type StoreSettings } from './store/open-store.js';
 export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { openSqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
 export type * from './store/store.js';

@@ -2,7 +2,6 @@
  * `ipgate serve`: puts the parts together — store, rules engine, recorder, gateway, management API —
  * and takes them apart again in the right order on SIGTERM.
  */
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clientAddressStrategy } from '@ipgate/core';
 import { pino } from 'pino';
@@ -34,7 +33,7 @@ import { lastGoodPath } from './snapshot/last-good-path.js';
 import { createLastGoodWriter } from './snapshot/last-good-writer.js';
 import type { RulesEngine } from './snapshot/rules-engine.js';
 import { createSnapshotEngine } from './snapshot/snapshot-engine.js';
-import { openNodeStore, openNodeStoreNow, storeLocation } from './store/open-store.js';
+import { describeStore, openNodeStore, openNodeStoreNow, storeLocation } from './store/open-store.js';
 import type { ReachableStore } from './store/reachable-store.js';
 import { startEntryUsage } from './usage/entry-usage.js';
 
@@ -426,15 +425,6 @@ export async function runServer(settings: ServeSettings, io: ServeIo): Promise<v
   if (!stopping.signal.aborted)
     await new Promise((done) => stopping.signal.addEventListener('abort', done, { once: true }));
   await server.close();
-}
-
-/**
- * Which store the settings name, for people: `SQLite in /abs/ipgate-data` or `PostgreSQL`.
- *
- * @example describeStore(loadSettings({ flags: { dataDir: 'data' } })); // 'SQLite in /srv/app/data'
- */
-export function describeStore(settings: ServeSettings): string {
-  return settings.databaseUrl === undefined ? `SQLite in ${resolve(settings.dataDir)}` : 'PostgreSQL';
 }
 
 function printBanner(

@@ -85,3 +85,12 @@ export function storeLocation(settings: StoreSettings): string {
   url.searchParams.sort();
   return `postgres://${url.host}${url.pathname}${url.search}`;
 }
+
+/**
+ * Which store the settings name, for people: `SQLite in /abs/ipgate-data` or `PostgreSQL`.
+ *
+ * @example describeStore(loadSettings({ flags: { dataDir: 'data' } })); // 'SQLite in /srv/app/data'
+ */
+export function describeStore(settings: StoreSettings): string {
+  return settings.databaseUrl === undefined ? `SQLite in ${resolve(settings.dataDir)}` : 'PostgreSQL';
+}
