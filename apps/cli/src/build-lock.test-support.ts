@@ -36,16 +36,22 @@ export async function acquireBuildLock(path: string, pollMs = 100): Promise<() =
 
 /** True when the lock's owner is no longer running (or never wrote its id, long ago). */
 function abandoned(path: string): boolean {
-  let owner: number;
+  let text: string;
   try {
-    owner = Number(readFileSync(join(path, 'pid'), 'utf8'));
+    text = readFileSync(join(path, 'pid'), 'utf8');
   } catch {
+    text = '';
+  }
+  // No id yet: not written, or read between writeFileSync's open (which leaves the file empty) and
+  // its write. Only the lock's age says whether its maker is gone.
+  if (text.trim() === '') {
     try {
       return Date.now() - statSync(path).mtimeMs > UNOWNED_GRACE_MS;
     } catch {
       return false; // released meanwhile: the next attempt takes it
     }
   }
+  const owner = Number(text);
   if (!Number.isSafeInteger(owner) || owner <= 0) return true;
   return !running(owner);
 }

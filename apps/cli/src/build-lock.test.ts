@@ -46,6 +46,13 @@ describe('acquireBuildLock', () => {
     expect(await takenWithin(lock, 2_000)).toBe(true);
   });
 
+  it('waits for a lock whose maker has made its id file but not written it yet', async () => {
+    // Between writeFileSync's open (which makes the file empty) and its write, another process reads ''.
+    const lock = heldLock(process.ppid, 0);
+    writeFileSync(join(lock, 'pid'), '');
+    expect(await takenWithin(lock, 300)).toBe(false);
+  });
+
   it('is released and taken again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipgate-build-lock-'));
     dirs.push(dir);
