@@ -10,7 +10,8 @@
  * the client address by the socket peer (`socketPeer().resolve`, which looks for forwarding headers
  * in node's header object, made here name by name in three clients' orders), and of the request
  * target read for routing (`parseRequestPath`), and of looking for a second key or Host among the raw
- * headers (`withEveryCopy`), and of naming the matched entries for the record (`recordedMatches`).
+ * headers (`withEveryCopy`), of naming the matched entries for the record (`recordedMatches`), and of the route look-up
+ * (`RouteTable.find`).
  * Values are made fresh per call where node makes them fresh per request (the Host text, the request
  * id), so nothing is cached by accident.
  *
@@ -42,7 +43,12 @@ for (const [name, root] of [
   const paths = await load(root, 'apps/server/dist/snapshot/request-path.js');
   const keys = await load(root, 'apps/server/dist/gateway/presented-key.js');
   const matches = await load(root, 'apps/server/dist/records/recorded-matches.js');
-  builds.push({ name, headers, core, paths, keys, matches, results: new Map() });
+  const { RouteTable } = await load(root, 'apps/server/dist/snapshot/route-table.js');
+  const routes = RouteTable.from([
+    { id: 'api_other', host: 'other.example', pathPrefix: '/' },
+    { id: 'api_bench', host: null, pathPrefix: '/' },
+  ]);
+  builds.push({ name, headers, core, paths, keys, matches, routes, results: new Map() });
 }
 
 const peer = builds[0].core.IpAddress.parse('127.0.0.1');
@@ -171,6 +177,8 @@ const parts = {
       tenant: undefined,
       key: undefined,
     }),
+  // The bench's Host (a new string per request) and path; its API names no host.
+  'route look-up (RouteTable.find)': (b) => b.routes.find(`127.0.0.1:${8000 + (serial++ % 1)}`, '/v1/thing'),
   'request path (parseRequestPath)': (b) =>
     b.paths.parseRequestPath(`/v1/thing${serial++ % 1 === 0 ? '' : '/'}`),
 };

@@ -86,6 +86,34 @@ describe('RouteTable', () => {
       }),
     );
   });
+
+  it('answers a host the same whichever host came before it', () => {
+    const table = RouteTable.from([
+      ...apis,
+      { id: 'ex-8080', host: 'api.example.com:8080', pathPrefix: '/' },
+    ]);
+    const host = fc.constantFrom(
+      undefined,
+      '',
+      'api.example.com',
+      'API.EXAMPLE.com.',
+      'api.example.com:8080',
+      ' api.example.com:8080 ',
+      'api.example.com:80',
+      '[::1]:8080',
+      'other.example',
+    );
+    const path = fc.constantFrom('/', '/v1', '/v1/admin/x', '/v2');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(host, path), { maxLength: 10 }), (lookups) => {
+        for (const [h, p] of lookups) {
+          const got = table.find(h, p)?.id;
+          table.find('reset.invalid', '/');
+          expect(got).toBe(table.find(h, p)?.id);
+        }
+      }),
+    );
+  });
 });
 
 describe('parseRequestPath', () => {

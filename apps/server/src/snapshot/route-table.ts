@@ -95,8 +95,13 @@ export class RouteTable<T extends Routable> {
    * routes.find(req.headers.host, '/v1/users');
    */
   find(host: string | undefined, path: string): T | undefined {
-    const withPort = routeHost(host, true);
-    const name = routeHost(host);
+    if (host !== lastHost) {
+      lastWithPort = routeHost(host, true);
+      lastName = routeHost(host);
+      lastHost = host;
+    }
+    const withPort = lastWithPort;
+    const name = lastName;
     const exact = withPort === undefined ? undefined : this.byHost.get(withPort);
     const named = name === undefined || name === withPort ? undefined : this.byHost.get(name);
     return (
@@ -106,6 +111,14 @@ export class RouteTable<T extends Routable> {
     );
   }
 }
+
+// The last Host value routed and its two readings: the requests of a keep-alive connection (and most of
+// a busy API's) name the same host one after another, and each reading (trim, lower case, port split)
+// is a pure function of the text that made new strings per call, twice per look-up. `null` is never a
+// Host value, so the first look-up reads it.
+let lastHost: string | undefined | null = null;
+let lastWithPort: string | undefined;
+let lastName: string | undefined;
 
 function firstMatch<T>(group: readonly (readonly [string, T])[], path: string): T | undefined {
   for (const [prefix, api] of group) if (pathHasPrefix(path, prefix)) return api;
