@@ -12,6 +12,7 @@ import type { UsageCounter } from '../usage/usage-counter.js';
 import { callRecord } from './call-record.js';
 import { connectionPeer } from './connection-peer.js';
 import { preflightHeaders } from './cors.js';
+import { logDenial } from './denial-log.js';
 import { upstreamRequestHeaders } from './forwarding-headers.js';
 import { badRequestAnswer, type GatewayAnswer, gatewayAnswer } from './gateway-responses.js';
 import { latencyHistogram } from './latency-histogram.js';
@@ -138,33 +139,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       outcome.reason,
     );
     if (outcome.sawForwardingHeaders && !trustsProxies) warnForwarding(req, call.requestId);
-    if (outcome.wouldDeny) {
-      logger.info(
-        {
-          requestId: call.requestId,
-          stage: outcome.stage,
-          reason: outcome.reason,
-          detail: outcome.detail,
-          client: outcome.client?.toString(),
-          apiId: outcome.api?.id,
-          keyId: outcome.key?.id,
-        },
-        'request would be denied; passed (report-only)',
-      );
-    }
+    logDenial(logger, outcome, call.requestId);
     if (!outcome.allow) {
-      logger.info(
-        {
-          requestId: call.requestId,
-          stage: outcome.stage,
-          reason: outcome.reason,
-          detail: outcome.detail,
-          client: outcome.client?.toString(),
-          apiId: outcome.api?.id,
-          keyId: outcome.key?.id,
-        },
-        'request denied',
-      );
       const kind: GatewayAnswer =
         outcome.status === 400
           ? badRequestAnswer(outcome.reason)

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { type ClientAddressConfig, clientAddressStrategy, denialBody, type HeaderValue } from '@ipgate/core';
 import { callRecord, outcomeDecision } from '../gateway/call-record.js';
+import { logDenial } from '../gateway/denial-log.js';
 import { badRequestAnswer, gatewayAnswer } from '../gateway/gateway-responses.js';
 import { type PipelineOutcome, runPipeline } from '../gateway/pipeline.js';
 import { createRequestIds } from '../gateway/request-ids.js';
@@ -138,21 +139,7 @@ export function createDecider(options: DeciderOptions): Decider {
       }
       const answer = answerFor(kind, outcome, requestId);
       record(outcome, answer.status, original.method, requestId, at, started);
-      if (!outcome.allow || outcome.wouldDeny) {
-        logger.info(
-          {
-            requestId,
-            proxy: kind,
-            stage: outcome.stage,
-            reason: outcome.reason,
-            detail: outcome.detail,
-            client: outcome.client?.toString(),
-            apiId: outcome.api?.id,
-            keyId: outcome.key?.id,
-          },
-          outcome.allow ? 'request would be denied; passed (report-only)' : 'request denied',
-        );
-      }
+      logDenial(logger, outcome, requestId, kind);
       return answer;
     },
   };
