@@ -9,6 +9,7 @@
  * character, a range check, a digit count and a mask. Here one table gives each UTF-16 code unit's
  * class (hex value, colon, anything else) and a group is read by at most four unrolled steps.
  */
+import { placeIPv6Groups } from './ipv6-groups.js';
 
 /** Class of each UTF-16 code unit: 0–15 a hex digit's value, {@link COLON}, or {@link OTHER}. */
 const COLON = 16;
@@ -110,18 +111,5 @@ export function scanIPv6Plain(text: string, out: Uint32Array): boolean {
       i++;
     }
   }
-  if (ellipsis < 0) {
-    if (count !== 8) return false;
-  } else {
-    // `::` stands for one or more zero groups (RFC 4291), so at most seven groups are written.
-    if (count > 7) return false;
-    const tail = count - ellipsis;
-    for (let k = 0; k < tail; k++) groups[7 - k] = groups[count - 1 - k] as number;
-    for (let k = ellipsis; k < 8 - tail; k++) groups[k] = 0;
-  }
-  out[0] = ((groups[0] as number) << 16) | (groups[1] as number);
-  out[1] = ((groups[2] as number) << 16) | (groups[3] as number);
-  out[2] = ((groups[4] as number) << 16) | (groups[5] as number);
-  out[3] = ((groups[6] as number) << 16) | (groups[7] as number);
-  return true;
+  return placeIPv6Groups(groups, count, ellipsis, out);
 }

@@ -1,4 +1,5 @@
 import { scanIPv4 } from './ipv4.js';
+import { placeIPv6Groups } from './ipv6-groups.js';
 import { scanIPv6Plain } from './ipv6-plain.js';
 
 /**
@@ -85,20 +86,7 @@ export function scanIPv6Strict(text: string, start: number, end: number, out: Ui
       return false;
     }
   }
-  if (ellipsis < 0) {
-    if (count !== 8) return false;
-  } else {
-    // `::` stands for one or more zero groups (RFC 4291), so at most seven groups are written.
-    if (count > 7) return false;
-    const tail = count - ellipsis;
-    for (let k = 0; k < tail; k++) groups[7 - k] = groups[count - 1 - k] as number;
-    for (let k = ellipsis; k < 8 - tail; k++) groups[k] = 0;
-  }
-  out[0] = ((groups[0] as number) << 16) | (groups[1] as number);
-  out[1] = ((groups[2] as number) << 16) | (groups[3] as number);
-  out[2] = ((groups[4] as number) << 16) | (groups[5] as number);
-  out[3] = ((groups[6] as number) << 16) | (groups[7] as number);
-  return true;
+  return placeIPv6Groups(groups, count, ellipsis, out);
 }
 
 /** True when the words are in `::ffff:0:0/96`, the IPv4-mapped block. */
