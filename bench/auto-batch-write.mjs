@@ -9,6 +9,11 @@
  *   npx tsc -b && node bench/auto-batch-write.mjs . 200             # this build, 200 batches
  *   node bench/auto-batch-write.mjs /work/old-build 200              # another build's dist
  *   node bench/auto-batch-write.mjs . 50 20000                       # a list of 20,000 entries before
+ *   node bench/auto-batch-write.mjs . 200 0 --observed               # each address recorded pending first
+ *
+ * `--observed`: before each batch, its addresses are recorded `pending` with their assessment
+ * (`recordObservations`, not timed), as the gateway's recorder does when it flushes before the
+ * writer's 250 ms are up; the batch then updates those rows instead of inserting them.
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/auto-batch-write.mjs . 200
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +27,7 @@ if (!Number.isInteger(batches) || batches < 1)
   throw new Error(
     `the batch count is a whole number from 1, e.g. node bench/auto-batch-write.mjs . 200; got ${process.argv[3]}`,
   );
+const observedFirst = process.argv.includes('--observed');
 const seeded = Number(process.argv[4] ?? 0);
 if (!Number.isInteger(seeded) || seeded < 0)
   throw new Error(`the entries listed before are a whole number from 0; got ${process.argv[4]}`);
@@ -81,6 +87,20 @@ try {
       const address = `2003:e1:1:${(fresh >>> 16) & 0xffff}:${(fresh & 0xffff).toString(16)}::1`;
       addresses.push({ keyId: keys[fresh % KEYS], address, assessment, at: new Date() });
     }
+    if (observedFirst)
+      await store.recordObservations(
+        addresses.map((a) => ({
+          tenantId: tenant.id,
+          keyId: a.keyId,
+          address: a.address,
+          firstAt: a.at,
+          lastAt: a.at,
+          count: 1,
+          status: 'pending',
+          reason: 'tenant-ip-not-listed',
+          assessment,
+        })),
+      );
     const cpu = process.cpuUsage();
     const started = performance.now();
     await store.autoAuthorizeAddresses({
@@ -99,6 +119,7 @@ try {
       batches,
       batch: BATCH,
       listedBefore: seeded + 1,
+      observedFirst,
       cpuMsPerBatch: Number((cpuMs / batches).toFixed(2)),
       cpuUsPerAddress: Math.round((cpuMs * 1000) / batches / BATCH),
       wallMsPerBatch: Number((wallMs / batches).toFixed(2)),

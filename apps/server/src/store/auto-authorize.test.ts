@@ -226,6 +226,39 @@ describe.each(factories.map((f) => [f.name, f] as const))(
     });
 
     it.skipIf(factory.skip)(
+      'an address the recorder wrote pending first: answered with its row as stored, count and reasons kept',
+      async () => {
+        const { tenantId, k1 } = await setUp('Recorded first');
+        const seen = new Date(Date.now() - 5000);
+        await store.recordObservations([
+          {
+            tenantId,
+            keyId: k1,
+            address: '198.18.0.30',
+            firstAt: seen,
+            lastAt: seen,
+            count: 3,
+            status: 'pending',
+            reason: 'tenant-ip-not-listed',
+            assessment: sampleAssessment('198.18.0.30', 'trusted'),
+          },
+        ]);
+        const [result] = await store.autoAuthorizeAddresses({
+          tenantId,
+          addresses: [item(k1, '198.18.0.30')],
+        });
+        if (result?.outcome !== 'authorized') throw new Error(`authorized expected, got ${result?.outcome}`);
+        const stored = await store.getObservedIp(tenantId, result.observed.id);
+        expect(result.observed).toEqual(stored);
+        expect(stored).toMatchObject({ status: 'authorized', count: 3, version: 2 });
+        expect(stored.reasons).toEqual([
+          'tenant-ip-not-listed',
+          `authorized automatically (score ${stored.assessment?.score})`,
+        ]);
+      },
+    );
+
+    it.skipIf(factory.skip)(
       'an address the list lets through already gets no entry; one it holds disabled or expired is left to a person',
       async () => {
         const { tenantId, k1 } = await setUp('Covered');

@@ -509,6 +509,9 @@ const OBSERVED_COLUMNS = [
   'version',
 ] as const satisfies readonly (keyof FreshObserved & keyof ObservedRow)[];
 
+/** The columns the batch sets on an observation that exists, in the order they are bound (then its id). */
+const OBSERVED_UPDATE_COLUMNS = ['status', 'reasons', 'assessment', 'assessed_at', 'version'] as const;
+
 /**
  * Inserts the batch's entries and writes its observations `authorized`: on SQLite a cached statement
  * per row (`StoreDialect.insertRows`: no SQL built and parsed per batch, and the rows returned are
@@ -597,10 +600,26 @@ async function writeListed(
     }
   }
   const out: { observed: ObservedIp; entry: TenantIpEntry | null }[] = [];
+  const updateRows = ctx.dialect.updateRows;
+  const updated: unknown[][] = [];
   for (const { item, before, entry } of listed) {
     let observed: ObservedIp;
     if (before === null) {
       observed = inserted.get(`${item.keyId}\n${item.addr}`) as ObservedIp;
+    } else if (updateRows !== undefined) {
+      // SQLite: a kept statement, and the row as written made from the one read under the write
+      // lock in this transaction (nothing else can have changed it), not read back and parsed.
+      const reasons = [...before.reasons, line(item.assessment)];
+      const version = before.status === 'authorized' ? before.version : before.version + 1;
+      updated.push([
+        'authorized',
+        JSON.stringify(reasons),
+        JSON.stringify(item.assessment),
+        item.at.toISOString(),
+        version,
+        before.id,
+      ]);
+      observed = { ...before, status: 'authorized', reasons, assessment: item.assessment, version };
     } else {
       const row = await trx
         .updateTable('observed_ips')
@@ -618,6 +637,8 @@ async function writeListed(
     }
     out.push({ observed, entry: entry === null ? null : (entryById.get(entry.id) as TenantIpEntry) });
   }
+  if (updateRows !== undefined && updated.length > 0)
+    updateRows('observed_ips', OBSERVED_UPDATE_COLUMNS, 'id', updated);
   return out;
 }
 

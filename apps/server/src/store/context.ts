@@ -60,6 +60,19 @@ export interface StoreDialect {
       ) => boolean[])
     | undefined;
   /**
+   * Updates rows of one table by key through one prepared statement, kept for the next call: each
+   * row is the new values of `columns`, in order, then the value of `key`. Call it inside
+   * {@link transaction}. SQLite only, for the reason of {@link insertRows}; undefined for PostgreSQL.
+   */
+  readonly updateRows?:
+    | ((
+        table: string,
+        columns: readonly string[],
+        key: string,
+        rows: readonly (readonly unknown[])[],
+      ) => void)
+    | undefined;
+  /**
    * Runs one of the store's own reads (its SQL, `?` placeholders) on the connection of the
    * transaction in progress, and returns each row as an array of its columns in the select's order;
    * call it inside {@link readTransaction} or {@link transaction}. SQLite only: better-sqlite3 makes

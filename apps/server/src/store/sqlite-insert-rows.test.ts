@@ -68,4 +68,27 @@ describe('the SQLite dialect’s insertRows', () => {
       ),
     ).rejects.toMatchObject({ code: 'IPG_ALREADY_EXISTS' });
   });
+
+  it('updateRows sets the columns of each row found by its key, through one kept statement', async () => {
+    const { db, dialect, insertRows } = scratch();
+    const updateRows = dialect.updateRows;
+    if (updateRows === undefined) throw new Error('the SQLite dialect updates rows itself');
+    await dialect.transaction(async () => {
+      insertRows('t', ['id', 'a', 'b'], 'id', [
+        ['1', 'x', 'y'],
+        ['2', 'x', 'z'],
+      ]);
+      updateRows('t', ['a', 'b'], 'id', [
+        ['p', 'q', '2'],
+        ['r', 's', '3'],
+      ]);
+    });
+    const rows = await sql<{ id: string; a: string; b: string }>`select id, a, b from t order by id`.execute(
+      db,
+    );
+    expect(rows.rows).toEqual([
+      { id: '1', a: 'x', b: 'y' },
+      { id: '2', a: 'p', b: 'q' },
+    ]);
+  });
 });

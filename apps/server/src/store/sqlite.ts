@@ -148,10 +148,26 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
           for (let i = 0; i < rows.length; i++) inserted[i] = statement.run(rows[i]).changes > 0;
           return inserted;
         };
+  const updates = new Map<string, BetterSqlite3.Statement>();
+  const updateRows: StoreDialect['updateRows'] =
+    database === undefined
+      ? undefined
+      : (table, columns, key, rows) => {
+          const id = `${table}(${columns.join(',')}) ${key}`;
+          let statement = updates.get(id);
+          if (statement === undefined) {
+            statement = database.prepare(
+              `update "${table}" set ${columns.map((c) => `"${c}" = ?`).join(', ')} where "${key}" = ?`,
+            );
+            updates.set(id, statement);
+          }
+          for (const row of rows) statement.run(row);
+        };
   return {
     name: 'sqlite',
     lockRows: false,
     insertRows,
+    updateRows,
     selectRows:
       database === undefined
         ? undefined
