@@ -9,7 +9,7 @@
  *
  *   npm run build && node bench/review.bench.mjs            # ~2 min
  *   node bench/review.bench.mjs --quick                     # shorter
- *   node bench/review.bench.mjs --quick --cpu-prof DIR      # and a CPU profile of each gateway run in DIR
+ *   node bench/review.bench.mjs --quick --cpu-prof DIR      # and CPU profiles of each gateway run in DIR/<run>/, one per thread
  *   node bench/review.bench.mjs --new-every=50,200,1000     # auto at several stream rates, same run
  *   node bench/review.bench.mjs --rounds=4                  # more rounds (default 2; 1 with --quick)
  *
@@ -166,7 +166,9 @@ async function serve(dataDir, profileName) {
   const prof =
     profDir === undefined
       ? []
-      : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${profileName}.cpuprofile`];
+      : // A directory per run, Node's own file names: one profile per thread (the event loop and the
+        // recorder thread); one --cpu-prof-name would have the threads write over each other.
+        ['--cpu-prof', `--cpu-prof-dir=${join(profDir, profileName)}`];
   const started = await startProcess(
     process.execPath,
     [
