@@ -82,7 +82,9 @@ export async function rulesSinceInOneStatement(
 ): Promise<RulesDelta | undefined | typeof NOT_IN_ONE_STATEMENT> {
   const withAdditions = options.additions === true;
   // A fixed text with its parameters, as Kysely would send it, without building and compiling a
-  // query tree for it on every refresh; the same text each time, so it runs as a named statement.
+  // query tree for it on every refresh. It is not a named statement: at ~1,360 characters it is
+  // longer than the texts postgres-statements.ts names (MAX_PREPARED_SQL_LENGTH), so the backend
+  // parses and plans it on every call.
   const answer = (
     await db.executeQuery<Answer>(CompiledQuery.raw(STATEMENT, [version, maxChanges + 1, withAdditions]))
   ).rows[0];
