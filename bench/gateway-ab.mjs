@@ -10,7 +10,7 @@
  *   node bench/gateway-ab.mjs /tmp/ipgate-old [rounds=6] [seconds=8] [rate=3000] [connections=50]
  *
  * The first build is the other tree's (its `apps/cli/bin/ipgate.js`), the second this tree's. Both
- * stores are set up by this tree's store code, so the two builds must share the schema. Prints each
+ * stores are set up by each build's own store code (`bench/gateway-ipgate.mjs` of its tree). Prints each
  * round's µs of CPU per request for both, the upstream's (a control: it does the same work for both),
  * the main threads' minor page faults per request (V8 committing young-generation pages shows there)
  * and the median of the per-round new ÷ old ratios. `rate=0` measures at saturation instead.
@@ -18,10 +18,9 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { ruleList } from './gateway-data.mjs';
-import { setUpIpgate } from './gateway-ipgate.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 
 const [otherRoot, roundsArg, secondsArg, rateArg, connectionsArg] = process.argv.slice(2);
@@ -37,9 +36,15 @@ const rate = Number(rateArg ?? 3000);
 const connections = Number(connectionsArg ?? 50);
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const tmp = join(os.tmpdir(), `ipgate-gateway-ab-${process.pid}`);
+// Each build's store is set up by that build's own code (its bench/gateway-ipgate.mjs): a store made
+// by a newer build carries migrations an older build refuses to open.
 const builds = [
-  { name: 'old', bin: join(resolve(otherRoot), 'apps/cli/bin/ipgate.js') },
-  { name: 'new', bin: here('../apps/cli/bin/ipgate.js') },
+  {
+    name: 'old',
+    bin: join(resolve(otherRoot), 'apps/cli/bin/ipgate.js'),
+    setUp: join(resolve(otherRoot), 'bench/gateway-ipgate.mjs'),
+  },
+  { name: 'new', bin: here('../apps/cli/bin/ipgate.js'), setUp: here('./gateway-ipgate.mjs') },
 ];
 
 /** CPU ticks of every thread of `pid` and its descendants, by `pid/tid`. */
@@ -102,6 +107,7 @@ try {
   const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
   for (const build of builds) {
     const dataDir = join(tmp, build.name);
+    const { setUpIpgate } = await import(pathToFileURL(build.setUp).href);
     const rules = await setUpIpgate(dataDir, {
       upstreamUrl,
       apiAllow: ruleList(1_000, 3),
