@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { trustedAssessment } from './trusted-assessment.mjs';
 
 const root = resolve(process.argv[2] ?? '.');
 const batches = Number(process.argv[3] ?? 200);
@@ -38,26 +39,7 @@ const { defaultReviewSettings } = await from('apps/server/dist/review/review-set
 
 const BATCH = 37;
 const KEYS = 50;
-// A trusted assessment of an address of the review bench's /48, the same for every address.
-const facts = {
-  address: '2003:e1:1::1',
-  network: '2003:e1:1::/48',
-  reserved: null,
-  asn: 3320,
-  asnName: 'Deutsche Telekom AG',
-  country: 'DE',
-  hosting: null,
-};
-const listed = {
-  size: 1,
-  networks: new Map([[facts.network, '2003:e1:1::1']]),
-  asns: new Map([[3320, '2003:e1:1::1']]),
-  countries: new Map([['DE', '2003:e1:1::1']]),
-};
-const assessment = assess(facts, { listed, newAddressesOnKey: 1, authFailures: 0 }, defaultReviewSettings, {
-  date: '2026-06-17',
-  source: 'bench',
-});
+const assessment = trustedAssessment(assess, defaultReviewSettings);
 
 const dir = mkdtempSync(join(tmpdir(), 'ipgate-auto-batch-'));
 const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });

@@ -27,6 +27,7 @@ import { defaultReviewSettings } from '../apps/server/dist/review/review-setting
 import { CompiledRules } from '../apps/server/dist/snapshot/compiled-rules.js';
 import { createLastGoodWriter } from '../apps/server/dist/snapshot/last-good-writer.js';
 import { createSnapshotEngine } from '../apps/server/dist/snapshot/snapshot-engine.js';
+import { trustedAssessment } from './trusted-assessment.mjs';
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -43,27 +44,7 @@ const KEYS = 50;
 const whole = process.argv.includes('--whole');
 const copy = process.argv.includes('--copy');
 
-// A trusted assessment of an address of the review bench's /48; the same for every address (the
-// write's cost does not depend on its reasons).
-const facts = {
-  address: '2003:e1:1::1',
-  network: '2003:e1:1::/48',
-  reserved: null,
-  asn: 3320,
-  asnName: 'Deutsche Telekom AG',
-  country: 'DE',
-  hosting: null,
-};
-const listed = {
-  size: 1,
-  networks: new Map([[facts.network, '2003:e1:1::1']]),
-  asns: new Map([[3320, '2003:e1:1::1']]),
-  countries: new Map([['DE', '2003:e1:1::1']]),
-};
-const assessment = assess(facts, { listed, newAddressesOnKey: 1, authFailures: 0 }, defaultReviewSettings, {
-  date: '2026-06-17',
-  source: 'bench',
-});
+const assessment = trustedAssessment(assess, defaultReviewSettings);
 
 /** CPU ms (user + system) of this process while `fn` runs, added to `into[key]`. */
 async function cpu(into, key, fn) {

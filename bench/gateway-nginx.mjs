@@ -25,13 +25,10 @@ export function nginxAvailable() {
 }
 
 /**
- * The configuration text: `allow` lines in list order (nginx checks them one by one, in order).
- *
- * @example
- * nginxConfig({ dir: '/tmp/n', port: 8090, upstreamPort: 3000, allow: ['127.0.0.1'], workers: 2 });
+ * What every benchmark nginx shares, up to and including `http {`: in the foreground, everything it
+ * writes (pid, logs, temporary files) under `dir`, no access log, long keep-alive.
  */
-export function nginxConfig({ dir, port, upstreamPort, allow, workers }) {
-  const rules = allow.map((entry) => `      allow ${entry};`).join('\n');
+export function nginxPreamble(dir, workers) {
   return `daemon off;
 master_process on;
 worker_processes ${workers};
@@ -46,7 +43,18 @@ http {
   uwsgi_temp_path ${join(dir, 'uwsgi')};
   scgi_temp_path ${join(dir, 'scgi')};
   keepalive_timeout 60s;
-  keepalive_requests 1000000;
+  keepalive_requests 1000000;`;
+}
+
+/**
+ * The configuration text: `allow` lines in list order (nginx checks them one by one, in order).
+ *
+ * @example
+ * nginxConfig({ dir: '/tmp/n', port: 8090, upstreamPort: 3000, allow: ['127.0.0.1'], workers: 2 });
+ */
+export function nginxConfig({ dir, port, upstreamPort, allow, workers }) {
+  const rules = allow.map((entry) => `      allow ${entry};`).join('\n');
+  return `${nginxPreamble(dir, workers)}
   upstream app {
     server 127.0.0.1:${upstreamPort};
     keepalive 128;

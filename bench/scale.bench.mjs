@@ -477,6 +477,7 @@ async function storm(a, b, seeded, kind, store) {
       const s = median(max.stormy.map((r) => r.rps));
       const quietCpuUs = median(max.quiet.map((r) => r.cpuUsPerRequest));
       const stormCpuUs = median(max.stormy.map((r) => r.cpuUsPerRequest));
+      const pairedCpu = paired(max, 'cpuUsPerRequest');
       Object.assign(result, {
         quietRps: q,
         stormRps: s,
@@ -489,8 +490,8 @@ async function storm(a, b, seeded, kind, store) {
         changesPerS: median(max.stormy.map((r) => r.changesPerS)),
         // Within pairs (see paired()): storm ÷ quiet CPU per request; 1 − 1 ÷ that is the share of
         // B's capacity the storm takes, the reading of the target that host drift does not move.
-        pairedCpu: paired(max, 'cpuUsPerRequest'),
-        pairedCpuCostPercent: round((1 - 1 / paired(max, 'cpuUsPerRequest').median) * 100, 1),
+        pairedCpu,
+        pairedCpuCostPercent: round((1 - 1 / pairedCpu.median) * 100, 1),
         // B saturated in every round (its core busy ~1,000 ms/s) makes CPU per request its capacity.
         leastCpuMsPerS: Math.min(...[...max.quiet, ...max.stormy].map((r) => r.cpuMsPerS)),
         pairedRps: paired(max, 'rps'),
@@ -519,6 +520,7 @@ async function storm(a, b, seeded, kind, store) {
       const fixed = await alternate(`fixed ${rate}/s`, source, fixedLoad, problems);
       const fq = median(fixed.quiet.map((r) => r.cpuUsPerRequest));
       const fs = median(fixed.stormy.map((r) => r.cpuUsPerRequest));
+      const pairedFixed = paired(fixed, 'cpuUsPerRequest');
       const extraMsPerS =
         median(fixed.stormy.map((r) => r.cpuMsPerS)) - median(fixed.quiet.map((r) => r.cpuMsPerS));
       result.fixedRate = {
@@ -531,8 +533,8 @@ async function storm(a, b, seeded, kind, store) {
         capacityLostPercent: round((1 - fq / fs) * 100, 1),
         // …and the share of its core the storm adds (the lower bound: per-request costs unchanged).
         coreSharePercent: round(extraMsPerS / 10, 1),
-        pairedCpu: paired(fixed, 'cpuUsPerRequest'),
-        pairedCapacityLostPercent: round((1 - 1 / paired(fixed, 'cpuUsPerRequest').median) * 100, 1),
+        pairedCpu: pairedFixed,
+        pairedCapacityLostPercent: round((1 - 1 / pairedFixed.median) * 100, 1),
         changesPerS: median(fixed.stormy.map((r) => r.changesPerS)),
         rounds: fixed,
       };

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NGINX, nginxAvailable } from '../gateway-nginx.mjs';
+import { NGINX, nginxAvailable, nginxPreamble } from '../gateway-nginx.mjs';
 import { runProcess } from '../gateway-processes.mjs';
 
 export { nginxAvailable };
@@ -35,21 +35,7 @@ function freePort() {
 }
 
 function config(dir, port) {
-  return `daemon off;
-master_process on;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${join(dir, 'body')};
-  proxy_temp_path ${join(dir, 'proxy')};
-  fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')};
-  scgi_temp_path ${join(dir, 'scgi')};
-  keepalive_timeout 60s;
-  keepalive_requests 1000000;
+  return `${nginxPreamble(dir, 1)}
   server {
     listen 127.0.0.1:${port};
     location / {
