@@ -26,7 +26,8 @@
  * Storm: `--storm-rate` (200), `--storm-rounds` (3 pairs of a quiet and a storm round, in alternating
  * order), `--duration` (10 s a round), `--storm-warm` (5 s
  * of storm unmeasured before B's CPU per change), `--fixed-rate`
- * (requests/s; `auto`: half of B's quiet full-load rate; `off`), `--pin=off`, `--upstream` (`nginx`, when
+ * (requests/s; `auto`: half of B's quiet full-load rate; `off`; two or more, `1000,3000`: the storm's
+ * cost at B's capacity from a line through its extra CPU at each, scale/two-rate-model.mjs), `--pin=off`, `--upstream` (`nginx`, when
  * installed: answers by itself for a few µs; `node`: gateway-upstream.mjs). A storm round under
  * 95 % of its rate is reported in `storm.failedRate` and the run exits with 1. Needs a build (the
  * npm script runs it), PostgreSQL at IPGATE_BENCH_DATABASE_URL (default
@@ -55,6 +56,7 @@ import { isSeeded, seedStore } from './scale/seed.mjs';
 import { nginxAvailable, startStaticUpstream } from './scale/static-upstream.mjs';
 import { freshStore, namedStore, openDatabase, openStore } from './scale/stores.mjs';
 import { pacedStorm, stormPlan } from './scale/storm-plan.mjs';
+import { fitTwoRates, lossAtCapacityPercent, pairedDifference } from './scale/two-rate-model.mjs';
 import { hasWrk, wrkLoad } from './wrk-load.mjs';
 
 const arg = (name, fallback) =>
@@ -77,8 +79,10 @@ const STORM_VIA = arg('storm-via', 'store');
 if (STORM_VIA !== 'store' && STORM_VIA !== 'admin')
   throw new Error(`--storm-via: store or admin, not ${STORM_VIA}`);
 const FIXED_RATE = arg('fixed-rate', 'auto');
-if (FIXED_RATE !== 'auto' && FIXED_RATE !== 'off' && !(Number(FIXED_RATE) > 0))
-  throw new Error(`--fixed-rate: requests/s, auto or off, not ${FIXED_RATE}`);
+if (FIXED_RATE !== 'auto' && FIXED_RATE !== 'off' && !FIXED_RATE.split(',').every((r) => Number(r) > 0))
+  throw new Error(
+    `--fixed-rate: requests/s (one, or several separated by commas), auto or off, not ${FIXED_RATE}`,
+  );
 const REUSE = process.argv.includes('--reuse');
 // The storm's upstream: nginx answering by itself (scale/static-upstream.mjs) leaves core 0 to the
 // storm's writer, the store and the load generator; `node` is gateway-upstream.mjs, as before.
@@ -384,6 +388,34 @@ function paired({ quiet, stormy }, field) {
   };
 }
 
+/** Each number of `values`' fields rounded to `digits`, arrays element by element. */
+function roundAll(values, digits) {
+  const r = (v) => (Array.isArray(v) ? v.map(r) : typeof v === 'number' ? round(v, digits) : v);
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, r(v)]));
+}
+
+/**
+ * The storm's cost to a saturated B from its extra CPU at the lowest and the highest fixed rate
+ * (scale/two-rate-model.mjs). B's capacity: its quiet full-load requests/s when B was saturated in
+ * those rounds, else what one core would serve at the highest rate's quiet CPU per request.
+ */
+function twoRateReading(atRates, result) {
+  const byRate = [...atRates].sort((x, y) => x.offeredRps - y.offeredRps);
+  const point = (r) => ({ rps: r.offeredRps, extraMsPerS: r.pairedExtraMsPerS.median });
+  const model = fitTwoRates(point(byRate[0]), point(byRate.at(-1)));
+  const saturated = result.leastCpuMsPerS !== undefined && result.leastCpuMsPerS >= 900;
+  const capacityRps = saturated ? result.quietRps : Math.round(1e6 / byRate.at(-1).quietCpuUs);
+  return {
+    idleMsPerS: round(model.idleMsPerS, 1),
+    perRequestUs: round(model.perRequestUs, 2),
+    capacityRps,
+    capacityFrom: saturated
+      ? 'quiet full-load rounds (B saturated)'
+      : 'one core at the highest rate’s quiet CPU per request',
+    lossAtCapacityPercent: round(lossAtCapacityPercent(model, capacityRps), 1),
+  };
+}
+
 async function storm(a, b, seeded, kind, store) {
   // The upstream and the load generators yield core 0 to the storm's writer and the store (they run
   // at a lower priority): the storm's rate is the given of the measurement, the load's rate follows.
@@ -500,9 +532,14 @@ async function storm(a, b, seeded, kind, store) {
     }
     if (FIXED_RATE === 'auto' && q === undefined)
       throw new Error('--fixed-rate=auto needs the max-rate rounds: give a rate with --skip=max-rate');
-    const rate =
-      FIXED_RATE === 'auto' ? Math.max(100, Math.round((q * 0.5) / 100) * 100) : Number(FIXED_RATE);
-    if (FIXED_RATE !== 'off') {
+    const rates =
+      FIXED_RATE === 'auto'
+        ? [Math.max(100, Math.round((q * 0.5) / 100) * 100)]
+        : FIXED_RATE === 'off'
+          ? []
+          : FIXED_RATE.split(',').map(Number);
+    const atRates = [];
+    for (const rate of rates) {
       const fixedLoad = () =>
         onB(b, async () => {
           await pin();
@@ -523,7 +560,8 @@ async function storm(a, b, seeded, kind, store) {
       const pairedFixed = paired(fixed, 'cpuUsPerRequest');
       const extraMsPerS =
         median(fixed.stormy.map((r) => r.cpuMsPerS)) - median(fixed.quiet.map((r) => r.cpuMsPerS));
-      result.fixedRate = {
+      const pairedExtra = pairedDifference(fixed, 'cpuMsPerS');
+      atRates.push({
         offeredRps: rate,
         quietCpuUs: fq,
         stormCpuUs: fs,
@@ -535,9 +573,21 @@ async function storm(a, b, seeded, kind, store) {
         coreSharePercent: round(extraMsPerS / 10, 1),
         pairedCpu: pairedFixed,
         pairedCapacityLostPercent: round((1 - 1 / pairedFixed.median) * 100, 1),
+        // Storm − quiet CPU ms a second within each pair (scale/two-rate-model.mjs reads two rates).
+        pairedExtraMsPerS: roundAll(pairedExtra, 1),
+        // Whether the generator kept its schedule: requests it started late, at worst, per phase.
+        mostBehind: {
+          quiet: Math.max(...fixed.quiet.map((r) => r.mostBehind ?? 0)),
+          stormy: Math.max(...fixed.stormy.map((r) => r.mostBehind ?? 0)),
+        },
         changesPerS: median(fixed.stormy.map((r) => r.changesPerS)),
         rounds: fixed,
-      };
+      });
+    }
+    if (atRates.length === 1) result.fixedRate = atRates[0];
+    if (atRates.length > 1) {
+      result.fixedRates = atRates;
+      result.twoRateModel = twoRateReading(atRates, result);
     }
     if (problems.length > 0) {
       result.failedRate = problems;

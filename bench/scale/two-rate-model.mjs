@@ -1,0 +1,73 @@
+/**
+ * What a change storm costs a gateway at saturation, read from two fixed offered loads below it.
+ *
+ * Why a model: on two cores, node B has one core to itself and everything else (the storm's writer,
+ * the store, the upstream, the load generator) shares the other. At full load the generator, starved
+ * of its core by the storm's writer, cannot keep B busy during storm rounds, so B's requests/s there
+ * measure core 0, not B. Below saturation the generator keeps up and B serves every request; what the
+ * storm costs B then shows as the extra CPU a second it spends in storm rounds. That extra has two
+ * parts: the work the changes themselves cost (a fixed amount a second, whatever the load: `idleMsPerS`)
+ * and whatever the changes make each request cost more (caches, collections, the snapshot swapped under
+ * it: `perRequestUs`). Measured at two rates, the two parts separate (a line through two points), and
+ * the line read at B's capacity is the extra CPU a second the storm takes from a saturated B — as a share
+ * of its core, the requests/s it loses.
+ *
+ * Extra CPU is read within pairs of rounds seconds apart (storm − quiet of the same pair), and the
+ * median over pairs is taken, so that the host's speed drifting over minutes does not enter it.
+ */
+
+/**
+ * Per pair, storm − quiet of `field` (B's CPU ms a second); the median over pairs and its quartiles.
+ *
+ * @example
+ * pairedDifference({ quiet: [{ cpuMsPerS: 400 }], stormy: [{ cpuMsPerS: 430 }] }, 'cpuMsPerS').median; // 30
+ */
+export function pairedDifference({ quiet, stormy }, field) {
+  if (quiet.length === 0 || quiet.length !== stormy.length)
+    throw new Error(`pairs need as many quiet as storm rounds (${quiet.length} and ${stormy.length})`);
+  const differences = quiet.map((q, i) => stormy[i][field] - q[field]);
+  const sorted = [...differences].sort((x, y) => x - y);
+  // Interpolated between neighbours, so an even number of pairs is not read by its lower middle.
+  const quartile = (p) => {
+    const at = p * (sorted.length - 1);
+    const low = Math.floor(at);
+    return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low);
+  };
+  return {
+    median: quartile(0.5),
+    lowerQuartile: quartile(0.25),
+    upperQuartile: quartile(0.75),
+    pairs: differences,
+  };
+}
+
+/**
+ * The line through the storm's extra CPU at two offered rates: `idleMsPerS` (the changes' own work, a
+ * second) and `perRequestUs` (what the storm adds to each request). A negative slope is reported as
+ * it is (within noise, the storm adds nothing per request): the caller reads it with the spread.
+ *
+ * @example
+ * fitTwoRates({ rps: 1000, extraMsPerS: 50 }, { rps: 3000, extraMsPerS: 56 });
+ * // { idleMsPerS: 47, perRequestUs: 3 }
+ */
+export function fitTwoRates(low, high) {
+  if (!(high.rps > low.rps)) throw new Error(`two different rates are needed (${low.rps}, ${high.rps})`);
+  const slope = (high.extraMsPerS - low.extraMsPerS) / (high.rps - low.rps); // ms of CPU per request
+  return {
+    idleMsPerS: low.extraMsPerS - slope * low.rps,
+    perRequestUs: slope * 1000,
+  };
+}
+
+/**
+ * The storm's share of a saturated B's requests/s: its extra CPU a second at `capacityRps`, as a share
+ * of the `coreMsPerS` B has (one core: 1,000 ms a second). The per-request part is counted only when
+ * positive (a storm that makes requests cheaper is noise, not a gain to bank).
+ *
+ * @example
+ * lossAtCapacityPercent({ idleMsPerS: 47, perRequestUs: 3 }, 8000); // 7.1
+ */
+export function lossAtCapacityPercent(model, capacityRps, coreMsPerS = 1000) {
+  const extra = model.idleMsPerS + (Math.max(0, model.perRequestUs) * capacityRps) / 1000;
+  return (extra / coreMsPerS) * 100;
+}

@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fitTwoRates, lossAtCapacityPercent, pairedDifference } from './two-rate-model.mjs';
+
+describe('pairedDifference', () => {
+  it('takes storm − quiet within each pair and the median over pairs', () => {
+    const quiet = [400, 600, 500].map((cpuMsPerS) => ({ cpuMsPerS }));
+    const stormy = [430, 700, 520].map((cpuMsPerS) => ({ cpuMsPerS }));
+    const d = pairedDifference({ quiet, stormy }, 'cpuMsPerS');
+    expect(d.pairs).toEqual([30, 100, 20]);
+    expect(d.median).toBe(30);
+    expect(d.lowerQuartile).toBe(25);
+    expect(d.upperQuartile).toBe(65);
+  });
+
+  it('is not moved by a drift that shifts both rounds of a pair alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -300, max: 300, noNaN: true }), { minLength: 1, maxLength: 20 }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        (drifts, extra) => {
+          const quiet = drifts.map((d) => ({ cpuMsPerS: 500 + d }));
+          const stormy = drifts.map((d) => ({ cpuMsPerS: 500 + d + extra }));
+          expect(pairedDifference({ quiet, stormy }, 'cpuMsPerS').median).toBeCloseTo(extra, 6);
+        },
+      ),
+    );
+  });
+
+  it('refuses rounds that are not pairs', () => {
+    expect(() => pairedDifference({ quiet: [{ x: 1 }], stormy: [] }, 'x')).toThrow(/as many quiet as storm/);
+  });
+});
+
+describe('fitTwoRates and lossAtCapacityPercent', () => {
+  it('separates the changes’ own cost from what they add per request', () => {
+    const model = fitTwoRates({ rps: 1000, extraMsPerS: 50 }, { rps: 3000, extraMsPerS: 56 });
+    expect(model.idleMsPerS).toBeCloseTo(47, 9);
+    expect(model.perRequestUs).toBeCloseTo(3, 9);
+    expect(lossAtCapacityPercent(model, 8000)).toBeCloseTo(7.1, 9);
+  });
+
+  it('counts no gain from a storm that seems to make requests cheaper', () => {
+    const model = fitTwoRates({ rps: 1000, extraMsPerS: 40 }, { rps: 2000, extraMsPerS: 35 });
+    expect(model.perRequestUs).toBeLessThan(0);
+    expect(lossAtCapacityPercent(model, 10_000)).toBeCloseTo(4.5, 9);
+  });
+
+  it('recovers any line it is given from two points on it', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 200, noNaN: true }),
+        fc.double({ min: -5, max: 20, noNaN: true }),
+        fc.integer({ min: 100, max: 5000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        (idle, perRequestUs, low, gap) => {
+          const at = (rps) => ({ rps, extraMsPerS: idle + (perRequestUs * rps) / 1000 });
+          const model = fitTwoRates(at(low), at(low + gap));
+          expect(model.idleMsPerS).toBeCloseTo(idle, 6);
+          expect(model.perRequestUs).toBeCloseTo(perRequestUs, 6);
+        },
+      ),
+    );
+  });
+
+  it('needs two different rates', () => {
+    expect(() => fitTwoRates({ rps: 1000, extraMsPerS: 1 }, { rps: 1000, extraMsPerS: 2 })).toThrow(
+      /two different rates/,
+    );
+  });
+});
