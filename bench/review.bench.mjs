@@ -12,6 +12,8 @@
  *   node bench/review.bench.mjs --quick --cpu-prof DIR      # and CPU profiles of each gateway run in DIR/<run>/, one per thread
  *   node bench/review.bench.mjs --new-every=50,200,1000     # auto at several stream rates, same run
  *   node bench/review.bench.mjs --rounds=4                  # more rounds (default 2; 1 with --quick)
+ *   node bench/review.bench.mjs --interleave                # both gateways at once, slices of a fixed rate (below)
+ *   node bench/review.bench.mjs --interleave --pairs=60 --slice-ms=1000 --rate=3000
  *
  * `--new-every=N[,N…]`: in `auto`, one request in N comes from a never-seen address (default 50);
  * with several, each round measures `manual` and `auto` at each N (every other round in reverse
@@ -23,9 +25,22 @@
  * /proc/PID/stat over the measured load), and that of its event-loop thread alone (the one every
  * request waits for; the recorder thread's writes are in the first figure, not in this one): on a
  * busy machine the fairer figures.
+ *
+ * `--interleave` (for a host whose speed drifts by 1.5× within minutes, which rounds of 10 s per mode
+ * one after the other cannot read a 3 % effect through): both gateways run at once, a `manual` one
+ * with the known list and an `auto` one (its own process and store each); a fixed offered rate below
+ * capacity (`--rate`, default half of a 2 s capacity probe of `manual`) goes to one and then the other
+ * in slices of `--slice-ms` (1000), `--pairs` times (default 30; 8 with --quick), the load paced by
+ * `review-paced-load.mjs`. Each process's CPU is read at every slice boundary (the sum over its
+ * threads of /proc/PID/task/TID/schedstat, in ns) and charged to a slice from its start to the start
+ * of that gateway's next slice, so the batch work that spills into the other's slice stays with the
+ * gateway that caused it (`review-interleave.mjs`). It prints the ratio of the sums (auto CPU per
+ * request ÷ manual's over all slices: at a rate below capacity the capacity lost is ≈ 1 − 1/ratio),
+ * the per-pair median and quartiles, the gateway CPU per new address and whether every slice held its
+ * rate. Only `--new-every`'s first value is used.
  */
 import { execSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +52,8 @@ import { AutoReview } from '../apps/server/dist/review/auto-review.js';
 import { listedFacts } from '../apps/server/dist/review/listed-facts.js';
 import { defaultReviewSettings, parseReviewSettings } from '../apps/server/dist/review/review-settings.js';
 import { startProcess } from './gateway-processes.mjs';
+import { attributeSlices, summarize } from './review-interleave.mjs';
+import { pacedClient } from './review-paced-load.mjs';
 
 const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
@@ -56,6 +73,17 @@ const NEW_EVERY = (newEveryArg?.slice('--new-every='.length) ?? '50').split(',')
     );
   return n;
 });
+const interleave = process.argv.includes('--interleave');
+function wholeArg(name, fallback, min) {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (arg === undefined) return fallback;
+  const n = Number(arg.slice(name.length + 3));
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} takes a whole number ≥ ${min}, got ${arg}`);
+  return n;
+}
+const PAIRS = wholeArg('pairs', quick ? 8 : 30, 1);
+const SLICE_MS = wholeArg('slice-ms', 1000, 100);
+const RATE = wholeArg('rate', undefined, 1);
 const BIN = fileURLToPath(new URL('../apps/cli/bin/ipgate.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./review-load.mjs', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./gateway-upstream.mjs', import.meta.url));
@@ -292,6 +320,128 @@ async function gatewayRuns() {
   return { results, durationS };
 }
 
+/**
+ * CPU time (ms, ns resolution) a process has used so far: the sum over its live threads of
+ * /proc/PID/task/TID/schedstat's time on a CPU (Linux). /proc/PID/stat counts in ticks of 10 ms,
+ * too coarse for slices of ~250 ms of CPU; a thread that ends between two readings would take its
+ * time with it, which Node's threads (event loop, recorder, V8's, libuv's pool) do not do while the
+ * process serves. With `mainThread`, the event-loop thread's alone.
+ */
+function schedCpuMs(pid, mainThread = false) {
+  const tids = mainThread ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended after the directory was listed.
+    }
+  }
+  return ns / 1e6;
+}
+
+async function interleavedRun() {
+  const upstream = await startProcess(process.execPath, [UPSTREAM, '1'], /"port":(\d+)/);
+  const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
+  const newEvery = NEW_EVERY[0];
+  const dirs = [];
+  const servers = [];
+  const clients = [];
+  try {
+    const gateways = {};
+    for (const mode of ['manual', 'auto']) {
+      const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
+      dirs.push(dir);
+      const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
+      const server = await serve(dir, `${mode}-interleaved`);
+      servers.push(server);
+      const common = {
+        url: `${server.url}/`,
+        secrets,
+        known: KNOWN,
+        prefix48: PREFIX48,
+        connections: 50,
+        seed: 1,
+      };
+      await load({ ...common, newEvery: 0, durationS: 2 }); // warm-up, known addresses only
+      if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery: 50, seed: 1000 });
+      const client = pacedClient(server.url, {
+        secrets,
+        known: KNOWN,
+        prefix48: PREFIX48,
+        firstFresh: 7_000_000,
+      });
+      clients.push(client);
+      gateways[mode] = { server, client, common, newEvery: mode === 'auto' ? newEvery : 0 };
+    }
+    let rate = RATE;
+    if (rate === undefined) {
+      const probe = await load({ ...gateways.manual.common, newEvery: 0, durationS: 2 }).catch(
+        () => undefined,
+      );
+      if (probe === undefined) throw new Error('the capacity probe failed');
+      rate = Math.round(probe.rps / 2);
+      console.log(`capacity probe (manual, 2 s): ${Math.round(probe.rps)} req/s; offered rate ${rate} req/s`);
+    }
+    // One warm slice each at the offered rate, not counted.
+    for (const mode of ['manual', 'auto'])
+      await gateways[mode].client.slice({ rate, ms: SLICE_MS, newEvery: gateways[mode].newEvery });
+    const read = () => ({
+      manual: schedCpuMs(gateways.manual.server.pid),
+      auto: schedCpuMs(gateways.auto.server.pid),
+      'manual-main': schedCpuMs(gateways.manual.server.pid, true),
+      'auto-main': schedCpuMs(gateways.auto.server.pid, true),
+    });
+    const slices = [];
+    const boundaries = [];
+    const windowUs = [monotonicUs()];
+    for (let p = 0; p < PAIRS; p++) {
+      for (const mode of ['manual', 'auto']) {
+        boundaries.push(read());
+        const r = await gateways[mode].client.slice({
+          rate,
+          ms: SLICE_MS,
+          newEvery: gateways[mode].newEvery,
+        });
+        slices.push({ gateway: mode, ...r });
+      }
+    }
+    // The last slice's spill: an idle stretch as long as a slice, then the final reading.
+    await new Promise((resolve) => setTimeout(resolve, SLICE_MS));
+    boundaries.push(read());
+    windowUs.push(monotonicUs());
+    const charged = attributeSlices(slices, boundaries);
+    const s = summarize(charged, { base: 'manual', test: 'auto' });
+    // The event-loop threads alone, charged the same way.
+    const mainCharged = attributeSlices(
+      slices.map((c) => ({ ...c, gateway: `${c.gateway}-main` })),
+      boundaries,
+    );
+    const m = summarize(mainCharged, { base: 'manual-main', test: 'auto-main' });
+    const worstDrain = Math.max(...slices.map((c) => c.drainMs));
+    const failed = slices.reduce((n, c) => n + c.non2xx + c.errors, 0);
+    const byMode = (mode, f) => slices.filter((c) => c.gateway === mode).reduce((n, c) => n + c[f], 0);
+    console.log(
+      `interleaved: ${PAIRS} pairs of ${SLICE_MS} ms slices at ${rate} req/s, auto 1 new address in ${newEvery}: manual ${byMode('manual', 'requests')} requests, auto ${byMode('auto', 'requests')} (${s.newAddresses} new addresses)${profDir === undefined ? '' : `, profile window ${windowUs.join(' ')} µs`}`,
+    );
+    console.log(
+      `  CPU per request: manual ${s.baseCpuUsPerRequest.toFixed(1)} µs, auto ${s.testCpuUsPerRequest.toFixed(1)} µs: auto/manual (ratio of the sums) ${s.sumRatio.toFixed(3)} (≈ ${((1 - 1 / s.sumRatio) * 100).toFixed(1)} % capacity lost); per pair median ${s.median.toFixed(3)}, quartiles ${s.q1.toFixed(3)}–${s.q3.toFixed(3)}`,
+    );
+    console.log(
+      `  gateway CPU per new address ${s.cpuPerNewMs.toFixed(3)} ms; event-loop thread: manual ${m.baseCpuUsPerRequest.toFixed(1)} µs, auto ${m.testCpuUsPerRequest.toFixed(1)} µs per request, auto/manual ${m.sumRatio.toFixed(3)} (pairs ${m.q1.toFixed(3)}–${m.median.toFixed(3)}–${m.q3.toFixed(3)}), ${m.cpuPerNewMs.toFixed(3)} ms per new address`,
+    );
+    console.log(
+      `  offered rate held: ${s.notHeld === 0 ? 'every slice' : `NOT in ${s.notHeld} of ${slices.length} slices`} (worst drain after a slice ${worstDrain.toFixed(0)} ms, ${failed} failed requests)`,
+    );
+    console.log(`  per-pair ratios: ${s.pairRatios.map((x) => x.toFixed(3)).join(' ')}`);
+  } finally {
+    for (const c of clients) await c.close();
+    for (const server of servers) await server.stop();
+    await upstream.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
 const uptimeBefore = execSync('uptime').toString().trim();
 const a = await assessmentTimes();
 console.log(
@@ -301,29 +451,33 @@ const f = (t) => `${t.wall.toFixed(0)} ns wall (median of 1000-call batches), ${
 console.log(
   `per new address: facts ${f(a.factsNs)}; assess ${f(a.assessNs)}; AutoReview.decide ${f(a.decideNs)}`,
 );
-const g = await gatewayRuns();
-const avg = (rs, field = 'rps') => rs.reduce((s, r) => s + r[field], 0) / rs.length;
-const manual = avg(g.results.get('manual'));
-const cpuManual = avg(g.results.get('manual'), 'cpuUsPerRequest');
-const mainManual = avg(g.results.get('manual'), 'mainCpuUsPerRequest');
-console.log(
-  `gateway: manual (known list) ${Math.round(manual)} req/s, CPU ${cpuManual.toFixed(1)} µs/request (event-loop thread ${mainManual.toFixed(1)})`,
-);
-for (const n of NEW_EVERY) {
-  const rs = g.results.get(`auto-${n}`);
-  const auto = avg(rs);
-  const cpuAuto = avg(rs, 'cpuUsPerRequest');
-  const mainAuto = avg(rs, 'mainCpuUsPerRequest');
-  // The CPU a new address costs the gateway beyond a known one's request: (auto − manual) × N.
-  const perNewMs = ((cpuAuto - cpuManual) * n) / 1000;
-  const manualRounds = g.results.get('manual');
-  const perRound = (field) => median(rs.map((r, i) => r[field] / manualRounds[i][field]));
+if (interleave) await interleavedRun();
+else oldModeSummary(await gatewayRuns());
+
+function oldModeSummary(g) {
+  const avg = (rs, field = 'rps') => rs.reduce((s, r) => s + r[field], 0) / rs.length;
+  const manual = avg(g.results.get('manual'));
+  const cpuManual = avg(g.results.get('manual'), 'cpuUsPerRequest');
+  const mainManual = avg(g.results.get('manual'), 'mainCpuUsPerRequest');
   console.log(
-    `gateway: auto (1 new address in ${n}) ${Math.round(auto)} req/s: auto/manual ${(auto / manual).toFixed(3)} (${((1 - auto / manual) * 100).toFixed(1)} % loss); CPU ${cpuAuto.toFixed(1)} µs/request: auto/manual ${(cpuAuto / cpuManual).toFixed(3)}, ≈ ${perNewMs.toFixed(2)} ms CPU per new address; event-loop thread ${mainAuto.toFixed(1)} µs/request: auto/manual ${(mainAuto / mainManual).toFixed(3)}`,
+    `gateway: manual (known list) ${Math.round(manual)} req/s, CPU ${cpuManual.toFixed(1)} µs/request (event-loop thread ${mainManual.toFixed(1)})`,
   );
-  console.log(
-    `  median of the ${rs.length} per-round ratios (auto ÷ that round's manual): req/s ${perRound('rps').toFixed(3)}, CPU per request ${perRound('cpuUsPerRequest').toFixed(3)} (≈ ${(((perRound('cpuUsPerRequest') - 1) * cpuManual * n) / 1000).toFixed(2)} ms CPU per new address), event-loop thread ${perRound('mainCpuUsPerRequest').toFixed(3)}`,
-  );
+  for (const n of NEW_EVERY) {
+    const rs = g.results.get(`auto-${n}`);
+    const auto = avg(rs);
+    const cpuAuto = avg(rs, 'cpuUsPerRequest');
+    const mainAuto = avg(rs, 'mainCpuUsPerRequest');
+    // The CPU a new address costs the gateway beyond a known one's request: (auto − manual) × N.
+    const perNewMs = ((cpuAuto - cpuManual) * n) / 1000;
+    const manualRounds = g.results.get('manual');
+    const perRound = (field) => median(rs.map((r, i) => r[field] / manualRounds[i][field]));
+    console.log(
+      `gateway: auto (1 new address in ${n}) ${Math.round(auto)} req/s: auto/manual ${(auto / manual).toFixed(3)} (${((1 - auto / manual) * 100).toFixed(1)} % loss); CPU ${cpuAuto.toFixed(1)} µs/request: auto/manual ${(cpuAuto / cpuManual).toFixed(3)}, ≈ ${perNewMs.toFixed(2)} ms CPU per new address; event-loop thread ${mainAuto.toFixed(1)} µs/request: auto/manual ${(mainAuto / mainManual).toFixed(3)}`,
+    );
+    console.log(
+      `  median of the ${rs.length} per-round ratios (auto ÷ that round's manual): req/s ${perRound('rps').toFixed(3)}, CPU per request ${perRound('cpuUsPerRequest').toFixed(3)} (≈ ${(((perRound('cpuUsPerRequest') - 1) * cpuManual * n) / 1000).toFixed(2)} ms CPU per new address), event-loop thread ${perRound('mainCpuUsPerRequest').toFixed(3)}`,
+    );
+  }
 }
 console.log(`uptime before: ${uptimeBefore}`);
 console.log(`uptime after:  ${execSync('uptime').toString().trim()}`);
