@@ -110,6 +110,19 @@ describe('EntryIds', () => {
     expect(() => EntryIds.of(other).with(['a,b'])).toThrow(/comma/);
   });
 
+  it('picks the ids at some positions as at() gives them, packed or joined, nothing outside the list', () => {
+    const store = Array.from({ length: 50 }, () => newId('ent'));
+    for (const ids of [
+      EntryIds.of(store),
+      EntryIds.of(['e1', 'e2', 'e3']),
+      EntryIds.of(store).with(['e9']),
+    ]) {
+      const positions = [ids.size - 1, 0, 2, -1, 1.5, ids.size, 2];
+      expect(ids.pick(positions)).toEqual(positions.map((i) => ids.at(i)));
+    }
+    expect(EntryIds.none.pick([0])).toEqual([undefined]);
+  });
+
   it('refuses an id with a comma rather than mixing up the positions after it', () => {
     expect(() => EntryIds.of(['ent_1', 'a,b'])).toThrow(/comma/);
     expect(EntryIds.of([])).toBe(EntryIds.none);

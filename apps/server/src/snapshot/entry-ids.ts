@@ -87,6 +87,30 @@ export class EntryIds {
   }
 
   /**
+   * The ids at `indexes` (undefined for a position past the end), in their order: for the drain of
+   * the usage counter, which names the few positions a period matched of a list that may hold
+   * 20,000. Packed ids are unpacked one by one, so this costs the positions, not the list: an `auto`
+   * tenant is compiled again after every batch, and one `all()` per compiled list and drain unpacked
+   * the whole list each time. Joined ids are split once, as `all()` does (finding a position in them
+   * walks the text up to it).
+   *
+   * @example
+   * EntryIds.of(['ent_1', 'ent_2', 'ent_3']).pick([2, 0, 7]); // ['ent_3', 'ent_1', undefined]
+   */
+  pick(indexes: readonly number[]): (string | undefined)[] {
+    if (this.packedPrefix === undefined) {
+      const all = this.all();
+      return indexes.map((i) => (Number.isInteger(i) && i >= 0 ? all[i] : undefined));
+    }
+    const prefix = this.packedPrefix;
+    return indexes.map((i) =>
+      Number.isInteger(i) && i >= 0 && i < this.size
+        ? prefix + unpack(this.text, i * PACKED_WIDTH)
+        : undefined,
+    );
+  }
+
+  /**
    * Every id, in list order (one split: for reading many positions at once, never per request).
    *
    * @example

@@ -78,9 +78,11 @@ export class UsageCounter {
     this.lists = new Map();
     const out: EntryHits[] = [];
     for (const [ids, slots] of lists) {
-      const all = ids.all();
-      for (const [index, slot] of slots) {
-        const entryId = all[index];
+      // The matched positions only: the list may hold thousands of entries and match a handful.
+      const entryIds = ids.pick([...slots.keys()]);
+      let k = 0;
+      for (const slot of slots.values()) {
+        const entryId = entryIds[k++];
         if (entryId === undefined) continue;
         out.push({ entryId, hits: slot.hits, lastMatchedAt: new Date(slot.last) });
       }
