@@ -26,8 +26,9 @@
  * Storm: `--storm-rate` (200), `--storm-rounds` (3 pairs of a quiet and a storm round, in alternating
  * order), `--duration` (10 s a round), `--storm-warm` (5 s
  * of storm unmeasured before B's CPU per change), `--fixed-rate`
- * (requests/s; `auto`: half of B's quiet full-load rate; `off`; two or more, `1000,3000`: the storm's
- * cost at B's capacity from a line through its extra CPU at each, scale/two-rate-model.mjs), `--pin=off`, `--upstream` (`nginx`, when
+ * (requests/s; `auto`: half of B's quiet full-load rate; `off`; two or more different rates, `1000,3000`:
+ * the storm's cost at B's capacity from a line through its extra CPU at the lowest and the highest,
+ * scale/two-rate-model.mjs; rates between are measured and reported, not fitted), `--pin=off`, `--upstream` (`nginx`, when
  * installed: answers by itself for a few µs; `node`: gateway-upstream.mjs). A storm round under
  * 95 % of its rate is reported in `storm.failedRate` and the run exits with 1. Needs a build (the
  * npm script runs it), PostgreSQL at IPGATE_BENCH_DATABASE_URL (default
@@ -56,7 +57,12 @@ import { isSeeded, seedStore } from './scale/seed.mjs';
 import { nginxAvailable, startStaticUpstream } from './scale/static-upstream.mjs';
 import { freshStore, namedStore, openDatabase, openStore } from './scale/stores.mjs';
 import { pacedStorm, stormPlan } from './scale/storm-plan.mjs';
-import { fitTwoRates, lossAtCapacityPercent, pairedDifference } from './scale/two-rate-model.mjs';
+import {
+  fitTwoRates,
+  lossAtCapacityPercent,
+  pairedDifference,
+  parseFixedRates,
+} from './scale/two-rate-model.mjs';
 import { hasWrk, wrkLoad } from './wrk-load.mjs';
 
 const arg = (name, fallback) =>
@@ -78,11 +84,7 @@ const WARM_S = Number(arg('storm-warm', 5));
 const STORM_VIA = arg('storm-via', 'store');
 if (STORM_VIA !== 'store' && STORM_VIA !== 'admin')
   throw new Error(`--storm-via: store or admin, not ${STORM_VIA}`);
-const FIXED_RATE = arg('fixed-rate', 'auto');
-if (FIXED_RATE !== 'auto' && FIXED_RATE !== 'off' && !FIXED_RATE.split(',').every((r) => Number(r) > 0))
-  throw new Error(
-    `--fixed-rate: requests/s (one, or several separated by commas), auto or off, not ${FIXED_RATE}`,
-  );
+const FIXED_RATE = parseFixedRates(arg('fixed-rate', 'auto'));
 const REUSE = process.argv.includes('--reuse');
 // The storm's upstream: nginx answering by itself (scale/static-upstream.mjs) leaves core 0 to the
 // storm's writer, the store and the load generator; `node` is gateway-upstream.mjs, as before.
@@ -330,6 +332,7 @@ async function onB(b, measure) {
     p99Ms: r.p99,
     non2xx: r.non2xx,
     ...(r.mostBehind > 0 ? { mostBehind: r.mostBehind } : {}),
+    ...(r.longestTickGapMs === undefined ? {} : { longestTickGapMs: r.longestTickGapMs }),
   };
 }
 
@@ -537,7 +540,7 @@ async function storm(a, b, seeded, kind, store) {
         ? [Math.max(100, Math.round((q * 0.5) / 100) * 100)]
         : FIXED_RATE === 'off'
           ? []
-          : FIXED_RATE.split(',').map(Number);
+          : FIXED_RATE;
     const atRates = [];
     for (const rate of rates) {
       const fixedLoad = () =>
@@ -575,10 +578,16 @@ async function storm(a, b, seeded, kind, store) {
         pairedCapacityLostPercent: round((1 - 1 / pairedFixed.median) * 100, 1),
         // Storm − quiet CPU ms a second within each pair (scale/two-rate-model.mjs reads two rates).
         pairedExtraMsPerS: roundAll(pairedExtra, 1),
-        // Whether the generator kept its schedule: requests it started late, at worst, per phase.
+        // Whether the generator kept its schedule, at worst per phase: requests the in-flight bound
+        // held back (B was short), and the longest gap between its 1 ms ticks (its own core was short;
+        // a late tick sends its backlog at once, which mostBehind does not count).
         mostBehind: {
           quiet: Math.max(...fixed.quiet.map((r) => r.mostBehind ?? 0)),
           stormy: Math.max(...fixed.stormy.map((r) => r.mostBehind ?? 0)),
+        },
+        longestTickGapMs: {
+          quiet: Math.max(...fixed.quiet.map((r) => r.longestTickGapMs ?? 0)),
+          stormy: Math.max(...fixed.stormy.map((r) => r.longestTickGapMs ?? 0)),
         },
         changesPerS: median(fixed.stormy.map((r) => r.changesPerS)),
         rounds: fixed,

@@ -17,6 +17,26 @@
  */
 
 /**
+ * `--fixed-rate`'s value: `auto`, `off`, or requests/s, several separated by commas. Rates must
+ * differ: the model fits a line through the lowest and the highest, and a repeated rate would only
+ * be found equal after every round at every rate had been run.
+ *
+ * @example
+ * parseFixedRates('1000,3000'); // [1000, 3000]
+ */
+export function parseFixedRates(text) {
+  if (text === 'auto' || text === 'off') return text;
+  const rates = text.split(',').map(Number);
+  if (!rates.every((r) => r > 0))
+    throw new Error(
+      `--fixed-rate: requests/s (one, or several separated by commas), auto or off, not ${text}`,
+    );
+  if (new Set(rates).size !== rates.length)
+    throw new Error(`--fixed-rate: give each rate once (the model needs different rates), not ${text}`);
+  return rates;
+}
+
+/**
  * Per pair, storm − quiet of `field` (B's CPU ms a second); the median over pairs and its quartiles.
  *
  * @example

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitTwoRates, lossAtCapacityPercent, pairedDifference } from './two-rate-model.mjs';
+import { fitTwoRates, lossAtCapacityPercent, pairedDifference, parseFixedRates } from './two-rate-model.mjs';
 
 describe('pairedDifference', () => {
   it('takes storm − quiet within each pair and the median over pairs', () => {
@@ -67,5 +67,24 @@ describe('fitTwoRates and lossAtCapacityPercent', () => {
     expect(() => fitTwoRates({ rps: 1000, extraMsPerS: 1 }, { rps: 1000, extraMsPerS: 2 })).toThrow(
       /two different rates/,
     );
+  });
+});
+
+describe('parseFixedRates', () => {
+  it('reads auto, off and rates separated by commas', () => {
+    expect(parseFixedRates('auto')).toBe('auto');
+    expect(parseFixedRates('off')).toBe('off');
+    expect(parseFixedRates('3000,1000')).toEqual([3000, 1000]);
+  });
+
+  it('refuses a rate that is not positive or not a number, saying what it was given', () => {
+    for (const text of ['0', '1000,', 'fast', '1000,-5']) {
+      expect(() => parseFixedRates(text)).toThrow(`not ${text}`);
+    }
+  });
+
+  it('refuses a rate given twice before any round is run', () => {
+    expect(() => parseFixedRates('1000,1000')).toThrow(/give each rate once/);
+    expect(() => parseFixedRates('1000,3000,1000')).toThrow(/give each rate once/);
   });
 });
