@@ -58,6 +58,7 @@ import { nginxAvailable, startStaticUpstream } from './scale/static-upstream.mjs
 import { freshStore, namedStore, openDatabase, openStore } from './scale/stores.mjs';
 import { pacedStorm, stormPlan } from './scale/storm-plan.mjs';
 import {
+  atServedRate,
   fitTwoRates,
   lossAtCapacityPercent,
   pairedDifference,
@@ -411,6 +412,8 @@ function twoRateReading(atRates, result) {
   return {
     idleMsPerS: round(model.idleMsPerS, 1),
     perRequestUs: round(model.perRequestUs, 2),
+    // The two extras fell with the rate: read as nothing per request, level at the larger.
+    levelled: model.levelled,
     capacityRps,
     capacityFrom: saturated
       ? 'quiet full-load rounds (B saturated)'
@@ -563,7 +566,12 @@ async function storm(a, b, seeded, kind, store) {
       const pairedFixed = paired(fixed, 'cpuUsPerRequest');
       const extraMsPerS =
         median(fixed.stormy.map((r) => r.cpuMsPerS)) - median(fixed.quiet.map((r) => r.cpuMsPerS));
-      const pairedExtra = pairedDifference(fixed, 'cpuMsPerS');
+      // Compared at the requests each storm round served (atServedRate): a storm round whose
+      // generator fell short would otherwise look cheaper by the requests it did not send.
+      const pairedExtra = pairedDifference(fixed, 'cpuMsPerS', atServedRate);
+      const served = Math.min(...[...fixed.quiet, ...fixed.stormy].map((r) => r.rps)) / rate;
+      if (served < 0.98)
+        problems.push(`fixed ${rate}/s: a round served ${round(served * 100, 1)} % of the offered rate`);
       atRates.push({
         offeredRps: rate,
         quietCpuUs: fq,
@@ -576,7 +584,8 @@ async function storm(a, b, seeded, kind, store) {
         coreSharePercent: round(extraMsPerS / 10, 1),
         pairedCpu: pairedFixed,
         pairedCapacityLostPercent: round((1 - 1 / pairedFixed.median) * 100, 1),
-        // Storm − quiet CPU ms a second within each pair (scale/two-rate-model.mjs reads two rates).
+        // Storm − quiet CPU ms a second within each pair, at the storm round's served rate
+        // (scale/two-rate-model.mjs reads two rates).
         pairedExtraMsPerS: roundAll(pairedExtra, 1),
         // Whether the generator kept its schedule, at worst per phase: requests the in-flight bound
         // held back (B was short), and the longest gap between its 1 ms ticks (its own core was short;

@@ -37,15 +37,16 @@ export function parseFixedRates(text) {
 }
 
 /**
- * Per pair, storm − quiet of `field` (B's CPU ms a second); the median over pairs and its quartiles.
+ * Per pair, storm − quiet of `field` (B's CPU ms a second), or `difference(quiet, stormy)` when given
+ * (e.g. {@link atServedRate}); the median over pairs and its quartiles.
  *
  * @example
  * pairedDifference({ quiet: [{ cpuMsPerS: 400 }], stormy: [{ cpuMsPerS: 430 }] }, 'cpuMsPerS').median; // 30
  */
-export function pairedDifference({ quiet, stormy }, field) {
+export function pairedDifference({ quiet, stormy }, field, difference = (q, s) => s[field] - q[field]) {
   if (quiet.length === 0 || quiet.length !== stormy.length)
     throw new Error(`pairs need as many quiet as storm rounds (${quiet.length} and ${stormy.length})`);
-  const differences = quiet.map((q, i) => stormy[i][field] - q[field]);
+  const differences = quiet.map((q, i) => difference(q, stormy[i]));
   const sorted = [...differences].sort((x, y) => x - y);
   // Interpolated between neighbours, so an even number of pairs is not read by its lower middle.
   const quartile = (p) => {
@@ -62,32 +63,48 @@ export function pairedDifference({ quiet, stormy }, field) {
 }
 
 /**
- * The line through the storm's extra CPU at two offered rates: `idleMsPerS` (the changes' own work, a
- * second) and `perRequestUs` (what the storm adds to each request). A negative slope is reported as
- * it is (within noise, the storm adds nothing per request): the caller reads it with the spread.
+ * The line through the storm's extra CPU at two rates: `idleMsPerS` (the changes' own work, a second)
+ * and `perRequestUs` (what the storm adds to each request). A slope at or below zero is noise around
+ * "nothing per request" (a storm cannot make requests cheaper): the line is then level, at the larger
+ * of the two extras — not the intercept of the falling line, which lies above both measurements — and
+ * `levelled` says so.
  *
  * @example
  * fitTwoRates({ rps: 1000, extraMsPerS: 50 }, { rps: 3000, extraMsPerS: 56 });
- * // { idleMsPerS: 47, perRequestUs: 3 }
+ * // { idleMsPerS: 47, perRequestUs: 3, levelled: false }
  */
 export function fitTwoRates(low, high) {
   if (!(high.rps > low.rps)) throw new Error(`two different rates are needed (${low.rps}, ${high.rps})`);
   const slope = (high.extraMsPerS - low.extraMsPerS) / (high.rps - low.rps); // ms of CPU per request
-  return {
-    idleMsPerS: low.extraMsPerS - slope * low.rps,
-    perRequestUs: slope * 1000,
-  };
+  if (slope <= 0)
+    return { idleMsPerS: Math.max(low.extraMsPerS, high.extraMsPerS), perRequestUs: 0, levelled: true };
+  return { idleMsPerS: low.extraMsPerS - slope * low.rps, perRequestUs: slope * 1000, levelled: false };
 }
 
 /**
- * The storm's share of a saturated B's requests/s: its extra CPU a second at `capacityRps`, as a share
- * of the `coreMsPerS` B has (one core: 1,000 ms a second). The per-request part is counted only when
- * positive (a storm that makes requests cheaper is noise, not a gain to bank).
+ * The share of a saturated B's requests/s the storm takes. B has `coreMsPerS` of CPU a second (one
+ * core); quiet, a request costs `1e6 / capacityRps` µs of it. In a storm the changes take `idleMsPerS`
+ * and each request costs `perRequestUs` more, so B serves
+ * `(coreMsPerS − idle) / (quiet cost + perRequest)`; the loss is 1 − that ÷ capacity, which is the
+ * storm's extra CPU at capacity over (the core + the per-request part of that extra).
  *
  * @example
- * lossAtCapacityPercent({ idleMsPerS: 47, perRequestUs: 3 }, 8000); // 7.1
+ * lossAtCapacityPercent({ idleMsPerS: 47, perRequestUs: 3 }, 8000); // 6.93 (71 ms of 1,024)
  */
 export function lossAtCapacityPercent(model, capacityRps, coreMsPerS = 1000) {
-  const extra = model.idleMsPerS + (Math.max(0, model.perRequestUs) * capacityRps) / 1000;
-  return (extra / coreMsPerS) * 100;
+  const perRequestMsPerS = (model.perRequestUs * capacityRps) / 1000;
+  return ((model.idleMsPerS + perRequestMsPerS) / (coreMsPerS + perRequestMsPerS)) * 100;
+}
+
+/**
+ * A pair's rounds compared at the same served rate: the quiet round's CPU a second scaled to the
+ * requests the storm round served. At a fixed offered rate both should serve it; when the storm
+ * round served fewer (its generator short of its core), the plain difference would hide the CPU
+ * those requests would have cost.
+ *
+ * @example
+ * atServedRate({ cpuMsPerS: 400, rps: 2000 }, { cpuMsPerS: 410, rps: 1900 }); // 30
+ */
+export function atServedRate(quiet, stormy) {
+  return stormy.cpuMsPerS - (quiet.cpuMsPerS * stormy.rps) / quiet.rps;
 }

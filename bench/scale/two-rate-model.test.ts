@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitTwoRates, lossAtCapacityPercent, pairedDifference, parseFixedRates } from './two-rate-model.mjs';
+import {
+  atServedRate,
+  fitTwoRates,
+  lossAtCapacityPercent,
+  pairedDifference,
+  parseFixedRates,
+} from './two-rate-model.mjs';
 
 describe('pairedDifference', () => {
   it('takes storm − quiet within each pair and the median over pairs', () => {
@@ -27,6 +33,13 @@ describe('pairedDifference', () => {
     );
   });
 
+  it('compares a pair at the requests its storm round served', () => {
+    const quiet = [{ cpuMsPerS: 400, rps: 2000 }];
+    const stormy = [{ cpuMsPerS: 410, rps: 1900 }];
+    expect(pairedDifference({ quiet, stormy }, 'cpuMsPerS').median).toBe(10);
+    expect(pairedDifference({ quiet, stormy }, 'cpuMsPerS', atServedRate).median).toBeCloseTo(30, 9);
+  });
+
   it('refuses rounds that are not pairs', () => {
     expect(() => pairedDifference({ quiet: [{ x: 1 }], stormy: [] }, 'x')).toThrow(/as many quiet as storm/);
   });
@@ -37,20 +50,39 @@ describe('fitTwoRates and lossAtCapacityPercent', () => {
     const model = fitTwoRates({ rps: 1000, extraMsPerS: 50 }, { rps: 3000, extraMsPerS: 56 });
     expect(model.idleMsPerS).toBeCloseTo(47, 9);
     expect(model.perRequestUs).toBeCloseTo(3, 9);
-    expect(lossAtCapacityPercent(model, 8000)).toBeCloseTo(7.1, 9);
+    expect(model.levelled).toBe(false);
+    // 47 ms/s for the changes and 3 µs × 8,000 requests: 71 ms of the 1,024 a storm round's
+    // requests would need to keep the quiet rate.
+    expect(lossAtCapacityPercent(model, 8000)).toBeCloseTo((71 / 1024) * 100, 9);
   });
 
-  it('counts no gain from a storm that seems to make requests cheaper', () => {
+  it('reads a falling line as nothing per request, level at the larger extra', () => {
     const model = fitTwoRates({ rps: 1000, extraMsPerS: 40 }, { rps: 2000, extraMsPerS: 35 });
-    expect(model.perRequestUs).toBeLessThan(0);
-    expect(lossAtCapacityPercent(model, 10_000)).toBeCloseTo(4.5, 9);
+    expect(model).toEqual({ idleMsPerS: 40, perRequestUs: 0, levelled: true });
+    expect(lossAtCapacityPercent(model, 10_000)).toBeCloseTo(4, 9);
+  });
+
+  it('gives the requests/s a saturated node loses, from first principles', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 300, noNaN: true }),
+        fc.double({ min: 0, max: 50, noNaN: true }),
+        fc.integer({ min: 500, max: 50_000 }),
+        (idleMsPerS, perRequestUs, capacityRps) => {
+          const quietUs = 1e6 / capacityRps;
+          const stormRps = ((1000 - idleMsPerS) * 1000) / (quietUs + perRequestUs);
+          const lost = (1 - stormRps / capacityRps) * 100;
+          expect(lossAtCapacityPercent({ idleMsPerS, perRequestUs }, capacityRps)).toBeCloseTo(lost, 6);
+        },
+      ),
+    );
   });
 
   it('recovers any line it is given from two points on it', () => {
     fc.assert(
       fc.property(
         fc.double({ min: 0, max: 200, noNaN: true }),
-        fc.double({ min: -5, max: 20, noNaN: true }),
+        fc.double({ min: 0.001, max: 20, noNaN: true }),
         fc.integer({ min: 100, max: 5000 }),
         fc.integer({ min: 1, max: 5000 }),
         (idle, perRequestUs, low, gap) => {
