@@ -73,6 +73,14 @@ export interface StoreDialect {
       ) => void)
     | undefined;
   /**
+   * Runs one of the store's own fixed statements (its SQL, `?` placeholders) once per row of
+   * parameters, through a prepared statement kept by its text. Call it inside {@link transaction}.
+   * SQLite only, for the reason of {@link insertRows}: a statement whose text Kysely would build
+   * for a batch (a multi-row upsert) grows with the batch, so it is built, compiled and prepared
+   * afresh each time. Undefined for PostgreSQL.
+   */
+  readonly runRows?: ((sql: string, rows: readonly (readonly unknown[])[]) => void) | undefined;
+  /**
    * Runs one of the store's own reads (its SQL, `?` placeholders) on the connection of the
    * transaction in progress, and returns each row as an array of its columns in the select's order;
    * call it inside {@link readTransaction} or {@link transaction}. SQLite only: better-sqlite3 makes

@@ -86,7 +86,7 @@ export async function recordObservations(ctx: StoreContext, batch: readonly Obse
       );
     const fresh = await unseenPending(trx, rows);
     for (let i = 0; i < rows.length; i += CHUNK) {
-      await upsert(trx, rows.slice(i, i + CHUNK));
+      await upsert(ctx, trx, rows.slice(i, i + CHUNK));
     }
     await notifyNewPending(ctx, trx, fresh);
   });
@@ -395,7 +395,106 @@ async function lockKnownKeys(
   return known;
 }
 
-async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Promise<void> {
+/** An observation row as the recorder's upsert inserts it. */
+type UpsertRow = {
+  id: string;
+  tenant_id: string;
+  key_id: string;
+  address: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  status: 'pending' | 'authorized' | 'rejected';
+  reasons: string;
+  assessment: string | null;
+  assessed_at: string | null;
+  version: number;
+};
+
+const UPSERT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'key_id',
+  'address',
+  'first_seen',
+  'last_seen',
+  'count',
+  'status',
+  'reasons',
+  'assessment',
+  'assessed_at',
+  'version',
+] as const satisfies readonly (keyof UpsertRow)[];
+
+function upsertRow(o: Checked): UpsertRow {
+  return {
+    id: newId('obs'),
+    tenant_id: o.tenantId,
+    key_id: o.keyId,
+    address: o.address,
+    first_seen: o.firstAt.toISOString(),
+    last_seen: o.lastAt.toISOString(),
+    count: o.count,
+    status: o.status,
+    reasons: JSON.stringify(o.reason === undefined ? [] : [o.reason]),
+    assessment: o.assessment === undefined ? null : JSON.stringify(o.assessment),
+    assessed_at: o.assessment === undefined ? null : o.firstAt.toISOString(),
+    version: 1,
+  };
+}
+
+/**
+ * The upsert of observation rows: one multi-row statement per chunk, or on SQLite (`runRows`) the
+ * single-row statement's text, compiled by Kysely once, run per row through a kept statement. The
+ * multi-row text grows with the chunk (each new address of an `auto` stream is a row with a 1.4 KB
+ * assessment), so it was built, compiled and prepared afresh on every recorder flush. The rows
+ * are distinct (merged by tenant, key and address), so one statement per row writes what the
+ * multi-row one does.
+ */
+async function upsert(
+  ctx: StoreContext,
+  trx: Transaction<Database>,
+  rows: readonly Checked[],
+): Promise<void> {
+  const runRows = ctx.dialect.runRows;
+  if (runRows !== undefined) {
+    if (singleUpsert === undefined) singleUpsert = compileSingleUpsert(trx);
+    const { text, columns } = singleUpsert;
+    runRows(
+      text,
+      rows.map((o) => {
+        const row = upsertRow(o);
+        return columns.map((c) => row[c]);
+      }),
+    );
+    return;
+  }
+  await upsertQuery(trx, rows.map(upsertRow)).execute();
+}
+
+let singleUpsert: { readonly text: string; readonly columns: readonly (keyof UpsertRow)[] } | undefined;
+
+/**
+ * The single-row upsert's text and the column each of its parameters takes, learnt by compiling
+ * it with a row whose values name their columns (so the order is Kysely's, not assumed here).
+ */
+function compileSingleUpsert(trx: Transaction<Database>): {
+  readonly text: string;
+  readonly columns: readonly (keyof UpsertRow)[];
+} {
+  const marker = '\u0000column:';
+  const named = Object.fromEntries(UPSERT_COLUMNS.map((c) => [c, `${marker}${c}`])) as unknown as UpsertRow;
+  const compiled = upsertQuery(trx, [named]).compile();
+  const columns = compiled.parameters.map((p) => {
+    const c = typeof p === 'string' && p.startsWith(marker) ? p.slice(marker.length) : undefined;
+    if (c === undefined || !(UPSERT_COLUMNS as readonly string[]).includes(c))
+      throw new Error(`the observation upsert binds a parameter that is no column: ${String(p)}`);
+    return c as keyof UpsertRow;
+  });
+  return { text: compiled.sql, columns };
+}
+
+function upsertQuery(trx: Transaction<Database>, rows: readonly UpsertRow[]) {
   // An observation upgrades pending to authorized (the address got listed) and changes nothing
   // else: a rejected address stays rejected, an authorized one is not downgraded by traffic.
   // A call from before a hold (a burst) must not undo it: only a call after the stored assessment
@@ -403,24 +502,9 @@ async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Pro
   const upgrades = sql<boolean>`observed_ips.status = 'pending' and excluded.status = 'authorized' and (observed_ips.assessed_at is null or excluded.last_seen > observed_ips.assessed_at)`;
   // An older assessment (a node's memory of a verdict since revised in the store) never replaces a newer one.
   const older = sql<boolean>`excluded.assessed_at < observed_ips.assessed_at`;
-  await trx
+  return trx
     .insertInto('observed_ips')
-    .values(
-      rows.map((o) => ({
-        id: newId('obs'),
-        tenant_id: o.tenantId,
-        key_id: o.keyId,
-        address: o.address,
-        first_seen: o.firstAt.toISOString(),
-        last_seen: o.lastAt.toISOString(),
-        count: o.count,
-        status: o.status,
-        reasons: JSON.stringify(o.reason === undefined ? [] : [o.reason]),
-        assessment: o.assessment === undefined ? null : JSON.stringify(o.assessment),
-        assessed_at: o.assessment === undefined ? null : o.firstAt.toISOString(),
-        version: 1,
-      })),
-    )
+    .values([...rows])
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'key_id', 'address']).doUpdateSet({
         count: sql`observed_ips.count + excluded.count`,
@@ -433,8 +517,7 @@ async function upsert(trx: Transaction<Database>, rows: readonly Checked[]): Pro
         assessed_at: sql`case when excluded.assessment is null or ${older} or excluded.assessment = observed_ips.assessment then observed_ips.assessed_at else excluded.assessed_at end`,
         version: sql`case when ${upgrades} then observed_ips.version + 1 else observed_ips.version end`,
       }),
-    )
-    .execute();
+    );
 }
 
 async function lockObserved(

@@ -163,11 +163,25 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
           }
           for (const row of rows) statement.run(row);
         };
+  // A few fixed texts (the recorder's upsert): kept for good.
+  const runs = new Map<string, BetterSqlite3.Statement>();
+  const runRows: StoreDialect['runRows'] =
+    database === undefined
+      ? undefined
+      : (text, rows) => {
+          let statement = runs.get(text);
+          if (statement === undefined) {
+            statement = database.prepare(text);
+            runs.set(text, statement);
+          }
+          for (const row of rows) statement.run(row);
+        };
   return {
     name: 'sqlite',
     lockRows: false,
     insertRows,
     updateRows,
+    runRows,
     selectRows:
       database === undefined
         ? undefined
