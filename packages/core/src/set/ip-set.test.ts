@@ -156,6 +156,20 @@ describe('IPv4-mapped addresses match as IPv4, and nothing else is unmapped', ()
 // ---------------------------------------------------------------------------------------------
 
 describe('has, hasAddress, match', () => {
+  it('has() reads a dotted quad of 15 characters (the longest) as IPv4, and nothing longer', () => {
+    const set = IpSet.from(['255.255.255.0/24', '192.168.100.0/24']);
+    expect(['255.255.255.255', '192.168.100.100', '::ffff:192.168.100.100'].map((q) => set.has(q))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(['192.168.100.100 ', '0192.168.100.100', '192.168.100.1000'].map((q) => set.has(q))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it.each([
     ['10.1.2.3', 3],
     ['10.1.2.4', 2],

@@ -150,9 +150,31 @@ describe('IPv6Boundaries', () => {
     expect(s.n).toBe(4);
     const b = new IPv6Boundaries(s.words, s.n);
     // And an index of 2^1 + 1 buckets: one 32-bit count for their one group, a byte for each bucket;
-    // and a map of 2^5 buckets, two bits each, in three words.
-    expect(b.byteLength).toBe(4 * 16 + 4 + 3 + 3 * 4);
+    // and a map of 2^5 buckets, one bit each, in two words.
+    expect(b.byteLength).toBe(4 * 16 + 4 + 3 + 2 * 4);
     expect([29n, 30n, 39n, 40n, 41n].map((q) => has(b, q))).toEqual([true, false, false, true, false]);
+  });
+
+  it('map buckets wholly inside a segment answer inside, those in a gap outside', () => {
+    // One range over the middle half of the space, 60 single addresses in its lower quarter: the map's
+    // buckets inside the range hold no boundary and are not marked outside, so an address there reads
+    // the boundaries and must still be inside; the top quarter holds nothing and is marked outside.
+    const singles: [bigint, bigint][] = [];
+    for (let k = 1n; k <= 60n; k++) singles.push([k << 110n, k << 110n]);
+    const { words, n } = segmentsOf([...singles, [1n << 126n, (3n << 126n) - 1n]]);
+    const b = new IPv6Boundaries(words, n);
+    for (let k = 0n; k < 128n; k++) {
+      const inside = (1n << 126n) + k * (1n << 120n) + 12345n;
+      expect(has(b, inside), inside.toString(16)).toBe(true);
+      const above = (3n << 126n) + k * (1n << 119n) + 12345n;
+      expect(has(b, above), above.toString(16)).toBe(false);
+    }
+    expect([(1n << 126n) - 1n, 1n << 126n, (3n << 126n) - 1n, 3n << 126n].map((q) => has(b, q))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('crowded buckets narrow the index groups, and has() still agrees with a linear scan', () => {

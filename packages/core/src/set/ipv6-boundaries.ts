@@ -9,15 +9,11 @@ const MAX_BUCKET_BITS = 18;
 /** A bucket holding more boundaries than this is halved before it is read in order. */
 const SCAN_MAX = 32;
 /**
- * The map has 2^FINER times as many buckets as the index (at most 2^22, two bits each: 1 MiB). Finer
- * maps answer more addresses alone but stay in the cache less: 2^3 and 2^5 measured slower than 2^4
- * at a million entries, 2^6 (4 MiB) slower still.
+ * The map has 2^FINER times as many buckets as the index (at most 2^22, one bit each: 512 KiB). Finer
+ * maps answer more addresses alone but stay in the cache less: at two bits a bucket, 2^3 and 2^5
+ * measured slower than 2^4 at a million entries; at one bit, 2^5 (1 MiB) slower than 2^4.
  */
 const FINER = 4;
-/** A map bucket's state: no boundary in it, all outside or all inside; or some boundary in it. */
-const ALL_OUT = 0;
-const ALL_IN = 1;
-const SPLIT = 2;
 
 /**
  * Membership in a large IPv6 table, for `IpSet.has`: the union of the table's segments as one sorted
@@ -32,13 +28,16 @@ const SPLIT = 2;
  *
  * The index is a 32-bit count every 2^group buckets and a byte per bucket (bucket-counts.ts).
  *
- * Before the index, a map of finer buckets (2^FINER per index bucket, two bits each) says which hold no
- * boundary at all, and whether such a bucket lies all inside or all outside: an address there is
- * answered from the map alone, which stays in the cache, with no read of the boundaries. Why: that
- * read is a miss to main memory and most of a lookup's time at a million entries, and an address far
- * from every listed one (most callers of an allowlist) usually lands in such a bucket. At a million
- * random entries in 2000::/3 the map's buckets are /25s: 79 % of the benchmark's addresses outside
- * every entry, and 1 % of those inside one, were answered from it (bench/README.md, IpSet part).
+ * Beside the index, a map of finer buckets (2^FINER per index bucket, one bit each) marks those that
+ * hold no boundary and lie outside every segment: an address there is answered from the map and the
+ * index alone, which stay in the cache, with no read of the boundaries. Why: that read is a miss to
+ * main memory and most of a lookup's time at a million entries, and an address far from every listed
+ * one (most callers of an allowlist) usually lands in such a bucket. At a million random entries in
+ * 2000::/3 the map's buckets are /25s: 79 % of the benchmark's addresses outside every entry were
+ * answered from it (bench/README.md, IpSet part). A bucket lying wholly inside one segment is not
+ * marked (an address there reads the boundaries): a second bit for it doubled the map to 1 MiB, and
+ * the map and index then no longer stay in the 1 MiB second-level cache together, which cost every
+ * lookup more than the few such addresses saved.
  * Smaller keys were tried (32- and 64-bit windows of the boundary with a flag for the bits after them):
  * every address inside a /128, and inside anything narrower than the window, ties with its boundary and
  * needs the whole boundary all the same, which cost more than the memory they saved.
@@ -65,10 +64,10 @@ export class IPv6Boundaries {
   /** A map bucket is the top 32 - fineShift bits after the shared ones. */
   private readonly fineShift: number;
   /**
-   * Map bucket f's state (ALL_OUT, ALL_IN or SPLIT) in two bits at word f >>> 4, bit 2 (f & 15). Only
-   * an address in a SPLIT bucket reads the index and the boundaries.
+   * Map bucket f at bit f & 31 of word f >>> 5: set when it holds no boundary and lies outside every
+   * segment. Only an address in a bucket whose bit is clear reads the boundaries.
    */
-  private readonly states: Uint32Array;
+  private readonly outs: Uint32Array;
 
   /**
    * @param segments sorted, disjoint segments (they may touch): segment k's start at words 8k..8k+3,
@@ -93,13 +92,14 @@ export class IPv6Boundaries {
     }
     const fineBits = bits + FINER;
     this.fineShift = 32 - fineBits;
-    this.states = new Uint32Array(((2 ** fineBits) >>> 4) + 1);
+    this.outs = new Uint32Array(((2 ** fineBits) >>> 5) + 1);
     j = 0;
     for (let f = 0; f < 2 ** fineBits; f++) {
       const first = j;
       while (j < count && this.bucketAt(4 * j, this.fineShift) === f) j++;
-      const state = j > first ? SPLIT : (first & 1) === 1 ? ALL_IN : ALL_OUT;
-      this.states[f >>> 4] = (this.states[f >>> 4] as number) | (state << ((f & 15) << 1));
+      // No boundary in it, and an even number below it: outside.
+      if (j === first && (first & 1) === 0)
+        this.outs[f >>> 5] = (this.outs[f >>> 5] as number) | (1 << (f & 31));
     }
     const { group, groups, within } = twoLevel(below);
     this.group = group;
@@ -109,7 +109,7 @@ export class IPv6Boundaries {
 
   /** Bytes held, for memory accounting. */
   get byteLength(): number {
-    return this.words.byteLength + this.groups.byteLength + this.within.byteLength + this.states.byteLength;
+    return this.words.byteLength + this.groups.byteLength + this.within.byteLength + this.outs.byteLength;
   }
 
   /** Buckets per group of the index, as a power of two (5 unless a group holds over 255 boundaries). */
@@ -147,14 +147,16 @@ export class IPv6Boundaries {
       a = (a << bit) | (b >>> (32 - bit));
     }
     const fine = a >>> this.fineShift;
-    const state = ((this.states[fine >>> 4] as number) >>> ((fine & 15) << 1)) & 3;
-    if (state !== SPLIT) return state === ALL_IN;
     const bucket = a >>> this.shift;
     const groups = this.groups;
     const within = this.within;
     const group = this.group;
     let lo = (groups[bucket >>> group] as number) + (within[bucket] as number);
     let hi = (groups[(bucket + 1) >>> group] as number) + (within[bucket + 1] as number);
+    // The index is read before the map's answer is known, not after: the two reads (both usually
+    // from the second-level cache) then go on together, where an address the map does not answer
+    // waited for one and then the other (bench/README.md, IPv6 session 5).
+    if ((((this.outs[fine >>> 5] as number) >>> (fine & 31)) & 1) === 1) return false;
     // First boundary above the address; every one before it is at or below it. The bucket's
     // boundaries are read in order: those reads go forward through one or two cache lines, so the
     // processor starts each before the comparison ahead of it is done, where a halving step's read
