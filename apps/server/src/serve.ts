@@ -171,7 +171,7 @@ export async function startServer(
     onStop.delete(closeEngine);
     unlessStopped();
     // Other nodes' changes: at once by notification where the store offers it, by polling anyway.
-    const watch = store.watchChanges?.(() => engine.refreshSoon());
+    const watch = store.watchChanges?.((listen) => engine.refreshSoon(listen));
     if (watch !== undefined) cleanups.push(() => watch.close());
 
     // On SQLite, request records are written on a thread of their own with its own connection, as in

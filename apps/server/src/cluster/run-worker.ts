@@ -96,7 +96,7 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     cleanups.push(() => snapshots.close());
     engineReady(snapshots);
     await snapshots.start();
-    const watch = store.watchChanges?.(() => snapshots.refreshSoon());
+    const watch = store.watchChanges?.((listen) => snapshots.refreshSoon(listen));
     if (watch !== undefined) cleanups.push(() => watch.close());
 
     // Store writes on a thread of their own: a synchronous SQLite batch write must not stop this

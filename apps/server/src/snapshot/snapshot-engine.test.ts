@@ -75,6 +75,28 @@ describe('createSnapshotEngine', () => {
     engine.close();
   });
 
+  it('spaces refreshes in a burst that comes as one notice per refresh (a watch deaf meanwhile)', async () => {
+    const fake = fakeStore(fixtureRules({ version: 1 }));
+    const engine = createSnapshotEngine({ store: fake.store, coalesceMs: 300 });
+    await engine.refresh();
+    const deltas = fake.state.deltas;
+    fake.set({ version: 20 }); // many changes behind one notice
+    engine.refreshSoon();
+    await vi.waitFor(() => expect(engine.version).toBe(20), { timeout: 2000 });
+    const listened: number[] = [];
+    fake.set({ version: 21 });
+    engine.refreshSoon(async () => {
+      listened.push(engine.version);
+    });
+    // The burst goes on: the next read waits for the spacing, not the 20 ms of a lone change.
+    await new Promise((r) => setTimeout(r, 150));
+    expect([engine.version, fake.state.deltas - deltas]).toEqual([20, 1]);
+    await vi.waitFor(() => expect(engine.version).toBe(21), { timeout: 2000 });
+    // The watch was told to listen again before the read.
+    expect(listened).toEqual([20]);
+    engine.close();
+  });
+
   it('coalesces concurrent refreshes but never misses a change committed before a call', async () => {
     const fake = fakeStore(fixtureRules({ version: 1 }));
     const { store, state } = fake;

@@ -112,8 +112,9 @@ export interface SnapshotEngine extends RulesEngine {
   /**
    * Like `refresh()` for changes made elsewhere (a notification, a poll): waits up to `coalesceMs`
    * so that a burst of other nodes' changes is read and compiled in one go. Errors are logged.
+   * `listen` (from `Store.watchChanges`) is awaited by the next refresh before it reads the store.
    */
-  refreshSoon(): void;
+  refreshSoon(listen?: () => Promise<void>): void;
   /**
    * Calls `listener` after every swap (a change, or an entry expiring) with the units it changed, so
    * waiters on one tenant or API are woken by its changes only. Returns the function that removes
@@ -179,8 +180,18 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
   let lastSoonNotices = 0;
   /** Notices since refreshSoon last started a refresh. */
   let notices = 0;
+  /**
+   * How many changes the last refresh for a notice read. A change watch that stops listening after a
+   * notice (PostgreSQL) gives one notice per refresh however many changes come: a burst shows here.
+   */
+  let lastNoticedChanges = 0;
   /** Set by refreshSoon: the next run follows changes without checking the version first. */
   let pendingNotice = false;
+  /**
+   * Given by refreshSoon: the change watch listens again once this resolves, and the next run
+   * awaits it before reading, so a change it does not read is announced (store.ts, watchChanges).
+   */
+  let pendingListen: (() => Promise<void>) | undefined;
   let closed = false;
   /** Set while serving the copy read at start, until the store answers. */
   let fromCopy: LastGoodHeader | undefined;
@@ -276,7 +287,10 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     // first (one round trip fewer for every node, for every burst of changes).
     const notified = pendingNotice && loaded;
     pendingNotice = false;
+    const listen = pendingListen;
+    pendingListen = undefined;
     try {
+      if (listen !== undefined) await listen();
       if (fromCopy !== undefined) {
         // The store answers again after a start from the copy: is it the store the copy came from?
         const id = await storeIdOf();
@@ -328,6 +342,7 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
           swapped(changes);
         }
       }
+      if (notified) lastNoticedChanges = rules.snapshot.version - current;
       if (!healthy && lastError !== undefined)
         logger.info({ version: rules.snapshot.version }, 'store reachable again');
       healthy = true;
@@ -424,14 +439,15 @@ export function createSnapshotEngine(options: SnapshotEngineOptions): SnapshotEn
     }
   }
 
-  function refreshSoon(): void {
+  function refreshSoon(listen?: () => Promise<void>): void {
     pendingNotice = true;
+    if (listen !== undefined) pendingListen = listen;
     notices++;
     if (closed || soonTimer !== undefined) return;
     // Spaced from the previous refresh for other nodes' changes only (a poll or an own write in
     // between does not hold a change back), and only in a burst: when that refresh took several
-    // notices at once. Changes that come one at a time are read at once, each.
-    const spacing = lastSoonNotices > 1 ? coalesceMs : BURST_EDGE_MS;
+    // notices or changes at once. Changes that come one at a time are read at once, each.
+    const spacing = lastSoonNotices > 1 || lastNoticedChanges > 1 ? coalesceMs : BURST_EDGE_MS;
     const wait = Math.max(0, lastSoonAt + spacing - Date.now());
     soonTimer = setTimeout(() => {
       soonTimer = undefined;

@@ -1,6 +1,8 @@
+import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeNotice, isChangeOf } from './postgres-changes.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSnapshotEngine } from '../snapshot/snapshot-engine.js';
+import { changeNotice, isChangeOf, watchPostgresChanges } from './postgres-changes.js';
 import type { Store } from './store.js';
 import { POSTGRES_TEST_URL, storeFactories } from './test-stores.test-support.js';
 
@@ -35,8 +37,10 @@ describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watc
 
   beforeAll(async () => {
     store = await (postgres as NonNullable<typeof postgres>).open();
-    watch = store.watchChanges?.(() => {
+    // As a node does: it listens again before each read (here, at once).
+    watch = store.watchChanges?.((listen) => {
       calls++;
+      void listen();
     });
   });
 
@@ -97,6 +101,173 @@ describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watc
       await reaches(() => calls, again + 1, 2000);
     } finally {
       await admin.end();
+    }
+  });
+});
+
+describe.skipIf(postgres?.skip !== false)('a watch deaf between a notice and the next read', () => {
+  it('stops listening after a notice, until the caller listens again', async () => {
+    const store = await (postgres as NonNullable<typeof postgres>).open();
+    let calls = 0;
+    let listen: (() => Promise<void>) | undefined;
+    const watch = store.watchChanges?.((l) => {
+      calls++;
+      listen = l;
+    });
+    try {
+      await reaches(() => calls, 1); // listening: the resync call
+      await store.createTenant({ name: 'First' }, { actor: 'test' });
+      await reaches(() => calls, 2);
+      // Its UNLISTEN has gone through by now: a storm's further changes wake nobody.
+      await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 3; i++) await store.createTenant({ name: `Unheard ${i}` }, { actor: 'test' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(calls).toBe(2);
+      await (listen as () => Promise<void>)();
+      await store.createTenant({ name: 'Heard again' }, { actor: 'test' });
+      await reaches(() => calls, 3);
+    } finally {
+      await watch?.close();
+      await store.close();
+    }
+  });
+});
+
+describe.skipIf(postgres?.skip !== false)('a node following the watch alone (no polling)', () => {
+  it('applies every change, whenever in the notice-listen-read cycle it commits', async () => {
+    const factory = postgres as NonNullable<typeof postgres>;
+    const { location, dispose } = await factory.createLocation();
+    const writer = await factory.openAt(location);
+    const reader = await factory.openAt(location);
+    const created: string[] = [];
+    const writes: Promise<void>[] = [];
+    const write = (): void => {
+      writes.push(
+        writer.createTenant({ name: `t${created.length}` }, { actor: 'test' }).then((t) => {
+          created.push(t.id);
+        }),
+      );
+    };
+    /** Where in the cycle the next extra change commits; cleared when it has. */
+    let at: 'deaf' | 'listening' | 'read' | undefined;
+    const engine = createSnapshotEngine({
+      store: {
+        currentVersion: () => reader.currentVersion(),
+        loadRules: (onChunk) => reader.loadRules(onChunk),
+        async rulesSince(version, options) {
+          const delta = await reader.rulesSince(version, options);
+          // Committed after the read's snapshot: announced, since the watch listened before it.
+          if (at === 'read') {
+            at = undefined;
+            write();
+          }
+          return delta;
+        },
+      },
+      coalesceMs: 30,
+    });
+    await engine.refresh();
+    const watch = reader.watchChanges?.((listen) => {
+      // Committed while the watch is deaf: the coming read sees it.
+      if (at === 'deaf') {
+        at = undefined;
+        write();
+      }
+      engine.refreshSoon(async () => {
+        // Committed while LISTEN is going through: either the read sees it or it is announced.
+        if (at === 'listening') {
+          at = undefined;
+          write();
+          await Promise.all([writes[writes.length - 1], listen()]);
+        } else await listen();
+      });
+    });
+    const caughtUp = async (): Promise<void> => {
+      await Promise.all(writes);
+      const version = await writer.currentVersion();
+      await vi.waitFor(() => expect(engine.version).toBe(version), { timeout: 3000, interval: 10 });
+    };
+    try {
+      await vi.waitFor(() => expect(watch).toBeDefined());
+      for (let round = 0; round < 12; round++) {
+        at = (['deaf', 'listening', 'read'] as const)[round % 3];
+        write();
+        await vi.waitFor(() => expect(at).toBeUndefined(), { timeout: 3000, interval: 5 });
+        await caughtUp();
+      }
+      // A storm: changes at random moments of the cycle.
+      for (let i = 0; i < 60; i++) {
+        write();
+        await new Promise((r) => setTimeout(r, Math.random() * 15));
+      }
+      await caughtUp();
+      for (const id of created) expect(engine.current.tenants.has(id), id).toBe(true);
+      expect(created).toHaveLength(12 * 2 + 60);
+    } finally {
+      engine.close();
+      await watch?.close();
+      await reader.close();
+      await writer.close();
+      await dispose();
+    }
+  });
+});
+
+describe.skipIf(postgres?.skip !== false)('a watch whose connection stops answering', () => {
+  it('does not hold the read up: listen gives the connection up, and the reconnection resyncs', async () => {
+    // A relay that can stop forwarding (a hung network path, not a reset): what it gets is dropped.
+    let frozen = false;
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      const upstream = createConnection(Number(new URL(POSTGRES_TEST_URL).port || 5432), '127.0.0.1');
+      sockets.add(client).add(upstream);
+      const end = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client
+        .on('data', (d) => frozen || upstream.write(d))
+        .on('error', end)
+        .on('close', end);
+      upstream
+        .on('data', (d) => frozen || client.write(d))
+        .on('error', end)
+        .on('close', end);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const url = new URL(POSTGRES_TEST_URL);
+    url.port = String((relay.address() as AddressInfo).port);
+    const schema = `ipg_hung_${process.pid}`;
+    let calls = 0;
+    let listen: (() => Promise<void>) | undefined;
+    const watch = watchPostgresChanges(
+      { connectionString: url.toString(), schema, listenTimeoutMs: 300 },
+      (l) => {
+        calls++;
+        listen = l;
+      },
+    );
+    const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await admin.connect();
+    try {
+      await reaches(() => calls, 1);
+      await admin.query(`select pg_notify('ipgate_changes', $1)`, [changeNotice(schema, 1)]);
+      await reaches(() => calls, 2); // deaf from here
+      await new Promise((r) => setTimeout(r, 100));
+      frozen = true;
+      const started = performance.now();
+      await (listen as () => Promise<void>)();
+      expect(performance.now() - started).toBeLessThan(2000);
+      frozen = false;
+      for (const s of sockets) s.destroy(); // what a dead path comes to in the end
+      await reaches(() => calls, 3, 5000); // reconnected: the resync
+      await admin.query(`select pg_notify('ipgate_changes', $1)`, [changeNotice(schema, 2)]);
+      await reaches(() => calls, 4);
+    } finally {
+      await admin.end();
+      await watch.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => relay.close(r));
     }
   });
 });

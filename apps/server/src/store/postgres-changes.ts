@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ChangeWatch } from './store.js';
+import type { ChangeListener, ChangeWatch } from './store.js';
 
 /**
  * The channel every committed change is announced on. Channels belong to the database, not to a
@@ -25,22 +25,38 @@ export function isChangeOf(schema: string, payload: string | undefined): boolean
 }
 
 /**
- * Follows `NOTIFY ipgate_changes` on a connection of its own and calls `onChange` for every change
- * any node commits to the store in `schema`, so a node refreshes within milliseconds instead of at its next poll. After
- * every (re)connection it calls `onChange` once too: notifications sent while it was not listening
- * are lost, and the caller's refresh compares versions, so a resync is simply one more call.
- * Reconnects with backoff (0.5 s doubling to 10 s) for as long as it is open; polling stays the
- * safety net either way.
+ * Follows `NOTIFY ipgate_changes` on a connection of its own and calls `onChange` when any node
+ * commits a change to the store in `schema`, so a node refreshes within milliseconds instead of at
+ * its next poll. After every (re)connection it calls `onChange` once too: notifications sent while it
+ * was not listening are lost, and the caller's refresh compares versions, so a resync is simply one
+ * more call. Reconnects with backoff (0.5 s doubling to 10 s) for as long as it is open; polling
+ * stays the safety net either way.
+ *
+ * After a notice it stops listening (`UNLISTEN`) until the caller calls the `listen` it was handed,
+ * which resolves once listening again: in a storm of 200 changes/s every notice is a wake-up of the
+ * node and a message parsed, while the refresh the first one schedules reads every change since the
+ * node's version anyway. The caller awaits `listen` before that read, so every change is either
+ * committed before the read's snapshot (the read sees it) or after `LISTEN` committed (it is
+ * announced). A `LISTEN` that takes longer than `listenTimeoutMs` ends the connection and lets the
+ * read go on. See docs/architecture/storage.md, "How a change reaches the request path".
  *
  * @example
- * const watch = watchPostgresChanges({ connectionString, schema: 'public' }, () => void engine.refresh().catch(() => {}));
+ * const watch = watchPostgresChanges({ connectionString, schema: 'public' }, (listen) =>
+ *   void listen().then(() => engine.refresh()).catch(() => {}),
+ * );
  * // …
  * await watch.close();
  */
 export function watchPostgresChanges(
-  options: { readonly connectionString: string; readonly schema: string },
-  onChange: () => void,
+  options: {
+    readonly connectionString: string;
+    readonly schema: string;
+    /** How long `listen` waits for `LISTEN` before it gives the connection up; default 1000 ms. */
+    readonly listenTimeoutMs?: number | undefined;
+  },
+  onChange: ChangeListener,
 ): ChangeWatch {
+  const listenTimeoutMs = options.listenTimeoutMs ?? 1000;
   let client: pg.Client | undefined;
   let closed = false;
   let reconnecting = false;
@@ -62,13 +78,47 @@ export function watchPostgresChanges(
   const connect = async (): Promise<void> => {
     if (closed) return;
     const c = new pg.Client({ connectionString: options.connectionString });
+    /** Set by a notice (`UNLISTEN` sent), cleared once `LISTEN` is back in force. */
+    let deaf = false;
+    let relisten: Promise<void> | undefined;
+    // A failed statement ends the connection: its reconnection listens and calls `onChange` (a
+    // resync), so nothing stays unheard. Statements on one connection run in the order sent.
+    const lost = (): void => void c.end().catch(() => {});
+    const listen = (): Promise<void> => {
+      if (!deaf) return Promise.resolve();
+      relisten ??= new Promise<void>((resolve) => {
+        // A connection that stopped answering must not hold the caller's read up: it is given up
+        // (a reconnection resyncs), and polling covers what it would have announced meanwhile.
+        const timer = setTimeout(() => {
+          lost();
+          resolve();
+        }, listenTimeoutMs);
+        c.query(`listen ${CHANGES_CHANNEL}`)
+          .then(() => {
+            deaf = false;
+            relisten = undefined;
+          }, lost)
+          .finally(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+      });
+      return relisten;
+    };
     // Errors are followed by 'end'; reconnecting there covers both (and a failed connect).
     c.on('error', () => {});
     c.on('end', () => {
       if (client === c || client === undefined) reconnectLater();
     });
     c.on('notification', (n) => {
-      if (n.channel === CHANGES_CHANNEL && isChangeOf(options.schema, n.payload)) onChange();
+      if (n.channel !== CHANGES_CHANNEL || !isChangeOf(options.schema, n.payload)) return;
+      // Deaf until the caller is about to read: the notices of a storm say nothing that read will
+      // not see. Those already on their way still arrive, and are passed on as they come.
+      if (!deaf) {
+        deaf = true;
+        c.query(`unlisten ${CHANGES_CHANNEL}`).catch(lost);
+      }
+      onChange(listen);
     });
     try {
       await c.connect();
@@ -79,7 +129,7 @@ export function watchPostgresChanges(
       }
       client = c;
       delay = 500;
-      onChange();
+      onChange(listen);
     } catch {
       await c.end().catch(() => {});
       reconnectLater();

@@ -8,7 +8,7 @@
 import { type IpGateError, isIpGateError } from '@ipgate/core';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { storeUnavailable } from './errors.js';
-import type { ChangeWatch, Store } from './store.js';
+import type { ChangeListener, ChangeWatch, Store } from './store.js';
 
 /** A store that may still be opening. */
 export interface ReachableStore extends Store {
@@ -51,7 +51,7 @@ export async function openWhenReachable(options: OpenWhenReachableOptions): Prom
   const whenOpen = new Promise<Store>((resolve) => {
     opened = resolve;
   });
-  const watchers: { onChange: () => void; watch: ChangeWatch | undefined; closed: boolean }[] = [];
+  const watchers: { onChange: ChangeListener; watch: ChangeWatch | undefined; closed: boolean }[] = [];
 
   function becameOpen(s: Store): void {
     store = s;
@@ -112,7 +112,7 @@ export async function openWhenReachable(options: OpenWhenReachableOptions): Prom
     },
     ...(options.watchable
       ? {
-          watchChanges(onChange: () => void): ChangeWatch {
+          watchChanges(onChange: ChangeListener): ChangeWatch {
             if (store !== undefined && watchers.length === 0 && store.watchChanges !== undefined)
               return store.watchChanges(onChange);
             const w = { onChange, watch: store?.watchChanges?.(onChange), closed: false };

@@ -305,6 +305,13 @@ export interface AuditEvent {
   readonly after: unknown;
 }
 
+/**
+ * What {@link Store.watchChanges} calls: `listen` resolves (never rejects) once the watch listens
+ * again; a change committed after that is announced, one committed before is for the read to see.
+ * It resolves within about a second even when the watch's connection hangs (polling then covers).
+ */
+export type ChangeListener = (listen: () => Promise<void>) => void;
+
 /** A subscription of {@link Store.watchChanges}. */
 export interface ChangeWatch {
   close(): Promise<void>;
@@ -965,9 +972,11 @@ export interface ChangeStore {
 
   /**
    * Calls `onChange` soon after any node commits a change (PostgreSQL: LISTEN/NOTIFY), and once after
-   * every reconnection. Absent where there is nothing to follow (SQLite: one file, polled).
+   * every reconnection. Absent where there is nothing to follow (SQLite: one file, polled). The watch
+   * may stop listening after a call: the caller awaits the `listen` it was given before its next
+   * read of the store, and hears of every change that read does not see.
    */
-  watchChanges?(onChange: () => void): ChangeWatch;
+  watchChanges?(onChange: ChangeListener): ChangeWatch;
 }
 
 /**
