@@ -3,7 +3,7 @@
  * auth, the uniform error body, OpenAPI at `/openapi.json`, docs at `/docs` and the probes.
  */
 
-import { registerAjvFormats, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { registerAjvFormats } from '@fastify/type-provider-typebox';
 import { type ClientAddressConfig, IpGateError } from '@ipgate/core';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Counter, Registry } from 'prom-client';
@@ -25,6 +25,7 @@ import { registerConsoleAssets } from './console/console-assets.js';
 import { type ConsoleSessionOptions, sessionPolicy } from './console/session-policy.js';
 import { acceptEmptyJsonBodies } from './http/empty-json-body.js';
 import { errorBody, installErrorHandlers } from './http/error-handler.js';
+import { type LazyCompilers, lazyCompilers } from './lazy-compile.js';
 import { listEntryNames } from './lists/entry-names.js';
 import { createRulesPublisher, type SnapshotSource } from './published/rules-publisher.js';
 import { registerReviewActionRoutes } from './review-actions/action-routes.js';
@@ -109,6 +110,8 @@ export interface AdminAppOptions {
   readonly autoReview?: AutoReview | undefined;
   /** How repeated authentication failures are slowed down. */
   readonly authBackoff?: (FailureBackoffOptions & { sleep?: (ms: number) => Promise<void> }) | undefined;
+  /** The schema compilers (each compiles on a route's first use); a test passes its own to compile all. */
+  readonly compilers?: LazyCompilers | undefined;
 }
 
 let formatsRegistered = false;
@@ -131,10 +134,13 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
   const { store, engine } = options;
   // Set below, once the snapshots exist; the router's bad-URL answer needs it for Envoy's checks.
   let decider: Decider | undefined;
+  const compilers = options.compilers ?? lazyCompilers();
   const app: AdminApp = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     // Validation errors are reported one at a time, the most useful first (see validation-error.ts).
     ajv: { customOptions: { allErrors: false } },
+    // Serializers compiled on a route's first use, not while starting (see lazy-compile.ts).
+    schemaController: { compilersFactory: { buildSerializer: compilers.buildSerializer } },
     return503OnClosing: true,
     frameworkErrors: (error, request, reply) => {
       // Fastify's generic request and reply; the plain ones are all this needs.
@@ -156,7 +162,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<AdminApp>
       return plain.reply.code(400).type('application/json; charset=utf-8').send(errorBody(bad));
     },
   })
-    .setValidatorCompiler(TypeBoxValidatorCompiler)
+    .setValidatorCompiler(compilers.validatorCompiler)
     .withTypeProvider();
 
   const registry = options.metrics ?? new Registry();
