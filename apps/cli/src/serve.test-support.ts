@@ -17,7 +17,7 @@ export interface ServeRun {
 /**
  * Starts the real `ipgate serve` with the given arguments (add `--data-dir` or `--database-url`) on
  * free loopback ports, and resolves once the banner is complete: the server logs "ipgate started"
- * right after writing it.
+ * (saying whether it showed an owner token) right after writing it.
  *
  * @example
  * const run = await startServe(['--data-dir', dir]);
@@ -44,32 +44,41 @@ export function startServe(args: readonly string[]): Promise<ServeRun> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no banner in time:\n${out}\n${err}`));
+      reject(new Error(`no complete banner in time:\n${out}\n${err}`));
     }, 30_000);
-    child.stdout?.on('data', (b: Buffer) => {
-      out += b.toString('utf8');
-    });
-    child.stderr?.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
+    // The banner goes to standard output and then "ipgate started" to standard error: two pipes, read
+    // in whatever order the loop gets to them, so the log line can arrive before the banner's last
+    // bytes. Done once both are in: the log line, the URLs, and the token when the log says it showed one.
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
       if (!/"msg":"ipgate started"/.test(err)) return;
-      clearTimeout(timer);
-      const gateway = /gateway \(proxy\): +(http:\/\/\S+)/.exec(out)?.[1];
+      const gateway = /gateway \(proxy\): +(http:\/\/\S+)\n/.exec(out)?.[1];
       const admin = /admin API: +(http:\/\/\S+)\/v1/.exec(out)?.[1];
-      if (gateway === undefined || admin === undefined) {
-        reject(new Error(`the banner lacks the URLs:\n${out}`));
-        return;
-      }
+      const tokenShown = /"ownerTokenShown":true/.test(err);
+      const ownerToken = /^ {2}(ipg_adm_\S+)\n/m.exec(out)?.[1];
+      if (gateway === undefined || admin === undefined || (tokenShown && ownerToken === undefined)) return;
+      settled = true;
+      clearTimeout(timer);
       resolve({
         child,
         banner: out,
         gatewayUrl: gateway,
         adminUrl: admin,
-        ownerToken: /^ {2}(ipg_adm_\S+)$/m.exec(out)?.[1],
+        ownerToken,
         stop: () => {
           child.kill('SIGTERM');
           return exited;
         },
       });
+    };
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString('utf8');
+      settle();
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+      settle();
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

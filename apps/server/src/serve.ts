@@ -364,6 +364,8 @@ export async function startServer(
         snapshotVersion: engine.version,
         rules: engine.status,
         workers,
+        // Whether this start printed an owner token: the log then tells when one was handed out.
+        ownerTokenShown: ownerToken !== undefined,
       },
       'ipgate started',
     );
