@@ -527,12 +527,13 @@ async function writeListed(
   const entries = listed.flatMap((l) => (l.entry === null ? [] : [l.entry]));
   const entryById = new Map<string, TenantIpEntry>();
   if (insertRows !== undefined) {
-    // Conflicts on the new id only: a duplicate value would break the list's unique constraint and
-    // fail the batch, which the list read under the write lock rules out.
+    // No row skipped: the id is new, and a duplicate value would break the list's unique constraint
+    // and fail the batch, which the list read under the write lock rules out. A skipped row would
+    // still be returned as written.
     insertRows(
       'tenant_ip_entries',
       ENTRY_COLUMNS,
-      'id',
+      null,
       entries.map((e) => ENTRY_COLUMNS.map((c) => e[c])),
     );
     for (const e of entries) entryById.set(e.id, tenantIpList.fromRow(e, tenantId));
@@ -565,11 +566,12 @@ async function writeListed(
   }));
   const inserted = new Map<string, ObservedIp>();
   if (insertRows !== undefined) {
-    // The primary key (tenant, key, address) cannot conflict: these rows were missing under the lock.
+    // No row skipped: the id is new, and (tenant, key, address) cannot conflict: these rows were
+    // missing under the lock.
     insertRows(
       'observed_ips',
       OBSERVED_COLUMNS,
-      'id',
+      null,
       fresh.map((r) => OBSERVED_COLUMNS.map((c) => r[c])),
     );
     // As read back, without parsing the JSON just made from these very values.

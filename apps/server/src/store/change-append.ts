@@ -84,10 +84,12 @@ export async function appendChangeRows(
     .returning('version')
     .executeTakeFirstOrThrow();
   if (insertRows !== undefined) {
+    // No conflict target: an audit event is never skipped. Its id is new; were it taken, the change
+    // fails as a whole (as on PostgreSQL's plain insert) rather than commit without its record.
     insertRows(
       'audit_events',
       AUDIT_COLUMNS,
-      'id',
+      null,
       audits.map((a) => [
         a.id,
         Number(version),

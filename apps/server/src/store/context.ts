@@ -45,7 +45,9 @@ export interface StoreDialect {
   /**
    * Inserts many rows of one table through one prepared statement, kept for the next call, skipping
    * rows whose `conflict` column (or columns, together: a unique constraint) is taken; returns, per
-   * row, whether it was inserted. Call it inside {@link transaction}. SQLite only: its
+   * row, whether it was inserted. `conflict` null skips nothing: a taken key fails the statement, and
+   * with it the transaction, as a plain insert does — for rows that must never be dropped silently
+   * (audit events) or whose fresh id cannot be taken but by a bug. Call it inside {@link transaction}. SQLite only: its
    * driver runs every statement synchronously on the transaction's one connection, so a row costs
    * one `run` instead of a share of a 500-row statement built, compiled and prepared per batch
    * (the request log's append was ~30 µs of CPU per record that way). Undefined for PostgreSQL,
@@ -55,7 +57,7 @@ export interface StoreDialect {
     | ((
         table: string,
         columns: readonly string[],
-        conflict: string | readonly string[],
+        conflict: string | readonly string[] | null,
         rows: readonly (readonly unknown[])[],
       ) => boolean[])
     | undefined;

@@ -69,6 +69,20 @@ describe('the SQLite dialect’s insertRows', () => {
     ).rejects.toMatchObject({ code: 'IPG_ALREADY_EXISTS' });
   });
 
+  it('with no conflict target skips nothing: a taken key fails the transaction, and nothing of it stays', async () => {
+    const { db, dialect, insertRows } = scratch();
+    await expect(
+      dialect.transaction(async () =>
+        insertRows('t', ['id', 'a', 'b'], null, [
+          ['1', 'x', 'y'],
+          ['1', 'x', 'z'],
+        ]),
+      ),
+    ).rejects.toMatchObject({ code: 'IPG_ALREADY_EXISTS' });
+    const rows = await sql<{ id: string }>`select id from t`.execute(db);
+    expect(rows.rows).toEqual([]);
+  });
+
   it('updateRows sets the columns of each row found by its key, through one kept statement', async () => {
     const { db, dialect, insertRows } = scratch();
     const updateRows = dialect.updateRows;

@@ -135,12 +135,14 @@ export function sqliteStoreDialect(db: Kysely<Database>, database?: BetterSqlite
     database === undefined
       ? undefined
       : (table, columns, conflict, rows) => {
-          const target = typeof conflict === 'string' ? [conflict] : conflict;
-          const key = `${table}(${columns.join(',')}) ${target.join(',')}`;
+          const target = conflict === null ? null : typeof conflict === 'string' ? [conflict] : conflict;
+          const key = `${table}(${columns.join(',')}) ${target === null ? '-' : target.join(',')}`;
           let statement = inserts.get(key);
           if (statement === undefined) {
+            const skip =
+              target === null ? '' : ` on conflict (${target.map((c) => `"${c}"`).join(', ')}) do nothing`;
             statement = database.prepare(
-              `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict (${target.map((c) => `"${c}"`).join(', ')}) do nothing`,
+              `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})${skip}`,
             );
             inserts.set(key, statement);
           }
