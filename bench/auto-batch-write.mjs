@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { freshAddress } from './review-addresses.mjs';
 import { trustedAssessment } from './trusted-assessment.mjs';
 
 const root = resolve(process.argv[2] ?? '.');
@@ -50,8 +51,7 @@ try {
   // Single addresses elsewhere, as a list `auto` filled for a long time.
   for (let i = 0; i < seeded; i += 1000) {
     const rows = [];
-    for (let j = i; j < Math.min(seeded, i + 1000); j++)
-      rows.push({ value: `2a02:8100:${(j >>> 16) & 0xffff}:${(j & 0xffff).toString(16)}::1` });
+    for (let j = i; j < Math.min(seeded, i + 1000); j++) rows.push({ value: freshAddress('2a02:8100', j) });
     await store.importTenantIpEntries(tenant.id, { mode: 'merge', rows }, actor);
   }
   const keys = [];
@@ -66,7 +66,7 @@ try {
     const addresses = [];
     for (let i = 0; i < BATCH; i++) {
       fresh++;
-      const address = `2003:e1:1:${(fresh >>> 16) & 0xffff}:${(fresh & 0xffff).toString(16)}::1`;
+      const address = freshAddress('2003:e1:1', fresh);
       addresses.push({ keyId: keys[fresh % KEYS], address, assessment, at: new Date() });
     }
     if (observedFirst)

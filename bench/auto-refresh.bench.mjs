@@ -27,6 +27,7 @@ import { defaultReviewSettings } from '../apps/server/dist/review/review-setting
 import { CompiledRules } from '../apps/server/dist/snapshot/compiled-rules.js';
 import { createLastGoodWriter } from '../apps/server/dist/snapshot/last-good-writer.js';
 import { createSnapshotEngine } from '../apps/server/dist/snapshot/snapshot-engine.js';
+import { freshAddress } from './review-addresses.mjs';
 import { trustedAssessment } from './trusted-assessment.mjs';
 
 function option(name, fallback) {
@@ -90,8 +91,7 @@ async function run(seeded) {
     const tenant = await store.createTenant({ name: 'b', ipMode: 'auto', ipEntryLimit: 1_000_000 }, actor);
     for (let i = 0; i < seeded; i += 1000) {
       const rows = [];
-      for (let j = i; j < Math.min(seeded, i + 1000); j++)
-        rows.push({ value: `2a02:8100:${(j >>> 16) & 0xffff}:${(j & 0xffff).toString(16)}::1` });
+      for (let j = i; j < Math.min(seeded, i + 1000); j++) rows.push({ value: freshAddress('2a02:8100', j) });
       await store.importTenantIpEntries(tenant.id, { mode: 'merge', rows }, actor);
     }
     const keys = [];
@@ -105,7 +105,7 @@ async function run(seeded) {
       const addresses = [];
       for (let i = 0; i < batch; i++) {
         fresh++;
-        const address = `2003:e1:1:${(fresh >>> 16) & 0xffff}:${(fresh & 0xffff).toString(16)}::1`;
+        const address = freshAddress('2003:e1:1', fresh);
         addresses.push({ keyId: keys[fresh % KEYS], address, assessment, at: new Date() });
       }
       await cpu(parts, 'write', () =>

@@ -19,6 +19,7 @@ import { loadIpLocationData, openSqliteStore } from '@ipgate/server';
 import { parseReviewSettings } from '../apps/server/dist/review/review-settings.js';
 import { startAutoReview } from '../apps/server/dist/review/start-review.js';
 import { createSnapshotEngine } from '../apps/server/dist/snapshot/snapshot-engine.js';
+import { freshAddress } from './review-addresses.mjs';
 
 function option(name, fallback, { min = Number.MIN_VALUE } = {}) {
   const i = process.argv.indexOf(name);
@@ -46,8 +47,7 @@ const tenant = await store.createTenant({ name: 'bench', ipMode: 'auto', ipEntry
 for (const value of KNOWN) await store.addTenantIpEntry(tenant.id, { value }, actor);
 for (let i = 0; i < seeded; i += 1000) {
   const rows = [];
-  for (let j = i; j < Math.min(seeded, i + 1000); j++)
-    rows.push({ value: `2a02:8100:${(j >>> 16) & 0xffff}:${(j & 0xffff).toString(16)}::1` });
+  for (let j = i; j < Math.min(seeded, i + 1000); j++) rows.push({ value: freshAddress('2a02:8100', j) });
   await store.importTenantIpEntries(tenant.id, { mode: 'merge', rows }, actor);
 }
 const keys = [];
@@ -67,7 +67,7 @@ const { review } = startAutoReview({
 let fresh = 0;
 function next() {
   fresh++;
-  return IpAddress.parse(`${PREFIX48}:${(fresh >>> 16) & 0xffff}:${(fresh & 0xffff).toString(16)}::1`);
+  return IpAddress.parse(freshAddress(PREFIX48, fresh));
 }
 
 const versionBefore = await store.currentVersion();
@@ -99,7 +99,7 @@ await new Promise((resolve) => {
 // Until every admitted address is written and this process's snapshot holds it.
 const addresses = Array.from({ length: fresh }, (_, i) => {
   const n = i + 1;
-  return `${PREFIX48}:${(n >>> 16) & 0xffff}:${(n & 0xffff).toString(16)}::1`;
+  return freshAddress(PREFIX48, n);
 });
 const drainStart = performance.now();
 while (addresses.some((a) => review.isAdmitting(tenant.id, IpAddress.parse(a).toString()))) {

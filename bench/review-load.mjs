@@ -7,6 +7,7 @@
  *   node bench/review-load.mjs '{"url":"…","secrets":["ipg_live_…"],"known":["…"],"prefix48":"2003:e1:1","newEvery":50,"connections":50,"durationS":10,"seed":1}'
  */
 import autocannon from 'autocannon';
+import { freshAddress } from './review-addresses.mjs';
 
 const { url, secrets, known, prefix48, newEvery, connections, durationS, seed } = JSON.parse(process.argv[2]);
 let n = 0;
@@ -23,7 +24,7 @@ const instance = autocannon({
         let client;
         if (isNew) {
           fresh++;
-          client = `${prefix48}:${(fresh >>> 16) & 0xffff}:${(fresh & 0xffff).toString(16)}::1`;
+          client = freshAddress(prefix48, fresh);
         } else {
           client = known[n % known.length];
         }
