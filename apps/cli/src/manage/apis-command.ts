@@ -3,9 +3,9 @@ import { Command, Option } from 'commander';
 import type { CommandIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { segment } from './admin-client.js';
+import { type Collection, deleteCommand, getCommand, listCommand, readItem } from './collection-commands.js';
 import { defined } from './defined.js';
 import { wholeNumber } from './option-parsers.js';
-import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { fields, table, yesNo } from './table.js';
 import { EXPECT_VERSION_HELP, ifMatchFor } from './versioned-write.js';
@@ -55,21 +55,8 @@ export function apisCommand(io: CommandIo): Command {
         new Option('--key-header <header>', 'the header that carries the key').choices(AUTH_HEADERS),
       );
 
-  const list = withPaging(remoteCommand('list', 'list APIs')).action((o: RemoteOptions & PagingOptions) =>
-    runRemote(io, o, async (ctx) => {
-      const page = await ctx.client.list<Api>('/v1/apis', defined({ limit: o.limit, cursor: o.cursor }));
-      emitPage(ctx, page, 'no APIs', apiTable);
-    }),
-  );
-
-  const get = remoteCommand('get', 'show an API')
-    .argument('<apiId>')
-    .action((id: string, o: RemoteOptions) =>
-      runRemote(io, o, async (ctx) => {
-        const api = await readApi(ctx, id);
-        ctx.emit(api, () => apiFields(api));
-      }),
-    );
+  const list = listCommand(io, APIS, 'list APIs');
+  const get = getCommand(io, APIS, 'show an API');
 
   const create = withSettings(remoteCommand('create', 'create an API'))
     .argument('<name>')
@@ -109,19 +96,12 @@ export function apisCommand(io: CommandIo): Command {
       }),
     );
 
-  const remove = remoteCommand('delete', 'delete an API and its allowlist')
-    .argument('<apiId>')
-    .option('--expect-version <n>', EXPECT_VERSION_HELP, wholeNumber(1))
-    .action((id: string, o: RemoteOptions & { expectVersion?: number }) =>
-      runRemote(io, o, async (ctx) => {
-        const api = await readApi(ctx, id);
-        await ctx.client.call('DELETE', `/v1/apis/${segment(id)}`, {
-          ifMatch: await ifMatchFor(o.expectVersion, async () => api.version),
-          options: OPTIONS,
-        });
-        ctx.emit({ deleted: api }, () => [`deleted API ${api.id} (${api.name}) and its allowlist`]);
-      }),
-    );
+  const remove = deleteCommand(
+    io,
+    APIS,
+    'delete an API and its allowlist',
+    (api) => `deleted API ${api.id} (${api.name}) and its allowlist`,
+  );
 
   return new Command('apis')
     .description('list, show, create, change and delete the APIs the gateway protects')
@@ -133,6 +113,15 @@ export function apisCommand(io: CommandIo): Command {
     .addCommand(remove);
 }
 
+const APIS: Collection<Api> = {
+  path: '/v1/apis',
+  none: 'no APIs',
+  idArgument: '<apiId>',
+  options: OPTIONS,
+  table: (apis) => apiTable(apis),
+  fields: (api) => apiFields(api),
+};
+
 function settings(o: ApiOptions): Record<string, unknown> {
   return defined({
     host: o.anyHost === true ? null : o.host,
@@ -142,8 +131,8 @@ function settings(o: ApiOptions): Record<string, unknown> {
   });
 }
 
-async function readApi(ctx: RemoteContext, id: string): Promise<Api> {
-  return (await ctx.client.call<Api>('GET', `/v1/apis/${segment(id)}`)).body;
+function readApi(ctx: RemoteContext, id: string): Promise<Api> {
+  return readItem(ctx, APIS, id);
 }
 
 function apiTable(apis: readonly Api[]): string[] {

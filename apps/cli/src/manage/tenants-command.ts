@@ -3,9 +3,9 @@ import { Command, Option } from 'commander';
 import type { CommandIo } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { segment } from './admin-client.js';
+import { type Collection, deleteCommand, getCommand, listCommand, readItem } from './collection-commands.js';
 import { defined } from './defined.js';
 import { wholeNumber } from './option-parsers.js';
-import { emitPage, type PagingOptions, withPaging } from './paged-list.js';
 import { type RemoteContext, type RemoteOptions, remoteCommand, runRemote } from './remote-command.js';
 import { fields, table } from './table.js';
 import { EXPECT_VERSION_HELP, ifMatchFor } from './versioned-write.js';
@@ -55,25 +55,8 @@ export function tenantsCommand(io: CommandIo): Command {
       .option('--key-ip-limit <n>', 'IP entries per key', wholeNumber(0))
       .option('--key-domain-limit <n>', 'domain rules per key', wholeNumber(0));
 
-  const list = withPaging(remoteCommand('list', 'list tenants (a tenant token sees its own)')).action(
-    (o: RemoteOptions & PagingOptions) =>
-      runRemote(io, o, async (ctx) => {
-        const page = await ctx.client.list<Tenant>(
-          '/v1/tenants',
-          defined({ limit: o.limit, cursor: o.cursor }),
-        );
-        emitPage(ctx, page, 'no tenants', tenantTable);
-      }),
-  );
-
-  const get = remoteCommand('get', 'show a tenant')
-    .argument('<tenantId>')
-    .action((id: string, o: RemoteOptions) =>
-      runRemote(io, o, async (ctx) => {
-        const tenant = await readTenant(ctx, id);
-        ctx.emit(tenant, () => tenantFields(tenant));
-      }),
-    );
+  const list = listCommand(io, TENANTS, 'list tenants (a tenant token sees its own)');
+  const get = getCommand(io, TENANTS, 'show a tenant');
 
   const create = withLimits(remoteCommand('create', 'create a tenant (mode manual unless --mode)'))
     .argument('<name>')
@@ -144,21 +127,12 @@ export function tenantsCommand(io: CommandIo): Command {
         }),
     );
 
-  const remove = remoteCommand('delete', 'delete a tenant with its keys and lists (its audit events stay)')
-    .argument('<tenantId>')
-    .option('--expect-version <n>', EXPECT_VERSION_HELP, wholeNumber(1))
-    .action((id: string, o: RemoteOptions & { expectVersion?: number }) =>
-      runRemote(io, o, async (ctx) => {
-        const tenant = await readTenant(ctx, id);
-        await ctx.client.call('DELETE', `/v1/tenants/${segment(id)}`, {
-          ifMatch: await ifMatchFor(o.expectVersion, async () => tenant.version),
-          options: OPTIONS,
-        });
-        ctx.emit({ deleted: tenant }, () => [
-          `deleted tenant ${tenant.id} (${tenant.name}) with its keys and lists`,
-        ]);
-      }),
-    );
+  const remove = deleteCommand(
+    io,
+    TENANTS,
+    'delete a tenant with its keys and lists (its audit events stay)',
+    (tenant) => `deleted tenant ${tenant.id} (${tenant.name}) with its keys and lists`,
+  );
 
   return new Command('tenants')
     .description('list, show, create, change and delete tenants on a running server')
@@ -170,8 +144,17 @@ export function tenantsCommand(io: CommandIo): Command {
     .addCommand(remove);
 }
 
-async function readTenant(ctx: RemoteContext, id: string): Promise<Tenant> {
-  return (await ctx.client.call<Tenant>('GET', `/v1/tenants/${segment(id)}`)).body;
+const TENANTS: Collection<Tenant> = {
+  path: '/v1/tenants',
+  none: 'no tenants',
+  idArgument: '<tenantId>',
+  options: OPTIONS,
+  table: (tenants) => tenantTable(tenants),
+  fields: (tenant) => tenantFields(tenant),
+};
+
+function readTenant(ctx: RemoteContext, id: string): Promise<Tenant> {
+  return readItem(ctx, TENANTS, id);
 }
 
 function tenantTable(tenants: readonly Tenant[]): string[] {
