@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from '../demo-server.test-support.js';
 import { testNetworkFacts } from '../review/network-facts.test-support.js';
@@ -5,7 +7,7 @@ import type { RunningServer } from '../serve.js';
 import { sqliteFactory, storeFactories } from '../store/test-stores.test-support.js';
 import { forbiddenDestination } from './destination-guard.js';
 import { startWebhookReceiver, until, type WebhookReceiver } from './receivers.test-support.js';
-import { webhookTransport } from './webhook-transport.js';
+import { WebhookHttpError, WebhookTimeout, webhookTransport } from './webhook-transport.js';
 
 /**
  * Webhooks end to end: a real HTTP receiver verifies every delivery with `standardwebhooks`; a 500
@@ -66,6 +68,83 @@ describe('the SSRF guard', () => {
     } finally {
       await hooks.close();
       await receiver.close();
+    }
+  });
+});
+
+/**
+ * An endpoint that never finishes its answer: `write` is called at the start and on every drain
+ * until the connection closes; `closed` resolves when it does.
+ */
+async function endlessEndpoint(status: number, write: (res: ServerResponse) => void) {
+  let closed!: () => void;
+  const done = new Promise<void>((resolve) => {
+    closed = resolve;
+  });
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    const more = () => {
+      if (!res.destroyed) write(res);
+    };
+    res.on('close', () => closed());
+    res.on('drain', more);
+    more();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    closed: done,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('an answer the endpoint never finishes', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+  it('is read up to its start and the connection closed, for a 2xx and for a failure', async () => {
+    const chunk = 'x'.repeat(65_536);
+    for (const status of [200, 500]) {
+      // Writes until the socket's buffer is full, then again on every drain: endless.
+      const endpoint = await endlessEndpoint(status, (res) => {
+        while (res.write(chunk)) {}
+      });
+      const hooks = webhookTransport({ allowPrivate: true });
+      try {
+        const sent = hooks.send({ url: endpoint.url, secret }, 'msg_endless', {});
+        if (status === 200) await expect(sent).resolves.toBe('HTTP 200');
+        else {
+          const e = await sent.catch((x: unknown) => x);
+          expect(e).toBeInstanceOf(WebhookHttpError);
+          expect((e as Error).message).toBe(`HTTP 500: ${'x'.repeat(200)}`);
+        }
+        // The transport hung up rather than reading (and buffering) the rest.
+        await endpoint.closed;
+      } finally {
+        await hooks.close();
+        await endpoint.close();
+      }
+    }
+  });
+
+  it("a byte at a time, fails as a timeout at the delivery's deadline, not at the end of the drip", async () => {
+    // Each byte restarts undici's body timeout; only a deadline for the whole delivery ends it
+    // (800 bytes at one per 50 ms would take 40 s).
+    const endpoint = await endlessEndpoint(200, (res) => {
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('x')), 50);
+    });
+    const hooks = webhookTransport({ allowPrivate: true, timeoutMs: 1000 });
+    try {
+      const e = await hooks.send({ url: endpoint.url, secret }, 'msg_drip', {}).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(WebhookTimeout);
+      expect((e as Error).message).toBe('no answer within 1 s');
+      await endpoint.closed;
+    } finally {
+      await hooks.close();
+      await endpoint.close();
     }
   });
 });
