@@ -13,8 +13,7 @@ import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ruleList } from './gateway-data.mjs';
-import { setUpIpgate } from './gateway-ipgate.mjs';
+import { startInProcessGateway } from './gateway-in-process.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 
 const seconds = Number(process.argv[2] ?? 8);
@@ -23,46 +22,14 @@ const top = Number(process.argv[4] ?? 30);
 const interval = Number(process.argv[5] ?? 4096);
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const tmp = mkdtempSync(join(os.tmpdir(), 'ipgate-gateway-allocations-'));
-const silent = { info() {}, warn() {}, error() {} };
-const dist = (file) => import(new URL(`../apps/server/dist/${file}`, import.meta.url).href);
 
 const upstream = await startProcess(process.execPath, [here('./gateway-upstream.mjs'), '2'], /"port":(\d+)/);
 const cleanups = [];
 try {
-  const dataDir = join(tmp, 'ipgate');
-  const rules = await setUpIpgate(dataDir, {
+  const gateway = await startInProcessGateway({
+    root: here('..'),
+    dataDir: join(tmp, 'ipgate'),
     upstreamUrl: `http://127.0.0.1:${upstream.match[1]}`,
-    apiAllow: ruleList(1_000, 3),
-    tenantAllow: ruleList(1_000, 4),
-  });
-  const { openSqliteStore } = await dist('index.js');
-  const { createSnapshotEngine } = await dist('snapshot/snapshot-engine.js');
-  const { createThreadedRecorder } = await dist('records/threaded-recorder.js');
-  const { startEntryUsage } = await dist('usage/entry-usage.js');
-  const { startGateway } = await dist('gateway/start-gateway.js');
-  const { socketPeer } = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
-  const store = await openSqliteStore({ path: join(dataDir, 'ipgate.db') });
-  cleanups.push(() => store.close());
-  const engine = createSnapshotEngine({ store, logger: silent });
-  await engine.start();
-  cleanups.push(() => engine.close());
-  const recorder = await createThreadedRecorder({
-    store: { dataDir, databaseUrl: undefined },
-    recorder: {},
-    logger: silent,
-  });
-  cleanups.push(() => recorder.close());
-  const usage = startEntryUsage({ enabled: true, store: recorder, intervalMs: 10_000, logger: silent });
-  cleanups.push(() => usage.close());
-  const gateway = await startGateway({
-    engine,
-    clientAddress: socketPeer(),
-    recorder,
-    usage: usage.counter,
-    host: '127.0.0.1',
-    port: 0,
-    logger: silent,
-    upstreamTimeoutMs: 30_000,
   });
   cleanups.push(() => gateway.close());
   const load = (durationS) =>
@@ -73,7 +40,7 @@ try {
         connections: 50,
         durationS,
         rate,
-        headers: { authorization: `Bearer ${rules.secret}` },
+        headers: { authorization: `Bearer ${gateway.secret}` },
       }),
     ]).then((out) => JSON.parse(out));
   await load(3); // warm-up: the JIT, pools

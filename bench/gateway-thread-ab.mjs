@@ -17,10 +17,9 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ruleList } from './gateway-data.mjs';
-import { setUpIpgate } from './gateway-ipgate.mjs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startInProcessGateway } from './gateway-in-process.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 
 const [otherRoot, roundsArg, secondsArg, rateArg, connectionsArg] = process.argv.slice(2);
@@ -36,7 +35,6 @@ const rate = Number(rateArg ?? 1500);
 const connections = Number(connectionsArg ?? 50);
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const tmp = mkdtempSync(join(os.tmpdir(), 'ipgate-gateway-thread-ab-'));
-const silent = { info() {}, warn() {}, error() {} };
 
 /** CPU ticks (user + system) and minor page faults of each thread of this process, by thread id. */
 function threads() {
@@ -51,61 +49,19 @@ function threads() {
   return out;
 }
 
-const load = (root, file) => import(pathToFileURL(resolve(root, file)).href);
-
 async function startBuild(name, root, upstreamUrl) {
-  const dataDir = join(tmp, name);
-  const rules = await setUpIpgate(dataDir, {
-    upstreamUrl,
-    apiAllow: ruleList(1_000, 3),
-    tenantAllow: ruleList(1_000, 4),
-  });
-  const server = await load(root, 'apps/server/dist/index.js');
-  const { createSnapshotEngine } = await load(root, 'apps/server/dist/snapshot/snapshot-engine.js');
-  const { createThreadedRecorder } = await load(root, 'apps/server/dist/records/threaded-recorder.js');
-  const { startEntryUsage } = await load(root, 'apps/server/dist/usage/entry-usage.js');
-  const { startGateway } = await load(root, 'apps/server/dist/gateway/start-gateway.js');
-  const { socketPeer } = await load(root, 'packages/core/dist/index.js');
-  const store = await server.openSqliteStore({ path: join(dataDir, 'ipgate.db') });
-  const engine = createSnapshotEngine({ store, logger: silent });
-  await engine.start();
-  const before = new Set(readdirSync('/proc/self/task'));
-  const recorder = await createThreadedRecorder({
-    store: { dataDir, databaseUrl: undefined },
-    recorder: {},
-    logger: silent,
-  });
-  // The thread the recorder started (the newest of this process's threads that appeared meanwhile).
-  const recorderTids = readdirSync('/proc/self/task').filter((t) => !before.has(t));
-  const usage = startEntryUsage({ enabled: true, store: recorder, intervalMs: 10_000, logger: silent });
-  const gateway = await startGateway({
-    engine,
-    clientAddress: socketPeer(),
-    recorder,
-    usage: usage.counter,
-    host: '127.0.0.1',
-    port: 0,
-    logger: silent,
-    upstreamTimeoutMs: 30_000,
-  });
+  const gateway = await startInProcessGateway({ root, dataDir: join(tmp, name), upstreamUrl });
   return {
     name,
-    recorderTids,
-    recorder,
+    recorderTids: gateway.recorderTids,
     load: {
       url: `${gateway.url}/v1/thing`,
       connections,
-      headers: { authorization: `Bearer ${rules.secret}` },
+      headers: { authorization: `Bearer ${gateway.secret}` },
       ...(rate > 0 ? { rate } : {}),
     },
     results: [],
-    async close() {
-      await gateway.close();
-      await usage.close();
-      await recorder.close();
-      engine.close();
-      await store.close();
-    },
+    close: () => gateway.close(),
   };
 }
 
