@@ -153,3 +153,56 @@ describe('one-click action pages', () => {
     expect(all).not.toMatch(/ipg_rev_/);
   });
 });
+
+describe('a one-click action whose refresh fails afterwards', () => {
+  it('still shows what was done (the new secret) and keeps the link used', async () => {
+    const store = await openSqliteStore({ path: ':memory:' });
+    const actor = { actor: 'test' };
+    const tenantId = (await store.createTenant({ name: 'Refresh' }, actor)).id;
+    const keyId = (await store.createKey(tenantId, { name: 'ci' }, actor)).key.id;
+    const at = new Date();
+    await store.recordObservations([
+      { tenantId, keyId, address: '203.0.113.7', firstAt: at, lastAt: at, count: 1, status: 'pending' },
+    ]);
+    const observedId = (await store.listObservedIps(tenantId)).items[0]?.id as string;
+    const real = createSnapshotEngine({ store });
+    await real.refresh();
+    let failing = false;
+    // The engine as the app sees it, with a refresh that fails once the action is committed (the
+    // store gone between the action's write and the node's read).
+    const engine = new Proxy(real, {
+      get(target, name) {
+        if (name === 'refresh' && failing) return () => Promise.reject(new Error('the store went away'));
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const app = await buildAdminApp({
+      store,
+      engine,
+      logger: pino({ level: 'silent' }),
+      review: { publicUrl: () => 'https://ipgate.example.com', requireSignIn: false },
+    });
+    try {
+      const l = await makeActionLinks(
+        store.notifications,
+        { publicUrl: 'https://ipgate.example.com', ttlMs: 3600_000 },
+        { tenantId, observedId, recipient: 'email link, owner@example.com' },
+      );
+      const url = new URL(l['reject-and-rotate']).pathname;
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      failing = true;
+      const done = await app.inject({ method: 'POST', url, headers: form, payload: '' });
+      expect(done.statusCode).toBe(200);
+      expect(done.body).toContain('is rejected');
+      expect(done.body).toMatch(/ipg_live_\w+/);
+      expect((await store.getObservedIp(tenantId, observedId)).status).toBe('rejected');
+      const again = await app.inject({ method: 'POST', url, headers: form, payload: '' });
+      expect(again.body).toContain('This link was used');
+    } finally {
+      await app.close();
+      real.close();
+      await store.close();
+    }
+  });
+});

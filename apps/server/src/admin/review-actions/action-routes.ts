@@ -244,10 +244,9 @@ async function act(
     const again = await store.notifications.findActionToken(hash);
     return again === undefined ? invalidPage(reply) : usedPage(reply, again, 200);
   }
+  let done: Html[];
   try {
-    const done = await perform(options, record, actor);
-    await options.engine.refresh();
-    return sendPage(reply, 200, 'Done', done);
+    done = await perform(options, record, actor);
   } catch (e) {
     // The action did not happen: give the link back so the owner can try again.
     await store.notifications.releaseActionToken(hash);
@@ -261,6 +260,13 @@ async function act(
       p(`Nothing was changed; try the link again later (request ${request.id}).`),
     ]);
   }
+  // The action is committed: its page must be shown whatever follows (a rotated secret is shown only
+  // on it), and the link stays used. A refresh that fails only delays this node, which catches up
+  // from its notices or its poll like any other.
+  await options.engine.refresh().catch((e: unknown) => {
+    request.log.warn({ err: e }, 'one-click review action done; this node refreshes its rules later');
+  });
+  return sendPage(reply, 200, 'Done', done);
 }
 
 async function perform(
