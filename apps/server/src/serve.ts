@@ -53,6 +53,11 @@ export interface RunningServer {
   readonly ownerToken: string | undefined;
   /** The demo key's secret, on the start that created the demo. */
   readonly demoKeySecret: string | undefined;
+  /**
+   * The change version of the rules this node enforces now (its snapshot engine's): read in-process,
+   * it tells when a change reached the node without a request's round trip in the measure.
+   */
+  rulesVersion(): number;
   /** Stops accepting, drains requests in flight, writes buffered records, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -377,6 +382,7 @@ export async function startServer(
       demoUpstreamUrl: demoUpstream?.url,
       ownerToken,
       demoKeySecret,
+      rulesVersion: () => engine.version,
       close: () => {
         closing ??= closeAll().then(() => logger.info({}, 'ipgate stopped'));
         return closing;
