@@ -62,11 +62,25 @@ export function lazyCompilers(): LazyCompilers {
 
   const eagerSerializers = SerializerSelector();
   return {
-    validatorCompiler: (route) =>
-      deferred(
+    validatorCompiler: (route) => {
+      const validate = deferred(
         () => TypeBoxValidatorCompiler(route as never),
         `${route.method} ${route.url} (${route.httpPart})`,
-      ),
+      ) as (value: unknown) => unknown;
+      // Fastify reads an Ajv-style `false` with the errors on the function's `.errors`, which this
+      // wrapper does not carry: a `false` would pass the request. TypeBox answers `{ value }` or
+      // `{ error }`; anything else is refused here, so a compiler swapped in later fails closed.
+      return (value: unknown) => {
+        const result = validate(value);
+        return typeof result === 'object' && result !== null
+          ? result
+          : {
+              error: new Error(
+                `the ${route.httpPart} of ${route.method} ${route.url} could not be validated`,
+              ),
+            };
+      };
+    },
     buildSerializer: (externalSchemas, serializerOpts) => {
       const compile = eagerSerializers(externalSchemas, serializerOpts);
       return (route) => deferred(() => compile(route), `${route.method} ${route.url} (${route.httpStatus})`);
