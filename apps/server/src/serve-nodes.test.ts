@@ -42,6 +42,8 @@ for (const syncInterval of ['250ms', '60s'])
           databaseUrl,
           logLevel: 'silent',
           syncIntervalMs: syncInterval,
+          // One process: rulesVersion() reads this process's engine, which is the gateway's only then.
+          workers: '1',
         } as const;
         const io = { out: () => {}, flush: async () => {} };
         a = await startServer(loadSettings({ flags: { ...flags, demo: true, demoUpstreamPort: '0' } }), io);

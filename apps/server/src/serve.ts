@@ -54,8 +54,9 @@ export interface RunningServer {
   /** The demo key's secret, on the start that created the demo. */
   readonly demoKeySecret: string | undefined;
   /**
-   * The change version of the rules this node enforces now (its snapshot engine's): read in-process,
-   * it tells when a change reached the node without a request's round trip in the measure.
+   * The change version of this process's snapshot engine: read in-process, it tells when a change
+   * reached the node without a request's round trip in the measure. With `workers` above 1 the
+   * gateway runs in worker processes, each with its own engine, which this does not read.
    */
   rulesVersion(): number;
   /** Stops accepting, drains requests in flight, writes buffered records, closes the store. Idempotent. */
