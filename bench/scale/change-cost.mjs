@@ -119,14 +119,27 @@ const { db } = await openDatabase(roots[0], store);
 const seeded = await seedStore(db, kind, { entries: size, write: !(await isSeeded(db)) });
 await db.destroy();
 const runs = new Map(roots.map((r) => [r, []]));
+// A node's CPU per change rises as the storm's rate falls (its refreshes carry fewer changes each),
+// so a round of builds whose storms ran at rates more than 10 % apart compares unlike things.
+const unlike = [];
 for (let i = 0; i < ROUNDS; i++) {
+  const rates = [];
   for (const root of roots) {
     const row = await measure(root, store, seeded.writableTenantIds);
     console.log(JSON.stringify(row));
     runs.get(root).push(row.cpuMsPerChange);
+    rates.push(row.changesPerS);
+  }
+  if (Math.min(...rates) < 0.9 * Math.max(...rates)) {
+    unlike.push(i + 1);
+    log(`ROUND ${i + 1} NOT COMPARABLE: the storms ran at ${rates.join(', ')} changes/s`);
   }
 }
 for (const [root, values] of runs) {
   const sorted = [...values].sort((a, b) => a - b);
   log(`${root}: CPU ms per change ${values.join(', ')} (median ${sorted[Math.floor(sorted.length / 2)]})`);
+}
+if (unlike.length > 0) {
+  log(`rounds ${unlike.join(', ')} compared storms more than 10 % apart in rate: read the others`);
+  process.exitCode = 1;
 }

@@ -472,6 +472,10 @@ async function upsert(
   await upsertQuery(trx, rows.map(upsertRow)).execute();
 }
 
+/**
+ * One for the whole process, whatever store compiled it: only SQLite's dialect has `runRows`, and
+ * its statements name tables without a schema, so every SQLite store's text is the same.
+ */
 let singleUpsert: { readonly text: string; readonly columns: readonly (keyof UpsertRow)[] } | undefined;
 
 /**
