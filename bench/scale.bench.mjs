@@ -24,7 +24,7 @@
  * `--skip=cold,writes,propagation,storm` leaves phases out (`max-rate`: the storm's full-load rounds); `--reuse` keeps each seeded store (a file
  * in the temporary directory, a schema, named by label and size) and reuses it in later runs.
  * Storm: `--storm-rate` (200), `--storm-rounds` (3 pairs of a quiet and a storm round, in alternating
- * order), `--duration` (10 s a round), `--storm-warm` (5 s
+ * order), `--duration` (10 s a round), `--change-window` (60 s: B's CPU per change), `--storm-warm` (5 s
  * of storm unmeasured before B's CPU per change), `--fixed-rate`
  * (requests/s; `auto`: half of B's quiet full-load rate; `off`; two or more different rates, `1000,3000`:
  * the storm's cost at B's capacity from a line through its extra CPU at the lowest and the highest,
@@ -82,6 +82,11 @@ const DURATION_S = Number(arg('duration', 10));
 // The unmeasured storm before B's CPU per change is measured: longer than the last good copy's write
 // delay (2 s), so that B's first write after its start falls in it (see changeCost).
 const WARM_S = Number(arg('storm-warm', 5));
+// How long B's CPU per change is measured (`--change-window`, s). Under a storm B rewrites its whole
+// last good copy now and then (~1 % of its core by design, up to ~1.4 s of CPU at a time at 1,000,000
+// entries), so a window of a few seconds holds one rewrite or none: 10 s windows read 0.15–0.29 ms
+// per change where a minute reads 0.10–0.12 (bench/README.md#platform-scale, session 5).
+const CHANGE_WINDOW_S = Number(arg('change-window', 60));
 const STORM_VIA = arg('storm-via', 'store');
 if (STORM_VIA !== 'store' && STORM_VIA !== 'admin')
   throw new Error(`--storm-via: store or admin, not ${STORM_VIA}`);
@@ -301,7 +306,7 @@ async function changeCost(b, source, problems) {
   const from = treeCpuSeconds(b.child.pid);
   const started = Date.now();
   await source.start(STORM_RATE);
-  await sleep(DURATION_S * 1000);
+  await sleep(CHANGE_WINDOW_S * 1000);
   const result = await source.stop();
   await sleep(1000); // B applies the last changes
   const cpu = treeCpuSeconds(b.child.pid) - from - idlePerS * ((Date.now() - started) / 1000);
