@@ -380,20 +380,13 @@ async function alternate(what, source, load, problems) {
  * (and of its requests/s); the median over pairs and the spread. Host drift between pairs cancels;
  * what remains is drift within a pair, which the alternating order spreads to both sides.
  */
-function paired({ quiet, stormy }, field) {
-  const ratios = quiet.map((q, i) => stormy[i][field] / q[field]);
-  const sorted = [...ratios].sort((x, y) => x - y);
-  // Interpolated between neighbours, so an even number of pairs is not read by its lower middle.
-  const quartile = (p) => {
-    const at = p * (sorted.length - 1);
-    const low = Math.floor(at);
-    return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low);
-  };
+function paired(rounds, field) {
+  const r = pairedDifference(rounds, field, (q, s) => s[field] / q[field]);
   return {
-    median: round(quartile(0.5), 4),
-    lowerQuartile: round(quartile(0.25), 4),
-    upperQuartile: round(quartile(0.75), 4),
-    pairs: ratios.map((r) => round(r, 3)),
+    median: round(r.median, 4),
+    lowerQuartile: round(r.lowerQuartile, 4),
+    upperQuartile: round(r.upperQuartile, 4),
+    pairs: r.pairs.map((x) => round(x, 3)),
   };
 }
 

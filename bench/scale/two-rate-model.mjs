@@ -16,6 +16,8 @@
  * median over pairs is taken, so that the host's speed drifting over minutes does not enter it.
  */
 
+import { quantile } from '../review-interleave.mjs';
+
 /**
  * `--fixed-rate`'s value: `auto`, `off`, or requests/s, several separated by commas. Rates must
  * differ: the model fits a line through the lowest and the highest, and a repeated rate would only
@@ -38,7 +40,7 @@ export function parseFixedRates(text) {
 
 /**
  * Per pair, storm − quiet of `field` (B's CPU ms a second), or `difference(quiet, stormy)` when given
- * (e.g. {@link atServedRate}); the median over pairs and its quartiles.
+ * (e.g. {@link atServedRate}, or a ratio); the median over pairs and its quartiles.
  *
  * @example
  * pairedDifference({ quiet: [{ cpuMsPerS: 400 }], stormy: [{ cpuMsPerS: 430 }] }, 'cpuMsPerS').median; // 30
@@ -47,17 +49,10 @@ export function pairedDifference({ quiet, stormy }, field, difference = (q, s) =
   if (quiet.length === 0 || quiet.length !== stormy.length)
     throw new Error(`pairs need as many quiet as storm rounds (${quiet.length} and ${stormy.length})`);
   const differences = quiet.map((q, i) => difference(q, stormy[i]));
-  const sorted = [...differences].sort((x, y) => x - y);
-  // Interpolated between neighbours, so an even number of pairs is not read by its lower middle.
-  const quartile = (p) => {
-    const at = p * (sorted.length - 1);
-    const low = Math.floor(at);
-    return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low);
-  };
   return {
-    median: quartile(0.5),
-    lowerQuartile: quartile(0.25),
-    upperQuartile: quartile(0.75),
+    median: quantile(differences, 0.5),
+    lowerQuartile: quantile(differences, 0.25),
+    upperQuartile: quantile(differences, 0.75),
     pairs: differences,
   };
 }

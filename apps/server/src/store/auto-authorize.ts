@@ -15,6 +15,7 @@ import { enqueueEvents, enqueuePending, reviewEvent } from './notification-queue
 import {
   AUTO_REVIEW_ACTOR,
   checkAssessment,
+  OBSERVED_ROW_COLUMNS,
   type ObservedRow,
   observedAddress,
   observedFromRow,
@@ -494,20 +495,7 @@ type FreshObserved = {
 };
 
 /** The columns of an observation the batch makes, in the order SQLite's cached statement binds them. */
-const OBSERVED_COLUMNS = [
-  'id',
-  'tenant_id',
-  'key_id',
-  'address',
-  'first_seen',
-  'last_seen',
-  'count',
-  'status',
-  'reasons',
-  'assessment',
-  'assessed_at',
-  'version',
-] as const satisfies readonly (keyof FreshObserved & keyof ObservedRow)[];
+const OBSERVED_COLUMNS = OBSERVED_ROW_COLUMNS satisfies readonly (keyof FreshObserved & keyof ObservedRow)[];
 
 /** The columns the batch sets on an observation that exists, in the order they are bound (then its id). */
 const OBSERVED_UPDATE_COLUMNS = ['status', 'reasons', 'assessment', 'assessed_at', 'version'] as const;

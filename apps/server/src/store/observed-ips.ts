@@ -411,7 +411,11 @@ type UpsertRow = {
   version: number;
 };
 
-const UPSERT_COLUMNS = [
+/**
+ * Every column of an `observed_ips` row, in one order: what the recorder's upsert and the auto batch's
+ * insert write (each checks the list against its own row type).
+ */
+export const OBSERVED_ROW_COLUMNS = [
   'id',
   'tenant_id',
   'key_id',
@@ -424,7 +428,9 @@ const UPSERT_COLUMNS = [
   'assessment',
   'assessed_at',
   'version',
-] as const satisfies readonly (keyof UpsertRow)[];
+] as const;
+
+const UPSERT_COLUMNS = OBSERVED_ROW_COLUMNS satisfies readonly (keyof UpsertRow)[];
 
 function upsertRow(o: Checked): UpsertRow {
   return {
