@@ -280,23 +280,14 @@ async function gatewayRuns() {
       // Every other round runs in reverse order, so that a host whose speed drifts during a round
       // (this one moves by up to 2× within minutes) does not always favour the modes measured first.
       for (const [label, mode, newEvery] of round % 2 === 0 ? runs : [...runs].reverse()) {
-        const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
-        dirs.push(dir);
-        const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
-        const server = await serve(dir, `${label}-round${round + 1}`);
+        const { server, common } = await warmGateway(
+          dirs,
+          mode,
+          upstreamUrl,
+          `${label}-round${round + 1}`,
+          round,
+        );
         try {
-          const common = {
-            url: `${server.url}/`,
-            secrets,
-            known: KNOWN,
-            prefix48: PREFIX48,
-            connections: 50,
-            seed: round + 1,
-          };
-          await load({ ...common, newEvery: 0, durationS: 2 }); // warm-up, known addresses only
-          // The network data loads on a process's first unlisted address, taking seconds of CPU once:
-          // `auto` warms up on new addresses (others than the measured run's) until it has loaded.
-          if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery: 50, seed: 1000 + round });
           const cpuBefore = cpuMs(server.pid);
           const mainBefore = cpuMs(server.pid, true);
           const windowUs = [monotonicUs()];
@@ -318,6 +309,35 @@ async function gatewayRuns() {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   return { results, durationS };
+}
+
+/**
+ * A gateway of `mode` on a fresh store (its directory added to `dirs`), warmed up: 2 s of known
+ * addresses, and for `auto` new addresses (others than a measured run's) until it has loaded its
+ * network data — seconds of CPU once per process, on its first unlisted address. `round` sets the
+ * loads' seeds. Resolves with the server and the load options common to its measured runs.
+ */
+async function warmGateway(dirs, mode, upstreamUrl, name, round) {
+  const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
+  dirs.push(dir);
+  const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
+  const server = await serve(dir, name);
+  const common = {
+    url: `${server.url}/`,
+    secrets,
+    known: KNOWN,
+    prefix48: PREFIX48,
+    connections: 50,
+    seed: round + 1,
+  };
+  try {
+    await load({ ...common, newEvery: 0, durationS: 2 });
+    if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery: 50, seed: 1000 + round });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { server, common };
 }
 
 /**
@@ -350,21 +370,9 @@ async function interleavedRun() {
   try {
     const gateways = {};
     for (const mode of ['manual', 'auto']) {
-      const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
-      dirs.push(dir);
-      const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
-      const server = await serve(dir, `${mode}-interleaved`);
+      const { server, common } = await warmGateway(dirs, mode, upstreamUrl, `${mode}-interleaved`, 0);
       servers.push(server);
-      const common = {
-        url: `${server.url}/`,
-        secrets,
-        known: KNOWN,
-        prefix48: PREFIX48,
-        connections: 50,
-        seed: 1,
-      };
-      await load({ ...common, newEvery: 0, durationS: 2 }); // warm-up, known addresses only
-      if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery: 50, seed: 1000 });
+      const { secrets } = common;
       const client = pacedClient(server.url, {
         secrets,
         known: KNOWN,
