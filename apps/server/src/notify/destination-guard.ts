@@ -29,7 +29,22 @@ export function forbiddenDestination(address: string): string | undefined {
   ip = ip.unmap();
   const value = ip.toBigInt();
   const hit = specialRangesOverlapping(ip.family, value, value)[0];
-  return hit?.purpose;
+  return hit?.purpose ?? obsoleteIPv6Block(ip);
+}
+
+/**
+ * IPv6 blocks that the special-purpose registry no longer lists but that hosts and networks may
+ * still route to an IPv4 or an internal address: IPv4-compatible `::a.b.c.d` (deprecated by RFC
+ * 4291; a host with a `sit` tunnel sends it to `a.b.c.d`), SIIT's IPv4-translated
+ * `::ffff:0:a.b.c.d` (RFC 2765) and site-local `fec0::/10` (deprecated by RFC 3879, still routed
+ * inside some networks). No public webhook lives there, so the guard refuses them all.
+ */
+function obsoleteIPv6Block(ip: IpAddress): string | undefined {
+  if (ip.family !== 6) return undefined;
+  if (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0) return 'IPv4-compatible (deprecated)';
+  if (ip.w0 === 0 && ip.w1 === 0 && ip.w2 === 0xffff0000) return 'IPv4-translated (SIIT)';
+  if (ip.w0 >>> 22 === 0xfec0 >>> 6) return 'site-local (deprecated)';
+  return undefined;
 }
 
 /** Thrown by the guarded lookup; the delivery log shows its message. */
@@ -89,7 +104,8 @@ export function guardedLookup(allowPrivate: boolean) {
  * literalDestinationProblem('http://127.0.0.1:9/x'); // 'loopback'
  */
 export function literalDestinationProblem(url: string): string | undefined {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  // `localhost.` is the same name as `localhost` (a fully qualified name's root dot).
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
   return isIP(host) === 0 ? undefined : forbiddenDestination(host);
 }

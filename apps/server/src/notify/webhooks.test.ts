@@ -1,11 +1,13 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { IpAddress } from '@ipgate/core';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, startDemoServer } from '../demo-server.test-support.js';
 import { testNetworkFacts } from '../review/network-facts.test-support.js';
 import type { RunningServer } from '../serve.js';
 import { sqliteFactory, storeFactories } from '../store/test-stores.test-support.js';
-import { forbiddenDestination } from './destination-guard.js';
+import { forbiddenDestination, literalDestinationProblem } from './destination-guard.js';
 import { startWebhookReceiver, until, type WebhookReceiver } from './receivers.test-support.js';
 import { WebhookHttpError, WebhookTimeout, webhookTransport } from './webhook-transport.js';
 
@@ -29,8 +31,45 @@ describe('the SSRF guard', () => {
     expect(forbiddenDestination(address)).toBe(purpose);
   });
 
-  it.each(['93.184.215.14', '2a00:1450:4001:81b::200e'])('lets %s through', (address) => {
-    expect(forbiddenDestination(address)).toBeUndefined();
+  it.each([
+    ['::127.0.0.1', 'IPv4-compatible (deprecated)'],
+    ['::169.254.169.254', 'IPv4-compatible (deprecated)'],
+    ['::ffff:0:127.0.0.1', 'IPv4-translated (SIIT)'],
+    ['fec0::1', 'site-local (deprecated)'],
+    ['feff:ffff::1', 'site-local (deprecated)'],
+  ])('refuses %s, an IPv6 block hosts may still route inwards (%s)', (address, purpose) => {
+    expect(forbiddenDestination(address)).toBe(purpose);
+  });
+
+  it.each(['93.184.215.14', '2a00:1450:4001:81b::200e', 'fe7f::1', 'fbff::1'])(
+    'lets %s through',
+    (address) => {
+      expect(forbiddenDestination(address)).toBeUndefined();
+    },
+  );
+
+  it('judges every IPv6 form that embeds an IPv4 address at least as strictly as the address', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (v4) => {
+        const a = IpAddress.fromIPv4Number(v4).toString();
+        const mapped = IpAddress.fromWords(6, 0, 0, 0xffff, v4).toString();
+        // The mapped form connects to the IPv4 address itself: the same verdict.
+        expect(forbiddenDestination(mapped)).toBe(forbiddenDestination(a));
+        // Deprecated forms no public endpoint uses: always refused, whatever they embed.
+        expect(forbiddenDestination(IpAddress.fromWords(6, 0, 0, 0, v4).toString())).toBeDefined();
+        expect(forbiddenDestination(IpAddress.fromWords(6, 0, 0, 0xffff0000, v4).toString())).toBeDefined();
+      }),
+    );
+  });
+
+  it.each([
+    ['http://localhost./x', 'loopback'],
+    ['http://api.localhost./x', 'loopback'],
+    ['http://LOCALHOST.:8080/x', 'loopback'],
+    ['http://[::127.0.0.1]/x', 'IPv4-compatible (deprecated)'],
+    ['http://0/x', '"this network"'],
+  ])('refuses the literal destination %s when the channel is written (%s)', (url, purpose) => {
+    expect(literalDestinationProblem(url)).toBe(purpose);
   });
 
   it('refuses loopback by literal address and by name at connect time; nothing reaches the receiver', async () => {
