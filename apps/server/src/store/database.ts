@@ -171,6 +171,30 @@ export interface RequestsTable {
   matched: string | null;
 }
 
+/**
+ * Allowed requests counted per minute and group (docs/architecture/storage.md#counted-requests);
+ * `id` is the minute and a digest of the group, so every writer adds to one row.
+ */
+export interface RequestCountsTable {
+  id: string;
+  minute: Timestamp;
+  tenant_id: string | null;
+  api_id: string | null;
+  key_id: string | null;
+  client: string | null;
+  method: string;
+  status: number;
+  origin: string | null;
+  /** As `requests.matched`. */
+  matched: string | null;
+  /** `bigint`: PostgreSQL hands it back as text. */
+  count: ColumnType<number | string, number, number>;
+  first_at: Timestamp;
+  last_at: Timestamp;
+  latency_sum_ms: number;
+  latency_max_ms: number;
+}
+
 export interface PrincipalsTable {
   id: string;
   kind: 'token' | 'user';
@@ -327,6 +351,7 @@ export interface Database {
   store_identity: { id: string };
   entry_usage: EntryUsageTable;
   key_bursts: KeyBurstsTable;
+  request_counts: RequestCountsTable;
 }
 
 /** A key whose burst of new addresses is held, cluster-wide, until `held_until`. */

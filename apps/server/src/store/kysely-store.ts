@@ -16,6 +16,7 @@ import * as observed from './observed-ips.js';
 import * as outbox from './outbox.js';
 import * as lists from './owned-entries.js';
 import * as principals from './principals.js';
+import * as requestCounts from './request-counts.js';
 import * as requestLog from './request-log.js';
 import { scanRequests } from './request-scan.js';
 import * as retention from './retention.js';
@@ -123,6 +124,8 @@ export function createKyselyStore(ctx: StoreContext): Store {
     appendRequests: (batch) => requestLog.appendRequests(ctx, batch),
     listRequests: (filter, page) => requestLog.listRequests(ctx, filter, page),
     getRequest: (id) => requestLog.getRequest(ctx, id),
+    appendRequestCounts: (batch) => requestCounts.appendRequestCounts(ctx, batch),
+    listRequestCounts: (filter, page) => requestCounts.listRequestCounts(ctx, filter, page),
     scanRequests: (filter, onBatch, options) => scanRequests(ctx, filter, onBatch, options),
     pruneRequests: (before, options) => retention.pruneRequests(ctx, before, options),
     pruneObservedIps: (before, options) => retention.pruneObservedIps(ctx, before, options),

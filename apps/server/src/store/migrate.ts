@@ -14,6 +14,7 @@ import { keyBurstsMigration } from './migrations/0010-key-bursts.js';
 import { notificationRetentionMigration } from './migrations/0011-notification-retention.js';
 import { changeAddedEntriesMigration } from './migrations/0012-change-added-entries.js';
 import { entryTypeIndexMigration } from './migrations/0013-entry-type-index.js';
+import { requestCountsMigration } from './migrations/0014-request-counts.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -37,6 +38,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0011-notification-retention': notificationRetentionMigration(),
     '0012-change-added-entries': changeAddedEntriesMigration(),
     '0013-entry-type-index': entryTypeIndexMigration(),
+    '0014-request-counts': requestCountsMigration(dialect),
   };
 }
 

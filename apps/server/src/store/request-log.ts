@@ -62,7 +62,8 @@ const LISTS: readonly RecordedMatch['list'][] = ['api-allowlist', 'tenant', 'key
 /** At most one entry per list matches a request (the four stages); a few more leave room, not a log. */
 const MAX_MATCHED = 8;
 
-function matchedFromColumn(text: string | null): RecordedMatch[] {
+/** The matched entries of a stored `matched` column (of `requests` or `request_counts`). */
+export function matchedFromColumn(text: string | null): RecordedMatch[] {
   if (text === null || text === '') return [];
   try {
     const parsed: unknown = JSON.parse(text);
@@ -100,6 +101,17 @@ function matchedToColumn(matched: unknown, texts: RowTexts): string | null {
     json += `${i === 0 ? '' : ','}{"list":"${checkedList}","entryId":${JSON.stringify(checkedId)}}`;
   }
   return `${json}]`;
+}
+
+/**
+ * The `matched` column for a list of matched entries, checked (a 400 naming `matched[i]…`); null
+ * for none.
+ *
+ * @example
+ * matchedColumn([{ list: 'tenant', entryId: 'ent_1' }]); // '[{"list":"tenant","entryId":"ent_1"}]'
+ */
+export function matchedColumn(matched: unknown): string | null {
+  return matchedToColumn(matched, new RowTexts());
 }
 
 /** Memo slots of {@link RowTexts}: one per checked text field of a record. */
@@ -310,7 +322,8 @@ function rowValues(row: ReturnType<typeof toRow>): unknown[] {
   ];
 }
 
-function longText(value: unknown, field: string): string {
+/** Text of at most {@link REQUEST_TEXT_MAX} characters (a path, a reason, an origin), or a 400 on `field`. */
+export function longText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length > REQUEST_TEXT_MAX) {
     throw invalid(field, `${field} must be text of at most ${REQUEST_TEXT_MAX} characters.`);
   }

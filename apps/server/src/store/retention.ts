@@ -1,5 +1,5 @@
 /**
- * Retention of the write-heavy tables: the request log and the observed addresses. Old rows go in
+ * Retention of the write-heavy tables: the request log (with its counts) and the observed addresses. Old rows go in
  * bounded batches, each its own short transaction found by an index on time, so cleaning a table of
  * millions never holds SQLite's one writer (or a PostgreSQL row lock) for more than a moment.
  */
@@ -17,7 +17,8 @@ export interface PruneOptions {
 }
 
 /**
- * Deletes request records older than `before` (the retention setting); returns how many went.
+ * Deletes request records older than `before` (the retention setting), and the request counts of
+ * minutes wholly before it; returns how many rows went.
  *
  * @example
  * await pruneRequests(ctx, new Date(Date.now() - 7 * 86_400_000)); // keep a week
@@ -28,7 +29,7 @@ export async function pruneRequests(
   options: PruneOptions = {},
 ): Promise<number> {
   const cutoff = cutoffOf(before);
-  return inBatches(options, (batch) =>
+  const records = await inBatches(options, (batch) =>
     ctx.dialect.transaction(async (trx) => {
       const result = await trx
         .deleteFrom('requests')
@@ -39,6 +40,25 @@ export async function pruneRequests(
       return Number(result.numDeletedRows);
     }),
   );
+  // The counted allowed requests are the same traffic, kept as long: a minute's counts go once the
+  // whole minute lies before the cutoff.
+  const counts = await inBatches(options, (batch) =>
+    ctx.dialect.transaction(async (trx) => {
+      const result = await trx
+        .deleteFrom('request_counts')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('request_counts')
+            .select('id')
+            .where('minute', '<=', new Date(Date.parse(cutoff) - 60_000).toISOString())
+            .orderBy('minute')
+            .limit(batch),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    }),
+  );
+  return records + counts;
 }
 
 /**

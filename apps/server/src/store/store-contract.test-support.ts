@@ -12,6 +12,7 @@ import { auditContract } from './contract/audit.test-support.js';
 import { concurrencyContract } from './contract/concurrency.test-support.js';
 import { keysContract } from './contract/keys.test-support.js';
 import { observedIpsContract } from './contract/observed-ips.test-support.js';
+import { requestCountsContract } from './contract/request-counts.test-support.js';
 import { requestLogContract } from './contract/request-log.test-support.js';
 import { rulesContract } from './contract/rules.test-support.js';
 import { tenantsContract } from './contract/tenants.test-support.js';
@@ -59,6 +60,7 @@ export function storeContract(factory: StoreFactory): void {
     rulesContract(context);
     observedIpsContract(context);
     requestLogContract(context);
+    requestCountsContract(context);
     auditContract(context);
     concurrencyContract(context);
   });

@@ -494,6 +494,45 @@ export interface RequestRecord {
   readonly matched?: readonly RecordedMatch[] | undefined;
 }
 
+/**
+ * Allowed requests of one minute and one group, counted instead of logged one by one
+ * (docs/architecture/storage.md#counted-requests): the requests of `minute` that share tenant, API,
+ * key, client, method, status, origin and matched entries. Appending adds to what is stored for the
+ * same minute and group.
+ */
+export interface RequestCount {
+  /** The minute's start (whole minute, UTC); `firstAt` and `lastAt` lie within it. */
+  readonly minute: Date;
+  readonly tenantId: string | null;
+  readonly apiId: string | null;
+  readonly keyId: string | null;
+  readonly client: string | null;
+  readonly method: string;
+  readonly status: number;
+  /** See {@link RequestRecord.origin}. */
+  readonly origin?: string | null | undefined;
+  /** See {@link RequestRecord.matched}. */
+  readonly matched?: readonly RecordedMatch[] | undefined;
+  /** Requests counted, from 1. */
+  readonly count: number;
+  readonly firstAt: Date;
+  readonly lastAt: Date;
+  /** The requests' latencies added up, and the longest. */
+  readonly latencySumMs: number;
+  readonly latencyMaxMs: number;
+}
+
+/** Which counts {@link RequestLogStore.listRequestCounts} reads: one tenant's, optionally one API's or key's, in a window. */
+export interface RequestCountFilter {
+  readonly tenantId: string;
+  readonly apiId?: string | undefined;
+  readonly keyId?: string | undefined;
+  /** Minutes from this one (inclusive). */
+  readonly since?: Date | undefined;
+  /** Minutes before this one (exclusive). */
+  readonly until?: Date | undefined;
+}
+
 /** One entry a recorded request matched: its list and its id (its name is read when the log is shown). */
 export interface RecordedMatch {
   readonly list: RuleList;
@@ -848,6 +887,13 @@ export interface RequestLogStore {
   listRequests(filter?: RequestFilter, page?: PageRequest): Promise<Page<RequestRecord>>;
   getRequest(requestId: string): Promise<RequestRecord>;
   /**
+   * Adds counted allowed requests to the stored counts of their minute and group, in one
+   * transaction; bad input rejects the whole batch (400, `index` and `field` say where).
+   */
+  appendRequestCounts(batch: readonly RequestCount[]): Promise<void>;
+  /** A tenant's counts, newest minute first. */
+  listRequestCounts(filter: RequestCountFilter, page?: PageRequest): Promise<Page<RequestCount>>;
+  /**
    * Reads a tenant's, key's or API's records in a window, oldest first, `batchSize` (5,000) at a time,
    * each page handed to `onBatch` (and awaited) before the next is read; stops after `maxRows`,
    * saying whether more were left (`truncated`).
@@ -857,7 +903,10 @@ export interface RequestLogStore {
     onBatch: (rows: readonly ScannedRequest[]) => void | Promise<void>,
     options?: { readonly batchSize?: number | undefined; readonly maxRows?: number | undefined },
   ): Promise<{ readonly rows: number; readonly truncated: boolean }>;
-  /** Deletes records older than `before`, in batches of `batchSize` (5,000) rows; returns how many. */
+  /**
+   * Deletes records older than `before`, and the counts of minutes before it, in batches of
+   * `batchSize` (5,000) rows; returns how many rows went.
+   */
   pruneRequests(before: Date, options?: { readonly batchSize?: number | undefined }): Promise<number>;
   /**
    * Deletes observed addresses not seen since `before`, rejected ones excepted, in batches; returns how
