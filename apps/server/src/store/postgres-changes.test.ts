@@ -2,7 +2,7 @@ import { type AddressInfo, createConnection, createServer, type Socket } from 'n
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSnapshotEngine } from '../snapshot/snapshot-engine.js';
-import { changeNotice, isChangeOf, watchPostgresChanges } from './postgres-changes.js';
+import { changeNotice, changeWatchName, isChangeOf, watchPostgresChanges } from './postgres-changes.js';
 import type { Store } from './store.js';
 import { POSTGRES_TEST_URL, storeFactories } from './test-stores.test-support.js';
 
@@ -16,6 +16,43 @@ async function reaches(count: () => number, n: number, ms = 2000): Promise<numbe
     await new Promise((r) => setTimeout(r, 10));
   }
   return performance.now() - started;
+}
+
+/**
+ * Resolves once the watch of `schema` has run `statement` (`listen`/`unlisten ipgate_changes`) to the
+ * end, as its server process reports it: what a connection listens to cannot be asked from another.
+ */
+async function watchHasRun(admin: pg.Client, schema: string, statement: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const { rows } = await admin.query<{ state: string; query: string }>(
+        'select state, query from pg_stat_activity where application_name = $1',
+        [changeWatchName(schema)],
+      );
+      expect(rows).toEqual([{ state: 'idle', query: statement }]);
+    },
+    { timeout: 3000, interval: 10 },
+  );
+}
+
+/**
+ * The notices on the channel up to `barrier` (a payload of its own, sent after them): notices reach
+ * a listener in the order they committed, so once the barrier is in every earlier one is too.
+ */
+async function noticesBefore(send: () => Promise<unknown>, barrier: string): Promise<string[]> {
+  const listener = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+  await listener.connect();
+  try {
+    const seen: string[] = [];
+    listener.on('notification', (n) => seen.push(n.payload ?? ''));
+    await listener.query('listen ipgate_changes');
+    await send();
+    await listener.query(`select pg_notify('ipgate_changes', $1)`, [barrier]);
+    await vi.waitFor(() => expect(seen).toContain(barrier), { timeout: 3000, interval: 10 });
+    return seen.slice(0, seen.indexOf(barrier));
+  } finally {
+    await listener.end();
+  }
 }
 
 describe('whose change a notice announces', () => {
@@ -32,11 +69,17 @@ describe('whose change a notice announces', () => {
 
 describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watchChanges)', () => {
   let store: Store;
+  let schema: string;
+  let dispose: () => Promise<void>;
   let calls = 0;
   let watch: { close(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    store = await (postgres as NonNullable<typeof postgres>).open();
+    const factory = postgres as NonNullable<typeof postgres>;
+    const created = await factory.createLocation();
+    dispose = created.dispose;
+    schema = (created.location as { schema: string }).schema;
+    store = await factory.openAt(created.location);
     // As a node does: it listens again before each read (here, at once).
     watch = store.watchChanges?.((listen) => {
       calls++;
@@ -47,6 +90,7 @@ describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watc
   afterAll(async () => {
     await watch?.close();
     await store?.close();
+    await dispose?.();
   });
 
   it('calls once when it starts listening (a resync), then once per committed change', async () => {
@@ -58,29 +102,42 @@ describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watc
     expect(ms).toBeLessThan(1000);
   });
 
-  it('does not call for a change that rolled back', async () => {
+  it('does not announce a change that rolled back', async () => {
     const before = calls;
-    await expect(store.getTenant('ten_missing')).rejects.toMatchObject({ code: 'IPG_NOT_FOUND' });
-    await expect(
-      store.addTenantIpEntry('ten_missing', { value: '192.0.2.1' }, { actor: 'test' }),
-    ).rejects.toMatchObject({ code: 'IPG_NOT_FOUND' });
-    await new Promise((r) => setTimeout(r, 200));
+    const notices = await noticesBefore(async () => {
+      await expect(store.getTenant('ten_missing')).rejects.toMatchObject({ code: 'IPG_NOT_FOUND' });
+      await expect(
+        store.addTenantIpEntry('ten_missing', { value: '192.0.2.1' }, { actor: 'test' }),
+      ).rejects.toMatchObject({ code: 'IPG_NOT_FOUND' });
+    }, `ipg_barrier_${process.pid}:0`);
+    expect(notices.filter((n) => isChangeOf(schema, n))).toEqual([]);
     expect(calls).toBe(before);
   });
 
   it("ignores another schema's changes on the shared channel, and follows an older node's", async () => {
     const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
     await admin.connect();
+    // A watch of its own that stays deaf after a notice until told to listen (this one's resync).
+    const own = `ipg_shared_${process.pid}`;
+    let heard = 0;
+    let listen: (() => Promise<void>) | undefined;
+    const deafWatch = watchPostgresChanges({ connectionString: POSTGRES_TEST_URL, schema: own }, (l) => {
+      heard++;
+      listen = l;
+    });
     try {
-      const before = calls;
-      // What a store in another schema of this database announces: no refresh here.
-      await admin.query(`select pg_notify('ipgate_changes', 'ipg_some_other_schema:7')`);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(calls).toBe(before);
-      // A payload without a schema (an earlier release's node) may be this store's: refresh.
-      await admin.query(`select pg_notify('ipgate_changes', '8')`);
-      await reaches(() => calls, before + 1);
+      await reaches(() => heard, 1);
+      // Another schema's notice, then one without a schema (an earlier release's node: may be this
+      // store's, so it counts), committed together: the server sends both before it reads the
+      // watch's next statement, so the LISTEN below answers after the watch has handled both.
+      await admin.query(`select pg_notify('ipgate_changes', $1), pg_notify('ipgate_changes', '8')`, [
+        changeNotice('ipg_some_other_schema', 7),
+      ]);
+      await reaches(() => heard, 2);
+      await (listen as () => Promise<void>)();
+      expect(heard).toBe(2);
     } finally {
+      await deafWatch.close();
       await admin.end();
     }
   });
@@ -90,9 +147,10 @@ describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watc
     await admin.connect();
     try {
       const before = calls;
-      // Cut every session that is listening on the channel: the watcher's.
+      // Cut the watch's session.
       await admin.query(
-        `select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'listen ipgate_changes%'`,
+        `select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`,
+        [changeWatchName(schema)],
       );
       // The reconnection's resync call, then notifications again.
       await reaches(() => calls, before + 1, 5000);
@@ -107,7 +165,12 @@ describe.skipIf(postgres?.skip !== false)('PostgreSQL change notifications (watc
 
 describe.skipIf(postgres?.skip !== false)('a watch deaf between a notice and the next read', () => {
   it('stops listening after a notice, until the caller listens again', async () => {
-    const store = await (postgres as NonNullable<typeof postgres>).open();
+    const factory = postgres as NonNullable<typeof postgres>;
+    const { location, dispose } = await factory.createLocation();
+    const { schema } = location as { schema: string };
+    const store = await factory.openAt(location);
+    const admin = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+    await admin.connect();
     let calls = 0;
     let listen: (() => Promise<void>) | undefined;
     const watch = store.watchChanges?.((l) => {
@@ -118,17 +181,19 @@ describe.skipIf(postgres?.skip !== false)('a watch deaf between a notice and the
       await reaches(() => calls, 1); // listening: the resync call
       await store.createTenant({ name: 'First' }, { actor: 'test' });
       await reaches(() => calls, 2);
-      // Its UNLISTEN has gone through by now: a storm's further changes wake nobody.
-      await new Promise((r) => setTimeout(r, 200));
+      // Once its UNLISTEN has gone through, a storm's further changes wake nobody.
+      await watchHasRun(admin, schema, 'unlisten ipgate_changes');
       for (let i = 0; i < 3; i++) await store.createTenant({ name: `Unheard ${i}` }, { actor: 'test' });
-      await new Promise((r) => setTimeout(r, 300));
-      expect(calls).toBe(2);
+      await watchHasRun(admin, schema, 'unlisten ipgate_changes'); // and nothing listened meanwhile
       await (listen as () => Promise<void>)();
+      expect(calls).toBe(2);
       await store.createTenant({ name: 'Heard again' }, { actor: 'test' });
       await reaches(() => calls, 3);
     } finally {
       await watch?.close();
+      await admin.end();
       await store.close();
+      await dispose();
     }
   });
 });
@@ -253,7 +318,7 @@ describe.skipIf(postgres?.skip !== false)('a watch whose connection stops answer
       await reaches(() => calls, 1);
       await admin.query(`select pg_notify('ipgate_changes', $1)`, [changeNotice(schema, 1)]);
       await reaches(() => calls, 2); // deaf from here
-      await new Promise((r) => setTimeout(r, 100));
+      await watchHasRun(admin, schema, 'unlisten ipgate_changes');
       frozen = true;
       const started = performance.now();
       await (listen as () => Promise<void>)();

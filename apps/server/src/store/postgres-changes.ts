@@ -25,6 +25,15 @@ export function isChangeOf(schema: string, payload: string | undefined): boolean
 }
 
 /**
+ * The `application_name` of the watch's connection for the store in `schema`: what tells it apart in
+ * `pg_stat_activity` (an operator looking for it, a test waiting for its `LISTEN` to go through).
+ * PostgreSQL keeps 63 bytes of it.
+ */
+export function changeWatchName(schema: string): string {
+  return `ipgate changes ${schema}`.slice(0, 63);
+}
+
+/**
  * Follows `NOTIFY ipgate_changes` on a connection of its own and calls `onChange` when any node
  * commits a change to the store in `schema`, so a node refreshes within milliseconds instead of at
  * its next poll. After every (re)connection it calls `onChange` once too: notifications sent while it
@@ -77,7 +86,10 @@ export function watchPostgresChanges(
 
   const connect = async (): Promise<void> => {
     if (closed) return;
-    const c = new pg.Client({ connectionString: options.connectionString });
+    const c = new pg.Client({
+      connectionString: options.connectionString,
+      application_name: changeWatchName(options.schema),
+    });
     /** Set by a notice (`UNLISTEN` sent), cleared once `LISTEN` is back in force. */
     let deaf = false;
     let relisten: Promise<void> | undefined;
