@@ -4,7 +4,9 @@ import type { Kysely, Migration } from 'kysely';
  * An index on a tenant's list entries by type: the `auto` mode's batch reads the tenant's ranges
  * (an address inside a live range is listed already) under the tenant's lock, and without it that
  * read went through every entry of the tenant — the single addresses `auto` itself listed, tens of
- * thousands for a tenant that has used it long — once per batch.
+ * thousands for a tenant that has used it long — once per batch. `if not exists` (both dialects): a
+ * store that has the index already (made by hand to relieve that read) migrates instead of failing
+ * on the name.
  *
  * @example
  * await entryTypeIndexMigration().up(db);
@@ -15,6 +17,7 @@ export function entryTypeIndexMigration(): Migration {
     async up(db: Kysely<any>): Promise<void> {
       await db.schema
         .createIndex('tenant_ip_entries_type')
+        .ifNotExists()
         .on('tenant_ip_entries')
         .columns(['tenant_id', 'type'])
         .execute();
