@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../store/store.js';
 import { storeFactories } from '../store/test-stores.test-support.js';
 import { outboxTransport, smtpTransport } from './email-transport.js';
-import { startNotificationSender } from './notification-sender.js';
+import { type NotificationSender, startNotificationSender } from './notification-sender.js';
 import { startSmtpReceiver } from './receivers.test-support.js';
 import { DEFAULT_RETRY, retryAt } from './retry-backoff.js';
-import { webhookTransport } from './webhook-transport.js';
+import { type WebhookTransport, webhookTransport } from './webhook-transport.js';
 
 /**
  * The background sender on real stores: the digest that replaces single emails past the threshold,
@@ -160,6 +160,74 @@ describe.each(factories.map((f) => [f.name, f] as const))(
         } finally {
           await up.close();
           await smtp.close();
+        }
+      },
+    );
+
+    it.skipIf(factory.skip)(
+      'a round starts no send past half its lease: another node sends the rest, each delivery once',
+      async () => {
+        const tenantId = (await store.createTenant({ name: 'Lease' }, actor)).id;
+        const keyId = (await store.createKey(tenantId, { name: 'ci' }, actor)).key.id;
+        await store.notifications.createChannel(
+          tenantId,
+          { kind: 'webhook', name: 'slow', target: 'https://hooks.example.com/x', events: ['ip.pending'] },
+          actor,
+        );
+        const addresses = ['203.0.113.61', '203.0.113.62', '203.0.113.63', '203.0.113.64', '203.0.113.65'];
+        await store.recordObservations(
+          addresses.map((address) => ({
+            tenantId,
+            keyId,
+            address,
+            firstAt: new Date(),
+            lastAt: new Date(),
+            count: 1,
+            status: 'pending' as const,
+          })),
+        );
+        // The leases' clock: each delivery to this slow endpoint takes 0.4 s of a 1 s lease.
+        let clock = Date.now();
+        const sent: { readonly by: string; readonly id: string }[] = [];
+        let nodeB: NotificationSender | undefined;
+        const slowEndpoint = (by: string): WebhookTransport => ({
+          async send(_target, messageId) {
+            sent.push({ by, id: messageId });
+            clock += 400;
+            // Node A's third send would end past its lease: node B's round comes then, and may
+            // take every delivery whose lease has lapsed.
+            if (by === 'A' && sent.filter((s) => s.by === 'A').length === 3) await nodeB?.runOnce();
+            return 'HTTP 204';
+          },
+          close: async () => {},
+        });
+        const common = {
+          store,
+          email: outboxTransport(store.notifications, quiet),
+          logger: quiet,
+          publicUrl: 'https://ipgate.example.com',
+          linkTtlMs: 3600_000,
+          intervalMs: 60_000,
+          digestThreshold: 10,
+          leaseMs: 1000,
+          now: () => clock,
+        };
+        const nodeA = startNotificationSender({ ...common, webhooks: slowEndpoint('A') });
+        nodeB = startNotificationSender({ ...common, webhooks: slowEndpoint('B') });
+        try {
+          await nodeA.runOnce();
+          // What A handed back goes out in B's rounds (each also stops at half its lease).
+          for (let round = 0; round < addresses.length; round++) await nodeB.runOnce();
+          const deliveries = (await store.notifications.listDeliveries(tenantId)).items;
+          expect(deliveries).toHaveLength(addresses.length);
+          expect(deliveries.every((d) => d.status === 'sent')).toBe(true);
+          // Each delivery was sent exactly once, by one node; none lost an attempt to a hand-back.
+          expect(sent.map((s) => s.id).sort()).toEqual(deliveries.map((d) => d.id).sort());
+          expect(deliveries.every((d) => d.attempts === 1)).toBe(true);
+          expect(new Set(sent.map((s) => s.by))).toEqual(new Set(['A', 'B']));
+        } finally {
+          await nodeA.close();
+          await nodeB.close();
         }
       },
     );

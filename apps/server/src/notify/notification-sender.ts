@@ -39,6 +39,8 @@ export interface NotificationSenderOptions {
   readonly digestEveryMs?: number | undefined;
   /** How long a round holds the deliveries it took (default 60 s); a dead sender's come back after it. */
   readonly leaseMs?: number | undefined;
+  /** The clock of the leases (tests move it); `Date.now` by default. */
+  readonly now?: (() => number) | undefined;
 }
 
 export interface NotificationSender {
@@ -71,6 +73,8 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
   const { store, logger } = options;
   const retry = options.retry ?? DEFAULT_RETRY;
   const digestEveryMs = options.digestEveryMs ?? 15 * 60 * 1000;
+  const leaseMs = options.leaseMs ?? LEASE_MS;
+  const now = options.now ?? Date.now;
   let running: Promise<void> | undefined;
   let closed = false;
 
@@ -130,7 +134,14 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     );
   }
 
-  async function sendEmails(channelDeliveries: ClaimedDelivery[]): Promise<void> {
+  /**
+   * Hands a delivery back to the queue without counting an attempt: its lease is running out. Due as
+   * of its creation, so it keeps its place ahead of later messages.
+   */
+  const giveBack = (d: ClaimedDelivery): Promise<void> =>
+    store.notifications.completeDelivery(d.id, { ok: 'later', at: d.createdAt });
+
+  async function sendEmails(channelDeliveries: ClaimedDelivery[], inTime: () => boolean): Promise<void> {
     const first = channelDeliveries[0];
     if (first === undefined) return;
     const channel = first.channel;
@@ -151,6 +162,10 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     const sentLastHour = await store.notifications.countSentSince(channel.id, new Date(now.getTime() - HOUR));
     const single = Math.max(0, options.digestThreshold - sentLastHour);
     for (const { d, notice } of ready.slice(0, single)) {
+      if (!inTime()) {
+        await giveBack(d);
+        continue;
+      }
       const l = await links(d.tenantId, notice.observedId, `email link, ${channel.target}`);
       const mail = renderPendingEmail(notice, l);
       await attempt(d, () =>
@@ -162,6 +177,10 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     }
     const rest = ready.slice(single);
     if (rest.length === 0) return;
+    if (!inTime()) {
+      for (const { d } of rest) await giveBack(d);
+      return;
+    }
     const last = await store.notifications.lastDigestAt(channel.id);
     if (last !== null && now.getTime() - last.getTime() < digestEveryMs) {
       const at = new Date(last.getTime() + digestEveryMs);
@@ -206,8 +225,20 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
   }
 
   async function round(): Promise<void> {
-    const due = await store.notifications.claimDueDeliveries(new Date(), BATCH, options.leaseMs ?? LEASE_MS);
+    const claimedAt = now();
+    const due = await store.notifications.claimDueDeliveries(new Date(claimedAt), BATCH, leaseMs);
     if (due.length === 0) return;
+    // The round sends one delivery after another, and each send is bounded (a webhook at 10 s as a
+    // whole) but a round of 50 is not: past its lease another node (or worker) takes the deliveries not
+    // sent yet and both send them. So after the round's first send (a lease exceeds a send: the
+    // setting says so) no send starts once half the lease has passed; the rest go back to the queue,
+    // due, for the next round on any node.
+    let firstSend = true;
+    const inTime = (): boolean => {
+      const go = firstSend || now() - claimedAt < leaseMs / 2;
+      firstSend = false;
+      return go;
+    };
     const emailsByChannel = new Map<string, ClaimedDelivery[]>();
     for (const d of due) {
       if (d.channel.kind === 'email') {
@@ -221,11 +252,13 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
         const list = emailsByChannel.get(d.channel.id) ?? [];
         list.push(d);
         emailsByChannel.set(d.channel.id, list);
-      } else {
+      } else if (inTime()) {
         await sendWebhook(d);
+      } else {
+        await giveBack(d);
       }
     }
-    for (const list of emailsByChannel.values()) await sendEmails(list);
+    for (const list of emailsByChannel.values()) await sendEmails(list, inTime);
   }
 
   const runOnce = (): Promise<void> => {
