@@ -88,3 +88,44 @@ export function summarize(charged, { base, test }) {
     notHeld: charged.filter((c) => !c.held).length,
   };
 }
+
+/**
+ * The interleaved run's two gateways, `[base, test]`: each `{ label, mode, warmNew, newEvery }` —
+ * whether its warm-up sends new addresses until the network data is loaded (`warmNew`), and its
+ * measured stream (`newEvery`, 0 for listed addresses only). Without `control`, the A/B: `manual`
+ * with the known list against `auto` with one new address in `newEvery`. A `control` puts in place
+ * of `auto` what reads the bench's own bias or one part of `auto`'s (bench/README.md#auto-review):
+ *
+ * - `same`: a second `manual` gateway, warmed the same way — an A/A; any ratio is the bench's.
+ * - `data`: `manual` whose warm-up sent new addresses: it loaded the network data (for the advice
+ *   on them) and listed nothing — the data in its heap is the one difference.
+ * - `auto-bare`: `auto` warmed on listed addresses only — its mode's request path, no data loaded,
+ *   no list grown.
+ *
+ * @example interleavedPair('same', 50)[1]; // { label: 'manual-b', mode: 'manual', warmNew: false, newEvery: 0 }
+ */
+export function interleavedPair(control, newEvery) {
+  const manual = { label: 'manual', mode: 'manual', warmNew: false, newEvery: 0 };
+  if (control === undefined) return [manual, { label: 'auto', mode: 'auto', warmNew: true, newEvery }];
+  const controls = {
+    same: { label: 'manual-b', mode: 'manual', warmNew: false, newEvery: 0 },
+    data: { label: 'manual-data', mode: 'manual', warmNew: true, newEvery: 0 },
+    'auto-bare': { label: 'auto-bare', mode: 'auto', warmNew: false, newEvery: 0 },
+  };
+  if (!Object.hasOwn(controls, control))
+    throw new Error(
+      `--control takes same, data or auto-bare (a bare --control is same); got ${JSON.stringify(control)}`,
+    );
+  return [manual, controls[control]];
+}
+
+/**
+ * `summarize`'s CPU per new address as printed: a run that saw none (a stream too sparse for the
+ * run's length, or a control) has no such figure, and says so.
+ *
+ * @example perNewAddress(0.4123); // 'per new address 0.412 ms'
+ * perNewAddress(undefined); // 'per new address: no new address'
+ */
+export function perNewAddress(ms) {
+  return ms === undefined ? 'per new address: no new address' : `per new address ${ms.toFixed(3)} ms`;
+}

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attributeSlices, quantile, summarize } from './review-interleave.mjs';
+import {
+  attributeSlices,
+  interleavedPair,
+  perNewAddress,
+  quantile,
+  summarize,
+} from './review-interleave.mjs';
 
 describe('attributeSlices', () => {
   it("charges a slice from its start to its gateway's next slice, the spill into the other's slice included", () => {
@@ -79,6 +85,14 @@ describe('summarize', () => {
     expect(s.notHeld).toBe(1);
   });
 
+  it('has no CPU per new address for a run that saw none, and prints that instead of failing', () => {
+    const none = charged.map((c) => ({ ...c, newAddresses: 0 }));
+    const s = summarize(none, { base: 'm', test: 'a' });
+    expect(s.cpuPerNewMs).toBeUndefined();
+    expect(perNewAddress(s.cpuPerNewMs)).toBe('per new address: no new address');
+    expect(perNewAddress(0.4)).toBe('per new address 0.400 ms');
+  });
+
   it('refuses a run without slices of one of the gateways', () => {
     expect(() => summarize(charged.slice(0, 1), { base: 'm', test: 'a' })).toThrow(/no slices for a/);
   });
@@ -90,5 +104,28 @@ describe('quantile', () => {
     expect(quantile([3, 1, 2, 4], 0.25)).toBe(1.75);
     expect(quantile([7], 0.75)).toBe(7);
     expect(() => quantile([], 0.5)).toThrow();
+  });
+});
+
+describe('interleavedPair', () => {
+  it('is manual against auto with the stream, or against a control that sends no new address', () => {
+    expect(interleavedPair(undefined, 50)).toEqual([
+      { label: 'manual', mode: 'manual', warmNew: false, newEvery: 0 },
+      { label: 'auto', mode: 'auto', warmNew: true, newEvery: 50 },
+    ]);
+    for (const control of ['same', 'data', 'auto-bare']) {
+      const [base, test] = interleavedPair(control, 50);
+      expect(base.label).toBe('manual');
+      expect(test.label).not.toBe(base.label);
+      expect(test.newEvery).toBe(0);
+    }
+    // The A/A is the base gateway again, under another name.
+    const [base, same] = interleavedPair('same', 50);
+    expect({ ...same, label: base.label }).toEqual(base);
+  });
+
+  it('names the controls it takes when given another', () => {
+    expect(() => interleavedPair('toString', 50)).toThrow(/same, data or auto-bare.*"toString"/);
+    expect(() => interleavedPair('', 50)).toThrow(/same, data or auto-bare/);
   });
 });

@@ -52,7 +52,7 @@ import { AutoReview } from '../apps/server/dist/review/auto-review.js';
 import { listedFacts } from '../apps/server/dist/review/listed-facts.js';
 import { defaultReviewSettings, parseReviewSettings } from '../apps/server/dist/review/review-settings.js';
 import { startProcess } from './gateway-processes.mjs';
-import { attributeSlices, summarize } from './review-interleave.mjs';
+import { attributeSlices, interleavedPair, perNewAddress, summarize } from './review-interleave.mjs';
 import { pacedClient } from './review-paced-load.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -84,6 +84,12 @@ function wholeArg(name, fallback, min) {
 const PAIRS = wholeArg('pairs', quick ? 8 : 30, 1);
 const SLICE_MS = wholeArg('slice-ms', 1000, 100);
 const RATE = wholeArg('rate', undefined, 1);
+const controlArg = process.argv.find((a) => a === '--control' || a.startsWith('--control='));
+const CONTROL =
+  controlArg === undefined ? undefined : controlArg === '--control' ? 'same' : controlArg.slice(10);
+const SECOND_FIRST = process.argv.includes('--second-first');
+if ((CONTROL !== undefined || SECOND_FIRST) && !interleave)
+  throw new Error('--control and --second-first are options of --interleave: add --interleave');
 const BIN = fileURLToPath(new URL('../apps/cli/bin/ipgate.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./review-load.mjs', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./gateway-upstream.mjs', import.meta.url));
@@ -313,11 +319,12 @@ async function gatewayRuns() {
 
 /**
  * A gateway of `mode` on a fresh store (its directory added to `dirs`), warmed up: 2 s of known
- * addresses, and for `auto` new addresses (others than a measured run's) until it has loaded its
- * network data — seconds of CPU once per process, on its first unlisted address. `round` sets the
+ * addresses, and with `warmNew` (by default for `auto`) new addresses (others than a measured run's)
+ * until it has loaded its network data — seconds of CPU once per process, on its first unlisted
+ * address (in `manual` for the advice: nothing is listed). `round` sets the
  * loads' seeds. Resolves with the server and the load options common to its measured runs.
  */
-async function warmGateway(dirs, mode, upstreamUrl, name, round) {
+async function warmGateway(dirs, mode, upstreamUrl, name, round, warmNew = mode === 'auto') {
   const dir = mkdtempSync(join(tmpdir(), `ipgate-review-bench-${mode}-`));
   dirs.push(dir);
   const { secrets } = await setUp(dir, mode, upstreamUrl, 50);
@@ -332,7 +339,7 @@ async function warmGateway(dirs, mode, upstreamUrl, name, round) {
   };
   try {
     await load({ ...common, newEvery: 0, durationS: 2 });
-    if (mode === 'auto') await warmUpReview(dir, { ...common, newEvery: 50, seed: 1000 + round });
+    if (warmNew) await warmUpReview(dir, { ...common, newEvery: 50, seed: 1000 + round });
   } catch (error) {
     await server.stop();
     throw error;
@@ -363,14 +370,23 @@ function schedCpuMs(pid, mainThread = false) {
 async function interleavedRun() {
   const upstream = await startProcess(process.execPath, [UPSTREAM, '1'], /"port":(\d+)/);
   const upstreamUrl = `http://127.0.0.1:${upstream.match[1]}`;
-  const newEvery = NEW_EVERY[0];
+  const [base, test] = interleavedPair(CONTROL, NEW_EVERY[0]);
+  const order = SECOND_FIRST ? [test, base] : [base, test];
   const dirs = [];
   const servers = [];
   const clients = [];
   try {
     const gateways = {};
-    for (const mode of ['manual', 'auto']) {
-      const { server, common } = await warmGateway(dirs, mode, upstreamUrl, `${mode}-interleaved`, 0);
+    // Started and warmed in the order of the pair, so that `--second-first` swaps that too.
+    for (const spec of order) {
+      const { server, common } = await warmGateway(
+        dirs,
+        spec.mode,
+        upstreamUrl,
+        `${spec.label}-interleaved`,
+        0,
+        spec.warmNew,
+      );
       servers.push(server);
       const { secrets } = common;
       const client = pacedClient(server.url, {
@@ -380,41 +396,47 @@ async function interleavedRun() {
         firstFresh: 7_000_000,
       });
       clients.push(client);
-      gateways[mode] = { server, client, common, newEvery: mode === 'auto' ? newEvery : 0 };
+      gateways[spec.label] = { server, client, common, newEvery: spec.newEvery };
     }
     let rate = RATE;
     if (rate === undefined) {
-      const probe = await load({ ...gateways.manual.common, newEvery: 0, durationS: 2 }).catch(
+      const probe = await load({ ...gateways[base.label].common, newEvery: 0, durationS: 2 }).catch(
         () => undefined,
       );
       if (probe === undefined) throw new Error('the capacity probe failed');
       rate = Math.round(probe.rps / 2);
-      console.log(`capacity probe (manual, 2 s): ${Math.round(probe.rps)} req/s; offered rate ${rate} req/s`);
+      console.log(
+        `capacity probe (${base.label}, 2 s): ${Math.round(probe.rps)} req/s; offered rate ${rate} req/s`,
+      );
     }
+    const labels = order.map((g) => g.label);
     // One warm slice each at the offered rate, not counted.
-    for (const mode of ['manual', 'auto'])
-      await gateways[mode].client.slice({ rate, ms: SLICE_MS, newEvery: gateways[mode].newEvery });
-    const read = () => ({
-      manual: schedCpuMs(gateways.manual.server.pid),
-      auto: schedCpuMs(gateways.auto.server.pid),
-      'manual-main': schedCpuMs(gateways.manual.server.pid, true),
-      'auto-main': schedCpuMs(gateways.auto.server.pid, true),
-    });
+    for (const label of labels)
+      await gateways[label].client.slice({ rate, ms: SLICE_MS, newEvery: gateways[label].newEvery });
+    const read = () => {
+      const r = {};
+      for (const label of labels) {
+        r[label] = schedCpuMs(gateways[label].server.pid);
+        r[`${label}-main`] = schedCpuMs(gateways[label].server.pid, true);
+      }
+      return r;
+    };
     const slices = [];
     const boundaries = [];
     const windowUs = [monotonicUs()];
-    // Manual first in every pair: a host drifting at the 1.5× over ten minutes seen here moves a
+    // One order in every pair: a host drifting at the 1.5× over ten minutes seen here moves a
     // second-later slice by < 0.1 %, far below what is read; alternating the order would instead
     // put two slices of one gateway side by side and hand the first one's spill to the second.
+    // Whether the place in the pair biases the ratio is what `--control` with `--second-first` reads.
     for (let p = 0; p < PAIRS; p++) {
-      for (const mode of ['manual', 'auto']) {
+      for (const label of labels) {
         boundaries.push(read());
-        const r = await gateways[mode].client.slice({
+        const r = await gateways[label].client.slice({
           rate,
           ms: SLICE_MS,
-          newEvery: gateways[mode].newEvery,
+          newEvery: gateways[label].newEvery,
         });
-        slices.push({ gateway: mode, ...r });
+        slices.push({ gateway: label, ...r });
       }
     }
     // The last slice's spill: an idle stretch as long as a slice, then the final reading.
@@ -422,24 +444,26 @@ async function interleavedRun() {
     boundaries.push(read());
     windowUs.push(monotonicUs());
     const charged = attributeSlices(slices, boundaries);
-    const s = summarize(charged, { base: 'manual', test: 'auto' });
+    const s = summarize(charged, { base: base.label, test: test.label });
     // The event-loop threads alone, charged the same way.
     const mainCharged = attributeSlices(
       slices.map((c) => ({ ...c, gateway: `${c.gateway}-main` })),
       boundaries,
     );
-    const m = summarize(mainCharged, { base: 'manual-main', test: 'auto-main' });
+    const m = summarize(mainCharged, { base: `${base.label}-main`, test: `${test.label}-main` });
     const worstDrain = Math.max(...slices.map((c) => c.drainMs));
     const failed = slices.reduce((n, c) => n + c.non2xx + c.errors, 0);
-    const byMode = (mode, f) => slices.filter((c) => c.gateway === mode).reduce((n, c) => n + c[f], 0);
+    const byGateway = (label, f) => slices.filter((c) => c.gateway === label).reduce((n, c) => n + c[f], 0);
+    const [B, T] = [base.label, test.label];
+    const stream = test.newEvery === 0 ? 'no new addresses' : `1 new address in ${test.newEvery}`;
     console.log(
-      `interleaved: ${PAIRS} pairs of ${SLICE_MS} ms slices at ${rate} req/s, auto 1 new address in ${newEvery}: manual ${byMode('manual', 'requests')} requests, auto ${byMode('auto', 'requests')} (${s.newAddresses} new addresses)${profDir === undefined ? '' : `, profile window ${windowUs.join(' ')} µs`}`,
+      `interleaved: ${PAIRS} pairs of ${SLICE_MS} ms slices at ${rate} req/s, ${labels.join(' then ')} in each pair, ${T} ${stream}: ${B} ${byGateway(B, 'requests')} requests, ${T} ${byGateway(T, 'requests')} (${s.newAddresses} new addresses)${profDir === undefined ? '' : `, profile window ${windowUs.join(' ')} µs`}`,
     );
     console.log(
-      `  CPU per request: manual ${s.baseCpuUsPerRequest.toFixed(1)} µs, auto ${s.testCpuUsPerRequest.toFixed(1)} µs: auto/manual (ratio of the sums) ${s.sumRatio.toFixed(3)} (≈ ${((1 - 1 / s.sumRatio) * 100).toFixed(1)} % capacity lost); per pair median ${s.median.toFixed(3)}, quartiles ${s.q1.toFixed(3)}–${s.q3.toFixed(3)}`,
+      `  CPU per request: ${B} ${s.baseCpuUsPerRequest.toFixed(1)} µs, ${T} ${s.testCpuUsPerRequest.toFixed(1)} µs: ${T}/${B} (ratio of the sums) ${s.sumRatio.toFixed(3)} (≈ ${((1 - 1 / s.sumRatio) * 100).toFixed(1)} % capacity lost); per pair median ${s.median.toFixed(3)}, quartiles ${s.q1.toFixed(3)}–${s.q3.toFixed(3)}`,
     );
     console.log(
-      `  gateway CPU per new address ${s.cpuPerNewMs.toFixed(3)} ms; event-loop thread: manual ${m.baseCpuUsPerRequest.toFixed(1)} µs, auto ${m.testCpuUsPerRequest.toFixed(1)} µs per request, auto/manual ${m.sumRatio.toFixed(3)} (pairs ${m.q1.toFixed(3)}–${m.median.toFixed(3)}–${m.q3.toFixed(3)}), ${m.cpuPerNewMs.toFixed(3)} ms per new address`,
+      `  gateway CPU ${perNewAddress(s.cpuPerNewMs)}; event-loop thread: ${B} ${m.baseCpuUsPerRequest.toFixed(1)} µs, ${T} ${m.testCpuUsPerRequest.toFixed(1)} µs per request, ${T}/${B} ${m.sumRatio.toFixed(3)} (pairs ${m.q1.toFixed(3)}–${m.median.toFixed(3)}–${m.q3.toFixed(3)}), its CPU ${perNewAddress(m.cpuPerNewMs)}`,
     );
     console.log(
       `  offered rate held: ${s.notHeld === 0 ? 'every slice' : `NOT in ${s.notHeld} of ${slices.length} slices`} (worst drain after a slice ${worstDrain.toFixed(0)} ms, ${failed} failed requests)`,
