@@ -1,4 +1,5 @@
 import type { IpAddress } from '@ipgate/core';
+import { AsnNames } from './asn-names.js';
 import { v4RangeIndex, v6RangeIndex } from './range-search.js';
 
 /**
@@ -13,7 +14,7 @@ export class AsnTable {
     private readonly v6Start: Uint32Array,
     private readonly v6End: Uint32Array,
     private readonly v6Asn: Uint32Array,
-    private readonly names: ReadonlyMap<number, string>,
+    private readonly names: AsnNames,
   ) {}
 
   /** How many ranges of each family. */
@@ -37,7 +38,7 @@ export class AsnTable {
 
   /** The operator's name as the data gives it, or null. */
   nameOf(asn: number): string | null {
-    return this.names.get(asn) ?? null;
+    return this.names.nameOf(asn);
   }
 
   /**
@@ -103,7 +104,7 @@ export class AsnTable {
       v6Start.slice(0, 2 * m),
       v6End.slice(0, 2 * m),
       v6Asn.slice(0, m),
-      names,
+      AsnNames.from(names),
     );
   }
 }
