@@ -188,11 +188,18 @@ export async function startServer(
       settings.databaseUrl === undefined
         ? await createThreadedRecorder({
             store: { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl },
-            recorder: { maxBuffered: settings.recordBuffer },
+            recorder: { maxBuffered: settings.recordBuffer, requestLog: settings.requestLog },
             logger,
           })
         : undefined;
-    const recorder = threaded ?? createRecorder({ store, logger, maxBuffered: settings.recordBuffer });
+    const recorder =
+      threaded ??
+      createRecorder({
+        store,
+        logger,
+        maxBuffered: settings.recordBuffer,
+        requestLog: settings.requestLog,
+      });
     cleanups.push(() => recorder.close());
     unlessStopped();
     const { review, writer: autoWriter } = startAutoReview({

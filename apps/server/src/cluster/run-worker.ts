@@ -103,7 +103,7 @@ export async function runWorker(settings: ServeSettings): Promise<void> {
     // worker's event loop (and every request in flight on it) several times a second.
     const recorder = await createThreadedRecorder({
       store: { dataDir: settings.dataDir, databaseUrl: settings.databaseUrl },
-      recorder: { maxBuffered: settings.recordBuffer },
+      recorder: { maxBuffered: settings.recordBuffer, requestLog: settings.requestLog },
       logger,
     });
     cleanups.push(() => recorder.close());

@@ -41,6 +41,18 @@ describe('loadSettings', () => {
     expect(s.logLevel).toBe('warn');
   });
 
+  it('keeps a record per request unless told to keep denials only', () => {
+    expect(loadSettings({}).requestLog).toBe('all');
+    expect(loadSettings({ env: { IPGATE_REQUEST_LOG: 'denials' } }).requestLog).toBe('denials');
+    expect(loadSettings({ flags: { requestLog: 'Denials' } }).requestLog).toBe('denials');
+    expect(
+      loadSettings({ configFile: configFile(JSON.stringify({ requestLog: 'denials' })) }).requestLog,
+    ).toBe('denials');
+    expect(() => loadSettings({ env: { IPGATE_REQUEST_LOG: 'allowed' } })).toThrow(
+      /request-log|requestLog|IPGATE_REQUEST_LOG/,
+    );
+  });
+
   it('reads DATABASE_URL, and IPGATE_DATABASE_URL before it', () => {
     expect(loadSettings({ env: { DATABASE_URL: 'postgres://a@h/db' } }).databaseUrl).toBe(
       'postgres://a@h/db',

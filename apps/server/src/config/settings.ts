@@ -5,6 +5,7 @@
  */
 import type { ForwardingHeader } from '@ipgate/core';
 import { isIpGateError } from '@ipgate/core';
+import type { RequestLogMode } from '../records/recorder.js';
 import {
   defaultReviewSettings,
   parseReviewSettings,
@@ -44,6 +45,11 @@ export interface ServeSettings {
   readonly upstreamTimeoutMs: number;
   /** How long the request log keeps a request. */
   readonly requestLogRetentionMs: number;
+  /**
+   * What the request log keeps: `all`, a record per request; `denials`, a record per denied or
+   * would-deny request and allowed requests counted per minute (docs/architecture/storage.md#counted-requests).
+   */
+  readonly requestLog: RequestLogMode;
   /** How long an observed address that stopped calling is kept (rejected ones are kept). */
   readonly observedRetentionMs: number;
   /** How long finished notification deliveries, kept emails and expired action tokens are kept. */
@@ -203,6 +209,7 @@ function parseSender(text: string): string {
 
 const textJson = <T>(parse: (t: string) => T) => jsonVia(parse, () => undefined);
 const FORWARDED_HEADERS = ['x-forwarded-for', 'forwarded'] as const;
+const REQUEST_LOG_MODES = ['all', 'denials'] as const satisfies readonly RequestLogMode[];
 
 /**
  * The table. Order is the order of `ipgate serve --help`.
@@ -331,6 +338,20 @@ export const settingSpecs: readonly SettingSpec[] = [
     defaultText: '30d',
     fromText: (t) => parseDuration(t, 60_000, 3650 * DAY),
     fromJson: durationJson(60_000, 3650 * DAY),
+  }),
+  spec({
+    key: 'requestLog',
+    flag: '--request-log <all|denials>',
+    env: ['IPGATE_REQUEST_LOG'],
+    description:
+      'what the request log keeps: all, a record per request; denials, a record per denied or would-deny request, allowed requests counted per minute',
+    defaultValue: 'all',
+    defaultText: 'all',
+    fromText: (t) => oneOf(t.trim().toLowerCase(), REQUEST_LOG_MODES),
+    fromJson: jsonVia(
+      (t) => oneOf(t.trim().toLowerCase(), REQUEST_LOG_MODES),
+      () => undefined,
+    ),
   }),
   spec({
     key: 'observedRetentionMs',

@@ -6,6 +6,7 @@ describe('registerServerMetrics', () => {
   it('reads the engine and the recorder at scrape time; dropped records are a counter', async () => {
     const stats: RecorderStats = {
       requestsWritten: 0,
+      requestsCounted: 0,
       observationsWritten: 0,
       dropped: 0,
       rejected: 0,

@@ -40,11 +40,43 @@ export function boundCall(call: RecordedCall): RecordedCall | string {
   };
   const o = call.observation;
   if (o === undefined) return { request };
+  return { request, observation: boundObservation(o) };
+}
+
+/**
+ * A call's observation with its reason cut as {@link boundCall} cuts it: the same object when
+ * nothing was cut (the recorder thread hands a run of calls one observation object, and the
+ * recorder reuses the aggregation key it made for it; see recorder.ts).
+ *
+ * @example
+ * boundObservation({ tenantId, keyId, address: '203.0.113.7', status: 'authorized' }); // the same object
+ */
+export function boundObservation(
+  o: NonNullable<RecordedCall['observation']>,
+): NonNullable<RecordedCall['observation']> {
   const reason = o.reason === undefined ? undefined : (optional(o.reason, SHORT_TEXT_MAX) ?? undefined);
-  // The same object when nothing was cut: the recorder thread hands a run of calls one observation
-  // object, and the recorder reuses the aggregation key it made for it (see recorder.ts).
-  if (reason === o.reason) return { request, observation: o };
-  return { request, observation: { ...o, reason } };
+  if (reason === o.reason) return o;
+  return { ...o, reason };
+}
+
+/**
+ * A required short field (an id, a method) as {@link boundCall} makes it; undefined when blank.
+ *
+ * @example
+ * requiredText('  GET '); // 'GET'
+ */
+export function requiredText(value: unknown): string | undefined {
+  return required(value, SHORT_TEXT_MAX);
+}
+
+/**
+ * An optional short field (tenant, API, key, client) as {@link boundCall} makes it; null when blank.
+ *
+ * @example
+ * optionalText(' '); // null
+ */
+export function optionalText(value: unknown): string | null {
+  return optional(value, SHORT_TEXT_MAX);
 }
 
 /** Trimmed (as the store trims), cut; undefined when blank. */

@@ -10,7 +10,7 @@ import type { ThreadError, ThreadStoreMethod } from './thread-store-calls.js';
  */
 export interface RecorderThreadData {
   readonly store: StoreSettings;
-  readonly recorder: Pick<RecorderOptions, 'flushIntervalMs' | 'batchSize' | 'maxBuffered'>;
+  readonly recorder: Pick<RecorderOptions, 'flushIntervalMs' | 'batchSize' | 'maxBuffered' | 'requestLog'>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Observation, RequestRecord } from '../store/store.js';
+import type { Observation, RequestCount, RequestRecord } from '../store/store.js';
 import { createRecorder, type RecordedCall } from './recorder.js';
 
 function fakeStore() {
@@ -7,6 +7,7 @@ function fakeStore() {
     failing: false,
     requests: [] as RequestRecord[],
     observations: [] as Observation[],
+    counts: [] as RequestCount[],
     calls: 0,
   };
   return {
@@ -21,6 +22,11 @@ function fakeStore() {
         state.calls++;
         if (state.failing) throw new Error('store down');
         state.observations.push(...batch);
+      },
+      async appendRequestCounts(batch: readonly RequestCount[]) {
+        state.calls++;
+        if (state.failing) throw new Error('store down');
+        state.counts.push(...batch);
       },
     },
   };
@@ -343,6 +349,7 @@ describe('createRecorder', () => {
           throw new Error('sync');
         },
         recordObservations: () => Promise.reject(new Error('async')),
+        appendRequestCounts: () => Promise.reject(new Error('async')),
       },
       flushIntervalMs: 60_000,
       batchSize: 1,
@@ -351,5 +358,105 @@ describe('createRecorder', () => {
     expect(() => r.record(call('192.0.2.1'))).not.toThrow();
     await r.flush();
     expect(r.stats.buffered).toBe(2);
+  });
+
+  describe("with requestLog 'denials'", () => {
+    it('writes a record per denial and would-deny, and counts allowed requests per minute and group', async () => {
+      const { store, state } = fakeStore();
+      const r = createRecorder({ store, flushIntervalMs: 60_000, requestLog: 'denials' });
+      recorders.push(r);
+      const m = Date.UTC(2026, 11, 7, 20, 31);
+      const allowed = (address: string, ms: number, latencyMs = 1) => {
+        const c = call(address, new Date(m + ms));
+        return { ...c, request: { ...c.request, latencyMs } };
+      };
+      const denied = call('192.0.2.9', new Date(m));
+      r.record(allowed('192.0.2.1', 1_000, 3));
+      r.record({ ...denied, request: { ...denied.request, decision: 'deny', status: 403 } });
+      r.record(allowed('192.0.2.1', 500, 1));
+      const would = call('192.0.2.1', new Date(m + 2_000));
+      r.record({ ...would, request: { ...would.request, decision: 'would-deny' } });
+      r.record(allowed('192.0.2.2', 59_999));
+      r.record(allowed('192.0.2.1', 60_000));
+      // Two records, three counts, three observations (one per address).
+      expect(r.stats.buffered).toBe(2 + 3 + 3);
+      await r.flush();
+      expect(state.requests.map((q) => q.decision)).toEqual(['deny', 'would-deny']);
+      expect(state.counts).toEqual([
+        expect.objectContaining({
+          minute: new Date(m),
+          client: '192.0.2.1',
+          count: 2,
+          firstAt: new Date(m + 500),
+          lastAt: new Date(m + 1_000),
+          latencySumMs: 4,
+          latencyMaxMs: 3,
+        }),
+        expect.objectContaining({ minute: new Date(m), client: '192.0.2.2', count: 1 }),
+        expect.objectContaining({ minute: new Date(m + 60_000), client: '192.0.2.1', count: 1 }),
+      ]);
+      // Allowed or not, every call's observation counts as before.
+      expect(state.observations.reduce((n, o) => n + o.count, 0)).toBe(6);
+      expect(r.stats).toMatchObject({ requestsWritten: 2, requestsCounted: 4, buffered: 0 });
+    });
+
+    it('keeps counts a failed write left and adds them to newer ones; caps them by group', async () => {
+      const { store, state } = fakeStore();
+      const r = createRecorder({
+        store,
+        flushIntervalMs: 60_000,
+        maxBuffered: 2,
+        requestLog: 'denials',
+        logger: { info() {}, warn() {}, error() {} },
+      });
+      recorders.push(r);
+      const at = new Date(Date.UTC(2026, 11, 7, 20, 31));
+      state.failing = true;
+      r.record(call('192.0.2.1', at));
+      r.record(call('192.0.2.1', at));
+      await r.flush();
+      expect(r.stats).toMatchObject({ requestsCounted: 0, failures: 2, dropped: 0 });
+      r.record(call('192.0.2.1', at));
+      r.record(call('192.0.2.2', at));
+      r.record(call('192.0.2.3', at));
+      // Three groups over a cap of two: the oldest group, three requests, went (and the oldest of
+      // three observations).
+      expect(r.stats.dropped).toBe(3 + 1);
+      state.failing = false;
+      await r.flush();
+      expect(state.counts.map((c) => [c.client, c.count])).toEqual([
+        ['192.0.2.2', 1],
+        ['192.0.2.3', 1],
+      ]);
+      expect(r.stats).toMatchObject({ requestsCounted: 2, buffered: 0 });
+    });
+
+    it('leaves out a count the store refuses, and writes the others', async () => {
+      const { store, state } = fakeStore();
+      const error = vi.fn();
+      const r = createRecorder({
+        store: {
+          ...store,
+          async appendRequestCounts(batch: readonly RequestCount[]) {
+            if (batch.some((c) => c.client === '192.0.2.66')) {
+              throw Object.assign(new Error('value too long'), { code: '22001' });
+            }
+            await store.appendRequestCounts(batch);
+          },
+        },
+        flushIntervalMs: 60_000,
+        requestLog: 'denials',
+        logger: { info() {}, warn() {}, error },
+      });
+      recorders.push(r);
+      for (const a of ['192.0.2.1', '192.0.2.66', '192.0.2.2']) r.record(call(a));
+      await r.flush();
+      expect(state.counts.map((c) => c.client)).toEqual(['192.0.2.1', '192.0.2.2']);
+      expect(r.stats).toMatchObject({ requestsCounted: 2, rejected: 1, buffered: 0 });
+      expect(error).toHaveBeenCalledWith(
+        expect.objectContaining({ count: 1 }),
+        expect.stringMatching(/request count refused/),
+      );
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { type Logger, silentLogger } from '../log/logger.js';
-import type { Assessment, Observation, RequestRecord, Store } from '../store/store.js';
-import { boundCall } from './bounded-call.js';
+import type { Assessment, Observation, RequestCount, RequestRecord, Store } from '../store/store.js';
+import { boundCall, boundObservation } from './bounded-call.js';
+import { RequestCounter } from './request-counter.js';
 import { writeIsolating } from './write-isolating.js';
 
 /** Observations are aggregated per (tenant, key, address, status); NUL cannot occur in any of them. */
@@ -45,10 +46,15 @@ export interface Recorder {
   close(): Promise<void>;
 }
 
+/** What the request log keeps: a record per request, or per denial with allowed requests counted. */
+export type RequestLogMode = 'all' | 'denials';
+
 /** Counters of a {@link createRecorder} recorder. */
 export interface RecorderStats {
   /** Request records written. */
   readonly requestsWritten: number;
+  /** Allowed requests written as counts (`requestLog: 'denials'`). */
+  readonly requestsCounted: number;
   /** Aggregated observations written. */
   readonly observationsWritten: number;
   /** Request records and observations dropped because the buffer was over its cap. */
@@ -60,13 +66,19 @@ export interface RecorderStats {
   readonly rejected: number;
   /** Failed write attempts. */
   readonly failures: number;
-  /** Request records and observations waiting. */
+  /** Request records, counts (one per minute and group) and observations waiting. */
   readonly buffered: number;
 }
 
 /** Options of {@link createRecorder}. */
 export interface RecorderOptions {
-  readonly store: Pick<Store, 'recordObservations' | 'appendRequests'>;
+  readonly store: Pick<Store, 'recordObservations' | 'appendRequests' | 'appendRequestCounts'>;
+  /**
+   * What the request log keeps: `all` (default), a record per request; `denials`, a record per
+   * denied or would-deny request, and allowed requests counted per minute and group
+   * (docs/architecture/storage.md#counted-requests).
+   */
+  readonly requestLog?: RequestLogMode | undefined;
   /** Write at least this often; default 1000 ms. */
   readonly flushIntervalMs?: number | undefined;
   /**
@@ -77,7 +89,10 @@ export interface RecorderOptions {
   readonly observationIntervalMs?: number | undefined;
   /** Write as soon as this many request records wait, and at most this many per store call; default 500. */
   readonly batchSize?: number | undefined;
-  /** Most request records, and most aggregated observations, held while the store fails; default 50 000 each. The oldest go first. */
+  /**
+   * Most request records, most counts and most aggregated observations held while the store fails;
+   * default 50 000 each. The oldest go first.
+   */
   readonly maxBuffered?: number | undefined;
   readonly logger?: Logger | undefined;
 }
@@ -102,13 +117,23 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
   const observationIntervalMs = Math.max(0, options.observationIntervalMs ?? 10_000);
 
   let requests: RequestRecord[] = [];
+  // With `denials`, allowed requests are counted here instead of queued as records: one object per
+  // minute and group, so their cost on this thread and in the store no longer grows per request.
+  const counter = options.requestLog === 'denials' ? new RequestCounter() : undefined;
   // Insertion order is age order, which is what dropping the oldest needs.
   let observations = new Map<string, Observation>();
   let flushing: Promise<void> | undefined;
   /** Whether the write under way (`flushing`) takes every observation. */
   let flushingAll = false;
   let closed = false;
-  const stats = { requestsWritten: 0, observationsWritten: 0, dropped: 0, rejected: 0, failures: 0 };
+  const stats = {
+    requestsWritten: 0,
+    requestsCounted: 0,
+    observationsWritten: 0,
+    dropped: 0,
+    rejected: 0,
+    failures: 0,
+  };
   let rejectedLogged = 0;
   let failing = false;
   // Why observations may wait: their write is one row per busy (key, address) pair, but its
@@ -150,6 +175,7 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
       requests.splice(0, excess);
       stats.dropped += excess;
     }
+    if (counter !== undefined && counter.size > maxBuffered) stats.dropped += counter.dropOldest(maxBuffered);
     while (observations.size > maxBuffered) {
       const oldest = observations.keys().next().value as string;
       observations.delete(oldest);
@@ -170,6 +196,7 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
 
   async function writeAll(all: boolean): Promise<void> {
     const takenRequests = requests;
+    const takenCounts = counter === undefined ? [] : counter.take();
     const withObservations = observationsDue(all);
     const takenObservations = withObservations ? observations : new Map<string, Observation>();
     requests = [];
@@ -196,6 +223,23 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
       report(wroteRequests.error, 'request records');
       // Unwritten records go back in front of newer ones, keeping age order.
       requests = wroteRequests.left.concat(requests);
+    }
+    // Right after the denials of the same flush: a crash loses the same window of both.
+    let refusedCounted = 0;
+    const wroteCounts = await writeIsolating(
+      takenCounts,
+      batchSize,
+      (batch) => store.appendRequestCounts(batch),
+      (c, e) => {
+        refusedCounted += c.count;
+        reject('request count', { tenantId: c.tenantId, minute: c.minute, count: c.count }, e);
+      },
+    );
+    stats.requestsCounted += requestsIn(takenCounts) - requestsIn(wroteCounts.left) - refusedCounted;
+    if (wroteCounts.left.length > 0) {
+      failed = true;
+      report(wroteCounts.error, 'request counts');
+      counter?.putBack(wroteCounts.left);
     }
     const wroteObservations = await writeIsolating(
       [...takenObservations.values()],
@@ -242,7 +286,9 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
   /** Writes what waits: every request record, and the observations when `all` or {@link observationsDue}. */
   function write(all: boolean): Promise<void> {
     if (flushing !== undefined) return flushing;
-    if (requests.length === 0 && !observationsDue(all)) return Promise.resolve();
+    if (requests.length === 0 && (counter?.size ?? 0) === 0 && !observationsDue(all)) {
+      return Promise.resolve();
+    }
     flushingAll = all;
     flushing = writeAll(all).finally(() => {
       flushing = undefined;
@@ -261,25 +307,43 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
 
   return {
     get stats(): RecorderStats {
-      return { ...stats, buffered: requests.length + observations.size };
+      return { ...stats, buffered: requests.length + (counter?.size ?? 0) + observations.size };
     },
     record(call: RecordedCall): void {
       if (closed) {
         stats.dropped++;
         return;
       }
-      // Cut to what the store accepts before it is queued (a 5,000-character path is logged cut,
-      // not refused); what cannot be made acceptable is never queued.
-      const bounded = boundCall(call);
-      if (typeof bounded === 'string') {
-        stats.rejected++;
-        logger.error({ requestId: call.request.requestId, reason: bounded }, 'request record not recordable');
-        return;
+      let o: RecordedCall['observation'];
+      let at: Date;
+      if (counter !== undefined && call.request.decision === 'allow') {
+        // Counted, not queued: no record object is made for it (its group's values are cut as a
+        // record's would be when the group is first seen).
+        const why = counter.add(call.request);
+        if (why !== undefined) {
+          stats.rejected++;
+          logger.error({ requestId: call.request.requestId, reason: why }, 'request not countable');
+          return;
+        }
+        o = call.observation === undefined ? undefined : boundObservation(call.observation);
+        at = call.request.at;
+      } else {
+        // Cut to what the store accepts before it is queued (a 5,000-character path is logged cut,
+        // not refused); what cannot be made acceptable is never queued.
+        const bounded = boundCall(call);
+        if (typeof bounded === 'string') {
+          stats.rejected++;
+          logger.error(
+            { requestId: call.request.requestId, reason: bounded },
+            'request record not recordable',
+          );
+          return;
+        }
+        requests.push(bounded.request);
+        o = bounded.observation;
+        at = bounded.request.at;
       }
-      requests.push(bounded.request);
-      const o = bounded.observation;
       if (o !== undefined) {
-        const at = bounded.request.at;
         // Calls in a run mostly share one (tenant, key, address, status): the recorder thread even
         // hands them one observation object. Its key is made once, not joined and hashed again for
         // every call. Compared by value, not by object: a caller may fill one object again for the
@@ -320,7 +384,13 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
         }
       }
       enforceCaps();
-      if (requests.length >= batchSize || observations.size >= batchSize) void write(false);
+      if (
+        requests.length >= batchSize ||
+        observations.size >= batchSize ||
+        (counter?.size ?? 0) >= batchSize
+      ) {
+        void write(false);
+      }
     },
     flush,
     async close(): Promise<void> {
@@ -328,8 +398,15 @@ export function createRecorder(options: RecorderOptions): Recorder & { readonly 
       clearInterval(timer);
       if (flushing !== undefined) await flushing;
       await flush();
-      const left = requests.length + observations.size;
+      const left = requests.length + (counter?.requests ?? 0) + observations.size;
       if (left > 0) logger.error({ left }, 'records not written at close');
     },
   };
+}
+
+/** The requests in some counts. */
+function requestsIn(counts: readonly RequestCount[]): number {
+  let n = 0;
+  for (const c of counts) n += c.count;
+  return n;
 }

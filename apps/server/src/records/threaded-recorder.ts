@@ -77,6 +77,7 @@ export async function createThreadedRecorder(
   let lastDropWarning = Number.NEGATIVE_INFINITY;
   let threadStats: RecorderStats = {
     requestsWritten: 0,
+    requestsCounted: 0,
     observationsWritten: 0,
     dropped: 0,
     rejected: 0,

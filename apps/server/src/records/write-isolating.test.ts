@@ -76,6 +76,8 @@ for (const factory of factories) {
           store.recordObservations(
             batch.map((o) => (o.address === '192.0.2.99' ? { ...o, address: 'not-an-address' } : o)),
           ),
+        appendRequestCounts: (batch: Parameters<Store['appendRequestCounts']>[0]) =>
+          store.appendRequestCounts(batch),
       };
       const error = vi.fn();
       const recorder = createRecorder({
@@ -148,6 +150,7 @@ for (const factory of factories) {
         store: {
           appendRequests: (batch) => (down ? Promise.reject(unavailable) : store.appendRequests(batch)),
           recordObservations: (batch) => store.recordObservations(batch),
+          appendRequestCounts: (batch) => store.appendRequestCounts(batch),
         },
         flushIntervalMs: 60_000,
       });
