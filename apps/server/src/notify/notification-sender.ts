@@ -78,15 +78,16 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
   let running: Promise<void> | undefined;
   let closed = false;
 
-  const links = (tenantId: string, observedId: string, recipient: string): Promise<ActionLinks> =>
+  const links = (
+    tenantId: string,
+    observedId: string,
+    recipient: string,
+    channelId: string,
+  ): Promise<ActionLinks> =>
     makeActionLinks(
       store.notifications,
       { publicUrl: options.publicUrl, ttlMs: options.linkTtlMs },
-      {
-        tenantId,
-        observedId,
-        recipient,
-      },
+      { tenantId, observedId, recipient, channelId },
     );
 
   async function attempt(d: ClaimedDelivery, send: () => Promise<string>, digestId?: string): Promise<void> {
@@ -125,7 +126,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
         await store.notifications.completeDelivery(d.id, { ok: 'skipped', detail: 'no longer pending' });
         return;
       }
-      actionLinks = await links(d.tenantId, observedId, `webhook ${d.channel.name}`);
+      actionLinks = await links(d.tenantId, observedId, `webhook ${d.channel.name}`, d.channel.id);
     }
     const payload = webhookPayload(d, notice, actionLinks, new Date());
     // The delivery id is the message id: the same on every retry, so receivers can drop duplicates.
@@ -166,7 +167,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
         await giveBack(d);
         continue;
       }
-      const l = await links(d.tenantId, notice.observedId, `email link, ${channel.target}`);
+      const l = await links(d.tenantId, notice.observedId, `email link, ${channel.target}`, channel.id);
       const mail = renderPendingEmail(notice, l);
       await attempt(d, () =>
         options.email.send(
@@ -191,7 +192,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     for (const { d, notice } of rest) {
       items.push({
         notice,
-        links: await links(d.tenantId, notice.observedId, `email link, ${channel.target}`),
+        links: await links(d.tenantId, notice.observedId, `email link, ${channel.target}`, channel.id),
       });
     }
     const mail = renderDigestEmail(rest[0]?.notice.tenant.name ?? '', items);

@@ -38,12 +38,18 @@ export function actionPath(
  * Makes and stores the three tokens for one recipient and returns the links under `publicUrl`.
  *
  * @example
- * const links = await makeActionLinks(store.notifications, { publicUrl, ttlMs }, { tenantId, observedId, recipient: 'owner@example.com' });
+ * const links = await makeActionLinks(store.notifications, { publicUrl, ttlMs }, { tenantId, observedId, recipient: 'owner@example.com', channelId });
  */
 export async function makeActionLinks(
   store: Pick<NotificationStore, 'addActionToken'>,
   settings: { readonly publicUrl: string; readonly ttlMs: number },
-  target: { readonly tenantId: string; readonly observedId: string; readonly recipient: string },
+  target: {
+    readonly tenantId: string;
+    readonly observedId: string;
+    readonly recipient: string;
+    /** The channel the links go through: deleting it, or changing its target, deletes them. */
+    readonly channelId: string;
+  },
   now: Date = new Date(),
 ): Promise<ActionLinks> {
   const expiresAt = new Date(now.getTime() + settings.ttlMs);
@@ -56,6 +62,7 @@ export async function makeActionLinks(
       observedId: target.observedId,
       action,
       recipient: target.recipient,
+      channelId: target.channelId,
       expiresAt,
     });
     links[action] = base + actionPath(target.tenantId, target.observedId, action, token);

@@ -305,6 +305,8 @@ export interface ReviewActionTokensTable {
   observed_id: string;
   action: 'authorize' | 'reject-and-rotate' | 'stop-reviewing';
   recipient: string;
+  /** The channel the link went through; its deletion or a new target deletes the link (null: older links). */
+  channel_id: string | null;
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: Timestamp;

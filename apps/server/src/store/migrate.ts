@@ -15,6 +15,7 @@ import { notificationRetentionMigration } from './migrations/0011-notification-r
 import { changeAddedEntriesMigration } from './migrations/0012-change-added-entries.js';
 import { entryTypeIndexMigration } from './migrations/0013-entry-type-index.js';
 import { requestCountsMigration } from './migrations/0014-request-counts.js';
+import { actionTokenChannelMigration } from './migrations/0015-action-token-channel.js';
 
 /**
  * Every migration, in order. Names sort as they apply; never rename or edit an applied one, add a new one.
@@ -39,6 +40,7 @@ export function migrations(dialect: DialectName): Record<string, Migration> {
     '0012-change-added-entries': changeAddedEntriesMigration(),
     '0013-entry-type-index': entryTypeIndexMigration(),
     '0014-request-counts': requestCountsMigration(dialect),
+    '0015-action-token-channel': actionTokenChannelMigration(),
   };
 }
 

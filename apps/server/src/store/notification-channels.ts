@@ -229,7 +229,8 @@ export async function channelRow(
 }
 
 /**
- * Changes name, target, events or enabled (audited). Changing the target clears the failure count.
+ * Changes name, target, events or enabled (audited). Changing the target clears the failure count
+ * and deletes the one-click links sent through the channel.
  */
 export async function updateChannel(
   ctx: StoreContext,
@@ -257,6 +258,8 @@ export async function updateChannel(
       .where('id', '=', channelId)
       .returningAll()
       .executeTakeFirstOrThrow();
+    // Links sent to the old recipient stop working: whoever the channel no longer reaches keeps none.
+    if (target !== undefined && target !== before.target) await revokeLinks(trx, channelId);
     const channel = channelFromRow(ctx, after);
     await recordChange(ctx, trx, now, {
       actor,
@@ -269,6 +272,15 @@ export async function updateChannel(
     });
     return channel;
   });
+}
+
+/**
+ * Deletes the one-click links sent through the channel (docs/architecture/review.md#one-click-actions):
+ * a link is the only credential its action asks for, so it must not outlive its recipient's place
+ * on the channel.
+ */
+async function revokeLinks(trx: Parameters<typeof lockTenant>[1], channelId: string): Promise<void> {
+  await trx.deleteFrom('review_action_tokens').where('channel_id', '=', channelId).execute();
 }
 
 /** The channel a change starts from, read with its tenant locked and its version checked. */
@@ -286,7 +298,7 @@ async function lockedChannel(
 }
 
 /**
- * Removes a channel with its queued deliveries (audited).
+ * Removes a channel with its queued deliveries and the one-click links sent through it (audited).
  */
 export async function deleteChannel(
   ctx: StoreContext,
@@ -298,6 +310,8 @@ export async function deleteChannel(
   const expected = v.expectedVersion(options.expectedVersion);
   await ctx.dialect.transaction(async (trx) => {
     const before = await lockedChannel(ctx, trx, tenantId, channelId, expected);
+    // The foreign key cascades too; said here so the links' end does not rest on the schema alone.
+    await revokeLinks(trx, channelId);
     await trx.deleteFrom('notification_channels').where('id', '=', channelId).execute();
     await recordChange(ctx, trx, nowIso(), {
       actor,

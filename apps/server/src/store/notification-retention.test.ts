@@ -98,6 +98,7 @@ describe.each(factories.map((f) => [f.name, f] as const))('notification retentio
           observedId: obs?.id as string,
           action,
           recipient: 'owner@example.com',
+          channelId: null,
           expiresAt: new Date(Date.now() + 3 * DAY),
         });
       }

@@ -166,6 +166,8 @@ export interface ActionTokenRecord {
   readonly observedId: string;
   readonly action: ReviewAction;
   readonly recipient: string;
+  /** The channel the link was sent through (null: a link made before links were bound to one). */
+  readonly channelId: string | null;
   readonly expiresAt: Date;
   readonly usedAt: Date | null;
 }

@@ -10,7 +10,7 @@ import { nowIso, toDate, toDateOrNull } from './rows.js';
  * Stores a new token's hash with what it is bound to.
  *
  * @example
- * await addActionToken(ctx, hashSecret(token), { tenantId, observedId, action: 'authorize', recipient, expiresAt });
+ * await addActionToken(ctx, hashSecret(token), { tenantId, observedId, action: 'authorize', recipient, channelId, expiresAt });
  */
 export async function addActionToken(
   ctx: StoreContext,
@@ -26,6 +26,7 @@ export async function addActionToken(
         observed_id: record.observedId,
         action: record.action,
         recipient: record.recipient,
+        channel_id: record.channelId,
         expires_at: record.expiresAt.toISOString(),
         used_at: null,
         created_at: nowIso(),
@@ -54,6 +55,7 @@ export async function findActionToken(
     observedId: row.observed_id,
     action: row.action,
     recipient: row.recipient,
+    channelId: row.channel_id ?? null,
     expiresAt: toDate(row.expires_at),
     usedAt: toDateOrNull(row.used_at),
   };

@@ -20,6 +20,7 @@ describe('one-click action pages', () => {
   let tenantId: string;
   let observedId: string;
   let editorToken: string;
+  let channelId: string;
   const logged: string[] = [];
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -40,6 +41,13 @@ describe('one-click action pages', () => {
       },
     ]);
     observedId = (await store.listObservedIps(tenantId)).items[0]?.id as string;
+    channelId = (
+      await store.notifications.createChannel(
+        tenantId,
+        { kind: 'email', name: 'owner', target: 'owner@example.com' },
+        actor,
+      )
+    ).channel.id;
     editorToken = (await store.createToken({ name: 'ed', role: 'editor', tenantId }, actor)).secret;
     const engine = createSnapshotEngine({ store });
     await engine.refresh();
@@ -66,7 +74,7 @@ describe('one-click action pages', () => {
     makeActionLinks(
       store.notifications,
       { publicUrl: 'https://ipgate.example.com', ttlMs },
-      { tenantId, observedId, recipient: 'email link, owner@example.com' },
+      { tenantId, observedId, recipient: 'email link, owner@example.com', channelId },
       now,
     );
   const path = (url: string) => new URL(url).pathname;
@@ -184,10 +192,15 @@ describe('a one-click action whose refresh fails afterwards', () => {
       review: { publicUrl: () => 'https://ipgate.example.com', requireSignIn: false },
     });
     try {
+      const { channel } = await store.notifications.createChannel(
+        tenantId,
+        { kind: 'email', name: 'owner', target: 'owner@example.com' },
+        actor,
+      );
       const l = await makeActionLinks(
         store.notifications,
         { publicUrl: 'https://ipgate.example.com', ttlMs: 3600_000 },
-        { tenantId, observedId, recipient: 'email link, owner@example.com' },
+        { tenantId, observedId, recipient: 'email link, owner@example.com', channelId: channel.id },
       );
       const url = new URL(l['reject-and-rotate']).pathname;
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
