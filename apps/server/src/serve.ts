@@ -69,6 +69,8 @@ const RETENTION_EVERY_MS = 60 * 60 * 1000;
 export interface ServeParts {
   /** Network facts instead of the offline data: tests give 127.0.0.0/8 addresses the facts they need. */
   readonly networkFacts?: NetworkFacts | undefined;
+  /** The `auto` writer's flush period instead of its default (tests wait less for an entry). */
+  readonly autoFlushMs?: number | undefined;
   /**
    * Stops the start when aborted (SIGTERM while a large store loads): what has started is closed
    * in order and `startServer` rejects with {@link StartStopped}. No effect once it has resolved.
@@ -209,6 +211,7 @@ export async function startServer(
       engine,
       settings,
       networkFacts: parts.networkFacts,
+      flushMs: parts.autoFlushMs,
       logger,
     });
     // After the gateway has stopped: the trusted addresses still gathered are written, not dropped.

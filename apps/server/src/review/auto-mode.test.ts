@@ -21,6 +21,8 @@ const io = { out: () => {}, flush: async () => {} };
 const publicLoopback = testNetworkFacts({
   '127.0.0.0/24': { asn: 64500, asnName: 'Test Net', country: 'NL' },
 });
+/** The writer's flush period here: shorter than the default, so the tests wait less for each entry. */
+const TEST_FLUSH_MS = 250;
 
 async function call(url: string, from: string, secret: string): Promise<number> {
   const dispatcher = new Agent({ localAddress: from });
@@ -118,7 +120,10 @@ for (const factory of factories) {
           await pgAdmin.end();
         }
       };
-      server = await startServer(loadSettings({ flags }), io, { networkFacts: publicLoopback });
+      server = await startServer(loadSettings({ flags }), io, {
+        networkFacts: publicLoopback,
+        autoFlushMs: TEST_FLUSH_MS,
+      });
       secret = server.demoKeySecret as string;
       const { body } = await api(server, 'GET', '/v1/tenants');
       tenantId = (body['items'] as { id: string }[])[0]?.id as string;
@@ -302,9 +307,13 @@ describe.skipIf(postgres?.skip !== false)('auto mode on two nodes sharing Postgr
     } as const;
     a = await startServer(loadSettings({ flags: { ...flags, demo: true, demoUpstreamPort: '0' } }), io, {
       networkFacts: publicLoopback,
+      autoFlushMs: TEST_FLUSH_MS,
     });
     // Node B's data knows nothing of 127.0.0.0/24: loopback, never trusted by its own assessment.
-    b = await startServer(loadSettings({ flags }), io, { networkFacts: testNetworkFacts({}) });
+    b = await startServer(loadSettings({ flags }), io, {
+      networkFacts: testNetworkFacts({}),
+      autoFlushMs: TEST_FLUSH_MS,
+    });
     const { body } = await api(a, 'GET', '/v1/tenants');
     tenantId = (body['items'] as { id: string }[])[0]?.id as string;
     await api(a, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
@@ -390,13 +399,17 @@ describe.skipIf(postgres?.skip !== false)('a burst on one key across two nodes s
     } as const;
     a = await startServer(loadSettings({ flags: { ...flags, demo: true, demoUpstreamPort: '0' } }), io, {
       networkFacts: publicLoopback,
+      autoFlushMs: TEST_FLUSH_MS,
     });
     const { body } = await api(a, 'GET', '/v1/tenants');
     tenantId = (body['items'] as { id: string }[])[0]?.id as string;
     secret = a.demoKeySecret as string;
     await api(a, 'PATCH', `/v1/tenants/${tenantId}/ip-restriction`, { mode: 'auto' });
     // Started after the switch, so node B's first snapshot has the tenant in auto already.
-    b = await startServer(loadSettings({ flags }), io, { networkFacts: publicLoopback });
+    b = await startServer(loadSettings({ flags }), io, {
+      networkFacts: publicLoopback,
+      autoFlushMs: TEST_FLUSH_MS,
+    });
   });
 
   afterAll(async () => {

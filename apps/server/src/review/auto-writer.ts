@@ -1,8 +1,14 @@
 import type { AutoAuthorizeResult, Store } from '../store/store.js';
 import type { AutoAuthorization } from './auto-review.js';
 
-/** How long a tenant's first trusted address waits for others before the batch is written. */
-export const DEFAULT_FLUSH_MS = 250;
+/**
+ * How long a tenant's first trusted address waits for others before the batch is written. The request
+ * that revealed it has passed already (this process admits it meanwhile), so the period only delays
+ * other nodes, which assess the address themselves; every batch's fixed cost (the transaction's reads,
+ * the change, the commit, each node's refresh) is shared by the addresses of a whole second
+ * (docs/architecture/review.md#auto-on-the-request-path).
+ */
+export const DEFAULT_FLUSH_MS = 1000;
 /** A tenant's batch is written at once when it holds this many addresses. */
 export const DEFAULT_MAX_BATCH = 500;
 

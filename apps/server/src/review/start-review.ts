@@ -24,7 +24,7 @@ export interface StartAutoReviewOptions {
   /** Facts to use instead of the offline data (tests give 127.0.0.0/8 addresses theirs). */
   readonly networkFacts?: NetworkFacts | undefined;
   readonly logger?: Logger | undefined;
-  /** How long a tenant's trusted addresses are gathered before one write (default 250 ms). */
+  /** How long a tenant's trusted addresses are gathered before one write (default 1 s: `DEFAULT_FLUSH_MS`). */
   readonly flushMs?: number | undefined;
   /** The clock of the assessment (tests move it); `Date.now` by default. */
   readonly now?: (() => number) | undefined;
