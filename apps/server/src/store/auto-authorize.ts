@@ -15,6 +15,7 @@ import { enqueueEvents, enqueuePending, reviewEvent } from './notification-queue
 import {
   AUTO_REVIEW_ACTOR,
   checkAssessment,
+  type NewObservedRow,
   OBSERVED_ROW_COLUMNS,
   type ObservedRow,
   observedAddress,
@@ -478,21 +479,8 @@ const ENTRY_COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof EntryRow)[];
 
-/** An observation row the batch inserts, as written (SQLite returns it the same). */
-type FreshObserved = {
-  id: string;
-  tenant_id: string;
-  key_id: string;
-  address: string;
-  first_seen: string;
-  last_seen: string;
-  count: number;
-  status: 'authorized';
-  reasons: string;
-  assessment: string;
-  assessed_at: string;
-  version: number;
-};
+/** An observation row the batch inserts: authorized, with the assessment that authorized it. */
+type FreshObserved = NewObservedRow & { status: 'authorized'; assessment: string; assessed_at: string };
 
 /** The columns of an observation the batch makes, in the order SQLite's cached statement binds them. */
 const OBSERVED_COLUMNS = OBSERVED_ROW_COLUMNS satisfies readonly (keyof FreshObserved & keyof ObservedRow)[];

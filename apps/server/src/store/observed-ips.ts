@@ -395,8 +395,11 @@ async function lockKnownKeys(
   return known;
 }
 
-/** An observation row as the recorder's upsert inserts it. */
-type UpsertRow = {
+/**
+ * An `observed_ips` row as written: timestamps as ISO text and JSON as text, what both the
+ * recorder's upsert and the auto batch's insert bind (SQLite returns it the same).
+ */
+export type NewObservedRow = {
   id: string;
   tenant_id: string;
   key_id: string;
@@ -404,7 +407,7 @@ type UpsertRow = {
   first_seen: string;
   last_seen: string;
   count: number;
-  status: 'pending' | 'authorized' | 'rejected';
+  status: ObservedIpsTable['status'];
   reasons: string;
   assessment: string | null;
   assessed_at: string | null;
@@ -430,9 +433,9 @@ export const OBSERVED_ROW_COLUMNS = [
   'version',
 ] as const;
 
-const UPSERT_COLUMNS = OBSERVED_ROW_COLUMNS satisfies readonly (keyof UpsertRow)[];
+const UPSERT_COLUMNS = OBSERVED_ROW_COLUMNS satisfies readonly (keyof NewObservedRow)[];
 
-function upsertRow(o: Checked): UpsertRow {
+function upsertRow(o: Checked): NewObservedRow {
   return {
     id: newId('obs'),
     tenant_id: o.tenantId,
@@ -482,7 +485,7 @@ async function upsert(
  * One for the whole process, whatever store compiled it: only SQLite's dialect has `runRows`, and
  * its statements name tables without a schema, so every SQLite store's text is the same.
  */
-let singleUpsert: { readonly text: string; readonly columns: readonly (keyof UpsertRow)[] } | undefined;
+let singleUpsert: { readonly text: string; readonly columns: readonly (keyof NewObservedRow)[] } | undefined;
 
 /**
  * The single-row upsert's text and the column each of its parameters takes, learnt by compiling
@@ -490,21 +493,23 @@ let singleUpsert: { readonly text: string; readonly columns: readonly (keyof Ups
  */
 function compileSingleUpsert(trx: Transaction<Database>): {
   readonly text: string;
-  readonly columns: readonly (keyof UpsertRow)[];
+  readonly columns: readonly (keyof NewObservedRow)[];
 } {
   const marker = '\u0000column:';
-  const named = Object.fromEntries(UPSERT_COLUMNS.map((c) => [c, `${marker}${c}`])) as unknown as UpsertRow;
+  const named = Object.fromEntries(
+    UPSERT_COLUMNS.map((c) => [c, `${marker}${c}`]),
+  ) as unknown as NewObservedRow;
   const compiled = upsertQuery(trx, [named]).compile();
   const columns = compiled.parameters.map((p) => {
     const c = typeof p === 'string' && p.startsWith(marker) ? p.slice(marker.length) : undefined;
     if (c === undefined || !(UPSERT_COLUMNS as readonly string[]).includes(c))
       throw new Error(`the observation upsert binds a parameter that is no column: ${String(p)}`);
-    return c as keyof UpsertRow;
+    return c as keyof NewObservedRow;
   });
   return { text: compiled.sql, columns };
 }
 
-function upsertQuery(trx: Transaction<Database>, rows: readonly UpsertRow[]) {
+function upsertQuery(trx: Transaction<Database>, rows: readonly NewObservedRow[]) {
   // An observation upgrades pending to authorized (the address got listed) and changes nothing
   // else: a rejected address stays rejected, an authorized one is not downgraded by traffic.
   // A call from before a hold (a burst) must not undo it: only a call after the stored assessment
