@@ -76,7 +76,9 @@ async function deliveriesOf(adminUrl: string, token: string): Promise<() => Prom
 
 async function run(env: Record<string, string>): Promise<void> {
   const port = await freePort();
-  const more = ['--notify-retry-base', '300ms'];
+  // A lease of 2 s: the kill may land while the first server holds a retry's lease, which the
+  // second then waits out (60 s by default, past the wait for the email below).
+  const more = ['--notify-retry-base', '300ms', '--notify-lease', '2s'];
   const first = await startServe(port, more, env);
   const token = first.ownerToken as string;
   expect(token).toBeTruthy();
