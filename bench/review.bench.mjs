@@ -14,6 +14,7 @@
  *   node bench/review.bench.mjs --rounds=4                  # more rounds (default 2; 1 with --quick)
  *   node bench/review.bench.mjs --interleave                # both gateways at once, slices of a fixed rate (below)
  *   node bench/review.bench.mjs --interleave --pairs=60 --slice-ms=1000 --rate=3000
+ *   node bench/review.bench.mjs --interleave --control[=same|data|auto-bare] [--second-first] [--trace-gc]
  *
  * `--new-every=N[,N…]`: in `auto`, one request in N comes from a never-seen address (default 50);
  * with several, each round measures `manual` and `auto` at each N (every other round in reverse
@@ -38,6 +39,11 @@
  * request ÷ manual's over all slices: at a rate below capacity the capacity lost is ≈ 1 − 1/ratio),
  * the per-pair median and quartiles, the gateway CPU per new address and whether every slice held its
  * rate. Only `--new-every`'s first value is used.
+ *
+ * `--control` reads the bench's own bias: in place of `auto` a second `manual` gateway (`same`, an
+ * A/A), or one part of `auto` (`data`, `auto-bare`: `interleavedPair` in review-interleave.mjs);
+ * `--second-first` runs the second gateway first in every pair (and starts it first); `--trace-gc`
+ * starts the gateways with Node's `--trace-gc` and prints each one's GC pauses over the window.
  */
 import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,6 +58,7 @@ import { AutoReview } from '../apps/server/dist/review/auto-review.js';
 import { listedFacts } from '../apps/server/dist/review/listed-facts.js';
 import { defaultReviewSettings, parseReviewSettings } from '../apps/server/dist/review/review-settings.js';
 import { startProcess } from './gateway-processes.mjs';
+import { gcPauses } from './gc-trace.mjs';
 import { attributeSlices, interleavedPair, perNewAddress, summarize } from './review-interleave.mjs';
 import { pacedClient } from './review-paced-load.mjs';
 
@@ -88,8 +95,9 @@ const controlArg = process.argv.find((a) => a === '--control' || a.startsWith('-
 const CONTROL =
   controlArg === undefined ? undefined : controlArg === '--control' ? 'same' : controlArg.slice(10);
 const SECOND_FIRST = process.argv.includes('--second-first');
-if ((CONTROL !== undefined || SECOND_FIRST) && !interleave)
-  throw new Error('--control and --second-first are options of --interleave: add --interleave');
+const TRACE_GC = process.argv.includes('--trace-gc');
+if ((CONTROL !== undefined || SECOND_FIRST || TRACE_GC) && !interleave)
+  throw new Error('--control, --second-first and --trace-gc are options of --interleave: add --interleave');
 const BIN = fileURLToPath(new URL('../apps/cli/bin/ipgate.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./review-load.mjs', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./gateway-upstream.mjs', import.meta.url));
@@ -207,6 +215,7 @@ async function serve(dataDir, profileName) {
     process.execPath,
     [
       ...prof,
+      ...(TRACE_GC ? ['--trace-gc'] : []),
       BIN,
       'serve',
       '--listen',
@@ -224,7 +233,7 @@ async function serve(dataDir, profileName) {
     ],
     /gateway \(proxy\): +(http:\/\/\S+)/,
   );
-  return { url: started.match[1], stop: started.stop, pid: started.child.pid };
+  return { url: started.match[1], stop: started.stop, pid: started.child.pid, output: started.output };
 }
 
 /** Whether the newest assessment the gateway stored was made with the network data loaded. */
@@ -424,6 +433,7 @@ async function interleavedRun() {
     const slices = [];
     const boundaries = [];
     const windowUs = [monotonicUs()];
+    const outputFrom = Object.fromEntries(labels.map((l) => [l, gateways[l].server.output().length]));
     // One order in every pair: a host drifting at the 1.5× over ten minutes seen here moves a
     // second-later slice by < 0.1 %, far below what is read; alternating the order would instead
     // put two slices of one gateway side by side and hand the first one's spill to the second.
@@ -443,6 +453,9 @@ async function interleavedRun() {
     await new Promise((resolve) => setTimeout(resolve, SLICE_MS));
     boundaries.push(read());
     windowUs.push(monotonicUs());
+    const gcText = Object.fromEntries(
+      labels.map((l) => [l, gateways[l].server.output().slice(outputFrom[l])]),
+    );
     const charged = attributeSlices(slices, boundaries);
     const s = summarize(charged, { base: base.label, test: test.label });
     // The event-loop threads alone, charged the same way.
@@ -469,6 +482,15 @@ async function interleavedRun() {
       `  offered rate held: ${s.notHeld === 0 ? 'every slice' : `NOT in ${s.notHeld} of ${slices.length} slices`} (worst drain after a slice ${worstDrain.toFixed(0)} ms, ${failed} failed requests)`,
     );
     console.log(`  per-pair ratios: ${s.pairRatios.map((x) => x.toFixed(3)).join(' ')}`);
+    if (TRACE_GC) {
+      for (const label of [B, T]) {
+        const g = gcPauses(gcText[label]);
+        const requests = byGateway(label, 'requests');
+        console.log(
+          `  GC pauses of ${label} (event loop, over the measured window): ${g.young.count} young, ${g.young.ms.toFixed(1)} ms; ${g.full.count} full, ${g.full.ms.toFixed(1)} ms; ${(((g.young.ms + g.full.ms) * 1000) / requests).toFixed(2)} µs per request; heap after the last full one ${g.liveMb === null ? '–' : `${g.liveMb} MB`}`,
+        );
+      }
+    }
   } finally {
     for (const c of clients) await c.close();
     for (const server of servers) await server.stop();
