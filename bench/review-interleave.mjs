@@ -93,28 +93,31 @@ export function summarize(charged, { base, test }) {
  * The interleaved run's two gateways, `[base, test]`: each `{ label, mode, warmNew, newEvery }` —
  * whether its warm-up sends new addresses until the network data is loaded (`warmNew`), and its
  * measured stream (`newEvery`, 0 for listed addresses only). Without `control`, the A/B: `manual`
- * with the known list against `auto` with one new address in `newEvery`. A `control` puts in place
- * of `auto` what reads the bench's own bias or one part of `auto`'s (bench/README.md#auto-review):
+ * with the known list against `auto` with one new address in `newEvery`, both warmed on new
+ * addresses: a `manual` gateway loads the network data too, for the advice on its first unlisted
+ * address, and a gateway that did not has another heap and another collector's history (fewer live
+ * MB, more full collections: bench/README.md#auto-review). A `control` puts in place of `auto` what
+ * reads the bench's own bias or one part of `auto`'s:
  *
  * - `same`: a second `manual` gateway, warmed the same way — an A/A; any ratio is the bench's.
- * - `data`: `manual` whose warm-up sent new addresses: it loaded the network data (for the advice
- *   on them) and listed nothing — the data in its heap is the one difference.
+ * - `cold`: `manual` warmed on listed addresses only, no network data loaded (the base of the runs
+ *   before 2026-12-07 session 6).
  * - `auto-bare`: `auto` warmed on listed addresses only — its mode's request path, no data loaded,
  *   no list grown.
  *
- * @example interleavedPair('same', 50)[1]; // { label: 'manual-b', mode: 'manual', warmNew: false, newEvery: 0 }
+ * @example interleavedPair('same', 50)[1]; // { label: 'manual-b', mode: 'manual', warmNew: true, newEvery: 0 }
  */
 export function interleavedPair(control, newEvery) {
-  const manual = { label: 'manual', mode: 'manual', warmNew: false, newEvery: 0 };
+  const manual = { label: 'manual', mode: 'manual', warmNew: true, newEvery: 0 };
   if (control === undefined) return [manual, { label: 'auto', mode: 'auto', warmNew: true, newEvery }];
   const controls = {
-    same: { label: 'manual-b', mode: 'manual', warmNew: false, newEvery: 0 },
-    data: { label: 'manual-data', mode: 'manual', warmNew: true, newEvery: 0 },
+    same: { label: 'manual-b', mode: 'manual', warmNew: true, newEvery: 0 },
+    cold: { label: 'manual-cold', mode: 'manual', warmNew: false, newEvery: 0 },
     'auto-bare': { label: 'auto-bare', mode: 'auto', warmNew: false, newEvery: 0 },
   };
   if (!Object.hasOwn(controls, control))
     throw new Error(
-      `--control takes same, data or auto-bare (a bare --control is same); got ${JSON.stringify(control)}`,
+      `--control takes same, cold or auto-bare (a bare --control is same); got ${JSON.stringify(control)}`,
     );
   return [manual, controls[control]];
 }

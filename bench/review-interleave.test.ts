@@ -110,10 +110,10 @@ describe('quantile', () => {
 describe('interleavedPair', () => {
   it('is manual against auto with the stream, or against a control that sends no new address', () => {
     expect(interleavedPair(undefined, 50)).toEqual([
-      { label: 'manual', mode: 'manual', warmNew: false, newEvery: 0 },
+      { label: 'manual', mode: 'manual', warmNew: true, newEvery: 0 },
       { label: 'auto', mode: 'auto', warmNew: true, newEvery: 50 },
     ]);
-    for (const control of ['same', 'data', 'auto-bare']) {
+    for (const control of ['same', 'cold', 'auto-bare']) {
       const [base, test] = interleavedPair(control, 50);
       expect(base.label).toBe('manual');
       expect(test.label).not.toBe(base.label);
@@ -125,7 +125,7 @@ describe('interleavedPair', () => {
   });
 
   it('names the controls it takes when given another', () => {
-    expect(() => interleavedPair('toString', 50)).toThrow(/same, data or auto-bare.*"toString"/);
-    expect(() => interleavedPair('', 50)).toThrow(/same, data or auto-bare/);
+    expect(() => interleavedPair('toString', 50)).toThrow(/same, cold or auto-bare.*"toString"/);
+    expect(() => interleavedPair('', 50)).toThrow(/same, cold or auto-bare/);
   });
 });

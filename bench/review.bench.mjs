@@ -14,7 +14,7 @@
  *   node bench/review.bench.mjs --rounds=4                  # more rounds (default 2; 1 with --quick)
  *   node bench/review.bench.mjs --interleave                # both gateways at once, slices of a fixed rate (below)
  *   node bench/review.bench.mjs --interleave --pairs=60 --slice-ms=1000 --rate=3000
- *   node bench/review.bench.mjs --interleave --control[=same|data|auto-bare] [--second-first] [--trace-gc]
+ *   node bench/review.bench.mjs --interleave --control[=same|cold|auto-bare] [--second-first] [--trace-gc]
  *
  * `--new-every=N[,N…]`: in `auto`, one request in N comes from a never-seen address (default 50);
  * with several, each round measures `manual` and `auto` at each N (every other round in reverse
@@ -29,7 +29,9 @@
  *
  * `--interleave` (for a host whose speed drifts by 1.5× within minutes, which rounds of 10 s per mode
  * one after the other cannot read a 3 % effect through): both gateways run at once, a `manual` one
- * with the known list and an `auto` one (its own process and store each); a fixed offered rate below
+ * with the known list and an `auto` one (its own process and store each; both warmed on new
+ * addresses until their network data is loaded, so that neither's heap is the other's plus the
+ * data: `interleavedPair`); a fixed offered rate below
  * capacity (`--rate`, default half of a 2 s capacity probe of `manual`) goes to one and then the other
  * in slices of `--slice-ms` (1000), `--pairs` times (default 30; 8 with --quick), the load paced by
  * `review-paced-load.mjs`. Each process's CPU is read at every slice boundary (the sum over its
@@ -41,7 +43,7 @@
  * rate. Only `--new-every`'s first value is used.
  *
  * `--control` reads the bench's own bias: in place of `auto` a second `manual` gateway (`same`, an
- * A/A), or one part of `auto` (`data`, `auto-bare`: `interleavedPair` in review-interleave.mjs);
+ * A/A), or one part of `auto` (`cold`, `auto-bare`: `interleavedPair` in review-interleave.mjs);
  * `--second-first` runs the second gateway first in every pair (and starts it first); `--trace-gc`
  * starts the gateways with Node's `--trace-gc` and prints each one's GC pauses over the window.
  */
