@@ -9,7 +9,11 @@
  *   git worktree add --detach /tmp/ipgate-old <commit> && (cd /tmp/ipgate-old && npm ci && npx tsc -b)
  *   node bench/gateway-ab.mjs /tmp/ipgate-old [rounds=6] [seconds=8] [rate=3000] [connections=50]
  *
- * The first build is the other tree's (its `apps/cli/bin/ipgate.js`), the second this tree's. Both
+ *   node bench/gateway-ab.mjs . 6 8 3000 --old-args=--request-log=all --new-args=--request-log=denials
+ *
+ * The first build is the other tree's (its `apps/cli/bin/ipgate.js`), the second this tree's;
+ * `--old-args=` and `--new-args=` add `serve` flags (space-separated) to one of them, so one tree can
+ * be measured against itself with a setting each way. Both
  * stores are set up by each build's own store code (`bench/gateway-ipgate.mjs` of its tree). Prints each
  * round's µs of CPU per request for both, the upstream's (a control: it does the same work for both),
  * the main threads' minor page faults per request (V8 committing young-generation pages shows there)
@@ -23,7 +27,13 @@ import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { ruleList } from './gateway-data.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 
-const [otherRoot, roundsArg, secondsArg, rateArg, connectionsArg] = process.argv.slice(2);
+const flagArgs = (name) =>
+  (process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? '')
+    .split(' ')
+    .filter((a) => a !== '');
+const [otherRoot, roundsArg, secondsArg, rateArg, connectionsArg] = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('--'));
 if (otherRoot === undefined) {
   process.stderr.write(
     'usage: node bench/gateway-ab.mjs OTHER_TREE [rounds] [seconds] [rate] [connections]\n',
@@ -43,8 +53,14 @@ const builds = [
     name: 'old',
     bin: join(resolve(otherRoot), 'apps/cli/bin/ipgate.js'),
     setUp: join(resolve(otherRoot), 'bench/gateway-ipgate.mjs'),
+    serveArgs: flagArgs('old-args'),
   },
-  { name: 'new', bin: here('../apps/cli/bin/ipgate.js'), setUp: here('./gateway-ipgate.mjs') },
+  {
+    name: 'new',
+    bin: here('../apps/cli/bin/ipgate.js'),
+    setUp: here('./gateway-ipgate.mjs'),
+    serveArgs: flagArgs('new-args'),
+  },
 ];
 
 /** CPU ticks of every thread of `pid` and its descendants, by `pid/tid`. */
@@ -114,7 +130,7 @@ try {
       tenantAllow: ruleList(1_000, 4),
     });
     const args = [build.bin, 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'];
-    args.push('--data-dir', dataDir, '--workers', '2', '--log-level', 'warn');
+    args.push('--data-dir', dataDir, '--workers', '2', '--log-level', 'warn', ...build.serveArgs);
     const proc = await startProcess(
       process.execPath,
       args,

@@ -98,3 +98,27 @@ export async function observedCalls(dataDir, tenantId, address) {
     await store.close();
   }
 }
+
+/**
+ * How many allowed requests the store holds in counts for the tenant (`--request-log=denials`),
+ * read after ipgate stopped: with the request log keeping denials only, this and
+ * {@link observedCalls} agree when every allowed call was counted.
+ *
+ * @example
+ * await countedCalls(dataDir, tenantId); // 412345
+ */
+export async function countedCalls(dataDir, tenantId) {
+  const store = await openSqliteStore({ path: `${dataDir}/ipgate.db` });
+  try {
+    let total = 0;
+    let cursor;
+    do {
+      const page = await store.listRequestCounts({ tenantId }, { limit: 500, cursor });
+      for (const c of page.items) total += c.count;
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return total;
+  } finally {
+    await store.close();
+  }
+}

@@ -7,6 +7,7 @@
  *   npm run bench:gateway -- --quick   # 1 s warm-up + 3 s per target, 1 round
  *   npm run bench:gateway -- --quick --only=bare,ipgate   # just those rows (upstream, bare, ipgate, nginx)
  *   npm run bench:gateway -- --rounds=5   # bare proxies and ipgate measured in turn 5 times; medians
+ *   npm run bench:gateway -- --quick --only=bare,ipgate,ipgate-denials   # also ipgate with --request-log=denials
  *
  * Needs a build (`npx tsc -b`; the npm script runs it) and, for the nginx row, Debian's nginx
  * (`apt-get update && apt-get install -y nginx`); without it that row is skipped, not failed.
@@ -20,20 +21,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { treeCpuSeconds } from './gateway-cpu.mjs';
 import { ruleList } from './gateway-data.mjs';
-import { observedCalls, setUpIpgate, startIpgate } from './gateway-ipgate.mjs';
+import { countedCalls, observedCalls, setUpIpgate, startIpgate } from './gateway-ipgate.mjs';
 import { INSTALL_NGINX, nginxAvailable, startNginx } from './gateway-nginx.mjs';
 import { runProcess, startProcess } from './gateway-processes.mjs';
 
 const quick = process.argv.includes('--quick');
 /**
  * `--only=bare,ipgate`: run just these rows (to iterate faster): upstream, bare, bare-dispatch,
- * ipgate, nginx. The full run measures all of them.
+ * ipgate, ipgate-denials, nginx. The full run measures all of them but ipgate-denials (ipgate with
+ * `--request-log=denials`: allowed requests counted per minute, not logged one by one), which runs
+ * when `--only` names it, in turn with the others.
  */
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const runs = (row) => only === undefined || only.includes(row);
+const runs = (row) => (only === undefined ? row !== 'ipgate-denials' : only.includes(row));
 /**
  * `--rounds=N`: measure the bare proxies and ipgate in turn N times (every other time in reverse
  * order); rows and ratios are medians.
@@ -240,6 +243,21 @@ async function main() {
       ipgateRun = { ipgate, dataDir, rules };
       proxies.push({ name: `ipgate (${ipgate.command})`, url: ipgateUrl, headers: auth, pid: ipgate.pid });
     }
+    let denialsRun;
+    if (runs('ipgate-denials')) {
+      console.log('\nipgate as above, with --request-log=denials (allowed requests counted per minute)');
+      const dataDir = join(tmp, 'ipgate-denials');
+      const rules = await setUpIpgate(dataDir, { upstreamUrl, apiAllow, tenantAllow });
+      const ipgate = await startIpgate(dataDir, WORKERS, { serveArgs: ['--request-log=denials'] });
+      stops.push(ipgate.stop);
+      const url = `${ipgate.gatewayUrl}/v1/thing`;
+      const headers = { authorization: `Bearer ${rules.secret}` };
+      if (Object.keys(auth).length === 0) auth = headers;
+      await expectStatus('ipgate denials, key', url, '127.0.0.1', headers, 200);
+      await expectStatus('ipgate denials, key, unlisted address', url, '127.0.0.2', headers, 403);
+      denialsRun = { ipgate, dataDir, rules };
+      proxies.push({ name: `denials: ipgate (${ipgate.command})`, url, headers, pid: ipgate.pid });
+    }
     const perRound = proxies.map(() => []);
     for (let round = 1; round <= ROUNDS; round++) {
       if (ROUNDS > 1) console.log(`\nround ${round} of ${ROUNDS}`);
@@ -285,10 +303,29 @@ async function main() {
     const bareRows = rowsOf('bare Node proxy (undici)');
     const leanRows = rowsOf('bare Node proxy (undici dispatch)');
     const ipgateRows = rowsOf('ipgate');
+    const denialsRows = rowsOf('denials: ipgate');
     if (bareRows !== undefined && ipgateRows !== undefined) {
       roundRatios = bareRows.map((bare, r) => ({ bare, lean: leanRows?.[r], ipgate: ipgateRows[r] }));
     }
+    if (bareRows !== undefined && denialsRows !== undefined) {
+      const per = bareRows.map((bare, r) => denialsRows[r].rps / bare.rps);
+      const vsAll = ipgateRows === undefined ? [] : ipgateRows.map((row, r) => denialsRows[r].rps / row.rps);
+      console.log(
+        `\nipgate --request-log=denials / bare Node proxy, per round: ${per.map((x) => `${fmt(x * 100, 1)}%`).join(', ')}; median ${fmt(median(per) * 100, 1)}%` +
+          (vsAll.length === 0
+            ? ''
+            : `; / ipgate (all), per round: ${vsAll.map((x) => `${fmt(x * 100, 1)}%`).join(', ')}; median ${fmt(median(vsAll) * 100, 1)}%`),
+      );
+    }
     ipgateResult = results.find((r) => r.name.startsWith('ipgate'));
+    if (denialsRun !== undefined) {
+      await denialsRun.ipgate.stop();
+      const observed = await observedCalls(denialsRun.dataDir, denialsRun.rules.tenantId, '127.0.0.1');
+      const counted = await countedCalls(denialsRun.dataDir, denialsRun.rules.tenantId);
+      console.log(
+        `  denials row: the store counts ${fmt(counted)} allowed requests in request_counts and observed ${fmt(observed)} calls`,
+      );
+    }
     if (ipgateRun !== undefined) {
       await ipgateRun.ipgate.stop();
       const measured = rowsOf('ipgate').reduce((n, r) => n + r.total, 0);

@@ -3,13 +3,15 @@
  * fed gateway-shaped calls (the benchmark's key, one client address, so one aggregated observation),
  * as many per second as `rate` says, in the hand-off's chunks; CPU per call of this process.
  *
- *   node bench/recorder-write.mjs [calls=60000] [batchSize=500] [rate=3000] [serverDist=apps/server/dist]
+ *   node bench/recorder-write.mjs [calls=60000] [batchSize=500] [rate=3000] [serverDist=apps/server/dist] [--request-log=all|denials]
  *
  * Compares the recorder's settings (batch size: how many records per transaction, and so how many
  * observation writes and commits per call) with the rest fixed, or two builds' recorders (`serverDist`:
  * another tree's `apps/server/dist`; the store is this tree's). Also prints the CPU per call spent in
  * the store's two writes, request records and observations: the parts the whole figure is too noisy
- * on a busy machine to show. Needs a build (`npx tsc -b`).
+ * on a busy machine to show. `--request-log=denials` runs the recorder as `serve --request-log=denials`
+ * does: the calls (all allowed) are counted per minute instead of written as records, and the
+ * counts' write is timed as the third part. Needs a build (`npx tsc -b`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,10 +22,13 @@ import { createRequestIds } from '../apps/server/dist/gateway/request-ids.js';
 import { setUpIpgate } from './gateway-ipgate.mjs';
 import { sampleRequest } from './sample-request.mjs';
 
-const calls = Number(process.argv[2] ?? 60_000);
-const batchSize = Number(process.argv[3] ?? 500);
-const rate = Number(process.argv[4] ?? 3_000);
-const serverDist = process.argv[5];
+const requestLog =
+  process.argv.find((a) => a.startsWith('--request-log='))?.slice('--request-log='.length) ?? 'all';
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const calls = Number(positional[0] ?? 60_000);
+const batchSize = Number(positional[1] ?? 500);
+const rate = Number(positional[2] ?? 3_000);
+const serverDist = positional[3];
 const { createRecorder } = await import(
   serverDist === undefined
     ? '../apps/server/dist/records/recorder.js'
@@ -39,7 +44,7 @@ try {
   });
   const store = await openSqliteStore({ path: join(dir, 'ipgate.db') });
   // CPU inside each store write (better-sqlite3 is synchronous, so little else runs meanwhile).
-  const inStore = { requests: 0, observations: 0, observationWrites: 0 };
+  const inStore = { requests: 0, counts: 0, observations: 0, observationWrites: 0 };
   const timed = (method, part) => async (batch) => {
     const started = process.cpuUsage();
     try {
@@ -54,8 +59,10 @@ try {
     store: {
       appendRequests: timed('appendRequests', 'requests'),
       recordObservations: timed('recordObservations', 'observations'),
+      appendRequestCounts: timed('appendRequestCounts', 'counts'),
     },
     batchSize,
+    ...(requestLog === 'all' ? {} : { requestLog }),
   });
   const ids = createRequestIds();
   const call = () => ({
@@ -71,16 +78,17 @@ try {
   };
   await feed(Math.min(calls, 6_000)); // warm-up: the JIT, SQLite's page cache
   const before = process.cpuUsage();
-  Object.assign(inStore, { requests: 0, observations: 0, observationWrites: 0 });
+  Object.assign(inStore, { requests: 0, counts: 0, observations: 0, observationWrites: 0 });
   await feed(calls);
   const cpu = process.cpuUsage(before);
   await recorder.close();
   await store.close();
-  if (recorder.stats.requestsWritten !== calls + Math.min(calls, 6_000)) throw new Error('records lost');
+  const kept = requestLog === 'denials' ? recorder.stats.requestsCounted : recorder.stats.requestsWritten;
+  if (kept !== calls + Math.min(calls, 6_000)) throw new Error('records lost');
   console.log(
-    `recorder, batch ${batchSize}, ${rate} calls/s: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call` +
+    `recorder, request log ${requestLog}, batch ${batchSize}, ${rate} calls/s: ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call` +
       ` (user ${(cpu.user / calls).toFixed(1)}, system ${(cpu.system / calls).toFixed(1)});` +
-      ` in the store: request records ${(inStore.requests / calls).toFixed(1)}, observations` +
+      ` in the store: request records ${(inStore.requests / calls).toFixed(1)}, counts ${(inStore.counts / calls).toFixed(2)}, observations` +
       ` ${(inStore.observations / calls).toFixed(2)} µs per call (${inStore.observationWrites} writes)`,
   );
 } finally {
