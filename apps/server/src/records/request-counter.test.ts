@@ -7,6 +7,8 @@ const MATCHES: readonly (readonly RecordedMatch[] | undefined)[] = [
   undefined,
   [],
   [{ list: 'tenant', entryId: 'ent_1' }],
+  [{ list: 'tenant', entryId: 'ent_2' }],
+  [{ list: 'key-ips', entryId: 'ent_1' }],
   [
     { list: 'api-allowlist', entryId: 'ent_a' },
     { list: 'tenant', entryId: 'ent_1' },
@@ -24,6 +26,8 @@ const request = fc
     status: fc.constantFrom(200, 204, 500),
     origin: fc.constantFrom(undefined, null, 'https://app.example.com'),
     matched: fc.nat({ max: MATCHES.length - 1 }),
+    // A list of its own with the same entries, as a gateway recording in its own process makes.
+    copied: fc.boolean(),
     latencyMs: fc.double({ min: 0, max: 1000, noNaN: true }),
   })
   .map(
@@ -42,7 +46,7 @@ const request = fc
       reason: null,
       latencyMs: g.latencyMs,
       origin: g.origin,
-      matched: MATCHES[g.matched],
+      matched: g.copied ? MATCHES[g.matched]?.map((m) => ({ ...m })) : MATCHES[g.matched],
     }),
   );
 

@@ -5,7 +5,7 @@
  * entries) instead of being queued as a record.
  */
 import { REQUEST_TEXT_MAX } from '../store/request-log.js';
-import type { RequestCount, RequestRecord } from '../store/store.js';
+import type { RecordedMatch, RequestCount, RequestRecord } from '../store/store.js';
 import { cut, optionalText, requiredText } from './bounded-call.js';
 
 const MINUTE_MS = 60_000;
@@ -74,7 +74,7 @@ export class RequestCounter {
       r.method !== this.#method ||
       r.status !== this.#status ||
       r.origin !== this.#origin ||
-      r.matched !== this.#matched
+      !sameMatches(r.matched, this.#matched)
     ) {
       if (!Number.isInteger(r.status) || r.status < 100 || r.status > 599) {
         return `status ${r.status} is not an HTTP status`;
@@ -186,4 +186,20 @@ function keyOf(c: RequestCount): string {
     c.origin ?? null,
     c.matched ?? [],
   ]);
+}
+
+/**
+ * Whether two requests matched the same entries: the same list object (the recorder thread's
+ * unpacking hands a run one), or equal lists — a gateway recording in its own process makes a new
+ * list per request, and building the group's key again for each was most of the counter's cost.
+ */
+function sameMatches(a: readonly RecordedMatch[] | undefined, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as RecordedMatch;
+    const y = b[i] as RecordedMatch;
+    if (x.list !== y.list || x.entryId !== y.entryId) return false;
+  }
+  return true;
 }
