@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { loadSettings } from './config/load-settings.js';
 import { type RunningServer, type ServeParts, startServer } from './serve.js';
-import { freshPostgresDatabase, type StoreFactory } from './store/test-stores.test-support.js';
+import type { Store } from './store/store.js';
+import {
+  freshPostgresDatabase,
+  type StoreFactory,
+  type StoreLocation,
+} from './store/test-stores.test-support.js';
 
 /** A running demo server and what a test calls it with. */
 export interface DemoServer {
@@ -26,6 +31,8 @@ export interface DemoServer {
   ): Promise<{ status: number; headers: IncomingHttpHeaders; json: unknown; text: string }>;
   /** An admin API call as the owner. */
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
+  /** A second connection to the server's store (what no admin route shows yet); the caller closes it. */
+  openStore(): Promise<Store>;
   close(): Promise<void>;
 }
 
@@ -52,13 +59,16 @@ export async function startDemoServer(
   } as const;
   let dispose: () => Promise<void>;
   let storeFlags: Record<string, string>;
+  let location: StoreLocation;
   if (factory.name === 'sqlite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'ipgate-demo-'));
     storeFlags = { dataDir };
+    location = { kind: 'sqlite', path: join(dataDir, 'ipgate.db') };
     dispose = async () => rmSync(dataDir, { recursive: true, force: true });
   } else {
     const db = await freshPostgresDatabase('ipgate_demo');
     storeFlags = { databaseUrl: db.databaseUrl };
+    location = { kind: 'postgres', connectionString: db.databaseUrl, schema: db.schema };
     dispose = db.drop;
   }
   const server = await startServer(
@@ -109,6 +119,7 @@ export async function startDemoServer(
     apiId: apis.items[0]?.id as string,
     call,
     admin,
+    openStore: () => factory.openAt(location),
     async close() {
       await server.close();
       await dispose();
