@@ -109,6 +109,40 @@ describe.each(factories.map((f) => [f.name, f] as const))('the notification queu
     expect(await nodeB.notifications.claimDueDeliveries(later, 50, 60_000)).toHaveLength(20);
   });
 
+  it.skipIf(factory.skip)(
+    'a sender whose lease lapsed cannot undo the outcome of the sender that took the delivery over',
+    async () => {
+      // All 20 were claimed above with leases lapsing by +121 s: nodeA takes one at +200 s...
+      const t0 = Date.now() + 200_000;
+      const [late] = await nodeA.notifications.claimDueDeliveries(new Date(t0), 1, 60_000);
+      expect(late).toBeDefined();
+      const d = late as NonNullable<typeof late>;
+      // ...and is held up past its lease: nodeB's round takes the same delivery and sends it.
+      const taken = await nodeB.notifications.claimDueDeliveries(new Date(t0 + 61_000), 50, 60_000);
+      const again = taken.find((x) => x.id === d.id);
+      expect(again).toBeDefined();
+      const ok = { ok: true as const, detail: 'HTTP 204', durationMs: 5 };
+      expect(await nodeB.notifications.completeDelivery(d.id, ok, again?.leaseUntil)).toBe(true);
+      // nodeA's late failure would set it back to queued (and it would be sent a third time).
+      const failure = { ok: false as const, detail: 'HTTP 503', durationMs: 9000, retryAt: new Date() };
+      expect(await nodeA.notifications.completeDelivery(d.id, failure, d.leaseUntil)).toBe(false);
+      expect(
+        await nodeA.notifications.completeDelivery(d.id, { ok: 'later', at: new Date() }, d.leaseUntil),
+      ).toBe(false);
+      const after = (await nodeA.notifications.listDeliveries(tenantId, {}, { limit: 500 })).items.find(
+        (x) => x.id === d.id,
+      );
+      expect(after?.status).toBe('sent');
+      expect(after?.log.map((a) => a.ok)).toEqual([true]);
+      // The others nodeB took are still its own to finish: give them back for the tests below.
+      for (const x of taken)
+        if (x.id !== d.id)
+          expect(
+            await nodeB.notifications.completeDelivery(x.id, { ok: 'later', at: new Date() }, x.leaseUntil),
+          ).toBe(true);
+    },
+  );
+
   it.skipIf(factory.skip)('a review action queues its event for the channels that take it', async () => {
     const obs = (await nodeA.listObservedIps(tenantId, { status: 'pending' })).items[0];
     await nodeA.authorizeObservedIp(tenantId, obs?.id as string, {}, actor);

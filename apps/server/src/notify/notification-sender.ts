@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { newId } from '../store/ids.js';
-import type { ClaimedDelivery } from '../store/notification-types.js';
+import type { ClaimedDelivery, DeliveryOutcome } from '../store/notification-types.js';
 import type { Store } from '../store/store.js';
 import type { EmailTransport } from './email-transport.js';
 import { loadPendingNotice, type PendingNotice } from './pending-notice.js';
@@ -90,11 +90,24 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
       { tenantId, observedId, recipient, channelId },
     );
 
+  /**
+   * Records a claimed delivery's outcome while this round's lease still holds it. A lease that lapsed
+   * (a round or a process held up past it) may have passed the delivery to another sender, whose
+   * outcome stands: this one is dropped, and said so in the log.
+   */
+  async function complete(d: ClaimedDelivery, outcome: DeliveryOutcome): Promise<void> {
+    if (await store.notifications.completeDelivery(d.id, outcome, d.leaseUntil)) return;
+    logger.warn(
+      { deliveryId: d.id, channelId: d.channel.id, outcome: outcome.ok },
+      'notification outcome not recorded: its lease had lapsed and another sender holds or finished it',
+    );
+  }
+
   async function attempt(d: ClaimedDelivery, send: () => Promise<string>, digestId?: string): Promise<void> {
     const started = Date.now();
     try {
       const detail = await send();
-      await store.notifications.completeDelivery(d.id, {
+      await complete(d, {
         ok: true,
         detail,
         durationMs: Date.now() - started,
@@ -107,7 +120,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
         { deliveryId: d.id, channelId: d.channel.id, attempt: d.attempt, retryAt: next, detail },
         next === null ? 'notification given up' : 'notification failed; will retry',
       );
-      await store.notifications.completeDelivery(d.id, {
+      await complete(d, {
         ok: false,
         detail,
         durationMs: Date.now() - started,
@@ -123,7 +136,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     if (d.notification.type === 'ip.pending' && observedId !== null) {
       notice = await loadPendingNotice(store, d.tenantId, observedId);
       if (notice === undefined) {
-        await store.notifications.completeDelivery(d.id, { ok: 'skipped', detail: 'no longer pending' });
+        await complete(d, { ok: 'skipped', detail: 'no longer pending' });
         return;
       }
       actionLinks = await links(d.tenantId, observedId, `webhook ${d.channel.name}`, d.channel.id);
@@ -139,8 +152,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
    * Hands a delivery back to the queue without counting an attempt: its lease is running out. Due as
    * of its creation, so it keeps its place ahead of later messages.
    */
-  const giveBack = (d: ClaimedDelivery): Promise<void> =>
-    store.notifications.completeDelivery(d.id, { ok: 'later', at: d.createdAt });
+  const giveBack = (d: ClaimedDelivery): Promise<void> => complete(d, { ok: 'later', at: d.createdAt });
 
   async function sendEmails(channelDeliveries: ClaimedDelivery[], inTime: () => boolean): Promise<void> {
     const first = channelDeliveries[0];
@@ -153,7 +165,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
           ? undefined
           : await loadPendingNotice(store, d.tenantId, d.notification.observedId);
       if (notice === undefined) {
-        await store.notifications.completeDelivery(d.id, { ok: 'skipped', detail: 'no longer pending' });
+        await complete(d, { ok: 'skipped', detail: 'no longer pending' });
       } else {
         ready.push({ d, notice });
       }
@@ -185,7 +197,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     const last = await store.notifications.lastDigestAt(channel.id);
     if (last !== null && now.getTime() - last.getTime() < digestEveryMs) {
       const at = new Date(last.getTime() + digestEveryMs);
-      for (const { d } of rest) await store.notifications.completeDelivery(d.id, { ok: 'later', at });
+      for (const { d } of rest) await complete(d, { ok: 'later', at });
       return;
     }
     const items = [];
@@ -205,7 +217,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
       );
       await store.notifications.markDigestSent(channel.id, now);
       for (const { d } of rest) {
-        await store.notifications.completeDelivery(d.id, {
+        await complete(d, {
           ok: true,
           detail: `${detail} (digest of ${rest.length})`,
           durationMs: Date.now() - started,
@@ -215,7 +227,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     } catch (e) {
       const detail = e instanceof Error ? e.message : String(e);
       for (const { d } of rest) {
-        await store.notifications.completeDelivery(d.id, {
+        await complete(d, {
           ok: false,
           detail,
           durationMs: Date.now() - started,
@@ -244,7 +256,7 @@ export function startNotificationSender(options: NotificationSenderOptions): Not
     for (const d of due) {
       if (d.channel.kind === 'email') {
         if (d.notification.type !== 'ip.pending') {
-          await store.notifications.completeDelivery(d.id, {
+          await complete(d, {
             ok: 'skipped',
             detail: 'email carries ip.pending only',
           });

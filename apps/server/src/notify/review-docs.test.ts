@@ -63,6 +63,7 @@ const delivery: ClaimedDelivery = {
   tenantId: notice.tenant.id,
   attempt: 1,
   createdAt: at,
+  leaseUntil: new Date(at.getTime() + 60_000),
   notification: {
     id: 'ntf_01jf3v9p8o7i6u5y4t3r2e1w0a',
     type: 'ip.pending',

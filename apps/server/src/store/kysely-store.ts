@@ -140,7 +140,7 @@ export function createKyselyStore(ctx: StoreContext): Store {
       channelForTest: (t, c) => channelTests.channelForTest(ctx, t, c),
       recordChannelTest: (t, c, result, o) => channelTests.recordChannelTest(ctx, t, c, result, o),
       claimDueDeliveries: (now, limit, leaseMs) => queue.claimDueDeliveries(ctx, now, limit, leaseMs),
-      completeDelivery: (id, outcome) => queue.completeDelivery(ctx, id, outcome),
+      completeDelivery: (id, outcome, lease) => queue.completeDelivery(ctx, id, outcome, lease),
       countSentSince: (c, since) => queue.countSentSince(ctx, c, since),
       lastDigestAt: (c) => queue.lastDigestAt(ctx, c),
       markDigestSent: (c, at) => queue.markDigestSent(ctx, c, at),

@@ -292,6 +292,7 @@ export async function claimDueDeliveries(
       tenantId: r.tenant_id,
       attempt: r.attempts,
       createdAt: toDate(r.created_at),
+      leaseUntil: new Date(until),
       notification: {
         id: r.notification_id,
         type: r.type as NotificationEventType,
@@ -315,33 +316,43 @@ export async function completeDelivery(
   ctx: StoreContext,
   deliveryId: string,
   outcome: DeliveryOutcome,
-): Promise<void> {
+  lease?: Date,
+): Promise<boolean> {
   const now = new Date().toISOString();
-  if (outcome.ok === 'later') {
-    await ctx.dialect.transaction(async (trx) => {
+  const detail = outcome.ok === 'later' ? '' : outcome.detail.slice(0, 500);
+  return ctx.dialect.transaction(async (trx) => {
+    const row = await trx
+      .selectFrom('notification_deliveries')
+      .select(['channel_id', 'status', 'lease_until'])
+      .where('id', '=', deliveryId)
+      .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    if (row === undefined) return false; // deleted with its channel or tenant meanwhile
+    // A sender whose lease lapsed (a slow round, a paused process) may have lost the delivery to
+    // another, which sent it (or is sending it): its late outcome must not undo that one, e.g. turn
+    // a delivery marked `sent` back into `queued` to be sent once more.
+    if (
+      lease !== undefined &&
+      (row.status !== 'queued' ||
+        row.lease_until === null ||
+        toDate(row.lease_until).getTime() !== lease.getTime())
+    )
+      return false;
+    if (outcome.ok === 'later') {
       await trx
         .updateTable('notification_deliveries')
         .set({ lease_until: null, next_attempt_at: outcome.at.toISOString(), attempts: sql`attempts - 1` })
         .where('id', '=', deliveryId)
         .execute();
-    });
-    return;
-  }
-  const detail = outcome.detail.slice(0, 500);
-  await ctx.dialect.transaction(async (trx) => {
-    const row = await trx
-      .selectFrom('notification_deliveries')
-      .select(['channel_id'])
-      .where('id', '=', deliveryId)
-      .executeTakeFirst();
-    if (row === undefined) return; // deleted with its channel or tenant meanwhile
+      return true;
+    }
     if (outcome.ok === 'skipped') {
       await trx
         .updateTable('notification_deliveries')
         .set({ status: 'skipped', lease_until: null, last_error: null, sent_at: now })
         .where('id', '=', deliveryId)
         .execute();
-      return;
+      return true;
     }
     await trx
       .insertInto('notification_attempts')
@@ -392,6 +403,7 @@ export async function completeDelivery(
         .where('id', '=', row.channel_id)
         .execute();
     }
+    return true;
   });
 }
 

@@ -91,6 +91,8 @@ export interface ClaimedDelivery {
   /** Attempts including this one. */
   readonly attempt: number;
   readonly createdAt: Date;
+  /** Until when this claim holds it: completing it checks the lease is still this one. */
+  readonly leaseUntil: Date;
   readonly notification: {
     readonly id: string;
     readonly type: NotificationEventType;
@@ -213,7 +215,11 @@ export interface NotificationStore {
    */
   claimDueDeliveries(now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /** Records an attempt: sent, skipped, or failed with the time of the next try (or none: given up). */
-  completeDelivery(deliveryId: string, outcome: DeliveryOutcome): Promise<void>;
+  /**
+   * Records the outcome; with `lease` (the claim's `leaseUntil`) only while that lease still holds
+   * the delivery: false when it lapsed and another sender took the delivery (or finished it).
+   */
+  completeDelivery(deliveryId: string, outcome: DeliveryOutcome, lease?: Date): Promise<boolean>;
   /** Deliveries of the channel sent on their own (not in a digest) since `since`. */
   countSentSince(channelId: string, since: Date): Promise<number>;
   /** When the channel's last digest went out. */
