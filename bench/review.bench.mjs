@@ -14,7 +14,7 @@
  *   node bench/review.bench.mjs --rounds=4                  # more rounds (default 2; 1 with --quick)
  *   node bench/review.bench.mjs --interleave                # both gateways at once, slices of a fixed rate (below)
  *   node bench/review.bench.mjs --interleave --pairs=60 --slice-ms=1000 --rate=3000
- *   node bench/review.bench.mjs --interleave --control[=same|cold|auto-bare] [--second-first] [--trace-gc]
+ *   node bench/review.bench.mjs --interleave --control[=same|cold|auto-bare] [--second-first] [--trace-gc] [--semi-space=MB]
  *
  * `--new-every=N[,N…]`: in `auto`, one request in N comes from a never-seen address (default 50);
  * with several, each round measures `manual` and `auto` at each N (every other round in reverse
@@ -45,7 +45,9 @@
  * `--control` reads the bench's own bias: in place of `auto` a second `manual` gateway (`same`, an
  * A/A), or one part of `auto` (`cold`, `auto-bare`: `interleavedPair` in review-interleave.mjs);
  * `--second-first` runs the second gateway first in every pair (and starts it first); `--trace-gc`
- * starts the gateways with Node's `--trace-gc` and prints each one's GC pauses over the window.
+ * starts the gateways with Node's `--trace-gc` and prints each one's GC pauses over the window;
+ * `--semi-space=MB` fixes both gateways' young generation at that size (V8's own grows it with the
+ * process's history, which differs between the two).
  */
 import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -98,8 +100,11 @@ const CONTROL =
   controlArg === undefined ? undefined : controlArg === '--control' ? 'same' : controlArg.slice(10);
 const SECOND_FIRST = process.argv.includes('--second-first');
 const TRACE_GC = process.argv.includes('--trace-gc');
-if ((CONTROL !== undefined || SECOND_FIRST || TRACE_GC) && !interleave)
-  throw new Error('--control, --second-first and --trace-gc are options of --interleave: add --interleave');
+const SEMI_SPACE_MB = wholeArg('semi-space', undefined, 1);
+if ((CONTROL !== undefined || SECOND_FIRST || TRACE_GC || SEMI_SPACE_MB !== undefined) && !interleave)
+  throw new Error(
+    '--control, --second-first, --trace-gc and --semi-space are options of --interleave: add --interleave',
+  );
 const BIN = fileURLToPath(new URL('../apps/cli/bin/ipgate.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./review-load.mjs', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('./gateway-upstream.mjs', import.meta.url));
@@ -218,6 +223,11 @@ async function serve(dataDir, profileName) {
     [
       ...prof,
       ...(TRACE_GC ? ['--trace-gc'] : []),
+      // A young generation of one fixed size: V8 grows it with the process's history, so two like
+      // gateways ran 73 and 160 scavenges over the same requests (bench/README.md#auto-review).
+      ...(SEMI_SPACE_MB === undefined
+        ? []
+        : [`--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`]),
       BIN,
       'serve',
       '--listen',
