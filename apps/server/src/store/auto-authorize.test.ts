@@ -226,6 +226,45 @@ describe.each(factories.map((f) => [f.name, f] as const))(
     });
 
     it.skipIf(factory.skip)(
+      'an address a person rejected under one key is listed for no key of the tenant',
+      async () => {
+        const { tenantId, k1, k2 } = await setUp('Rejected tenant-wide');
+        const at = new Date();
+        await store.recordObservations([
+          {
+            tenantId,
+            keyId: k1,
+            address: '198.18.0.40',
+            firstAt: at,
+            lastAt: at,
+            count: 1,
+            status: 'pending',
+          },
+        ]);
+        const [row] = (await store.listObservedIps(tenantId, {}, { limit: 5 })).items;
+        await store.rejectObservedIp(tenantId, row?.id as string, {}, actor);
+        const before = await store.currentVersion();
+        // The rejected address under the other key, in a batch with one the tenant never rejected.
+        const results = await store.autoAuthorizeAddresses({
+          tenantId,
+          addresses: [item(k2, '198.18.0.40'), item(k2, '198.18.0.41')],
+        });
+        expect(results.map((r) => r.outcome)).toEqual(['rejected', 'authorized']);
+        const entries = (await store.listTenantIpEntries(tenantId)).map((e) => e.value);
+        expect(entries).toEqual(['198.18.0.41']);
+        // Nothing written for the refused one: no row under the second key.
+        const observed = (await store.listObservedIps(tenantId, {}, { limit: 10 })).items;
+        expect(observed.filter((o) => o.address === '198.18.0.40').map((o) => o.keyId)).toEqual([k1]);
+        expect(await store.currentVersion()).toBe(before + 1);
+        // A batch of just the rejected address changes nothing.
+        expect(
+          await store.autoAuthorizeAddresses({ tenantId, addresses: [item(k2, '198.18.0.40')] }),
+        ).toEqual([{ outcome: 'rejected' }]);
+        expect(await store.currentVersion()).toBe(before + 1);
+      },
+    );
+
+    it.skipIf(factory.skip)(
       'an address the recorder wrote pending first: answered with its row as stored, count and reasons kept',
       async () => {
         const { tenantId, k1 } = await setUp('Recorded first');

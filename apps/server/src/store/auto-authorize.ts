@@ -106,7 +106,7 @@ export async function autoAuthorizeAddresses(
     const tenant = await lockTenant(ctx, trx, tenantId);
     if (tenant.ipMode !== 'auto') return results.fill({ outcome: 'not-auto' });
     const keys = await liveKeys(ctx, trx, tenantId, ordered);
-    const observed = await lockObservedRows(ctx, trx, tenantId, ordered);
+    const { observed, rejected } = await lockObservedRows(ctx, trx, tenantId, ordered);
     const list = await tenantList(trx, tenantId, ordered);
     const now = nowIso();
     const summary = (a: Assessment): string => {
@@ -154,8 +154,9 @@ export async function autoAuthorizeAddresses(
         continue;
       }
       const before = observed.get(pair)?.observed ?? null;
-      // A person said no: the assessment does not overrule them.
-      if (before?.status === 'rejected') {
+      // A person said no: the assessment does not overrule them. Tenant-wide, as the entry would be:
+      // a rejection under any key keeps the address off the list for every key.
+      if (rejected.has(addr)) {
         answer({ outcome: 'rejected' });
         continue;
       }
@@ -348,17 +349,22 @@ async function liveKeys(
 
 /**
  * The batch's observed rows that exist, locked for the write on PostgreSQL: key + address -> the row
- * and when its stored assessment was made.
+ * and when its stored assessment was made; and the batch's addresses a person rejected under any of
+ * the tenant's keys (the same read: it covers every key's rows of these addresses).
  */
 async function lockObservedRows(
   ctx: StoreContext,
   trx: Transaction<Database>,
   tenantId: string,
   items: readonly Item[],
-): Promise<Map<string, { readonly observed: ObservedIp; readonly assessedAt: Date | null }>> {
+): Promise<{
+  observed: Map<string, { readonly observed: ObservedIp; readonly assessedAt: Date | null }>;
+  rejected: Set<string>;
+}> {
   const wanted = new Set(items.map((i) => `${i.keyId}\n${i.addr}`));
   const addresses = [...new Set(items.map((i) => i.addr))].sort(compare);
   const out = new Map<string, { readonly observed: ObservedIp; readonly assessedAt: Date | null }>();
+  const rejected = new Set<string>();
   for (let i = 0; i < addresses.length; i += CHUNK) {
     const rows: ObservedRow[] = await trx
       .selectFrom('observed_ips')
@@ -370,6 +376,7 @@ async function lockObservedRows(
       .$if(ctx.dialect.lockRows, (qb) => qb.forUpdate())
       .execute();
     for (const r of rows) {
+      if (r.status === 'rejected') rejected.add(r.address);
       const pair = `${r.key_id}\n${r.address}`;
       if (wanted.has(pair))
         out.set(pair, {
@@ -378,7 +385,7 @@ async function lockObservedRows(
         });
     }
   }
-  return out;
+  return { observed: out, rejected };
 }
 
 /**

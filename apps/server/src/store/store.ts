@@ -852,9 +852,9 @@ export interface ObservationStore {
    * address to the tenant list (source `auto`, the assessment's reasons as the entry's reason, made by
    * `auto-review`) and marks its observation authorized with the assessment, in one transaction with
    * one audit event (`tenant.observed_ip.auto_authorized`). Writes nothing and says why when the
-   * tenant is no longer in `auto`, the key is gone, a person rejected the address, the list is full
-   * (`limit-reached`) or holds the value disabled or expired (`entry-exists`). A batch of one of
-   * {@link autoAuthorizeAddresses}.
+   * tenant is no longer in `auto`, the key is gone, a person rejected the address (under any of the
+   * tenant's keys), the list is full (`limit-reached`) or holds the value disabled or expired
+   * (`entry-exists`). A batch of one of {@link autoAuthorizeAddresses}.
    */
   autoAuthorizeAddress(input: AutoAuthorizeInput): Promise<AutoAuthorizeResult>;
 
