@@ -1,8 +1,14 @@
-import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
+import { type AddressInfo, createConnection, createServer, Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSnapshotEngine } from '../snapshot/snapshot-engine.js';
-import { changeNotice, changeWatchName, isChangeOf, watchPostgresChanges } from './postgres-changes.js';
+import {
+  changeNotice,
+  changeWatchName,
+  isChangeOf,
+  WATCH_KEEPALIVE_DELAY_MS,
+  watchPostgresChanges,
+} from './postgres-changes.js';
 import type { Store } from './store.js';
 import { POSTGRES_TEST_URL, storeFactories } from './test-stores.test-support.js';
 
@@ -64,6 +70,28 @@ describe('whose change a notice announces', () => {
     expect(isChangeOf('tenant_a', '42')).toBe(true);
     expect(isChangeOf('tenant_a', '')).toBe(true);
     expect(isChangeOf('tenant_a', undefined)).toBe(true);
+  });
+});
+
+describe.skipIf(postgres?.skip !== false)('the watch connection keeps itself alive', () => {
+  it('turns TCP keepalive on for its socket, so a silently dropped path ends and reconnects', async () => {
+    // A dropped path cannot be made here without packet filtering (a userland relay's kernel answers
+    // the probes), so this checks what pg hands the socket once connected.
+    const setKeepAlive = vi.spyOn(Socket.prototype, 'setKeepAlive');
+    let calls = 0;
+    const watch = watchPostgresChanges(
+      { connectionString: POSTGRES_TEST_URL, schema: 'keepalive_probe' },
+      () => {
+        calls++;
+      },
+    );
+    try {
+      await reaches(() => calls, 1);
+      expect(setKeepAlive).toHaveBeenCalledWith(true, WATCH_KEEPALIVE_DELAY_MS);
+    } finally {
+      await watch.close();
+      setKeepAlive.mockRestore();
+    }
   });
 });
 

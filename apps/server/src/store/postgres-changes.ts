@@ -13,6 +13,9 @@ export function changeNotice(schema: string, version: number): string {
   return `${schema}:${version}`;
 }
 
+/** How long the watch's connection is idle before the OS sends its first keepalive probe. */
+export const WATCH_KEEPALIVE_DELAY_MS = 10_000;
+
 /**
  * Whether a notice on the channel may be a change of the store in `schema`. A payload without a
  * schema (a node of an earlier release: just the version) may be anyone's, so it counts: a needless
@@ -89,6 +92,12 @@ export function watchPostgresChanges(
     const c = new pg.Client({
       connectionString: options.connectionString,
       application_name: changeWatchName(options.schema),
+      // While it listens no query is sent: a path dropped without a FIN or RST (a NAT's or firewall's
+      // idle timeout, a failover) would go unnoticed for ever, and the node would follow others'
+      // changes only by its poll. With keepalive the OS probes an idle socket and ends it once the
+      // probes go unanswered; the 'end' then reconnects and resyncs.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: WATCH_KEEPALIVE_DELAY_MS,
     });
     /** Set by a notice (`UNLISTEN` sent), cleared once `LISTEN` is back in force. */
     let deaf = false;
