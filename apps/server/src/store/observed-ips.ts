@@ -203,8 +203,8 @@ export async function authorizeObservedIp(
 }
 
 /**
- * Rejects an observed address (it stays denied and is not reviewed again); with `rotateKey` its key
- * gets a new secret in the same transaction, returned once.
+ * Rejects an observed address (`auto` never lists it again, for any key: docs/review.md); with
+ * `rotateKey` its key gets a new secret in the same transaction, returned once.
  *
  * @example
  * const { rotated } = await rejectObservedIp(ctx, tenantId, 'obs_…', { rotateKey: true }, { actor: 'user:ops' });

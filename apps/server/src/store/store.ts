@@ -835,8 +835,8 @@ export interface ObservationStore {
     options: MutationOptions,
   ): Promise<{ readonly observed: ObservedIp; readonly entry: TenantIpEntry | null }>;
   /**
-   * Marks the address rejected (it stays denied and is not reviewed again); with `rotateKey` the key
-   * gets a new secret in the same transaction, returned once. Entries review added for exactly
+   * Marks the address rejected (`auto` never lists it again, for any key: docs/review.md); with
+   * `rotateKey` the key gets a new secret in the same transaction, returned once. Entries review added for exactly
    * this address (source `review` or `auto`) are removed in the same transaction and returned;
    * `stillListed` says whether other entries (written by a person, or wider) still let it through.
    */
