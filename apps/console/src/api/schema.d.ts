@@ -12678,7 +12678,7 @@ export interface paths {
         put?: never;
         /**
          * Reject an observed address
-         * @description Entries that authorizing it added (source review or auto) are removed and listed in removedEntries; stillListed says whether entries written by a person still let it through. rotateKey also gives the key a new secret. In manual mode the address then stays denied. In auto mode the assessment never lists a rejected address again, for any key of the tenant, but the nodes do not hold rejections: a node assesses the address afresh and, if it is trusted, its first requests may pass for about a second until the store answers that it is rejected; the node then denies it for an hour, after which the same happens once more. To keep it out without that window, switch the tenant to manual or leave unmet the factor that trusted it (docs/review.md).
+         * @description Entries that authorizing it added (source review or auto) are removed and listed in removedEntries; stillListed says whether entries written by a person still let it through. rotateKey also gives the key a new secret. In manual mode the address then stays denied. In auto mode the rejection reaches every node with the tenant rules (within the refresh, about a second): from then on each node denies the address for every key of the tenant without assessing it, and auto never lists it again; authorizing it lets it in again (docs/review.md).
          */
         post: {
             parameters: {

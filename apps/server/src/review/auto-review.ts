@@ -14,6 +14,9 @@ const MAX_TRACKED = 100_000;
 const MAX_HELD_PER_TENANT = 10_000;
 const MAX_PER_KEY = 1_000;
 
+/** Why `auto` holds an address a person rejected (no factor was weighed). */
+export const REJECTED_REASON = 'a person rejected this address';
+
 /** A trusted address to add to the tenant's list, handed to the writer off the request path. */
 export interface AutoAuthorization {
   readonly tenantId: string;
@@ -119,6 +122,9 @@ export class AutoReview {
    */
   decide(tenant: CompiledTenant, keyId: string, client: IpAddress): Assessment {
     const address = client.toString();
+    // A person's rejection, carried in the tenant's rules: held before anything else, never assessed
+    // (an assessment could trust it again) nor admitted while an entry is being written.
+    if (tenant.rejected.size > 0 && tenant.rejected.has(address)) return this.rejected(client);
     const writing = this.admitted.get(tenant.id)?.get(address);
     if (writing !== undefined) return writing;
     const now = this.now();
@@ -224,6 +230,20 @@ export class AutoReview {
       settings,
       facts.version,
     );
+  }
+
+  /** The verdict on an address a person rejected: held, by no factor (none was weighed). */
+  private rejected(client: IpAddress): Assessment {
+    const { facts, settings } = this.options;
+    return {
+      verdict: 'held',
+      score: 0,
+      trustScore: settings.trustScore,
+      factors: [],
+      reasons: [REJECTED_REASON],
+      facts: facts.facts(client),
+      data: facts.version,
+    };
   }
 
   /** Whether `key-burst` holds the assessment. */

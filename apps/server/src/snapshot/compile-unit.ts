@@ -2,7 +2,7 @@
  * Compiles one unit of rules — a tenant with its IP list, an API with its allowlist and route, a key
  * with its restrictions — on its own, so that a change recompiles just the units it touched.
  */
-import { DomainSet, IpSet, type NamedDomainRule } from '@ipgate/core';
+import { DomainSet, IpAddress, IpSet, type NamedDomainRule } from '@ipgate/core';
 import type { ApiRules, IpMode, KeyRules, RuleDomain, RuleEntry, TenantRules } from '../store/store.js';
 import { EntryIds } from './entry-ids.js';
 import type { CompiledApi, CompiledKey, CompiledTenant } from './snapshot.js';
@@ -34,10 +34,28 @@ export function compileTenant(rules: TenantRules, version: number, now: number):
       entryIds: ids,
       rulesVersion: version,
       expired: live.expired,
+      rejected: rejectedSet(rules.rejected),
     }),
     nextExpiry: live.nextExpiry,
     problems,
   };
+}
+
+/** Shared by every tenant without rejected addresses: a field on each, no set each. */
+const NO_REJECTED: ReadonlySet<string> = new Set();
+
+/**
+ * The rejected addresses as the request path compares them (`IpAddress.toString()`): the store keeps
+ * them canonical already (observedAddress); one that does not parse cannot match a client and is left out.
+ */
+function rejectedSet(addresses: readonly string[] | undefined): ReadonlySet<string> {
+  if (addresses === undefined || addresses.length === 0) return NO_REJECTED;
+  const out = new Set<string>();
+  for (const a of addresses) {
+    const parsed = IpAddress.tryParse(a);
+    if (parsed !== undefined) out.add(parsed.toString());
+  }
+  return out.size === 0 ? NO_REJECTED : out;
 }
 
 /**
@@ -88,6 +106,9 @@ export function extendTenant(
       entryIds: ids,
       rulesVersion: version,
       expired: before.expired,
+      // Add-only changes come from `auto` batches, which reject nothing: a rejection (or its undoing)
+      // is a change of another kind, and compiles the tenant whole.
+      rejected: before.rejected,
     }),
     nextExpiry: null,
     problems,

@@ -193,7 +193,9 @@ export function decodeUnit(line: string): LastGoodUnit {
   }
   const bad = (what: string): LastGoodRefused =>
     new LastGoodRefused('corrupt', `the line of ${ids.id} has a bad ${what}`);
-  const v = value as Fields<'tenant' | 'api' | 'key' | 'entries' | 'ipEntries' | 'domains'> | null;
+  const v = value as Fields<
+    'tenant' | 'api' | 'key' | 'entries' | 'ipEntries' | 'domains' | 'rejected'
+  > | null;
   if (typeof v !== 'object' || v === null) throw bad('value');
   switch (ids.kind) {
     case 't': {
@@ -205,6 +207,12 @@ export function decodeUnit(line: string): LastGoodUnit {
         typeof tenant.ipMode !== 'string'
       )
         throw bad('tenant');
+      // A tenant's rejected addresses (`auto` only; absent in copies written before they were carried).
+      if (
+        v.rejected !== undefined &&
+        (!Array.isArray(v.rejected) || !v.rejected.every((a: unknown) => typeof a === 'string'))
+      )
+        throw bad('rejected list');
       return {
         kind: 't',
         rules: { ...(v as object), tenant, entries: decodeEntries(v.entries, bad) } as unknown as TenantRules,

@@ -49,6 +49,11 @@ export interface CompiledTenant {
   readonly rulesVersion: number;
   /** Enabled entries left out because their expiry had passed when this was compiled. */
   readonly expired: number;
+  /**
+   * Addresses a person rejected (canonical text), for a tenant in `auto`; one shared empty set for
+   * every other tenant. `auto` holds them without assessing them (review/auto-review.ts).
+   */
+  readonly rejected: ReadonlySet<string>;
 }
 
 /** An active key with its compiled restrictions. */

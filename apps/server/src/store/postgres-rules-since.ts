@@ -6,7 +6,8 @@
  * transaction's five to seven round trips (its BEGIN, the changes, the added entries, the tenants,
  * their entries, its COMMIT), each a socket write, a wake-up of the backend and an answer parsed on
  * the node. Changes that touched an API or a key, and additions that are not as their change said,
- * are read the general way (rule-units.ts), in a transaction, from the start.
+ * are read the general way (rule-units.ts), in a transaction, from the start. An `auto` tenant read
+ * whole comes with the addresses a person rejected (rejected-addresses.ts).
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './database.js';
@@ -36,6 +37,8 @@ interface Answer {
     | null;
   /** The entries add-only changes added: [tenant_id, id, name, type, value, expires_at, enabled], in list order. */
   readonly added: [string, string, string, string, string, string | null, boolean][] | null;
+  /** Rejected addresses of the tenants read whole that are in `auto`: [tenant_id, address], in that order. */
+  readonly rejected: [string, string][] | null;
 }
 
 /**
@@ -64,7 +67,11 @@ select
     where "e"."id" = any(array(
       select unnest(string_to_array("c"."added_entries", ',')) from "c" join "touched" using ("tenant_id")
       where "touched"."add_only" and "c"."added_entries" <> ''
-    ))) as "added"`;
+    ))) as "added",
+  (select json_agg(json_build_array("o"."tenant_id", "o"."address") order by "o"."tenant_id", "o"."address")
+    from "observed_ips" as "o" join "tenants" as "t" on "t"."id" = "o"."tenant_id" and "t"."ip_mode" = 'auto'
+    where "o"."tenant_id" = any(array(select "tenant_id" from "touched" where not "add_only"))
+      and "o"."status" = 'rejected') as "rejected"`;
 
 /**
  * The delta since `version` as `rulesSince` defines it (undefined past `maxChanges`), or
@@ -82,7 +89,7 @@ export async function rulesSinceInOneStatement(
 ): Promise<RulesDelta | undefined | typeof NOT_IN_ONE_STATEMENT> {
   const withAdditions = options.additions === true;
   // A fixed text with its parameters, as Kysely would send it, without building and compiling a
-  // query tree for it on every refresh. It is not a named statement: at ~1,360 characters it is
+  // query tree for it on every refresh. It is not a named statement: at ~1,730 characters it is
   // longer than the texts postgres-statements.ts names (MAX_PREPARED_SQL_LENGTH), so the backend
   // parses and plans it on every call.
   const answer = (
@@ -132,6 +139,15 @@ export async function rulesSinceInOneStatement(
     current.entries.push(
       ruleEntry({ id, name, type: type as AddedEntryRow['type'], value, expires_at: expiresAt }),
     );
+  }
+  for (const [tenantId, address] of answer?.rejected ?? []) {
+    const rules = tenants.get(tenantId);
+    if (rules === undefined) return NOT_IN_ONE_STATEMENT; // not a set the two sides agree on
+    if (rules === null) continue; // its tenant row is not in the answer: nothing to hold
+    const list = (rules.rejected ?? []) as string[];
+    // Ordered by address: the same address under two keys comes in a row.
+    if (list[list.length - 1] !== address) list.push(address);
+    if (rules.rejected === undefined) tenants.set(tenantId, { ...rules, rejected: list });
   }
   return {
     version: top,

@@ -12,6 +12,7 @@ import type { DialectName } from './dialect.js';
 import { invalid } from './errors.js';
 import { idsIn } from './ids-in.js';
 import { NOT_IN_ONE_STATEMENT, rulesSinceInOneStatement } from './postgres-rules-since.js';
+import { rejectedOfAutoTenants, withRejected } from './rejected-addresses.js';
 import { flag, toBool } from './rows.js';
 import {
   type AddedEntryRow,
@@ -86,6 +87,11 @@ export async function loadRules(
         .orderBy('id')
         .execute();
       const byTenant = groupRows(entries, (r) => r.tenant_id, ruleEntry);
+      const rejected = await rejectedOfAutoTenants(
+        db,
+        ctx.dialect.name,
+        tenants.map((t) => ({ id: t.id, ipMode: t.ip_mode })),
+      );
       const keys = await db
         .selectFrom('keys')
         .select(KEY_COLUMNS)
@@ -98,10 +104,15 @@ export async function loadRules(
         .execute();
       await onChunk({
         version,
-        tenants: tenants.map((t) => ({
-          tenant: { id: t.id, ipMode: t.ip_mode, enforce: toBool(t.enforce) },
-          entries: byTenant.get(t.id) ?? [],
-        })),
+        tenants: tenants.map((t) =>
+          withRejected(
+            {
+              tenant: { id: t.id, ipMode: t.ip_mode, enforce: toBool(t.enforce) },
+              entries: byTenant.get(t.id) ?? [],
+            },
+            rejected,
+          ),
+        ),
         apis: [],
         keys: await keyRules(db, ctx.dialect.name, keys),
       });
@@ -219,7 +230,13 @@ async function tenantsById(
   const out = new Map<string, TenantRules | null>(ids.map((id) => [id, null]));
   for (const part of parts(ids)) {
     if (dialect.name === 'postgres') {
-      for (const [id, rules] of await tenantsWithEntries(db, part)) out.set(id, rules);
+      const found = await tenantsWithEntries(db, part);
+      const rejected = await rejectedOfAutoTenants(
+        db,
+        dialect.name,
+        [...found.values()].map((r) => r.tenant),
+      );
+      for (const [id, rules] of found) out.set(id, withRejected(rules, rejected));
       continue;
     }
     const tenants = await db
@@ -243,11 +260,22 @@ async function tenantsById(
             ruleEntry,
           )
         : entriesOfTenants(dialect.selectRows, part);
+    const rejected = await rejectedOfAutoTenants(
+      db,
+      dialect.name,
+      tenants.map((t) => ({ id: t.id, ipMode: t.ip_mode })),
+    );
     for (const t of tenants) {
-      out.set(t.id, {
-        tenant: { id: t.id, ipMode: t.ip_mode, enforce: toBool(t.enforce) },
-        entries: byTenant.get(t.id) ?? [],
-      });
+      out.set(
+        t.id,
+        withRejected(
+          {
+            tenant: { id: t.id, ipMode: t.ip_mode, enforce: toBool(t.enforce) },
+            entries: byTenant.get(t.id) ?? [],
+          },
+          rejected,
+        ),
+      );
     }
   }
   return out;

@@ -623,6 +623,11 @@ export interface TenantRules {
   /** `enforce` absent: true. */
   readonly tenant: { readonly id: string; readonly ipMode: IpMode; readonly enforce?: boolean | undefined };
   readonly entries: readonly RuleEntry[];
+  /**
+   * Addresses a person rejected (observations with status `rejected`, under any key), read only for a
+   * tenant in `auto` and absent when it has none: the node holds them without assessing them.
+   */
+  readonly rejected?: readonly string[] | undefined;
 }
 
 /** One API's rules: its route and upstream, and the enabled entries of its allowlist, oldest first. */
