@@ -34,6 +34,8 @@ const tenant = {
   entryIds: undefined,
   rulesVersion: 1,
   expired: 0,
+  // As every compiled tenant carries it: the addresses a person rejected (none here).
+  rejected: new Set(),
 };
 const data = await loadIpLocationData();
 const review = new AutoReview({

@@ -164,6 +164,8 @@ async function assessmentTimes() {
     entryIds: undefined,
     rulesVersion: 1,
     expired: 0,
+    // As every compiled tenant carries it: the addresses a person rejected (none here).
+    rejected: new Set(),
   };
   const review = new AutoReview({
     facts: data,
