@@ -107,15 +107,8 @@ export async function appendRequestCounts(ctx: StoreContext, batch: readonly Req
       await trx
         .insertInto('request_counts')
         .values(rows.slice(i, i + CHUNK))
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet({
-            count: sql`request_counts.count + excluded.count`,
-            first_at: sql`case when excluded.first_at < request_counts.first_at then excluded.first_at else request_counts.first_at end`,
-            last_at: sql`case when excluded.last_at > request_counts.last_at then excluded.last_at else request_counts.last_at end`,
-            latency_sum_ms: sql`request_counts.latency_sum_ms + excluded.latency_sum_ms`,
-            latency_max_ms: sql`case when excluded.latency_max_ms > request_counts.latency_max_ms then excluded.latency_max_ms else request_counts.latency_max_ms end`,
-          }),
-        )
+        // The same merge as SQLite's statement: one spelling of the rule for both dialects.
+        .modifyEnd(sql.raw(ON_CONFLICT))
         .execute();
     }
   });
