@@ -88,9 +88,14 @@ for (const factory of factories) {
       await node.engine.refresh();
       expect(node.engine.current.version).toBeGreaterThan(before);
       const writes = node.writes();
-      // The very next request, with either key: held by the rejection, not assessed, not written.
-      for (const keyId of [one, two]) {
-        const next = node.decide(tenantId, keyId, ADDRESS);
+      // The very next request, with either key and in either form of the address (a dual-stack
+      // socket reports it IPv4-mapped): held by the rejection, not assessed, not written.
+      for (const [keyId, address] of [
+        [one, ADDRESS],
+        [two, ADDRESS],
+        [two, `::ffff:${ADDRESS}`],
+      ] as const) {
+        const next = node.decide(tenantId, keyId, address);
         if (next === 'listed') throw new Error('the rejected address is still listed');
         expect(next.verdict).toBe('held');
         expect(next.reasons).toEqual([REJECTED_REASON]);

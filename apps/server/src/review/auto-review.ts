@@ -124,7 +124,12 @@ export class AutoReview {
     const address = client.toString();
     // A person's rejection, carried in the tenant's rules: held before anything else, never assessed
     // (an assessment could trust it again) nor admitted while an entry is being written.
-    if (tenant.rejected.size > 0 && tenant.rejected.has(address)) return this.rejected(client);
+    // The set holds IPv4 addresses unmapped; a dual-stack socket may report one IPv4-mapped.
+    if (
+      tenant.rejected.size > 0 &&
+      tenant.rejected.has(client.isIPv4Mapped ? client.unmap().toString() : address)
+    )
+      return this.rejected(client);
     const writing = this.admitted.get(tenant.id)?.get(address);
     if (writing !== undefined) return writing;
     const now = this.now();

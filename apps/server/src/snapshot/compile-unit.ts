@@ -45,15 +45,16 @@ export function compileTenant(rules: TenantRules, version: number, now: number):
 const NO_REJECTED: ReadonlySet<string> = new Set();
 
 /**
- * The rejected addresses as the request path compares them (`IpAddress.toString()`): the store keeps
- * them canonical already (observedAddress); one that does not parse cannot match a client and is left out.
+ * The rejected addresses as the request path compares them (`IpAddress.toString()`, IPv4 unmapped, so
+ * that `1.2.3.4` and `::ffff:1.2.3.4` are one address, as the lists match them): the store keeps them
+ * canonical already (observedAddress); one that does not parse cannot match a client and is left out.
  */
 function rejectedSet(addresses: readonly string[] | undefined): ReadonlySet<string> {
   if (addresses === undefined || addresses.length === 0) return NO_REJECTED;
   const out = new Set<string>();
   for (const a of addresses) {
     const parsed = IpAddress.tryParse(a);
-    if (parsed !== undefined) out.add(parsed.toString());
+    if (parsed !== undefined) out.add((parsed.isIPv4Mapped ? parsed.unmap() : parsed).toString());
   }
   return out.size === 0 ? NO_REJECTED : out;
 }
